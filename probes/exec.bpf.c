@@ -1,0 +1,164 @@
+/* exec.bpf.c - one event per execve/execveat: stashed at entry, completed with the return
+ * value at exit, sent through a perf buffer. Parent pids come from sched_process_fork. */
+#include "common.h"
+#include "exec.h"
+
+#ifndef EXEC_INFLIGHT_ENTRIES
+#define EXEC_INFLIGHT_ENTRIES 10240
+#endif
+#ifndef EXEC_PPID_ENTRIES
+#define EXEC_PPID_ENTRIES 32768
+#endif
+#ifndef FORK_CHILD_PID_OFF
+#define FORK_CHILD_PID_OFF 44 /* 3.x-6.x layout; the loader passes the real offset */
+#endif
+
+BPF_PERF_OUTPUT(exec_events);
+BPF_PERCPU_ARRAY(exec_scratch, struct exec_event, 1);
+BPF_HASH(exec_inflight, __u64, struct exec_event, EXEC_INFLIGHT_ENTRIES);
+BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
+EM_DECLARE_STATS();
+
+static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, zero = 0, off = 0;
+	__u64 ugid = bpf_get_current_uid_gid();
+	struct exec_event *e;
+	__u32 *ppid;
+
+	if (em_is_self(tgid))
+		return 0;
+	e = exec_scratch.lookup(&zero);
+	if (!e)
+		return 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->tid = (__u32)id;
+	ppid = exec_ppid.lookup(&tgid);
+	e->ppid = ppid ? *ppid : 0;
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->retval = 0;
+	e->argc = 0;
+	e->flags = flags;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_probe_read_str(e->filename, sizeof(e->filename), filename);
+
+#pragma unroll
+	for (int i = 0; i < EXEC_MAX_ARGS; i++) {
+		const char *argp = NULL;
+		int n;
+
+		bpf_probe_read(&argp, sizeof(argp), &argv[i]);
+		if (!argp)
+			goto done;
+		if (off > EXEC_ARGS_SIZE - EXEC_ARG_LEN)
+			goto truncated;
+		n = bpf_probe_read_str(&e->args[off & (EXEC_ARGS_SIZE - 1)], EXEC_ARG_LEN, argp);
+		if (n <= 0)
+			goto done;
+		off += n;
+		e->argc++;
+	}
+	{
+		/* Was there an argument beyond the last one captured? */
+		const char *argp = NULL;
+
+		bpf_probe_read(&argp, sizeof(argp), &argv[EXEC_MAX_ARGS]);
+		if (!argp)
+			goto done;
+	}
+truncated:
+	e->flags |= EXEC_F_ARGS_TRUNCATED;
+done:
+	e->args_size = off;
+	if (exec_inflight.update(&id, e))
+		EM_COUNT(EM_STAT_MAP_FULL);
+	return 0;
+}
+
+static __always_inline int exec_exit(void *ctx, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct exec_event *e = exec_inflight.lookup(&id);
+	__u32 size;
+
+	if (!e)
+		return 0;
+	e->retval = (__s32)ret;
+	size = e->args_size;
+	if (size > EXEC_ARGS_SIZE)
+		size = EXEC_ARGS_SIZE;
+	size += offsetof(struct exec_event, args);
+	if (exec_events.perf_submit(ctx, e, size & 0xffff))
+		EM_COUNT(EM_STAT_PERF_FAIL);
+	exec_inflight.delete(&id);
+	return 0;
+}
+
+/* --- tracepoint alternative --- */
+
+int tp_execve_enter(struct em_syscall_enter_args *ctx)
+{
+	return exec_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1], 0);
+}
+
+int tp_execveat_enter(struct em_syscall_enter_args *ctx)
+{
+	return exec_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2],
+			  EXEC_F_EXECVEAT);
+}
+
+int tp_exec_exit(struct em_syscall_exit_args *ctx)
+{
+	return exec_exit(ctx, ctx->ret);
+}
+
+/* --- kprobe alternative (RHEL 7 and any kernel without syscall tracepoints) --- */
+
+int kp_execve_enter(struct pt_regs *ctx)
+{
+	const char *filename = NULL;
+	const char *const *argv = NULL;
+
+	EM_KPROBE_SYSCALL_ARG(ctx, 1, filename);
+	EM_KPROBE_SYSCALL_ARG(ctx, 2, argv);
+	return exec_enter(filename, argv, 0);
+}
+
+int kp_execveat_enter(struct pt_regs *ctx)
+{
+	const char *filename = NULL;
+	const char *const *argv = NULL;
+
+	EM_KPROBE_SYSCALL_ARG(ctx, 2, filename);
+	EM_KPROBE_SYSCALL_ARG(ctx, 3, argv);
+	return exec_enter(filename, argv, EXEC_F_EXECVEAT);
+}
+
+int kp_exec_exit(struct pt_regs *ctx)
+{
+	return exec_exit(ctx, PT_REGS_RC(ctx));
+}
+
+/* --- parent tracking: child -> parent tgid, without reading task_struct --- */
+
+int tp_sched_fork(void *ctx)
+{
+	__u32 parent = bpf_get_current_pid_tgid() >> 32;
+	__u32 child = 0;
+
+	bpf_probe_read(&child, sizeof(child), (char *)ctx + FORK_CHILD_PID_OFF);
+	/* A full map only costs a /proc lookup in user space; not an event lost. */
+	exec_ppid.update(&child, &parent);
+	return 0;
+}
+
+int tp_sched_exit(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	exec_ppid.delete(&tid);
+	return 0;
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# test.sh - runs every test: setup, the release build (-Werror) with its unit and integration
+# tests, then the same suites on an ASan+UBSan build. Ends with the line "N passed, N failed".
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+Usage: sudo scripts/test.sh [--quick] [--unit]
+
+  (no option)  release build (-Werror): unit + integration tests,
+               then sanitizer build (build-asan, ASan+UBSan): unit + integration tests
+  --quick      skip the sanitizer build
+  --unit       unit tests only (no integration tests); with --quick: release unit tests only
+  -h, --help   this text
+
+Exit status: 0 all passed, 1 something failed, 2 usage error, 3 not root.
+EOF
+}
+
+QUICK=0
+UNIT_ONLY=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--unit) UNIT_ONLY=1 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		printf 'test: unknown option: %s\n' "$1" >&2
+		usage >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+	printf 'test: error: must run as root (setup and BPF integration tests need it): sudo %s\n' \
+		"$0" >&2
+	exit 3
+fi
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+# RHEL/CentOS 7 get CMake >= 3.13 as cmake3/ctest3 from EPEL.
+CMAKE=cmake
+CTEST=ctest
+if command -v cmake3 >/dev/null 2>&1; then
+	CMAKE=cmake3
+	CTEST=ctest3
+fi
+
+INTEGRATION_RUNNER=tests/integration/run.sh
+LOGDIR=$(mktemp -d /tmp/ebpf-monitor-test.XXXXXX)
+trap 'rm -rf "$LOGDIR"' EXIT
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=()
+
+step() { printf '\ntest: ==== %s\n' "$*"; }
+
+# record LABEL PASSED FAILED NOTE
+record() {
+	TOTAL_PASSED=$((TOTAL_PASSED + $2))
+	TOTAL_FAILED=$((TOTAL_FAILED + $3))
+	SUMMARY+=("$(printf '  %-24s %s' "$1" "$4")")
+}
+
+# build LABEL DIR CMAKE-ARGS...: configure and build; a failure counts as one failed test.
+build() {
+	local label=$1 dir=$2
+	shift 2
+	step "$label: cmake -B $dir $*"
+	if "$CMAKE" -S . -B "$dir" "$@" && "$CMAKE" --build "$dir" -j"$(nproc)"; then
+		record "$label build" 0 0 "ok"
+		return 0
+	fi
+	record "$label build" 0 1 "FAILED (counted as 1 failed; its tests did not run)"
+	return 1
+}
+
+# unit_tests LABEL DIR: ctest, counts from "X% tests passed, Y tests failed out of Z".
+unit_tests() {
+	local label=$1 dir=$2 log=$LOGDIR/$1-unit.log rc=0 line total failed
+	step "$label: unit tests (ctest in $dir)"
+	(cd "$dir" && "$CTEST" --output-on-failure --timeout 300) 2>&1 | tee "$log" || rc=$?
+	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" |
+		tail -n1 || true)
+	if [ -z "$line" ]; then
+		# ctest says "No tests were found!!!" and exits 0: that is not a pass.
+		record "$label unit" 0 1 "FAILED: no ctest result line (no unit tests registered? rc=$rc)"
+		return
+	fi
+	failed=$(sed -E 's/^[0-9]+% tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+	total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+	if [ "$total" -eq 0 ]; then
+		record "$label unit" 0 1 "FAILED: ctest ran no tests"
+	elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		record "$label unit" $((total)) 1 "FAILED: ctest exited $rc with $total passed"
+	else
+		record "$label unit" $((total - failed)) "$failed" \
+			"$((total - failed)) passed, $failed failed"
+	fi
+}
+
+# integration_tests LABEL BINARY: the runner's last line is "N passed, N failed[, N skipped]".
+integration_tests() {
+	local label=$1 bin=$2 log=$LOGDIR/$1-integration.log rc=0 line passed failed skipped
+	step "$label: integration tests ($INTEGRATION_RUNNER $bin)"
+	if [ ! -f "$INTEGRATION_RUNNER" ]; then
+		printf 'test: error: %s does not exist; integration tests cannot run\n' \
+			"$INTEGRATION_RUNNER" >&2
+		record "$label integration" 0 1 "FAILED: $INTEGRATION_RUNNER is missing"
+		return
+	fi
+	local runner=(bash "$INTEGRATION_RUNNER")
+	[ -x "$INTEGRATION_RUNNER" ] && runner=("./$INTEGRATION_RUNNER")
+	"${runner[@]}" "$bin" 2>&1 | tee "$log" || rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n1 || true)
+	if [ -z "$line" ]; then
+		record "$label integration" 0 1 "FAILED: no 'N passed, N failed' line (rc=$rc)"
+		return
+	fi
+	passed=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+	failed=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+	skipped=0
+	if [[ $line =~ ,\ ([0-9]+)\ skipped$ ]]; then
+		skipped=${BASH_REMATCH[1]}
+	fi
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		record "$label integration" "$passed" 1 "FAILED: runner exited $rc after: $line"
+	else
+		record "$label integration" "$passed" "$failed" \
+			"$passed passed, $failed failed, $skipped skipped"
+	fi
+}
+
+step "setup"
+rc=0
+bash "$ROOT/scripts/setup.sh" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	printf 'test: error: scripts/setup.sh failed (exit %d); nothing was tested\n' "$rc" >&2
+	printf '0 passed, 1 failed\n'
+	exit "$rc"
+fi
+
+if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SANITIZE=OFF; then
+	unit_tests release build
+	[ "$UNIT_ONLY" -eq 1 ] || integration_tests release "$ROOT/build/ebpf-monitor"
+fi
+
+if [ "$QUICK" -eq 0 ]; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	if build asan build-asan -DCMAKE_BUILD_TYPE=Debug -DEM_WERROR=ON -DEM_SANITIZE=ON; then
+		unit_tests asan build-asan
+		[ "$UNIT_ONLY" -eq 1 ] || integration_tests asan "$ROOT/build-asan/ebpf-monitor"
+	fi
+fi
+
+printf '\ntest: summary\n'
+printf '%s\n' "${SUMMARY[@]}"
+printf '%d passed, %d failed\n' "$TOTAL_PASSED" "$TOTAL_FAILED"
+[ "$TOTAL_FAILED" -eq 0 ]

@@ -1,0 +1,727 @@
+/* loader.c - the one place that talks to libbcc: compiles probe text, loads programs, walks
+ * attach chains, opens perf buffers, and undoes all of it on destroy. */
+#define LOG_NAME "ebpf_monitor.loader"
+
+#include "loader.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bcc_compat.h"
+#include "log.h"
+#include "tracefs.h"
+
+#define MAX_PROGS 32
+#define MAX_LINKS 256
+#define MAX_CPUS 1024
+
+struct loaded_prog {
+	char name[64];
+	int type;
+	int fd;
+};
+
+/* One attachment to undo: a perf event fd, plus the kprobe event name when one was created. */
+struct link {
+	int fd;
+	char kprobe_ev[96];
+};
+
+struct perf_cpu {
+	struct bpf_mod *mod;
+	int cpu;
+	void *reader; /* struct perf_reader * */
+};
+
+struct bpf_mod {
+	char name[32];
+	void *bcc; /* bcc module */
+	struct loaded_prog progs[MAX_PROGS];
+	int nprogs;
+	struct link links[MAX_LINKS];
+	int nlinks;
+	struct perf_cpu *perf;
+	size_t nperf;
+	loader_event_cb event_cb;
+	loader_lost_cb lost_cb;
+	void *cb_ctx;
+};
+
+const char *attach_kind_name(enum attach_kind k)
+{
+	switch (k) {
+	case ATTACH_KPROBE:
+		return "kprobe";
+	case ATTACH_KRETPROBE:
+		return "kretprobe";
+	case ATTACH_TRACEPOINT:
+		return "tracepoint";
+	case ATTACH_RAW_TRACEPOINT:
+		return "raw_tracepoint";
+	case ATTACH_PERF_EVENT:
+		return "perf_event";
+	}
+	return "?";
+}
+
+/*
+ * libbcc reports problems by printing to stderr (compiler diagnostics, "cannot attach kprobe").
+ * Those would land in the middle of the console table's neighbour stream and outside our log
+ * format, so stderr is redirected to a temporary file around each bcc call and the text is
+ * returned to the caller, which logs it or puts it in an error message.
+ */
+struct stderr_capture {
+	int saved;
+	int tmp;
+};
+
+static void capture_begin(struct stderr_capture *c)
+{
+	char path[] = "/tmp/ebpf-monitor-bcc-XXXXXX";
+
+	fflush(stderr);
+	c->saved = -1;
+	c->tmp = mkostemp(path, O_CLOEXEC);
+	if (c->tmp < 0)
+		return;
+	(void)unlink(path);
+	c->saved = dup(STDERR_FILENO);
+	if (c->saved < 0 || dup2(c->tmp, STDERR_FILENO) < 0) {
+		if (c->saved >= 0)
+			close(c->saved);
+		close(c->tmp);
+		c->saved = c->tmp = -1;
+	}
+}
+
+/* Restores stderr; copies what bcc printed (trimmed, one line per '\n' kept) into buf. */
+static void capture_end(struct stderr_capture *c, char *buf, size_t len)
+{
+	ssize_t n = 0;
+	off_t size;
+
+	if (len)
+		buf[0] = '\0';
+	fflush(stderr);
+	if (c->saved < 0)
+		return;
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	size = lseek(c->tmp, 0, SEEK_END);
+	if (len > 1 && size > 0) {
+		/* Keep the tail: the last lines of compiler/verifier output say what failed. */
+		off_t from = size > (off_t)(len - 1) ? size - (off_t)(len - 1) : 0;
+
+		n = pread(c->tmp, buf, len - 1, from);
+		if (n < 0)
+			n = 0;
+		buf[n] = '\0';
+		while (n > 0 && isspace((unsigned char)buf[n - 1]))
+			buf[--n] = '\0';
+	}
+	close(c->tmp);
+}
+
+/* Logs captured bcc output at DEBUG, one record per line. */
+static void log_captured(const char *what, const char *text)
+{
+	const char *l = text;
+
+	while (l && *l) {
+		const char *e = strchr(l, '\n');
+		int n = e ? (int)(e - l) : (int)strlen(l);
+
+		if (n > 0)
+			log_debug("%s: libbcc: %.*s", what, n, l);
+		l = e ? e + 1 : NULL;
+	}
+}
+
+static const char *kallsyms_prefixes(int *ret_wrapped);
+
+int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
+		   struct bpf_mod **ret, char *err, size_t errlen)
+{
+	const char *all[48];
+	char extra[3][64];
+	struct stderr_capture cap;
+	struct bpf_mod *m;
+	int n = 0, wrapped = 0;
+	char out[4096];
+
+	if (ncflags > 40)
+		return -E2BIG;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	snprintf(m->name, sizeof(m->name), "%s", name);
+
+	/* Conventions of the running kernel every probe may need. */
+	(void)kallsyms_prefixes(&wrapped);
+	snprintf(extra[0], sizeof(extra[0]), "-DEM_SYSCALL_WRAPPER=%d", wrapped);
+	snprintf(extra[1], sizeof(extra[1]), "-DEM_SELF_TGID=%d", (int)getpid());
+	snprintf(extra[2], sizeof(extra[2]), "-DEM_MONITOR_%s=1", name);
+	for (int i = 0; i < 3; i++)
+		all[n++] = extra[i];
+	for (int i = 0; i < ncflags; i++)
+		all[n++] = cflags[i];
+
+	capture_begin(&cap);
+	m->bcc = em_bcc_module_create(text, all, n);
+	capture_end(&cap, out, sizeof(out));
+	if (!m->bcc) {
+		snprintf(err, errlen, "compiling the %s probe failed%s%s", name,
+			 out[0] ? ": " : "", out[0] ? out : "");
+		free(m);
+		return -EINVAL;
+	}
+	log_captured(name, out);
+	*ret = m;
+	return 0;
+}
+
+static int prog_type_of(enum attach_kind k)
+{
+	switch (k) {
+	case ATTACH_KPROBE:
+	case ATTACH_KRETPROBE:
+		return BPF_PROG_TYPE_KPROBE;
+	case ATTACH_TRACEPOINT:
+		return BPF_PROG_TYPE_TRACEPOINT;
+	case ATTACH_RAW_TRACEPOINT:
+		return BPF_PROG_TYPE_RAW_TRACEPOINT;
+	case ATTACH_PERF_EVENT:
+		return BPF_PROG_TYPE_PERF_EVENT;
+	}
+	return -1;
+}
+
+/* Loads `name` as `type` once; returns its fd or -errno with the verifier's last words. */
+static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, size_t whylen)
+{
+	struct stderr_capture cap;
+	char out[2048];
+	void *start;
+	size_t size;
+	int fd;
+
+	for (int i = 0; i < m->nprogs; i++) {
+		if (m->progs[i].type == type && !strcmp(m->progs[i].name, name))
+			return m->progs[i].fd;
+	}
+	if (m->nprogs == MAX_PROGS)
+		return -E2BIG;
+	start = bpf_function_start(m->bcc, name);
+	size = bpf_function_size(m->bcc, name);
+	if (!start) {
+		snprintf(why, whylen, "no function %s in the %s probe", name, m->name);
+		return -ENOENT;
+	}
+	capture_begin(&cap);
+	fd = em_bcc_func_load(m->bcc, type, name, start, (int)size, bpf_module_license(m->bcc),
+			      bpf_module_kern_version(m->bcc), 0, NULL, 0);
+	capture_end(&cap, out, sizeof(out));
+	if (fd < 0) {
+		int e = errno ? errno : EINVAL;
+
+		log_captured(m->name, out);
+		snprintf(why, whylen, "loading %s failed: %s%s%.300s", name, strerror(e),
+			 out[0] ? ": " : "", out);
+		return -e;
+	}
+	snprintf(m->progs[m->nprogs].name, sizeof(m->progs[0].name), "%s", name);
+	m->progs[m->nprogs].type = type;
+	m->progs[m->nprogs].fd = fd;
+	m->nprogs++;
+	return fd;
+}
+
+static int add_link(struct bpf_mod *m, int fd, const char *kprobe_ev)
+{
+	if (m->nlinks == MAX_LINKS) {
+		bpf_close_perf_event_fd(fd);
+		return -E2BIG;
+	}
+	m->links[m->nlinks].fd = fd;
+	snprintf(m->links[m->nlinks].kprobe_ev, sizeof(m->links[0].kprobe_ev), "%s",
+		 kprobe_ev ? kprobe_ev : "");
+	m->nlinks++;
+	return 0;
+}
+
+static void undo_links(struct bpf_mod *m, int from)
+{
+	struct stderr_capture cap;
+	char out[1024];
+
+	capture_begin(&cap);
+	for (int i = m->nlinks - 1; i >= from; i--) {
+		if (m->links[i].fd >= 0)
+			bpf_close_perf_event_fd(m->links[i].fd);
+		/* A kprobe attached through kprobe_events (pre-4.17) leaves an entry otherwise. */
+		if (m->links[i].kprobe_ev[0])
+			bpf_detach_kprobe(m->links[i].kprobe_ev);
+	}
+	capture_end(&cap, out, sizeof(out));
+	log_captured(m->name, out);
+	m->nlinks = from;
+}
+
+/* ---- kernel symbols ---- */
+
+static int kprobes_available(void)
+{
+	const char *t = tracefs_path();
+	char p[256];
+
+	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0)
+		return 1;
+	if (t) {
+		snprintf(p, sizeof(p), "%s/kprobe_events", t);
+		if (access(p, W_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int loader_kallsyms_has(const char *sym)
+{
+	char line[512];
+	size_t len = strlen(sym);
+	FILE *f = fopen("/proc/kallsyms", "re");
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* "ffffffff81234560 T __x64_sys_execve" (module symbols end in "\t[mod]") */
+		char *s = strchr(line, ' ');
+
+		if (!s || !(s = strchr(s + 1, ' ')))
+			continue;
+		s++;
+		if (!strncmp(s, sym, len) && (s[len] == '\n' || s[len] == '\t' || !s[len])) {
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static const char *kallsyms_prefixes(int *ret_wrapped)
+{
+	static const struct {
+		const char *prefix;
+		int wrapped;
+	} cands[] = {
+#if defined(__x86_64__)
+		{ "__x64_sys_", 1 },
+#elif defined(__aarch64__)
+		{ "__arm64_sys_", 1 },
+#elif defined(__s390x__)
+		{ "__s390x_sys_", 1 },
+#endif
+		{ "sys_", 0 },
+	};
+	static int cached = -1;
+
+	if (cached < 0) {
+		cached = (int)(sizeof(cands) / sizeof(cands[0])) - 1;
+		for (size_t i = 0; i + 1 < sizeof(cands) / sizeof(cands[0]); i++) {
+			char sym[64];
+
+			snprintf(sym, sizeof(sym), "%sgetpid", cands[i].prefix);
+			if (loader_kallsyms_has(sym) == 1) {
+				cached = (int)i;
+				break;
+			}
+		}
+	}
+	if (ret_wrapped)
+		*ret_wrapped = cands[cached].wrapped;
+	return cands[cached].prefix;
+}
+
+const char *loader_syscall_prefix(int *ret_wrapped)
+{
+	return kallsyms_prefixes(ret_wrapped);
+}
+
+int loader_syscall_symbol(const char *syscall, char *buf, size_t len)
+{
+	const char *prefix = kallsyms_prefixes(NULL);
+	int r;
+
+	snprintf(buf, len, "%s%s", prefix, syscall);
+	r = loader_kallsyms_has(buf);
+	if (r == 1)
+		return 0;
+#if defined(__x86_64__)
+	/* Some syscalls exist only as the 32-bit compat entry. */
+	snprintf(buf, len, "__ia32_sys_%s", syscall);
+	if (loader_kallsyms_has(buf) == 1)
+		return 0;
+#endif
+	return r < 0 ? r : -ENOENT;
+}
+
+/* ---- attaching ---- */
+
+static unsigned fnv1a(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, size_t whylen)
+{
+	struct stderr_capture cap;
+	char sym[128], ev[96], out[1024];
+	int progfd, fd = -1, e = 0;
+
+	progfd = prog_fd(m, p->prog, prog_type_of(p->kind), why, whylen);
+	if (progfd < 0)
+		return progfd;
+
+	switch (p->kind) {
+	case ATTACH_KPROBE:
+	case ATTACH_KRETPROBE:
+		if (!kprobes_available()) {
+			snprintf(why, whylen, "kprobes are not available in this kernel "
+				 "(CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)");
+			return -EOPNOTSUPP;
+		}
+		if (!strncmp(p->target, "syscall:", 8)) {
+			if (loader_syscall_symbol(p->target + 8, sym, sizeof(sym))) {
+				snprintf(why, whylen, "no kernel symbol for syscall %s",
+					 p->target + 8);
+				return -ENOENT;
+			}
+		} else {
+			snprintf(sym, sizeof(sym), "%s", p->target);
+			if (loader_kallsyms_has(sym) != 1) {
+				snprintf(why, whylen, "no kernel symbol %s", sym);
+				return -ENOENT;
+			}
+		}
+		/* kprobe event names are bounded (bcc appends "_bcc_<pid>"): a prefix of the
+		 * symbol plus a hash of all of it keeps them short and distinct. */
+		snprintf(ev, sizeof(ev), "em_%c_%.40s_%08x", p->kind == ATTACH_KPROBE ? 'p' : 'r',
+			 sym, fnv1a(sym));
+		capture_begin(&cap);
+		errno = 0;
+		fd = bpf_attach_kprobe(progfd,
+				       p->kind == ATTACH_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
+				       ev, sym, 0, 0);
+		e = errno;
+		capture_end(&cap, out, sizeof(out));
+		log_captured(m->name, out);
+		if (fd < 0) {
+			snprintf(why, whylen, "%s %s: %s", attach_kind_name(p->kind), sym,
+				 strerror(e ? e : EINVAL));
+			return -(e ? e : EINVAL);
+		}
+		log_debug("%s: %s attached to %s", m->name, attach_kind_name(p->kind), sym);
+		return add_link(m, fd, ev);
+
+	case ATTACH_TRACEPOINT: {
+		char cat[64];
+		const char *colon = strchr(p->target, ':');
+
+		if (!colon || colon - p->target >= (long)sizeof(cat))
+			return -EINVAL;
+		snprintf(cat, sizeof(cat), "%.*s", (int)(colon - p->target), p->target);
+		if (!tracefs_path()) {
+			snprintf(why, whylen, "tracefs is not mounted "
+				 "(mount -t tracefs nodev /sys/kernel/tracing)");
+			return -ENODEV;
+		}
+		if (!tracefs_event_exists(cat, colon + 1)) {
+			snprintf(why, whylen, "no tracepoint %s in this kernel", p->target);
+			return -ENOENT;
+		}
+		capture_begin(&cap);
+		errno = 0;
+		fd = bpf_attach_tracepoint(progfd, cat, colon + 1);
+		e = errno;
+		capture_end(&cap, out, sizeof(out));
+		log_captured(m->name, out);
+		if (fd < 0) {
+			snprintf(why, whylen, "tracepoint %s: %s", p->target,
+				 strerror(e ? e : EINVAL));
+			return -(e ? e : EINVAL);
+		}
+		log_debug("%s: tracepoint %s attached", m->name, p->target);
+		return add_link(m, fd, NULL);
+	}
+
+	case ATTACH_RAW_TRACEPOINT:
+		capture_begin(&cap);
+		errno = 0;
+		fd = bpf_attach_raw_tracepoint(progfd, p->target);
+		e = errno;
+		capture_end(&cap, out, sizeof(out));
+		log_captured(m->name, out);
+		if (fd < 0) {
+			snprintf(why, whylen, "raw tracepoint %s: %s", p->target,
+				 strerror(e ? e : EINVAL));
+			return -(e ? e : EINVAL);
+		}
+		return add_link(m, fd, NULL);
+
+	case ATTACH_PERF_EVENT: {
+		long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+		for (int cpu = 0; cpu < ncpu && cpu < MAX_CPUS; cpu++) {
+			capture_begin(&cap);
+			errno = 0;
+			fd = bpf_attach_perf_event(progfd, p->perf_type, (uint32_t)p->perf_config,
+						   p->sample_period, 0, -1, cpu, -1);
+			e = errno;
+			capture_end(&cap, out, sizeof(out));
+			if (fd < 0 && e == ENODEV)
+				continue; /* offline CPU */
+			if (fd < 0) {
+				log_captured(m->name, out);
+				snprintf(why, whylen, "perf event %u/%llu on cpu %d: %s",
+					 p->perf_type, (unsigned long long)p->perf_config, cpu,
+					 strerror(e ? e : EINVAL));
+				return -(e ? e : EINVAL);
+			}
+			if (add_link(m, fd, NULL))
+				return -E2BIG;
+		}
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static int try_alt(struct bpf_mod *m, const struct attach_alt *alt, char *why, size_t whylen)
+{
+	int first = m->nlinks, attached = 0;
+
+	for (const struct probe_spec *p = alt->probes; p->prog; p++) {
+		int r = attach_one(m, p, why, whylen);
+
+		if (r == 0) {
+			attached++;
+			continue;
+		}
+		if (p->optional && (r == -ENOENT)) {
+			log_debug("%s: optional %s %s skipped: %s", m->name,
+				  attach_kind_name(p->kind), p->target, why);
+			continue;
+		}
+		undo_links(m, first);
+		return r;
+	}
+	if (!attached) {
+		snprintf(why, whylen, "none of its probe points exist in this kernel");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const char *force,
+			const struct attach_alt **ret_alt, char *why, size_t whylen)
+{
+	size_t used = 0;
+	int r = -ENOENT, tried = 0;
+
+	if (whylen)
+		why[0] = '\0';
+	if (force && !strcmp(force, "auto"))
+		force = NULL;
+	for (const struct attach_alt *a = pt->alts; a->name; a++) {
+		char one[768];
+
+		if (force && strcmp(force, a->name))
+			continue;
+		tried++;
+		r = try_alt(m, a, one, sizeof(one));
+		if (r == 0) {
+			*ret_alt = a;
+			return 0;
+		}
+		if (used < whylen)
+			used += (size_t)snprintf(why + used, whylen - used, "%s%s: %s",
+						 used ? "; " : "", a->name, one);
+	}
+	if (!tried) {
+		snprintf(why, whylen, "attach '%s' is not one of this probe point's methods", force);
+		return -EINVAL;
+	}
+	return r;
+}
+
+int loader_map_fd(struct bpf_mod *m, const char *map)
+{
+	int fd = bpf_table_fd(m->bcc, map);
+
+	return fd < 0 ? -ENOENT : fd;
+}
+
+int loader_map_update(struct bpf_mod *m, int fd, const void *key, const void *value)
+{
+	(void)m;
+	return bpf_update_elem(fd, (void *)key, (void *)value, 0) < 0 ? -errno : 0;
+}
+
+int loader_map_lookup(struct bpf_mod *m, int fd, const void *key, void *value)
+{
+	(void)m;
+	return bpf_lookup_elem(fd, (void *)key, value) < 0 ? -errno : 0;
+}
+
+/* ---- perf buffers ---- */
+
+static void perf_raw_cb(void *cookie, void *raw, int size)
+{
+	struct perf_cpu *pc = cookie;
+
+	pc->mod->event_cb(pc->mod->cb_ctx, pc->cpu, raw, size);
+}
+
+static void perf_lost_cb(void *cookie, uint64_t lost)
+{
+	struct perf_cpu *pc = cookie;
+
+	if (pc->mod->lost_cb)
+		pc->mod->lost_cb(pc->mod->cb_ctx, pc->cpu, lost);
+}
+
+/* Online CPUs from /sys/devices/system/cpu/online ("0-3,5"), as a bitmap. */
+static int online_cpus(unsigned char *set, int max)
+{
+	char buf[1024], *p = buf;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	int n = 0;
+
+	memset(set, 0, (size_t)max);
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+		if (f)
+			fclose(f);
+		for (int i = 0; i < c && i < max; i++)
+			set[i] = 1;
+		return c > max ? max : (int)c;
+	}
+	fclose(f);
+	while (*p && *p != '\n') {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p)
+			break;
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			p = end;
+		}
+		for (long i = a; i <= b && i < max; i++) {
+			set[i] = 1;
+			n = (int)i + 1;
+		}
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+int loader_perf_open(struct bpf_mod *m, const char *map, unsigned pages, loader_event_cb cb,
+		     loader_lost_cb lost, void *ctx)
+{
+	unsigned char online[MAX_CPUS];
+	struct stderr_capture cap;
+	char out[1024];
+	int map_fd = loader_map_fd(m, map), ncpu;
+
+	if (map_fd < 0)
+		return map_fd;
+	ncpu = online_cpus(online, MAX_CPUS);
+	m->perf = calloc((size_t)ncpu, sizeof(*m->perf));
+	if (!m->perf)
+		return -ENOMEM;
+	m->event_cb = cb;
+	m->lost_cb = lost;
+	m->cb_ctx = ctx;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		struct perf_cpu *pc;
+		int rfd;
+
+		if (!online[cpu])
+			continue;
+		pc = &m->perf[m->nperf];
+		pc->mod = m;
+		pc->cpu = cpu;
+		capture_begin(&cap);
+		pc->reader = bpf_open_perf_buffer(perf_raw_cb, perf_lost_cb, pc, -1, cpu, (int)pages);
+		capture_end(&cap, out, sizeof(out));
+		if (!pc->reader) {
+			log_error("%s: perf buffer on cpu %d failed: %s", m->name, cpu,
+				  out[0] ? out : "unknown error");
+			return -ENOMEM;
+		}
+		m->nperf++;
+		rfd = perf_reader_fd(pc->reader);
+		if (bpf_update_elem(map_fd, &cpu, &rfd, 0) < 0) {
+			int e = errno;
+
+			log_error("%s: registering perf buffer for cpu %d: %s", m->name, cpu,
+				  strerror(e));
+			return -e;
+		}
+	}
+	return 0;
+}
+
+size_t loader_perf_count(const struct bpf_mod *m)
+{
+	return m ? m->nperf : 0;
+}
+
+int loader_perf_fd(const struct bpf_mod *m, size_t i)
+{
+	return perf_reader_fd(m->perf[i].reader);
+}
+
+void loader_perf_consume(struct bpf_mod *m, size_t i)
+{
+	perf_reader_event_read(m->perf[i].reader);
+}
+
+void loader_detach(struct bpf_mod *m)
+{
+	if (m)
+		undo_links(m, 0);
+}
+
+void loader_destroy(struct bpf_mod *m)
+{
+	if (!m)
+		return;
+	undo_links(m, 0);
+	for (size_t i = 0; i < m->nperf; i++)
+		perf_reader_free(m->perf[i].reader);
+	free(m->perf);
+	for (int i = 0; i < m->nprogs; i++)
+		close(m->progs[i].fd);
+	if (m->bcc)
+		bpf_module_destroy(m->bcc);
+	free(m);
+}

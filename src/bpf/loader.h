@@ -1,0 +1,49 @@
+/* loader.h - compile, load, attach and read BPF programs; hides every bcc type from callers. */
+#ifndef EM_LOADER_H
+#define EM_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attach.h"
+
+struct bpf_mod;
+
+typedef void (*loader_event_cb)(void *ctx, int cpu, const void *data, int size);
+typedef void (*loader_lost_cb)(void *ctx, int cpu, uint64_t lost);
+
+/* Compiles `text` with the given -D/-I flags (the loader adds its own kernel-convention
+ * defines). Returns 0 or -errno with a readable reason (compiler diagnostics included). */
+int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
+		   struct bpf_mod **ret, char *err, size_t errlen);
+
+/* Tries the point's alternatives in order (only `force` when non-NULL and not "auto").
+ * Returns 0 and sets *ret_alt to the winner, or -errno with `why` naming what failed
+ * for each alternative. Attachments are undone by loader_destroy(). */
+int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const char *force,
+			const struct attach_alt **ret_alt, char *why, size_t whylen);
+
+int loader_map_fd(struct bpf_mod *m, const char *map);
+int loader_map_update(struct bpf_mod *m, int fd, const void *key, const void *value);
+int loader_map_lookup(struct bpf_mod *m, int fd, const void *key, void *value);
+
+/* Opens one perf buffer per possible CPU on the BPF_PERF_OUTPUT map `map`. */
+int loader_perf_open(struct bpf_mod *m, const char *map, unsigned pages, loader_event_cb cb,
+		     loader_lost_cb lost, void *ctx);
+size_t loader_perf_count(const struct bpf_mod *m);
+int loader_perf_fd(const struct bpf_mod *m, size_t i);
+void loader_perf_consume(struct bpf_mod *m, size_t i); /* reads what is ready, calls cb */
+
+/* Detaches every probe (no new events) but keeps maps and perf buffers readable. */
+void loader_detach(struct bpf_mod *m);
+
+/* Detaches everything, closes fds, frees. NULL-safe. */
+void loader_destroy(struct bpf_mod *m);
+
+/* The arch's syscall symbol prefix found in /proc/kallsyms ("__x64_sys_", "__arm64_sys_",
+ * "sys_"), whether it takes a pt_regs wrapper, and the resolved symbol for a syscall. */
+const char *loader_syscall_prefix(int *ret_wrapped);
+int loader_syscall_symbol(const char *syscall, char *buf, size_t len);
+int loader_kallsyms_has(const char *sym);
+
+#endif

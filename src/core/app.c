@@ -1,0 +1,194 @@
+/* app.c - startup decisions between the command line and the event loop: which config file,
+ * which monitors, how logging is set up. Everything here runs before any BPF is loaded. */
+#define LOG_NAME "ebpf_monitor"
+
+#include "app.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char *const default_config_paths[] = {
+	"config/monitor_config.yaml",
+	"/etc/ebpf-monitor/monitor_config.yaml",
+};
+
+/* The guide's monitors; those not built yet get a precise message rather than "unknown". */
+static const char *const guide_monitors[] = {
+	"exec", "func", "syscall", "bio", "open", "interrupt", "page_fault", "context_switch", NULL,
+};
+
+static void config_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_warn("%s", msg);
+}
+
+int app_load_config(struct config *cfg, const char *explicit_path,
+		    const struct monitor_schema *schemas, size_t nschemas, char *err, size_t errlen)
+{
+	struct config_error cerr;
+	const char *path = explicit_path;
+
+	if (config_defaults(cfg, schemas, nschemas)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (!path) {
+		for (size_t i = 0; i < sizeof(default_config_paths) / sizeof(*default_config_paths);
+		     i++) {
+			if (access(default_config_paths[i], F_OK) == 0) {
+				path = default_config_paths[i];
+				break;
+			}
+		}
+	}
+	if (!path) {
+		log_info("no config file (./%s or %s): using built-in defaults",
+			 default_config_paths[0], default_config_paths[1]);
+		return 0;
+	}
+	if (config_load(cfg, path, schemas, nschemas, config_warning, NULL, &cerr)) {
+		snprintf(err, errlen, "%s", cerr.msg);
+		return -EINVAL;
+	}
+	log_debug("config loaded from %s", path);
+	return 0;
+}
+
+static void list_available(char *buf, size_t len, const struct monitor_schema *schemas,
+			   size_t nschemas)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nschemas && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", schemas[i].name);
+}
+
+int app_select_monitors(struct config *cfg, const char *list, const struct monitor_schema *schemas,
+			size_t nschemas, struct monitor_cfg **ret, size_t max, char *err,
+			size_t errlen)
+{
+	const char *names[CONFIG_MAX_MONITORS * 2];
+	const char *cands[CONFIG_MAX_MONITORS + 1];
+	char avail[256], *copy;
+	size_t n = 0;
+	int count;
+
+	list_available(avail, sizeof(avail), schemas, nschemas);
+	if (!list) {
+		for (size_t i = 0; i < cfg->nmonitors && n < max; i++) {
+			if (cfg->monitors[i].enabled)
+				ret[n++] = &cfg->monitors[i];
+		}
+		if (!n) {
+			snprintf(err, errlen,
+				 "no monitor is enabled: set monitors.<name>.enabled: true in the "
+				 "config or pick some with -m (available: %s)",
+				 avail);
+			return -EINVAL;
+		}
+		return (int)n;
+	}
+
+	copy = strdup(list);
+	if (!copy)
+		return -ENOMEM;
+	count = cli_split_list(copy, names, (int)(sizeof(names) / sizeof(names[0])));
+	if (count < 0) {
+		snprintf(err, errlen, "-m expects a comma-separated list of monitors, got '%s' "
+			 "(available: %s)", list, avail);
+		free(copy);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < nschemas; i++)
+		cands[i] = schemas[i].name;
+	cands[nschemas < CONFIG_MAX_MONITORS ? nschemas : CONFIG_MAX_MONITORS] = NULL;
+	for (int i = 0; i < count; i++) {
+		struct monitor_cfg *mc = config_monitor(cfg, names[i]);
+		bool dup = false;
+
+		if (!mc) {
+			const char *s = config_suggest(names[i], cands);
+			bool planned = false;
+
+			for (const char *const *g = guide_monitors; *g; g++)
+				planned |= !strcmp(*g, names[i]);
+			if (planned)
+				snprintf(err, errlen, "monitor '%s' is not available in this build "
+					 "yet (available: %s)", names[i], avail);
+			else if (s)
+				snprintf(err, errlen, "unknown monitor '%s' (did you mean '%s'? "
+					 "available: %s)", names[i], s, avail);
+			else
+				snprintf(err, errlen, "unknown monitor '%s' (available: %s)",
+					 names[i], avail);
+			free(copy);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < n; j++)
+			dup |= ret[j] == mc;
+		if (!dup && n < max)
+			ret[n++] = mc;
+	}
+	free(copy);
+	return (int)n;
+}
+
+static const struct log_formatter_cfg *formatter(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; name && i < cfg->logging.nformatters; i++) {
+		if (!strcmp(cfg->logging.formatters[i].name, name))
+			return &cfg->logging.formatters[i];
+	}
+	return NULL;
+}
+
+static int handler_level(const struct config *cfg, const struct log_handler_cfg *h)
+{
+	int l = log_level_parse(h->level ? h->level : cfg->logging.level);
+
+	return l < 0 ? LOG_INFO : l;
+}
+
+int app_setup_logging(const struct config *cfg, bool verbose, bool console, char *path_buf,
+		      size_t path_len)
+{
+	const struct log_formatter_cfg *cf = formatter(cfg, cfg->logging.console.formatter);
+	const struct log_formatter_cfg *ff = formatter(cfg, cfg->logging.file.formatter);
+	const struct log_handler_cfg *fh = &cfg->logging.file;
+	struct log_options o = {
+		.console_level = (enum log_level)handler_level(cfg, &cfg->logging.console),
+		.console_format = cf ? cf->format : "%(levelname)s: %(message)s",
+		.console_datefmt = cf ? cf->datefmt : NULL,
+		/* stdout carries the console table, so the console handler writes to stderr. */
+		.console_fd = console ? STDERR_FILENO : -1,
+		.file_enabled = fh->present && fh->filename && *fh->filename,
+		.file_level = (enum log_level)handler_level(cfg, fh),
+		.file_format = ff ? ff->format
+				  : "%(asctime)s [%(levelname)s] %(name)s:%(lineno)d %(message)s",
+		.file_datefmt = ff ? ff->datefmt : NULL,
+		.when = fh->when ? fh->when : "D",
+		.interval = fh->interval > 0 ? (int)fh->interval : 1,
+		.backup_count = (int)fh->backup_count,
+	};
+
+	if (verbose)
+		o.console_level = LOG_DEBUG;
+	path_buf[0] = '\0';
+	if (o.file_enabled) {
+		if (strchr(fh->filename, '/'))
+			snprintf(path_buf, path_len, "%s", fh->filename);
+		else
+			snprintf(path_buf, path_len, "%s/%s",
+				 cfg->logging.directory ? cfg->logging.directory : "logs",
+				 fh->filename);
+		o.file_path = path_buf;
+	}
+	return log_setup(&o);
+}

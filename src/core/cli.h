@@ -1,0 +1,40 @@
+/* cli.h - command-line options (getopt_long) and the documented exit codes. */
+#ifndef EM_CLI_H
+#define EM_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,    /* failure while running (BPF load, I/O) */
+	EXIT_USAGE = 2,      /* bad flag, bad config, unknown monitor */
+	EXIT_NOPRIV = 3,     /* not root, or the kernel lacks what is needed */
+};
+
+enum cli_action {
+	CLI_RUN,
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_CHECK,
+	CLI_DAEMON_STATUS,
+	CLI_DAEMON_STOP,
+};
+
+struct cli_options {
+	enum cli_action action;
+	const char *config_path; /* NULL: search the default locations */
+	const char *monitors;    /* "-m exec,func" as given; NULL: the config's enabled ones */
+	bool verbose;
+	bool daemon;
+	double duration;         /* seconds; 0 = until signalled */
+};
+
+/* Parses argv. Returns 0, or -1 with a one-line message in err (exit code EXIT_USAGE). */
+int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t errlen);
+
+/* Splits "a,b" into names; returns the count or -1 (empty name, too many). The names
+ * point into buf, which is modified. */
+int cli_split_list(char *buf, const char **names, int max);
+
+#endif

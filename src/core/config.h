@@ -1,0 +1,112 @@
+/* config.h - the YAML configuration (the user guide's schema), parsed with libyaml and validated. */
+#ifndef EM_CONFIG_H
+#define EM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "options.h"
+
+#define CONFIG_MAX_MONITORS 16
+
+/* What config_load needs to know about one monitor: its name and its own keys.
+ * Common keys (enabled, interval, attach) are handled by config.c for every monitor. */
+struct monitor_schema {
+	const char *name;
+	const struct opt_spec *options; /* terminated by OPT_END; may be NULL */
+	size_t options_size;            /* size of the struct the offsets point into */
+	bool aggregating;               /* has an `interval` */
+	const char *const *attach_choices; /* NULL-terminated, always includes "auto" */
+};
+
+struct monitor_cfg {
+	const char *name;      /* points into the schema */
+	const struct monitor_schema *schema; /* the schema opts was built from (config_free needs it) */
+	bool present;          /* a section existed in the file */
+	bool enabled;          /* default true when present, false when absent from a file */
+	double interval;       /* seconds, default 2 */
+	char *attach;          /* "auto" default */
+	void *opts;            /* options_size bytes, filled from the schema (defaults first); a
+				  list or boolean map in the file replaces the default one */
+	struct src_pos pos;    /* where the section started */
+};
+
+struct log_formatter_cfg {
+	char *name;
+	char *format;
+	char *datefmt; /* NULL: Python's default "%Y-%m-%d %H:%M:%S,mmm" */
+};
+
+struct log_handler_cfg {
+	bool present;
+	char *formatter;  /* name of a formatter */
+	char *level;      /* NULL: inherit logging.level */
+	char *stream;     /* console: ext://sys.stdout | ext://sys.stderr (stdout is mapped to stderr,
+			     because stdout carries the console table) */
+	char *filename;   /* file: relative names go under logging.directory */
+	char *when;       /* file: S, M, H, D, MIDNIGHT */
+	long long interval;
+	long long backup_count;
+};
+
+struct config {
+	char *path;        /* NULL when built-in defaults are used */
+
+	struct {
+		char *name, *version, *description, *author, *email;
+		char *environment; /* development | production */
+		bool debug;
+		char *pid_file;    /* default "temp/monitor.pid" */
+	} app;
+
+	struct {
+		char *level;       /* DEBUG INFO WARNING ERROR (also CRITICAL, WARN) */
+		char *directory;   /* default "logs" */
+		struct log_formatter_cfg formatters[8];
+		size_t nformatters;
+		struct log_handler_cfg console, file;
+	} logging;
+
+	struct {
+		char *directory;        /* default "output" */
+		long long buffer_size;  /* rows, default 2000, 1..1000000 */
+		double flush_interval;  /* seconds, default 2.0, 0.1..3600 */
+		char csv_delimiter;     /* default ',' ; one printable ASCII char, not '"', CR, LF */
+		bool include_header;    /* default true */
+		long long retention_days; /* default 0 = keep forever */
+		long long batch_size;   /* accepted for the guide's tuning example; unused */
+	} output;
+
+	struct monitor_cfg monitors[CONFIG_MAX_MONITORS]; /* one per schema, same order */
+	size_t nmonitors;
+};
+
+struct config_error {
+	char msg[512]; /* "config/monitor_config.yaml:12:5: monitors.exec.enabled: expected true or false, got 'yes please'" */
+};
+
+/* Fills cfg with the guide's defaults (every schema monitor enabled). cfg is overwritten, not
+ * freed. Returns 0, -ENOMEM, or -EINVAL (more than CONFIG_MAX_MONITORS schemas, or a `def` text
+ * its option rejects). */
+int config_defaults(struct config *cfg, const struct monitor_schema *schemas, size_t nschemas);
+
+/* Parses and validates `path` on top of the defaults. cfg is zeroed or from config_defaults()
+ * (a zeroed cfg gets the defaults first). Returns 0, or -1 with err filled (syntax errors and
+ * type/range errors alike, with file:line:column of the offending value, and the key).
+ * Warnings (unknown keys, with "did you mean") go to warn(), one call per warning; warn may be
+ * NULL. With a file, a monitor runs only if its section is present (enabled defaults to true
+ * there); a `logging.handlers` mapping lists the handlers used (present). On error cfg holds a
+ * partial result: only config_free() it. Aliases work; merge keys (<<) and files over 1 MiB are
+ * rejected. */
+int config_load(struct config *cfg, const char *path, const struct monitor_schema *schemas,
+		size_t nschemas, void (*warn)(void *ctx, const char *msg), void *warn_ctx,
+		struct config_error *err);
+
+struct monitor_cfg *config_monitor(struct config *cfg, const char *name);
+void config_free(struct config *cfg); /* NULL-safe, idempotent */
+
+/* Levenshtein-nearest (case-insensitive) of candidates (NULL-terminated) within
+ * min(3, strlen(word) / 3 + 1), or NULL. */
+const char *config_suggest(const char *word, const char *const *candidates);
+
+#endif

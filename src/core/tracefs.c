@@ -1,0 +1,98 @@
+/* tracefs.c - finds tracefs and reads tracepoint formats, so probes use the running kernel's
+ * field offsets rather than assumed ones. */
+#include "tracefs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const tracefs_candidates[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+const char *tracefs_path(void)
+{
+	char p[256];
+
+	for (size_t i = 0; i < sizeof(tracefs_candidates) / sizeof(tracefs_candidates[0]); i++) {
+		snprintf(p, sizeof(p), "%s/events", tracefs_candidates[i]);
+		if (access(p, R_OK | X_OK) == 0)
+			return tracefs_candidates[i];
+	}
+	return NULL;
+}
+
+bool tracefs_event_exists(const char *category, const char *event)
+{
+	const char *t = tracefs_path();
+	char p[512];
+
+	if (!t)
+		return false;
+	snprintf(p, sizeof(p), "%s/events/%s/%s/format", t, category, event);
+	return access(p, R_OK) == 0;
+}
+
+int tracefs_parse_field(const char *text, const char *field, int *ret_offset, int *ret_size)
+{
+	size_t flen = strlen(field);
+
+	/* Lines look like: "\tfield:pid_t child_pid;\toffset:20;\tsize:4;\tsigned:1;" and
+	 * arrays as "field:char comm[16];". Match the last identifier before ';' or '['. */
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *f = strstr(l, "field:");
+		const char *semi, *name_end, *name;
+		const char *eol = strchr(l, '\n');
+		int off, size;
+
+		if (!f || (eol && f > eol))
+			continue;
+		semi = strchr(f, ';');
+		if (!semi || (eol && semi > eol))
+			continue;
+		name_end = semi;
+		for (const char *b = f; b < semi; b++) {
+			if (*b == '[') {
+				name_end = b;
+				break;
+			}
+		}
+		name = name_end;
+		while (name > f && (name[-1] == '_' || (name[-1] >= '0' && name[-1] <= '9') ||
+				    (name[-1] >= 'a' && name[-1] <= 'z') ||
+				    (name[-1] >= 'A' && name[-1] <= 'Z')))
+			name--;
+		if ((size_t)(name_end - name) != flen || strncmp(name, field, flen))
+			continue;
+		if (sscanf(semi, "; offset:%d; size:%d;", &off, &size) != 2 &&
+		    sscanf(semi, ";\toffset:%d;\tsize:%d;", &off, &size) != 2)
+			return -EINVAL;
+		*ret_offset = off;
+		*ret_size = size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int tracefs_field(const char *category, const char *event, const char *field, int *ret_offset,
+		  int *ret_size)
+{
+	const char *t = tracefs_path();
+	char p[512], buf[8192];
+	size_t n;
+	FILE *f;
+
+	if (!t)
+		return -ENODEV;
+	snprintf(p, sizeof(p), "%s/events/%s/%s/format", t, category, event);
+	f = fopen(p, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return tracefs_parse_field(buf, field, ret_offset, ret_size);
+}

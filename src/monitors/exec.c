@@ -1,0 +1,232 @@
+/* exec.c - the exec monitor: one row per execve/execveat, with the parent, the return value
+ * and the first arguments. */
+#define LOG_NAME "ebpf_monitor.exec"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "loader.h"
+#include "log.h"
+#include "monitor.h"
+#include "tracefs.h"
+
+struct exec_options {
+	long long max_args;
+	long long perf_buffer_pages;
+};
+
+static const struct opt_spec exec_option_specs[] = {
+	{ "max_args", OPT_INT, offsetof(struct exec_options, max_args), 0, 16, NULL, "8",
+	  "arguments captured per exec (bounded by 1 KiB in all)" },
+	{ "perf_buffer_pages", OPT_INT, offsetof(struct exec_options, perf_buffer_pages), 8,
+	  65536, NULL, "256", "perf buffer size per CPU in pages (a power of two)" },
+	OPT_END,
+};
+
+enum { C_TS, C_TIMESTR, C_UID, C_PID, C_COMM, C_FILENAME, C_PPID, C_RET, C_ARGV, C_NCOLS };
+
+static const struct column exec_columns[C_NCOLS] = {
+	[C_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[C_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+	[C_UID] = { "uid", COL_U64, 0, 6 },
+	[C_PID] = { "pid", COL_U64, 0, 8 },
+	[C_COMM] = { "comm", COL_STR, 0, 16 },
+	[C_FILENAME] = { "filename", COL_STR, 0, 1 },
+	[C_PPID] = { "ppid", COL_U64, 0, 0 },
+	[C_RET] = { "ret", COL_S64, 0, 0 },
+	[C_ARGV] = { "argv", COL_STR, 0, 0 },
+};
+
+static const struct probe_spec exec_kprobes[] = {
+	{ ATTACH_KPROBE, "syscall:execve", "kp_execve_enter" },
+	{ ATTACH_KRETPROBE, "syscall:execve", "kp_exec_exit" },
+	{ ATTACH_KPROBE, "syscall:execveat", "kp_execveat_enter", .optional = true },
+	{ ATTACH_KRETPROBE, "syscall:execveat", "kp_exec_exit", .optional = true },
+	{ 0 },
+};
+
+static const struct probe_spec exec_tracepoints[] = {
+	{ ATTACH_TRACEPOINT, "syscalls:sys_enter_execve", "tp_execve_enter" },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_exit_execve", "tp_exec_exit" },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_enter_execveat", "tp_execveat_enter", .optional = true },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_exit_execveat", "tp_exec_exit", .optional = true },
+	{ 0 },
+};
+
+static const struct probe_spec exec_fork_tracepoints[] = {
+	{ ATTACH_TRACEPOINT, "sched:sched_process_fork", "tp_sched_fork" },
+	{ ATTACH_TRACEPOINT, "sched:sched_process_exit", "tp_sched_exit" },
+	{ 0 },
+};
+
+static const struct attach_alt exec_alts[] = {
+	{ "kprobe", exec_kprobes },
+	{ "tracepoint", exec_tracepoints },
+	{ NULL, NULL },
+};
+
+static const struct attach_alt parent_alts[] = {
+	{ "tracepoint", exec_fork_tracepoints },
+	{ NULL, NULL },
+};
+
+static const struct attach_point exec_points[] = {
+	{ "execve", exec_alts, false },
+	/* Without it the parent comes from /proc, which misses short-lived parents. */
+	{ "parent", parent_alts, true },
+};
+
+static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+{
+	const struct exec_options *o = m->opts;
+	int off, size;
+
+	if (o->perf_buffer_pages & (o->perf_buffer_pages - 1)) {
+		snprintf(err, errlen,
+			 "monitors.exec.perf_buffer_pages: expected a power of two, got %lld",
+			 o->perf_buffer_pages);
+		return -EINVAL;
+	}
+	m->perf_pages = (unsigned)o->perf_buffer_pages;
+	cflags_add(cf, "-DEXEC_MAX_ARGS=%lld", o->max_args);
+	/* sched_process_fork's layout changed (comm arrays became __data_loc in 6.x). */
+	if (tracefs_field("sched", "sched_process_fork", "child_pid", &off, &size) == 0 &&
+	    size == 4)
+		cflags_add(cf, "-DFORK_CHILD_PID_OFF=%d", off);
+	return 0;
+}
+
+/* ppid of a live process from /proc/<pid>/stat ("pid (comm) S ppid ..."); 0 if gone. */
+static unsigned proc_ppid(unsigned pid)
+{
+	char path[64], buf[512], *p;
+	unsigned ppid = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may contain ") " */
+	if (!p || sscanf(p + 1, " %*c %u", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/* Seeds the kernel's child->parent map with the processes that already exist. */
+static int exec_start(struct monitor *m)
+{
+	int fd = loader_map_fd(m->bpf, "exec_ppid");
+	struct dirent *d;
+	unsigned seeded = 0;
+	DIR *dir;
+
+	if (fd < 0 || !m->chosen[1])
+		return 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		char *end;
+		unsigned long pid = strtoul(d->d_name, &end, 10);
+		__u32 k, v;
+
+		if (*end || !pid || pid > UINT_MAX)
+			continue;
+		k = (__u32)pid;
+		v = proc_ppid(k);
+		if (v && loader_map_update(m->bpf, fd, &k, &v) == 0)
+			seeded++;
+	}
+	closedir(dir);
+	log_debug("parent map seeded with %u processes", seeded);
+	return 0;
+}
+
+/* Joins the NUL-separated arguments with spaces. */
+static void join_args(const struct exec_event *e, int size, char *out, size_t len)
+{
+	size_t o = 0;
+	__u32 used = e->args_size;
+
+	if (used > EXEC_ARGS_SIZE)
+		used = EXEC_ARGS_SIZE;
+	if ((size_t)size < offsetof(struct exec_event, args) + used)
+		used = (__u32)(size - (int)offsetof(struct exec_event, args));
+	for (__u32 i = 0; i < used && o + 1 < len; i++) {
+		char c = e->args[i];
+
+		if (c == '\0') {
+			if (i + 1 == used)
+				break;
+			c = ' ';
+		}
+		out[o++] = c;
+	}
+	if ((e->flags & EXEC_F_ARGS_TRUNCATED) && o + 5 < len) {
+		memcpy(out + o, " ...", 4);
+		o += 4;
+	}
+	out[o] = '\0';
+}
+
+static void exec_on_event(struct monitor *m, int cpu, const void *data, int size)
+{
+	const struct exec_event *e = data;
+	char comm[sizeof(e->comm) + 1], filename[EXEC_FILENAME_LEN + 1];
+	char argv[EXEC_ARGS_SIZE + 8];
+	struct cell cells[C_NCOLS];
+	struct row r;
+
+	if (size < (int)offsetof(struct exec_event, args)) {
+		m->stats.lost_unmatched++;
+		return;
+	}
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e->comm), e->comm);
+	snprintf(filename, sizeof(filename), "%.*s", (int)sizeof(e->filename), e->filename);
+	join_args(e, size, argv, sizeof(argv));
+
+	memset(cells, 0, sizeof(cells));
+	cells[C_UID].u = e->uid;
+	cells[C_PID].u = e->pid;
+	cells[C_COMM].s = comm;
+	cells[C_FILENAME].s = filename;
+	cells[C_PPID].u = e->ppid ? e->ppid : proc_ppid(e->pid);
+	cells[C_RET].i = e->retval;
+	cells[C_ARGV].s = argv;
+	r.ts_ns = monitor_ktime_to_real(m, e->ts_ns);
+	r.cells = cells;
+	monitor_emit(m, &r);
+}
+
+static const char *const exec_attach_choices[] = { "auto", "kprobe", "tracepoint", NULL };
+
+const struct monitor_ops exec_monitor_ops = {
+	.name = "exec",
+	.description = "process execution: one row per execve/execveat (uid, pid, ppid, "
+		       "file, args, result)",
+	.probe_text = em_probe_exec,
+	.points = exec_points,
+	.npoints = sizeof(exec_points) / sizeof(exec_points[0]),
+	.columns = exec_columns,
+	.ncolumns = C_NCOLS,
+	.options = exec_option_specs,
+	.options_size = sizeof(struct exec_options),
+	.attach_choices = exec_attach_choices,
+	.aggregating = false,
+	.perf_map = "exec_events",
+	.configure = exec_configure,
+	.start = exec_start,
+	.on_event = exec_on_event,
+};

@@ -1,0 +1,108 @@
+/* monitor.h - the monitor interface: what a monitor declares and the callbacks the core calls. */
+#ifndef EM_MONITOR_H
+#define EM_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attach.h"
+#include "config.h"
+#include "options.h"
+#include "row.h"
+
+struct monitor;
+
+/* -D flags a monitor passes to its probe text. */
+struct cflags {
+	char *v[32];
+	int n;
+};
+int cflags_add(struct cflags *cf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct monitor_ops {
+	const char *name;         /* YAML key, CSV stem, log prefix */
+	const char *description;  /* one line for --help */
+	const char *probe_text;   /* embedded probes/<name>.bpf.c */
+	const struct attach_point *points;
+	size_t npoints;
+	const struct column *columns;
+	size_t ncolumns;
+	const struct opt_spec *options; /* monitor-specific keys, OPT_END-terminated */
+	size_t options_size;
+	const char *const *attach_choices; /* values of the config's attach:, "auto" first */
+	bool aggregating;         /* rows at the end of each interval */
+	const char *perf_map;     /* BPF_PERF_OUTPUT map read by on_event, or NULL */
+
+	/* Options -> cflags; may reject a combination with a message. Before compiling. */
+	int (*configure)(struct monitor *m, struct cflags *cf, char *err, size_t errlen);
+	/* After load and attach: seed maps etc. May be NULL. */
+	int (*start)(struct monitor *m);
+	void (*on_event)(struct monitor *m, int cpu, const void *data, int size);
+	/* End of an interval (aggregating) or a periodic tick; emits rows. May be NULL. */
+	void (*collect)(struct monitor *m, uint64_t now_ns);
+	void (*destroy)(struct monitor *m); /* frees priv; NULL-safe on a half-built monitor */
+};
+
+struct monitor_stats {
+	uint64_t events;          /* perf events received */
+	uint64_t rows;            /* rows emitted */
+	uint64_t lost_perf;       /* perf buffer overruns (lost_cb) */
+	uint64_t lost_map_full;   /* kernel map updates that failed */
+	uint64_t lost_unmatched;  /* entry/exit pairs that never matched */
+	uint64_t reported_lost;   /* total already logged */
+};
+
+struct monitor {
+	const struct monitor_ops *ops;
+	struct monitor_cfg *cfg;
+	void *opts;               /* cfg->opts, typed by the monitor */
+	void *priv;
+	struct bpf_mod *bpf;
+	int stream;               /* sink stream id */
+	unsigned perf_pages;      /* per CPU, power of two; configure() may change it */
+	const struct attach_alt *chosen[8]; /* per point; NULL: not attached */
+	struct monitor_stats stats;
+	uint64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for CLOCK_REALTIME */
+	struct monitor_host *host;
+};
+
+/* Sends one row to every sink. */
+void monitor_emit(struct monitor *m, const struct row *r);
+
+/* Where rows go; owned by main. */
+struct monitor_host {
+	struct sink *sinks[4];
+	size_t nsinks;
+};
+
+/* configure -> compile -> attach every point -> start -> perf buffers. On failure the
+ * monitor is torn down and err says why (with each alternative's reason). */
+int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
+		  struct monitor_host *host, char *err, size_t errlen);
+void monitor_teardown(struct monitor *m); /* NULL-safe, idempotent */
+/* Reads the probe's loss counters; logs what is new. */
+void monitor_check_losses(struct monitor *m);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, refreshed by the caller now and then (NTP steps). */
+uint64_t monitor_clock_offset(void);
+/* The config schemas of every built monitor, for config_load(). */
+size_t monitor_schemas(struct monitor_schema *out, size_t max);
+
+/* Converts a bpf_ktime_get_ns() value to CLOCK_REALTIME ns. */
+static inline uint64_t monitor_ktime_to_real(const struct monitor *m, uint64_t ktime)
+{
+	return ktime + m->mono_to_real_ns;
+}
+
+/* The registry: every built monitor, from monitors.def. */
+#define MONITOR(n)                                                                           \
+	extern const struct monitor_ops n##_monitor_ops;                                     \
+	extern const char em_probe_##n[];
+#include "monitors.def"
+#undef MONITOR
+
+extern const struct monitor_ops *const monitor_registry[];
+extern const size_t monitor_registry_count;
+const struct monitor_ops *monitor_find(const char *name);
+
+#endif

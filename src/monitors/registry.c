@@ -1,0 +1,216 @@
+/* registry.c - the list of built monitors (from monitors.def) and their common lifecycle:
+ * configure, compile, attach, start, read; and teardown in reverse. */
+#define LOG_NAME "ebpf_monitor.registry"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loader.h"
+#include "log.h"
+#include "monitor.h"
+#include "sink.h"
+
+#define MONITOR(n) &n##_monitor_ops,
+const struct monitor_ops *const monitor_registry[] = {
+#include "monitors.def"
+};
+#undef MONITOR
+
+const size_t monitor_registry_count = sizeof(monitor_registry) / sizeof(monitor_registry[0]);
+
+const struct monitor_ops *monitor_find(const char *name)
+{
+	for (size_t i = 0; i < monitor_registry_count; i++) {
+		if (!strcmp(monitor_registry[i]->name, name))
+			return monitor_registry[i];
+	}
+	return NULL;
+}
+
+size_t monitor_schemas(struct monitor_schema *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < monitor_registry_count && n < max; i++, n++) {
+		const struct monitor_ops *o = monitor_registry[i];
+
+		out[n] = (struct monitor_schema){
+			.name = o->name,
+			.options = o->options,
+			.options_size = o->options_size,
+			.aggregating = o->aggregating,
+			.attach_choices = o->attach_choices,
+		};
+	}
+	return n;
+}
+
+int cflags_add(struct cflags *cf, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	if (cf->n == (int)(sizeof(cf->v) / sizeof(cf->v[0])))
+		return -E2BIG;
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	cf->v[cf->n++] = s;
+	return 0;
+}
+
+static void cflags_free(struct cflags *cf)
+{
+	for (int i = 0; i < cf->n; i++)
+		free(cf->v[i]);
+	cf->n = 0;
+}
+
+uint64_t monitor_clock_offset(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return ((uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec) -
+	       ((uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec);
+}
+
+void monitor_emit(struct monitor *m, const struct row *r)
+{
+	struct monitor_host *h = m->host;
+
+	m->stats.rows++;
+	for (size_t i = 0; i < h->nsinks; i++)
+		(void)h->sinks[i]->ops->write_row(h->sinks[i], m->stream, r);
+}
+
+static void on_perf_event(void *ctx, int cpu, const void *data, int size)
+{
+	struct monitor *m = ctx;
+
+	m->stats.events++;
+	m->ops->on_event(m, cpu, data, size);
+}
+
+static void on_perf_lost(void *ctx, int cpu, uint64_t lost)
+{
+	struct monitor *m = ctx;
+
+	m->stats.lost_perf += lost;
+}
+
+int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
+		  struct monitor_host *host, char *err, size_t errlen)
+{
+	struct cflags cf = { .n = 0 };
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->ops = ops;
+	m->cfg = cfg;
+	m->opts = cfg->opts;
+	m->host = host;
+	m->perf_pages = 64;
+	m->mono_to_real_ns = monitor_clock_offset();
+
+	if (ops->configure) {
+		r = ops->configure(m, &cf, err, errlen);
+		if (r)
+			goto err_free_cflags;
+	}
+	r = loader_compile(ops->name, ops->probe_text, (const char *const *)cf.v, cf.n, &m->bpf,
+			   err, errlen);
+	if (r)
+		goto err_free_cflags;
+	cflags_free(&cf);
+
+	for (size_t i = 0; i < ops->npoints; i++) {
+		const struct attach_point *pt = &ops->points[i];
+		char why[1536];
+
+		r = loader_attach_point(m->bpf, pt, cfg->attach, &m->chosen[i], why, sizeof(why));
+		if (r == 0) {
+			log_info("%s: %s attached via %s", ops->name, pt->name, m->chosen[i]->name);
+			continue;
+		}
+		if (pt->optional && !(cfg->attach && strcmp(cfg->attach, "auto") && r == -EINVAL)) {
+			log_warn("%s: optional probe point %s not attached (%s)", ops->name, pt->name,
+				 why);
+			continue;
+		}
+		snprintf(err, errlen, "%s: cannot attach %s: %s", ops->name, pt->name, why);
+		goto err_teardown;
+	}
+	if (ops->start) {
+		r = ops->start(m);
+		if (r) {
+			snprintf(err, errlen, "%s: start failed: %s", ops->name, strerror(-r));
+			goto err_teardown;
+		}
+	}
+	if (ops->perf_map) {
+		r = loader_perf_open(m->bpf, ops->perf_map, m->perf_pages, on_perf_event,
+				     on_perf_lost, m);
+		if (r) {
+			snprintf(err, errlen, "%s: opening perf buffers failed: %s", ops->name,
+				 strerror(-r));
+			goto err_teardown;
+		}
+	}
+	return 0;
+
+err_teardown:
+	monitor_teardown(m);
+	return r ? r : -EINVAL;
+err_free_cflags:
+	cflags_free(&cf);
+	return r;
+}
+
+void monitor_check_losses(struct monitor *m)
+{
+	int fd = m->bpf ? loader_map_fd(m->bpf, "em_stats") : -1;
+	uint64_t total;
+
+	if (fd >= 0) {
+		int k = 0; /* EM_STAT_MAP_FULL */
+		uint64_t v = 0;
+
+		if (loader_map_lookup(m->bpf, fd, &k, &v) == 0)
+			m->stats.lost_map_full = v;
+		k = 1; /* EM_STAT_UNMATCHED */
+		if (loader_map_lookup(m->bpf, fd, &k, &v) == 0 && v > m->stats.lost_unmatched)
+			m->stats.lost_unmatched = v;
+		k = 2; /* EM_STAT_PERF_FAIL: the kernel counts these in lost_perf too */
+	}
+	total = m->stats.lost_perf + m->stats.lost_map_full + m->stats.lost_unmatched;
+	if (total > m->stats.reported_lost) {
+		log_warn("%s: %llu events lost since the last report (perf buffer overruns %llu, "
+			 "map full %llu, unmatched %llu in total)",
+			 m->ops->name, (unsigned long long)(total - m->stats.reported_lost),
+			 (unsigned long long)m->stats.lost_perf,
+			 (unsigned long long)m->stats.lost_map_full,
+			 (unsigned long long)m->stats.lost_unmatched);
+		m->stats.reported_lost = total;
+	}
+}
+
+void monitor_teardown(struct monitor *m)
+{
+	if (!m || !m->ops)
+		return;
+	if (m->ops->destroy)
+		m->ops->destroy(m);
+	m->priv = NULL;
+	loader_destroy(m->bpf);
+	m->bpf = NULL;
+	memset(m->chosen, 0, sizeof(m->chosen));
+}

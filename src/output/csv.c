@@ -1,0 +1,750 @@
+/* csv.c - the CSV sink: one RFC 4180 file per monitor, whole rows buffered and written with
+ * write(2), a new file each local day, old files removed after retention_days. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sink.h"
+
+#define CSV_FLUSH_BYTES (1UL << 20)  /* write when this much is pending, whatever buffer_rows */
+#define CSV_KEEP_BYTES (4UL << 20)   /* most kept in memory while writes fail */
+#define CSV_KEEP_FACTOR 4            /* ... and at most this many times buffer_rows rows */
+#define CSV_MAX_SUFFIX 1000          /* <monitor>_<time>_<n>.csv when the name is taken */
+#define CSV_MAX_STREAMS 1024
+#define CSV_FILE_FLAGS (O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+
+struct csv_stream {
+	char *monitor;
+	const struct column *cols; /* borrowed: must outlive the sink */
+	size_t ncols;
+	char *header;              /* rendered header line, NULL without include_header */
+	int fd;                    /* -1: no file open (retried at the next flush) */
+	char name[NAME_MAX + 1];   /* current file, relative to the sink's directory */
+	int day;                   /* local date the current file belongs to, YYYYMMDD */
+	bool need_header;          /* the header is not in the file yet */
+
+	char *buf;                 /* rendered rows not yet in the file, oldest first */
+	size_t len, cap;
+	size_t *row_len;           /* length of each pending row */
+	size_t nrows, rows_cap;
+	bool head_partial;         /* row 0 is the tail of a row whose start is already written */
+	size_t flush_rows;         /* pending rows / bytes that make write_row write */
+	size_t flush_bytes;
+
+	unsigned long long rows_written, rows_dropped, write_errors;
+};
+
+struct csv_sink {
+	struct sink sink;
+	int dirfd;
+	char delimiter;
+	bool include_header;
+	unsigned buffer_rows;
+	unsigned retention_days;
+	time_t start;
+	time_t now;              /* from the last tick; names files and dates retention */
+	long long retention_hour; /* hour (now / 3600) of the last retention pass */
+	struct csv_stream **streams;
+	size_t nstreams;
+};
+
+size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
+{
+	size_t n, i, need, o = 0;
+	bool quote;
+
+	if (!s)
+		s = "";
+	n = strlen(s);
+	/* Leading/trailing spaces are quoted so that trimming readers keep them. */
+	quote = n && (s[0] == ' ' || s[n - 1] == ' ');
+	need = n;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			quote = true;
+			need++;
+		} else if (s[i] == delimiter || s[i] == '\r' || s[i] == '\n') {
+			quote = true;
+		}
+	}
+	if (quote)
+		need += 2;
+	if (!len)
+		return need;
+
+#define CSV_PUT(ch)                    \
+	do {                           \
+		if (o + 1 < len)       \
+			buf[o] = (ch); \
+		o++;                   \
+	} while (0)
+	if (quote)
+		CSV_PUT('"');
+	for (i = 0; i < n && o + 1 < len; i++) {
+		if (s[i] == '"')
+			CSV_PUT('"');
+		CSV_PUT(s[i]);
+	}
+	if (quote)
+		CSV_PUT('"');
+#undef CSV_PUT
+	buf[o < len ? o : len - 1] = '\0';
+	return need;
+}
+
+static int csv_local_day(time_t t)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return 0;
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* mkdir -p: every missing component is created with `mode`. */
+static int csv_mkdirs(const char *path, mode_t mode)
+{
+	char *p, *copy = strdup(path);
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = copy + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			err = -errno;
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(copy);
+	return err;
+}
+
+/* Writes all of p, retrying after EINTR and short writes; *ret_done is what reached the file. */
+static int csv_write_all(int fd, const char *p, size_t len, size_t *ret_done)
+{
+	size_t done = 0;
+	int err = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n > 0) {
+			done += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+	}
+	*ret_done = done;
+	return err;
+}
+
+static int csv_buf_reserve(struct csv_stream *st, size_t extra)
+{
+	size_t cap = st->cap ? st->cap : 4096;
+	char *nb;
+
+	if (st->len + extra <= st->cap)
+		return 0;
+	while (cap < st->len + extra)
+		cap *= 2;
+	nb = realloc(st->buf, cap);
+	if (!nb)
+		return -ENOMEM;
+	st->buf = nb;
+	st->cap = cap;
+	return 0;
+}
+
+static int csv_append_field(struct csv_stream *st, char delimiter, const char *s)
+{
+	size_t n = csv_quote_field(s, delimiter, st->buf + st->len, st->cap - st->len);
+
+	if (n >= st->cap - st->len) {
+		if (csv_buf_reserve(st, n + 1))
+			return -ENOMEM;
+		csv_quote_field(s, delimiter, st->buf + st->len, st->cap - st->len);
+	}
+	st->len += n;
+	return 0;
+}
+
+/* Removes `bytes` from the front of the pending data: whole rows count as written; a rest that
+ * ends inside a row leaves that row's tail as the new, partial, row 0. */
+static void csv_consume(struct csv_stream *st, size_t bytes)
+{
+	size_t i = 0, left = bytes;
+
+	while (i < st->nrows && left >= st->row_len[i])
+		left -= st->row_len[i++];
+	st->rows_written += i;
+	if (i)
+		st->head_partial = false;
+	if (left) {
+		st->row_len[i] -= left;
+		st->head_partial = true;
+	}
+	memmove(st->buf, st->buf + bytes, st->len - bytes);
+	st->len -= bytes;
+	memmove(st->row_len, st->row_len + i, (st->nrows - i) * sizeof(*st->row_len));
+	st->nrows -= i;
+}
+
+/* After failed writes, bounds memory by dropping the oldest whole rows (never a partial row 0,
+ * whose start is in the file already). */
+static void csv_trim(struct csv_sink *cs, struct csv_stream *st)
+{
+	size_t max_rows = (size_t)cs->buffer_rows * CSV_KEEP_FACTOR;
+	size_t first = st->head_partial ? 1 : 0, k = 0, off = 0, bytes = 0, nrows = st->nrows;
+	size_t len = st->len, i;
+
+	for (i = 0; i < first; i++)
+		off += st->row_len[i];
+	while (first + k < nrows && (nrows > max_rows || len > CSV_KEEP_BYTES)) {
+		bytes += st->row_len[first + k];
+		len -= st->row_len[first + k];
+		nrows--;
+		k++;
+	}
+	if (!k)
+		return;
+	memmove(st->buf + off, st->buf + off + bytes, st->len - off - bytes);
+	st->len -= bytes;
+	memmove(st->row_len + first, st->row_len + first + k,
+		(st->nrows - first - k) * sizeof(*st->row_len));
+	st->nrows -= k;
+	st->rows_dropped += k;
+}
+
+/* Appends the header all-or-nothing: a failed part is truncated away and retried later. */
+static int csv_write_header(struct csv_stream *st)
+{
+	size_t len = strlen(st->header), done;
+	off_t start = lseek(st->fd, 0, SEEK_END);
+	int err;
+
+	if (start < 0)
+		return -errno;
+	err = csv_write_all(st->fd, st->header, len, &done);
+	if (err && done)
+		(void)!ftruncate(st->fd, start);
+	if (!err)
+		st->need_header = false;
+	return err;
+}
+
+static int csv_open_named(struct csv_sink *cs, struct csv_stream *st, const char *name, int flags)
+{
+	int fd = openat(cs->dirfd, name, CSV_FILE_FLAGS | flags, 0640);
+	struct stat sb;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	st->fd = fd;
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	st->need_header = st->header && sb.st_size == 0;
+	if (st->need_header)
+		(void)csv_write_header(st);
+	return 0;
+}
+
+/* Starts a new file <monitor>_<YYYYMMDD_HHMMSS>[_n].csv named from local time t; never reuses a
+ * name that exists (a restart within the same second gets a suffix). */
+static int csv_open_new(struct csv_sink *cs, struct csv_stream *st, time_t t)
+{
+	char stamp[32], name[NAME_MAX + 1];
+	struct tm tm;
+	int i, err = -EEXIST;
+
+	if (!localtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm))
+		return -EINVAL;
+	for (i = 0; i < CSV_MAX_SUFFIX && err == -EEXIST; i++) {
+		int n = i ? snprintf(name, sizeof(name), "%s_%s_%d.csv", st->monitor, stamp, i)
+			  : snprintf(name, sizeof(name), "%s_%s.csv", st->monitor, stamp);
+
+		if (n < 0 || (size_t)n >= sizeof(name))
+			return -ENAMETOOLONG;
+		err = csv_open_named(cs, st, name, O_CREAT | O_EXCL);
+	}
+	if (!err)
+		st->day = csv_local_day(t);
+	return err;
+}
+
+static void csv_close(struct csv_stream *st, bool sync)
+{
+	if (st->fd < 0)
+		return;
+	if (sync)
+		(void)fsync(st->fd);
+	close(st->fd);
+	st->fd = -1;
+}
+
+/* Writes the pending rows; a row is either wholly in the file or still pending. */
+static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
+{
+	size_t done, good = 0, i;
+	off_t start;
+	int err;
+
+	if (st->fd < 0 && !st->len)
+		return 0;
+	if (st->fd < 0) {
+		err = csv_open_new(cs, st, cs->now);
+		if (err)
+			goto err_keep;
+	}
+	if (st->need_header) {
+		err = csv_write_header(st);
+		if (err)
+			goto err_keep;
+	}
+	if (!st->len)
+		return 0;
+	start = lseek(st->fd, 0, SEEK_END);
+	if (start < 0) {
+		err = -errno;
+		goto err_keep;
+	}
+	err = csv_write_all(st->fd, st->buf, st->len, &done);
+	if (err) {
+		for (i = 0; i < st->nrows && good + st->row_len[i] <= done; i++)
+			good += st->row_len[i];
+		/* If the cut cannot be undone, the row's rest goes first next time, completing it. */
+		if (done > good && ftruncate(st->fd, start + (off_t)good) == 0)
+			done = good;
+	}
+	csv_consume(st, done);
+	if (err)
+		goto err_keep;
+	st->flush_rows = cs->buffer_rows;
+	st->flush_bytes = CSV_FLUSH_BYTES;
+	return 0;
+
+err_keep:
+	/* Retry at the next explicit flush or after another buffer's worth, not at every row. */
+	st->write_errors++;
+	csv_trim(cs, st);
+	st->flush_rows = st->nrows + cs->buffer_rows;
+	st->flush_bytes = st->len + CSV_FLUSH_BYTES;
+	return err;
+}
+
+static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const struct row *r)
+{
+	char tmp[64];
+	size_t i, start = st->len;
+	const char *s;
+
+	for (i = 0; i < st->ncols; i++) {
+		const struct column *col = &st->cols[i];
+
+		/* Room for the delimiter, and a buffer that exists before fields are quoted into it. */
+		if (csv_buf_reserve(st, 64))
+			goto err_nomem;
+		if (i)
+			st->buf[st->len++] = cs->delimiter;
+		switch (col->type) {
+		case COL_TIMESTAMP:
+			fmt_timestamp(r->ts_ns, tmp, sizeof(tmp));
+			s = tmp;
+			break;
+		case COL_TIMESTR:
+			fmt_time_str(r->ts_ns, 1, tmp, sizeof(tmp));
+			s = tmp;
+			break;
+		case COL_STR:
+			s = r->cells[i].s;
+			break;
+		default:
+			fmt_cell_number(col, &r->cells[i], tmp, sizeof(tmp));
+			s = tmp;
+			break;
+		}
+		/* Everything goes through quoting: a ':' or '.' delimiter can occur in any cell. */
+		if (csv_append_field(st, cs->delimiter, s))
+			goto err_nomem;
+	}
+	if (csv_buf_reserve(st, 1))
+		goto err_nomem;
+	st->buf[st->len++] = '\n';
+	return 0;
+
+err_nomem:
+	st->len = start;
+	return -ENOMEM;
+}
+
+static int csv_write_row(struct sink *s, int stream, const struct row *r)
+{
+	struct csv_sink *cs = s->priv;
+	struct csv_stream *st;
+	size_t start;
+
+	if (stream < 0 || (size_t)stream >= cs->nstreams || !cs->streams[stream] || !r)
+		return -EINVAL;
+	st = cs->streams[stream];
+	if (st->nrows == st->rows_cap) {
+		size_t ncap = st->rows_cap ? st->rows_cap * 2 : 64;
+		size_t *nl = realloc(st->row_len, ncap * sizeof(*nl));
+
+		if (!nl) {
+			st->rows_dropped++;
+			return -ENOMEM;
+		}
+		st->row_len = nl;
+		st->rows_cap = ncap;
+	}
+	start = st->len;
+	if (csv_render_row(cs, st, r)) {
+		st->rows_dropped++;
+		return -ENOMEM;
+	}
+	st->row_len[st->nrows++] = st->len - start;
+	if (st->nrows >= st->flush_rows || st->len >= st->flush_bytes)
+		return csv_stream_flush(cs, st);
+	return 0;
+}
+
+static int csv_flush(struct sink *s, bool sync)
+{
+	struct csv_sink *cs = s->priv;
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < cs->nstreams; i++) {
+		struct csv_stream *st = cs->streams[i];
+		int err;
+
+		if (!st)
+			continue;
+		err = csv_stream_flush(cs, st);
+		if (!err && sync && st->fd >= 0 && fsync(st->fd) < 0)
+			err = -errno;
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+static bool csv_is_open_name(struct csv_sink *cs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cs->nstreams; i++)
+		if (cs->streams[i] && cs->streams[i]->fd >= 0 && !strcmp(cs->streams[i]->name, name))
+			return true;
+	return false;
+}
+
+/* The YYYYMMDD of a name <monitor>_YYYYMMDD_HHMMSS*.csv, or -1 when it is not one of ours. */
+static int csv_name_day(const char *name, const char *monitor)
+{
+	size_t ml = strlen(monitor), nl = strlen(name), i;
+	const char *p = name + ml + 1;
+	int day = 0;
+
+	if (nl < ml + 1 + 15 + 4 || strncmp(name, monitor, ml) || name[ml] != '_' ||
+	    strcmp(name + nl - 4, ".csv"))
+		return -1;
+	for (i = 0; i < 15; i++) {
+		if (i == 8 ? p[i] != '_' : (p[i] < '0' || p[i] > '9'))
+			return -1;
+		if (i < 8)
+			day = day * 10 + (p[i] - '0');
+	}
+	return day;
+}
+
+/* Deletes this sink's files dated more than retention_days local days before `now`: only
+ * regular files (never through a symlink), never a file being written. */
+static void csv_retention(struct csv_sink *cs, time_t now)
+{
+	struct dirent *de;
+	struct stat sb;
+	struct tm tm;
+	int cutoff, fd;
+	DIR *d;
+	size_t i;
+
+	if (!cs->retention_days || !localtime_r(&now, &tm))
+		return;
+	tm.tm_mday -= (int)cs->retention_days;
+	tm.tm_hour = 12; /* away from DST edges */
+	tm.tm_isdst = -1;
+	now = mktime(&tm);
+	cutoff = csv_local_day(now);
+
+	fd = openat(cs->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		for (i = 0; i < cs->nstreams; i++) {
+			int day;
+
+			if (!cs->streams[i])
+				continue;
+			day = csv_name_day(de->d_name, cs->streams[i]->monitor);
+			if (day < 0)
+				continue;
+			if (day < cutoff && !csv_is_open_name(cs, de->d_name) &&
+			    fstatat(cs->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(sb.st_mode))
+				(void)unlinkat(cs->dirfd, de->d_name, 0);
+			break;
+		}
+	}
+	closedir(d);
+}
+
+static int csv_tick(struct sink *s, time_t now)
+{
+	struct csv_sink *cs = s->priv;
+	int day = csv_local_day(now), ret = 0;
+	size_t i;
+
+	cs->now = now;
+	for (i = 0; i < cs->nstreams; i++) {
+		struct csv_stream *st = cs->streams[i];
+		int err;
+
+		if (!st || st->day == day)
+			continue;
+		/* The old day's rows end in the old file, synced; a failure keeps them pending. */
+		(void)csv_stream_flush(cs, st);
+		csv_close(st, true);
+		err = csv_open_new(cs, st, now);
+		if (err && !ret)
+			ret = err;
+	}
+	if (cs->retention_days && now / 3600 != cs->retention_hour) {
+		cs->retention_hour = now / 3600;
+		csv_retention(cs, now);
+	}
+	return ret;
+}
+
+static int csv_reopen(struct sink *s)
+{
+	struct csv_sink *cs = s->priv;
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < cs->nstreams; i++) {
+		struct csv_stream *st = cs->streams[i];
+		char name[NAME_MAX + 1];
+		int err;
+
+		if (!st)
+			continue;
+		(void)csv_stream_flush(cs, st);
+		if (st->fd < 0)
+			continue;
+		csv_close(st, true);
+		/* A file moved away (logrotate) is created again, with a header. */
+		snprintf(name, sizeof(name), "%s", st->name);
+		err = csv_open_named(cs, st, name, O_CREAT);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+static void csv_stream_free(struct csv_stream *st)
+{
+	if (!st)
+		return;
+	csv_close(st, true);
+	free(st->monitor);
+	free(st->header);
+	free(st->buf);
+	free(st->row_len);
+	free(st);
+}
+
+static char *csv_render_header(const struct column *cols, size_t ncols, char delimiter)
+{
+	size_t i, len = 0, need = 2;
+	char *h;
+
+	for (i = 0; i < ncols; i++)
+		need += csv_quote_field(cols[i].name, delimiter, NULL, 0) + 1;
+	h = malloc(need);
+	if (!h)
+		return NULL;
+	for (i = 0; i < ncols; i++) {
+		if (i)
+			h[len++] = delimiter;
+		len += csv_quote_field(cols[i].name, delimiter, h + len, need - len);
+	}
+	h[len++] = '\n';
+	h[len] = '\0';
+	return h;
+}
+
+static int csv_add_stream(struct sink *s, int stream, const char *monitor,
+			  const struct column *cols, size_t ncols)
+{
+	struct csv_sink *cs = s->priv;
+	struct csv_stream *st;
+	int err;
+
+	if (stream < 0 || stream >= CSV_MAX_STREAMS || !monitor || !*monitor ||
+	    strchr(monitor, '/') || !cols || !ncols)
+		return -EINVAL;
+	if ((size_t)stream >= cs->nstreams) {
+		struct csv_stream **ns = realloc(cs->streams, (stream + 1) * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		memset(ns + cs->nstreams, 0, (stream + 1 - cs->nstreams) * sizeof(*ns));
+		cs->streams = ns;
+		cs->nstreams = stream + 1;
+	}
+	if (cs->streams[stream])
+		return -EEXIST;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->fd = -1;
+	st->cols = cols;
+	st->ncols = ncols;
+	st->flush_rows = cs->buffer_rows;
+	st->flush_bytes = CSV_FLUSH_BYTES;
+	st->monitor = strdup(monitor);
+	if (cs->include_header)
+		st->header = csv_render_header(cols, ncols, cs->delimiter);
+	if (!st->monitor || (cs->include_header && !st->header)) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = csv_open_new(cs, st, cs->start);
+	if (err)
+		goto err_free;
+	cs->streams[stream] = st;
+	csv_retention(cs, cs->now);
+	return 0;
+
+err_free:
+	csv_stream_free(st);
+	return err;
+}
+
+static void csv_destroy(struct sink *s)
+{
+	struct csv_sink *cs;
+	size_t i;
+
+	if (!s)
+		return;
+	cs = s->priv;
+	(void)csv_flush(s, false);
+	for (i = 0; i < cs->nstreams; i++)
+		csv_stream_free(cs->streams[i]);
+	free(cs->streams);
+	if (cs->dirfd >= 0)
+		close(cs->dirfd);
+	free(cs);
+}
+
+static const struct sink_ops csv_ops = {
+	.name = "csv",
+	.add_stream = csv_add_stream,
+	.write_row = csv_write_row,
+	.flush = csv_flush,
+	.tick = csv_tick,
+	.reopen = csv_reopen,
+	.destroy = csv_destroy,
+};
+
+struct sink *csv_sink_create(const struct csv_sink_options *o)
+{
+	struct csv_sink *cs;
+	int err;
+
+	if (!o || !o->directory || !*o->directory || o->delimiter == '"' || o->delimiter == '\r' ||
+	    o->delimiter == '\n') {
+		errno = EINVAL;
+		return NULL;
+	}
+	err = csv_mkdirs(o->directory, 0750);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	cs = calloc(1, sizeof(*cs));
+	if (!cs) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	cs->dirfd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cs->dirfd < 0) {
+		err = errno;
+		free(cs);
+		errno = err;
+		return NULL;
+	}
+	cs->sink.ops = &csv_ops;
+	cs->sink.priv = cs;
+	cs->delimiter = o->delimiter ? o->delimiter : ',';
+	cs->include_header = o->include_header;
+	cs->buffer_rows = o->buffer_rows ? o->buffer_rows : 1;
+	cs->retention_days = o->retention_days;
+	cs->start = o->start ? o->start : time(NULL);
+	cs->now = cs->start;
+	cs->retention_hour = cs->now / 3600;
+	return &cs->sink;
+}
+
+void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
+		    unsigned long long *rows_dropped, unsigned long long *write_errors)
+{
+	unsigned long long w = 0, d = 0, e = 0;
+	struct csv_sink *cs;
+	size_t i;
+
+	if (s && s->ops == &csv_ops) {
+		cs = s->priv;
+		for (i = 0; i < cs->nstreams; i++) {
+			if (!cs->streams[i])
+				continue;
+			w += cs->streams[i]->rows_written;
+			d += cs->streams[i]->rows_dropped;
+			e += cs->streams[i]->write_errors;
+		}
+	}
+	if (rows_written)
+		*rows_written = w;
+	if (rows_dropped)
+		*rows_dropped = d;
+	if (write_errors)
+		*write_errors = e;
+}

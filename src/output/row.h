@@ -1,0 +1,51 @@
+/* row.h - typed rows and column descriptions shared by monitors and sinks. */
+#ifndef EM_ROW_H
+#define EM_ROW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum col_type {
+	COL_TIMESTAMP, /* epoch seconds with milliseconds, rendered from row.ts_ns */
+	COL_TIMESTR,   /* "[YYYY-MM-DD HH:MM:SS.mmm]" local time, from row.ts_ns */
+	COL_STR,
+	COL_U64,
+	COL_S64,
+	COL_F64,
+};
+
+struct column {
+	const char *name;   /* CSV header, JSON key */
+	enum col_type type;
+	int precision;      /* COL_F64: digits after the point */
+	int console_width;  /* 0: not shown in the console table */
+};
+
+/* One cell per column, in column order; TIMESTAMP/TIMESTR cells are unused. */
+struct cell {
+	union {
+		const char *s; /* borrowed; NULL renders as empty */
+		uint64_t u;
+		int64_t i;
+		double f;
+	};
+};
+
+struct row {
+	uint64_t ts_ns; /* CLOCK_REALTIME nanoseconds */
+	const struct cell *cells;
+};
+
+/* "1732176700.123" */
+int fmt_timestamp(uint64_t ts_ns, char *buf, size_t len);
+/* "[2025-11-21 14:30:00.123]" (with_ms) or "[2025-11-21 14:30:00]" in local time */
+int fmt_time_str(uint64_t ts_ns, int with_ms, char *buf, size_t len);
+/* Renders a non-string cell as text (COL_F64: NaN/inf as ""); returns the length, like snprintf,
+ * or -1 for COL_TIMESTAMP/COL_TIMESTR/COL_STR. */
+int fmt_cell_number(const struct column *col, const struct cell *c, char *buf, size_t len);
+/* Length (1-4) of the valid UTF-8 sequence starting at s (n bytes available), or 0 when the bytes
+ * there are not UTF-8 (stray continuation, overlong, surrogate, truncated). Used to sanitize
+ * strings before they reach a terminal or a log line. */
+int fmt_utf8_len(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,66 @@
+/* sink.h - the interface every output (CSV, console, later Prometheus/JSON) implements. */
+#ifndef EM_SINK_H
+#define EM_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "row.h"
+
+struct sink;
+
+struct sink_ops {
+	const char *name;
+	/* Declares a stream (one per monitor); stream ids are small, dense, chosen by the caller.
+	 * `cols` is borrowed and must stay valid until destroy; `monitor` is copied. */
+	int (*add_stream)(struct sink *s, int stream, const char *monitor,
+			  const struct column *cols, size_t ncols);
+	/* Returns 0 or -errno; a failed row is counted by the sink, never half-written. */
+	int (*write_row)(struct sink *s, int stream, const struct row *r);
+	/* Writes buffered rows; with sync, also fsync()s. */
+	int (*flush)(struct sink *s, bool sync);
+	/* Called about once a second: day rollover, retention. */
+	int (*tick)(struct sink *s, time_t now);
+	/* Reopen files (SIGHUP, external rotation). May be NULL. */
+	int (*reopen)(struct sink *s);
+	/* Flushes, syncs, closes, frees; NULL-safe at the call site via sink_destroy(). */
+	void (*destroy)(struct sink *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	void *priv;
+};
+
+static inline void sink_destroy(struct sink *s)
+{
+	if (s && s->ops && s->ops->destroy)
+		s->ops->destroy(s);
+}
+
+struct csv_sink_options {
+	const char *directory;   /* created if missing (mode 0750) */
+	char delimiter;
+	bool include_header;
+	unsigned buffer_rows;    /* rows kept in memory before a write(2) */
+	unsigned retention_days; /* 0: keep forever */
+	time_t start;            /* names the first file of each stream */
+};
+
+/* Returns NULL and sets errno on failure. */
+struct sink *csv_sink_create(const struct csv_sink_options *o);
+/* Totals over all streams: rows in the files, rows dropped (memory bound reached while writes
+ * failed, or out of memory), failed write attempts. Zeroes when `s` is not a CSV sink. */
+void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
+		    unsigned long long *rows_dropped, unsigned long long *write_errors);
+
+/* Live table on `fd` (normally stdout) for exactly one stream. */
+struct sink *console_sink_create(int fd);
+
+/* Writes `s` as one RFC 4180 field (quoted only when it holds the delimiter, '"', CR, LF, or
+ * leading/trailing space; NULL is empty) to buf: at most len-1 bytes and a NUL. Returns the
+ * length of the whole field (like snprintf), so a result >= len means it was cut. */
+size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len);
+
+#endif

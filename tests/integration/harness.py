@@ -1,0 +1,179 @@
+"""harness.py - runs ebpf-monitor as a real process for the integration tests: temp work dirs,
+startup/attach detection, CSV reading with Python's csv module, a tiny test registry."""
+import csv
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+BINARY = None
+CI = os.environ.get("CI", "").lower() == "true"
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Skip(Exception):
+    pass
+
+
+def skip(reason):
+    """Skipping is allowed only outside CI: under CI=true a test that cannot run fails."""
+    if CI:
+        raise AssertionError("cannot run under CI: " + reason)
+    raise Skip(reason)
+
+
+def write_config(workdir, monitors_yaml, output="output", extra=""):
+    path = os.path.join(workdir, "test_config.yaml")
+    with open(path, "w") as f:
+        f.write(
+            "logging:\n"
+            "  level: INFO\n"
+            "  directory: logs\n"
+            "output:\n"
+            f"  directory: {output}\n"
+            "  buffer_size: 2000\n"
+            "  flush_interval: 0.5\n"
+            f"{extra}"
+            "monitors:\n" + monitors_yaml
+        )
+    return path
+
+
+class Monitor:
+    """A running ebpf-monitor with its stderr collected line by line."""
+
+    def __init__(self, args, cwd, stdout=subprocess.DEVNULL, user=None):
+        cmd = [BINARY] + args
+        if user is not None:
+            cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE,
+                                     text=True, errors="replace")
+        self.lines = []
+        self.cond = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def stderr(self):
+        with self.cond:
+            return "\n".join(self.lines)
+
+    def wait_for(self, text, timeout=30):
+        deadline = time.time() + timeout
+        with self.cond:
+            while True:
+                if any(text in l for l in self.lines):
+                    return True
+                if self.proc.poll() is not None and not self.reader.is_alive():
+                    break
+                left = deadline - time.time()
+                if left <= 0:
+                    break
+                self.cond.wait(min(left, 0.2))
+        raise AssertionError(f"monitor never logged {text!r}; exit={self.proc.poll()}; "
+                             f"stderr:\n{self.stderr()}")
+
+    def wait_attached(self, timeout=60):
+        self.wait_for("attached in", timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout=60):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("monitor did not exit in time; stderr:\n" + self.stderr())
+        self.reader.join(5)
+        return rc
+
+
+def run(args, cwd, user=None, timeout=60):
+    cmd = [BINARY] + args
+    if user is not None:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          errors="replace")
+
+
+def csv_rows(workdir, monitor, output="output"):
+    files = sorted(glob.glob(os.path.join(workdir, output, f"{monitor}_*.csv")))
+    assert files, f"no {monitor}_*.csv in {os.path.join(workdir, output)}"
+    rows = []
+    header = None
+    for path in files:
+        with open(path, newline="") as f:
+            data = f.read()
+        assert data.endswith("\n"), f"{path}: last line is incomplete: {data[-200:]!r}"
+        reader = csv.reader(data.splitlines(keepends=True))
+        h = next(reader)
+        header = header or h
+        assert h == header, f"{path}: header {h} != {header}"
+        for r in reader:
+            assert len(r) == len(h), f"{path}: row with {len(r)} fields, header has {len(h)}: {r}"
+            rows.append(dict(zip(h, r)))
+    return header, rows
+
+
+def make_workdir():
+    d = tempfile.mkdtemp(prefix="em-itest-")
+    os.chmod(d, 0o755)
+    return d
+
+
+def main():
+    global BINARY
+    if len(sys.argv) < 2:
+        print("usage: run.py BINARY [TEST-NAME-SUBSTRING]", file=sys.stderr)
+        return 2
+    BINARY = os.path.abspath(sys.argv[1])
+    only = sys.argv[2] if len(sys.argv) > 2 else None
+    passed = failed = skipped = 0
+    for fn in TESTS:
+        if only and only not in fn.__name__:
+            continue
+        t0 = time.time()
+        try:
+            fn()
+        except Skip as e:
+            skipped += 1
+            print(f"SKIP {fn.__name__}: {e}", flush=True)
+            continue
+        except Exception:
+            failed += 1
+            print(f"FAIL {fn.__name__} ({time.time() - t0:.1f}s)", flush=True)
+            traceback.print_exc()
+            continue
+        passed += 1
+        print(f"PASS {fn.__name__} ({time.time() - t0:.1f}s)", flush=True)
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+    return 1 if failed else 0
+
+
+def cleanup(path):
+    shutil.rmtree(path, ignore_errors=True)
