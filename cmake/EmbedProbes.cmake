@@ -1,22 +1,18 @@
-# Turns probes/<m>.bpf.c (with its quoted #includes inlined) into C string constants
-# `em_probe_<m>` for every MONITOR(<m>) line of monitors.def.
-set(_EM_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_probe_text.cmake)
-
+# Embeds probes/<m>.bpf.c (quoted #includes inlined) as C strings `em_probe_<m>` for every
+# MONITOR(<m>) line of monitors.def, with a small host tool built first.
 function(embed_probes def_file out_file)
   file(STRINGS ${def_file} _lines REGEX "^MONITOR\\(")
   set(_names "")
-  set(_deps ${def_file} ${_EM_EMBED_SCRIPT})
   foreach(_l ${_lines})
     string(REGEX REPLACE "^MONITOR\\(([a-z_]+)\\).*" "\\1" _n "${_l}")
     list(APPEND _names ${_n})
   endforeach()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${def_file})
+  add_executable(embed_probe ${CMAKE_SOURCE_DIR}/cmake/embed_probe.c)
   file(GLOB _probe_files ${CMAKE_SOURCE_DIR}/probes/*.h ${CMAKE_SOURCE_DIR}/probes/*.bpf.c)
-  list(APPEND _deps ${_probe_files})
-  string(REPLACE ";" "," _names_csv "${_names}")
   add_custom_command(
     OUTPUT ${out_file}
-    COMMAND ${CMAKE_COMMAND} -DNAMES=${_names_csv} -DPROBE_DIR=${CMAKE_SOURCE_DIR}/probes
-            -DOUT=${out_file} -P ${_EM_EMBED_SCRIPT}
-    DEPENDS ${_deps}
+    COMMAND embed_probe ${out_file} ${CMAKE_SOURCE_DIR}/probes ${_names}
+    DEPENDS embed_probe ${def_file} ${_probe_files}
     COMMENT "Embedding BPF probe sources")
 endfunction()

@@ -55,13 +55,14 @@ static __always_inline int em_is_self(__u32 tgid)
 #define EM_STAT_PERF_FAIL 2
 #define EM_NSTATS 4
 
-#define EM_DECLARE_STATS() BPF_ARRAY(em_stats, __u64, EM_NSTATS)
-#define EM_COUNT(idx)                                                                       \
-	do {                                                                                \
-		int __k = (idx);                                                            \
-		__u64 *__v = em_stats.lookup(&__k);                                         \
-		if (__v)                                                                    \
-			__sync_fetch_and_add(__v, 1);                                       \
-	} while (0)
+BPF_ARRAY(em_stats, __u64, EM_NSTATS);
+
+static __always_inline void em_count(int idx)
+{
+	__u64 *v = em_stats.lookup(&idx);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
 
 #endif

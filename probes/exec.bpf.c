@@ -17,7 +17,6 @@ BPF_PERF_OUTPUT(exec_events);
 BPF_PERCPU_ARRAY(exec_scratch, struct exec_event, 1);
 BPF_HASH(exec_inflight, __u64, struct exec_event, EXEC_INFLIGHT_ENTRIES);
 BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
-EM_DECLARE_STATS();
 
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
 {
@@ -74,7 +73,7 @@ truncated:
 done:
 	e->args_size = off;
 	if (exec_inflight.update(&id, e))
-		EM_COUNT(EM_STAT_MAP_FULL);
+		em_count(EM_STAT_MAP_FULL);
 	return 0;
 }
 
@@ -92,7 +91,7 @@ static __always_inline int exec_exit(void *ctx, long ret)
 		size = EXEC_ARGS_SIZE;
 	size += offsetof(struct exec_event, args);
 	if (exec_events.perf_submit(ctx, e, size & 0xffff))
-		EM_COUNT(EM_STAT_PERF_FAIL);
+		em_count(EM_STAT_PERF_FAIL);
 	exec_inflight.delete(&id);
 	return 0;
 }

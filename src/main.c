@@ -131,8 +131,11 @@ static int run_check(struct config *cfg, struct monitor_cfg **sel, size_t nsel)
 			continue;
 		}
 		for (size_t p = 0; p < ops->npoints; p++) {
-			printf("  %-16s %-10s %s\n", p ? "" : ops->name, ops->points[p].name,
+			printf("  %-16s %-10s %s", p ? "" : ops->name, ops->points[p].name,
 			       m.chosen[p] ? m.chosen[p]->name : "not attached (optional)");
+			if (m.not_chosen[p])
+				printf(m.chosen[p] ? " (not %s)" : " (%s)", m.not_chosen[p]);
+			printf("\n");
 		}
 		monitor_teardown(&m);
 	}

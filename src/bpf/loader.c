@@ -148,6 +148,46 @@ static void log_captured(const char *what, const char *text)
 
 static const char *kallsyms_prefixes(int *ret_wrapped);
 
+/*
+ * On kernels without the kprobe PMU (before 4.17) bcc creates kprobe_events entries named
+ * "<ev>_bcc_<pid>". A monitor killed with SIGKILL leaves ours ("em_...") behind; remove those
+ * whose process is gone, once per run.
+ */
+static void remove_stale_kprobes(void)
+{
+	const char *t = tracefs_path();
+	char path[256], line[512];
+	FILE *f;
+
+	if (!t)
+		return;
+	snprintf(path, sizeof(path), "%s/kprobe_events", t);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char kind, group[64], ev[256], proc[64];
+		const char *bcc;
+		int pid;
+		FILE *w;
+
+		if (sscanf(line, "%c:%63[^/]/%255s", &kind, group, ev) != 3 ||
+		    strncmp(ev, "em_", 3) || !(bcc = strstr(ev, "_bcc_")) ||
+		    sscanf(bcc, "_bcc_%d", &pid) != 1)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/%d", pid);
+		if (access(proc, F_OK) == 0)
+			continue;
+		w = fopen(path, "ae");
+		if (!w)
+			continue;
+		fprintf(w, "-:%s/%s\n", group, ev);
+		if (fclose(w) == 0)
+			log_info("removed stale kprobe event %s/%s left by pid %d", group, ev, pid);
+	}
+	fclose(f);
+}
+
 int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
 		   struct bpf_mod **ret, char *err, size_t errlen)
 {
@@ -158,8 +198,12 @@ int loader_compile(const char *name, const char *text, const char *const *cflags
 	int n = 0, wrapped = 0;
 	char out[4096];
 
+	static int stale_checked;
+
 	if (ncflags > 40)
 		return -E2BIG;
+	if (!stale_checked++)
+		remove_stale_kprobes();
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -554,6 +598,7 @@ int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const 
 		tried++;
 		r = try_alt(m, a, one, sizeof(one));
 		if (r == 0) {
+			/* why keeps the reasons the preferred alternatives failed, for the log. */
 			*ret_alt = a;
 			return 0;
 		}

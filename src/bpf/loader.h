@@ -18,8 +18,9 @@ int loader_compile(const char *name, const char *text, const char *const *cflags
 		   struct bpf_mod **ret, char *err, size_t errlen);
 
 /* Tries the point's alternatives in order (only `force` when non-NULL and not "auto").
- * Returns 0 and sets *ret_alt to the winner, or -errno with `why` naming what failed
- * for each alternative. Attachments are undone by loader_destroy(). */
+ * Returns 0 and sets *ret_alt to the winner, or -errno. Either way `why` names what failed
+ * for each alternative tried before (empty when the first one won). Attachments are undone
+ * by loader_detach()/loader_destroy(). */
 int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const char *force,
 			const struct attach_alt **ret_alt, char *why, size_t whylen);
 

@@ -17,10 +17,6 @@ static const char *const default_config_paths[] = {
 	"/etc/ebpf-monitor/monitor_config.yaml",
 };
 
-/* The guide's monitors; those not built yet get a precise message rather than "unknown". */
-static const char *const guide_monitors[] = {
-	"exec", "func", "syscall", "bio", "open", "interrupt", "page_fault", "context_switch", NULL,
-};
 
 static void config_warning(void *ctx, const char *msg)
 {
@@ -55,6 +51,16 @@ int app_load_config(struct config *cfg, const char *explicit_path,
 	if (config_load(cfg, path, schemas, nschemas, config_warning, NULL, &cerr)) {
 		snprintf(err, errlen, "%s", cerr.msg);
 		return -EINVAL;
+	}
+	if (cfg->nignored) {
+		char list[256];
+		size_t o = 0;
+
+		for (size_t i = 0; i < cfg->nignored && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+					      cfg->ignored_monitors[i]);
+		log_info("%s: monitors not available in this build, sections ignored: %s", path,
+			 list);
 	}
 	log_debug("config loaded from %s", path);
 	return 0;
@@ -115,11 +121,7 @@ int app_select_monitors(struct config *cfg, const char *list, const struct monit
 
 		if (!mc) {
 			const char *s = config_suggest(names[i], cands);
-			bool planned = false;
-
-			for (const char *const *g = guide_monitors; *g; g++)
-				planned |= !strcmp(*g, names[i]);
-			if (planned)
+			if (config_guide_monitor(names[i]))
 				snprintf(err, errlen, "monitor '%s' is not available in this build "
 					 "yet (available: %s)", names[i], avail);
 			else if (s)

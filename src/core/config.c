@@ -1,4 +1,4 @@
-/* config.c - loads the YAML config (the user guide's schema) with libyaml: defaults, types, ranges. */
+/* config.c - the YAML config (the user guide's schema) via libyaml: defaults, types, ranges. */
 #include "config.h"
 
 #include <ctype.h>
@@ -26,8 +26,9 @@
 #define NO_NODE SIZE_MAX
 
 /*
- * The parsed document. libyaml's own document API would do, but it follows aliases into cycles
- * and drops nothing we need; this tree keeps every node's position and makes aliases share nodes.
+ * The parsed document, built from libyaml events. libyaml's document API lets an alias point
+ * at a collection that contains it (a cycle); this tree refuses that, keeps every node's
+ * position, and lets an alias share the node its anchor names.
  */
 enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
 
@@ -311,8 +312,9 @@ static void warn_at(struct loader *l, const struct ynode *n, const char *fmt, ..
 		return;
 	if (l->nwarn++ >= CONFIG_MAX_WARNINGS) {
 		if (l->nwarn == CONFIG_MAX_WARNINGS + 1) {
-			snprintf(msg, sizeof(msg), "%s: more than %d warnings, the rest are not shown",
-				 l->file, CONFIG_MAX_WARNINGS);
+			snprintf(msg, sizeof(msg),
+				 "%s: more than %d warnings, the rest are not shown", l->file,
+				 CONFIG_MAX_WARNINGS);
 			l->warn(l->warn_ctx, msg);
 		}
 		return;
@@ -437,8 +439,8 @@ static int syntax_error(struct loader *l, const yaml_parser_t *p)
 		}
 	}
 	if (p->context)
-		return fail_at(l, (int)line + 1, (int)col + 1, "YAML syntax error: %s (%s)", problem,
-			       p->context);
+		return fail_at(l, (int)line + 1, (int)col + 1, "YAML syntax error: %s (%s)",
+			       problem, p->context);
 	return fail_at(l, (int)line + 1, (int)col + 1, "YAML syntax error: %s", problem);
 }
 
@@ -453,7 +455,8 @@ static int alias_target(struct loader *l, const yaml_event_t *ev, size_t *ret)
 		if (strcmp(l->doc.anchors[i].name, name))
 			continue;
 		if (l->doc.nodes[l->doc.anchors[i].node].open)
-			return fail_at(l, line, col, "alias '*%s' refers to a node that contains it",
+			return fail_at(l, line, col,
+				       "alias '*%s' refers to a node that contains it",
 				       shown_str(name, s, sizeof(s)));
 		*ret = l->doc.anchors[i].node;
 		return 0;
@@ -718,8 +721,8 @@ static int set_boolmap(struct loader *l, const struct opt_spec *o, struct boolma
 	while (o->choices && o->choices[nchoices])
 		nchoices++;
 	if (!nchoices || nchoices > 64)
-		return fail_at(l, v->line, v->col, "%s: bad schema: a boolean map needs 1 to 64 keys",
-			       path);
+		return fail_at(l, v->line, v->col,
+			       "%s: bad schema: a boolean map needs 1 to 64 keys", path);
 	if (v->kind == Y_SCALAR && v->null) {
 		*dst = bm;
 		return 0;
@@ -907,8 +910,9 @@ static int check_map(struct loader *l, size_t map, const char *path)
 		int r;
 
 		join(kpath, sizeof(kpath), path, k->text);
-		r = fail_at(l, k->line, k->col, "%s: duplicate key, first defined at line %d, column %d",
-			    kpath, f->line, f->col);
+		r = fail_at(l, k->line, k->col,
+			    "%s: duplicate key, first defined at line %d, column %d", kpath,
+			    f->line, f->col);
 		free(keys);
 		return r;
 	}
@@ -1108,8 +1112,8 @@ static int walk_formatters(struct loader *l, size_t map, const char *path)
 			size_t max = sizeof(cfg->logging.formatters) / sizeof(*f);
 
 			if (cfg->logging.nformatters == max)
-				return fail_at(l, k->line, k->col, "%s: too many formatters (at most %zu)",
-					       fpath, max);
+				return fail_at(l, k->line, k->col,
+					       "%s: too many formatters (at most %zu)", fpath, max);
 			f = &cfg->logging.formatters[cfg->logging.nformatters];
 			memset(f, 0, sizeof(*f));
 			f->name = strdup(k->text);
@@ -1200,14 +1204,29 @@ static int monitor_special(struct loader *l, const char *key, size_t k, size_t v
 	if (!strcmp(key, "interval")) {
 		if (!m->schema->aggregating) {
 			warn_at(l, node(l, k),
-				"%s: has no effect, %s writes one row per event and does not aggregate",
-				path, m->name);
+				"%s: has no effect, %s writes one row per event and does not "
+				"aggregate", path, m->name);
 			return 0;
 		}
 		return set_opt(l, &interval_spec, m, vi, path);
 	}
 	attach.choices = m->schema->attach_choices ? m->schema->attach_choices : auto_only;
 	return set_opt(l, &attach, m, vi, path);
+}
+
+
+/* The user guide's monitor names (binding), whether or not this build has them all. */
+static const char *const guide_monitor_names[] = {
+	"exec", "func", "syscall", "bio", "open", "interrupt", "page_fault", "context_switch",
+};
+
+const char *config_guide_monitor(const char *name)
+{
+	for (size_t i = 0; i < sizeof(guide_monitor_names) / sizeof(guide_monitor_names[0]); i++) {
+		if (!strcmp(guide_monitor_names[i], name))
+			return guide_monitor_names[i];
+	}
+	return NULL;
 }
 
 static int walk_monitors(struct loader *l, size_t map)
@@ -1230,15 +1249,23 @@ static int walk_monitors(struct loader *l, size_t map)
 		struct group g[2];
 		const char *near;
 
+		if (!m && config_guide_monitor(k->text)) {
+			/* The guide's config names every monitor; a build without one of them
+			 * still loads it, and says so once (see config.ignored_monitors). */
+			if (cfg->nignored < CONFIG_MAX_MONITORS)
+				cfg->ignored_monitors[cfg->nignored++] = config_guide_monitor(k->text);
+			continue;
+		}
 		if (!m) {
 			near = config_suggest(k->text, names);
 			shown(k->text, k->len, key, sizeof(key));
 			if (near)
-				warn_at(l, k, "unknown monitor '%s' in monitors (did you mean '%s'?); "
-					      "available: %s", key, near, avail);
+				warn_at(l, k,
+					"unknown monitor '%s' in monitors (did you mean '%s'?); "
+					"available: %s", key, near, avail);
 			else
-				warn_at(l, k, "unknown monitor '%s' in monitors; available: %s", key,
-					avail);
+				warn_at(l, k, "unknown monitor '%s' in monitors; available: %s",
+					key, avail);
 			continue;
 		}
 		join(path, sizeof(path), "monitors", m->name);
@@ -1317,8 +1344,9 @@ const char *config_suggest(const char *word, const char *const *candidates)
 				size_t sub = prev[j - 1] + (tolower((unsigned char)word[i - 1]) !=
 							    tolower((unsigned char)c[j - 1]));
 				size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+				size_t best_here = sub < del ? sub : del;
 
-				cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+				cur[j] = best_here < ins ? best_here : ins;
 			}
 			memcpy(prev, cur, (clen + 1) * sizeof(*prev));
 		}
@@ -1605,14 +1633,15 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 		char got[SHOWN_SIZE + 4];
 
 		r = fail_at(&l, root->line, root->col,
-			    "expected a mapping with the sections app, logging, output and monitors, "
-			    "got %s", describe(root, got, sizeof(got)));
+			    "expected a mapping with the sections app, logging, output and "
+			    "monitors, got %s", describe(root, got, sizeof(got)));
 		goto out;
 	}
 	/* with a file, only the monitors it lists run */
 	for (i = 0; i < cfg->nmonitors; i++) {
 		cfg->monitors[i].enabled = false;
 		cfg->monitors[i].present = false;
+		cfg->monitors[i].pos = (struct src_pos){ 0 };
 	}
 	r = check_map(&l, 0, "");
 	if (!r)

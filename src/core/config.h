@@ -21,7 +21,7 @@ struct monitor_schema {
 
 struct monitor_cfg {
 	const char *name;      /* points into the schema */
-	const struct monitor_schema *schema; /* the schema opts was built from (config_free needs it) */
+	const struct monitor_schema *schema; /* what opts was built from; config_free needs it */
 	bool present;          /* a section existed in the file */
 	bool enabled;          /* default true when present, false when absent from a file */
 	double interval;       /* seconds, default 2 */
@@ -79,10 +79,13 @@ struct config {
 
 	struct monitor_cfg monitors[CONFIG_MAX_MONITORS]; /* one per schema, same order */
 	size_t nmonitors;
+	/* Sections for monitors the guide documents but this build lacks: loaded, not used. */
+	const char *ignored_monitors[CONFIG_MAX_MONITORS];
+	size_t nignored;
 };
 
 struct config_error {
-	char msg[512]; /* "config/monitor_config.yaml:12:5: monitors.exec.enabled: expected true or false, got 'yes please'" */
+	char msg[512]; /* "config/monitor_config.yaml:12:14: monitors.exec.enabled: expected true or false, got 'yes please'" */
 };
 
 /* Fills cfg with the guide's defaults (every schema monitor enabled). cfg is overwritten, not
@@ -103,7 +106,9 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 		struct config_error *err);
 
 struct monitor_cfg *config_monitor(struct config *cfg, const char *name);
-void config_free(struct config *cfg); /* NULL-safe, idempotent */
+void config_free(struct config *cfg);
+/* The guide's spelling of `name` if the user guide documents such a monitor, else NULL. */
+const char *config_guide_monitor(const char *name); /* NULL-safe, idempotent */
 
 /* Levenshtein-nearest (case-insensitive) of candidates (NULL-terminated) within
  * min(3, strlen(word) / 3 + 1), or NULL. */

@@ -80,8 +80,11 @@ static void check_headers(struct kfeature_result *r)
 	ssize_t n;
 
 	uname(&u);
+	/* Debian splits headers into <ver>-<arch> (build) and <ver>-common (source). */
 	snprintf(p, sizeof(p), "/lib/modules/%s/build/include/linux/kconfig.h", u.release);
-	if (access(p, R_OK) != 0) {
+	snprintf(target, sizeof(target), "/lib/modules/%s/source/include/linux/kconfig.h",
+		 u.release);
+	if (access(p, R_OK) != 0 && access(target, R_OK) != 0) {
 		snprintf(r->detail, sizeof(r->detail),
 			 "not found for %s: install linux-headers-%s (Debian/Ubuntu) or "
 			 "kernel-devel-%s (RHEL), or run scripts/setup.sh",

@@ -40,8 +40,8 @@ int tracefs_parse_field(const char *text, const char *field, int *ret_offset, in
 {
 	size_t flen = strlen(field);
 
-	/* Lines look like: "\tfield:pid_t child_pid;\toffset:20;\tsize:4;\tsigned:1;" and
-	 * arrays as "field:char comm[16];". Match the last identifier before ';' or '['. */
+	/* Lines look like: "\tfield:pid_t child_pid;\toffset:20;\tsize:4;\tsigned:1;", arrays
+	 * as "field:char comm[16];" and 6.x strings as "field:__data_loc char[] comm;". */
 	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		const char *f = strstr(l, "field:");
 		const char *semi, *name_end, *name;
@@ -53,12 +53,11 @@ int tracefs_parse_field(const char *text, const char *field, int *ret_offset, in
 		semi = strchr(f, ';');
 		if (!semi || (eol && semi > eol))
 			continue;
+		/* "char comm[16];": the array suffix follows the name; "char[] x;" does not. */
 		name_end = semi;
-		for (const char *b = f; b < semi; b++) {
-			if (*b == '[') {
-				name_end = b;
-				break;
-			}
+		if (name_end > f && name_end[-1] == ']') {
+			while (name_end > f && *name_end != '[')
+				name_end--;
 		}
 		name = name_end;
 		while (name > f && (name[-1] == '_' || (name[-1] >= '0' && name[-1] <= '9') ||

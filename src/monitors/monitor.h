@@ -62,6 +62,7 @@ struct monitor {
 	int stream;               /* sink stream id */
 	unsigned perf_pages;      /* per CPU, power of two; configure() may change it */
 	const struct attach_alt *chosen[8]; /* per point; NULL: not attached */
+	char *not_chosen[8];      /* per point: why the preferred alternatives failed (owned) */
 	struct monitor_stats stats;
 	uint64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for CLOCK_REALTIME */
 	struct monitor_host *host;

@@ -137,8 +137,15 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 		char why[1536];
 
 		r = loader_attach_point(m->bpf, pt, cfg->attach, &m->chosen[i], why, sizeof(why));
+		if (why[0])
+			m->not_chosen[i] = strdup(why);
 		if (r == 0) {
-			log_info("%s: %s attached via %s", ops->name, pt->name, m->chosen[i]->name);
+			if (why[0])
+				log_info("%s: %s attached via %s (not via %s)", ops->name, pt->name,
+					 m->chosen[i]->name, why);
+			else
+				log_info("%s: %s attached via %s", ops->name, pt->name,
+					 m->chosen[i]->name);
 			continue;
 		}
 		if (pt->optional && !(cfg->attach && strcmp(cfg->attach, "auto") && r == -EINVAL)) {
@@ -213,4 +220,8 @@ void monitor_teardown(struct monitor *m)
 	loader_destroy(m->bpf);
 	m->bpf = NULL;
 	memset(m->chosen, 0, sizeof(m->chosen));
+	for (size_t i = 0; i < sizeof(m->not_chosen) / sizeof(m->not_chosen[0]); i++) {
+		free(m->not_chosen[i]);
+		m->not_chosen[i] = NULL;
+	}
 }

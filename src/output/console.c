@@ -11,12 +11,12 @@
 struct console_sink {
 	struct sink sink;
 	int fd;
-	bool broken;               /* the reader went away (EPIPE): stay silent from now on */
+	bool broken; /* the reader went away (EPIPE): stay silent from now on */
 	bool added;
 	int stream;
 	const struct column *cols; /* borrowed */
 	size_t ncols;
-	char *line;                /* the line being built; one write(2) each */
+	char *line; /* the line being built; one write(2) each */
 	size_t len, cap;
 };
 

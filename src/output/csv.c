@@ -1,5 +1,6 @@
 /* csv.c - the CSV sink: one RFC 4180 file per monitor, whole rows buffered and written with
- * write(2), a new file each local day, old files removed after retention_days. */
+ * write(2), a new file each local day, old files removed after retention_days. Rows end in LF,
+ * not RFC 4180's CRLF: the guide's cut/awk/grep examples expect plain lines. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +14,10 @@
 
 #include "sink.h"
 
-#define CSV_FLUSH_BYTES (1UL << 20)  /* write when this much is pending, whatever buffer_rows */
-#define CSV_KEEP_BYTES (4UL << 20)   /* most kept in memory while writes fail */
-#define CSV_KEEP_FACTOR 4            /* ... and at most this many times buffer_rows rows */
-#define CSV_MAX_SUFFIX 1000          /* <monitor>_<time>_<n>.csv when the name is taken */
+#define CSV_FLUSH_BYTES (1UL << 20) /* write when this much is pending, whatever buffer_rows */
+#define CSV_KEEP_BYTES (4UL << 20)  /* most kept in memory while writes fail */
+#define CSV_KEEP_FACTOR 4	    /* ... and at most this many times buffer_rows rows */
+#define CSV_MAX_SUFFIX 1000	    /* <monitor>_<time>_<n>.csv when the name is taken */
 #define CSV_MAX_STREAMS 1024
 #define CSV_FILE_FLAGS (O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
 
@@ -24,18 +25,18 @@ struct csv_stream {
 	char *monitor;
 	const struct column *cols; /* borrowed: must outlive the sink */
 	size_t ncols;
-	char *header;              /* rendered header line, NULL without include_header */
-	int fd;                    /* -1: no file open (retried at the next flush) */
-	char name[NAME_MAX + 1];   /* current file, relative to the sink's directory */
-	int day;                   /* local date the current file belongs to, YYYYMMDD */
-	bool need_header;          /* the header is not in the file yet */
+	char *header;		 /* rendered header line, NULL without include_header */
+	int fd;			 /* -1: no file open (retried at the next flush) */
+	char name[NAME_MAX + 1]; /* current file, relative to the sink's directory */
+	int day;		 /* local date the current file belongs to, YYYYMMDD */
+	bool need_header;	 /* the header is not in the file yet */
 
-	char *buf;                 /* rendered rows not yet in the file, oldest first */
+	char *buf; /* rendered rows not yet in the file, oldest first */
 	size_t len, cap;
-	size_t *row_len;           /* length of each pending row */
+	size_t *row_len; /* length of each pending row */
 	size_t nrows, rows_cap;
-	bool head_partial;         /* row 0 is the tail of a row whose start is already written */
-	size_t flush_rows;         /* pending rows / bytes that make write_row write */
+	bool head_partial; /* row 0 is the tail of a row whose start is already written */
+	size_t flush_rows; /* pending rows / bytes that make write_row write */
 	size_t flush_bytes;
 
 	unsigned long long rows_written, rows_dropped, write_errors;
@@ -49,7 +50,7 @@ struct csv_sink {
 	unsigned buffer_rows;
 	unsigned retention_days;
 	time_t start;
-	time_t now;              /* from the last tick; names files and dates retention */
+	time_t now;		  /* from the last tick; names files and dates retention */
 	long long retention_hour; /* hour (now / 3600) of the last retention pass */
 	struct csv_stream **streams;
 	size_t nstreams;
@@ -116,7 +117,7 @@ static int csv_mkdirs(const char *path, mode_t mode)
 
 	if (!copy)
 		return -ENOMEM;
-	for (p = copy + 1; ; p++) {
+	for (p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		char c = *p;
@@ -280,8 +281,8 @@ static int csv_open_new(struct csv_sink *cs, struct csv_stream *st, time_t t)
 	if (!localtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm))
 		return -EINVAL;
 	for (i = 0; i < CSV_MAX_SUFFIX && err == -EEXIST; i++) {
-		int n = i ? snprintf(name, sizeof(name), "%s_%s_%d.csv", st->monitor, stamp, i)
-			  : snprintf(name, sizeof(name), "%s_%s.csv", st->monitor, stamp);
+		int n = i ? snprintf(name, sizeof(name), "%s_%s_%d.csv", st->monitor, stamp, i) :
+			    snprintf(name, sizeof(name), "%s_%s.csv", st->monitor, stamp);
 
 		if (n < 0 || (size_t)n >= sizeof(name))
 			return -ENAMETOOLONG;
@@ -454,7 +455,8 @@ static bool csv_is_open_name(struct csv_sink *cs, const char *name)
 	size_t i;
 
 	for (i = 0; i < cs->nstreams; i++)
-		if (cs->streams[i] && cs->streams[i]->fd >= 0 && !strcmp(cs->streams[i]->name, name))
+		if (cs->streams[i] && cs->streams[i]->fd >= 0 &&
+		    !strcmp(cs->streams[i]->name, name))
 			return true;
 	return false;
 }

@@ -1,0 +1,1145 @@
+/* test_config.c - unit tests of the YAML config loader: guide files, defaults, errors, warnings. */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define FIXTURE(name) EM_FIXTURES "/config/" name
+
+/* ---- a schema shaped like the guide's eight monitors ---- */
+
+struct func_opts {
+	struct strlist patterns;
+	long long probe_limit;
+};
+
+struct syscall_opts {
+	struct boolmap monitor_categories;
+	bool show_errors_only;
+};
+
+struct bio_opts {
+	long long min_latency_us;
+};
+
+struct open_opts {
+	long long min_count;
+	bool show_errors_only;
+};
+
+struct cs_opts {
+	long long min_switches;
+};
+
+enum {
+	CAT_FILE_IO,
+	CAT_NETWORK,
+	CAT_MEMORY,
+	CAT_PROCESS,
+	CAT_IPC,
+	CAT_SIGNAL,
+	CAT_TIME,
+	CAT_OTHER,
+};
+
+static const char *const categories[] = { "file_io", "network", "memory", "process", "ipc",
+					  "signal", "time", "other", NULL };
+
+static const struct opt_spec func_spec[] = {
+	{ "patterns", OPT_STRLIST, offsetof(struct func_opts, patterns), .def = "[vfs_read]" },
+	{ "probe_limit", OPT_INT, offsetof(struct func_opts, probe_limit), 1, 1000, .def = "10" },
+	OPT_END
+};
+
+static const struct opt_spec syscall_spec[] = {
+	{ "monitor_categories", OPT_BOOLMAP, offsetof(struct syscall_opts, monitor_categories),
+	  .choices = categories, .def = "{file_io: true, other: false}" },
+	{ "show_errors_only", OPT_BOOL, offsetof(struct syscall_opts, show_errors_only),
+	  .def = "false" },
+	OPT_END
+};
+
+static const struct opt_spec bio_spec[] = {
+	{ "min_latency_us", OPT_INT, offsetof(struct bio_opts, min_latency_us), 0, 10000000,
+	  .def = "0" },
+	OPT_END
+};
+
+static const struct opt_spec open_spec[] = {
+	{ "min_count", OPT_INT, offsetof(struct open_opts, min_count), 1, 1000000, .def = "1" },
+	{ "show_errors_only", OPT_BOOL, offsetof(struct open_opts, show_errors_only),
+	  .def = "false" },
+	OPT_END
+};
+
+static const struct opt_spec cs_spec[] = {
+	{ "min_switches", OPT_INT, offsetof(struct cs_opts, min_switches), 0, 1000000, .def = "1" },
+	OPT_END
+};
+
+static const char *const exec_attach[] = { "auto", "tracepoint", "kprobe", NULL };
+static const char *const tp_attach[] = { "auto", "raw_tracepoint", "tracepoint", NULL };
+static const char *const func_attach[] = { "auto", "kprobe", NULL };
+
+static const struct monitor_schema schemas[] = {
+	{ "exec", NULL, 0, false, exec_attach },
+	{ "func", func_spec, sizeof(struct func_opts), true, func_attach },
+	{ "syscall", syscall_spec, sizeof(struct syscall_opts), true, tp_attach },
+	{ "bio", bio_spec, sizeof(struct bio_opts), true, tp_attach },
+	{ "open", open_spec, sizeof(struct open_opts), true, tp_attach },
+	{ "interrupt", NULL, 0, true, tp_attach },
+	{ "page_fault", NULL, 0, true, tp_attach },
+	{ "context_switch", cs_spec, sizeof(struct cs_opts), true, tp_attach },
+};
+#define NSCHEMAS (sizeof(schemas) / sizeof(schemas[0]))
+
+/* A monitor with the option types the guide's monitors do not use. */
+struct kitchen_opts {
+	double ratio;
+	char *mode;
+	char *label;
+};
+
+static const char *const modes[] = { "fast", "careful", NULL };
+
+static const struct opt_spec kitchen_spec[] = {
+	{ "ratio", OPT_DOUBLE, offsetof(struct kitchen_opts, ratio), 0, 1, .def = "0.5" },
+	{ "mode", OPT_STRING, offsetof(struct kitchen_opts, mode), .choices = modes,
+	  .def = "fast" },
+	{ "label", OPT_STRING, offsetof(struct kitchen_opts, label), .def = "none" },
+	OPT_END
+};
+
+static const struct monitor_schema kitchen_schemas[] = {
+	{ "kitchen", kitchen_spec, sizeof(struct kitchen_opts), true, NULL },
+};
+
+/* ---- helpers ---- */
+
+struct warnings {
+	int n;
+	char msg[16][512]; /* the first 16 */
+	char last[512];
+};
+
+static void collect(void *ctx, const char *msg)
+{
+	struct warnings *w = ctx;
+
+	if (w->n < 16)
+		snprintf(w->msg[w->n], sizeof(w->msg[0]), "%s", msg);
+	snprintf(w->last, sizeof(w->last), "%s", msg);
+	w->n++;
+}
+
+static struct config cfg;
+static struct warnings warns;
+static struct config_error err;
+static char tmp_path[64]; /* the file load_text() wrote, for expected messages */
+
+static void setup(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&warns, 0, sizeof(warns));
+	memset(&err, 0, sizeof(err));
+}
+
+static void teardown(void)
+{
+	config_free(&cfg);
+}
+
+static int load_with(const char *path, const struct monitor_schema *s, size_t n)
+{
+	ck_assert_int_eq(config_defaults(&cfg, s, n), 0);
+	return config_load(&cfg, path, s, n, collect, &warns, &err);
+}
+
+static int load(const char *path)
+{
+	return load_with(path, schemas, NSCHEMAS);
+}
+
+static void write_tmp_n(const char *text, size_t len)
+{
+	int fd;
+
+	snprintf(tmp_path, sizeof(tmp_path), "/tmp/test_config_XXXXXX");
+	fd = mkstemp(tmp_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void write_tmp(const char *text)
+{
+	write_tmp_n(text, strlen(text));
+}
+
+/* Loads text from a temporary file (named in tmp_path) with the guide's schema. */
+static int load_text_with(const char *text, const struct monitor_schema *s, size_t n)
+{
+	int r;
+
+	write_tmp(text);
+	r = load_with(tmp_path, s, n);
+	unlink(tmp_path);
+	return r;
+}
+
+static int load_text(const char *text)
+{
+	return load_text_with(text, schemas, NSCHEMAS);
+}
+
+/* The error message must be exactly "<tmp_path>:<rest>". */
+static void expect_err(const char *rest)
+{
+	char want[1024];
+
+	snprintf(want, sizeof(want), "%s:%s", tmp_path, rest);
+	ck_assert_str_eq(err.msg, want);
+}
+
+static void expect_warning(int i, const char *file, const char *rest)
+{
+	char want[1024];
+
+	ck_assert_int_gt(warns.n, i);
+	snprintf(want, sizeof(want), "%s:%s", file, rest);
+	ck_assert_str_eq(warns.msg[i], want);
+}
+
+static void *opts_of(const char *name)
+{
+	struct monitor_cfg *m = config_monitor(&cfg, name);
+
+	ck_assert_ptr_nonnull(m);
+	return m->opts;
+}
+
+static const struct log_formatter_cfg *formatter(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg.logging.nformatters; i++)
+		if (!strcmp(cfg.logging.formatters[i].name, name))
+			return &cfg.logging.formatters[i];
+	return NULL;
+}
+
+/* What the guide's config says, checked value by value. */
+static void check_guide_values(void)
+{
+	static const char *const names[] = { "exec", "func", "syscall", "bio", "open",
+					     "interrupt", "page_fault", "context_switch" };
+	struct func_opts *fo = opts_of("func");
+	struct syscall_opts *so = opts_of("syscall");
+	const struct log_formatter_cfg *f;
+	unsigned long long five = (1ULL << CAT_FILE_IO) | (1ULL << CAT_NETWORK) |
+				  (1ULL << CAT_MEMORY) | (1ULL << CAT_PROCESS) | (1ULL << CAT_IPC);
+	size_t i;
+
+	ck_assert_str_eq(cfg.app.name, "ebpf_monitor");
+	ck_assert_str_eq(cfg.app.version, "1.0.0");
+	ck_assert_str_eq(cfg.app.description, "eBPF Monitor for Linux");
+	ck_assert_str_eq(cfg.app.author, "bwyu");
+	ck_assert_str_eq(cfg.app.email, "bwyu@czce.com.cn");
+	ck_assert_str_eq(cfg.app.environment, "development");
+	ck_assert(cfg.app.debug);
+
+	ck_assert_str_eq(cfg.logging.level, "DEBUG");
+	f = formatter("detailed");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->format, "%(asctime)s [%(levelname)s] %(name)s:%(lineno)d %(message)s");
+	ck_assert_ptr_null(f->datefmt);
+	f = formatter("simple");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->format, "%(levelname)s: %(message)s");
+	ck_assert(cfg.logging.console.present);
+	ck_assert_str_eq(cfg.logging.console.formatter, "simple");
+	ck_assert_str_eq(cfg.logging.console.stream, "ext://sys.stdout");
+	ck_assert(cfg.logging.file.present);
+	ck_assert_str_eq(cfg.logging.file.formatter, "detailed");
+	ck_assert_str_eq(cfg.logging.file.filename, "monitor.log");
+	ck_assert_str_eq(cfg.logging.file.when, "D");
+	ck_assert_int_eq(cfg.logging.file.interval, 1);
+	ck_assert_int_eq(cfg.logging.file.backup_count, 365);
+
+	ck_assert_int_eq(cfg.output.buffer_size, 2000);
+	ck_assert_double_eq(cfg.output.flush_interval, 2.0);
+	ck_assert_int_eq(cfg.output.csv_delimiter, ',');
+	ck_assert(cfg.output.include_header);
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct monitor_cfg *m = config_monitor(&cfg, names[i]);
+
+		ck_assert_msg(m && m->present && m->enabled, "%s should be enabled", names[i]);
+		ck_assert_double_eq(m->interval, 2);
+		ck_assert_str_eq(m->attach, "auto");
+		ck_assert_ptr_eq(m->pos.file, cfg.path);
+	}
+	ck_assert_int_eq(fo->patterns.n, 2);
+	ck_assert_str_eq(fo->patterns.v[0], "vfs_read");
+	ck_assert_str_eq(fo->patterns.v[1], "vfs_write");
+	ck_assert_int_eq(fo->probe_limit, 10);
+	ck_assert_uint_eq(so->monitor_categories.set, five);
+	ck_assert_uint_eq(so->monitor_categories.value, five);
+	ck_assert(!so->show_errors_only);
+	ck_assert_int_eq(((struct bio_opts *)opts_of("bio"))->min_latency_us, 0);
+	ck_assert_int_eq(((struct open_opts *)opts_of("open"))->min_count, 1);
+	ck_assert(!((struct open_opts *)opts_of("open"))->show_errors_only);
+	ck_assert_int_eq(((struct cs_opts *)opts_of("context_switch"))->min_switches, 10);
+}
+
+/* ---- the guide's files ---- */
+
+START_TEST(test_shipped_config)
+{
+	ck_assert_msg(load(EM_SOURCE_DIR "/config/monitor_config.yaml") == 0, "%s", err.msg);
+	ck_assert_msg(warns.n == 0, "unexpected warning: %s", warns.msg[0]);
+	check_guide_values();
+	ck_assert_str_eq(cfg.path, EM_SOURCE_DIR "/config/monitor_config.yaml");
+	ck_assert_str_eq(cfg.output.directory, "output");
+	ck_assert_int_eq(cfg.output.retention_days, 0);
+}
+END_TEST
+
+START_TEST(test_guide_yaml)
+{
+	struct monitor_cfg *m;
+
+	ck_assert_msg(load(FIXTURE("guide.yaml")) == 0, "%s", err.msg);
+	ck_assert_msg(warns.n == 0, "unexpected warning: %s", warns.msg[0]);
+	check_guide_values();
+	/* where the sections start, for messages about a monitor */
+	m = config_monitor(&cfg, "exec");
+	ck_assert_int_eq(m->pos.line, 38);
+	ck_assert_int_eq(m->pos.column, 3);
+	m = config_monitor(&cfg, "context_switch");
+	ck_assert_int_eq(m->pos.line, 77);
+}
+END_TEST
+
+START_TEST(test_guide_tuning)
+{
+	struct monitor_cfg *m;
+
+	ck_assert_msg(load(FIXTURE("guide_tuning.yaml")) == 0, "%s", err.msg);
+	ck_assert_int_eq(warns.n, 0);
+	ck_assert_int_eq(cfg.output.buffer_size, 5000);
+	ck_assert_double_eq(cfg.output.flush_interval, 5.0);
+	ck_assert_int_eq(cfg.output.batch_size, 2000);
+	ck_assert_str_eq(cfg.logging.level, "INFO");
+	/* sections not in the file keep their defaults */
+	ck_assert_int_eq(cfg.output.csv_delimiter, ',');
+	ck_assert_str_eq(cfg.app.name, "ebpf_monitor");
+	ck_assert_str_eq(cfg.logging.file.filename, "monitor.log");
+	ck_assert_int_eq(((struct func_opts *)opts_of("func"))->probe_limit, 10);
+
+	m = config_monitor(&cfg, "func");
+	ck_assert(m->present && m->enabled);
+	ck_assert_double_eq(m->interval, 5);
+	m = config_monitor(&cfg, "bio");
+	ck_assert(m->enabled);
+	ck_assert_double_eq(m->interval, 5);
+	/* a monitor the file leaves out does not run */
+	m = config_monitor(&cfg, "exec");
+	ck_assert(!m->present && !m->enabled);
+	ck_assert(!config_monitor(&cfg, "context_switch")->enabled);
+}
+END_TEST
+
+/* ---- defaults ---- */
+
+START_TEST(test_defaults)
+{
+	struct func_opts *fo;
+	struct syscall_opts *so;
+	size_t i;
+
+	ck_assert_int_eq(config_defaults(&cfg, schemas, NSCHEMAS), 0);
+	ck_assert_ptr_null(cfg.path);
+	ck_assert_str_eq(cfg.app.name, "ebpf_monitor");
+	ck_assert_str_eq(cfg.app.version, "1.0.0");
+	ck_assert_str_eq(cfg.app.environment, "development");
+	ck_assert(cfg.app.debug);
+	ck_assert_str_eq(cfg.app.pid_file, "temp/monitor.pid");
+	ck_assert_str_eq(cfg.logging.level, "INFO");
+	ck_assert_str_eq(cfg.logging.directory, "logs");
+	ck_assert_str_eq(formatter("simple")->format, "%(levelname)s: %(message)s");
+	ck_assert_str_eq(formatter("detailed")->format,
+			 "%(asctime)s [%(levelname)s] %(name)s:%(lineno)d %(message)s");
+	ck_assert_str_eq(cfg.logging.console.stream, "ext://sys.stdout");
+	ck_assert_str_eq(cfg.logging.console.formatter, "simple");
+	ck_assert_ptr_null(cfg.logging.console.level);
+	ck_assert_str_eq(cfg.logging.file.formatter, "detailed");
+	ck_assert_str_eq(cfg.logging.file.when, "D");
+	ck_assert_int_eq(cfg.logging.file.interval, 1);
+	ck_assert_int_eq(cfg.logging.file.backup_count, 365);
+	ck_assert_str_eq(cfg.output.directory, "output");
+	ck_assert_int_eq(cfg.output.buffer_size, 2000);
+	ck_assert_double_eq(cfg.output.flush_interval, 2.0);
+	ck_assert_int_eq(cfg.output.csv_delimiter, ',');
+	ck_assert(cfg.output.include_header);
+	ck_assert_int_eq(cfg.output.retention_days, 0);
+	ck_assert_int_eq(cfg.output.batch_size, 0);
+
+	ck_assert_uint_eq(cfg.nmonitors, NSCHEMAS);
+	for (i = 0; i < NSCHEMAS; i++) {
+		ck_assert_str_eq(cfg.monitors[i].name, schemas[i].name);
+		ck_assert(cfg.monitors[i].enabled);
+		ck_assert(!cfg.monitors[i].present);
+		ck_assert_double_eq(cfg.monitors[i].interval, 2);
+		ck_assert_str_eq(cfg.monitors[i].attach, "auto");
+		ck_assert_int_eq(cfg.monitors[i].pos.line, 0);
+	}
+	/* opts come from each spec's `def` text */
+	fo = opts_of("func");
+	ck_assert_int_eq(fo->patterns.n, 1);
+	ck_assert_str_eq(fo->patterns.v[0], "vfs_read");
+	ck_assert_int_eq(fo->probe_limit, 10);
+	so = opts_of("syscall");
+	ck_assert_uint_eq(so->monitor_categories.set, (1ULL << CAT_FILE_IO) | (1ULL << CAT_OTHER));
+	ck_assert_uint_eq(so->monitor_categories.value, 1ULL << CAT_FILE_IO);
+	ck_assert_int_eq(((struct open_opts *)opts_of("open"))->min_count, 1);
+	ck_assert_int_eq(((struct cs_opts *)opts_of("context_switch"))->min_switches, 1);
+	ck_assert_ptr_null(config_monitor(&cfg, "nope"));
+	ck_assert_ptr_null(config_monitor(NULL, "exec"));
+}
+END_TEST
+
+START_TEST(test_defaults_other_types)
+{
+	struct kitchen_opts *k;
+
+	ck_assert_int_eq(config_defaults(&cfg, kitchen_schemas, 1), 0);
+	k = opts_of("kitchen");
+	ck_assert_double_eq(k->ratio, 0.5);
+	ck_assert_str_eq(k->mode, "fast");
+	ck_assert_str_eq(k->label, "none");
+	ck_assert_str_eq(config_monitor(&cfg, "kitchen")->attach, "auto");
+}
+END_TEST
+
+START_TEST(test_defaults_bad_schema)
+{
+	static const struct opt_spec bad[] = {
+		{ "n", OPT_INT, 0, 1, 10, .def = "20" },
+		OPT_END
+	};
+	static const struct monitor_schema bad_schema[] = {
+		{ "bad", bad, sizeof(long long), true, NULL },
+	};
+	struct monitor_schema many[CONFIG_MAX_MONITORS + 1];
+
+	ck_assert_int_eq(config_defaults(&cfg, bad_schema, 1), -EINVAL);
+	config_free(&cfg);
+	memset(many, 0, sizeof(many));
+	ck_assert_int_eq(config_defaults(&cfg, many, CONFIG_MAX_MONITORS + 1), -EINVAL);
+	/* config_load reports it instead of running with half a config */
+	write_tmp("app:\n  debug: false\n");
+	memset(&cfg, 0, sizeof(cfg));
+	ck_assert_int_eq(config_load(&cfg, tmp_path, bad_schema, 1, collect, &warns, &err), -1);
+	unlink(tmp_path);
+	expect_err(" cannot set the defaults: a monitor schema is invalid");
+}
+END_TEST
+
+/* ---- monitor sections ---- */
+
+START_TEST(test_absent_section_disabled)
+{
+	struct monitor_cfg *m;
+
+	ck_assert_msg(load(FIXTURE("partial.yaml")) == 0, "%s", err.msg);
+	ck_assert_int_eq(warns.n, 0);
+	m = config_monitor(&cfg, "exec");
+	ck_assert(m->present && !m->enabled);
+	m = config_monitor(&cfg, "func");
+	ck_assert(m->present && m->enabled); /* present without `enabled` */
+	ck_assert_int_eq(((struct func_opts *)m->opts)->probe_limit, 3);
+	ck_assert_int_eq(m->pos.line, 5);
+	ck_assert_int_eq(m->pos.column, 3);
+	m = config_monitor(&cfg, "syscall");
+	ck_assert(!m->present && !m->enabled);
+	ck_assert(!config_monitor(&cfg, "page_fault")->enabled);
+}
+END_TEST
+
+START_TEST(test_empty_sections)
+{
+	ck_assert_msg(load_text("app:\nmonitors:\n  exec:\n  bio: {}\n") == 0, "%s", err.msg);
+	ck_assert(config_monitor(&cfg, "exec")->enabled);
+	ck_assert(config_monitor(&cfg, "bio")->enabled);
+	ck_assert(!config_monitor(&cfg, "func")->enabled);
+	ck_assert_str_eq(cfg.app.name, "ebpf_monitor");
+}
+END_TEST
+
+START_TEST(test_bool_spellings)
+{
+	ck_assert_msg(load_text("app:\n  debug: No\n"
+				"output:\n  include_header: OFF\n"
+				"monitors:\n"
+				"  exec:\n    enabled: yes\n"
+				"  func:\n    enabled: off\n"
+				"  open:\n    enabled: On\n    show_errors_only: TRUE\n"
+				"  bio:\n    enabled: \"false\"\n") == 0, "%s", err.msg);
+	ck_assert(!cfg.app.debug);
+	ck_assert(!cfg.output.include_header);
+	ck_assert(config_monitor(&cfg, "exec")->enabled);
+	ck_assert(!config_monitor(&cfg, "func")->enabled);
+	ck_assert(config_monitor(&cfg, "open")->enabled);
+	ck_assert(((struct open_opts *)opts_of("open"))->show_errors_only);
+	ck_assert(!config_monitor(&cfg, "bio")->enabled);
+}
+END_TEST
+
+START_TEST(test_bad_bool_position)
+{
+	ck_assert_int_eq(load(FIXTURE("bad_bool.yaml")), -1);
+	ck_assert_str_eq(err.msg, FIXTURE("bad_bool.yaml") ":4:14: monitors.exec.enabled: "
+						     "expected true or false, got 'maybe'");
+}
+END_TEST
+
+START_TEST(test_int_rejects_fraction_and_junk)
+{
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 10.5\n"), -1);
+	expect_err("3:18: monitors.func.probe_limit: expected an integer, got '10.5'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 10abc\n"), -1);
+	expect_err("3:18: monitors.func.probe_limit: expected an integer, got '10abc'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit:\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "monitors.func.probe_limit: expected an integer, "
+					      "got an empty value"));
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  buffer_size: 99999999999999999999999\n"), -1);
+	expect_err("2:16: output.buffer_size: expected an integer, got "
+		   "'99999999999999999999999'");
+}
+END_TEST
+
+START_TEST(test_range_errors)
+{
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 0\n"), -1);
+	expect_err("3:18: monitors.func.probe_limit: expected an integer in 1..1000, got '0'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 1001\n"), -1);
+	expect_err("3:18: monitors.func.probe_limit: expected an integer in 1..1000, got '1001'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 1000\n"), 0);
+	ck_assert_int_eq(((struct func_opts *)opts_of("func"))->probe_limit, 1000);
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  bio:\n    interval: 0.05\n"), -1);
+	expect_err("3:15: monitors.bio.interval: expected a number in 0.1..86400, got '0.05'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  buffer_size: 0\n"), -1);
+	expect_err("2:16: output.buffer_size: expected an integer in 1..1000000, got '0'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  flush_interval: 7200\n"), -1);
+	expect_err("2:19: output.flush_interval: expected a number in 0.1..3600, got '7200'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  retention_days: -1\n"), -1);
+	expect_err("2:19: output.retention_days: expected an integer in 0..36500, got '-1'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("logging:\n  handlers:\n    file:\n      interval: 0\n"), -1);
+	expect_err("4:17: logging.handlers.file.interval: expected an integer in 1..1000000, "
+		   "got '0'");
+}
+END_TEST
+
+START_TEST(test_doubles)
+{
+	ck_assert_msg(load_text("output:\n  flush_interval: 3\n"
+				"monitors:\n  func:\n    interval: 1.5\n"
+				"  bio:\n    interval: 1e1\n") == 0, "%s", err.msg);
+	ck_assert_double_eq(cfg.output.flush_interval, 3.0);
+	ck_assert_double_eq(config_monitor(&cfg, "func")->interval, 1.5);
+	ck_assert_double_eq(config_monitor(&cfg, "bio")->interval, 10.0);
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  flush_interval: .inf\n"), -1);
+	expect_err("2:19: output.flush_interval: expected a number, got '.inf'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  flush_interval: nan\n"), -1);
+	expect_err("2:19: output.flush_interval: expected a number, got 'nan'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text_with("monitors:\n  kitchen:\n    ratio: 1.5\n",
+					kitchen_schemas, 1), -1);
+	expect_err("3:12: monitors.kitchen.ratio: expected a number in 0..1, got '1.5'");
+}
+END_TEST
+
+START_TEST(test_strings_and_choices)
+{
+	struct kitchen_opts *k;
+
+	ck_assert_msg(load_text_with("monitors:\n  kitchen:\n    mode: CAREFUL\n"
+				     "    label: \"a: b\"\n    attach: auto\n",
+				     kitchen_schemas, 1) == 0, "%s", err.msg);
+	k = opts_of("kitchen");
+	ck_assert_str_eq(k->mode, "careful"); /* stored as the schema spells it */
+	ck_assert_str_eq(k->label, "a: b");
+	ck_assert_double_eq(k->ratio, 0.5);
+	config_free(&cfg);
+	ck_assert_int_eq(load_text_with("monitors:\n  kitchen:\n    mode: carefull\n",
+					kitchen_schemas, 1), -1);
+	expect_err("3:11: monitors.kitchen.mode: expected one of fast, careful, got 'carefull' "
+		   "(did you mean 'careful'?)");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("app:\n  environment: staging\n"), -1);
+	expect_err("2:16: app.environment: expected one of development, production, "
+		   "got 'staging'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("app:\n  pid_file: ''\n"), -1);
+	expect_err("2:13: app.pid_file: expected a non-empty string, got ''");
+}
+END_TEST
+
+START_TEST(test_attach)
+{
+	ck_assert_msg(load_text("monitors:\n  exec:\n    attach: Kprobe\n"
+				"  syscall:\n    attach: raw_tracepoint\n") == 0, "%s", err.msg);
+	ck_assert_str_eq(config_monitor(&cfg, "exec")->attach, "kprobe");
+	ck_assert_str_eq(config_monitor(&cfg, "syscall")->attach, "raw_tracepoint");
+	ck_assert_str_eq(config_monitor(&cfg, "func")->attach, "auto");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    attach: tracepoint\n"), -1);
+	expect_err("3:13: monitors.func.attach: expected one of auto, kprobe, got 'tracepoint'");
+}
+END_TEST
+
+START_TEST(test_wrong_node_kind)
+{
+	ck_assert_int_eq(load_text("app:\n  name: {first: a}\n"), -1);
+	expect_err("2:9: app.name: expected a string, got a mapping");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors: [exec, func]\n"), -1);
+	expect_err("1:11: monitors: expected a mapping, got a list");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  exec: true\n"), -1);
+	expect_err("2:9: monitors.exec: expected a mapping, got 'true'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  exec:\n    enabled: [true]\n"), -1);
+	expect_err("3:14: monitors.exec.enabled: expected true or false, got a list");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter:\n    a: b\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, ": output.csv_delimiter: expected one printable "
+					      "ASCII character (or a tab) other than '\"', "
+					      "got a mapping"));
+}
+END_TEST
+
+START_TEST(test_strlist_forms)
+{
+	struct func_opts *fo;
+
+	ck_assert_msg(load_text("monitors:\n  func:\n    patterns: vfs_fsync\n") == 0, "%s",
+		      err.msg);
+	fo = opts_of("func");
+	ck_assert_int_eq(fo->patterns.n, 1);
+	ck_assert_str_eq(fo->patterns.v[0], "vfs_fsync");
+	config_free(&cfg);
+
+	ck_assert_msg(load_text("monitors:\n  func:\n    patterns:\n      - tcp_*\n"
+				"      - 'udp_sendmsg'\n      - \"vfs_read\"\n") == 0,
+		      "%s", err.msg);
+	fo = opts_of("func");
+	ck_assert_int_eq(fo->patterns.n, 3);
+	ck_assert_str_eq(fo->patterns.v[0], "tcp_*");
+	ck_assert_str_eq(fo->patterns.v[1], "udp_sendmsg");
+	ck_assert_str_eq(fo->patterns.v[2], "vfs_read");
+	config_free(&cfg);
+
+	ck_assert_msg(load_text("monitors:\n  func:\n    patterns: []\n") == 0, "%s", err.msg);
+	ck_assert_int_eq(((struct func_opts *)opts_of("func"))->patterns.n, 0);
+	config_free(&cfg);
+
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    patterns: [vfs_read, [x]]\n"), -1);
+	expect_err("3:26: monitors.func.patterns[1]: expected a string, got a list");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    patterns: {vfs_read: 1}\n"), -1);
+	expect_err("3:15: monitors.func.patterns: expected a list of strings, got a mapping");
+}
+END_TEST
+
+START_TEST(test_boolmap)
+{
+	struct syscall_opts *so;
+
+	ck_assert_msg(load_text("monitors:\n  syscall:\n    monitor_categories:\n"
+				"      network: yes\n      signal: false\n") == 0, "%s", err.msg);
+	so = opts_of("syscall");
+	/* the file's map replaces the default {file_io: true, other: false} */
+	ck_assert_uint_eq(so->monitor_categories.set, (1ULL << CAT_NETWORK) | (1ULL << CAT_SIGNAL));
+	ck_assert_uint_eq(so->monitor_categories.value, 1ULL << CAT_NETWORK);
+	config_free(&cfg);
+
+	ck_assert_int_eq(load_text("monitors:\n  syscall:\n    monitor_categories:\n"
+				   "      file_io: true\n      netwrk: true\n"), -1);
+	expect_err("5:7: monitors.syscall.monitor_categories: expected one of file_io, network, "
+		   "memory, process, ipc, signal, time, other, got 'netwrk' "
+		   "(did you mean 'network'?)");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  syscall:\n    monitor_categories:\n"
+				   "      ipc: sometimes\n"), -1);
+	expect_err("4:12: monitors.syscall.monitor_categories.ipc: expected true or false, "
+		   "got 'sometimes'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  syscall:\n    monitor_categories: [ipc]\n"), -1);
+	expect_err("3:25: monitors.syscall.monitor_categories: expected a mapping of names to "
+		   "true or false, got a list");
+}
+END_TEST
+
+START_TEST(test_output_and_delimiter)
+{
+	ck_assert_msg(load_text("output:\n  directory: /var/lib/ebpf-monitor/output\n"
+				"  csv_delimiter: ';'\n  retention_days: 30\n") == 0,
+		      "%s", err.msg);
+	ck_assert_str_eq(cfg.output.directory, "/var/lib/ebpf-monitor/output");
+	ck_assert_int_eq(cfg.output.csv_delimiter, ';');
+	ck_assert_int_eq(cfg.output.retention_days, 30);
+	config_free(&cfg);
+	ck_assert_msg(load_text("output:\n  csv_delimiter: \"\\t\"\n") == 0, "%s", err.msg);
+	ck_assert_int_eq(cfg.output.csv_delimiter, '\t');
+	config_free(&cfg);
+
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: ab\n"), -1);
+	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
+		   "other than '\"', got 'ab'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: '\"'\n"), -1);
+	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
+		   "other than '\"', got '\"'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: \"\\n\"\n"), -1);
+	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
+		   "other than '\"', got '\\n'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: \"\"\n"), -1);
+	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
+		   "other than '\"', got ''");
+}
+END_TEST
+
+START_TEST(test_logging)
+{
+	ck_assert_msg(load_text("logging:\n  level: warn\n  directory: /var/log/ebpf-monitor\n"
+				"  formatters:\n    brief:\n      format: '%(message)s'\n"
+				"      datefmt: '%H:%M:%S'\n"
+				"  handlers:\n    console:\n      formatter: brief\n"
+				"      stream: ext://sys.stderr\n      level: error\n"
+				"    file:\n      when: midnight\n      backupCount: 0\n") == 0,
+		      "%s", err.msg);
+	ck_assert_str_eq(cfg.logging.level, "WARN");
+	ck_assert_str_eq(cfg.logging.directory, "/var/log/ebpf-monitor");
+	ck_assert_uint_eq(cfg.logging.nformatters, 3); /* merged with detailed and simple */
+	ck_assert_str_eq(formatter("brief")->format, "%(message)s");
+	ck_assert_str_eq(formatter("brief")->datefmt, "%H:%M:%S");
+	ck_assert_str_eq(cfg.logging.console.formatter, "brief");
+	ck_assert_str_eq(cfg.logging.console.stream, "ext://sys.stderr");
+	ck_assert_str_eq(cfg.logging.console.level, "ERROR");
+	ck_assert_str_eq(cfg.logging.file.when, "MIDNIGHT");
+	ck_assert_int_eq(cfg.logging.file.backup_count, 0);
+	ck_assert_str_eq(cfg.logging.file.formatter, "detailed");
+	config_free(&cfg);
+
+	ck_assert_int_eq(load_text("logging:\n  level: verbose\n"), -1);
+	expect_err("2:10: logging.level: expected one of DEBUG, INFO, WARNING, WARN, ERROR, "
+		   "CRITICAL, got 'verbose'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("logging:\n  handlers:\n    file:\n      when: W0\n"), -1);
+	expect_err("4:13: logging.handlers.file.when: expected one of S, M, H, D, MIDNIGHT, "
+		   "got 'W0'");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("logging:\n  handlers:\n    console:\n"
+				   "      stream: ext://sys.stdin\n"), -1);
+	expect_err("4:15: logging.handlers.console.stream: expected one of ext://sys.stdout, "
+		   "ext://sys.stderr, got 'ext://sys.stdin' (did you mean 'ext://sys.stdout'?)");
+}
+END_TEST
+
+START_TEST(test_formatter_reference)
+{
+	/* handlers may come before the formatters they name */
+	ck_assert_msg(load_text("logging:\n  handlers:\n    file:\n      formatter: mine\n"
+				"  formatters:\n    mine:\n"
+				"      format: '%(levelname)s %(message)s'\n") == 0,
+		      "%s", err.msg);
+	ck_assert_str_eq(cfg.logging.file.formatter, "mine");
+	ck_assert_str_eq(formatter("mine")->format, "%(levelname)s %(message)s");
+	config_free(&cfg);
+
+	ck_assert_int_eq(load_text("logging:\n  handlers:\n    console:\n"
+				   "      formatter: simpel\n"), -1);
+	expect_err("4:18: logging.handlers.console.formatter: expected one of detailed, simple, "
+		   "got 'simpel' (did you mean 'simple'?)");
+}
+END_TEST
+
+START_TEST(test_handlers_listed_are_used)
+{
+	ck_assert_msg(load_text("logging:\n  handlers:\n    console:\n      formatter: simple\n")
+			      == 0, "%s", err.msg);
+	ck_assert(cfg.logging.console.present);
+	ck_assert(!cfg.logging.file.present);
+	config_free(&cfg);
+	ck_assert_msg(load_text("logging:\n  level: INFO\n") == 0, "%s", err.msg);
+	ck_assert(cfg.logging.console.present);
+	ck_assert(cfg.logging.file.present);
+}
+END_TEST
+
+START_TEST(test_handler_class)
+{
+	ck_assert_msg(load_text("logging:\n  handlers:\n    file:\n"
+				"      class: logging.FileHandler\n") == 0, "%s", err.msg);
+	ck_assert_int_eq(warns.n, 1);
+	expect_warning(0, tmp_path, "4:14: logging.handlers.file.class: 'logging.FileHandler' is "
+				    "not supported, logging.handlers.TimedRotatingFileHandler "
+				    "is used");
+}
+END_TEST
+
+/* ---- syntax, files ---- */
+
+START_TEST(test_syntax_error)
+{
+	ck_assert_int_eq(load(FIXTURE("syntax_error.yaml")), -1);
+	ck_assert_str_eq(err.msg, FIXTURE("syntax_error.yaml") ":6:5: YAML syntax error: did not "
+			 "find expected ',' or ']' (while parsing a flow sequence)");
+	config_free(&cfg);
+
+	ck_assert_int_eq(load_text("app:\n  name: a\n bad: indent\n"), -1);
+	expect_err("3:2: YAML syntax error: did not find expected key "
+		   "(while parsing a block mapping)");
+	config_free(&cfg);
+	/* a tab where YAML wants spaces */
+	ck_assert_int_eq(load_text("app:\n\tname: a\n"), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "YAML syntax error: "));
+	config_free(&cfg);
+	/* bytes that are not UTF-8: position from the byte offset */
+	ck_assert_int_eq(load_text("app:\n  name: \xff\xfe\n"), -1);
+	expect_err("2:9: YAML syntax error: invalid leading UTF-8 octet");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	ck_assert_int_eq(load(FIXTURE("no_such_file.yaml")), -1);
+	ck_assert_str_eq(err.msg, FIXTURE("no_such_file.yaml") ": cannot read config: "
+						       "No such file or directory");
+	config_free(&cfg);
+	ck_assert_int_eq(load(EM_FIXTURES "/config"), -1);
+	ck_assert_str_eq(err.msg, EM_FIXTURES "/config: cannot read config: Is a directory");
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	ck_assert_int_eq(load(FIXTURE("empty.yaml")), -1);
+	ck_assert_str_eq(err.msg, FIXTURE("empty.yaml") ": config file is empty; expected the "
+			 "sections app, logging, output and monitors");
+	config_free(&cfg);
+	ck_assert_int_eq(load(FIXTURE("comments_only.yaml")), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, ": config file is empty;"));
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("- app\n- monitors\n"), -1);
+	expect_err("1:1: expected a mapping with the sections app, logging, output and monitors, "
+		   "got a list");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("just some text\n"), -1);
+	expect_err("1:1: expected a mapping with the sections app, logging, output and monitors, "
+		   "got 'just some text'");
+}
+END_TEST
+
+START_TEST(test_too_large)
+{
+	size_t n = 1024 * 1024 + 1;
+	char *big = malloc(n);
+	char want[512];
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', n);
+	write_tmp_n(big, n);
+	free(big);
+	ck_assert_int_eq(load(tmp_path), -1);
+	unlink(tmp_path);
+	snprintf(want, sizeof(want),
+		 "%s: config file is larger than 1048576 bytes; is it the right file?", tmp_path);
+	ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
+START_TEST(test_multiple_documents)
+{
+	ck_assert_int_eq(load_text("app:\n  debug: true\n---\napp:\n  debug: false\n"), -1);
+	expect_err("3:1: only one YAML document is allowed in a config file");
+}
+END_TEST
+
+START_TEST(test_deep_nesting)
+{
+	char text[300];
+
+	memset(text, '[', 200);
+	strcpy(text + 200, "\n");
+	ck_assert_int_eq(load_text(text), -1);
+	expect_err("1:65: nested deeper than 64 levels");
+}
+END_TEST
+
+START_TEST(test_aliases)
+{
+	ck_assert_msg(load_text("x-common: &every 5\n"
+				"monitors:\n  func:\n    interval: *every\n"
+				"  bio: &same\n    interval: 3\n  syscall: *same\n") == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(warns.n, 1); /* x-common is not a section */
+	expect_warning(0, tmp_path, "1:1: unknown key 'x-common' in the top level");
+	ck_assert_double_eq(config_monitor(&cfg, "func")->interval, 5);
+	ck_assert_double_eq(config_monitor(&cfg, "syscall")->interval, 3);
+	ck_assert(config_monitor(&cfg, "syscall")->enabled);
+	config_free(&cfg);
+
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    interval: *nowhere\n"), -1);
+	expect_err("3:15: alias '*nowhere' has no anchor '&nowhere' before it");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors: &loop\n  func: *loop\n"), -1);
+	expect_err("2:9: alias '*loop' refers to a node that contains it");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("base: &b\n  interval: 3\n"
+				   "monitors:\n  func:\n    <<: *b\n"), -1);
+	expect_err("5:5: monitors.func.<<: YAML merge keys are not supported; write the keys out");
+}
+END_TEST
+
+/* ---- warnings ---- */
+
+START_TEST(test_unknown_keys)
+{
+	const char *f = FIXTURE("unknown_keys.yaml");
+
+	ck_assert_msg(load(f) == 0, "%s", err.msg);
+	ck_assert_int_eq(warns.n, 4);
+	expect_warning(0, f, "2:1: unknown key 'outptu' in the top level (did you mean 'output'?)");
+	expect_warning(1, f, "8:5: unknown key 'intervl' in monitors.func "
+			     "(did you mean 'interval'?)");
+	expect_warning(2, f, "10:3: unknown monitor 'fnc' in monitors (did you mean 'func'?); "
+			     "available: exec, func, syscall, bio, open, interrupt, page_fault, "
+			     "context_switch");
+	expect_warning(3, f, "13:5: unknown key 'zzzzzz' in monitors.exec");
+	/* the rest of the file still applies */
+	ck_assert_int_eq(cfg.output.buffer_size, 500);
+	ck_assert_int_eq(((struct func_opts *)opts_of("func"))->probe_limit, 20);
+	ck_assert_double_eq(config_monitor(&cfg, "func")->interval, 2);
+	ck_assert(config_monitor(&cfg, "func")->enabled);
+}
+END_TEST
+
+START_TEST(test_unknown_monitor_no_suggestion)
+{
+	ck_assert_msg(load_text("monitors:\n  kernel_stacks:\n    enabled: true\n") == 0, "%s",
+		      err.msg);
+	ck_assert_int_eq(warns.n, 1);
+	expect_warning(0, tmp_path, "2:3: unknown monitor 'kernel_stacks' in monitors; available: "
+				    "exec, func, syscall, bio, open, interrupt, page_fault, "
+				    "context_switch");
+}
+END_TEST
+
+START_TEST(test_interval_on_non_aggregating)
+{
+	ck_assert_msg(load_text("monitors:\n  exec:\n    interval: 5\n") == 0, "%s", err.msg);
+	ck_assert_int_eq(warns.n, 1);
+	expect_warning(0, tmp_path, "3:5: monitors.exec.interval: has no effect, exec writes one "
+				    "row per event and does not aggregate");
+	ck_assert_double_eq(config_monitor(&cfg, "exec")->interval, 2);
+	ck_assert(config_monitor(&cfg, "exec")->enabled);
+}
+END_TEST
+
+START_TEST(test_warnings_are_capped)
+{
+	char text[4096] = "app:\n", want[512];
+	size_t o = strlen(text);
+	int i;
+
+	/* a wrong file must not flood the log: 100 warnings, then one line saying so */
+	for (i = 0; i < 150; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "  k%d: 1\n", i);
+	ck_assert_msg(load_text(text) == 0, "%s", err.msg);
+	ck_assert_int_eq(warns.n, 101);
+	expect_warning(0, tmp_path, "2:3: unknown key 'k0' in app");
+	snprintf(want, sizeof(want), "%s: more than 100 warnings, the rest are not shown",
+		 tmp_path);
+	ck_assert_str_eq(warns.last, want);
+}
+END_TEST
+
+START_TEST(test_no_warn_callback)
+{
+	/* warn may be NULL: the warnings are dropped, the load still works */
+	write_tmp("monitors:\n  fnc: {}\n  func:\n    intervl: 1\n");
+	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, NULL, NULL, &err), 0);
+	unlink(tmp_path);
+	ck_assert(config_monitor(&cfg, "func")->enabled);
+	ck_assert_str_eq(cfg.path, tmp_path);
+}
+END_TEST
+
+START_TEST(test_duplicate_key)
+{
+	ck_assert_int_eq(load(FIXTURE("duplicate_key.yaml")), -1);
+	ck_assert_str_eq(err.msg, FIXTURE("duplicate_key.yaml") ":6:5: monitors.func.interval: "
+			 "duplicate key, first defined at line 4, column 5");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("monitors:\n  exec: {}\n  bio: {}\n  exec: {}\n"), -1);
+	expect_err("4:3: monitors.exec: duplicate key, first defined at line 2, column 3");
+	config_free(&cfg);
+	ck_assert_int_eq(load_text("app: {}\noutput: {}\napp: {}\n"), -1);
+	expect_err("3:1: app: duplicate key, first defined at line 1, column 1");
+}
+END_TEST
+
+START_TEST(test_value_sanitized)
+{
+	char want[512];
+
+	ck_assert_int_eq(load_text("monitors:\n  exec:\n"
+				   "    enabled: \"a\\x01b\\nc\\e[31m\"\n"), -1);
+	expect_err("3:14: monitors.exec.enabled: expected true or false, got "
+		   "'a\\x01b\\nc\\x1b[31m'");
+	config_free(&cfg);
+	/* long values are cut */
+	ck_assert_int_eq(load_text("app:\n  debug: "
+				   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"),
+			 -1);
+	snprintf(want, sizeof(want), "%s:2:10: app.debug: expected true or false, got '%.60s...'",
+		 tmp_path, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	ck_assert_str_eq(err.msg, want);
+	config_free(&cfg);
+	/* and so are unknown keys in warnings */
+	ck_assert_msg(load_text("app:\n  \"bad\\tkey\": 1\n") == 0, "%s", err.msg);
+	expect_warning(0, tmp_path, "2:3: unknown key 'bad\\tkey' in app");
+}
+END_TEST
+
+/* ---- lifecycle ---- */
+
+START_TEST(test_free_after_errors)
+{
+	/* an error half-way through leaves strings set by earlier keys: all must be freed */
+	ck_assert_int_eq(load_text("app:\n  name: other\n"
+				   "logging:\n  formatters:\n    x:\n      format: '%(message)s'\n"
+				   "monitors:\n  func:\n    patterns: [a, b, c]\n"
+				   "    probe_limit: x\n"), -1);
+	ck_assert_str_eq(cfg.app.name, "other");
+	config_free(&cfg);
+	config_free(&cfg); /* idempotent */
+	config_free(NULL);
+	ck_assert_ptr_null(cfg.app.name);
+	ck_assert_uint_eq(cfg.nmonitors, 0);
+
+	/* config_load on a zeroed config sets the defaults itself */
+	write_tmp("output:\n  buffer_size: 7\n");
+	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, collect, &warns, &err), 0);
+	ck_assert_int_eq(cfg.output.buffer_size, 7);
+	ck_assert_str_eq(cfg.app.name, "ebpf_monitor");
+	ck_assert_uint_eq(cfg.nmonitors, NSCHEMAS);
+	/* a second load on top of the first replaces values without leaking them */
+	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, collect, &warns, &err), 0);
+	unlink(tmp_path);
+	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, collect, &warns, &err), -1);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_suggest)
+{
+	static const char *const keys[] = { "enabled", "interval", "attach", "patterns", NULL };
+	static const char *const short_keys[] = { "abc", "ipc", NULL };
+
+	ck_assert_str_eq(config_suggest("intervl", keys), "interval");
+	ck_assert_str_eq(config_suggest("enabeld", keys), "enabled");
+	ck_assert_str_eq(config_suggest("INTERVAL", keys), "interval");
+	ck_assert_str_eq(config_suggest("patern", keys), "patterns");
+	ck_assert_ptr_null(config_suggest("zzzzzz", keys));
+	ck_assert_ptr_null(config_suggest("interval_seconds_total", keys));
+	ck_assert_str_eq(config_suggest("ab", short_keys), "abc");
+	ck_assert_ptr_null(config_suggest("xy", short_keys));
+	ck_assert_ptr_null(config_suggest(NULL, keys));
+	ck_assert_ptr_null(config_suggest("a", NULL));
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_shipped_config);
+	tcase_add_test(tc, test_guide_yaml);
+	tcase_add_test(tc, test_guide_tuning);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_defaults_other_types);
+	tcase_add_test(tc, test_defaults_bad_schema);
+	tcase_add_test(tc, test_absent_section_disabled);
+	tcase_add_test(tc, test_empty_sections);
+	tcase_add_test(tc, test_bool_spellings);
+	tcase_add_test(tc, test_bad_bool_position);
+	tcase_add_test(tc, test_int_rejects_fraction_and_junk);
+	tcase_add_test(tc, test_range_errors);
+	tcase_add_test(tc, test_doubles);
+	tcase_add_test(tc, test_strings_and_choices);
+	tcase_add_test(tc, test_attach);
+	tcase_add_test(tc, test_wrong_node_kind);
+	tcase_add_test(tc, test_strlist_forms);
+	tcase_add_test(tc, test_boolmap);
+	tcase_add_test(tc, test_output_and_delimiter);
+	tcase_add_test(tc, test_logging);
+	tcase_add_test(tc, test_formatter_reference);
+	tcase_add_test(tc, test_handlers_listed_are_used);
+	tcase_add_test(tc, test_handler_class);
+	tcase_add_test(tc, test_syntax_error);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_too_large);
+	tcase_add_test(tc, test_multiple_documents);
+	tcase_add_test(tc, test_deep_nesting);
+	tcase_add_test(tc, test_aliases);
+	tcase_add_test(tc, test_unknown_keys);
+	tcase_add_test(tc, test_unknown_monitor_no_suggestion);
+	tcase_add_test(tc, test_interval_on_non_aggregating);
+	tcase_add_test(tc, test_warnings_are_capped);
+	tcase_add_test(tc, test_no_warn_callback);
+	tcase_add_test(tc, test_duplicate_key);
+	tcase_add_test(tc, test_value_sanitized);
+	tcase_add_test(tc, test_free_after_errors);
+	tcase_add_test(tc, test_suggest);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
