@@ -10,6 +10,7 @@
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,9 +637,18 @@ int loader_map_lookup(struct bpf_mod *m, int fd, const void *key, void *value)
 
 static void perf_raw_cb(void *cookie, void *raw, int size)
 {
+	/* Raw samples sit 4 bytes into a perf record: copy them to an aligned buffer so event
+	 * structs with 64-bit fields can be read in place (perf records are < 64 KiB). */
+	static union {
+		max_align_t align;
+		unsigned char bytes[65536];
+	} aligned;
 	struct perf_cpu *pc = cookie;
 
-	pc->mod->event_cb(pc->mod->cb_ctx, pc->cpu, raw, size);
+	if (size < 0 || (size_t)size > sizeof(aligned.bytes))
+		size = (int)sizeof(aligned.bytes);
+	memcpy(aligned.bytes, raw, (size_t)size);
+	pc->mod->event_cb(pc->mod->cb_ctx, pc->cpu, aligned.bytes, size);
 }
 
 static void perf_lost_cb(void *cookie, uint64_t lost)
