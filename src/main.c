@@ -3,6 +3,7 @@
 #define LOG_NAME "ebpf_monitor"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -530,6 +531,8 @@ int main(int argc, char **argv)
 		config_free(&rt.cfg);
 		return EXIT_RUNTIME;
 	}
+	/* Compiling left tens of MB of freed clang/LLVM heap behind: give it back. */
+	malloc_trim(0);
 	log_info("ebpf-monitor %s: %zu monitor(s) attached in %.3f s; writing to %s/",
 		 EM_VERSION, rt.nmons, now_mono() - t0, rt.cfg.output.directory);
 
