@@ -44,9 +44,79 @@ struct em_syscall_exit_args {
 #define EM_KPROBE_SYSCALL_ARG(ctx, n, dst) ((dst) = (typeof(dst))PT_REGS_PARM##n(ctx))
 #endif
 
-static __always_inline int em_is_self(__u32 tgid)
+/* raw_syscalls:sys_enter/sys_exit: the number is a long there. */
+struct em_raw_syscall_args {
+	__u64 common;
+	__s64 id;
+	__s64 arg; /* sys_exit: the return value; sys_enter: args[0] */
+};
+
+/* ---- filters (config `filters:`), compiled in only when configured ---- */
+
+struct em_comm {
+	char name[EM_COMM_LEN];
+};
+
+#ifdef EM_FILTER_PIDS
+BPF_HASH(em_filter_pids, __u32, __u8, 64);
+#endif
+#ifdef EM_FILTER_UIDS
+BPF_HASH(em_filter_uids, __u32, __u8, 64);
+#endif
+#ifdef EM_FILTER_COMMS
+BPF_HASH(em_filter_comms, struct em_comm, __u8, 64);
+#endif
+#ifdef EM_FILTER_EXCLUDE_COMMS
+BPF_HASH(em_filter_exclude_comms, struct em_comm, __u8, 64);
+#endif
+
+/* True when the current task is not to be measured. */
+static __always_inline int em_skip_current(void)
 {
-	return EM_SELF_TGID && tgid == EM_SELF_TGID;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (EM_SELF_TGID && tgid == EM_SELF_TGID)
+		return 1;
+#ifdef EM_FILTER_PIDS
+	if (!em_filter_pids.lookup(&tgid))
+		return 1;
+#endif
+#ifdef EM_FILTER_UIDS
+	{
+		__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+		if (!em_filter_uids.lookup(&uid))
+			return 1;
+	}
+#endif
+#if defined(EM_FILTER_COMMS) || defined(EM_FILTER_EXCLUDE_COMMS)
+	{
+		struct em_comm c = {};
+
+		bpf_get_current_comm(&c.name, sizeof(c.name));
+#ifdef EM_FILTER_COMMS
+		if (!em_filter_comms.lookup(&c))
+			return 1;
+#endif
+#ifdef EM_FILTER_EXCLUDE_COMMS
+		if (em_filter_exclude_comms.lookup(&c))
+			return 1;
+#endif
+	}
+#endif
+	return 0;
+}
+
+/* ---- aggregation: every key starts with the epoch user space flips each interval ---- */
+
+BPF_ARRAY(em_epoch, __u32, 1);
+
+static __always_inline __u32 em_epoch_now(void)
+{
+	int zero = 0;
+	__u32 *e = em_epoch.lookup(&zero);
+
+	return e ? *e : 0;
 }
 
 /* Loss counters kept in a per-monitor array map, summed by user space. */

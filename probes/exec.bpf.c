@@ -26,7 +26,7 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 	struct exec_event *e;
 	__u32 *ppid;
 
-	if (em_is_self(tgid))
+	if (em_skip_current())
 		return 0;
 	e = exec_scratch.lookup(&zero);
 	if (!e)

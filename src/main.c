@@ -26,7 +26,7 @@
 
 #define MAX_RUNNING CONFIG_MAX_MONITORS
 
-enum tag { TAG_PERF = 1, TAG_SIGNAL, TAG_FLUSH, TAG_TICK, TAG_STOP, TAG_INTERVAL };
+enum tag { TAG_PERF = 1, TAG_SIGNAL, TAG_FLUSH, TAG_TICK, TAG_STOP, TAG_INTERVAL, TAG_DRAIN };
 
 struct runtime {
 	struct config cfg;
@@ -35,6 +35,7 @@ struct runtime {
 	struct monitor_host host;
 	int epfd, sigfd, flush_fd, tick_fd, stop_fd;
 	int interval_fd[MAX_RUNNING];
+	int drain_fd[MAX_RUNNING];
 	bool stopping;
 };
 
@@ -65,6 +66,12 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	       "defaults)\n"
 	       "  -m, --monitors LIST   run exactly these monitors, comma-separated\n"
 	       "  -v, --verbose         debug logging on the console\n"
+	       "  -p, --pid PID[,PID]   only measure these processes (tgids); repeatable;\n"
+	       "                        replaces filters.pids of the config for every monitor\n"
+	       "  -u, --uid USER[,USER] only measure tasks of these users (names or UIDs);\n"
+	       "                        repeatable; replaces filters.uids for every monitor\n"
+	       "      --comm NAME[,NAME] only measure tasks with exactly these names (at most\n"
+	       "                        15 bytes, as the kernel keeps them); repeatable\n"
 	       "  -d, --daemon          run in the background (not implemented yet)\n"
 	       "      --daemon-status   report the daemon's state (not implemented yet)\n"
 	       "      --daemon-stop     stop the daemon (not implemented yet)\n"
@@ -132,6 +139,8 @@ static int run_check(struct config *cfg, struct monitor_cfg **sel, size_t nsel)
 			continue;
 		}
 		for (size_t p = 0; p < ops->npoints; p++) {
+			if (m.points_off & (1u << p))
+				continue;
 			printf("  %-16s %-10s %s", p ? "" : ops->name, ops->points[p].name,
 			       m.chosen[p] ? m.chosen[p]->name : "not attached (optional)");
 			if (m.not_chosen[p])
@@ -231,6 +240,20 @@ static void tick(struct runtime *rt)
 	}
 }
 
+/* The interval ends now: flip the epoch; the drain follows after the grace period. */
+static void end_interval(struct runtime *rt, unsigned i)
+{
+	struct itimerspec grace = { { 0, 0 }, { 0, (long)(MONITOR_DRAIN_GRACE_S * 1e9) } };
+	int r = monitor_flip_epoch(&rt->mons[i], now_real_ns());
+
+	if (r) {
+		log_error("%s: ending the interval failed: %s", rt->mons[i].ops->name,
+			  strerror(-r));
+		return;
+	}
+	(void)timerfd_settime(rt->drain_fd[i], 0, &grace, NULL);
+}
+
 static int event_loop(struct runtime *rt)
 {
 	struct epoll_event evs[64];
@@ -271,8 +294,11 @@ static int event_loop(struct runtime *rt)
 				break;
 			case TAG_INTERVAL:
 				drain_timer(rt->interval_fd[a]);
-				if (rt->mons[a].ops->collect)
-					rt->mons[a].ops->collect(&rt->mons[a], now_real_ns());
+				end_interval(rt, a);
+				break;
+			case TAG_DRAIN:
+				drain_timer(rt->drain_fd[a]);
+				rt->mons[a].ops->collect(&rt->mons[a], rt->mons[a].interval_end_ns);
 				break;
 			}
 		}
@@ -320,8 +346,10 @@ static int setup_loop(struct runtime *rt, double duration)
 		}
 		if (m->ops->aggregating && m->ops->collect) {
 			rt->interval_fd[i] = make_timer(m->cfg->interval, true);
-			if (rt->interval_fd[i] < 0 ||
-			    add_fd(rt->epfd, rt->interval_fd[i], tagged(TAG_INTERVAL, (unsigned)i, 0)))
+			rt->drain_fd[i] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+			if (rt->interval_fd[i] < 0 || rt->drain_fd[i] < 0 ||
+			    add_fd(rt->epfd, rt->interval_fd[i], tagged(TAG_INTERVAL, (unsigned)i, 0)) ||
+			    add_fd(rt->epfd, rt->drain_fd[i], tagged(TAG_DRAIN, (unsigned)i, 0)))
 				return -errno;
 		}
 	}
@@ -332,14 +360,23 @@ static int setup_loop(struct runtime *rt, double duration)
  * last partial interval, then flush and fsync every sink. */
 static void shutdown_all(struct runtime *rt)
 {
+	struct timespec grace = { 0, (long)(MONITOR_DRAIN_GRACE_S * 1e9) };
+	uint64_t end = now_real_ns();
+
 	for (size_t i = 0; i < rt->nmons; i++)
 		loader_detach(rt->mons[i].bpf);
+	for (size_t i = 0; i < rt->nmons; i++) {
+		if (rt->mons[i].ops->aggregating && rt->mons[i].ops->collect)
+			(void)monitor_flip_epoch(&rt->mons[i], end);
+	}
+	nanosleep(&grace, NULL);
 	for (size_t i = 0; i < rt->nmons; i++) {
 		struct monitor *m = &rt->mons[i];
 
 		drain_perf(m);
+		/* The last, partial interval: its rows carry the stop time. */
 		if (m->ops->aggregating && m->ops->collect)
-			m->ops->collect(m, now_real_ns());
+			m->ops->collect(m, m->interval_end_ns);
 		monitor_check_losses(m);
 		log_info("%s: %llu events, %llu rows, %llu lost", m->ops->name,
 			 (unsigned long long)m->stats.events, (unsigned long long)m->stats.rows,
@@ -395,6 +432,12 @@ static int start_monitors(struct runtime *rt, struct monitor_cfg **sel, size_t n
 		}
 		m->stream = (int)rt->nmons;
 		rt->nmons++;
+		{
+			char f[4096];
+
+			app_describe_filters(&sel[i]->filters, f, sizeof(f));
+			log_info("%s: filters: %s", ops->name, f);
+		}
 	}
 	return (int)rt->nmons;
 }
@@ -406,8 +449,8 @@ static int add_streams(struct runtime *rt)
 
 		for (size_t i = 0; i < rt->nmons; i++) {
 			const struct monitor_ops *o = rt->mons[i].ops;
-			int r = k->ops->add_stream(k, rt->mons[i].stream, o->name, o->columns,
-						   o->ncolumns);
+			int r = k->ops->add_stream(k, rt->mons[i].stream, o->name,
+						   rt->mons[i].columns, rt->mons[i].ncolumns);
 
 			if (r) {
 				log_error("%s output for %s: %s", k->ops->name, o->name,
@@ -464,6 +507,7 @@ int main(int argc, char **argv)
 		config_free(&rt.cfg);
 		return EXIT_USAGE;
 	}
+	app_apply_cli_filters(&rt.cfg, &opt);
 	nsel = app_select_monitors(&rt.cfg, opt.monitors, schemas, nschemas, sel,
 				   CONFIG_MAX_MONITORS, err, sizeof(err));
 	if (nsel < 0) {

@@ -213,7 +213,13 @@ int loader_compile(const char *name, const char *text, const char *const *cflags
 	/* Conventions of the running kernel every probe may need. */
 	(void)kallsyms_prefixes(&wrapped);
 	snprintf(extra[0], sizeof(extra[0]), "-DEM_SYSCALL_WRAPPER=%d", wrapped);
-	snprintf(extra[1], sizeof(extra[1]), "-DEM_SELF_TGID=%d", (int)getpid());
+#if defined(__x86_64__)
+	snprintf(extra[1], sizeof(extra[1]), "-DEM_ARCH_X86_64=1");
+#elif defined(__aarch64__)
+	snprintf(extra[1], sizeof(extra[1]), "-DEM_ARCH_ARM64=1");
+#else
+	snprintf(extra[1], sizeof(extra[1]), "-DEM_ARCH_OTHER=1");
+#endif
 	snprintf(extra[2], sizeof(extra[2]), "-DEM_MONITOR_%s=1", name);
 	for (int i = 0; i < 3; i++)
 		all[n++] = extra[i];
@@ -631,6 +637,55 @@ int loader_map_lookup(struct bpf_mod *m, int fd, const void *key, void *value)
 {
 	(void)m;
 	return bpf_lookup_elem(fd, (void *)key, value) < 0 ? -errno : 0;
+}
+
+int loader_map_delete(struct bpf_mod *m, int fd, const void *key)
+{
+	(void)m;
+	return bpf_delete_elem(fd, (void *)key) < 0 ? -errno : 0;
+}
+
+int loader_map_next_key(struct bpf_mod *m, int fd, const void *key, void *ret_next,
+			size_t key_size)
+{
+	int r;
+
+	(void)m;
+	/* bcc's first-key helper also works on kernels before 4.12 (no NULL key there). */
+	r = key ? bpf_get_next_key(fd, (void *)key, ret_next)
+		: bpf_get_first_key(fd, ret_next, key_size);
+	return r < 0 ? -errno : 0;
+}
+
+size_t loader_map_max_entries(struct bpf_mod *m, const char *map)
+{
+	return bpf_table_max_entries(m->bcc, map);
+}
+
+unsigned loader_possible_cpus(void)
+{
+	static unsigned cached;
+	char buf[256];
+	FILE *f;
+
+	if (cached)
+		return cached;
+	/* "0-3" or "0,2-5": the highest index + 1, like libbpf_num_possible_cpus(). */
+	f = fopen("/sys/devices/system/cpu/possible", "re");
+	if (f && fgets(buf, sizeof(buf), f)) {
+		const char *p = buf + strlen(buf);
+
+		while (p > buf && !(p[-1] >= '0' && p[-1] <= '9'))
+			p--;
+		while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		cached = (unsigned)strtoul(p, NULL, 10) + 1;
+	}
+	if (f)
+		fclose(f);
+	if (!cached)
+		cached = (unsigned)sysconf(_SC_NPROCESSORS_CONF);
+	return cached;
 }
 
 /* ---- perf buffers ---- */

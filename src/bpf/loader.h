@@ -27,6 +27,13 @@ int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const 
 int loader_map_fd(struct bpf_mod *m, const char *map);
 int loader_map_update(struct bpf_mod *m, int fd, const void *key, const void *value);
 int loader_map_lookup(struct bpf_mod *m, int fd, const void *key, void *value);
+int loader_map_delete(struct bpf_mod *m, int fd, const void *key);
+/* key NULL: the first key. 0, -ENOENT at the end, or -errno. */
+int loader_map_next_key(struct bpf_mod *m, int fd, const void *key, void *ret_next,
+			size_t key_size);
+size_t loader_map_max_entries(struct bpf_mod *m, const char *map);
+/* Possible CPUs: how many values a per-CPU map lookup returns. */
+unsigned loader_possible_cpus(void);
 
 /* Opens one perf buffer per possible CPU on the BPF_PERF_OUTPUT map `map`. */
 int loader_perf_open(struct bpf_mod *m, const char *map, unsigned pages, loader_event_cb cb,

@@ -5,6 +5,7 @@
 #include "app.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,102 @@ int app_select_monitors(struct config *cfg, const char *list, const struct monit
 	}
 	free(copy);
 	return (int)n;
+}
+
+/* The lists the command line gave (an empty one was not given) replace the config's. */
+static void override_from_cli(struct filter_cfg *dst, const struct filter_cfg *cli)
+{
+	if (cli->npids) {
+		memcpy(dst->pids, cli->pids, sizeof(dst->pids));
+		dst->npids = cli->npids;
+	}
+	if (cli->nuids) {
+		memcpy(dst->uids, cli->uids, sizeof(dst->uids));
+		dst->nuids = cli->nuids;
+	}
+	if (cli->ncomms) {
+		memcpy(dst->comms, cli->comms, sizeof(dst->comms));
+		dst->ncomms = cli->ncomms;
+	}
+}
+
+void app_apply_cli_filters(struct config *cfg, const struct cli_options *o)
+{
+	if (!cfg || !o)
+		return;
+	override_from_cli(&cfg->filters, &o->filters);
+	for (size_t i = 0; i < cfg->nmonitors; i++)
+		override_from_cli(&cfg->monitors[i].filters, &o->filters);
+}
+
+/* snprintf onto buf at *o; false once the text no longer fits. */
+static bool put(char *buf, size_t len, size_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool put(char *buf, size_t len, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (*o >= len - 1)
+		return false;
+	va_start(ap, fmt);
+	r = vsnprintf(buf + *o, len - *o, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= len - *o) {
+		*o = len - 1;
+		return false;
+	}
+	*o += (size_t)r;
+	return true;
+}
+
+static bool put_ids(char *buf, size_t len, size_t *o, const char *name, const unsigned *ids,
+		    size_t n)
+{
+	bool ok = put(buf, len, o, "%s%s=%s", *o ? " " : "", name, n ? "" : "-");
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = put(buf, len, o, "%s%u", i ? "," : "", ids[i]);
+	return ok;
+}
+
+static bool put_comms(char *buf, size_t len, size_t *o, const char *name, const char (*comms)[16],
+		      size_t n)
+{
+	bool ok = put(buf, len, o, "%s%s=%s", *o ? " " : "", name, n ? "" : "-");
+
+	for (size_t i = 0; ok && i < n; i++) {
+		char shown[16];
+		size_t j;
+
+		/* a task name is the process's to choose: keep control bytes out of the log */
+		for (j = 0; j < sizeof(shown) - 1 && comms[i][j]; j++) {
+			unsigned char c = (unsigned char)comms[i][j];
+
+			shown[j] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		}
+		shown[j] = '\0';
+		ok = put(buf, len, o, "%s%s", i ? "," : "", shown);
+	}
+	return ok;
+}
+
+int app_describe_filters(const struct filter_cfg *f, char *buf, size_t len)
+{
+	size_t o = 0;
+	bool ok;
+
+	if (!f || !buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (!f->npids && !f->nuids && !f->ncomms && !f->nexclude_comms && f->exclude_self)
+		return put(buf, len, &o, "none") ? 0 : -ENOSPC;
+	ok = put_ids(buf, len, &o, "pids", f->pids, f->npids) &&
+	     put_ids(buf, len, &o, "uids", f->uids, f->nuids) &&
+	     put_comms(buf, len, &o, "comms", f->comms, f->ncomms) &&
+	     put_comms(buf, len, &o, "exclude_comms", f->exclude_comms, f->nexclude_comms) &&
+	     put(buf, len, &o, " exclude_self=%s", f->exclude_self ? "yes" : "no");
+	return ok ? 0 : -ENOSPC;
 }
 
 static const struct log_formatter_cfg *formatter(const struct config *cfg, const char *name)

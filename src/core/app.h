@@ -19,6 +19,16 @@ int app_select_monitors(struct config *cfg, const char *list, const struct monit
 			size_t nschemas, struct monitor_cfg **ret, size_t max, char *err,
 			size_t errlen);
 
+/* The command line's -p, -u and --comm, where given, replace that key of the top-level filters
+ * and of every monitor's effective filters: the command line wins over the config. */
+void app_apply_cli_filters(struct config *cfg, const struct cli_options *o);
+
+/* One line for the startup log: "pids=123,456 uids=0 comms=bash exclude_comms=- exclude_self=yes",
+ * or "none" when no list is set and exclude_self is on (the defaults). Control characters in task
+ * names are shown as '?'. Returns 0, -EINVAL (NULL f or buf, or len 0) or -ENOSPC when buf is
+ * too small (buf then holds the cut, NUL-terminated line; 4096 bytes always suffice). */
+int app_describe_filters(const struct filter_cfg *f, char *buf, size_t len);
+
 /* Console handler on stderr (when `console`), file handler under logging.directory. */
 int app_setup_logging(const struct config *cfg, bool verbose, bool console, char *path_buf,
 		      size_t path_len);

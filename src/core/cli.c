@@ -1,14 +1,16 @@
 /* cli.c - parses the command line; no side effects beyond filling struct cli_options. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_DURATION = 256, OPT_CHECK, OPT_DAEMON_STATUS, OPT_DAEMON_STOP };
+enum { OPT_DURATION = 256, OPT_CHECK, OPT_DAEMON_STATUS, OPT_DAEMON_STOP, OPT_COMM };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -18,6 +20,9 @@ static const struct option long_options[] = {
 	{ "daemon-status", no_argument, NULL, OPT_DAEMON_STATUS },
 	{ "daemon-stop", no_argument, NULL, OPT_DAEMON_STOP },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "uid", required_argument, NULL, 'u' },
+	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -35,6 +40,107 @@ static int set_action(struct cli_options *o, enum cli_action a, const char *flag
 	return 0;
 }
 
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* A user name as the system knows it (files, LDAP...), as a decimal UID in ret_buf. */
+static int resolve_user(const char *name, char *ret_buf, size_t len)
+{
+	struct passwd pw, *found = NULL;
+	size_t size = 1024;
+	char *buf = NULL;
+	int r;
+
+	for (;;) {
+		char *nbuf = realloc(buf, size);
+
+		if (!nbuf) {
+			r = ENOMEM;
+			break;
+		}
+		buf = nbuf;
+		r = getpwnam_r(name, &pw, buf, size, &found);
+		if (r != ERANGE || size >= 1 << 20)
+			break;
+		size *= 2;
+	}
+	if (!r && found)
+		snprintf(ret_buf, len, "%u", (unsigned)pw.pw_uid);
+	free(buf);
+	if (r)
+		return -r;
+	return found ? 0 : -ENOENT;
+}
+
+/* One -p, -u or --comm argument: comma-separated values added to the filter list `key`. Task
+ * names are taken as given (they may hold spaces); numbers and user names are trimmed. */
+static int add_filter_values(struct filter_cfg *f, const char *flag, const char *key,
+			     const char *arg, char *err, size_t errlen)
+{
+	bool trim = strcmp(key, "comms") != 0;
+	char *copy = strdup(arg), *item, *next, why[320], uid[16];
+	int r = 0;
+
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (item = copy; item && !r; item = next) {
+		const char *value;
+
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		if (trim) {
+			while (*item == ' ')
+				item++;
+			for (char *e = item + strlen(item); e > item && e[-1] == ' ';)
+				*--e = '\0';
+		}
+		value = item;
+		if (!*value) {
+			snprintf(err, errlen,
+				 "%s expects a comma-separated list without empty "
+				 "entries, got '%s'",
+				 flag, arg);
+			r = -1;
+			break;
+		}
+		if (!strcmp(key, "uids") && !all_digits(value)) {
+			int e = resolve_user(value, uid, sizeof(uid));
+
+			if (e == -ENOENT) {
+				snprintf(err, errlen,
+					 "%s: no user named '%s' (give a user name or "
+					 "a numeric UID)",
+					 flag, value);
+				r = -1;
+				break;
+			}
+			if (e) {
+				snprintf(err, errlen, "%s: cannot look up user '%s': %s", flag,
+					 value, strerror(-e));
+				r = -1;
+				break;
+			}
+			value = uid;
+		}
+		if (config_filter_add(f, key, value, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: %s", flag, why);
+			r = -1;
+		}
+	}
+	free(copy);
+	return r;
+}
+
 int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t errlen)
 {
 	struct cli_options o = { .action = CLI_RUN };
@@ -43,7 +149,7 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 
 	optind = 1;
 	opterr = 0; /* we print our own, single message */
-	while ((c = getopt_long(argc, argv, ":c:m:vdVh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:m:p:u:vdVh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (!*optarg) {
@@ -57,6 +163,18 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 			break;
 		case 'v':
 			o.verbose = true;
+			break;
+		case 'p':
+			if (add_filter_values(&o.filters, "--pid", "pids", optarg, err, errlen))
+				return -1;
+			break;
+		case 'u':
+			if (add_filter_values(&o.filters, "--uid", "uids", optarg, err, errlen))
+				return -1;
+			break;
+		case OPT_COMM:
+			if (add_filter_values(&o.filters, "--comm", "comms", optarg, err, errlen))
+				return -1;
 			break;
 		case 'd':
 			o.daemon = true;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
+
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_RUNTIME = 1,    /* failure while running (BPF load, I/O) */
@@ -28,6 +30,9 @@ struct cli_options {
 	bool verbose;
 	bool daemon;
 	double duration;         /* seconds; 0 = until signalled */
+	/* -p/--pid, -u/--uid, --comm, validated as in the config and de-duplicated: only pids,
+	 * uids and comms are used; an empty list means the flag was not given. */
+	struct filter_cfg filters;
 };
 
 /* Parses argv. Returns 0, or -1 with a one-line message in err (exit code EXIT_USAGE). */

@@ -66,6 +66,8 @@ struct loader {
 	unsigned nwarn;
 	struct config_error *err;
 	size_t fmt_ref[2]; /* the formatter values of console and file, checked after logging */
+	/* per monitor, bit i: the monitor's own `filters:` set filter_keys[i] */
+	unsigned filter_set[CONFIG_MAX_MONITORS];
 };
 
 /* Values a section's keys are looked up in: the specs and the struct their offsets point into. */
@@ -1183,6 +1185,252 @@ static int check_formatter_refs(struct loader *l)
 	return 0;
 }
 
+/* ---- filters ---- */
+
+#define FILTER_PID_MAX 4194304	  /* PID_MAX_LIMIT: pid_max cannot be raised above it */
+#define FILTER_UID_MAX 4294967294 /* (uid_t)-1 means "no user" */
+#define FILTER_COMM_MAX 15	  /* TASK_COMM_LEN - 1: the kernel cuts task names there */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The keys of a `filters:` section; bit i of a loader's filter_set is filter_keys[i]. */
+enum { FK_PIDS, FK_UIDS, FK_COMMS, FK_EXCLUDE_COMMS, FK_EXCLUDE_SELF, FK_COUNT };
+
+static const char *const filter_keys[] = {
+	[FK_PIDS] = "pids",
+	[FK_UIDS] = "uids",
+	[FK_COMMS] = "comms",
+	[FK_EXCLUDE_COMMS] = "exclude_comms",
+	[FK_EXCLUDE_SELF] = "exclude_self",
+	[FK_COUNT] = NULL,
+};
+
+static const char *const filter_expected[] = {
+	[FK_PIDS] = "a process ID in 1.." STR(FILTER_PID_MAX),
+	[FK_UIDS] = "a user ID in 0.." STR(FILTER_UID_MAX),
+	[FK_COMMS] = "a task name of 1 to " STR(FILTER_COMM_MAX) " bytes",
+	[FK_EXCLUDE_COMMS] = "a task name of 1 to " STR(FILTER_COMM_MAX) " bytes",
+};
+
+static const char *const filter_list_expected[] = {
+	[FK_PIDS] = "a process ID or a list of them",
+	[FK_UIDS] = "a user ID or a list of them",
+	[FK_COMMS] = "a task name or a list of them",
+	[FK_EXCLUDE_COMMS] = "a task name or a list of them",
+};
+
+static const struct opt_spec exclude_self_spec = { "exclude_self", OPT_BOOL,
+						   offsetof(struct filter_cfg, exclude_self) };
+
+static int filter_key(const char *key)
+{
+	int i;
+
+	for (i = 0; key && filter_keys[i]; i++)
+		if (!strcmp(key, filter_keys[i]))
+			return i;
+	return -1;
+}
+
+/* The list `fk` of f (not FK_EXCLUDE_SELF). */
+static size_t *filter_count(struct filter_cfg *f, int fk)
+{
+	switch (fk) {
+	case FK_PIDS:
+		return &f->npids;
+	case FK_UIDS:
+		return &f->nuids;
+	case FK_COMMS:
+		return &f->ncomms;
+	default:
+		return &f->nexclude_comms;
+	}
+}
+
+static int add_id(unsigned *ids, size_t *n, unsigned id)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (ids[i] == id)
+			return 0;
+	if (*n == FILTER_MAX)
+		return -E2BIG;
+	ids[(*n)++] = id;
+	return 0;
+}
+
+static int add_comm(char (*comms)[16], size_t *n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(comms[i], name))
+			return 0;
+	if (*n == FILTER_MAX)
+		return -E2BIG;
+	/* NUL-padded: the probes look up all 16 bytes */
+	memset(comms[*n], 0, sizeof(comms[*n]));
+	memcpy(comms[*n], name, strlen(name));
+	(*n)++;
+	return 0;
+}
+
+int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *why,
+		      size_t whylen)
+{
+	int fk = filter_key(key);
+	char got[SHOWN_SIZE], first[SHOWN_SIZE], ignored[1];
+	long long x;
+	size_t len;
+	int r;
+
+	if (!why || !whylen) {
+		why = ignored;
+		whylen = sizeof(ignored);
+	}
+	if (!f || !text || fk < 0 || fk == FK_EXCLUDE_SELF) {
+		snprintf(why, whylen, "not a filter list: %s", key ? key : "(null)");
+		return -ENOENT;
+	}
+	len = strlen(text);
+	shown(text, len, got, sizeof(got));
+	if (fk == FK_PIDS || fk == FK_UIDS) {
+		long long lo = fk == FK_PIDS ? 1 : 0;
+		long long hi = fk == FK_PIDS ? FILTER_PID_MAX : (long long)FILTER_UID_MAX;
+
+		if (parse_ll(text, &x) || x < lo || x > hi)
+			goto err_invalid;
+		r = add_id(fk == FK_PIDS ? f->pids : f->uids, filter_count(f, fk), (unsigned)x);
+		goto out;
+	}
+	if (len > FILTER_COMM_MAX) {
+		shown(text, FILTER_COMM_MAX, first, sizeof(first));
+		snprintf(why, whylen,
+			 "expected %s, got '%s' (the kernel keeps only the first %d bytes of "
+			 "a task name: use '%s')",
+			 filter_expected[fk], got, FILTER_COMM_MAX, first);
+		return -EINVAL;
+	}
+	if (!len)
+		goto err_invalid;
+	r = add_comm(fk == FK_COMMS ? f->comms : f->exclude_comms, filter_count(f, fk), text);
+out:
+	if (r == -E2BIG)
+		snprintf(why, whylen, "more than %d values (a filter holds at most %d)", FILTER_MAX,
+			 FILTER_MAX);
+	return r;
+
+err_invalid:
+	snprintf(why, whylen, "expected %s, got '%s'", filter_expected[fk], got);
+	return -EINVAL;
+}
+
+/* A list key: one value or a sequence of them; null or [] is the empty list (no restriction). */
+static int set_filter_list(struct loader *l, struct filter_cfg *f, int fk, size_t vi,
+			   const char *path)
+{
+	const struct ynode *v = node(l, vi);
+	const size_t *items = &vi;
+	size_t i, n = 1;
+	char ipath[PATH_SIZE], why[sizeof(l->err->msg)];
+
+	if (v->kind == Y_MAP)
+		return fail_type(l, v, path, filter_list_expected[fk]);
+	if (v->kind == Y_SEQ) {
+		items = v->kids;
+		n = v->nkids;
+	} else if (v->null) {
+		n = 0;
+	}
+	if (n > FILTER_MAX)
+		return fail_at(l, v->line, v->col, "%s: expected at most %d entries, got %zu", path,
+			       FILTER_MAX, n);
+	*filter_count(f, fk) = 0; /* the file's list replaces the one before */
+	for (i = 0; i < n; i++) {
+		const struct ynode *item = node(l, items[i]);
+
+		if (v->kind == Y_SEQ)
+			snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		else
+			snprintf(ipath, sizeof(ipath), "%s", path);
+		if (!is_value(item))
+			return fail_type(l, item, ipath, filter_expected[fk]);
+		if (config_filter_add(f, filter_keys[fk], item->text, why, sizeof(why)))
+			return fail_at(l, item->line, item->col, "%s: %s", ipath, why);
+	}
+	return 0;
+}
+
+/* Where a `filters:` section goes, and which keys it set. */
+struct filter_target {
+	struct filter_cfg *f;
+	unsigned *set;
+};
+
+static int filter_special(struct loader *l, const char *key, size_t k, size_t vi, const char *path,
+			  void *ctx)
+{
+	struct filter_target *t = ctx;
+	int fk = filter_key(key), r;
+
+	if (fk == FK_EXCLUDE_SELF)
+		r = set_opt(l, &exclude_self_spec, t->f, vi, path);
+	else
+		r = set_filter_list(l, t->f, fk, vi, path);
+	if (!r)
+		*t->set |= 1u << fk;
+	return r;
+}
+
+static int walk_filters(struct loader *l, size_t vi, const char *path, struct filter_cfg *f,
+			unsigned *set)
+{
+	struct filter_target t = { f, set };
+	int r = open_map(l, vi, path);
+
+	if (r <= 0)
+		return r;
+	return walk_section(l, vi, path, NULL, 0, filter_keys, filter_special, &t);
+}
+
+/* dst's keys in `set` (bits of filter_keys) become src's. */
+static void filter_override(struct filter_cfg *dst, const struct filter_cfg *src, unsigned set)
+{
+	if (set & (1u << FK_PIDS)) {
+		memcpy(dst->pids, src->pids, sizeof(dst->pids));
+		dst->npids = src->npids;
+	}
+	if (set & (1u << FK_UIDS)) {
+		memcpy(dst->uids, src->uids, sizeof(dst->uids));
+		dst->nuids = src->nuids;
+	}
+	if (set & (1u << FK_COMMS)) {
+		memcpy(dst->comms, src->comms, sizeof(dst->comms));
+		dst->ncomms = src->ncomms;
+	}
+	if (set & (1u << FK_EXCLUDE_COMMS)) {
+		memcpy(dst->exclude_comms, src->exclude_comms, sizeof(dst->exclude_comms));
+		dst->nexclude_comms = src->nexclude_comms;
+	}
+	if (set & (1u << FK_EXCLUDE_SELF))
+		dst->exclude_self = src->exclude_self;
+}
+
+/* Each monitor's effective filters: the top-level ones, with the keys its own section set. */
+static void merge_filters(struct loader *l)
+{
+	struct config *cfg = l->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->nmonitors; i++) {
+		struct filter_cfg own = cfg->monitors[i].filters;
+
+		cfg->monitors[i].filters = cfg->filters;
+		filter_override(&cfg->monitors[i].filters, &own, l->filter_set[i]);
+	}
+}
+
 static struct monitor_cfg *find_monitor(struct config *cfg, const char *name)
 {
 	size_t i;
@@ -1193,7 +1441,7 @@ static struct monitor_cfg *find_monitor(struct config *cfg, const char *name)
 	return NULL;
 }
 
-static const char *const monitor_specials[] = { "interval", "attach", NULL };
+static const char *const monitor_specials[] = { "interval", "attach", "filters", NULL };
 
 static int monitor_special(struct loader *l, const char *key, size_t k, size_t vi,
 			   const char *path, void *ctx)
@@ -1201,6 +1449,8 @@ static int monitor_special(struct loader *l, const char *key, size_t k, size_t v
 	struct monitor_cfg *m = ctx;
 	struct opt_spec attach = { "attach", OPT_STRING, offsetof(struct monitor_cfg, attach) };
 
+	if (!strcmp(key, "filters"))
+		return walk_filters(l, vi, path, &m->filters, &l->filter_set[m - l->cfg->monitors]);
 	if (!strcmp(key, "interval")) {
 		if (!m->schema->aggregating) {
 			warn_at(l, node(l, k),
@@ -1287,15 +1537,21 @@ static int walk_monitors(struct loader *l, size_t map)
 	return 0;
 }
 
-static const char *const root_specials[] = { "app", "logging", "output", "monitors", NULL };
+static const char *const root_specials[] = {
+	"app", "logging", "output", "monitors", "filters", NULL
+};
 
 static int root_special(struct loader *l, const char *key, size_t k, size_t vi, const char *path,
 			void *ctx)
 {
 	struct config *cfg = l->cfg;
 	struct group g = { NULL, cfg };
-	int r = open_map(l, vi, path);
+	unsigned set = 0;
+	int r;
 
+	if (!strcmp(key, "filters"))
+		return walk_filters(l, vi, path, &cfg->filters, &set);
+	r = open_map(l, vi, path);
 	if (r <= 0)
 		return r;
 	if (!strcmp(key, "app")) {
@@ -1473,6 +1729,7 @@ int config_defaults(struct config *cfg, const struct monitor_schema *schemas, si
 	cfg->output.include_header = true;
 	cfg->output.retention_days = 0;
 	cfg->output.batch_size = 0;
+	cfg->filters.exclude_self = true;
 
 	for (i = 0; i < nschemas; i++) {
 		const struct monitor_schema *s = &schemas[i];
@@ -1482,6 +1739,7 @@ int config_defaults(struct config *cfg, const struct monitor_schema *schemas, si
 		m->schema = s;
 		m->enabled = true;
 		m->interval = 2;
+		m->filters.exclude_self = true;
 		DUP(m->attach, "auto");
 		m->opts = calloc(1, s->options_size ? s->options_size : 1);
 		oom |= !m->opts;
@@ -1646,6 +1904,8 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 	r = check_map(&l, 0, "");
 	if (!r)
 		r = walk_section(&l, 0, "", NULL, 0, root_specials, root_special, NULL);
+	if (!r)
+		merge_filters(&l);
 out:
 	doc_free(&l.doc);
 	free(buf);

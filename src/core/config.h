@@ -19,8 +19,25 @@ struct monitor_schema {
 	const char *const *attach_choices; /* NULL-terminated, always includes "auto" */
 };
 
+#define FILTER_MAX 64
+
+/* Which tasks a monitor sees; applied in the kernel. Empty lists mean "no restriction". */
+struct filter_cfg {
+	unsigned pids[FILTER_MAX];   /* tgids */
+	size_t npids;
+	unsigned uids[FILTER_MAX];
+	size_t nuids;
+	char comms[FILTER_MAX][16];  /* exact task names (at most 15 bytes, as the kernel keeps) */
+	size_t ncomms;
+	char exclude_comms[FILTER_MAX][16];
+	size_t nexclude_comms;
+	bool exclude_self;           /* default true: the monitor does not measure itself */
+};
+
 struct monitor_cfg {
 	const char *name;      /* points into the schema */
+	struct filter_cfg filters; /* effective: top-level `filters:` overridden key by key by the
+				      monitor's own `filters:` */
 	const struct monitor_schema *schema; /* what opts was built from; config_free needs it */
 	bool present;          /* a section existed in the file */
 	bool enabled;          /* default true when present, false when absent from a file */
@@ -77,6 +94,8 @@ struct config {
 		long long batch_size;   /* accepted for the guide's tuning example; unused */
 	} output;
 
+	struct filter_cfg filters; /* top-level `filters:` (already merged into each monitor) */
+
 	struct monitor_cfg monitors[CONFIG_MAX_MONITORS]; /* one per schema, same order */
 	size_t nmonitors;
 	/* Sections for monitors the guide documents but this build lacks: loaded, not used. */
@@ -109,6 +128,15 @@ struct monitor_cfg *config_monitor(struct config *cfg, const char *name);
 void config_free(struct config *cfg);
 /* The guide's spelling of `name` if the user guide documents such a monitor, else NULL. */
 const char *config_guide_monitor(const char *name); /* NULL-safe, idempotent */
+
+/* Adds one value, given as text, to f's list `key` ("pids", "uids", "comms" or "exclude_comms")
+ * with the rules of a `filters:` section: pids 1..4194304, uids 0..4294967294 (decimal), task
+ * names of 1 to 15 bytes (stored NUL-padded). A value already in the list is not added again.
+ * Returns 0; -EINVAL when text is not valid for key, with why set to "expected ..., got '...'"
+ * (why may be NULL); -E2BIG when the list already holds FILTER_MAX values (why says so);
+ * -ENOENT for another key. Shared by the config and the command line, so both accept the same values. */
+int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *why,
+		      size_t whylen);
 
 /* Levenshtein-nearest (case-insensitive) of candidates (NULL-terminated) within
  * min(3, strlen(word) / 3 + 1), or NULL. */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "row.h"
 
@@ -475,20 +476,12 @@ static void log_write_failed(const char *target, int err, time_t now)
  * a short write). */
 static void log_write(const char *target, int fd, const char *line, size_t len, time_t now)
 {
-	size_t done = 0;
+	ssize_t n = io_write_all(fd, line, len);
 
-	while (done < len) {
-		ssize_t n = write(fd, line + done, len - done);
-
-		if (n > 0) {
-			done += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			log_write_failed(target, n < 0 ? errno : EIO, now);
-			return;
-		}
-	}
+	if (n < 0)
+		log_write_failed(target, (int)-n, now);
+	else if ((size_t)n < len)
+		log_write_failed(target, errno, now);
 }
 
 static void log_emit(const struct log_handler *h, const char *target, const char *def_format,
@@ -545,12 +538,17 @@ static time_t log_compute_rollover(time_t t)
 	return mktime(&tm);
 }
 
+/* Creates the file's directory, and its parents, when they are missing. */
 static int log_open_file(void)
 {
-	int fd = open(log_state.path, LOG_FILE_FLAGS, 0640);
+	int fd = open(log_state.path, LOG_FILE_FLAGS, 0640), err;
 
-	if (fd < 0 && errno == ENOENT && mkdir(log_state.dir, 0750) == 0)
+	if (fd < 0 && errno == ENOENT) {
+		err = io_mkdir_p(log_state.dir, 0750);
+		if (err)
+			return err;
 		fd = open(log_state.path, LOG_FILE_FLAGS, 0640);
+	}
 	if (fd < 0)
 		return -errno;
 	log_state.file.fd = fd;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agg.h"
 #include "attach.h"
 #include "config.h"
 #include "options.h"
@@ -60,9 +61,14 @@ struct monitor {
 	void *priv;
 	struct bpf_mod *bpf;
 	int stream;               /* sink stream id */
+	const struct column *columns; /* the ops' columns; configure() may drop trailing extras */
+	size_t ncolumns;
+	uint32_t epoch;           /* em_epoch's current value (aggregating monitors) */
+	uint64_t interval_end_ns; /* CLOCK_REALTIME end of the interval being drained */
 	unsigned perf_pages;      /* per CPU, power of two; configure() may change it */
 	const struct attach_alt *chosen[8]; /* per point; NULL: not attached */
 	char *not_chosen[8];      /* per point: why the preferred alternatives failed (owned) */
+	unsigned points_off;      /* bit i: configure() turned point i off (e.g. no latency) */
 	struct monitor_stats stats;
 	uint64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for CLOCK_REALTIME */
 	struct monitor_host *host;
@@ -82,6 +88,14 @@ struct monitor_host {
 int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
 		  struct monitor_host *host, char *err, size_t errlen);
 void monitor_teardown(struct monitor *m); /* NULL-safe, idempotent */
+/* Aggregating monitors: end the interval (flip em_epoch) ... */
+int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns);
+/* ... and, after a short grace period, drain every key of an older epoch from `map`. */
+long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t value_size,
+		   bool percpu, agg_drain_cb cb, void *ctx);
+/* Grace period between the flip and the drain: programs that read the old epoch are done. */
+#define MONITOR_DRAIN_GRACE_S 0.02
+
 /* Reads the probe's loss counters; logs what is new. */
 void monitor_check_losses(struct monitor *m);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, refreshed by the caller now and then (NTP steps). */

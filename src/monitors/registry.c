@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "loader.h"
 #include "log.h"
@@ -92,6 +93,132 @@ void monitor_emit(struct monitor *m, const struct row *r)
 		(void)h->sinks[i]->ops->write_row(h->sinks[i], m->stream, r);
 }
 
+/* Filters become -D flags (so an unfiltered probe pays nothing) and map contents. */
+static void filter_cflags(const struct filter_cfg *f, struct cflags *cf)
+{
+	if (f->exclude_self)
+		cflags_add(cf, "-DEM_SELF_TGID=%d", (int)getpid());
+	if (f->npids)
+		cflags_add(cf, "-DEM_FILTER_PIDS=1");
+	if (f->nuids)
+		cflags_add(cf, "-DEM_FILTER_UIDS=1");
+	if (f->ncomms)
+		cflags_add(cf, "-DEM_FILTER_COMMS=1");
+	if (f->nexclude_comms)
+		cflags_add(cf, "-DEM_FILTER_EXCLUDE_COMMS=1");
+}
+
+static int fill_filter_map(struct monitor *m, const char *map, const void *keys, size_t n,
+			   size_t key_size)
+{
+	int fd = loader_map_fd(m->bpf, map);
+	unsigned char one = 1;
+
+	if (!n)
+		return 0;
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < n; i++) {
+		int r = loader_map_update(m->bpf, fd, (const char *)keys + i * key_size, &one);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int fill_filters(struct monitor *m)
+{
+	const struct filter_cfg *f = &m->cfg->filters;
+	char comms[FILTER_MAX][16];
+	int r;
+
+	r = fill_filter_map(m, "em_filter_pids", f->pids, f->npids, sizeof(f->pids[0]));
+	if (!r)
+		r = fill_filter_map(m, "em_filter_uids", f->uids, f->nuids, sizeof(f->uids[0]));
+	/* The kernel compares all 16 bytes: zero-pad each name. */
+	memset(comms, 0, sizeof(comms));
+	for (size_t i = 0; i < f->ncomms; i++)
+		strncpy(comms[i], f->comms[i], 15);
+	if (!r)
+		r = fill_filter_map(m, "em_filter_comms", comms, f->ncomms, 16);
+	memset(comms, 0, sizeof(comms));
+	for (size_t i = 0; i < f->nexclude_comms; i++)
+		strncpy(comms[i], f->exclude_comms[i], 15);
+	if (!r)
+		r = fill_filter_map(m, "em_filter_exclude_comms", comms, f->nexclude_comms, 16);
+	return r;
+}
+
+/* ---- aggregation glue: agg.c's map operations on a loaded map ---- */
+
+struct drain_ctx {
+	struct monitor *m;
+	int fd;
+	size_t key_size;
+};
+
+static int drain_next(void *ctx, const void *key, void *ret_next)
+{
+	struct drain_ctx *d = ctx;
+
+	return loader_map_next_key(d->m->bpf, d->fd, key, ret_next, d->key_size);
+}
+
+static int drain_lookup(void *ctx, const void *key, void *ret_value)
+{
+	struct drain_ctx *d = ctx;
+
+	return loader_map_lookup(d->m->bpf, d->fd, key, ret_value);
+}
+
+static int drain_delete(void *ctx, const void *key)
+{
+	struct drain_ctx *d = ctx;
+
+	return loader_map_delete(d->m->bpf, d->fd, key);
+}
+
+static const struct agg_map_ops drain_ops = { drain_next, drain_lookup, drain_delete };
+
+int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns)
+{
+	int fd = loader_map_fd(m->bpf, "em_epoch"), zero = 0;
+	uint32_t next = m->epoch ^ 1u;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = loader_map_update(m->bpf, fd, &zero, &next);
+	if (r)
+		return r;
+	m->epoch = next;
+	m->interval_end_ns = interval_end_ns;
+	return 0;
+}
+
+long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t value_size,
+		   bool percpu, agg_drain_cb cb, void *ctx)
+{
+	struct drain_ctx d = { m, loader_map_fd(m->bpf, map), key_size };
+	struct agg_map a = {
+		.ops = &drain_ops,
+		.ctx = &d,
+		.key_size = key_size,
+		.value_size = value_size,
+		.ncpus = percpu ? loader_possible_cpus() : 0,
+		.max_entries = loader_map_max_entries(m->bpf, map),
+	};
+	long r;
+
+	if (d.fd < 0)
+		return d.fd;
+	r = agg_drain(&a, m->epoch, cb, ctx);
+	if (r < 0)
+		log_warn("%s: draining %s failed: %s", m->ops->name, map, strerror((int)-r));
+	return r;
+}
+
 static void on_perf_event(void *ctx, int cpu, const void *data, int size)
 {
 	struct monitor *m = ctx;
@@ -120,6 +247,9 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 	m->host = host;
 	m->perf_pages = 64;
 	m->mono_to_real_ns = monitor_clock_offset();
+	m->columns = ops->columns;
+	m->ncolumns = ops->ncolumns;
+	filter_cflags(&cfg->filters, &cf);
 
 	if (ops->configure) {
 		r = ops->configure(m, &cf, err, errlen);
@@ -131,10 +261,18 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 	if (r)
 		goto err_free_cflags;
 	cflags_free(&cf);
+	r = fill_filters(m);
+	if (r) {
+		snprintf(err, errlen, "%s: setting up filters failed: %s", ops->name, strerror(-r));
+		goto err_teardown;
+	}
 
 	for (size_t i = 0; i < ops->npoints; i++) {
 		const struct attach_point *pt = &ops->points[i];
 		char why[1536];
+
+		if (m->points_off & (1u << i))
+			continue;
 
 		r = loader_attach_point(m->bpf, pt, cfg->attach, &m->chosen[i], why, sizeof(why));
 		if (why[0])

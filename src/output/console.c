@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "io.h"
 #include "sink.h"
 
 #define CONSOLE_TIME_WIDTH 22 /* "[2025-11-21 14:30:00]" and a space, as in the guide */
@@ -94,24 +94,20 @@ static size_t console_last_shown(const struct console_sink *cs)
 /* Writes the built line in one write(2) (retrying short writes); a closed pipe silences us. */
 static int console_emit(struct console_sink *cs)
 {
-	size_t done = 0;
+	ssize_t n;
 	int err = 0;
 
-	if (console_reserve(cs, 1))
+	if (console_reserve(cs, 1)) {
 		err = -ENOMEM;
-	else
+	} else if (!cs->broken) {
 		cs->line[cs->len++] = '\n';
-	while (!err && !cs->broken && done < cs->len) {
-		ssize_t n = write(cs->fd, cs->line + done, cs->len - done);
-
-		if (n > 0)
-			done += (size_t)n;
-		else if (n < 0 && errno == EINTR)
-			continue;
-		else if (n < 0 && errno == EPIPE)
+		n = io_write_all(cs->fd, cs->line, cs->len);
+		if (n >= 0 && (size_t)n < cs->len)
+			n = -errno;
+		if (n == -EPIPE)
 			cs->broken = true;
-		else
-			err = n < 0 ? -errno : -EIO;
+		else if (n < 0)
+			err = (int)n;
 	}
 	cs->len = 0;
 	return err;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "sink.h"
 
 #define CSV_FLUSH_BYTES (1UL << 20) /* write when this much is pending, whatever buffer_rows */
@@ -109,54 +110,6 @@ static int csv_local_day(time_t t)
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-/* mkdir -p: every missing component is created with `mode`. */
-static int csv_mkdirs(const char *path, mode_t mode)
-{
-	char *p, *copy = strdup(path);
-	int err = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	for (p = copy + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
-			err = -errno;
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(copy);
-	return err;
-}
-
-/* Writes all of p, retrying after EINTR and short writes; *ret_done is what reached the file. */
-static int csv_write_all(int fd, const char *p, size_t len, size_t *ret_done)
-{
-	size_t done = 0;
-	int err = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-
-		if (n > 0) {
-			done += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-	}
-	*ret_done = done;
-	return err;
-}
-
 static int csv_buf_reserve(struct csv_stream *st, size_t extra)
 {
 	size_t cap = st->cap ? st->cap : 4096;
@@ -237,18 +190,23 @@ static void csv_trim(struct csv_sink *cs, struct csv_stream *st)
 /* Appends the header all-or-nothing: a failed part is truncated away and retried later. */
 static int csv_write_header(struct csv_stream *st)
 {
-	size_t len = strlen(st->header), done;
+	size_t len = strlen(st->header);
 	off_t start = lseek(st->fd, 0, SEEK_END);
+	ssize_t n;
 	int err;
 
 	if (start < 0)
 		return -errno;
-	err = csv_write_all(st->fd, st->header, len, &done);
-	if (err && done)
+	n = io_write_all(st->fd, st->header, len);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < len) {
+		err = -errno;
 		(void)!ftruncate(st->fd, start);
-	if (!err)
-		st->need_header = false;
-	return err;
+		return err;
+	}
+	st->need_header = false;
+	return 0;
 }
 
 static int csv_open_named(struct csv_sink *cs, struct csv_stream *st, const char *name, int flags)
@@ -308,6 +266,7 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 {
 	size_t done, good = 0, i;
 	off_t start;
+	ssize_t n;
 	int err;
 
 	if (st->fd < 0 && !st->len)
@@ -329,7 +288,14 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 		err = -errno;
 		goto err_keep;
 	}
-	err = csv_write_all(st->fd, st->buf, st->len, &done);
+	n = io_write_all(st->fd, st->buf, st->len);
+	if (n < 0) {
+		err = (int)n;
+		done = 0;
+	} else {
+		err = (size_t)n < st->len ? -errno : 0;
+		done = (size_t)n;
+	}
 	if (err) {
 		for (i = 0; i < st->nrows && good + st->row_len[i] <= done; i++)
 			good += st->row_len[i];
@@ -697,7 +663,7 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 		errno = EINVAL;
 		return NULL;
 	}
-	err = csv_mkdirs(o->directory, 0750);
+	err = io_mkdir_p(o->directory, 0750);
 	if (err) {
 		errno = -err;
 		return NULL;

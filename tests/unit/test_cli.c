@@ -1,9 +1,12 @@
 /* test_cli.c - command-line parsing: every documented flag, and the errors users make. */
 #include <check.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
+#include "app.h"
 #include "cli.h"
+#include "testutil.h"
 
 static int parse(struct cli_options *o, char *err, ...)
 {
@@ -31,6 +34,9 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(o.monitors);
 	ck_assert(!o.verbose && !o.daemon);
 	ck_assert(o.duration == 0);
+	ck_assert_uint_eq(o.filters.npids, 0);
+	ck_assert_uint_eq(o.filters.nuids, 0);
+	ck_assert_uint_eq(o.filters.ncomms, 0);
 }
 END_TEST
 
@@ -86,6 +92,153 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_filter_flags)
+{
+	struct cli_options o;
+	char err[256];
+
+	/* repeating a flag appends; a repeated value is kept once */
+	ck_assert_msg(parse(&o, err, "-p", "1,2", "-p", "3", "--pid=2", NULL) == 0, "%s", err);
+	ck_assert_uint_eq(o.filters.npids, 3);
+	ck_assert_uint_eq(o.filters.pids[0], 1);
+	ck_assert_uint_eq(o.filters.pids[1], 2);
+	ck_assert_uint_eq(o.filters.pids[2], 3);
+	ck_assert_uint_eq(o.filters.nuids, 0);
+
+	/* user names are resolved; numbers are taken as they are */
+	ck_assert_msg(parse(&o, err, "-u", "root", NULL) == 0, "%s", err);
+	ck_assert_uint_eq(o.filters.nuids, 1);
+	ck_assert_uint_eq(o.filters.uids[0], 0);
+	ck_assert_msg(parse(&o, err, "--uid", "1000, root", "-u", "4294967294", NULL) == 0, "%s",
+		      err);
+	ck_assert_uint_eq(o.filters.nuids, 3);
+	ck_assert_uint_eq(o.filters.uids[0], 1000);
+	ck_assert_uint_eq(o.filters.uids[1], 0);
+	ck_assert_uint_eq(o.filters.uids[2], 4294967294u);
+
+	/* task names are exact: spaces belong to them */
+	ck_assert_msg(parse(&o, err, "--comm", "bash,Web Content", "--comm=abcdefghijklmno",
+			    NULL) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(o.filters.ncomms, 3);
+	ck_assert_str_eq(o.filters.comms[0], "bash");
+	ck_assert_str_eq(o.filters.comms[1], "Web Content");
+	ck_assert_str_eq(o.filters.comms[2], "abcdefghijklmno");
+	/* the other flags still work beside them */
+	ck_assert_msg(parse(&o, err, "-p", "5", "-m", "exec", "-v", NULL) == 0, "%s", err);
+	ck_assert_str_eq(o.monitors, "exec");
+	ck_assert(o.verbose);
+}
+END_TEST
+
+START_TEST(test_filter_flag_errors)
+{
+	struct cli_options o;
+	char err[256], many[400];
+	size_t n = 0;
+
+	ck_assert_int_eq(parse(&o, err, "-p", "0", NULL), -1);
+	ck_assert_str_eq(err, "--pid: expected a process ID in 1..4194304, got '0'");
+	ck_assert_int_eq(parse(&o, err, "--pid", "12,abc", NULL), -1);
+	ck_assert_str_eq(err, "--pid: expected a process ID in 1..4194304, got 'abc'");
+	ck_assert_int_eq(parse(&o, err, "-p", "1,,2", NULL), -1);
+	ck_assert_str_eq(err, "--pid expects a comma-separated list without empty entries, "
+			      "got '1,,2'");
+	ck_assert_int_eq(parse(&o, err, "-p", NULL), -1);
+	ck_assert_str_eq(err, "option '-p' needs a value");
+	ck_assert_int_eq(parse(&o, err, "-u", "nosuchuser_xyz", NULL), -1);
+	ck_assert_str_eq(err, "--uid: no user named 'nosuchuser_xyz' (give a user name or a "
+			      "numeric UID)");
+	ck_assert_int_eq(parse(&o, err, "-u", "4294967295", NULL), -1);
+	ck_assert_str_eq(err, "--uid: expected a user ID in 0..4294967294, got '4294967295'");
+	ck_assert_int_eq(parse(&o, err, "--comm", "abcdefghijklmnop", NULL), -1);
+	ck_assert_str_eq(err, "--comm: expected a task name of 1 to 15 bytes, got "
+			      "'abcdefghijklmnop' (the kernel keeps only the first 15 bytes of a "
+			      "task name: use 'abcdefghijklmno')");
+	ck_assert_int_eq(parse(&o, err, "--comm", "", NULL), -1);
+	ck_assert_str_eq(err, "--comm expects a comma-separated list without empty entries, "
+			      "got ''");
+
+	/* 64 fit in the kernel's filter map, 65 do not */
+	for (int i = 1; i <= 64; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "%s%d", i > 1 ? "," : "", i);
+	ck_assert_msg(parse(&o, err, "-p", many, NULL) == 0, "%s", err);
+	ck_assert_uint_eq(o.filters.npids, 64);
+	ck_assert_int_eq(parse(&o, err, "-p", many, "-p", "65", NULL), -1);
+	ck_assert_str_eq(err, "--pid: more than 64 values (a filter holds at most 64)");
+}
+END_TEST
+
+static const struct monitor_schema schemas[] = {
+	{ "exec", NULL, 0, false, NULL },
+	{ "func", NULL, 0, true, NULL },
+};
+
+START_TEST(test_cli_filters_win)
+{
+	struct config cfg;
+	struct cli_options o;
+	char err[256];
+
+	ck_assert_int_eq(config_defaults(&cfg, schemas, 2), 0);
+	/* what a config could have set */
+	ck_assert_int_eq(config_filter_add(&cfg.filters, "pids", "1", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&cfg.monitors[0].filters, "pids", "2", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&cfg.monitors[0].filters, "uids", "7", NULL, 0), 0);
+	ck_assert_int_eq(
+		config_filter_add(&cfg.monitors[1].filters, "exclude_comms", "sshd", NULL, 0), 0);
+
+	ck_assert_msg(parse(&o, err, "-p", "10,11", "--comm", "bash", NULL) == 0, "%s", err);
+	app_apply_cli_filters(&cfg, &o);
+	for (size_t i = 0; i < 2; i++) {
+		const struct filter_cfg *f = &cfg.monitors[i].filters;
+
+		/* given on the command line: replaced, for every monitor */
+		ck_assert_uint_eq(f->npids, 2);
+		ck_assert_uint_eq(f->pids[0], 10);
+		ck_assert_uint_eq(f->pids[1], 11);
+		ck_assert_uint_eq(f->ncomms, 1);
+		ck_assert_str_eq(f->comms[0], "bash");
+		ck_assert(f->exclude_self);
+	}
+	ck_assert_uint_eq(cfg.filters.npids, 2);
+	/* not given: the config's stay */
+	ck_assert_uint_eq(cfg.monitors[0].filters.nuids, 1);
+	ck_assert_uint_eq(cfg.monitors[0].filters.uids[0], 7);
+	ck_assert_uint_eq(cfg.monitors[1].filters.nexclude_comms, 1);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_describe_filters)
+{
+	struct filter_cfg f = { .exclude_self = true };
+	char buf[128], small[16];
+
+	ck_assert_int_eq(app_describe_filters(&f, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "none");
+	f.exclude_self = false;
+	ck_assert_int_eq(app_describe_filters(&f, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "pids=- uids=- comms=- exclude_comms=- exclude_self=no");
+	f.exclude_self = true;
+	ck_assert_int_eq(config_filter_add(&f, "pids", "123", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&f, "pids", "456", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&f, "uids", "0", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&f, "comms", "bash", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&f, "comms", "a\tb", NULL, 0), 0);
+	ck_assert_int_eq(app_describe_filters(&f, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf,
+			 "pids=123,456 uids=0 comms=bash,a?b exclude_comms=- exclude_self=yes");
+	/* cut, never overrun */
+	ck_assert_int_eq(app_describe_filters(&f, small, sizeof(small)), -ENOSPC);
+	ck_assert_str_eq(small, "pids=123,456 ui");
+	ck_assert_int_eq(app_describe_filters(&f, small, 1), -ENOSPC);
+	ck_assert_str_eq(small, "");
+	ck_assert_int_eq(app_describe_filters(NULL, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(app_describe_filters(&f, buf, 0), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_split_list)
 {
 	const char *names[8];
@@ -107,17 +260,17 @@ int main(void)
 {
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_all_flags);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_split_list);
+	tcase_add_test(tc, test_filter_flags);
+	tcase_add_test(tc, test_filter_flag_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	tc = tcase_create("filters");
+	tcase_add_test(tc, test_cli_filters_win);
+	tcase_add_test(tc, test_describe_filters);
+	suite_add_tcase(s, tc);
+	return test_run_suite(s);
 }

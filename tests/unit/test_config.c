@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "testutil.h"
 
 #define FIXTURE(name) EM_FIXTURES "/config/" name
 
@@ -234,6 +235,23 @@ static const struct log_formatter_cfg *formatter(const char *name)
 	return NULL;
 }
 
+static const struct filter_cfg *filters_of(const char *name)
+{
+	struct monitor_cfg *m = config_monitor(&cfg, name);
+
+	ck_assert_ptr_nonnull(m);
+	return &m->filters;
+}
+
+static void expect_no_filters(const struct filter_cfg *f)
+{
+	ck_assert_uint_eq(f->npids, 0);
+	ck_assert_uint_eq(f->nuids, 0);
+	ck_assert_uint_eq(f->ncomms, 0);
+	ck_assert_uint_eq(f->nexclude_comms, 0);
+	ck_assert(f->exclude_self);
+}
+
 /* What the guide's config says, checked value by value. */
 static void check_guide_values(void)
 {
@@ -308,6 +326,9 @@ START_TEST(test_shipped_config)
 	ck_assert_str_eq(cfg.path, EM_SOURCE_DIR "/config/monitor_config.yaml");
 	ck_assert_str_eq(cfg.output.directory, "output");
 	ck_assert_int_eq(cfg.output.retention_days, 0);
+	/* its filters example is commented out: nothing is filtered */
+	expect_no_filters(&cfg.filters);
+	expect_no_filters(&config_monitor(&cfg, "exec")->filters);
 }
 END_TEST
 
@@ -1036,6 +1057,242 @@ START_TEST(test_value_sanitized)
 }
 END_TEST
 
+/* ---- filters ---- */
+
+START_TEST(test_filters_defaults)
+{
+	size_t i;
+
+	ck_assert_int_eq(config_defaults(&cfg, schemas, NSCHEMAS), 0);
+	expect_no_filters(&cfg.filters);
+	for (i = 0; i < cfg.nmonitors; i++)
+		expect_no_filters(&cfg.monitors[i].filters);
+	config_free(&cfg);
+	ck_assert_msg(load_text("monitors:\n  exec:\n") == 0, "%s", err.msg);
+	expect_no_filters(&cfg.filters);
+	expect_no_filters(filters_of("exec"));
+}
+END_TEST
+
+START_TEST(test_filters_top_level)
+{
+	static const char *const names[] = { "exec", "func", "context_switch" };
+	size_t i;
+
+	ck_assert_msg(load_text("filters:\n  pids: [42, 7, 42]\n  uids: 1000\n"
+				"  comms: ['Web Content', bash]\n  exclude_comms: sshd\n"
+				"  exclude_self: no\n"
+				"monitors:\n  exec:\n  func:\n") == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(warns.n, 0);
+	/* a repeated pid is kept once; a single value is a list of one */
+	ck_assert_uint_eq(cfg.filters.npids, 2);
+	ck_assert_uint_eq(cfg.filters.pids[0], 42);
+	ck_assert_uint_eq(cfg.filters.pids[1], 7);
+	ck_assert_uint_eq(cfg.filters.nuids, 1);
+	ck_assert_uint_eq(cfg.filters.uids[0], 1000);
+	ck_assert_uint_eq(cfg.filters.ncomms, 2);
+	ck_assert_str_eq(cfg.filters.comms[0], "Web Content");
+	ck_assert_str_eq(cfg.filters.comms[1], "bash");
+	ck_assert_uint_eq(cfg.filters.nexclude_comms, 1);
+	ck_assert_str_eq(cfg.filters.exclude_comms[0], "sshd");
+	ck_assert(!cfg.filters.exclude_self);
+	/* every monitor gets them, with or without a section of its own */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct filter_cfg *f = filters_of(names[i]);
+
+		ck_assert_uint_eq(f->npids, 2);
+		ck_assert_uint_eq(f->pids[1], 7);
+		ck_assert_uint_eq(f->nuids, 1);
+		ck_assert_str_eq(f->comms[0], "Web Content");
+		ck_assert_str_eq(f->exclude_comms[0], "sshd");
+		ck_assert(!f->exclude_self);
+	}
+	config_free(&cfg);
+
+	/* the limits themselves are accepted; 15 bytes is a whole task name */
+	ck_assert_msg(load_text("filters:\n  pids: [1, 4194304]\n  uids: [0, 4294967294]\n"
+				"  comms: abcdefghijklmno\n") == 0,
+		      "%s", err.msg);
+	ck_assert_uint_eq(cfg.filters.pids[1], 4194304);
+	ck_assert_uint_eq(cfg.filters.uids[1], 4294967294u);
+	ck_assert_str_eq(cfg.filters.comms[0], "abcdefghijklmno");
+	config_free(&cfg);
+
+	/* null and [] are the empty list; an empty section changes nothing */
+	ck_assert_msg(load_text("filters:\n  pids:\n  comms: []\n") == 0, "%s", err.msg);
+	expect_no_filters(&cfg.filters);
+	config_free(&cfg);
+	ck_assert_msg(load_text("filters:\n") == 0, "%s", err.msg);
+	expect_no_filters(&cfg.filters);
+}
+END_TEST
+
+START_TEST(test_filters_per_monitor_override)
+{
+	const struct filter_cfg *f;
+
+	ck_assert_msg(load(FIXTURE("filters.yaml")) == 0, "%s", err.msg);
+	ck_assert_msg(warns.n == 0, "unexpected warning: %s", warns.msg[0]);
+	/* exec sets pids and exclude_self: uids and comms still come from the top level */
+	f = filters_of("exec");
+	ck_assert_uint_eq(f->npids, 1);
+	ck_assert_uint_eq(f->pids[0], 3);
+	ck_assert_uint_eq(f->nuids, 1);
+	ck_assert_uint_eq(f->uids[0], 0);
+	ck_assert_uint_eq(f->ncomms, 2);
+	ck_assert_str_eq(f->comms[1], "Web Content");
+	ck_assert(!f->exclude_self);
+	/* func has a section without filters: all of the top level */
+	f = filters_of("func");
+	ck_assert_uint_eq(f->npids, 2);
+	ck_assert_uint_eq(f->pids[0], 1);
+	ck_assert_uint_eq(f->pids[1], 2);
+	ck_assert_uint_eq(f->nuids, 1);
+	ck_assert(f->exclude_self);
+	/* bio lifts the pid restriction and adds an exclusion */
+	f = filters_of("bio");
+	ck_assert_uint_eq(f->npids, 0);
+	ck_assert_uint_eq(f->nuids, 1);
+	ck_assert_uint_eq(f->ncomms, 2);
+	ck_assert_uint_eq(f->nexclude_comms, 1);
+	ck_assert_str_eq(f->exclude_comms[0], "kworker/0:1");
+	/* a monitor absent from the file too */
+	ck_assert_uint_eq(filters_of("syscall")->npids, 2);
+	/* the top level itself is not changed by the monitors' sections */
+	ck_assert_uint_eq(cfg.filters.npids, 2);
+	ck_assert_uint_eq(cfg.filters.nexclude_comms, 0);
+	ck_assert(cfg.filters.exclude_self);
+}
+END_TEST
+
+START_TEST(test_filters_reload)
+{
+	/* a second file without filters leaves no filter of the first one on a monitor's own */
+	ck_assert_msg(load_text("monitors:\n  exec:\n    filters:\n      pids: 9\n") == 0, "%s",
+		      err.msg);
+	ck_assert_uint_eq(filters_of("exec")->npids, 1);
+	write_tmp("filters:\n  uids: 5\nmonitors:\n  exec:\n");
+	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, collect, &warns, &err), 0);
+	unlink(tmp_path);
+	ck_assert_uint_eq(filters_of("exec")->npids, 0);
+	ck_assert_uint_eq(filters_of("exec")->nuids, 1);
+}
+END_TEST
+
+START_TEST(test_filters_errors)
+{
+	/* each file, and the whole message after "<file>:" */
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		{ "filters:\n  pids: [1, 0]\n",
+		  "2:13: filters.pids[1]: expected a process ID in 1..4194304, got '0'" },
+		{ "filters:\n  pids: abc\n",
+		  "2:9: filters.pids: expected a process ID in 1..4194304, got 'abc'" },
+		{ "filters:\n  pids: 4194305\n",
+		  "2:9: filters.pids: expected a process ID in 1..4194304, got '4194305'" },
+		{ "monitors:\n  exec:\n    filters:\n      pids:\n        - 12\n        - abc\n",
+		  "6:11: monitors.exec.filters.pids[1]: expected a process ID in 1..4194304, "
+		  "got 'abc'" },
+		{ "filters:\n  uids: [-1]\n",
+		  "2:10: filters.uids[0]: expected a user ID in 0..4294967294, got '-1'" },
+		{ "filters:\n  uids: 4294967295\n",
+		  "2:9: filters.uids: expected a user ID in 0..4294967294, got '4294967295'" },
+		{ "filters:\n  comms: [bash, abcdefghijklmnop]\n",
+		  "2:17: filters.comms[1]: expected a task name of 1 to 15 bytes, got "
+		  "'abcdefghijklmnop' (the kernel keeps only the first 15 bytes of a task name: "
+		  "use 'abcdefghijklmno')" },
+		{ "monitors:\n  exec:\n    filters:\n      exclude_comms: systemd-journald\n",
+		  "4:22: monitors.exec.filters.exclude_comms: expected a task name of 1 to 15 bytes, "
+		  "got 'systemd-journald' (the kernel keeps only the first 15 bytes of a task name: "
+		  "use 'systemd-journal')" },
+		{ "filters:\n  comms: ['']\n",
+		  "2:11: filters.comms[0]: expected a task name of 1 to 15 bytes, got ''" },
+		{ "filters:\n  comms: [[bash]]\n",
+		  "2:11: filters.comms[0]: expected a task name of 1 to 15 bytes, got a list" },
+		{ "filters:\n  pids: {1: 2}\n",
+		  "2:9: filters.pids: expected a process ID or a list of them, got a mapping" },
+		{ "filters:\n  exclude_self: maybe\n",
+		  "2:17: filters.exclude_self: expected true or false, got 'maybe'" },
+		{ "filters: [1, 2]\n", "1:10: filters: expected a mapping, got a list" },
+		{ "monitors:\n  exec:\n    filters: pids\n",
+		  "3:14: monitors.exec.filters: expected a mapping, got 'pids'" },
+	};
+	char text[1024] = "filters:\n  pids: [";
+	size_t i, o = strlen(text);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(load_text(cases[i].text) == -1, "loaded: %s", cases[i].text);
+		expect_err(cases[i].err);
+		config_free(&cfg);
+	}
+
+	/* the kernel's filter maps hold 64 entries */
+	for (i = 1; i <= FILTER_MAX + 1; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%zu", i > 1 ? ", " : "", i);
+	snprintf(text + o, sizeof(text) - o, "]\n");
+	ck_assert_int_eq(load_text(text), -1);
+	expect_err("2:9: filters.pids: expected at most 64 entries, got 65");
+	config_free(&cfg);
+	text[o - 4] = ']'; /* "..., 64]": 64 fit */
+	text[o - 3] = '\n';
+	text[o - 2] = '\0';
+	ck_assert_msg(load_text(text) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.filters.npids, 64);
+	ck_assert_uint_eq(cfg.filters.pids[63], 64);
+}
+END_TEST
+
+START_TEST(test_filters_unknown_key)
+{
+	ck_assert_msg(load_text("filters:\n  pid: [1]\n  uids: 0\n"
+				"monitors:\n  exec:\n    filters:\n      exclude: [bash]\n"
+				"    filter:\n      pids: 1\n") == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(warns.n, 3);
+	expect_warning(0, tmp_path, "2:3: unknown key 'pid' in filters (did you mean 'pids'?)");
+	expect_warning(1, tmp_path, "7:7: unknown key 'exclude' in monitors.exec.filters");
+	expect_warning(2, tmp_path,
+		       "8:5: unknown key 'filter' in monitors.exec "
+		       "(did you mean 'filters'?)");
+	/* the rest still applies; the misspelt keys do not */
+	ck_assert_uint_eq(cfg.filters.npids, 0);
+	ck_assert_uint_eq(filters_of("exec")->nuids, 1);
+	ck_assert_uint_eq(filters_of("exec")->npids, 0);
+}
+END_TEST
+
+START_TEST(test_filter_add)
+{
+	struct filter_cfg f = { .exclude_self = true };
+	char why[256];
+	int i;
+
+	ck_assert_int_eq(config_filter_add(&f, "pids", "17", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "pids", "17", why, sizeof(why)), 0);
+	ck_assert_uint_eq(f.npids, 1);
+	ck_assert_int_eq(config_filter_add(&f, "pids", "1x", why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "expected a process ID in 1..4194304, got '1x'");
+	ck_assert_int_eq(config_filter_add(&f, "pids", "", NULL, 0), -EINVAL);
+	ck_assert_int_eq(config_filter_add(&f, "exclude_self", "true", why, sizeof(why)), -ENOENT);
+	ck_assert_int_eq(config_filter_add(&f, "comms", "bash", why, sizeof(why)), 0);
+	/* stored NUL-padded: the probes compare all 16 bytes */
+	for (i = 4; i < 16; i++)
+		ck_assert_int_eq(f.comms[0][i], '\0');
+	for (i = 0; i < FILTER_MAX; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%d", i);
+		ck_assert_int_eq(config_filter_add(&f, "uids", n, why, sizeof(why)), 0);
+	}
+	ck_assert_int_eq(config_filter_add(&f, "uids", "0", why, sizeof(why)), 0); /* already in */
+	ck_assert_int_eq(config_filter_add(&f, "uids", "64", why, sizeof(why)), -E2BIG);
+	ck_assert_str_eq(why, "more than 64 values (a filter holds at most 64)");
+	ck_assert_uint_eq(f.nuids, FILTER_MAX);
+}
+END_TEST
+
 /* ---- lifecycle ---- */
 
 START_TEST(test_free_after_errors)
@@ -1127,6 +1384,13 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_no_warn_callback);
 	tcase_add_test(tc, test_duplicate_key);
 	tcase_add_test(tc, test_value_sanitized);
+	tcase_add_test(tc, test_filters_defaults);
+	tcase_add_test(tc, test_filters_top_level);
+	tcase_add_test(tc, test_filters_per_monitor_override);
+	tcase_add_test(tc, test_filters_reload);
+	tcase_add_test(tc, test_filters_errors);
+	tcase_add_test(tc, test_filters_unknown_key);
+	tcase_add_test(tc, test_filter_add);
 	tcase_add_test(tc, test_free_after_errors);
 	tcase_add_test(tc, test_suggest);
 	suite_add_tcase(s, tc);
@@ -1135,11 +1399,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(config_suite());
 }

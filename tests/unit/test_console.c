@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sink.h"
+#include "testutil.h"
 
 #define T0 1763735400ULL /* 2025-11-21 14:30:00 UTC */
 #define NS 1000000000ULL
@@ -27,8 +28,7 @@ static int pfd[2];
 
 static void setup(void)
 {
-	setenv("TZ", "UTC", 1);
-	tzset();
+	utc();
 	ck_assert_int_eq(pipe(pfd), 0);
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 }
@@ -37,15 +37,6 @@ static void teardown(void)
 {
 	close(pfd[0]);
 	close(pfd[1]);
-}
-
-static const char *drain(void)
-{
-	static char buf[8192];
-	ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
-
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
 }
 
 static struct sink *exec_console(void)
@@ -78,7 +69,7 @@ START_TEST(test_guide_layout_exec)
 	ck_assert_int_eq(s->ops->flush(s, false), 0);
 	/* The guide's table, byte for byte: no trailing spaces. */
 	ck_assert_str_eq(
-		drain(),
+		drain(pfd[0]),
 		"TIME                   UID    PID      COMM             FILENAME\n"
 		"[2025-11-21 14:30:00]  0      1234     bash             /usr/bin/ls\n"
 		"[2025-11-21 14:30:01]  1000   5678     python3          /usr/bin/python3\n");
@@ -103,7 +94,7 @@ START_TEST(test_guide_layout_aggregate)
 	cells[3].s = "vfs_read";
 	ck_assert_int_eq(s->ops->write_row(s, 2, &r), 0);
 	ck_assert_int_eq(s->ops->write_row(s, 0, &r), -EINVAL);
-	ck_assert_str_eq(drain(),
+	ck_assert_str_eq(drain(pfd[0]),
 			 "TIME                   COMM             FUNC_NAME        COUNT\n"
 			 "[2025-11-21 14:30:00]  nginx            vfs_read         1250\n");
 	sink_destroy(s);
@@ -114,20 +105,21 @@ START_TEST(test_strings_sanitized)
 {
 	struct sink *s = exec_console();
 
-	drain();
+	drain(pfd[0]);
 	ck_assert_int_eq(write_exec(s, T0 * NS, 0, 1, "\x1b[2Jevil\n", "/tmp/x\x07\x7f\r"), 0);
-	ck_assert_str_eq(drain(),
+	ck_assert_str_eq(drain(pfd[0]),
 			 "[2025-11-21 14:30:00]  0      1        ?[2Jevil?        /tmp/x???\n");
 	/* UTF-8 passes and pads by characters; bytes that are not UTF-8 and C1 controls do not. */
 	ck_assert_int_eq(write_exec(s, T0 * NS, 0, 1, "caf\xc3\xa9",
 				    "\xff\xc2\x9b"
 				    "1m\xe6\x96\x87 \xed\xa0\x80 \xc0\xaf"),
 			 0);
-	ck_assert_str_eq(drain(), "[2025-11-21 14:30:00]  0      1        caf\xc3\xa9             "
-				  "??1m\xe6\x96\x87 ??? ??\n");
+	ck_assert_str_eq(drain(pfd[0]),
+			 "[2025-11-21 14:30:00]  0      1        caf\xc3\xa9             "
+			 "??1m\xe6\x96\x87 ??? ??\n");
 	/* A value wider than its column still leaves one space before the next. */
 	ck_assert_int_eq(write_exec(s, T0 * NS, 0, 1, "a_very_long_command_name", NULL), 0);
-	ck_assert_str_eq(drain(),
+	ck_assert_str_eq(drain(pfd[0]),
 			 "[2025-11-21 14:30:00]  0      1        a_very_long_command_name \n");
 	sink_destroy(s);
 }
@@ -161,8 +153,6 @@ int main(void)
 {
 	Suite *s = suite_create("console");
 	TCase *tc = tcase_create("console");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_guide_layout_exec);
@@ -171,9 +161,5 @@ int main(void)
 	tcase_add_test(tc, test_one_stream_only);
 	tcase_add_test(tc, test_reader_gone);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

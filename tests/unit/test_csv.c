@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "sink.h"
+#include "testutil.h"
 
 #define T0 1763735400 /* 2025-11-21 14:30:00 UTC */
 #define NS 1000000000ULL
@@ -31,26 +31,10 @@ static const struct column exec_cols[] = {
 #define EXEC_NCOLS (sizeof(exec_cols) / sizeof(exec_cols[0]))
 #define EXEC_HEADER "timestamp,time_str,uid,pid,comm,filename\n"
 
-static char tmpdir[64];
-
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tmpdir(void)
-{
-	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	tmpdir[0] = '\0';
-}
-
 static void setup(void)
 {
-	setenv("TZ", "UTC", 1);
-	tzset();
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_csv.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	utc();
+	make_tmpdir("test_csv");
 	umask(022);
 }
 
@@ -87,22 +71,13 @@ static int write_exec(struct sink *s, uint64_t ts_ns, uint64_t pid, const char *
 
 static char *slurp_at(const char *dir, const char *name)
 {
-	static char buf[1 << 16];
 	char path[512];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY);
-	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	ck_assert_int_ge(n, 0);
-	buf[n] = '\0';
-	close(fd);
-	return buf;
+	return slurp(path);
 }
 
-static char *slurp(const char *name)
+static char *slurp_tmp(const char *name)
 {
 	return slurp_at(tmpdir, name);
 }
@@ -126,15 +101,6 @@ static void touch(const char *name)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "x\n", 2), 2);
 	close(fd);
-}
-
-static size_t count_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 /* ---- a small RFC 4180 reader, independent of the writer ---- */
@@ -271,7 +237,7 @@ START_TEST(test_exact_text_header_and_delimiter)
 		write_exec(s, (uint64_t)T0 * NS + 123000000ULL, 1234, "bash", "/usr/bin/ls"), 0);
 	sink_destroy(s);
 	/* The guide's example line, byte for byte. */
-	ck_assert_str_eq(slurp("exec_20251121_143000.csv"), EXEC_HEADER
+	ck_assert_str_eq(slurp_tmp("exec_20251121_143000.csv"), EXEC_HEADER
 			 "1763735400.123,[2025-11-21 14:30:00.123],0,1234,bash,/usr/bin/ls\n");
 
 	o.delimiter = ';';
@@ -279,7 +245,7 @@ START_TEST(test_exact_text_header_and_delimiter)
 	s = exec_sink(&o);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 1, "a;b", "c,d"), 0);
 	sink_destroy(s);
-	ck_assert_str_eq(slurp("exec_20251121_143001.csv"),
+	ck_assert_str_eq(slurp_tmp("exec_20251121_143001.csv"),
 			 "timestamp;time_str;uid;pid;comm;filename\n"
 			 "1763735400.000;[2025-11-21 14:30:00.000];0;1;\"a;b\";c,d\n");
 
@@ -289,7 +255,7 @@ START_TEST(test_exact_text_header_and_delimiter)
 	s = exec_sink(&o);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 2, "sh", "x"), 0);
 	sink_destroy(s);
-	ck_assert_str_eq(slurp("exec_20251121_143002.csv"),
+	ck_assert_str_eq(slurp_tmp("exec_20251121_143002.csv"),
 			 "1763735400.000,[2025-11-21 14:30:00.000],0,2,sh,x\n");
 }
 END_TEST
@@ -300,19 +266,19 @@ START_TEST(test_buffer_rows_threshold)
 	struct sink *s = exec_sink(&o);
 	const char *name = "exec_20251121_143000.csv";
 
-	ck_assert_str_eq(slurp(name), EXEC_HEADER);
+	ck_assert_str_eq(slurp_tmp(name), EXEC_HEADER);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 1, "a", "f"), 0);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 2, "a", "f"), 0);
-	ck_assert_uint_eq(count_lines(slurp(name)), 1);
+	ck_assert_uint_eq(count_lines(slurp_tmp(name)), 1);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 3, "a", "f"), 0);
-	ck_assert_uint_eq(count_lines(slurp(name)), 4);
+	ck_assert_uint_eq(count_lines(slurp_tmp(name)), 4);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 4, "a", "f"), 0);
-	ck_assert_uint_eq(count_lines(slurp(name)), 4);
+	ck_assert_uint_eq(count_lines(slurp_tmp(name)), 4);
 	ck_assert_int_eq(s->ops->flush(s, false), 0);
-	ck_assert_uint_eq(count_lines(slurp(name)), 5);
+	ck_assert_uint_eq(count_lines(slurp_tmp(name)), 5);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 5, "a", "f"), 0);
 	sink_destroy(s); /* flushes */
-	ck_assert_uint_eq(count_lines(slurp(name)), 6);
+	ck_assert_uint_eq(count_lines(slurp_tmp(name)), 6);
 }
 END_TEST
 
@@ -332,10 +298,10 @@ START_TEST(test_file_names)
 	ck_assert_int_eq(b->ops->add_stream(b, 2, "../evil", exec_cols, EXEC_NCOLS), -EINVAL);
 	sink_destroy(a);
 	sink_destroy(b);
-	ck_assert_ptr_nonnull(strstr(slurp("exec_20251121_143000.csv"), ",first,"));
-	ck_assert_ptr_null(strstr(slurp("exec_20251121_143000.csv"), ",second,"));
-	ck_assert_ptr_nonnull(strstr(slurp("exec_20251121_143000_1.csv"), ",second,"));
-	ck_assert_str_eq(slurp("page_fault_20251121_143000.csv"), EXEC_HEADER);
+	ck_assert_ptr_nonnull(strstr(slurp_tmp("exec_20251121_143000.csv"), ",first,"));
+	ck_assert_ptr_null(strstr(slurp_tmp("exec_20251121_143000.csv"), ",second,"));
+	ck_assert_ptr_nonnull(strstr(slurp_tmp("exec_20251121_143000_1.csv"), ",second,"));
+	ck_assert_str_eq(slurp_tmp("page_fault_20251121_143000.csv"), EXEC_HEADER);
 	snprintf(path, sizeof(path), "%s/exec_20251121_143000.csv", tmpdir);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0640);
@@ -357,9 +323,9 @@ START_TEST(test_day_rollover)
 	ck_assert_int_eq(write_exec(s, (uint64_t)(late + 3) * NS, 2, "new", "f"), 0);
 	sink_destroy(s);
 	/* The old day's rows were flushed into the old file; the new file starts with a header. */
-	ck_assert_str_eq(slurp("exec_20251121_235958.csv"),
+	ck_assert_str_eq(slurp_tmp("exec_20251121_235958.csv"),
 			 EXEC_HEADER "1763769598.000,[2025-11-21 23:59:58.000],0,1,old,f\n");
-	ck_assert_str_eq(slurp("exec_20251122_000001.csv"),
+	ck_assert_str_eq(slurp_tmp("exec_20251122_000001.csv"),
 			 EXEC_HEADER "1763769601.000,[2025-11-22 00:00:01.000],0,2,new,f\n");
 }
 END_TEST
@@ -422,9 +388,9 @@ START_TEST(test_reopen_after_move)
 	ck_assert_int_eq(s->ops->reopen(s), 0);
 	ck_assert_int_eq(write_exec(s, (uint64_t)T0 * NS, 3, "again", "f"), 0);
 	sink_destroy(s);
-	ck_assert_str_eq(slurp("moved.csv"),
+	ck_assert_str_eq(slurp_tmp("moved.csv"),
 			 EXEC_HEADER "1763735400.000,[2025-11-21 14:30:00.000],0,1,before,f\n");
-	ck_assert_str_eq(slurp("exec_20251121_143000.csv"),
+	ck_assert_str_eq(slurp_tmp("exec_20251121_143000.csv"),
 			 EXEC_HEADER "1763735400.000,[2025-11-21 14:30:00.000],0,2,after,f\n"
 				     "1763735400.000,[2025-11-21 14:30:00.000],0,3,again,f\n");
 }
@@ -451,7 +417,7 @@ START_TEST(test_numbers)
 	ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
 	ck_assert_int_eq(s->ops->write_row(s, 0, &r), -EINVAL);
 	sink_destroy(s);
-	ck_assert_str_eq(slurp("func_20251121_143000.csv"),
+	ck_assert_str_eq(slurp_tmp("func_20251121_143000.csv"),
 			 "timestamp,delta,avg_latency_us,error_rate,count\n"
 			 "1763735400.005,-5,3.14,,18446744073709551615\n");
 	ck_assert_int_eq(fmt_cell_number(&cols[0], &cells[0], buf, sizeof(buf)), -1);
@@ -545,7 +511,7 @@ static void partial_row_child(void)
 	CHILD_CHECK(s->ops->flush(s, false) == -EFBIG);
 	csv_sink_stats(s, &w, &d, &e);
 	CHILD_CHECK(w == 2 && d == 0 && e == 1);
-	text = slurp("exec_20251121_143000.csv");
+	text = slurp_tmp("exec_20251121_143000.csv");
 	CHILD_CHECK(strlen(text) == strlen(EXEC_HEADER) + 2 * rlen);
 	CHILD_CHECK(parse_csv(text, ',', &table) == 0 && table.nrows == 3);
 
@@ -554,7 +520,7 @@ static void partial_row_child(void)
 	CHILD_CHECK(s->ops->flush(s, false) == 0);
 	csv_sink_stats(s, &w, &d, &e);
 	CHILD_CHECK(w == 5 && d == 0);
-	text = slurp("exec_20251121_143000.csv");
+	text = slurp_tmp("exec_20251121_143000.csv");
 	CHILD_CHECK(parse_csv(text, ',', &table) == 0 && table.nrows == 6);
 	for (i = 1; i <= 5; i++)
 		CHILD_CHECK(atoi(table.f[i][3]) == (int)i);
@@ -586,7 +552,7 @@ static void bounded_memory_child(void)
 	csv_sink_stats(s, &w, &d, &e);
 	/* At most 4 x buffer_rows kept; the newest rows survive, the dropped ones are counted. */
 	CHILD_CHECK(w + d == 20 && w > 0 && w <= 8);
-	CHILD_CHECK(parse_csv(slurp("exec_20251121_143000.csv"), ',', &table) == 0);
+	CHILD_CHECK(parse_csv(slurp_tmp("exec_20251121_143000.csv"), ',', &table) == 0);
 	CHILD_CHECK(table.nrows == w + 1);
 	for (i = 1; i <= w; i++)
 		CHILD_CHECK(atoi(table.f[i][3]) == (int)(20 - w + i));
@@ -617,8 +583,6 @@ int main(void)
 {
 	Suite *s = suite_create("csv");
 	TCase *tc = tcase_create("csv");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, rm_tmpdir);
 	tcase_add_test(tc, test_roundtrip_hostile_names);
@@ -634,9 +598,5 @@ int main(void)
 	tcase_add_test(tc, test_disk_full_bounded_memory);
 	tcase_add_test(tc, test_create_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

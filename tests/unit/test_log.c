@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "testutil.h"
 
 /* 2025-11-21 14:30:00.123456789 UTC */
 static const struct log_record rec = {
@@ -26,73 +26,11 @@ static const struct log_record rec = {
 	.message = "hello world",
 };
 
-static void utc(void)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-}
-
 static const char *fmt_rec(const char *fmt, const char *datefmt, const struct log_record *r)
 {
 	static char buf[1024];
 
 	ck_assert_int_ge(log_format_record(fmt, datefmt, r, buf, sizeof(buf)), 0);
-	return buf;
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[65536];
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	ck_assert_int_ge(n, 0);
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
-
-static size_t count_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-static char tmpdir[64];
-
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tmpdir(void)
-{
-	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	tmpdir[0] = '\0';
-}
-
-static char *make_tmpdir(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_log.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	return tmpdir;
-}
-
-/* Reads what the pipe holds now (the write end must be non-blocking-safe: small records). */
-static char *drain(int fd)
-{
-	static char buf[8192];
-	ssize_t n;
-
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
 	return buf;
 }
 
@@ -248,7 +186,7 @@ static int exists(const char *dir, const char *name)
 
 START_TEST(test_file_created_and_levels)
 {
-	char *dir = make_tmpdir(), path[256], *text;
+	char *dir = make_tmpdir("test_log"), path[256], *text;
 	struct log_options o;
 	struct stat sb;
 
@@ -313,7 +251,7 @@ END_TEST
 
 START_TEST(test_rotation_and_pruning)
 {
-	char *dir = make_tmpdir(), path[256], rotated[300], *text;
+	char *dir = make_tmpdir("test_log"), path[256], rotated[300], *text;
 	struct timeval tv[2];
 	struct log_options o;
 	struct dirent *de;
@@ -377,7 +315,7 @@ END_TEST
 
 START_TEST(test_rotation_replaces_same_name)
 {
-	char *dir = make_tmpdir(), path[256], rotated[300];
+	char *dir = make_tmpdir("test_log"), path[256], rotated[300];
 	struct timeval tv[2];
 	struct log_options o;
 	time_t old = time(NULL) - 7200;
@@ -424,7 +362,7 @@ END_TEST
 
 START_TEST(test_reopen_after_move)
 {
-	char *dir = make_tmpdir(), path[256], moved[300];
+	char *dir = make_tmpdir("test_log"), path[256], moved[300];
 	struct log_options o;
 
 	snprintf(path, sizeof(path), "%s/m.log", dir);
@@ -457,8 +395,6 @@ int main(void)
 {
 	Suite *s = suite_create("log");
 	TCase *tc = tcase_create("log");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_guide_formats);
 	tcase_add_test(tc, test_flags_and_keys);
@@ -477,9 +413,5 @@ int main(void)
 	tcase_add_test(tc, test_setup_errors);
 	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(s);
 }

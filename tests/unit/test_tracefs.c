@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "tracefs.h"
+#include "testutil.h"
 
 /* sched_process_fork on 6.x: comm arrays became __data_loc, child_pid moved to 20. */
 static const char fork_6x[] =
@@ -46,14 +47,8 @@ int main(void)
 {
 	Suite *s = suite_create("tracefs");
 	TCase *tc = tcase_create("format");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_offsets);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run_suite(s);
 }

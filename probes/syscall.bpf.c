@@ -1,0 +1,112 @@
+/* syscall.bpf.c - counts system calls per (task name, syscall) at sys_exit, with errors and,
+ * when asked, latency from sys_enter. Per-CPU map: the hottest path in the product. */
+#include "common.h"
+#include "syscall.h"
+
+#ifndef SYSCALL_MAP_ENTRIES
+#define SYSCALL_MAP_ENTRIES 10240
+#endif
+
+BPF_PERCPU_HASH(syscall_counts, struct syscall_key, struct syscall_value, SYSCALL_MAP_ENTRIES);
+#ifdef SYSCALL_CAT_FILTER
+BPF_ARRAY(syscall_allowed, __u8, SYSCALL_NR_MAX); /* 1: the number's category is monitored */
+#endif
+#ifdef SYSCALL_LATENCY
+BPF_HASH(syscall_start, __u32, __u64, SYSCALL_MAP_ENTRIES);
+#endif
+
+static __always_inline int syscall_account(long nr, long ret)
+{
+	struct syscall_key k = {};
+	struct syscall_value *v;
+
+	if (nr < 0 || em_skip_current())
+		return 0;
+#ifdef SYSCALL_CAT_FILTER
+	if (nr < SYSCALL_NR_MAX) {
+		__u32 i = (__u32)nr;
+		__u8 *ok = syscall_allowed.lookup(&i);
+
+		if (!ok || !*ok)
+			return 0;
+	}
+#endif
+	k.epoch = em_epoch_now();
+	k.nr = (__u32)nr;
+	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+	v = syscall_counts.lookup(&k);
+	if (!v) {
+		struct syscall_value zero = {};
+
+		syscall_counts.insert(&k, &zero);
+		v = syscall_counts.lookup(&k);
+		if (!v) {
+			em_count(EM_STAT_MAP_FULL);
+			return 0;
+		}
+	}
+	/* Per-CPU value: this CPU is the only writer. */
+	v->count++;
+	if (ret < 0 && ret >= -4095)
+		v->errors++;
+#ifdef SYSCALL_LATENCY
+	{
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		__u64 *t0 = syscall_start.lookup(&tid);
+
+		if (t0) {
+			__u64 d = bpf_ktime_get_ns() - *t0;
+
+			v->lat_count++;
+			v->lat_sum_ns += d;
+			if (d > v->lat_max_ns)
+				v->lat_max_ns = d;
+			syscall_start.delete(&tid);
+		}
+	}
+#endif
+	return 0;
+}
+
+#ifdef SYSCALL_LATENCY
+static __always_inline int syscall_enter(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 now = bpf_ktime_get_ns();
+
+	if (em_skip_current())
+		return 0;
+	if (syscall_start.update(&tid, &now))
+		em_count(EM_STAT_MAP_FULL);
+	return 0;
+}
+
+int tp_sys_enter(struct em_raw_syscall_args *ctx)
+{
+	return syscall_enter();
+}
+#endif
+
+int tp_sys_exit(struct em_raw_syscall_args *ctx)
+{
+	return syscall_account(ctx->id, ctx->arg);
+}
+
+#ifdef EM_ARCH_X86_64
+/* Raw tracepoints skip the trace buffer copy; the syscall number is in pt_regs->orig_ax. */
+int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = -1;
+
+	bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);
+	return syscall_account(nr, (long)ctx->args[1]);
+}
+
+#ifdef SYSCALL_LATENCY
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	return syscall_enter();
+}
+#endif
+#endif
