@@ -188,3 +188,35 @@ def test_exec_duration_and_log_file():
         assert re.search(r"exec: execve attached via (kprobe|tracepoint)", text), text
     finally:
         cleanup(d)
+
+
+@test
+def test_exec_filters_uid_and_comm():
+    d = make_workdir()
+    try:
+        prog = unique_program(d)
+        # -u: only the unprivileged user's execs are recorded
+        m = start_exec_monitor(d, ["--duration", "60", "-u", "65534"])
+        subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", prog, "nobody"], check=True)
+        subprocess.run([prog, "root"], check=True)
+        time.sleep(1.0)
+        assert m.stop() == 0, m.stderr()
+        _, rows = csv_rows(d, "exec")
+        mine = [r for r in rows if r["filename"] == prog]
+        assert [r["argv"].split()[-1] for r in mine] == ["nobody"], mine
+        assert all(r["uid"] == "65534" for r in rows), {r["uid"] for r in rows}
+        # --comm: only execs made by a task of that name (a copy of sh named em_caller)
+        cleanup(os.path.join(d, "output"))
+        m = start_exec_monitor(d, ["--duration", "60", "--comm", "em_caller"])
+        caller = unique_program(d, "em_caller")
+        os.unlink(caller)
+        shutil.copy("/bin/sh", caller)
+        subprocess.run([caller, "-c", f'"{prog}" via-caller'], check=True)
+        subprocess.run(["sh", "-c", f'"{prog}" via-sh'], check=True)
+        time.sleep(1.0)
+        assert m.stop() == 0, m.stderr()
+        _, rows = csv_rows(d, "exec")
+        assert [r["argv"].split()[-1] for r in rows if r["filename"] == prog] == ["via-caller"], rows
+        assert {r["comm"] for r in rows} == {"em_caller"}, {r["comm"] for r in rows}
+    finally:
+        cleanup(d)
