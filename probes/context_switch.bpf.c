@@ -1,0 +1,94 @@
+/* context_switch.bpf.c - counts sched_switch per (cpu, prev task name, next task name), split
+ * into voluntary and involuntary the way the kernel's nvcsw/nivcsw counters are. */
+#include "common.h"
+#include "context_switch.h"
+
+#ifndef CS_MAP_ENTRIES
+#define CS_MAP_ENTRIES 10240
+#endif
+/* Record offsets from the running kernel's format file (defaults: 4.x-6.x layout). */
+#ifndef CS_PREV_COMM_OFF
+#define CS_PREV_COMM_OFF 8
+#endif
+#ifndef CS_PREV_PID_OFF
+#define CS_PREV_PID_OFF 24
+#endif
+#ifndef CS_PREV_STATE_OFF
+#define CS_PREV_STATE_OFF 32
+#endif
+#ifndef CS_PREV_STATE_SIZE
+#define CS_PREV_STATE_SIZE 8
+#endif
+#ifndef CS_NEXT_COMM_OFF
+#define CS_NEXT_COMM_OFF 40
+#endif
+#ifndef CS_NEXT_PID_OFF
+#define CS_NEXT_PID_OFF 56
+#endif
+/* The bit sched_switch sets in prev_state when prev was preempted: TASK_REPORT_MAX (0x100)
+ * since 4.14, TASK_STATE_MAX before. User space passes the running kernel's value. */
+#ifndef CS_PREEMPT_BIT
+#define CS_PREEMPT_BIT 0x100
+#endif
+
+BPF_HASH(cs_counts, struct cs_key, struct cs_value, CS_MAP_ENTRIES);
+
+static __always_inline void cs_read_comm(void *ctx, int off, char *dst)
+{
+	bpf_probe_read(dst, 16, (char *)ctx + off);
+}
+
+int tp_sched_switch(void *ctx)
+{
+	struct cs_key k = {};
+	struct cs_value *v;
+	__s32 prev_pid = 0, next_pid = 0;
+	__s64 state = 0;
+	int voluntary;
+
+	bpf_probe_read(&prev_pid, sizeof(prev_pid), (char *)ctx + CS_PREV_PID_OFF);
+	bpf_probe_read(&next_pid, sizeof(next_pid), (char *)ctx + CS_NEXT_PID_OFF);
+#if CS_PREV_STATE_SIZE == 8
+	bpf_probe_read(&state, sizeof(state), (char *)ctx + CS_PREV_STATE_OFF);
+#else
+	{
+		__s32 s32 = 0;
+
+		bpf_probe_read(&s32, sizeof(s32), (char *)ctx + CS_PREV_STATE_OFF);
+		state = s32;
+	}
+#endif
+	/* The switching-out task is current here: filters apply to it. The idle task is never
+	 * filtered out (it is nobody's process). */
+	if (prev_pid && em_skip_current())
+		return 0;
+	k.epoch = em_epoch_now();
+	k.cpu = bpf_get_smp_processor_id();
+	k.prev_idle = prev_pid == 0;
+	k.next_idle = next_pid == 0;
+	cs_read_comm(ctx, CS_PREV_COMM_OFF, k.prev_comm);
+	cs_read_comm(ctx, CS_NEXT_COMM_OFF, k.next_comm);
+
+	v = cs_counts.lookup(&k);
+	if (!v) {
+		struct cs_value zero = {};
+
+		cs_counts.insert(&k, &zero);
+		v = cs_counts.lookup(&k);
+		if (!v) {
+			em_count(EM_STAT_MAP_FULL);
+			return 0;
+		}
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	/* __schedule(): nvcsw when not preempted and prev's state is not RUNNING, else nivcsw.
+	 * The idle task's switches are neither: it is not a real task. */
+	if (prev_pid == 0)
+		return 0;
+	voluntary = state != 0 && !(state & CS_PREEMPT_BIT);
+	if (voluntary)
+		__sync_fetch_and_add(&v->voluntary, 1);
+	else
+		__sync_fetch_and_add(&v->involuntary, 1);
+	return 0;
+}

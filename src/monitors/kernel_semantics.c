@@ -1,0 +1,21 @@
+/* kernel_semantics.c - version-dependent meanings of tracepoint values. */
+#include "kernel_semantics.h"
+
+unsigned long context_switch_preempt_bit(unsigned major, unsigned minor)
+{
+	unsigned v = major * 1000 + minor;
+
+	/* TASK_REPORT_MAX since 4.14; before, TASK_STATE_MAX, which grew with new states. */
+	if (v >= 4014)
+		return 0x100;
+	if (v >= 4008)
+		return 4096; /* after TASK_NEW */
+	if (v >= 4002)
+		return 2048; /* after TASK_NOLOAD */
+	return 1024;         /* 3.x: after TASK_PARKED */
+}
+
+bool context_switch_voluntary(int64_t prev_state, unsigned long preempt_bit)
+{
+	return prev_state != 0 && !((uint64_t)prev_state & preempt_bit);
+}

@@ -1,0 +1,43 @@
+/* test_kernel_semantics.c - sched_switch's prev_state classified as the kernel counts nvcsw and
+ * nivcsw, on each kernel generation's encoding. */
+#include <check.h>
+
+#include "kernel_semantics.h"
+#include "testutil.h"
+
+START_TEST(test_preempt_bit_by_version)
+{
+	ck_assert_uint_eq(context_switch_preempt_bit(6, 18), 0x100);
+	ck_assert_uint_eq(context_switch_preempt_bit(4, 14), 0x100);
+	ck_assert_uint_eq(context_switch_preempt_bit(4, 9), 4096);
+	ck_assert_uint_eq(context_switch_preempt_bit(4, 4), 2048);
+	ck_assert_uint_eq(context_switch_preempt_bit(3, 10), 1024);
+}
+END_TEST
+
+START_TEST(test_voluntary_rule)
+{
+	unsigned long bit = context_switch_preempt_bit(6, 1);
+
+	ck_assert(context_switch_voluntary(0x1, bit));          /* S: blocked, sleeping */
+	ck_assert(context_switch_voluntary(0x2, bit));          /* D: uninterruptible */
+	ck_assert(context_switch_voluntary(0x80, bit));         /* I: idle kthread wait */
+	ck_assert(!context_switch_voluntary(0, bit));           /* R: runnable, not preempted */
+	ck_assert(!context_switch_voluntary(0x100, bit));       /* R+: preempted */
+	/* 3.10: preempted shows as TASK_RUNNING | TASK_STATE_MAX, a sleeper as its state */
+	bit = context_switch_preempt_bit(3, 10);
+	ck_assert(!context_switch_voluntary(1024, bit));
+	ck_assert(context_switch_voluntary(1, bit));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("kernel_semantics");
+	TCase *tc = tcase_create("sched_switch");
+
+	tcase_add_test(tc, test_preempt_bit_by_version);
+	tcase_add_test(tc, test_voluntary_rule);
+	suite_add_tcase(s, tc);
+	return test_run_suite(s);
+}
