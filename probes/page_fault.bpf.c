@@ -1,0 +1,49 @@
+/* page_fault.bpf.c - counts page faults per (task name, major/minor, cpu, node) from the
+ * kernel's own software perf events: the same accounting point as a task's majflt/minflt. */
+#include <uapi/linux/bpf_perf_event.h>
+
+#include "common.h"
+#include "page_fault.h"
+
+#ifndef PF_MAP_ENTRIES
+#define PF_MAP_ENTRIES 10240
+#endif
+
+BPF_HASH(pf_counts, struct pf_key, struct pf_value, PF_MAP_ENTRIES);
+
+static __always_inline int pf_account(__u32 type)
+{
+	struct pf_key k = {};
+	struct pf_value *v;
+
+	if (em_skip_current())
+		return 0;
+	k.epoch = em_epoch_now();
+	k.type = type;
+	k.cpu = bpf_get_smp_processor_id();
+	k.node = bpf_get_numa_node_id();
+	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+	v = pf_counts.lookup(&k);
+	if (!v) {
+		struct pf_value zero = {};
+
+		pf_counts.insert(&k, &zero);
+		v = pf_counts.lookup(&k);
+		if (!v) {
+			em_count(EM_STAT_MAP_FULL);
+			return 0;
+		}
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	return 0;
+}
+
+int pe_fault_minor(struct bpf_perf_event_data *ctx)
+{
+	return pf_account(PF_MINOR);
+}
+
+int pe_fault_major(struct bpf_perf_event_data *ctx)
+{
+	return pf_account(PF_MAJOR);
+}

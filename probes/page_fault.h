@@ -1,0 +1,20 @@
+/* page_fault.h - the page_fault monitor's key and value, shared with src/monitors/page_fault.c. */
+#ifndef EM_PROBE_PAGE_FAULT_H
+#define EM_PROBE_PAGE_FAULT_H
+
+#define PF_MINOR 0
+#define PF_MAJOR 1
+
+struct pf_key {
+	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u32 type;  /* PF_MINOR, PF_MAJOR */
+	__u32 cpu;
+	__u32 node;  /* NUMA node of the CPU (bpf_get_numa_node_id) */
+	char comm[16];
+};
+
+struct pf_value {
+	__u64 count;
+};
+
+#endif

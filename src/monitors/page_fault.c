@@ -1,0 +1,152 @@
+/* page_fault.c - the page_fault monitor: major and minor faults per task name, CPU and NUMA
+ * node each interval, from PERF_COUNT_SW_PAGE_FAULTS_MAJ/_MIN (every architecture, RHEL 7.6+). */
+#define LOG_NAME "ebpf_monitor.page_fault"
+
+#include <linux/perf_event.h>
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "monitor.h"
+#include "page_fault.h"
+
+struct pf_options {
+	long long map_size;
+};
+
+static const struct opt_spec pf_option_specs[] = {
+	{ "map_size", OPT_INT, offsetof(struct pf_options, map_size), 16, 1048576, NULL, "10240",
+	  "distinct (task, type, cpu, node) keys per interval before counting stops" },
+	OPT_END,
+};
+
+enum { C_TS, C_TIMESTR, C_COMM, C_TYPE, C_TYPE_STR, C_CPU, C_NODE, C_COUNT, C_NCOLS };
+
+static const struct column pf_columns[C_NCOLS] = {
+	[C_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[C_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+	[C_COMM] = { "comm", COL_STR, 0, 16 },
+	[C_TYPE] = { "fault_type", COL_U64, 0, 0 },
+	[C_TYPE_STR] = { "fault_type_str", COL_STR, 0, 14 },
+	[C_CPU] = { "cpu", COL_U64, 0, 4 },
+	[C_NODE] = { "numa_node", COL_U64, 0, 9 },
+	[C_COUNT] = { "count", COL_U64, 0, 1 },
+};
+
+/* sample_period 1: the program runs for every fault, so counts are exact. */
+static const struct probe_spec pf_perf_events[] = {
+	{ ATTACH_PERF_EVENT, "page-faults-min", "pe_fault_minor", false, PERF_TYPE_SOFTWARE,
+	  PERF_COUNT_SW_PAGE_FAULTS_MIN, 1 },
+	{ ATTACH_PERF_EVENT, "page-faults-maj", "pe_fault_major", false, PERF_TYPE_SOFTWARE,
+	  PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1 },
+	{ 0 },
+};
+
+static const struct attach_alt pf_alts[] = {
+	{ "perf_event", pf_perf_events },
+	{ NULL, NULL },
+};
+
+static const struct attach_point pf_points[] = {
+	{ "page_faults", pf_alts, false },
+};
+
+const char *page_fault_type_str(unsigned type)
+{
+	return type == PF_MAJOR ? "MAJOR" : type == PF_MINOR ? "MINOR" : "UNKNOWN";
+}
+
+static int pf_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+{
+	const struct pf_options *o = m->opts;
+
+	cflags_add(cf, "-DPF_MAP_ENTRIES=%lld", o->map_size);
+	return 0;
+}
+
+struct pf_row {
+	struct pf_key key;
+	uint64_t count;
+};
+
+struct pf_batch {
+	struct pf_row *rows;
+	size_t n, cap;
+};
+
+static void pf_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+{
+	struct pf_batch *b = ctx;
+	const struct pf_value *v = values;
+
+	(void)nvalues;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		struct pf_row *rows = realloc(b->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return;
+		b->rows = rows;
+		b->cap = cap;
+	}
+	memcpy(&b->rows[b->n].key, key, sizeof(struct pf_key));
+	b->rows[b->n++].count = v->count;
+}
+
+static int pf_by_count_desc(const void *a, const void *b)
+{
+	const struct pf_row *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->key.cpu < y->key.cpu ? -1 : x->key.cpu > y->key.cpu;
+}
+
+static void pf_collect(struct monitor *m, uint64_t now_ns)
+{
+	struct pf_batch b = { NULL, 0, 0 };
+
+	if (monitor_drain(m, "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value), false,
+			  pf_drained, &b) < 0)
+		return;
+	qsort(b.rows, b.n, sizeof(*b.rows), pf_by_count_desc);
+	for (size_t i = 0; i < b.n; i++) {
+		const struct pf_row *r = &b.rows[i];
+		char comm[17];
+		struct cell cells[C_NCOLS];
+		struct row row = { now_ns, cells };
+
+		snprintf(comm, sizeof(comm), "%.*s", 16, r->key.comm);
+		memset(cells, 0, sizeof(cells));
+		cells[C_COMM].s = comm;
+		cells[C_TYPE].u = r->key.type;
+		cells[C_TYPE_STR].s = page_fault_type_str(r->key.type);
+		cells[C_CPU].u = r->key.cpu;
+		cells[C_NODE].u = r->key.node;
+		cells[C_COUNT].u = r->count;
+		monitor_emit(m, &row);
+	}
+	free(b.rows);
+}
+
+static const char *const pf_attach_choices[] = { "auto", "perf_event", NULL };
+
+const struct monitor_ops page_fault_monitor_ops = {
+	.name = "page_fault",
+	.description = "page faults: major and minor per task name, CPU and NUMA node each "
+		       "interval",
+	.probe_text = em_probe_page_fault,
+	.points = pf_points,
+	.npoints = sizeof(pf_points) / sizeof(pf_points[0]),
+	.columns = pf_columns,
+	.ncolumns = C_NCOLS,
+	.options = pf_option_specs,
+	.options_size = sizeof(struct pf_options),
+	.attach_choices = pf_attach_choices,
+	.aggregating = true,
+	.configure = pf_configure,
+	.collect = pf_collect,
+};

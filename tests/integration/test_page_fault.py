@@ -1,0 +1,76 @@
+"""test_page_fault.py - major and minor faults of a test process against its own minflt/majflt
+from /proc/<pid>/stat; system-wide totals against /proc/vmstat, for the record."""
+import os
+import time
+import uuid
+
+from harness import Monitor, cleanup, csv_rows, make_workdir, test, write_config
+from test_context_switch import Proc
+
+PF_COLUMNS = ["timestamp", "time_str", "comm", "fault_type", "fault_type_str", "cpu",
+              "numa_node", "count"]
+
+
+def proc_faults(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[7]), int(fields[9])  # minflt, majflt
+
+
+def vmstat():
+    with open("/proc/vmstat") as f:
+        return {k: int(v) for k, v in (l.split() for l in f)}
+
+
+@test
+def test_page_fault_matches_proc_counters():
+    d = make_workdir()
+    try:
+        # a file on the root disk, written, synced and evicted from the page cache, so that
+        # touching its pages through mmap takes major faults
+        data = os.path.join("/var/tmp", f"em-pf-{uuid.uuid4().hex[:8]}")
+        with open(data, "wb") as f:
+            f.write(os.urandom(16 << 20))
+            f.flush()
+            os.fsync(f.fileno())
+        fd = os.open(data, os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+        cfg = write_config(d, "  page_fault:\n    interval: 1\n")
+        w = Proc("em" + uuid.uuid4().hex[:10], "faults", 64, data)
+        m = Monitor(["-c", cfg, "-m", "page_fault"], cwd=d)
+        m.wait_attached()
+        v0 = vmstat()
+        min0, maj0 = proc_faults(w.pid)
+        w.go()
+        w.work_done()
+        min1, maj1 = proc_faults(w.pid)
+        v1 = vmstat()
+        time.sleep(1.5)
+        assert m.stop() == 0, m.stderr()
+        w.finish()
+        header, rows = csv_rows(d, "page_fault")
+        assert header == PF_COLUMNS, header
+        mine = [r for r in rows if r["comm"] == w.comm]
+        got_min = sum(int(r["count"]) for r in mine if r["fault_type_str"] == "MINOR")
+        got_maj = sum(int(r["count"]) for r in mine if r["fault_type_str"] == "MAJOR")
+        want_min, want_maj = min1 - min0, maj1 - maj0
+        print(f"  process: monitor minor={got_min} major={got_maj}; /proc minflt={want_min} majflt={want_maj}")
+        assert want_min >= 1000 and want_maj >= 1000, (want_min, want_maj)
+        assert abs(got_min - want_min) <= 0.01 * want_min, (got_min, want_min)
+        assert abs(got_maj - want_maj) <= 0.01 * want_maj, (got_maj, want_maj)
+        assert all(r["fault_type"] == {"MINOR": "0", "MAJOR": "1"}[r["fault_type_str"]] for r in rows)
+        ncpu = os.cpu_count()
+        assert all(0 <= int(r["cpu"]) < ncpu and r["numa_node"] == "0" for r in mine), mine
+        # For the record: system-wide, the kernel's pgfault also counts faults taken on behalf
+        # of GUP and faults that failed; the monitor sees only what the perf events see.
+        sys_min = sum(int(r["count"]) for r in rows if r["fault_type_str"] == "MINOR")
+        sys_maj = sum(int(r["count"]) for r in rows if r["fault_type_str"] == "MAJOR")
+        dv_all, dv_maj = v1["pgfault"] - v0["pgfault"], v1["pgmajfault"] - v0["pgmajfault"]
+        print(f"  system: monitor faults={sys_min + sys_maj} (major {sys_maj}); "
+              f"/proc/vmstat pgfault={dv_all} pgmajfault={dv_maj} over the measured part only")
+        assert "events lost" not in m.stderr(), m.stderr()
+    finally:
+        cleanup(d)
+        if os.path.exists(data):
+            os.unlink(data)
