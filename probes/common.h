@@ -70,16 +70,16 @@ BPF_HASH(em_filter_comms, struct em_comm, __u8, 64);
 BPF_HASH(em_filter_exclude_comms, struct em_comm, __u8, 64);
 #endif
 
-/* True when the current task is not to be measured. */
-static __always_inline int em_skip_current(void)
+/* True when the configured filters exclude the current task (the monitor itself aside). */
+static __always_inline int em_filtered_current(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (EM_SELF_TGID && tgid == EM_SELF_TGID)
-		return 1;
 #ifdef EM_FILTER_PIDS
-	if (!em_filter_pids.lookup(&tgid))
-		return 1;
+	{
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		if (!em_filter_pids.lookup(&tgid))
+			return 1;
+	}
 #endif
 #ifdef EM_FILTER_UIDS
 	{
@@ -105,6 +105,16 @@ static __always_inline int em_skip_current(void)
 	}
 #endif
 	return 0;
+}
+
+/* True when the current task is not to be measured: filtered out, or the monitor itself. */
+static __always_inline int em_skip_current(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (EM_SELF_TGID && tgid == EM_SELF_TGID)
+		return 1;
+	return em_filtered_current();
 }
 
 /* ---- aggregation: every key starts with the epoch user space flips each interval ---- */

@@ -365,18 +365,20 @@ static void shutdown_all(struct runtime *rt)
 
 	for (size_t i = 0; i < rt->nmons; i++)
 		loader_detach(rt->mons[i].bpf);
-	for (size_t i = 0; i < rt->nmons; i++) {
-		if (rt->mons[i].ops->aggregating && rt->mons[i].ops->collect)
-			(void)monitor_flip_epoch(&rt->mons[i], end);
-	}
+	/* Detached: after the grace period no program is running any more. */
 	nanosleep(&grace, NULL);
 	for (size_t i = 0; i < rt->nmons; i++) {
 		struct monitor *m = &rt->mons[i];
 
 		drain_perf(m);
-		/* The last, partial interval: its rows carry the stop time. */
-		if (m->ops->aggregating && m->ops->collect)
-			m->ops->collect(m, m->interval_end_ns);
+		if (m->ops->aggregating && m->ops->collect) {
+			/* An interval that ended just before the stop, not drained yet... */
+			if (m->drain_pending)
+				m->ops->collect(m, m->interval_end_ns);
+			/* ...and the last, partial one: its rows carry the stop time. */
+			if (monitor_flip_epoch(m, end) == 0)
+				m->ops->collect(m, m->interval_end_ns);
+		}
 		monitor_check_losses(m);
 		log_info("%s: %llu events, %llu rows, %llu lost", m->ops->name,
 			 (unsigned long long)m->stats.events, (unsigned long long)m->stats.rows,
@@ -575,10 +577,10 @@ int main(int argc, char **argv)
 		config_free(&rt.cfg);
 		return EXIT_RUNTIME;
 	}
-	/* Compiling left tens of MB of freed clang/LLVM heap behind: give it back. */
-	malloc_trim(0);
 	log_info("ebpf-monitor %s: %zu monitor(s) attached in %.3f s; writing to %s/",
 		 EM_VERSION, rt.nmons, now_mono() - t0, rt.cfg.output.directory);
+	/* Compiling left tens of MB of freed clang/LLVM heap behind: give it back. */
+	malloc_trim(0);
 
 	rc = event_loop(&rt);
 	shutdown_all(&rt);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bcc_compat.h"
@@ -314,8 +315,10 @@ static void undo_links(struct bpf_mod *m, int from)
 	struct stderr_capture cap;
 	char out[1024];
 
+	/* In attach order: entry probes are listed before their exits, so calls in flight
+	 * still complete instead of leaving entries without exits. */
 	capture_begin(&cap);
-	for (int i = m->nlinks - 1; i >= from; i--) {
+	for (int i = from; i < m->nlinks; i++) {
 		if (m->links[i].fd >= 0)
 			bpf_close_perf_event_fd(m->links[i].fd);
 		/* A kprobe attached through kprobe_events (pre-4.17) leaves an entry otherwise. */
@@ -813,6 +816,27 @@ int loader_perf_fd(const struct bpf_mod *m, size_t i)
 void loader_perf_consume(struct bpf_mod *m, size_t i)
 {
 	perf_reader_event_read(m->perf[i].reader);
+}
+
+uint64_t loader_recursion_misses(struct bpf_mod *m)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; m && i < m->nprogs; i++) {
+		struct bpf_prog_info info;
+		union bpf_attr a;
+
+		memset(&info, 0, sizeof(info));
+		memset(&a, 0, sizeof(a));
+		a.info.bpf_fd = (unsigned)m->progs[i].fd;
+		a.info.info_len = sizeof(info);
+		a.info.info = (unsigned long)&info;
+		/* Older kernels fill a shorter struct: the field then stays 0. */
+		if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) == 0 &&
+		    a.info.info_len >= offsetof(struct bpf_prog_info, recursion_misses) + 8)
+			total += info.recursion_misses;
+	}
+	return total;
 }
 
 void loader_detach(struct bpf_mod *m)

@@ -42,6 +42,10 @@ size_t loader_perf_count(const struct bpf_mod *m);
 int loader_perf_fd(const struct bpf_mod *m, size_t i);
 void loader_perf_consume(struct bpf_mod *m, size_t i); /* reads what is ready, calls cb */
 
+/* Times the kernel skipped this module's programs because another BPF program was already
+ * running on that CPU (bpf_prog_info.recursion_misses, 5.12+; 0 where not reported). */
+uint64_t loader_recursion_misses(struct bpf_mod *m);
+
 /* Detaches every probe (no new events) but keeps maps and perf buffers readable. */
 void loader_detach(struct bpf_mod *m);
 

@@ -1,6 +1,8 @@
 /* kernel_semantics.c - version-dependent meanings of tracepoint values. */
 #include "kernel_semantics.h"
 
+#include <stdio.h>
+
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor)
 {
 	unsigned v = major * 1000 + minor;
@@ -18,4 +20,28 @@ unsigned long context_switch_preempt_bit(unsigned major, unsigned minor)
 bool context_switch_voluntary(int64_t prev_state, unsigned long preempt_bit)
 {
 	return prev_state != 0 && !((uint64_t)prev_state & preempt_bit);
+}
+
+const char *softirq_name(unsigned vec, char *buf, size_t len)
+{
+	/* include/linux/interrupt.h; IRQ_POLL was BLOCK_IOPOLL before 4.5. */
+	static const char *const names[] = {
+		"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED",
+		"HRTIMER", "RCU",
+	};
+
+	if (vec < sizeof(names) / sizeof(names[0]))
+		return names[vec];
+	snprintf(buf, len, "VEC%u", vec);
+	return buf;
+}
+
+const char *irq_type_str(unsigned type)
+{
+	return type == 0 ? "HARD" : type == 1 ? "SOFT" : "UNKNOWN";
+}
+
+const char *page_fault_type_str(unsigned type)
+{
+	return type == 1 ? "MAJOR" : type == 0 ? "MINOR" : "UNKNOWN";
 }

@@ -4,6 +4,7 @@
 #define EM_KERNEL_SEMANTICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The bit sched_switch sets in prev_state when prev was preempted. */
@@ -12,5 +13,15 @@ unsigned long context_switch_preempt_bit(unsigned major, unsigned minor);
 /* The kernel's own rule (__schedule): a switch counts in nvcsw when prev was not preempted and
  * was not runnable, else in nivcsw. */
 bool context_switch_voluntary(int64_t prev_state, unsigned long preempt_bit);
+
+/* "HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER",
+ * "RCU" (the kernel's softirq_to_name[]); "VEC<n>" in buf for others. */
+const char *softirq_name(unsigned vec, char *buf, size_t len);
+
+/* "HARD" or "SOFT" for the interrupt monitor's irq_type 0/1. */
+const char *irq_type_str(unsigned type);
+
+/* "MINOR" or "MAJOR" for the page_fault monitor's fault_type 0/1. */
+const char *page_fault_type_str(unsigned type);
 
 #endif

@@ -51,6 +51,8 @@ struct monitor_stats {
 	uint64_t lost_perf;       /* perf buffer overruns (lost_cb) */
 	uint64_t lost_map_full;   /* kernel map updates that failed */
 	uint64_t lost_unmatched;  /* entry/exit pairs that never matched */
+	uint64_t lost_recursion;  /* program runs the kernel skipped (another BPF program was
+				     running on that CPU, e.g. an IRQ during a softirq probe) */
 	uint64_t reported_lost;   /* total already logged */
 };
 
@@ -65,6 +67,7 @@ struct monitor {
 	size_t ncolumns;
 	uint32_t epoch;           /* em_epoch's current value (aggregating monitors) */
 	uint64_t interval_end_ns; /* CLOCK_REALTIME end of the interval being drained */
+	bool drain_pending;       /* flipped, grace period not over, not drained yet */
 	unsigned perf_pages;      /* per CPU, power of two; configure() may change it */
 	const struct attach_alt *chosen[8]; /* per point; NULL: not attached */
 	char *not_chosen[8];      /* per point: why the preferred alternatives failed (owned) */

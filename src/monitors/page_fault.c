@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
 #include "page_fault.h"
@@ -53,11 +54,6 @@ static const struct attach_alt pf_alts[] = {
 static const struct attach_point pf_points[] = {
 	{ "page_faults", pf_alts, false },
 };
-
-const char *page_fault_type_str(unsigned type)
-{
-	return type == PF_MAJOR ? "MAJOR" : type == PF_MINOR ? "MINOR" : "UNKNOWN";
-}
 
 static int pf_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
 {

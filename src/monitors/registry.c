@@ -194,6 +194,7 @@ int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns)
 		return r;
 	m->epoch = next;
 	m->interval_end_ns = interval_end_ns;
+	m->drain_pending = true;
 	return 0;
 }
 
@@ -213,6 +214,7 @@ long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t v
 
 	if (d.fd < 0)
 		return d.fd;
+	m->drain_pending = false;
 	r = agg_drain(&a, m->epoch, cb, ctx);
 	if (r < 0)
 		log_warn("%s: draining %s failed: %s", m->ops->name, map, strerror((int)-r));
@@ -334,16 +336,20 @@ void monitor_check_losses(struct monitor *m)
 		k = 1; /* EM_STAT_UNMATCHED */
 		if (loader_map_lookup(m->bpf, fd, &k, &v) == 0 && v > m->stats.lost_unmatched)
 			m->stats.lost_unmatched = v;
-		k = 2; /* EM_STAT_PERF_FAIL: the kernel counts these in lost_perf too */
+		/* EM_STAT_PERF_FAIL needs no reading: the kernel counts those in lost_perf too */
 	}
-	total = m->stats.lost_perf + m->stats.lost_map_full + m->stats.lost_unmatched;
+	if (m->bpf)
+		m->stats.lost_recursion = loader_recursion_misses(m->bpf);
+	total = m->stats.lost_perf + m->stats.lost_map_full + m->stats.lost_unmatched +
+		m->stats.lost_recursion;
 	if (total > m->stats.reported_lost) {
 		log_warn("%s: %llu events lost since the last report (perf buffer overruns %llu, "
-			 "map full %llu, unmatched %llu in total)",
+			 "map full %llu, unmatched %llu, skipped by the kernel %llu in total)",
 			 m->ops->name, (unsigned long long)(total - m->stats.reported_lost),
 			 (unsigned long long)m->stats.lost_perf,
 			 (unsigned long long)m->stats.lost_map_full,
-			 (unsigned long long)m->stats.lost_unmatched);
+			 (unsigned long long)m->stats.lost_unmatched,
+			 (unsigned long long)m->stats.lost_recursion);
 		m->stats.reported_lost = total;
 	}
 }

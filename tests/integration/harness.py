@@ -53,8 +53,8 @@ def write_config(workdir, monitors_yaml, output="output", extra=""):
 class Monitor:
     """A running ebpf-monitor with its stderr collected line by line."""
 
-    def __init__(self, args, cwd, stdout=subprocess.DEVNULL, user=None):
-        cmd = [BINARY] + args
+    def __init__(self, args, cwd, stdout=subprocess.DEVNULL, user=None, binary=None):
+        cmd = [binary or BINARY] + args
         if user is not None:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE,

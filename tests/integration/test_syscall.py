@@ -2,11 +2,13 @@
 closes, and the filters (-p, -u, exclude_self, categories) restricting what is counted."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 import uuid
 
+import harness
 from harness import Monitor, cleanup, csv_rows, make_workdir, test, write_config
 
 WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workload.py")
@@ -33,11 +35,20 @@ class Workload:
         assert self.p.returncode == 0 and "done" in out, (self.p.returncode, out)
 
 
-def start(d, section, args=()):
+def start(d, section, args=(), binary=None):
     cfg = write_config(d, "  syscall:\n    interval: 1\n" + section)
-    m = Monitor(["-c", cfg, "-m", "syscall", *args], cwd=d)
+    m = Monitor(["-c", cfg, "-m", "syscall", *args], cwd=d, binary=binary)
     m.wait_attached()
     return m
+
+
+def own_copy(d):
+    """The binary under a unique name, so its task name tells its own rows apart from those
+    of any other ebpf-monitor running on the machine."""
+    name = "emself" + uuid.uuid4().hex[:8]
+    path = os.path.join(d, name)
+    shutil.copy(harness.BINARY, path)
+    return path, name
 
 
 def rows_for(rows, name, syscall=None):
@@ -48,7 +59,8 @@ def rows_for(rows, name, syscall=None):
 def test_syscall_getppid_exact_count_over_intervals():
     d = make_workdir()
     try:
-        m = start(d, "")
+        binary, self_comm = own_copy(d)
+        m = start(d, "", binary=binary)
         name = comm()
         n = 123457
         w = Workload(name, "getppid", n, 3, 1.3)
@@ -68,7 +80,7 @@ def test_syscall_getppid_exact_count_over_intervals():
         assert all(re.fullmatch(r"[a-z0-9_]+", r["syscall_name"]) for r in rows), \
             {r["syscall_name"] for r in rows if not re.fullmatch(r"[a-z0-9_]+", r["syscall_name"])}
         # the monitor does not count itself
-        assert not [r for r in rows if r["comm"] == "ebpf-monitor"]
+        assert not [r for r in rows if r["comm"] == self_comm]
         assert "events lost" not in m.stderr(), m.stderr()
     finally:
         cleanup(d)
@@ -137,11 +149,12 @@ def test_syscall_uid_filter():
 def test_syscall_self_included_when_asked():
     d = make_workdir()
     try:
-        m = start(d, "    filters:\n      exclude_self: false\n")
+        binary, self_comm = own_copy(d)
+        m = start(d, "    filters:\n      exclude_self: false\n", binary=binary)
         time.sleep(2.5)
         assert m.stop() == 0, m.stderr()
         _, rows = csv_rows(d, "syscall")
-        assert [r for r in rows if r["comm"] == "ebpf-monitor"], "own syscalls missing"
+        assert [r for r in rows if r["comm"] == self_comm], "own syscalls missing"
     finally:
         cleanup(d)
 

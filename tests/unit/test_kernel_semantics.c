@@ -31,6 +31,22 @@ START_TEST(test_voluntary_rule)
 }
 END_TEST
 
+START_TEST(test_names)
+{
+	char buf[16];
+
+	ck_assert_str_eq(softirq_name(1, buf, sizeof(buf)), "TIMER");
+	ck_assert_str_eq(softirq_name(3, buf, sizeof(buf)), "NET_RX");
+	ck_assert_str_eq(softirq_name(9, buf, sizeof(buf)), "RCU");
+	ck_assert_str_eq(softirq_name(12, buf, sizeof(buf)), "VEC12");
+	ck_assert_str_eq(irq_type_str(0), "HARD");
+	ck_assert_str_eq(irq_type_str(1), "SOFT");
+	ck_assert_str_eq(page_fault_type_str(0), "MINOR");
+	ck_assert_str_eq(page_fault_type_str(1), "MAJOR");
+	ck_assert_str_eq(page_fault_type_str(7), "UNKNOWN");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kernel_semantics");
@@ -38,6 +54,7 @@ int main(void)
 
 	tcase_add_test(tc, test_preempt_bit_by_version);
 	tcase_add_test(tc, test_voluntary_rule);
+	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

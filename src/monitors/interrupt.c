@@ -1,0 +1,187 @@
+/* interrupt.c - the interrupt monitor: hard IRQs and softirqs per CPU, number and interrupted
+ * task each interval, with handler names and handling latency. */
+#define LOG_NAME "ebpf_monitor.interrupt"
+
+#include <linux/types.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interrupt.h"
+#include "kernel_semantics.h"
+#include "loader.h"
+#include "log.h"
+#include "monitor.h"
+#include "tracefs.h"
+
+struct irq_options {
+	long long map_size;
+};
+
+static const struct opt_spec irq_option_specs[] = {
+	{ "map_size", OPT_INT, offsetof(struct irq_options, map_size), 16, 1048576, NULL, "10240",
+	  "distinct (cpu, irq, interrupted task) keys per interval before counting stops" },
+	OPT_END,
+};
+
+enum {
+	C_TS,
+	C_TIMESTR,
+	C_COMM,
+	C_TYPE,
+	C_TYPE_STR,
+	C_CPU,
+	C_COUNT,
+	C_IRQ,
+	C_NAME,
+	C_AVG_LAT,
+	C_MAX_LAT,
+	C_NCOLS
+};
+
+static const struct column irq_columns[C_NCOLS] = {
+	[C_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[C_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+	[C_COMM] = { "comm", COL_STR, 0, 16 },
+	[C_TYPE] = { "irq_type", COL_U64, 0, 0 },
+	[C_TYPE_STR] = { "irq_type_str", COL_STR, 0, 12 },
+	[C_CPU] = { "cpu", COL_U64, 0, 4 },
+	[C_COUNT] = { "count", COL_U64, 0, 10 },
+	[C_IRQ] = { "irq", COL_U64, 0, 5 },
+	[C_NAME] = { "name", COL_STR, 0, 20 },
+	[C_AVG_LAT] = { "avg_latency_us", COL_F64, 3, 14 },
+	[C_MAX_LAT] = { "max_latency_us", COL_F64, 3, 1 },
+};
+
+static const struct probe_spec irq_tracepoints[] = {
+	{ ATTACH_TRACEPOINT, "irq:irq_handler_entry", "tp_irq_entry" },
+	{ ATTACH_TRACEPOINT, "irq:irq_handler_exit", "tp_irq_exit" },
+	{ ATTACH_TRACEPOINT, "irq:softirq_entry", "tp_softirq_entry" },
+	{ ATTACH_TRACEPOINT, "irq:softirq_exit", "tp_softirq_exit" },
+	{ 0 },
+};
+
+static const struct attach_alt irq_alts[] = {
+	{ "tracepoint", irq_tracepoints },
+	{ NULL, NULL },
+};
+
+static const struct attach_point irq_points[] = {
+	{ "irq", irq_alts, false },
+};
+
+static int irq_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+{
+	const struct irq_options *o = m->opts;
+	int off, size;
+
+	cflags_add(cf, "-DIRQ_MAP_ENTRIES=%lld", o->map_size);
+	if (tracefs_field("irq", "irq_handler_entry", "name", &off, &size) == 0)
+		cflags_add(cf, "-DIRQ_NAME_OFF=%d", off);
+	return 0;
+}
+
+struct irq_row {
+	struct irq_key key;
+	struct irq_value v;
+};
+
+struct irq_batch {
+	struct irq_row *rows;
+	size_t n, cap;
+};
+
+static void irq_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+{
+	struct irq_batch *b = ctx;
+
+	(void)nvalues;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		struct irq_row *rows = realloc(b->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return;
+		b->rows = rows;
+		b->cap = cap;
+	}
+	memcpy(&b->rows[b->n].key, key, sizeof(struct irq_key));
+	memcpy(&b->rows[b->n].v, values, sizeof(struct irq_value));
+	b->n++;
+}
+
+static int irq_row_order(const void *a, const void *b)
+{
+	const struct irq_row *x = a, *y = b;
+
+	if (x->v.count != y->v.count)
+		return x->v.count < y->v.count ? 1 : -1;
+	if (x->key.type != y->key.type)
+		return x->key.type < y->key.type ? -1 : 1;
+	return x->key.irq < y->key.irq ? -1 : x->key.irq > y->key.irq;
+}
+
+static void irq_collect(struct monitor *m, uint64_t now_ns)
+{
+	struct irq_batch b = { NULL, 0, 0 };
+	int names_fd = loader_map_fd(m->bpf, "irq_names");
+
+	if (monitor_drain(m, "irq_counts", sizeof(struct irq_key), sizeof(struct irq_value),
+			  false, irq_drained, &b) < 0)
+		return;
+	qsort(b.rows, b.n, sizeof(*b.rows), irq_row_order);
+	for (size_t i = 0; i < b.n; i++) {
+		const struct irq_row *r = &b.rows[i];
+		struct irq_name hn = { { 0 } };
+		char comm[17], name[sizeof(hn.name) + 1], vec[16];
+		struct cell cells[C_NCOLS];
+		struct row row = { now_ns, cells };
+
+		if (!r->v.count)
+			continue; /* only an exit landed in this interval */
+		snprintf(comm, sizeof(comm), "%.*s", 16, r->key.comm);
+		if (r->key.type == IRQ_SOFT)
+			snprintf(name, sizeof(name), "%s", softirq_name(r->key.irq, vec, sizeof(vec)));
+		else if (names_fd >= 0 &&
+			 loader_map_lookup(m->bpf, names_fd, &r->key.irq, &hn) == 0)
+			snprintf(name, sizeof(name), "%.*s", (int)sizeof(hn.name), hn.name);
+		else
+			name[0] = '\0';
+		memset(cells, 0, sizeof(cells));
+		cells[C_COMM].s = comm;
+		cells[C_TYPE].u = r->key.type;
+		cells[C_TYPE_STR].s = irq_type_str(r->key.type);
+		cells[C_CPU].u = r->key.cpu;
+		cells[C_COUNT].u = r->v.count;
+		cells[C_IRQ].u = r->key.irq;
+		cells[C_NAME].s = name;
+		/* No entry/exit pair in the interval: no latency, rather than a made-up 0. */
+		cells[C_AVG_LAT].f = r->v.lat_count ? (double)r->v.lat_sum_ns /
+							      (double)r->v.lat_count / 1e3
+						    : NAN;
+		cells[C_MAX_LAT].f = r->v.lat_count ? (double)r->v.lat_max_ns / 1e3 : NAN;
+		monitor_emit(m, &row);
+	}
+	free(b.rows);
+}
+
+static const char *const irq_attach_choices[] = { "auto", "tracepoint", NULL };
+
+const struct monitor_ops interrupt_monitor_ops = {
+	.name = "interrupt",
+	.description = "hard IRQs and softirqs per CPU, number and interrupted task each "
+		       "interval, with handling latency",
+	.probe_text = em_probe_interrupt,
+	.points = irq_points,
+	.npoints = sizeof(irq_points) / sizeof(irq_points[0]),
+	.columns = irq_columns,
+	.ncolumns = C_NCOLS,
+	.options = irq_option_specs,
+	.options_size = sizeof(struct irq_options),
+	.attach_choices = irq_attach_choices,
+	.aggregating = true,
+	.configure = irq_configure,
+	.collect = irq_collect,
+};
