@@ -138,10 +138,10 @@ static int run_check(struct config *cfg, struct monitor_cfg **sel, size_t nsel)
 			unusable++;
 			continue;
 		}
-		for (size_t p = 0; p < ops->npoints; p++) {
-			if (m.points_off & (1u << p))
+		for (size_t p = 0; p < m.npoints; p++) {
+			if (m.point_off[p])
 				continue;
-			printf("  %-16s %-10s %s", p ? "" : ops->name, ops->points[p].name,
+			printf("  %-16s %-10s %s", p ? "" : ops->name, m.points[p].name,
 			       m.chosen[p] ? m.chosen[p]->name : "not attached (optional)");
 			if (m.not_chosen[p])
 				printf(m.chosen[p] ? " (not %s)" : " (%s)", m.not_chosen[p]);

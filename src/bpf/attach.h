@@ -11,6 +11,8 @@ enum attach_kind {
 	ATTACH_TRACEPOINT,     /* target: "category:event" */
 	ATTACH_RAW_TRACEPOINT, /* target: "event" */
 	ATTACH_PERF_EVENT,     /* perf_type/perf_config on every online CPU */
+	ATTACH_KFUNC,          /* fentry: target is the function (for messages); prog must be
+				  named kfunc__<function> (bcc takes the BTF id from the name) */
 };
 
 struct probe_spec {

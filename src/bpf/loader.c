@@ -71,6 +71,8 @@ const char *attach_kind_name(enum attach_kind k)
 		return "raw_tracepoint";
 	case ATTACH_PERF_EVENT:
 		return "perf_event";
+	case ATTACH_KFUNC:
+		return "kfunc";
 	}
 	return "?";
 }
@@ -253,6 +255,8 @@ static int prog_type_of(enum attach_kind k)
 		return BPF_PROG_TYPE_RAW_TRACEPOINT;
 	case ATTACH_PERF_EVENT:
 		return BPF_PROG_TYPE_PERF_EVENT;
+	case ATTACH_KFUNC:
+		return BPF_PROG_TYPE_TRACING;
 	}
 	return -1;
 }
@@ -446,9 +450,17 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 	char sym[128], ev[96], out[1024];
 	int progfd, fd = -1, e = 0;
 
+	if (p->kind == ATTACH_KFUNC && access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		snprintf(why, whylen, "fentry needs kernel BTF (no /sys/kernel/btf/vmlinux)");
+		return -EOPNOTSUPP;
+	}
 	progfd = prog_fd(m, p->prog, prog_type_of(p->kind), why, whylen);
-	if (progfd < 0)
+	if (progfd < 0) {
+		if (p->kind == ATTACH_KFUNC && progfd == -EPERM)
+			snprintf(why, whylen, "fentry on %s is not permitted by this kernel "
+				 "(loading the tracing program gives EPERM)", p->target);
 		return progfd;
+	}
 
 	switch (p->kind) {
 	case ATTACH_KPROBE:
@@ -532,6 +544,19 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 		if (fd < 0) {
 			snprintf(why, whylen, "raw tracepoint %s: %s", p->target,
 				 strerror(e ? e : EINVAL));
+			return -(e ? e : EINVAL);
+		}
+		return add_link(m, fd, NULL);
+
+	case ATTACH_KFUNC:
+		capture_begin(&cap);
+		errno = 0;
+		fd = bpf_attach_kfunc(progfd);
+		e = errno;
+		capture_end(&cap, out, sizeof(out));
+		log_captured(m->name, out);
+		if (fd < 0) {
+			snprintf(why, whylen, "fentry %s: %s", p->target, strerror(e ? e : EINVAL));
 			return -(e ? e : EINVAL);
 		}
 		return add_link(m, fd, NULL);

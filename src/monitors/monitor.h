@@ -14,6 +14,8 @@
 
 struct monitor;
 
+#define MONITOR_MAX_POINTS 72
+
 /* -D flags a monitor passes to its probe text. */
 struct cflags {
 	char *v[32];
@@ -69,9 +71,11 @@ struct monitor {
 	uint64_t interval_end_ns; /* CLOCK_REALTIME end of the interval being drained */
 	bool drain_pending;       /* flipped, grace period not over, not drained yet */
 	unsigned perf_pages;      /* per CPU, power of two; configure() may change it */
-	const struct attach_alt *chosen[8]; /* per point; NULL: not attached */
-	char *not_chosen[8];      /* per point: why the preferred alternatives failed (owned) */
-	unsigned points_off;      /* bit i: configure() turned point i off (e.g. no latency) */
+	const struct attach_point *points; /* the ops' points, or configure()'s own (func) */
+	size_t npoints;
+	const struct attach_alt *chosen[MONITOR_MAX_POINTS]; /* per point; NULL: not attached */
+	char *not_chosen[MONITOR_MAX_POINTS]; /* per point: why preferred alternatives failed */
+	bool point_off[MONITOR_MAX_POINTS];   /* configure() turned the point off (no latency) */
 	struct monitor_stats stats;
 	uint64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for CLOCK_REALTIME */
 	struct monitor_host *host;

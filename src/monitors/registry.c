@@ -240,6 +240,7 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 		  struct monitor_host *host, char *err, size_t errlen)
 {
 	struct cflags cf = { .n = 0 };
+	size_t attached = 0;
 	int r;
 
 	memset(m, 0, sizeof(*m));
@@ -251,12 +252,16 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 	m->mono_to_real_ns = monitor_clock_offset();
 	m->columns = ops->columns;
 	m->ncolumns = ops->ncolumns;
+	m->points = ops->points;
+	m->npoints = ops->npoints;
 	filter_cflags(&cfg->filters, &cf);
 
 	if (ops->configure) {
 		r = ops->configure(m, &cf, err, errlen);
-		if (r)
-			goto err_free_cflags;
+		if (r) {
+			cflags_free(&cf);
+			goto err_teardown; /* configure may have allocated priv */
+		}
 	}
 	r = loader_compile(ops->name, ops->probe_text, (const char *const *)cf.v, cf.n, &m->bpf,
 			   err, errlen);
@@ -269,13 +274,18 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 		goto err_teardown;
 	}
 
-	for (size_t i = 0; i < ops->npoints; i++) {
-		const struct attach_point *pt = &ops->points[i];
+	if (m->npoints > MONITOR_MAX_POINTS) {
+		snprintf(err, errlen, "%s: %zu probe points, at most %d", ops->name, m->npoints,
+			 MONITOR_MAX_POINTS);
+		r = -E2BIG;
+		goto err_teardown;
+	}
+	for (size_t i = 0; i < m->npoints; i++) {
+		const struct attach_point *pt = &m->points[i];
 		char why[1536];
 
-		if (m->points_off & (1u << i))
+		if (m->point_off[i])
 			continue;
-
 		r = loader_attach_point(m->bpf, pt, cfg->attach, &m->chosen[i], why, sizeof(why));
 		if (why[0])
 			m->not_chosen[i] = strdup(why);
@@ -286,6 +296,7 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 			else
 				log_info("%s: %s attached via %s", ops->name, pt->name,
 					 m->chosen[i]->name);
+			attached++;
 			continue;
 		}
 		if (pt->optional && !(cfg->attach && strcmp(cfg->attach, "auto") && r == -EINVAL)) {
@@ -294,6 +305,15 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 			continue;
 		}
 		snprintf(err, errlen, "%s: cannot attach %s: %s", ops->name, pt->name, why);
+		goto err_teardown;
+	}
+	if (!attached) {
+		/* Every point optional and none attached: nothing would ever be counted. */
+		snprintf(err, errlen, "%s: no probe point could be attached (%s%s%s)", ops->name,
+			 m->npoints ? m->points[0].name : "none",
+			 m->npoints && m->not_chosen[0] ? ": " : "",
+			 m->npoints && m->not_chosen[0] ? m->not_chosen[0] : "");
+		r = -ENOENT;
 		goto err_teardown;
 	}
 	if (ops->start) {

@@ -136,7 +136,7 @@ static int syscall_configure(struct monitor *m, struct cflags *cf, char *err, si
 	if (o->latency) {
 		cflags_add(cf, "-DSYSCALL_LATENCY=1");
 	} else {
-		m->points_off |= 1u << P_ENTER;
+		m->point_off[P_ENTER] = true;
 		m->ncolumns = C_AVG_LAT; /* no latency columns */
 	}
 	return 0;
