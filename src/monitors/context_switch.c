@@ -144,7 +144,8 @@ static void cs_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain(m, "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value), false,
 			  cs_drained, &b) < 0)
 		return;
-	qsort(b.rows, b.n, sizeof(*b.rows), cs_by_count_desc);
+	if (b.n) /* qsort(NULL, 0) is undefined */
+		qsort(b.rows, b.n, sizeof(*b.rows), cs_by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct cs_row *r = &b.rows[i];
 		char prev[17], next[17];

@@ -179,7 +179,8 @@ static void func_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain(m, "func_counts", sizeof(struct func_key), sizeof(struct func_value),
 			  true, func_drained, &b) < 0)
 		return;
-	qsort(b.rows, b.n, sizeof(*b.rows), func_by_count_desc);
+	if (b.n) /* qsort(NULL, 0) is undefined */
+		qsort(b.rows, b.n, sizeof(*b.rows), func_by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct func_row *r = &b.rows[i];
 		char comm[17];

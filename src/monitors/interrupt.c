@@ -131,7 +131,8 @@ static void irq_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain(m, "irq_counts", sizeof(struct irq_key), sizeof(struct irq_value),
 			  false, irq_drained, &b) < 0)
 		return;
-	qsort(b.rows, b.n, sizeof(*b.rows), irq_row_order);
+	if (b.n) /* qsort(NULL, 0) is undefined */
+		qsort(b.rows, b.n, sizeof(*b.rows), irq_row_order);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct irq_row *r = &b.rows[i];
 		struct irq_name hn = { { 0 } };

@@ -108,7 +108,8 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain(m, "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value), false,
 			  pf_drained, &b) < 0)
 		return;
-	qsort(b.rows, b.n, sizeof(*b.rows), pf_by_count_desc);
+	if (b.n) /* qsort(NULL, 0) is undefined */
+		qsort(b.rows, b.n, sizeof(*b.rows), pf_by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct pf_row *r = &b.rows[i];
 		char comm[17];

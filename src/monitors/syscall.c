@@ -221,7 +221,8 @@ static void syscall_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain(m, "syscall_counts", sizeof(struct syscall_key),
 			  sizeof(struct syscall_value), true, syscall_drained, &b) < 0)
 		return;
-	qsort(b.rows, b.n, sizeof(*b.rows), by_count_desc);
+	if (b.n) /* qsort(NULL, 0) is undefined */
+		qsort(b.rows, b.n, sizeof(*b.rows), by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct syscall_row *r = &b.rows[i];
 		char comm[sizeof(r->key.comm) + 1], name[32];

@@ -4,6 +4,10 @@ task name (comm) first, so its rows are told apart from everything else on the m
   workload.py COMM getppid N [BATCHES] [PAUSE]   exactly N getppid(2) calls
   workload.py COMM badclose N                    N close(-1) calls (EBADF)
   workload.py COMM open PATH N M                 N opens of PATH, the last M with PATH missing
+  workload.py COMM rawopen SYSCALL PATH N FLAGS [mapped]
+                                                 N raw open/openat/openat2 calls of PATH with
+                                                 FLAGS; "mapped": the path is read from a file
+                                                 mapping no instruction touched before
 Prints its pid, then waits for a line on stdin before starting (so a monitor can be started
 with -p PID first), and prints "done" at the end."""
 import ctypes
@@ -14,6 +18,44 @@ import time
 libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_NAME = 15
 SYS = {"x86_64": {"getppid": 110, "close": 3}, "aarch64": {"getppid": 173, "close": 57}}[os.uname().machine]
+
+
+OPEN_NR = {"x86_64": {"open": 2, "openat": 257, "openat2": 437},
+           "aarch64": {"openat": 56, "openat2": 437}}[os.uname().machine]
+AT_FDCWD = -100
+
+
+def rawopen(syscall, path, n, flags, mapped):
+    """n calls of one open syscall, fds closed; failures are fine (the monitor counts them)."""
+    if mapped:
+        # The page is in the page cache but not in this process's page table until the
+        # kernel's own copy of the path faults it in.
+        backing = f"/tmp/em-path-{os.getpid()}"
+        with open(backing, "wb") as f:
+            f.write(path + b"\0")
+        fd = os.open(backing, os.O_RDONLY)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_int, ctypes.c_long]
+        addr = libc.mmap(None, 4096, 1, 2, fd, 0)  # PROT_READ, MAP_PRIVATE
+        os.close(fd)
+        os.unlink(backing)
+        assert addr not in (None, ctypes.c_void_p(-1).value), "mmap failed"
+        ptr = ctypes.c_void_p(addr)
+    else:
+        buf = ctypes.create_string_buffer(path)
+        ptr = ctypes.cast(buf, ctypes.c_void_p)
+    how = (ctypes.c_uint64 * 3)(flags, 0, 0)  # struct open_how: flags, mode, resolve
+    nr = OPEN_NR[syscall]
+    for _ in range(n):
+        if syscall == "open":
+            fd = libc.syscall(nr, ptr, flags, 0)
+        elif syscall == "openat":
+            fd = libc.syscall(nr, AT_FDCWD, ptr, flags, 0)
+        else:
+            fd = libc.syscall(nr, AT_FDCWD, ptr, ctypes.byref(how), ctypes.c_size_t(24))
+        if fd >= 0:
+            os.close(fd)
 
 
 def main():
@@ -48,6 +90,9 @@ def main():
                 os.close(fd)
             except FileNotFoundError:
                 pass
+    elif what == "rawopen":
+        rawopen(sys.argv[3], sys.argv[4].encode(), int(sys.argv[5]), int(sys.argv[6], 0),
+                len(sys.argv) > 7 and sys.argv[7] == "mapped")
     else:
         raise SystemExit(f"unknown workload {what}")
     print("done", flush=True)

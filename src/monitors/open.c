@@ -1,0 +1,225 @@
+/* open.c - the open monitor: per interval, opens per (task name, syscall, flags, path) with
+ * errors, error rate, the most frequent errno and latency, sorted by count. */
+#define LOG_NAME "ebpf_monitor.open"
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "monitor.h"
+#define OPEN_ROW_HELPERS
+#include "open.h"
+
+struct open_options {
+	long long min_count;
+	bool show_errors_only;
+	long long map_size;
+};
+
+static const struct opt_spec open_option_specs[] = {
+	{ "min_count", OPT_INT, offsetof(struct open_options, min_count), 1, 1e12, NULL, "1",
+	  "rows only for (task, path, flags) opened at least this often in the interval" },
+	{ "show_errors_only", OPT_BOOL, offsetof(struct open_options, show_errors_only), 0, 0, NULL,
+	  "false", "rows only for opens that failed at least once in the interval" },
+	{ "map_size", OPT_INT, offsetof(struct open_options, map_size), 16, 1048576, NULL, "10240",
+	  "distinct (task name, syscall, flags, path) per interval before counting stops" },
+	OPT_END,
+};
+
+enum {
+	C_TS,
+	C_TIMESTR,
+	C_COMM,
+	C_OP,
+	C_FILENAME,
+	C_COUNT,
+	C_ERRORS,
+	C_ERROR_RATE,
+	C_AVG_LAT,
+	C_MIN_LAT,
+	C_MAX_LAT,
+	C_FLAGS,
+	C_TOP_ERRNO,
+	C_NCOLS
+};
+
+static const struct column open_columns[C_NCOLS] = {
+	[C_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[C_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+	[C_COMM] = { "comm", COL_STR, 0, 16 },
+	[C_OP] = { "operation", COL_STR, 0, 9 },
+	[C_FILENAME] = { "filename", COL_STR, 0, 40 },
+	[C_COUNT] = { "count", COL_U64, 0, 8 },
+	[C_ERRORS] = { "errors", COL_U64, 0, 7 },
+	[C_ERROR_RATE] = { "error_rate", COL_F64, 4, 10 },
+	[C_AVG_LAT] = { "avg_lat_us", COL_F64, 3, 10 },
+	[C_MIN_LAT] = { "min_lat_us", COL_F64, 3, 10 },
+	[C_MAX_LAT] = { "max_lat_us", COL_F64, 3, 10 },
+	[C_FLAGS] = { "flags", COL_STR, 0, 24 },
+	[C_TOP_ERRNO] = { "top_errno", COL_STR, 0, 9 },
+};
+
+/* One point: each syscall's enter/exit pair. openat is everywhere; open is absent on arm64
+ * and openat2 before 5.6. */
+static const struct probe_spec open_tp[] = {
+	{ ATTACH_TRACEPOINT, "syscalls:sys_enter_open", "tp_enter_open", true },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_exit_open", "tp_exit_open", true },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_enter_openat", "tp_enter_openat", false },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_exit_openat", "tp_exit_openat", false },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_enter_openat2", "tp_enter_openat2", true },
+	{ ATTACH_TRACEPOINT, "syscalls:sys_exit_openat2", "tp_exit_openat2", true },
+	{ 0 },
+};
+
+static const struct attach_alt open_alts[] = {
+	{ "tracepoint", open_tp },
+	{ NULL, NULL },
+};
+
+static const struct attach_point open_points[] = {
+	{ "open", open_alts, false },
+};
+
+static int open_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+{
+	const struct open_options *o = m->opts;
+
+	(void)err;
+	(void)errlen;
+	return cflags_add(cf, "-DOPEN_MAP_ENTRIES=%lld", o->map_size);
+}
+
+struct open_row {
+	struct open_key key;
+	struct open_value v;
+};
+
+struct open_batch {
+	struct open_row *rows;
+	size_t n, cap;
+	size_t dropped; /* rows that did not fit in memory */
+};
+
+static void open_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+{
+	struct open_batch *b = ctx;
+	const struct open_value *v = values;
+	struct open_row *r;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		struct open_row *rows = realloc(b->rows, cap * sizeof(*rows));
+
+		if (!rows) {
+			b->dropped++;
+			return;
+		}
+		b->rows = rows;
+		b->cap = cap;
+	}
+	r = &b->rows[b->n++];
+	memcpy(&r->key, key, sizeof(r->key));
+	memset(&r->v, 0, sizeof(r->v));
+	/* sizeof(struct open_value) is a multiple of 8: the per-CPU stride. */
+	for (unsigned c = 0; c < nvalues; c++)
+		open_value_merge(&r->v, &v[c]);
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+	const struct open_row *x = a, *y = b;
+	int c;
+
+	if (x->v.count != y->v.count)
+		return x->v.count < y->v.count ? 1 : -1;
+	c = strncmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
+	if (c)
+		return c;
+	c = strncmp(x->key.filename, y->key.filename, sizeof(x->key.filename));
+	if (c)
+		return c;
+	if (x->key.op != y->key.op)
+		return x->key.op < y->key.op ? -1 : 1;
+	if (x->key.flags != y->key.flags)
+		return x->key.flags < y->key.flags ? -1 : 1;
+	return (int)x->key.truncated - (int)y->key.truncated;
+}
+
+static void open_emit_row(struct monitor *m, const struct open_row *r)
+{
+	char comm[sizeof(r->key.comm) + 1], path[OPEN_PATH_LEN + 4], flags[256], top[32];
+	struct cell cells[C_NCOLS];
+	struct row row = { m->interval_end_ns, cells };
+	double n = (double)r->v.count;
+	int e = open_top_errno(&r->v);
+
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(r->key.comm), r->key.comm);
+	open_filename_text(&r->key, path, sizeof(path));
+	open_flags_text(r->key.flags, flags, sizeof(flags));
+	top[0] = '\0';
+	if (e)
+		errno_name_fmt(e, top, sizeof(top));
+	memset(cells, 0, sizeof(cells));
+	cells[C_COMM].s = comm;
+	cells[C_OP].s = open_op_name(r->key.op);
+	cells[C_FILENAME].s = path;
+	cells[C_COUNT].u = r->v.count;
+	cells[C_ERRORS].u = r->v.errors;
+	cells[C_ERROR_RATE].f = (double)r->v.errors / n;
+	cells[C_AVG_LAT].f = (double)r->v.lat_sum_ns / n / 1e3;
+	cells[C_MIN_LAT].f = (double)r->v.lat_min_ns / 1e3;
+	cells[C_MAX_LAT].f = (double)r->v.lat_max_ns / 1e3;
+	cells[C_FLAGS].s = flags;
+	cells[C_TOP_ERRNO].s = top;
+	monitor_emit(m, &row);
+}
+
+static void open_collect(struct monitor *m, uint64_t now_ns)
+{
+	const struct open_options *o = m->opts;
+	struct open_batch b = { NULL, 0, 0, 0 };
+
+	(void)now_ns;
+	/* On failure the keys stay in the map for the next drain: nothing is emitted twice. */
+	if (monitor_drain(m, "open_counts", sizeof(struct open_key), sizeof(struct open_value),
+			  true, open_drained, &b) < 0) {
+		free(b.rows);
+		return;
+	}
+	if (b.dropped)
+		log_warn("open: out of memory: %zu rows of this interval dropped", b.dropped);
+	if (b.n)
+		qsort(b.rows, b.n, sizeof(*b.rows), by_count_desc);
+	for (size_t i = 0; i < b.n; i++) {
+		const struct open_row *r = &b.rows[i];
+
+		if (!r->v.count || r->v.count < (unsigned long long)o->min_count ||
+		    (o->show_errors_only && !r->v.errors))
+			continue;
+		open_emit_row(m, r);
+	}
+	free(b.rows);
+}
+
+static const char *const open_attach_choices[] = { "auto", "tracepoint", NULL };
+
+const struct monitor_ops open_monitor_ops = {
+	.name = "open",
+	.description = "file opens: count, errors, error rate and latency per task name, path "
+		       "and flags each interval",
+	.probe_text = em_probe_open,
+	.points = open_points,
+	.npoints = sizeof(open_points) / sizeof(open_points[0]),
+	.columns = open_columns,
+	.ncolumns = C_NCOLS,
+	.options = open_option_specs,
+	.options_size = sizeof(struct open_options),
+	.attach_choices = open_attach_choices,
+	.aggregating = true,
+	.configure = open_configure,
+	.collect = open_collect,
+};
