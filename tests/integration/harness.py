@@ -110,6 +110,28 @@ class Monitor:
         return rc
 
 
+WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workload.py")
+
+
+class Workload:
+    """workload.py as a child with its own task name: started (it prints its pid and waits),
+    then released with run(), which waits for it to finish."""
+
+    def __init__(self, name, *args, user=None):
+        cmd = [sys.executable, WORKLOAD, name, *map(str, args)]
+        if user is not None:
+            cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pid = int(self.p.stdout.readline())
+
+    def run(self, timeout=120):
+        self.p.stdin.write("go\n")
+        self.p.stdin.flush()
+        out, _ = self.p.communicate(timeout=timeout)
+        assert self.p.returncode == 0 and "done" in out, (self.p.returncode, out)
+        return self
+
+
 def run(args, cwd, user=None, timeout=60):
     cmd = [BINARY] + args
     if user is not None:

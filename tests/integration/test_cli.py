@@ -143,7 +143,6 @@ def test_check_reports_features_and_exec_chain():
 @test
 def test_guide_config_loads_unchanged():
     """The shipped config (the guide's) is accepted as is: --check with it exits 0."""
-    from harness import BINARY
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                        "config", "monitor_config.yaml")
     d = make_workdir()

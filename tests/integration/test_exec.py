@@ -57,7 +57,6 @@ def test_exec_500_runs_exact_rows():
         assert all(r["uid"] == "65534" for r in mine), {r["uid"] for r in mine}
         assert all(r["ppid"] == str(shell_pid) for r in mine), {r["ppid"] for r in mine}
         assert all(r["ret"] == "0" for r in mine), {r["ret"] for r in mine}
-        base = os.path.basename(prog)
         assert all(r["argv"] == f'{prog} a1 b,2 c"d' for r in mine), mine[0]["argv"]
         # comm is the caller before the exec (bash forked, so the child is still "bash")
         assert all(r["comm"] == "bash" for r in mine), {r["comm"] for r in mine}

@@ -9,7 +9,7 @@ import time
 import uuid
 
 from harness import Monitor, cleanup, csv_rows, make_workdir, run, test, write_config
-from test_exec import start_exec_monitor, unique_program
+from test_exec import unique_program
 
 KPROBES = os.path.exists("/sys/bus/event_source/devices/kprobe/type")
 

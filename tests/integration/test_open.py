@@ -4,13 +4,11 @@ and the row filters (min_count, show_errors_only, -p)."""
 import os
 import re
 import subprocess
-import sys
 import time
 import uuid
 
-from harness import Monitor, cleanup, csv_rows, make_workdir, test, write_config
+from harness import Monitor, Workload, cleanup, csv_rows, make_workdir, test, write_config
 
-WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workload.py")
 OPEN_COLUMNS = ["timestamp", "time_str", "comm", "operation", "filename", "count", "errors",
                 "error_rate", "avg_lat_us", "min_lat_us", "max_lat_us", "flags", "top_errno"]
 # What Python's os.open(path, O_RDONLY | O_CLOEXEC) hands the kernel (the kernel adds
@@ -21,22 +19,6 @@ O_CLOEXEC, O_DIRECTORY = os.O_CLOEXEC, os.O_DIRECTORY
 
 def comm():
     return "eo" + uuid.uuid4().hex[:10]
-
-
-class Workload:
-    """workload.py as a child: started (prints its pid), then released with run()."""
-
-    def __init__(self, name, *args):
-        cmd = [sys.executable, WORKLOAD, name, *map(str, args)]
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.pid = int(self.p.stdout.readline())
-
-    def run(self, timeout=120):
-        self.p.stdin.write("go\n")
-        self.p.stdin.flush()
-        out, _ = self.p.communicate(timeout=timeout)
-        assert self.p.returncode == 0 and "done" in out, (self.p.returncode, out)
-        return self
 
 
 def start(d, section="", args=(), stdout=subprocess.DEVNULL, interval=1):

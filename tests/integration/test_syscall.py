@@ -3,36 +3,18 @@ closes, and the filters (-p, -u, exclude_self, categories) restricting what is c
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 import uuid
 
 import harness
-from harness import Monitor, cleanup, csv_rows, make_workdir, test, write_config
+from harness import Monitor, Workload, cleanup, csv_rows, make_workdir, test, write_config
 
-WORKLOAD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workload.py")
 SYSCALL_COLUMNS = ["timestamp", "time_str", "comm", "syscall_nr", "syscall_name", "category",
                    "count", "error_count", "error_rate"]
 
 
 def comm():
     return "em" + uuid.uuid4().hex[:10]
-
-
-class Workload:
-    def __init__(self, name, *args, user=None):
-        cmd = [sys.executable, WORKLOAD, name, *map(str, args)]
-        if user is not None:
-            cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.pid = int(self.p.stdout.readline())
-
-    def run(self, timeout=120):
-        self.p.stdin.write("go\n")
-        self.p.stdin.flush()
-        out, _ = self.p.communicate(timeout=timeout)
-        assert self.p.returncode == 0 and "done" in out, (self.p.returncode, out)
 
 
 def start(d, section, args=(), binary=None):
