@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -22,22 +23,9 @@
 #include "loader.h"
 #include "log.h"
 #include "monitor.h"
+#include "runtime.h"
 #include "sink.h"
-
-#define MAX_RUNNING CONFIG_MAX_MONITORS
-
-enum tag { TAG_PERF = 1, TAG_SIGNAL, TAG_FLUSH, TAG_TICK, TAG_STOP, TAG_INTERVAL, TAG_DRAIN };
-
-struct runtime {
-	struct config cfg;
-	struct monitor mons[MAX_RUNNING];
-	size_t nmons;
-	struct monitor_host host;
-	int epfd, sigfd, flush_fd, tick_fd, stop_fd;
-	int interval_fd[MAX_RUNNING];
-	int drain_fd[MAX_RUNNING];
-	bool stopping;
-};
+#include "daemon.h"
 
 static double now_mono(void)
 {
@@ -72,9 +60,10 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	       "                        repeatable; replaces filters.uids for every monitor\n"
 	       "      --comm NAME[,NAME] only measure tasks with exactly these names (at most\n"
 	       "                        15 bytes, as the kernel keeps them); repeatable\n"
-	       "  -d, --daemon          run in the background (not implemented yet)\n"
-	       "      --daemon-status   report the daemon's state (not implemented yet)\n"
-	       "      --daemon-stop     stop the daemon (not implemented yet)\n"
+	       "  -d, --daemon          run in the background (PID file: app.pid_file)\n"
+	       "      --daemon-status   is it running? (exit 0 running, 1 dead but PID file\n"
+	       "                        exists, 3 not running)\n"
+	       "      --daemon-stop     stop it: SIGTERM, then SIGKILL after 10 s\n"
 	       "      --duration SECS   stop cleanly after SECS seconds\n"
 	       "      --check           report what this kernel supports and how each monitor\n"
 	       "                        would attach; loads nothing permanently\n"
@@ -92,7 +81,10 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	       "  0  success\n"
 	       "  1  runtime failure (BPF load or attach, output error)\n"
 	       "  2  usage or configuration error (nothing was loaded)\n"
-	       "  3  missing privilege or kernel support (not root, no BPF, no headers)\n");
+	       "  3  missing privilege or kernel support (not root, no BPF, no headers)\n"
+	       "  4  already running (the PID file is held by another instance)\n"
+	       "SIGTERM/SIGINT stop cleanly (everything flushed); SIGHUP reopens the log and\n"
+	       "CSV files and reloads the configuration.\n");
 }
 
 static void print_version(void)
@@ -155,14 +147,34 @@ static int run_check(struct config *cfg, struct monitor_cfg **sel, size_t nsel)
 
 /* ---- event loop ---- */
 
-static int add_fd(int epfd, int fd, uint64_t data)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+static void config_destroy(struct config *c)
+{
+	config_free(c);
+	free(c);
 }
 
-static int make_timer(double seconds, bool repeat)
+/* ---- the event loop ---- */
+
+struct loop {
+	struct runtime *rt;
+	const struct cli_options *opt;
+	const struct monitor_schema *schemas;
+	size_t nschemas;
+	int sigfd, flush_fd, tick_fd, stop_fd;
+	bool stopping;
+	time_t started;
+	char base_dir[4096]; /* where we started: relative config paths resolve against it */
+};
+
+static void drain_timer(int fd)
+{
+	uint64_t expirations;
+
+	(void)!read(fd, &expirations, sizeof(expirations));
+}
+
+static int timer_fd(double seconds, bool repeat)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -171,8 +183,6 @@ static int make_timer(double seconds, bool repeat)
 		return -1;
 	its.it_value.tv_sec = (time_t)seconds;
 	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-		its.it_value.tv_nsec = 1;
 	if (repeat)
 		its.it_interval = its.it_value;
 	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
@@ -182,83 +192,88 @@ static int make_timer(double seconds, bool repeat)
 	return fd;
 }
 
-static void drain_timer(int fd)
+/* SIGHUP: reopen files (external rotation), then reload the config; a bad one is refused and
+ * the running configuration stays. */
+static void reload(struct loop *l)
 {
-	uint64_t expirations;
+	struct runtime *rt = l->rt;
+	struct monitor_cfg *sel[CONFIG_MAX_MONITORS];
+	struct config *nc = calloc(1, sizeof(*nc));
+	char err[1024];
+	int nsel, failed;
 
-	(void)!read(fd, &expirations, sizeof(expirations));
-}
-
-static void flush_sinks(struct runtime *rt, bool sync)
-{
+	(void)log_reopen();
 	for (size_t i = 0; i < rt->host.nsinks; i++) {
-		int r = rt->host.sinks[i]->ops->flush(rt->host.sinks[i], sync);
-
-		if (r)
-			log_error("%s output: flush failed: %s", rt->host.sinks[i]->ops->name,
-				  strerror(-r));
+		if (rt->host.sinks[i]->ops->reopen)
+			(void)rt->host.sinks[i]->ops->reopen(rt->host.sinks[i]);
 	}
+	if (!nc) {
+		log_error("SIGHUP: out of memory; the running configuration stays");
+		return;
+	}
+	if (app_load_config(nc, rt->cfg->path, l->schemas, l->nschemas, err, sizeof(err)) ||
+	    (app_absolute_paths(nc, l->base_dir) &&
+	     snprintf(err, sizeof(err), "out of memory") > 0) ||
+	    (app_apply_cli_filters(nc, l->opt),
+	     (nsel = app_select_monitors(nc, l->opt->monitors, l->schemas, l->nschemas, sel,
+					 CONFIG_MAX_MONITORS, err, sizeof(err))) < 0)) {
+		log_error("SIGHUP: new configuration rejected, the running one stays: %s", err);
+		config_destroy(nc);
+		return;
+	}
+	failed = runtime_reload(rt, nc, sel, (size_t)nsel);
+	log_info("SIGHUP: configuration reloaded; %zu monitor(s) running%s", runtime_running(rt),
+		 failed ? ", some failed to start (see above)" : "");
 }
 
-static void drain_perf(struct monitor *m)
-{
-	for (size_t i = 0; i < loader_perf_count(m->bpf); i++)
-		loader_perf_consume(m->bpf, i);
-}
-
-static void handle_signal(struct runtime *rt)
+static void handle_signals(struct loop *l)
 {
 	struct signalfd_siginfo si;
 
-	while (read(rt->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: reopening log and output files");
-			(void)log_reopen();
-			for (size_t i = 0; i < rt->host.nsinks; i++) {
-				if (rt->host.sinks[i]->ops->reopen)
-					(void)rt->host.sinks[i]->ops->reopen(rt->host.sinks[i]);
-			}
+			log_info("SIGHUP received: reopening files and reloading the configuration");
+			reload(l);
 			continue;
 		}
 		log_info("%s received: stopping", strsignal((int)si.ssi_signo));
-		rt->stopping = true;
+		l->stopping = true;
 	}
 }
 
-static void tick(struct runtime *rt)
+static void tick(struct loop *l)
 {
-	time_t now = time(NULL);
+	struct runtime *rt = l->rt;
+	unsigned long long rows = 0, lost = 0;
 	uint64_t offset = monitor_clock_offset();
+	time_t now = time(NULL);
+	char names[256], status[1024];
 
 	for (size_t i = 0; i < rt->host.nsinks; i++) {
 		if (rt->host.sinks[i]->ops->tick)
 			(void)rt->host.sinks[i]->ops->tick(rt->host.sinks[i], now);
 	}
-	for (size_t i = 0; i < rt->nmons; i++) {
+	for (size_t i = 0; i < rt->nslots; i++) {
+		if (!runtime_slot_used(rt, i))
+			continue;
 		rt->mons[i].mono_to_real_ns = offset;
 		monitor_check_losses(&rt->mons[i]);
+		rows += rt->mons[i].stats.rows;
+		lost += rt->mons[i].stats.reported_lost;
 	}
+	/* For --daemon-status: what an operator asks first. */
+	runtime_names(rt, names, sizeof(names));
+	snprintf(status, sizeof(status), "pid=%d\nstarted=%ld\nmonitors=%s\nrows=%llu\nlost=%llu\n",
+		 (int)getpid(), (long)l->started, names, rows, lost);
+	(void)daemon_status_write(rt->cfg->app.pid_file, status);
 }
 
-/* The interval ends now: flip the epoch; the drain follows after the grace period. */
-static void end_interval(struct runtime *rt, unsigned i)
+static int event_loop(struct loop *l)
 {
-	struct itimerspec grace = { { 0, 0 }, { 0, (long)(MONITOR_DRAIN_GRACE_S * 1e9) } };
-	int r = monitor_flip_epoch(&rt->mons[i], now_real_ns());
-
-	if (r) {
-		log_error("%s: ending the interval failed: %s", rt->mons[i].ops->name,
-			  strerror(-r));
-		return;
-	}
-	(void)timerfd_settime(rt->drain_fd[i], 0, &grace, NULL);
-}
-
-static int event_loop(struct runtime *rt)
-{
+	struct runtime *rt = l->rt;
 	struct epoll_event evs[64];
 
-	while (!rt->stopping) {
+	while (!l->stopping) {
 		int n = epoll_wait(rt->epfd, evs, 64, -1);
 
 		if (n < 0) {
@@ -271,34 +286,41 @@ static int event_loop(struct runtime *rt)
 			uint64_t d = evs[i].data.u64;
 			unsigned tag = (unsigned)(d >> 56), a = (unsigned)(d >> 24) & 0xffffffu,
 				 b = (unsigned)d & 0xffffffu;
+			struct monitor *m = a < RUNTIME_MAX_SLOTS ? &rt->mons[a] : NULL;
 
+			/* A reload in this batch may have stopped the monitor an event was for. */
+			if ((tag == TAG_PERF || tag == TAG_INTERVAL || tag == TAG_DRAIN) &&
+			    (!m || !runtime_slot_used(rt, a)))
+				continue;
 			switch (tag) {
 			case TAG_PERF:
-				loader_perf_consume(rt->mons[a].bpf, b);
+				if (b < loader_perf_count(m->bpf))
+					loader_perf_consume(m->bpf, b);
 				break;
 			case TAG_SIGNAL:
-				handle_signal(rt);
+				handle_signals(l);
 				break;
 			case TAG_FLUSH:
-				drain_timer(rt->flush_fd);
-				flush_sinks(rt, false);
+				drain_timer(l->flush_fd);
+				runtime_flush(rt, false);
 				break;
 			case TAG_TICK:
-				drain_timer(rt->tick_fd);
-				tick(rt);
+				drain_timer(l->tick_fd);
+				tick(l);
 				break;
 			case TAG_STOP:
-				drain_timer(rt->stop_fd);
+				drain_timer(l->stop_fd);
 				log_info("--duration reached: stopping");
-				rt->stopping = true;
+				l->stopping = true;
 				break;
 			case TAG_INTERVAL:
 				drain_timer(rt->interval_fd[a]);
-				end_interval(rt, a);
+				runtime_end_interval(rt, a, now_real_ns());
 				break;
 			case TAG_DRAIN:
 				drain_timer(rt->drain_fd[a]);
-				rt->mons[a].ops->collect(&rt->mons[a], rt->mons[a].interval_end_ns);
+				if (m->drain_pending)
+					m->ops->collect(m, m->interval_end_ns);
 				break;
 			}
 		}
@@ -306,13 +328,16 @@ static int event_loop(struct runtime *rt)
 	return EXIT_OK;
 }
 
-static uint64_t tagged(enum tag t, unsigned a, unsigned b)
+static int add_loop_fd(int epfd, int fd, enum runtime_tag tag)
 {
-	return (uint64_t)t << 56 | (uint64_t)(a & 0xffffffu) << 24 | (b & 0xffffffu);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = runtime_tagged(tag, 0, 0) };
+
+	return fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -1 : 0;
 }
 
-static int setup_loop(struct runtime *rt, double duration)
+static int setup_loop(struct loop *l, double duration)
 {
+	struct runtime *rt = l->rt;
 	sigset_t mask;
 
 	rt->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -322,146 +347,49 @@ static int setup_loop(struct runtime *rt, double duration)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
-	rt->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (rt->sigfd < 0 || add_fd(rt->epfd, rt->sigfd, tagged(TAG_SIGNAL, 0, 0)))
+	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	l->flush_fd = timer_fd(rt->cfg->output.flush_interval, true);
+	l->tick_fd = timer_fd(1.0, true);
+	l->stop_fd = duration > 0 ? timer_fd(duration, false) : -1;
+	if (add_loop_fd(rt->epfd, l->sigfd, TAG_SIGNAL) ||
+	    add_loop_fd(rt->epfd, l->flush_fd, TAG_FLUSH) ||
+	    add_loop_fd(rt->epfd, l->tick_fd, TAG_TICK) ||
+	    (duration > 0 && add_loop_fd(rt->epfd, l->stop_fd, TAG_STOP)))
 		return -errno;
-	rt->flush_fd = make_timer(rt->cfg.output.flush_interval, true);
-	rt->tick_fd = make_timer(1.0, true);
-	if (rt->flush_fd < 0 || rt->tick_fd < 0 ||
-	    add_fd(rt->epfd, rt->flush_fd, tagged(TAG_FLUSH, 0, 0)) ||
-	    add_fd(rt->epfd, rt->tick_fd, tagged(TAG_TICK, 0, 0)))
-		return -errno;
-	if (duration > 0) {
-		rt->stop_fd = make_timer(duration, false);
-		if (rt->stop_fd < 0 || add_fd(rt->epfd, rt->stop_fd, tagged(TAG_STOP, 0, 0)))
-			return -errno;
-	}
-	for (size_t i = 0; i < rt->nmons; i++) {
-		struct monitor *m = &rt->mons[i];
-
-		for (size_t p = 0; p < loader_perf_count(m->bpf); p++) {
-			if (add_fd(rt->epfd, loader_perf_fd(m->bpf, p),
-				   tagged(TAG_PERF, (unsigned)i, (unsigned)p)))
-				return -errno;
-		}
-		if (m->ops->aggregating && m->ops->collect) {
-			rt->interval_fd[i] = make_timer(m->cfg->interval, true);
-			rt->drain_fd[i] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-			if (rt->interval_fd[i] < 0 || rt->drain_fd[i] < 0 ||
-			    add_fd(rt->epfd, rt->interval_fd[i], tagged(TAG_INTERVAL, (unsigned)i, 0)) ||
-			    add_fd(rt->epfd, rt->drain_fd[i], tagged(TAG_DRAIN, (unsigned)i, 0)))
-				return -errno;
-		}
-	}
-	return 0;
+	return runtime_register_all(rt);
 }
 
-/* Stop order matters: detach (no new events), read what the perf buffers still hold, emit the
- * last partial interval, then flush and fsync every sink. */
-static void shutdown_all(struct runtime *rt)
+/* Exits 3 (kernel support) with a message when the kernel cannot run any probe at all. */
+static int check_kernel(void)
 {
-	struct timespec grace = { 0, (long)(MONITOR_DRAIN_GRACE_S * 1e9) };
-	uint64_t end = now_real_ns();
+	struct kfeature_result kr;
 
-	for (size_t i = 0; i < rt->nmons; i++)
-		loader_detach(rt->mons[i].bpf);
-	/* Detached: after the grace period no program is running any more. */
-	nanosleep(&grace, NULL);
-	for (size_t i = 0; i < rt->nmons; i++) {
-		struct monitor *m = &rt->mons[i];
-
-		drain_perf(m);
-		if (m->ops->aggregating && m->ops->collect) {
-			/* An interval that ended just before the stop, not drained yet... */
-			if (m->drain_pending)
-				m->ops->collect(m, m->interval_end_ns);
-			/* ...and the last, partial one: its rows carry the stop time. */
-			if (monitor_flip_epoch(m, end) == 0)
-				m->ops->collect(m, m->interval_end_ns);
-		}
-		monitor_check_losses(m);
-		log_info("%s: %llu events, %llu rows, %llu lost", m->ops->name,
-			 (unsigned long long)m->stats.events, (unsigned long long)m->stats.rows,
-			 (unsigned long long)m->stats.reported_lost);
+	kcheck_probe(KF_HEADERS, &kr);
+	if (!kr.ok) {
+		fprintf(stderr, "ebpf-monitor: kernel headers %s\n", kr.detail);
+		return EXIT_NOPRIV;
 	}
-	flush_sinks(rt, true);
-	for (size_t i = 0; i < rt->host.nsinks; i++)
-		sink_destroy(rt->host.sinks[i]);
-	rt->host.nsinks = 0;
-	for (size_t i = 0; i < rt->nmons; i++)
-		monitor_teardown(&rt->mons[i]);
-	rt->nmons = 0;
+	kcheck_probe(KF_BPF_SYSCALL, &kr);
+	if (!kr.ok) {
+		fprintf(stderr, "ebpf-monitor: BPF is not usable: %s\n", kr.detail);
+		return EXIT_NOPRIV;
+	}
+	kcheck_probe(KF_TRACEFS, &kr);
+	if (!kr.ok)
+		log_warn("tracefs %s; tracepoint probes will fail", kr.detail);
+	return EXIT_OK;
 }
 
-static int create_sinks(struct runtime *rt, bool console)
+/* Reports the start's outcome to the process that launched the daemon. */
+static void notify_started(int *fd, int code)
 {
-	struct csv_sink_options co = {
-		.directory = rt->cfg.output.directory,
-		.delimiter = rt->cfg.output.csv_delimiter,
-		.include_header = rt->cfg.output.include_header,
-		.buffer_rows = (unsigned)rt->cfg.output.buffer_size,
-		.retention_days = (unsigned)rt->cfg.output.retention_days,
-		.start = time(NULL),
-	};
-	struct sink *csv = csv_sink_create(&co);
+	unsigned char c = (unsigned char)code;
 
-	if (!csv) {
-		log_error("output directory %s: %s (check output.directory and its permissions)",
-			  co.directory, strerror(errno));
-		return -1;
-	}
-	rt->host.sinks[rt->host.nsinks++] = csv;
-	if (console) {
-		struct sink *con = console_sink_create(STDOUT_FILENO);
-
-		if (con)
-			rt->host.sinks[rt->host.nsinks++] = con;
-	}
-	return 0;
-}
-
-static int start_monitors(struct runtime *rt, struct monitor_cfg **sel, size_t nsel)
-{
-	for (size_t i = 0; i < nsel; i++) {
-		const struct monitor_ops *ops = monitor_find(sel[i]->name);
-		struct monitor *m = &rt->mons[rt->nmons];
-		char err[2048];
-
-		if (monitor_setup(m, ops, sel[i], &rt->host, err, sizeof(err))) {
-			log_error("%s", err);
-			log_error("%s: skipped; the other monitors keep running", ops->name);
-			continue;
-		}
-		m->stream = (int)rt->nmons;
-		rt->nmons++;
-		{
-			char f[4096];
-
-			app_describe_filters(&sel[i]->filters, f, sizeof(f));
-			log_info("%s: filters: %s", ops->name, f);
-		}
-	}
-	return (int)rt->nmons;
-}
-
-static int add_streams(struct runtime *rt)
-{
-	for (size_t s = 0; s < rt->host.nsinks; s++) {
-		struct sink *k = rt->host.sinks[s];
-
-		for (size_t i = 0; i < rt->nmons; i++) {
-			const struct monitor_ops *o = rt->mons[i].ops;
-			int r = k->ops->add_stream(k, rt->mons[i].stream, o->name,
-						   rt->mons[i].columns, rt->mons[i].ncolumns);
-
-			if (r) {
-				log_error("%s output for %s: %s", k->ops->name, o->name,
-					  strerror(-r));
-				return r;
-			}
-		}
-	}
-	return 0;
+	if (*fd < 0)
+		return;
+	(void)!write(*fd, &c, 1);
+	close(*fd);
+	*fd = -1;
 }
 
 int main(int argc, char **argv)
@@ -469,88 +397,105 @@ int main(int argc, char **argv)
 	static struct runtime rt;
 	struct monitor_schema schemas[CONFIG_MAX_MONITORS];
 	struct monitor_cfg *sel[CONFIG_MAX_MONITORS];
+	struct pidfile pid = { .fd = -1 };
 	struct cli_options opt;
+	struct loop l;
 	char err[1024], logpath[1024];
 	size_t nschemas = monitor_schemas(schemas, CONFIG_MAX_MONITORS);
 	double t0 = now_mono();
-	int nsel, rc;
+	int nsel, rc, notify = -1;
+	pid_t other;
 	sigset_t mask;
 
+	runtime_init(&rt);
+	rt.cfg = calloc(1, sizeof(*rt.cfg));
+	if (!rt.cfg)
+		return EXIT_RUNTIME;
 	if (cli_parse(argc, argv, &opt, err, sizeof(err))) {
 		fprintf(stderr, "ebpf-monitor: %s\n", err);
 		return EXIT_USAGE;
 	}
-	switch (opt.action) {
-	case CLI_HELP:
+	if (opt.action == CLI_HELP) {
 		print_help(schemas, nschemas);
 		return EXIT_OK;
-	case CLI_VERSION:
+	}
+	if (opt.action == CLI_VERSION) {
 		print_version();
 		return EXIT_OK;
-	case CLI_DAEMON_STATUS:
-	case CLI_DAEMON_STOP:
-		fprintf(stderr, "ebpf-monitor: %s is not implemented yet\n",
-			opt.action == CLI_DAEMON_STOP ? "--daemon-stop" : "--daemon-status");
-		return EXIT_RUNTIME;
-	default:
-		break;
-	}
-	if (opt.daemon) {
-		fprintf(stderr, "ebpf-monitor: --daemon is not implemented yet; run in the "
-				"foreground (or under systemd)\n");
-		return EXIT_RUNTIME;
 	}
 	if (opt.verbose)
 		log_set_console_level(LOG_DEBUG);
 
 	/* Everything the user can get wrong is checked before any BPF is touched. */
-	if (app_load_config(&rt.cfg, opt.config_path, schemas, nschemas, err, sizeof(err))) {
+	if (app_load_config(rt.cfg, opt.config_path, schemas, nschemas, err, sizeof(err))) {
 		fprintf(stderr, "ebpf-monitor: %s\n", err);
-		config_free(&rt.cfg);
-		return EXIT_USAGE;
+		/* A broken file must not keep an operator from stopping the running daemon: the
+		 * PID file setting read before the error (or the default) is good enough. */
+		if (opt.action != CLI_DAEMON_STATUS && opt.action != CLI_DAEMON_STOP) {
+			config_destroy(rt.cfg);
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "ebpf-monitor: using PID file %s\n", rt.cfg->app.pid_file);
 	}
-	app_apply_cli_filters(&rt.cfg, &opt);
-	nsel = app_select_monitors(&rt.cfg, opt.monitors, schemas, nschemas, sel,
+	if (opt.action == CLI_DAEMON_STATUS || opt.action == CLI_DAEMON_STOP) {
+		rc = opt.action == CLI_DAEMON_STATUS ? daemon_status(rt.cfg->app.pid_file)
+						     : daemon_stop(rt.cfg->app.pid_file, 10.0);
+		config_destroy(rt.cfg);
+		return rc;
+	}
+	app_apply_cli_filters(rt.cfg, &opt);
+	nsel = app_select_monitors(rt.cfg, opt.monitors, schemas, nschemas, sel,
 				   CONFIG_MAX_MONITORS, err, sizeof(err));
 	if (nsel < 0) {
 		fprintf(stderr, "ebpf-monitor: %s\n", err);
-		config_free(&rt.cfg);
+		config_destroy(rt.cfg);
 		return EXIT_USAGE;
 	}
 	if (opt.action == CLI_CHECK) {
-		rc = run_check(&rt.cfg, sel, (size_t)nsel);
-		config_free(&rt.cfg);
+		rc = run_check(rt.cfg, sel, (size_t)nsel);
+		config_destroy(rt.cfg);
 		return rc;
 	}
 	if (!kcheck_privileged()) {
 		fprintf(stderr, "ebpf-monitor: must run as root (loading BPF programs needs "
 				"CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON): try sudo ebpf-monitor\n");
-		config_free(&rt.cfg);
+		config_destroy(rt.cfg);
 		return EXIT_NOPRIV;
 	}
-	{
-		struct kfeature_result kr;
-
-		kcheck_probe(KF_HEADERS, &kr);
-		if (!kr.ok) {
-			fprintf(stderr, "ebpf-monitor: kernel headers %s\n", kr.detail);
-			config_free(&rt.cfg);
-			return EXIT_NOPRIV;
+	memset(&l, 0, sizeof(l));
+	if (!getcwd(l.base_dir, sizeof(l.base_dir)))
+		snprintf(l.base_dir, sizeof(l.base_dir), "/");
+	rc = check_kernel();
+	if (rc || app_absolute_paths(rt.cfg, l.base_dir)) {
+		config_destroy(rt.cfg);
+		return rc ? rc : EXIT_RUNTIME;
+	}
+	/* One instance per PID file; a stale one (kill -9) is taken over. */
+	rc = pidfile_acquire(rt.cfg->app.pid_file, &pid, &other, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "ebpf-monitor: %s\n", err);
+		config_destroy(rt.cfg);
+		return rc == -EEXIST ? EXIT_RUNNING : EXIT_RUNTIME;
+	}
+	if (opt.daemon) {
+		if (daemon_detach(&notify)) {
+			fprintf(stderr, "ebpf-monitor: cannot start in the background: %s\n",
+				strerror(errno));
+			pidfile_release(&pid);
+			config_destroy(rt.cfg);
+			return EXIT_RUNTIME;
 		}
-		kcheck_probe(KF_BPF_SYSCALL, &kr);
-		if (!kr.ok) {
-			fprintf(stderr, "ebpf-monitor: BPF is not usable: %s\n", kr.detail);
-			config_free(&rt.cfg);
-			return EXIT_NOPRIV;
-		}
-		kcheck_probe(KF_TRACEFS, &kr);
-		if (!kr.ok)
-			log_warn("tracefs %s; tracepoint probes will fail", kr.detail);
+		(void)pidfile_write(&pid, getpid());
+		if (chdir("/") < 0)
+			log_warn("chdir /: %s", strerror(errno));
 	}
 
-	if (app_setup_logging(&rt.cfg, opt.verbose, true, logpath, sizeof(logpath)))
+	if (app_setup_logging(rt.cfg, opt.verbose, !opt.daemon, logpath, sizeof(logpath)))
 		log_warn("log file %s could not be opened: %s; logging to stderr only", logpath,
 			 strerror(errno));
+	if (other && other != getpid())
+		log_info("stale PID file %s (pid %d is gone) replaced", rt.cfg->app.pid_file,
+			 (int)other);
 
 	/* Block the signals first: they are read from the signalfd, never delivered. */
 	sigemptyset(&mask);
@@ -560,32 +505,50 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (create_sinks(&rt, nsel == 1)) {
-		config_free(&rt.cfg);
-		return EXIT_RUNTIME;
+	l.rt = &rt;
+	l.opt = &opt;
+	l.schemas = schemas;
+	l.nschemas = nschemas;
+	l.started = time(NULL);
+	l.sigfd = l.flush_fd = l.tick_fd = l.stop_fd = -1;
+
+	rc = EXIT_OK;
+	if (runtime_create_sinks(&rt, nsel == 1 && !opt.daemon)) {
+		rc = EXIT_RUNTIME;
+		goto out;
 	}
-	if (start_monitors(&rt, sel, (size_t)nsel) == 0) {
+	for (int i = 0; i < nsel; i++) {
+		if (runtime_start(&rt, sel[i], err, sizeof(err))) {
+			log_error("%s", err);
+			log_error("%s: skipped; the other monitors keep running", sel[i]->name);
+		}
+	}
+	if (!runtime_running(&rt)) {
 		log_error("no monitor could be attached; see the errors above or run "
 			  "ebpf-monitor --check");
-		shutdown_all(&rt);
-		config_free(&rt.cfg);
-		return EXIT_NOPRIV;
+		rc = EXIT_NOPRIV;
+		goto out_shutdown;
 	}
-	if (add_streams(&rt) || setup_loop(&rt, opt.duration)) {
+	if (setup_loop(&l, opt.duration)) {
 		log_error("setting up the event loop failed: %s", strerror(errno));
-		shutdown_all(&rt);
-		config_free(&rt.cfg);
-		return EXIT_RUNTIME;
+		rc = EXIT_RUNTIME;
+		goto out_shutdown;
 	}
 	log_info("ebpf-monitor %s: %zu monitor(s) attached in %.3f s; writing to %s/",
-		 EM_VERSION, rt.nmons, now_mono() - t0, rt.cfg.output.directory);
+		 EM_VERSION, runtime_running(&rt), now_mono() - t0, rt.cfg->output.directory);
+	notify_started(&notify, EXIT_OK);
 	/* Compiling left tens of MB of freed clang/LLVM heap behind: give it back. */
 	malloc_trim(0);
+	tick(&l);
 
-	rc = event_loop(&rt);
-	shutdown_all(&rt);
+	rc = event_loop(&l);
+out_shutdown:
+	runtime_shutdown(&rt);
 	log_info("stopped");
+out:
+	notify_started(&notify, rc);
+	pidfile_release(&pid);
 	log_shutdown();
-	config_free(&rt.cfg);
+	config_destroy(rt.cfg);
 	return rc;
 }

@@ -291,3 +291,33 @@ int app_setup_logging(const struct config *cfg, bool verbose, bool console, char
 	}
 	return log_setup(&o);
 }
+
+/* Makes a relative path absolute against `base` (owned string replaced). */
+static int absolutize(char **path, const char *base)
+{
+	char *abs;
+
+	if (!*path || (*path)[0] == '/')
+		return 0;
+	if (asprintf(&abs, "%s/%s", base, *path) < 0)
+		return -ENOMEM;
+	free(*path);
+	*path = abs;
+	return 0;
+}
+
+int app_absolute_paths(struct config *cfg, const char *base)
+{
+	int r = absolutize(&cfg->path, base);
+
+	if (!r)
+		r = absolutize(&cfg->output.directory, base);
+	if (!r)
+		r = absolutize(&cfg->logging.directory, base);
+	if (!r)
+		r = absolutize(&cfg->app.pid_file, base);
+	/* A bare log file name goes under logging.directory; one with a path is its own. */
+	if (!r && cfg->logging.file.filename && strchr(cfg->logging.file.filename, '/'))
+		r = absolutize(&cfg->logging.file.filename, base);
+	return r;
+}

@@ -33,4 +33,9 @@ int app_describe_filters(const struct filter_cfg *f, char *buf, size_t len);
 int app_setup_logging(const struct config *cfg, bool verbose, bool console, char *path_buf,
 		      size_t path_len);
 
+/* Relative output, log, PID file and config paths made absolute against `base`, the directory
+ * the program started in (a daemon changes its directory to /, and a SIGHUP reload resolves the
+ * new file's paths against the same place). */
+int app_absolute_paths(struct config *cfg, const char *base);
+
 #endif

@@ -12,6 +12,7 @@ enum exit_code {
 	EXIT_RUNTIME = 1,    /* failure while running (BPF load, I/O) */
 	EXIT_USAGE = 2,      /* bad flag, bad config, unknown monitor */
 	EXIT_NOPRIV = 3,     /* not root, or the kernel lacks what is needed */
+	EXIT_RUNNING = 4,    /* another instance holds the PID file */
 };
 
 enum cli_action {

@@ -1621,6 +1621,74 @@ struct monitor_cfg *config_monitor(struct config *cfg, const char *name)
 	return find_monitor(cfg, name);
 }
 
+static bool filters_equal(const struct filter_cfg *a, const struct filter_cfg *b)
+{
+	if (a->npids != b->npids || a->nuids != b->nuids || a->ncomms != b->ncomms ||
+	    a->nexclude_comms != b->nexclude_comms || a->exclude_self != b->exclude_self)
+		return false;
+	return !memcmp(a->pids, b->pids, a->npids * sizeof(a->pids[0])) &&
+	       !memcmp(a->uids, b->uids, a->nuids * sizeof(a->uids[0])) &&
+	       !memcmp(a->comms, b->comms, a->ncomms * sizeof(a->comms[0])) &&
+	       !memcmp(a->exclude_comms, b->exclude_comms,
+		       a->nexclude_comms * sizeof(a->exclude_comms[0]));
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+bool config_monitor_equal(const struct monitor_cfg *a, const struct monitor_cfg *b)
+{
+	const struct opt_spec *o;
+
+	if (a->schema != b->schema || a->enabled != b->enabled || a->interval != b->interval ||
+	    !str_equal(a->attach, b->attach) || !filters_equal(&a->filters, &b->filters))
+		return false;
+	for (o = a->schema->options; o && o->key; o++) {
+		const char *x = (const char *)a->opts + o->offset;
+		const char *y = (const char *)b->opts + o->offset;
+
+		switch (o->type) {
+		case OPT_BOOL:
+			if (*(const bool *)x != *(const bool *)y)
+				return false;
+			break;
+		case OPT_INT:
+			if (*(const long long *)x != *(const long long *)y)
+				return false;
+			break;
+		case OPT_DOUBLE:
+			if (*(const double *)x != *(const double *)y)
+				return false;
+			break;
+		case OPT_STRING:
+			if (!str_equal(*(char *const *)x, *(char *const *)y))
+				return false;
+			break;
+		case OPT_STRLIST: {
+			const struct strlist *l = (const void *)x, *m = (const void *)y;
+
+			if (l->n != m->n)
+				return false;
+			for (size_t i = 0; i < l->n; i++) {
+				if (strcmp(l->v[i], m->v[i]))
+					return false;
+			}
+			break;
+		}
+		case OPT_BOOLMAP: {
+			const struct boolmap *l = (const void *)x, *m = (const void *)y;
+
+			if (l->set != m->set || (l->value & l->set) != (m->value & m->set))
+				return false;
+			break;
+		}
+		}
+	}
+	return true;
+}
+
 void config_free(struct config *cfg)
 {
 	size_t i;

@@ -125,6 +125,8 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 		struct config_error *err);
 
 struct monitor_cfg *config_monitor(struct config *cfg, const char *name);
+/* Same schema and the same values for every key (for reloads: unchanged monitors keep running). */
+bool config_monitor_equal(const struct monitor_cfg *a, const struct monitor_cfg *b);
 void config_free(struct config *cfg);
 /* The guide's spelling of `name` if the user guide documents such a monitor, else NULL. */
 const char *config_guide_monitor(const char *name); /* NULL-safe, idempotent */

@@ -25,8 +25,22 @@ class Proc:
         self.p.stdin.write("go\n")
         self.p.stdin.flush()
 
+    def wait_blocked(self, timeout=10):
+        """Until the process sleeps in its read of stdin (having printed is not enough: the
+        switch out that goes with blocking may not have happened yet)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with open(f"/proc/{self.pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "S":
+                    with open(f"/proc/{self.pid}/wchan") as w:
+                        if w.read() != "0":
+                            return
+            time.sleep(0.01)
+        raise AssertionError(f"{self.comm} never blocked")
+
     def status(self):
         """The kernel's counters for the process, read while it is blocked on stdin."""
+        self.wait_blocked()
         out = {}
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:

@@ -1,0 +1,348 @@
+/* runtime.c - the running set of monitors: start/stop one at a time without disturbing the
+ * others (what SIGHUP reloads need), and the ordered shutdown that loses no row. */
+#define LOG_NAME "ebpf_monitor"
+
+#include "runtime.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "loader.h"
+#include "log.h"
+#include "sink.h"
+
+static uint64_t now_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void runtime_init(struct runtime *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->epfd = -1;
+	for (size_t i = 0; i < RUNTIME_MAX_SLOTS; i++)
+		rt->interval_fd[i] = rt->drain_fd[i] = -1;
+}
+
+int runtime_create_sinks(struct runtime *rt, bool console)
+{
+	struct csv_sink_options co = {
+		.directory = rt->cfg->output.directory,
+		.delimiter = rt->cfg->output.csv_delimiter,
+		.include_header = rt->cfg->output.include_header,
+		.buffer_rows = (unsigned)rt->cfg->output.buffer_size,
+		.retention_days = (unsigned)rt->cfg->output.retention_days,
+		.start = time(NULL),
+	};
+	struct sink *csv = csv_sink_create(&co);
+
+	if (!csv) {
+		log_error("output directory %s: %s (check output.directory and its permissions)",
+			  co.directory, strerror(errno));
+		return -1;
+	}
+	rt->host.sinks[rt->host.nsinks++] = csv;
+	if (console) {
+		struct sink *con = console_sink_create(STDOUT_FILENO);
+
+		if (con)
+			rt->host.sinks[rt->host.nsinks++] = con;
+	}
+	return 0;
+}
+
+static int add_fd(int epfd, int fd, uint64_t data)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int make_timer(double seconds)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	its.it_value.tv_sec = (time_t)seconds;
+	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+	its.it_interval = its.it_value;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static void close_timers(struct runtime *rt, size_t i)
+{
+	if (rt->interval_fd[i] >= 0)
+		close(rt->interval_fd[i]);
+	if (rt->drain_fd[i] >= 0)
+		close(rt->drain_fd[i]);
+	rt->interval_fd[i] = rt->drain_fd[i] = -1;
+}
+
+static int register_slot(struct runtime *rt, size_t i)
+{
+	struct monitor *m = &rt->mons[i];
+	int r;
+
+	for (size_t p = 0; p < loader_perf_count(m->bpf); p++) {
+		r = add_fd(rt->epfd, loader_perf_fd(m->bpf, p),
+			   runtime_tagged(TAG_PERF, (unsigned)i, (unsigned)p));
+		if (r)
+			return r;
+	}
+	if (!m->ops->aggregating || !m->ops->collect)
+		return 0;
+	rt->interval_fd[i] = make_timer(m->cfg->interval);
+	if (rt->interval_fd[i] < 0)
+		return rt->interval_fd[i];
+	rt->drain_fd[i] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (rt->drain_fd[i] < 0)
+		return -errno;
+	r = add_fd(rt->epfd, rt->interval_fd[i], runtime_tagged(TAG_INTERVAL, (unsigned)i, 0));
+	if (!r)
+		r = add_fd(rt->epfd, rt->drain_fd[i], runtime_tagged(TAG_DRAIN, (unsigned)i, 0));
+	return r;
+}
+
+int runtime_register_all(struct runtime *rt)
+{
+	for (size_t i = 0; i < rt->nslots; i++) {
+		int r = runtime_slot_used(rt, i) ? register_slot(rt, i) : 0;
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int add_streams(struct runtime *rt, struct monitor *m)
+{
+	for (size_t s = 0; s < rt->host.nsinks; s++) {
+		struct sink *k = rt->host.sinks[s];
+		int r = k->ops->add_stream(k, m->stream, m->ops->name, m->columns, m->ncolumns);
+
+		/* The console table shows one monitor; a second one only goes to the files. */
+		if (r == -EBUSY)
+			continue;
+		if (r) {
+			log_error("%s output for %s: %s", k->ops->name, m->ops->name, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen)
+{
+	const struct monitor_ops *ops = monitor_find(mc->name);
+	struct monitor *m = NULL;
+	size_t slot;
+	char f[4096];
+	int r;
+
+	for (slot = 0; slot < RUNTIME_MAX_SLOTS && runtime_slot_used(rt, slot); slot++)
+		;
+	if (slot == RUNTIME_MAX_SLOTS) {
+		snprintf(err, errlen, "%s: too many monitors", mc->name);
+		return -E2BIG;
+	}
+	m = &rt->mons[slot];
+	r = monitor_setup(m, ops, mc, &rt->host, err, errlen);
+	if (r)
+		return r;
+	m->stream = rt->next_stream++;
+	if (slot >= rt->nslots)
+		rt->nslots = slot + 1;
+	r = add_streams(rt, m);
+	if (!r && rt->epfd >= 0)
+		r = register_slot(rt, slot);
+	if (r) {
+		snprintf(err, errlen, "%s: %s", ops->name, strerror(-r));
+		close_timers(rt, slot);
+		monitor_teardown(m);
+		return r;
+	}
+	app_describe_filters(&mc->filters, f, sizeof(f));
+	log_info("%s: filters: %s", ops->name, f);
+	return 0;
+}
+
+void runtime_flush(struct runtime *rt, bool sync)
+{
+	for (size_t i = 0; i < rt->host.nsinks; i++) {
+		int r = rt->host.sinks[i]->ops->flush(rt->host.sinks[i], sync);
+
+		if (r)
+			log_error("%s output: flush failed: %s", rt->host.sinks[i]->ops->name,
+				  strerror(-r));
+	}
+}
+
+/* After detach and the grace period: everything the kernel still holds becomes rows. */
+static void final_rows(struct monitor *m, uint64_t end)
+{
+	for (size_t i = 0; i < loader_perf_count(m->bpf); i++)
+		loader_perf_consume(m->bpf, i);
+	if (m->ops->aggregating && m->ops->collect) {
+		/* An interval that ended just before the stop, not drained yet... */
+		if (m->drain_pending)
+			m->ops->collect(m, m->interval_end_ns);
+		/* ...and the last, partial one: its rows carry the stop time. */
+		if (monitor_flip_epoch(m, end) == 0)
+			m->ops->collect(m, m->interval_end_ns);
+	}
+	monitor_check_losses(m);
+	log_info("%s: %llu events, %llu rows, %llu lost", m->ops->name,
+		 (unsigned long long)m->stats.events, (unsigned long long)m->stats.rows,
+		 (unsigned long long)m->stats.reported_lost);
+}
+
+static void grace(void)
+{
+	struct timespec t = { 0, (long)(MONITOR_DRAIN_GRACE_S * 1e9) };
+
+	nanosleep(&t, NULL);
+}
+
+void runtime_stop(struct runtime *rt, size_t slot)
+{
+	struct monitor *m = &rt->mons[slot];
+
+	if (!runtime_slot_used(rt, slot))
+		return;
+	loader_detach(m->bpf);
+	grace();
+	final_rows(m, now_real_ns());
+	runtime_flush(rt, false);
+	close_timers(rt, slot);
+	monitor_teardown(m); /* closes its perf fds: epoll forgets them */
+}
+
+void runtime_shutdown(struct runtime *rt)
+{
+	uint64_t end = now_real_ns();
+
+	/* Detach all first, so the monitors stop at the same instant. */
+	for (size_t i = 0; i < rt->nslots; i++) {
+		if (runtime_slot_used(rt, i))
+			loader_detach(rt->mons[i].bpf);
+	}
+	grace();
+	for (size_t i = 0; i < rt->nslots; i++) {
+		if (runtime_slot_used(rt, i))
+			final_rows(&rt->mons[i], end);
+	}
+	runtime_flush(rt, true);
+	for (size_t i = 0; i < rt->host.nsinks; i++)
+		sink_destroy(rt->host.sinks[i]);
+	rt->host.nsinks = 0;
+	for (size_t i = 0; i < rt->nslots; i++) {
+		close_timers(rt, i);
+		monitor_teardown(&rt->mons[i]);
+	}
+	rt->nslots = 0;
+}
+
+static struct monitor_cfg *selected(struct monitor_cfg **sel, size_t nsel, const char *name)
+{
+	for (size_t i = 0; i < nsel; i++) {
+		if (!strcmp(sel[i]->name, name))
+			return sel[i];
+	}
+	return NULL;
+}
+
+int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg **sel,
+		   size_t nsel)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < rt->nslots; i++) {
+		struct monitor *m = &rt->mons[i];
+		struct monitor_cfg *mc;
+
+		if (!runtime_slot_used(rt, i))
+			continue;
+		mc = selected(sel, nsel, m->ops->name);
+		if (mc && config_monitor_equal(m->cfg, mc)) {
+			/* Unchanged: keeps running; its settings now live in the new config. */
+			m->cfg = mc;
+			m->opts = mc->opts;
+			continue;
+		}
+		log_info("%s: %s", m->ops->name,
+			 mc ? "configuration changed: restarting it" : "no longer selected: stopping");
+		runtime_stop(rt, i);
+	}
+	for (size_t s = 0; s < nsel; s++) {
+		bool running = false;
+		char err[2048];
+
+		for (size_t i = 0; i < rt->nslots && !running; i++)
+			running = runtime_slot_used(rt, i) && rt->mons[i].cfg == sel[s];
+		if (running)
+			continue;
+		if (runtime_start(rt, sel[s], err, sizeof(err))) {
+			log_error("%s", err);
+			failed++;
+			continue;
+		}
+		log_info("%s: started by the reload", sel[s]->name);
+	}
+	/* Every monitor now points into newcfg: the old one can go. */
+	config_free(rt->cfg);
+	free(rt->cfg);
+	rt->cfg = newcfg;
+	return failed;
+}
+
+size_t runtime_running(const struct runtime *rt)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rt->nslots; i++)
+		n += runtime_slot_used(rt, i);
+	return n;
+}
+
+void runtime_names(const struct runtime *rt, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < rt->nslots && o < len; i++) {
+		if (runtime_slot_used(rt, i))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
+					      rt->mons[i].ops->name);
+	}
+}
+
+void runtime_end_interval(struct runtime *rt, unsigned slot, uint64_t now_ns)
+{
+	struct itimerspec g = { { 0, 0 }, { 0, (long)(MONITOR_DRAIN_GRACE_S * 1e9) } };
+	int r = monitor_flip_epoch(&rt->mons[slot], now_ns);
+
+	if (r) {
+		log_error("%s: ending the interval failed: %s", rt->mons[slot].ops->name,
+			  strerror(-r));
+		return;
+	}
+	(void)timerfd_settime(rt->drain_fd[slot], 0, &g, NULL);
+}

@@ -1,0 +1,74 @@
+/* runtime.h - the running set of monitors and outputs: start and stop one monitor, register its
+ * descriptors with the event loop, reload the configuration, shut everything down in order. */
+#ifndef EM_RUNTIME_H
+#define EM_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "monitor.h"
+
+#define RUNTIME_MAX_SLOTS CONFIG_MAX_MONITORS
+
+/* epoll data: tag << 56 | slot << 24 | index */
+enum runtime_tag {
+	TAG_PERF = 1,
+	TAG_SIGNAL,
+	TAG_FLUSH,
+	TAG_TICK,
+	TAG_STOP,
+	TAG_INTERVAL,
+	TAG_DRAIN,
+};
+
+static inline uint64_t runtime_tagged(enum runtime_tag t, unsigned a, unsigned b)
+{
+	return (uint64_t)t << 56 | (uint64_t)(a & 0xffffffu) << 24 | (b & 0xffffffu);
+}
+
+struct runtime {
+	struct config *cfg;                     /* owned; replaced whole by a reload */
+	struct monitor mons[RUNTIME_MAX_SLOTS]; /* a slot is in use while mons[i].bpf != NULL */
+	size_t nslots;                          /* slots ever used: the loops' bound */
+	int interval_fd[RUNTIME_MAX_SLOTS];
+	int drain_fd[RUNTIME_MAX_SLOTS];
+	int next_stream;                        /* stream ids are never reused */
+	struct monitor_host host;
+	int epfd;                               /* -1 until the loop exists */
+};
+
+static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
+{
+	return rt->mons[i].bpf != NULL;
+}
+
+void runtime_init(struct runtime *rt);
+/* CSV always; the console table too when `console`. */
+int runtime_create_sinks(struct runtime *rt, bool console);
+/* Sets up one monitor, gives it a stream in every sink and, once the loop exists, registers
+ * its descriptors. 0, or -errno with err filled (the other monitors are unaffected). */
+int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen);
+/* Registers every started monitor's descriptors (after runtime_start()s before the loop). */
+int runtime_register_all(struct runtime *rt);
+/* Stops one monitor losing nothing: detach, drain its perf buffers, emit its pending and last
+ * partial intervals, flush the sinks; then frees it. */
+void runtime_stop(struct runtime *rt, size_t slot);
+/* Stops everything in that order, flushes and fsyncs, destroys the sinks. */
+void runtime_shutdown(struct runtime *rt);
+/* Applies a new, already validated configuration: monitors no longer selected or changed are
+ * stopped, new or changed ones started, unchanged ones keep running untouched. Takes
+ * ownership of newcfg (heap-allocated; sel points into it). Returns how many monitors failed
+ * to start. */
+int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg **sel,
+		   size_t nsel);
+size_t runtime_running(const struct runtime *rt);
+/* "exec,syscall" */
+void runtime_names(const struct runtime *rt, char *buf, size_t len);
+
+void runtime_flush(struct runtime *rt, bool sync);
+/* Interval end for slot i: flip the epoch and arm the drain after the grace period. */
+void runtime_end_interval(struct runtime *rt, unsigned slot, uint64_t now_ns);
+
+#endif
