@@ -59,3 +59,37 @@ out:
 	free(values);
 	return drained;
 }
+
+void agg_batch_collect(void *ctx, const void *key, const void *values, unsigned nvalues)
+{
+	struct agg_batch *b = ctx;
+	void *row;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		void *rows = realloc(b->rows, cap * b->size);
+
+		if (!rows) {
+			b->dropped++;
+			return;
+		}
+		b->rows = rows;
+		b->cap = cap;
+	}
+	row = (char *)b->rows + b->n++ * b->size;
+	memset(row, 0, b->size);
+	b->merge(row, key, values, nvalues);
+}
+
+void agg_batch_sort(struct agg_batch *b, int (*cmp)(const void *, const void *))
+{
+	if (b->n) /* qsort(NULL, 0) is undefined */
+		qsort(b->rows, b->n, b->size, cmp);
+}
+
+void agg_batch_free(struct agg_batch *b)
+{
+	free(b->rows);
+	b->rows = NULL;
+	b->n = b->cap = 0;
+}

@@ -46,4 +46,25 @@ static inline const void *agg_value_at(const struct agg_map *m, const void *valu
 	return (const char *)values + (size_t)i * agg_value_stride(m);
 }
 
+/* Rows collected by one drain, then sorted and emitted. `merge` builds a row from a key and
+ * its per-CPU values (the row arrives zeroed). Rows that do not fit in memory are counted in
+ * `dropped`, never half-built. */
+struct agg_batch {
+	void *rows;
+	size_t n, cap, size, dropped;
+	void (*merge)(void *row, const void *key, const void *values, unsigned nvalues);
+};
+
+#define AGG_BATCH(row_type, merge_fn) \
+	{ .rows = NULL, .n = 0, .cap = 0, .size = sizeof(row_type), .dropped = 0, .merge = (merge_fn) }
+
+/* An agg_drain_cb: ctx is a struct agg_batch. */
+void agg_batch_collect(void *ctx, const void *key, const void *values, unsigned nvalues);
+void agg_batch_sort(struct agg_batch *b, int (*cmp)(const void *, const void *));
+static inline const void *agg_batch_at(const struct agg_batch *b, size_t i)
+{
+	return (const char *)b->rows + i * b->size;
+}
+void agg_batch_free(struct agg_batch *b);
+
 #endif

@@ -95,28 +95,13 @@ struct cs_row {
 	struct cs_value v;
 };
 
-struct cs_batch {
-	struct cs_row *rows;
-	size_t n, cap;
-};
-
-static void cs_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+static void cs_merge(void *row, const void *key, const void *values, unsigned nvalues)
 {
-	struct cs_batch *b = ctx;
+	struct cs_row *r = row;
 
 	(void)nvalues; /* a plain hash: one value */
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct cs_row *rows = realloc(b->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return;
-		b->rows = rows;
-		b->cap = cap;
-	}
-	memcpy(&b->rows[b->n].key, key, sizeof(struct cs_key));
-	memcpy(&b->rows[b->n].v, values, sizeof(struct cs_value));
-	b->n++;
+	memcpy(&r->key, key, sizeof(r->key));
+	memcpy(&r->v, values, sizeof(r->v));
 }
 
 static int cs_by_count_desc(const void *a, const void *b)
@@ -139,15 +124,13 @@ static void cs_comm(char *dst, size_t len, const char *comm, bool idle)
 static void cs_collect(struct monitor *m, uint64_t now_ns)
 {
 	const struct cs_options *o = m->opts;
-	struct cs_batch b = { NULL, 0, 0 };
+	struct agg_batch b = AGG_BATCH(struct cs_row, cs_merge);
 
-	if (monitor_drain(m, "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value), false,
-			  cs_drained, &b) < 0)
+	if (monitor_drain_rows(m, "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value),
+			       false, &b, cs_by_count_desc) < 0)
 		return;
-	if (b.n) /* qsort(NULL, 0) is undefined */
-		qsort(b.rows, b.n, sizeof(*b.rows), cs_by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
-		const struct cs_row *r = &b.rows[i];
+		const struct cs_row *r = agg_batch_at(&b, i);
 		char prev[17], next[17];
 		struct cell cells[C_NCOLS];
 		struct row row = { now_ns, cells };
@@ -165,7 +148,7 @@ static void cs_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_INVOL].u = r->v.involuntary;
 		monitor_emit(m, &row);
 	}
-	free(b.rows);
+	agg_batch_free(&b);
 }
 
 static const char *const cs_attach_choices[] = { "auto", "tracepoint", NULL };

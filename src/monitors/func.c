@@ -135,29 +135,12 @@ struct func_row {
 	uint64_t count;
 };
 
-struct func_batch {
-	struct func_row *rows;
-	size_t n, cap;
-};
-
-static void func_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+static void func_merge(void *row, const void *key, const void *values, unsigned nvalues)
 {
-	struct func_batch *b = ctx;
+	struct func_row *r = row;
 	const struct func_value *v = values;
-	struct func_row *r;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct func_row *rows = realloc(b->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return;
-		b->rows = rows;
-		b->cap = cap;
-	}
-	r = &b->rows[b->n++];
 	memcpy(&r->key, key, sizeof(r->key));
-	r->count = 0;
 	for (unsigned c = 0; c < nvalues; c++)
 		r->count += v[c].count;
 }
@@ -174,15 +157,13 @@ static int func_by_count_desc(const void *a, const void *b)
 static void func_collect(struct monitor *m, uint64_t now_ns)
 {
 	const struct func_priv *p = m->priv;
-	struct func_batch b = { NULL, 0, 0 };
+	struct agg_batch b = AGG_BATCH(struct func_row, func_merge);
 
-	if (monitor_drain(m, "func_counts", sizeof(struct func_key), sizeof(struct func_value),
-			  true, func_drained, &b) < 0)
+	if (monitor_drain_rows(m, "func_counts", sizeof(struct func_key), sizeof(struct func_value),
+			       true, &b, func_by_count_desc) < 0)
 		return;
-	if (b.n) /* qsort(NULL, 0) is undefined */
-		qsort(b.rows, b.n, sizeof(*b.rows), func_by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
-		const struct func_row *r = &b.rows[i];
+		const struct func_row *r = agg_batch_at(&b, i);
 		char comm[17];
 		struct cell cells[C_NCOLS];
 		struct row row = { now_ns, cells };
@@ -197,7 +178,7 @@ static void func_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_PID].u = r->key.pid;
 		monitor_emit(m, &row);
 	}
-	free(b.rows);
+	agg_batch_free(&b);
 }
 
 static void func_destroy(struct monitor *m)

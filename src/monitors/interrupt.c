@@ -88,28 +88,13 @@ struct irq_row {
 	struct irq_value v;
 };
 
-struct irq_batch {
-	struct irq_row *rows;
-	size_t n, cap;
-};
-
-static void irq_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+static void irq_merge(void *row, const void *key, const void *values, unsigned nvalues)
 {
-	struct irq_batch *b = ctx;
+	struct irq_row *r = row;
 
-	(void)nvalues;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct irq_row *rows = realloc(b->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return;
-		b->rows = rows;
-		b->cap = cap;
-	}
-	memcpy(&b->rows[b->n].key, key, sizeof(struct irq_key));
-	memcpy(&b->rows[b->n].v, values, sizeof(struct irq_value));
-	b->n++;
+	(void)nvalues; /* a plain hash: one value */
+	memcpy(&r->key, key, sizeof(r->key));
+	memcpy(&r->v, values, sizeof(r->v));
 }
 
 static int irq_row_order(const void *a, const void *b)
@@ -125,16 +110,14 @@ static int irq_row_order(const void *a, const void *b)
 
 static void irq_collect(struct monitor *m, uint64_t now_ns)
 {
-	struct irq_batch b = { NULL, 0, 0 };
+	struct agg_batch b = AGG_BATCH(struct irq_row, irq_merge);
 	int names_fd = loader_map_fd(m->bpf, "irq_names");
 
-	if (monitor_drain(m, "irq_counts", sizeof(struct irq_key), sizeof(struct irq_value),
-			  false, irq_drained, &b) < 0)
+	if (monitor_drain_rows(m, "irq_counts", sizeof(struct irq_key), sizeof(struct irq_value),
+			       false, &b, irq_row_order) < 0)
 		return;
-	if (b.n) /* qsort(NULL, 0) is undefined */
-		qsort(b.rows, b.n, sizeof(*b.rows), irq_row_order);
 	for (size_t i = 0; i < b.n; i++) {
-		const struct irq_row *r = &b.rows[i];
+		const struct irq_row *r = agg_batch_at(&b, i);
 		struct irq_name hn = { { 0 } };
 		char comm[17], name[sizeof(hn.name) + 1], vec[16];
 		struct cell cells[C_NCOLS];
@@ -165,7 +148,7 @@ static void irq_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_MAX_LAT].f = r->v.lat_count ? (double)r->v.lat_max_ns / 1e3 : NAN;
 		monitor_emit(m, &row);
 	}
-	free(b.rows);
+	agg_batch_free(&b);
 }
 
 static const char *const irq_attach_choices[] = { "auto", "tracepoint", NULL };

@@ -100,6 +100,11 @@ int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns);
 /* ... and, after a short grace period, drain every key of an older epoch from `map`. */
 long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t value_size,
 		   bool percpu, agg_drain_cb cb, void *ctx);
+/* monitor_drain() into rows (b), sorted with cmp; rows dropped for lack of memory are logged.
+ * Returns the number of rows or -errno (then b is empty and the keys wait for the next
+ * drain). The caller frees b with agg_batch_free(). */
+long monitor_drain_rows(struct monitor *m, const char *map, size_t key_size, size_t value_size,
+			bool percpu, struct agg_batch *b, int (*cmp)(const void *, const void *));
 /* Grace period between the flip and the drain: programs that read the old epoch are done. */
 #define MONITOR_DRAIN_GRACE_S 0.02
 

@@ -98,32 +98,12 @@ struct open_row {
 	struct open_value v;
 };
 
-struct open_batch {
-	struct open_row *rows;
-	size_t n, cap;
-	size_t dropped; /* rows that did not fit in memory */
-};
-
-static void open_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+static void open_merge(void *row, const void *key, const void *values, unsigned nvalues)
 {
-	struct open_batch *b = ctx;
+	struct open_row *r = row;
 	const struct open_value *v = values;
-	struct open_row *r;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct open_row *rows = realloc(b->rows, cap * sizeof(*rows));
-
-		if (!rows) {
-			b->dropped++;
-			return;
-		}
-		b->rows = rows;
-		b->cap = cap;
-	}
-	r = &b->rows[b->n++];
 	memcpy(&r->key, key, sizeof(r->key));
-	memset(&r->v, 0, sizeof(r->v));
 	/* sizeof(struct open_value) is a multiple of 8: the per-CPU stride. */
 	for (unsigned c = 0; c < nvalues; c++)
 		open_value_merge(&r->v, &v[c]);
@@ -181,28 +161,22 @@ static void open_emit_row(struct monitor *m, const struct open_row *r)
 static void open_collect(struct monitor *m, uint64_t now_ns)
 {
 	const struct open_options *o = m->opts;
-	struct open_batch b = { NULL, 0, 0, 0 };
+	struct agg_batch b = AGG_BATCH(struct open_row, open_merge);
 
 	(void)now_ns;
 	/* On failure the keys stay in the map for the next drain: nothing is emitted twice. */
-	if (monitor_drain(m, "open_counts", sizeof(struct open_key), sizeof(struct open_value),
-			  true, open_drained, &b) < 0) {
-		free(b.rows);
+	if (monitor_drain_rows(m, "open_counts", sizeof(struct open_key), sizeof(struct open_value),
+			       true, &b, by_count_desc) < 0)
 		return;
-	}
-	if (b.dropped)
-		log_warn("open: out of memory: %zu rows of this interval dropped", b.dropped);
-	if (b.n)
-		qsort(b.rows, b.n, sizeof(*b.rows), by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
-		const struct open_row *r = &b.rows[i];
+		const struct open_row *r = agg_batch_at(&b, i);
 
 		if (!r->v.count || r->v.count < (unsigned long long)o->min_count ||
 		    (o->show_errors_only && !r->v.errors))
 			continue;
 		open_emit_row(m, r);
 	}
-	free(b.rows);
+	agg_batch_free(&b);
 }
 
 static const char *const open_attach_choices[] = { "auto", "tracepoint", NULL };

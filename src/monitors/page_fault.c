@@ -68,28 +68,14 @@ struct pf_row {
 	uint64_t count;
 };
 
-struct pf_batch {
-	struct pf_row *rows;
-	size_t n, cap;
-};
-
-static void pf_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+static void pf_merge(void *row, const void *key, const void *values, unsigned nvalues)
 {
-	struct pf_batch *b = ctx;
+	struct pf_row *r = row;
 	const struct pf_value *v = values;
 
-	(void)nvalues;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct pf_row *rows = realloc(b->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return;
-		b->rows = rows;
-		b->cap = cap;
-	}
-	memcpy(&b->rows[b->n].key, key, sizeof(struct pf_key));
-	b->rows[b->n++].count = v->count;
+	(void)nvalues; /* a plain hash: one value */
+	memcpy(&r->key, key, sizeof(r->key));
+	r->count = v->count;
 }
 
 static int pf_by_count_desc(const void *a, const void *b)
@@ -103,15 +89,13 @@ static int pf_by_count_desc(const void *a, const void *b)
 
 static void pf_collect(struct monitor *m, uint64_t now_ns)
 {
-	struct pf_batch b = { NULL, 0, 0 };
+	struct agg_batch b = AGG_BATCH(struct pf_row, pf_merge);
 
-	if (monitor_drain(m, "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value), false,
-			  pf_drained, &b) < 0)
+	if (monitor_drain_rows(m, "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value),
+			       false, &b, pf_by_count_desc) < 0)
 		return;
-	if (b.n) /* qsort(NULL, 0) is undefined */
-		qsort(b.rows, b.n, sizeof(*b.rows), pf_by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
-		const struct pf_row *r = &b.rows[i];
+		const struct pf_row *r = agg_batch_at(&b, i);
 		char comm[17];
 		struct cell cells[C_NCOLS];
 		struct row row = { now_ns, cells };
@@ -126,7 +110,7 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_COUNT].u = r->count;
 		monitor_emit(m, &row);
 	}
-	free(b.rows);
+	agg_batch_free(&b);
 }
 
 static const char *const pf_attach_choices[] = { "auto", "perf_event", NULL };

@@ -221,6 +221,22 @@ long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t v
 	return r;
 }
 
+long monitor_drain_rows(struct monitor *m, const char *map, size_t key_size, size_t value_size,
+			bool percpu, struct agg_batch *b, int (*cmp)(const void *, const void *))
+{
+	long r = monitor_drain(m, map, key_size, value_size, percpu, agg_batch_collect, b);
+
+	if (r < 0) {
+		agg_batch_free(b);
+		return r;
+	}
+	if (b->dropped)
+		log_warn("%s: out of memory: %zu rows of this interval dropped", m->ops->name,
+			 b->dropped);
+	agg_batch_sort(b, cmp);
+	return (long)b->n;
+}
+
 static void on_perf_event(void *ctx, int cpu, const void *data, int size)
 {
 	struct monitor *m = ctx;

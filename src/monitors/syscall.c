@@ -168,29 +168,12 @@ struct syscall_row {
 	struct syscall_value v;
 };
 
-struct syscall_batch {
-	struct syscall_row *rows;
-	size_t n, cap;
-};
-
-static void syscall_drained(void *ctx, const void *key, const void *values, unsigned nvalues)
+static void syscall_merge(void *row, const void *key, const void *values, unsigned nvalues)
 {
-	struct syscall_batch *b = ctx;
+	struct syscall_row *r = row;
 	const struct syscall_value *v = values;
-	struct syscall_row *r;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct syscall_row *rows = realloc(b->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return;
-		b->rows = rows;
-		b->cap = cap;
-	}
-	r = &b->rows[b->n++];
 	memcpy(&r->key, key, sizeof(r->key));
-	memset(&r->v, 0, sizeof(r->v));
 	/* sizeof(struct syscall_value) is a multiple of 8: the per-CPU stride. */
 	for (unsigned c = 0; c < nvalues; c++) {
 		r->v.count += v[c].count;
@@ -216,15 +199,13 @@ static int by_count_desc(const void *a, const void *b)
 static void syscall_collect(struct monitor *m, uint64_t now_ns)
 {
 	const struct syscall_options *o = m->opts;
-	struct syscall_batch b = { NULL, 0, 0 };
+	struct agg_batch b = AGG_BATCH(struct syscall_row, syscall_merge);
 
-	if (monitor_drain(m, "syscall_counts", sizeof(struct syscall_key),
-			  sizeof(struct syscall_value), true, syscall_drained, &b) < 0)
+	if (monitor_drain_rows(m, "syscall_counts", sizeof(struct syscall_key),
+			       sizeof(struct syscall_value), true, &b, by_count_desc) < 0)
 		return;
-	if (b.n) /* qsort(NULL, 0) is undefined */
-		qsort(b.rows, b.n, sizeof(*b.rows), by_count_desc);
 	for (size_t i = 0; i < b.n; i++) {
-		const struct syscall_row *r = &b.rows[i];
+		const struct syscall_row *r = agg_batch_at(&b, i);
 		char comm[sizeof(r->key.comm) + 1], name[32];
 		struct cell cells[C_NCOLS];
 		struct row row = { now_ns, cells };
@@ -246,7 +227,7 @@ static void syscall_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_MAX_LAT].f = (double)r->v.lat_max_ns / 1e3;
 		monitor_emit(m, &row);
 	}
-	free(b.rows);
+	agg_batch_free(&b);
 }
 
 static const char *const syscall_attach_choices[] = { "auto", "raw_tracepoint", "tracepoint",
