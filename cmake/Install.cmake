@@ -1,0 +1,112 @@
+# Install.cmake - the installed layout (binary, packaged config, systemd unit, man page, bash
+# completion, state and log directories) and the .deb built by CPack (`cpack -G DEB`).
+#
+# With -DCMAKE_INSTALL_PREFIX=/usr (what packages use; give the prefix when configuring, not to
+# `cmake --install --prefix`, since the unit and config name the paths) the layout is:
+#   /usr/bin/ebpf-monitor
+#   /etc/ebpf-monitor/monitor_config.yaml            config/monitor_config.packaged.yaml
+#   <unitdir>/ebpf-monitor.service                   packaging/systemd/ebpf-monitor.service
+#     (pkg-config systemd: /lib/systemd/system on Debian 12, /usr/lib/systemd/system on RHEL)
+#   /usr/share/man/man8/ebpf-monitor.8               docs/ebpf-monitor.8
+#   /usr/share/bash-completion/completions/ebpf-monitor
+#   /var/lib/ebpf-monitor/output  /var/log/ebpf-monitor   (0750)
+# /run/ebpf-monitor is not packaged (a tmpfs): the unit's RuntimeDirectory= creates it.
+# The state, log and run paths are fixed, as systemd's StateDirectory=, LogsDirectory= and
+# RuntimeDirectory= are; only the binary and config paths follow the prefix.
+include(GNUInstallDirs)
+
+# The unit directory: systemd's own answer (pkg-config) for a /usr install, else under the prefix.
+set(_em_unitdir lib/systemd/system)
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr" AND PKG_CONFIG_FOUND)
+  pkg_get_variable(_em_pc_unitdir systemd systemdsystemunitdir)
+  if(_em_pc_unitdir)
+    set(_em_unitdir ${_em_pc_unitdir})
+  endif()
+endif()
+set(EM_SYSTEMD_UNITDIR "${_em_unitdir}"
+    CACHE STRING "systemd unit directory, absolute or under the prefix (RPM: %{_unitdir})")
+set(EM_STATE_DIR /var/lib/ebpf-monitor)
+set(EM_LOG_DIR /var/log/ebpf-monitor)
+
+install(TARGETS ebpf-monitor RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# The unit and the config name /usr/bin and /etc literally (so the unit in the source tree can be
+# checked by systemd-analyze as it is); another prefix gets its own paths written in.
+set(_em_bin ${CMAKE_INSTALL_FULL_BINDIR}/ebpf-monitor)
+set(_em_conf ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ebpf-monitor/monitor_config.yaml)
+file(READ ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/ebpf-monitor.service _em_unit)
+string(REPLACE "/usr/bin/ebpf-monitor" "${_em_bin}" _em_unit "${_em_unit}")
+string(REPLACE "/etc/ebpf-monitor/monitor_config.yaml" "${_em_conf}" _em_unit "${_em_unit}")
+file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/packaging/ebpf-monitor.service
+     CONTENT "${_em_unit}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/ebpf-monitor.service)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/packaging/ebpf-monitor.service
+        DESTINATION ${EM_SYSTEMD_UNITDIR})
+
+install(FILES config/monitor_config.packaged.yaml
+        DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ebpf-monitor
+        RENAME monitor_config.yaml
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+install(FILES docs/ebpf-monitor.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES contrib/bash-completion/ebpf-monitor
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+
+# Empty directories, owner root, 0750: CSV files and logs show what every process ran.
+set(_em_dir_mode OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE)
+install(DIRECTORY DESTINATION ${EM_STATE_DIR} DIRECTORY_PERMISSIONS ${_em_dir_mode})
+install(DIRECTORY DESTINATION ${EM_STATE_DIR}/output DIRECTORY_PERMISSIONS ${_em_dir_mode})
+install(DIRECTORY DESTINATION ${EM_LOG_DIR} DIRECTORY_PERMISSIONS ${_em_dir_mode})
+
+# ---- .deb through CPack: cpack -G DEB (configure with -DCMAKE_INSTALL_PREFIX=/usr) ----
+set(CPACK_PACKAGE_NAME ebpf-monitor)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "ebpf-monitor maintainers <root@localhost>"
+    CACHE STRING "Maintainer field of the .deb")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Low-overhead eBPF system monitor writing CSV files")
+set(CPACK_PACKAGE_DESCRIPTION
+    "ebpf-monitor compiles small BPF probes at startup with BCC (libbcc), attaches\n"
+    "each one to the best hook the running kernel offers and writes one CSV file\n"
+    "per monitor: exec, syscall, open, bio, interrupt, page_fault, context_switch\n"
+    "and func. It runs as a hardened systemd service (not enabled by installing\n"
+    "the package: systemctl enable --now ebpf-monitor) or in the foreground.")
+string(REPLACE ";" "" CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
+set(CPACK_PACKAGE_INSTALL_DIRECTORY ebpf-monitor)
+# Absolute destinations (/etc, /var) are staged under DESTDIR, never written to the build host.
+set(CPACK_SET_DESTDIR ON)
+# Debian ships stripped binaries (RPM distributions strip into -debuginfo themselves).
+set(CPACK_STRIP_FILES ON)
+set(CPACK_GENERATOR DEB)
+set(CPACK_VERBATIM_VARIABLES ON)
+# The RPM's Source0 (`cmake --build build-pkg --target package_source`): the working tree, so a
+# checkout without git history (or with uncommitted changes) packages too.
+set(CPACK_SOURCE_GENERATOR TGZ)
+set(CPACK_SOURCE_PACKAGE_FILE_NAME ebpf-monitor-${PROJECT_VERSION})
+string(REGEX REPLACE "([][+.*()^$?|\\])" "\\\\\\1" _em_src_re "${CMAKE_CURRENT_SOURCE_DIR}")
+set(CPACK_SOURCE_IGNORE_FILES
+    "^${_em_src_re}/\\.git/" "^${_em_src_re}/build[^/]*/" "^${_em_src_re}/(output|logs|temp)/"
+    "/__pycache__/" "\\.pyc$" "\\.tmp$" "\\.swp$" "~$" "^${_em_src_re}/tests/vm/artifacts/")
+
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION admin)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libbpfcc (>= 0.18), libyaml-0-2, libc6")
+# bcc compiles the probes against /lib/modules/$(uname -r)/build: the headers of the running
+# kernel. Only a meta package can be named here; scripts/setup.sh handles custom kernels.
+find_program(EM_DPKG dpkg)
+if(EM_DPKG)
+  execute_process(COMMAND ${EM_DPKG} --print-architecture OUTPUT_VARIABLE _em_deb_arch
+                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${_em_deb_arch})
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "linux-headers-${_em_deb_arch} | linux-headers-generic")
+endif()
+# conffiles: dpkg keeps a locally edited config across upgrades (RPM: %config(noreplace)).
+file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/packaging/conffiles CONTENT "${_em_conf}\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${CMAKE_CURRENT_BINARY_DIR}/packaging/conffiles
+    ${CMAKE_CURRENT_SOURCE_DIR}/packaging/deb/postinst
+    ${CMAKE_CURRENT_SOURCE_DIR}/packaging/deb/prerm
+    ${CMAKE_CURRENT_SOURCE_DIR}/packaging/deb/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
