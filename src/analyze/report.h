@@ -1,0 +1,277 @@
+/* report.h - what a report type is (columns it reads by header name, its aggregation state,
+ * one render function for both the text and the HTML report) and the output primitives
+ * it renders with. */
+#ifndef EM_ANALYZE_REPORT_H
+#define EM_ANALYZE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agg.h"
+#include "analyze.h"
+#include "csv_reader.h"
+
+#define ACOL_MAX 16
+#define REPORT_MAX_EXAMPLES 5
+
+enum acol_kind {
+	ACOL_STR,
+	ACOL_UINT, /* non-negative integer */
+	ACOL_INT,  /* integer, may be negative */
+	ACOL_NUM,  /* finite decimal number */
+};
+
+/* A column a report reads, found by its header name. */
+struct acol {
+	const char *name;
+	enum acol_kind kind;
+	bool required; /* a file without it is skipped; a row with an empty number is malformed */
+};
+
+/* One row: cells of the type's columns, in the order of its acol array. */
+struct arow {
+	int64_t ts_ms;
+	const char *s[ACOL_MAX];
+	size_t len[ACOL_MAX];
+	double n[ACOL_MAX];
+	bool has[ACOL_MAX]; /* the file has the column and the cell is not empty */
+};
+
+/* What reading the files saw, for the report header. */
+struct report_stats {
+	size_t files, files_skipped;
+	unsigned long long rows, used, outside, malformed;
+	int64_t first_ms, last_ms; /* used rows only; first_ms > last_ms when none */
+	int64_t interval_ms;	   /* most common gap between timestamps, 0 when unknown */
+	struct report_gap {
+		int64_t ms; /* to 100 ms */
+		unsigned long long n;
+	} gaps[8];
+	size_t ngaps;
+	size_t col_files[ACOL_MAX]; /* files that had column i */
+	char examples[REPORT_MAX_EXAMPLES][160];
+	size_t nexamples;
+};
+
+struct out;
+struct report_ctx;
+
+#define REPORT_MAX_TABLES 8
+#define REPORT_HEAT_CPUS 1024 /* rows of a per-CPU heat map; higher CPUs are counted as left out */
+#define REPORT_HEAT_BUCKETS 240 /* time columns kept for it (fewer are drawn) */
+
+/* The start of every type's state: its tables (indexed by the type's own enum), its time series,
+ * and one slot per CPU over time for the types with a heat map (memory only once used). */
+struct report_base {
+	struct agg_table *t[REPORT_MAX_TABLES];
+	struct series ts;
+	struct series heat;
+};
+
+struct report_type {
+	const char *name;  /* as in --type and the CSV file names */
+	const char *title; /* "system calls" */
+	bool events;	   /* one row per event (exec), not per interval */
+	const struct acol *cols;
+	size_t ncols;
+	/* NULL, or why a file whose header binds these columns cannot be used. */
+	const char *(*check_columns)(const bool *bound);
+	/* The state: state_size bytes starting with struct report_base, ntables tables of nvals
+	 * values (keep, max_mask: see agg_table_new(); keep NULL: slot 0), ts_slots values per
+	 * time bucket. */
+	size_t state_size, ntables;
+	unsigned nvals;
+	const unsigned *keep;
+	uint32_t max_mask;
+	size_t ts_slots;
+	void (*init)(void *state);    /* optional: what calloc does not set up */
+	void (*release)(void *state); /* optional: frees what init allocated */
+	void (*row)(void *state, const struct arow *r);
+	void (*render)(void *state, const struct report_ctx *ctx, struct out *o);
+};
+
+struct report_ctx {
+	const struct analyze_opts *opts;
+	const struct report_type *type;
+	struct report_stats st;
+	char file_list[512]; /* the first files' names, for the header */
+};
+
+/* report_types[] in --type order, NULL-terminated. */
+extern const struct report_type *const report_types[];
+const struct report_type *report_type_find(const char *name);
+int report_type_index(const struct report_type *t);
+
+/* Reading: one stream of CSV records (a file) into state. name is for messages. Returns 0, or
+ * -errno when reading failed (rows before the failure are kept). */
+int report_read_stream(struct report_ctx *ctx, void *state, struct csv_reader *r, const char *name);
+void report_ctx_init(struct report_ctx *ctx, const struct report_type *t,
+		     const struct analyze_opts *o);
+
+/* A new state for type t, NULL on OOM; report_state_free() is NULL-safe. */
+void *report_state_new(const struct report_type *t, const struct analyze_opts *o);
+void report_state_free(const struct report_type *t, void *state);
+
+/* Helpers for types. */
+/* Adds x at ts to the heat map row of cpu. */
+void report_heat_add(struct report_base *b, int64_t ts_ms, double cpu, double x);
+/* Seconds the used rows cover (intervals: first to last plus one interval), 0 when unknown. */
+double report_span_s(const struct report_ctx *ctx);
+/* The narrowest chart bucket worth drawing: the sampling interval, to 100 ms. */
+int64_t report_min_width(const struct report_ctx *ctx);
+/* The keys of t by slot, largest first (ties by key); caller frees. */
+struct agg_item *rk_sorted(const struct agg_table *t, int slot, size_t *ret_n);
+/* The key of columns cols[n] of r in buf (AGG_KEY_MAX bytes), dflt for an empty cell; returns its
+ * length. */
+size_t arow_key(const struct arow *r, char *buf, size_t n, const int *cols, const char *dflt);
+const char *errno_label(long err, char *buf, size_t len); /* "ENOENT", "errno 200" */
+/* Which of names[n] the row's type is: from the text column s_col, else from the number column
+ * n_col (the monitor's enum, in names' order); -1 when neither says. */
+int arow_enum(const struct arow *r, int s_col, int n_col, const char *const *names, size_t n);
+
+/* ---- Output: one render function, text or HTML ---- */
+
+enum out_mode { OUT_TEXT, OUT_HTML };
+
+struct out {
+	FILE *f;
+	enum out_mode mode;
+	const char *type; /* prefix for element ids */
+	int seq;
+	bool in_kv; /* HTML: inside the overview table */
+};
+
+enum rk_kind {
+	RK_KEY,	    /* key part a */
+	RK_VAL,	    /* v[a] */
+	RK_SHARE,   /* v[slot] / the total of slot, in % */
+	RK_CUM,	    /* cumulative share, in % */
+	RK_PCT,	    /* 100 * v[a] / v[b] */
+	RK_RATIO,   /* v[a] / v[b]: e.g. latency sum over the count it was measured on */
+	RK_MIB,	    /* v[a] / 2^20 */
+	RK_IF,	    /* v[a] where v[b] > 0, else "-" (a maximum over measured rows only) */
+	RK_FN,	    /* fn(fn_ctx, item), a number */
+	RK_FN_TEXT, /* fn(fn_ctx, item), text (left-aligned) */
+};
+
+struct agg_item;
+struct rk_col {
+	const char *title;
+	enum rk_kind kind;
+	int a, b;
+	int prec;
+	const char *(*fn)(const void *ctx, const struct agg_item *it, char *buf, size_t len);
+};
+
+#define RK_MAX_COLS 12
+
+struct ranking {
+	const char *id;		/* element id suffix, e.g. "top-syscalls" */
+	const char *title;	/* "syscalls by calls" */
+	const char *value_name; /* the ranked value: "calls" */
+	const struct agg_table *t;
+	int slot;
+	struct rk_col cols[RK_MAX_COLS];
+	size_t ncols;
+	size_t top;		  /* 0: every key */
+	bool skip_zero;		  /* keys whose ranked value is 0 are left out */
+	bool by_key_number;	  /* ordered by key (a number: CPUs, nodes), not by value */
+	const char *balance;	  /* non-NULL: a balance score over the keys, named so ("CPUs") */
+	bool bars;		  /* HTML: a bar chart of the ranked value */
+	const char *prefix;	  /* only keys starting with it (a key part and AGG_KEY_SEP) */
+	const char *key_join;	  /* between key parts in chart labels: " / " */
+	size_t label_parts;	  /* key parts in chart labels, 0: all */
+	const char *label_prefix; /* before chart labels: "cpu " */
+	const char *empty;	  /* said when nothing ranks */
+	const void *fn_ctx;
+};
+
+/* A time-series line: the sum of slot per second of bucket, or with den >= 0 the ratio of the
+ * sums of slot and den (an average), times scale. */
+struct ts_line {
+	const char *name;
+	int slot, den;
+	double scale;
+	int prec; /* digits after the point in the text report */
+};
+
+struct tschart {
+	const char *id, *title, *unit;
+	const struct series *s;
+	struct ts_line lines[4];
+	size_t nlines;
+	int64_t min_width_ms;
+};
+
+struct heatmap {
+	const char *id, *title, *unit, *row_name; /* row_name: "cpu" */
+	const struct series *s;			  /* one slot per row */
+	int64_t min_width_ms;
+};
+
+void out_heading(struct out *o, const char *title);
+void out_kv(struct out *o, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void out_note(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A count of distinct keys: "12", or "at least 12" when keys were evicted (--max-keys). */
+void out_kv_keys(struct out *o, const char *label, const struct agg_table *t);
+void out_ranking(struct out *o, const struct ranking *rk);
+void out_tschart(struct out *o, const struct tschart *c);
+void out_heatmap(struct out *o, const struct heatmap *h);
+
+/* Appends a column to rk. */
+void rk_add(struct ranking *rk, const char *title, enum rk_kind kind, int a, int b, int prec);
+/* Appends the ranked value (titled so), its share and the cumulative share. */
+void rk_add_ranked(struct ranking *rk, const char *title);
+/* Appends v[part] and 100 * v[part] / v[whole]: "errors", "err%". */
+void rk_add_part(struct ranking *rk, const char *title, const char *pct_title, int part, int whole);
+/* Line l of a time series chart at bucket b of g: a rate per second, or a ratio; NAN for none. */
+double ts_line_value(const struct series *g, size_t b, const struct ts_line *l);
+
+/* The common header (period, files, rows, malformed) and the report around render(). */
+void report_render(const struct report_ctx *ctx, void *state, struct out *o);
+
+/* HTML document around the report sections. */
+void html_doc_begin(FILE *f, const struct analyze_opts *o);
+void html_doc_end(FILE *f);
+/* Text and HTML backends of the out_* primitives (render.c dispatches). */
+struct rk_rows;
+void html_section_begin(struct out *o, const struct report_type *t);
+void html_section_end(struct out *o);
+void html_heading(struct out *o, const char *title);
+void html_kv(struct out *o, const char *label, const char *value);
+void html_note(struct out *o, const char *text);
+void html_ranking(struct out *o, const struct ranking *rk, const struct rk_rows *rows);
+void html_tschart(struct out *o, const struct tschart *c, const struct series *g);
+void html_heatmap(struct out *o, const struct heatmap *h, const struct series *g,
+		  const size_t *rows, size_t nrows);
+
+/* A computed ranking: the rows shown, their cells, and what was left out. */
+struct rk_rows {
+	size_t n;		      /* rows shown */
+	const struct agg_item *items; /* n rows, in order */
+	char **cells;		      /* n * ncols strings */
+	double total;		      /* of the ranked value over every key */
+	size_t nkeys;		      /* keys that ranked (after prefix and skip_zero) */
+	double rest;		      /* ranked value of the keys not shown */
+	size_t nrest;
+	double other;			    /* the "(other)" bucket's ranked value */
+	unsigned long long evicted, folded; /* keys evicted into it, lookups that found no room */
+	bool has_balance;
+	double balance; /* Jain's index over the keys */
+	const struct agg_item *busiest;
+	double busiest_share;
+};
+
+const char *rk_cell(const struct rk_rows *rows, const struct ranking *rk, size_t i, size_t c);
+/* What "(other)" holds, as a sentence; false when it holds nothing. */
+bool rk_other_text(const struct ranking *rk, const struct rk_rows *rows, char *buf, size_t len);
+/* Label of a row for charts: its key parts (after the prefix) joined by key_join. */
+void rk_label(const struct ranking *rk, const struct agg_item *it, char *buf, size_t len);
+
+/* Text sanitised for output: control bytes as '?', at most max bytes ("..." when cut). */
+void text_clean(const char *s, size_t len, size_t max, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""test_analyze_cli.py - ebpf-monitor-analyze as a user runs it: the HTML report is well-formed
+XML with the charts carrying the fixture's values, report files land where documented, exit
+codes match --help, split works from the command line, hostile input never crashes it.
+
+Usage: test_analyze_cli.py BINARY SOURCE_DIR (ctest passes both; TZ=UTC is set by ctest)."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+
+BIN = SRC = None
+FIX = None
+SVG = "{http://www.w3.org/2000/svg}"
+XH = "{http://www.w3.org/1999/xhtml}"
+
+
+def run(*args, cwd=None):
+    env = dict(os.environ, TZ="UTC")
+    return subprocess.run([BIN, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          errors="replace", timeout=60)
+
+
+class HtmlReport(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="em-analyze-cli.")
+        cls.html = os.path.join(cls.tmp, "report.html")
+        r = run("-i", FIX, "--date", "20251121", "--no-reports", "-q", "--html", cls.html)
+        assert r.returncode == 0, r.stderr
+        with open(cls.html, "rb") as f:
+            cls.raw = f.read()
+        cls.root = ET.fromstring(cls.raw)  # raises if not well-formed XML
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def section(self, mtype):
+        for s in self.root.iter(XH + "section"):
+            if s.get("data-type") == mtype:
+                return s
+        self.fail("no section for " + mtype)
+
+    def div(self, mtype, ident):
+        for d in self.section(mtype).iter(XH + "div"):
+            if d.get("id") == "%s-%s" % (mtype, ident):
+                return d
+        self.fail("no %s-%s" % (mtype, ident))
+
+    def bars(self, mtype, ident):
+        svg = self.div(mtype, ident).find(SVG + "svg")
+        self.assertEqual(svg.get("class"), "bars")
+        return [(g.get("data-label"), float(g.get("data-value")))
+                for g in svg.iter(SVG + "g") if g.get("class") == "bar"]
+
+    def lines(self, mtype, ident):
+        svg = self.div(mtype, ident).find(SVG + "svg")
+        self.assertEqual(svg.get("class"), "timeseries")
+        return svg, {p.get("data-name"): [float(v) if v else None
+                                          for v in p.get("data-values").split(" ")]
+                     for p in svg.iter(SVG + "path") if p.get("class") == "line"}
+
+    def test_self_contained(self):
+        text = self.raw.decode("utf-8")
+        self.assertNotIn("<script", text)
+        for bad in ("src=", "href=\"http", "@import", "url("):
+            self.assertNotIn(bad, text)
+        self.assertTrue(text.startswith("<!DOCTYPE html>"))
+
+    def test_every_type_has_a_section(self):
+        types = [s.get("data-type") for s in self.root.iter(XH + "section")]
+        self.assertEqual(types, ["exec", "func", "syscall", "bio", "open", "interrupt",
+                                 "page_fault", "context_switch"])
+
+    def test_overview_values(self):
+        kv = {tr.get("data-key"): tr.findall(XH + "td")[1].text
+              for tr in self.section("syscall").iter(XH + "tr") if tr.get("data-key")}
+        self.assertEqual(kv["calls"], "500")
+        self.assertEqual(kv["avg latency"], "3.500 us (weighted by calls, 480 calls measured)")
+
+    def test_bar_charts(self):
+        self.assertEqual(self.bars("syscall", "top-syscalls"),
+                         [("read", 430), ("open", 50), ("execve", 20)])
+        self.assertEqual(self.bars("syscall", "top-errors"),
+                         [("nginx / open", 10), ("bash / execve", 5), ("bash / read", 3)])
+        self.assertEqual(self.bars("context_switch", "top-pairs")[0], ("nginx -> <idle>", 200))
+        # Bar lengths follow the values: read's bar is 430/50 times open's.
+        svg = self.div("syscall", "top-syscalls").find(SVG + "svg")
+        widths = [float(r.get("width")) for r in svg.iter(SVG + "rect")]
+        self.assertAlmostEqual(widths[0] / widths[1], 430 / 50, places=2)
+
+    def test_time_series(self):
+        svg, lines = self.lines("syscall", "over-time")
+        self.assertEqual(svg.get("data-width-ms"), "2000")
+        self.assertEqual(svg.get("data-start"), "1763735402000")
+        self.assertEqual(lines, {"calls/s": [90, 160], "errors/s": [6.5, 2.5]})
+        _, lines = self.lines("bio", "throughput")
+        self.assertEqual(lines, {"read MiB/s": [1.5, 0], "write MiB/s": [2, 4]})
+        _, lines = self.lines("bio", "latency")
+        self.assertEqual(lines, {"avg latency us": [218.75, 100]})  # (20000+5000+10000)/160
+
+    def test_heat_map(self):
+        svg = self.div("interrupt", "heatmap").find(SVG + "svg")
+        self.assertEqual(svg.get("class"), "heatmap")
+        cells = {}
+        for g in svg.iter(SVG + "g"):
+            if g.get("class") == "row":
+                cells[int(g.get("data-row"))] = [
+                    (int(r.get("data-t")), float(r.get("data-value")))
+                    for r in g.iter(SVG + "rect") if r.get("class") == "cell"]
+        # Per second: cpu 0 100 per 2 s in each; cpu 1 400 then nothing; cpu 2 the reverse.
+        t0, t1 = 1763735402000, 1763735404000
+        self.assertEqual(cells, {0: [(t0, 50), (t1, 50)], 1: [(t0, 200), (t1, 0)],
+                                 2: [(t0, 0), (t1, 200)]})
+        self.assertEqual(float(svg.get("data-max")), 200)
+
+    def test_balance_and_tables(self):
+        p = [e for e in self.div("page_fault", "per-cpu").iter(XH + "p")
+             if e.get("class") == "balance"][0]
+        self.assertAlmostEqual(float(p.get("data-balance")), 0.671051, places=5)
+        rows = self.div("open", "failing-paths").find(XH + "table").findall(XH + "tr")
+        cells = [td.text for td in rows[1].findall(XH + "td")]
+        self.assertEqual(cells, ["1", "14", "93.33%", "93.33%", "15", "93.33%", "ENOENT",
+                                 "/var/www/missing.html"])
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="em-analyze-cli.")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def test_help_and_usage_errors(self):
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("Exit status", r.stdout)
+        for args in (["--type", "nosuch"], ["--date", "2025-13-01"], ["--date", "20250230"],
+                     ["--top", "0"], ["--delimiter", "ab"], ["--date", "20251121", "--from",
+                     "20251120"], ["--hostname", "../x"], ["--bogus"],
+                     ["--from", "20251122", "--to", "20251121"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertTrue(r.stderr.strip(), args)
+
+    def test_no_data(self):
+        r = run("-i", os.path.join(self.tmp, "nothing"), "--date", "20251121")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("cannot read the input directory", r.stderr)
+        os.mkdir(os.path.join(self.tmp, "empty"))
+        r = run("-i", os.path.join(self.tmp, "empty"), "--date", "20251121")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("no monitor CSV files", r.stderr)
+
+    def test_report_files(self):
+        r = run("-i", FIX, "--date", "20251121", "-t", "syscall,bio", "-r", "rep", "-q",
+                cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(sorted(os.listdir(os.path.join(self.tmp, "rep"))),
+                         ["bio_20251121.txt", "syscall_20251121.txt"])
+        # Same text on stdout without -q; the default directory is reports/.
+        r = run("-i", FIX, "--date", "20251121", "-t", "func", cwd=self.tmp)
+        with open(os.path.join(self.tmp, "reports", "func_20251121.txt")) as f:
+            self.assertEqual(r.stdout, f.read() + "\n")
+
+    def test_explicit_files(self):
+        r = run("--no-reports", "-t", "func", os.path.join(FIX, "func_20251121_143000.csv"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("  calls                    5256\n", r.stdout)
+        # A name that names no monitor needs a single --type.
+        other = os.path.join(self.tmp, "mine.csv")
+        shutil.copy(os.path.join(FIX, "func_20251121_143000.csv"), other)
+        self.assertEqual(run("--no-reports", other).returncode, 2)
+        r = run("--no-reports", "-t", "func", other)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("  calls                    5256\n", r.stdout)
+
+    def test_split_command(self):
+        src = os.path.join(self.tmp, "in")
+        os.mkdir(src)
+        with open(os.path.join(src, "func_20251120_230000.csv"), "w") as f:
+            f.write("timestamp,time_str,comm,func_name,count\n")
+            for day, ts in ((20, 1763679600), (21, 1763683200 + 60), (22, 1763769600 + 5)):
+                for i in range(3):
+                    f.write("%d.000,[x],p%d,f,%d\n" % (ts + i, day, i + 1))
+        r = run("split", "-i", src)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("9 rows into 3 day files, 0 malformed rows skipped", r.stdout)
+        out = os.path.join(src, "by-day")
+        self.assertEqual(sorted(os.listdir(out)), ["func_20251120_230000.csv",
+                                                   "func_20251121_000100.csv",
+                                                   "func_20251122_000005.csv"])
+        # The day files, analyzed per day, hold each day's rows.
+        r = run("-i", out, "--date", "20251121", "--no-reports")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("  calls                    6\n", r.stdout)
+        # The day before's file may run past midnight as far as its name says: it is read,
+        # and its rows are outside the day.
+        self.assertIn("  rows                     6 read: 3 used, 3 outside the period", r.stdout)
+        self.assertEqual(run("split", "-i", src).returncode, 1)  # would duplicate: refused
+
+    def test_hostile_input(self):
+        """Bytes that are not UTF-8, control characters, huge fields, a file cut short: the
+        report still comes out and the HTML still parses."""
+        d = os.path.join(self.tmp, "bad")
+        os.mkdir(d)
+        with open(os.path.join(d, "open_20251121_143000.csv"), "wb") as f:
+            f.write(b"timestamp,time_str,comm,operation,filename,count,errors,top_errno\n")
+            f.write(b"1763735402.000,[x],\xff\xfe<b>&amp;,openat,\"/a\x01\x1b[31m\n\",3,1,E\xc3\n")
+            f.write(b"1763735402.000,[x],c,openat,/" + b"x" * 200000 + b",1,0,\n")
+            f.write(b"\x00\x00\x00,\xff\n")
+            f.write(b"1763735404.000,[x],z,openat,/z,7,0,\n")
+            f.write(b"1763735406.000,[x],c,openat,\"/never closed,1,0,\n" * 3)
+        html = os.path.join(self.tmp, "bad.html")
+        r = run("-i", d, "--no-reports", "--html", html)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("  opens                    11\n", r.stdout)
+        ET.parse(html)
+
+
+if __name__ == "__main__":
+    BIN, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    FIX = os.path.join(SRC, "tests", "fixtures", "analyze")
+    unittest.main(argv=sys.argv[:1], verbosity=2)
