@@ -50,7 +50,7 @@ static const struct column func_columns[C_NCOLS] = {
 /* The probe points are built at configure time, one per resolved function. */
 struct func_priv {
 	struct func_resolution res;
-	char kprobe_prog[FUNC_PROBE_CEILING][24];
+	char kprobe_prog[FUNC_PROBE_CEILING][32];
 	char kfunc_prog[FUNC_PROBE_CEILING][160];
 	struct probe_spec kprobe_spec[FUNC_PROBE_CEILING][2];
 	struct probe_spec kfunc_spec[FUNC_PROBE_CEILING][2];
