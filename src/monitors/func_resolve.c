@@ -94,7 +94,8 @@ int func_names_from_kallsyms(FILE *kallsyms, FILE *blacklist, struct func_names 
 		if (r)
 			goto out;
 	}
-	qsort(black.v, black.n, sizeof(*black.v), cmp_str);
+	if (black.n) /* qsort(NULL, 0) is undefined */
+		qsort(black.v, black.n, sizeof(*black.v), cmp_str);
 	while (fgets(line, sizeof(line), kallsyms)) {
 		char type, name[256];
 
@@ -119,7 +120,8 @@ int func_resolve(const char *const *patterns, size_t npatterns, size_t limit,
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
-	qsort(candidates->v, candidates->n, sizeof(*candidates->v), cmp_str);
+	if (candidates->n)
+		qsort(candidates->v, candidates->n, sizeof(*candidates->v), cmp_str);
 	/* dedup (static functions of the same name in different files) */
 	for (size_t i = 0; i < candidates->n; i++) {
 		if (w && !strcmp(candidates->v[w - 1], candidates->v[i])) {
