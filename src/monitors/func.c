@@ -112,7 +112,8 @@ static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_
 		p->kprobe_spec[i][0] = (struct probe_spec){ ATTACH_KPROBE, fn, p->kprobe_prog[i] };
 		p->kfunc_spec[i][0] = (struct probe_spec){ ATTACH_KFUNC, fn, p->kfunc_prog[i] };
 		p->alts[i][0] = (struct attach_alt){ "kprobe", p->kprobe_spec[i] };
-		p->alts[i][1] = (struct attach_alt){ btf ? "kfunc" : NULL, p->kfunc_spec[i] };
+		/* Listed even without BTF: forcing it then says why it cannot work. */
+		p->alts[i][1] = (struct attach_alt){ "kfunc", p->kfunc_spec[i] };
 		p->points[i] = (struct attach_point){ fn, p->alts[i], true };
 		if (btf)
 			cflags_add(cf, "-DFUNC_NAME_%zu=%s", i, fn);

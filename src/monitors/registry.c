@@ -252,6 +252,19 @@ static void on_perf_lost(void *ctx, int cpu, uint64_t lost)
 	m->stats.lost_perf += lost;
 }
 
+/* `attach: kprobe` forces the points that have a kprobe alternative; a point without one
+ * (exec's parent tracking is tracepoint-only) keeps its own chain. */
+static const char *point_force(const struct attach_point *pt, const char *attach)
+{
+	if (!attach || !strcmp(attach, "auto"))
+		return NULL;
+	for (const struct attach_alt *a = pt->alts; a->name; a++) {
+		if (!strcmp(a->name, attach))
+			return attach;
+	}
+	return NULL;
+}
+
 int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
 		  struct monitor_host *host, char *err, size_t errlen)
 {
@@ -302,7 +315,8 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 
 		if (m->point_off[i])
 			continue;
-		r = loader_attach_point(m->bpf, pt, cfg->attach, &m->chosen[i], why, sizeof(why));
+		r = loader_attach_point(m->bpf, pt, point_force(pt, cfg->attach), &m->chosen[i],
+					why, sizeof(why));
 		if (why[0])
 			m->not_chosen[i] = strdup(why);
 		if (r == 0) {
@@ -315,7 +329,7 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 			attached++;
 			continue;
 		}
-		if (pt->optional && !(cfg->attach && strcmp(cfg->attach, "auto") && r == -EINVAL)) {
+		if (pt->optional) {
 			log_warn("%s: optional probe point %s not attached (%s)", ops->name, pt->name,
 				 why);
 			continue;
