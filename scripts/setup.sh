@@ -1,7 +1,39 @@
 #!/usr/bin/env bash
 # setup.sh - installs what ebpf-monitor needs to build, test and run (apt, dnf or yum), makes
-# kernel headers available to bcc and mounts tracefs. Idempotent: a second run changes nothing.
+# kernel headers available to bcc and mounts tracefs; with --vm also what the kprobe lane
+# (tests/vm/run.sh) needs. Idempotent: a second run changes nothing.
 set -euo pipefail
+
+usage() {
+	cat <<'USAGE'
+Usage: sudo scripts/setup.sh [--vm]
+
+  (no option)  build and test dependencies, kernel headers for bcc, tracefs
+  --vm         also the kprobe lane (tests/vm/run.sh; x86_64 Debian hosts): QEMU, a static
+               busybox, Debian's stock kernel extracted into $EM_VM_CACHE (default
+               /var/cache/ebpf-monitor/vm; the host's /boot and bootloader are not touched) and
+               the headers package of exactly that kernel version
+  -h, --help   this text
+
+Exit status: 0 ready, 1 failed, 2 usage error, 3 not root or unsupported host.
+USAGE
+}
+
+VM_LANE=0
+for arg in "$@"; do
+	case $arg in
+	--vm) VM_LANE=1 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		printf 'setup: unknown option: %s\n' "$arg" >&2
+		usage >&2
+		exit 2
+		;;
+	esac
+done
 
 say() { printf 'setup: %s\n' "$*"; }
 warn() { printf 'setup: WARNING: %s\n' "$*" >&2; }
@@ -191,6 +223,99 @@ setup_tracefs() {
 	[ -d /sys/kernel/tracing/events ] || die 3 "tracefs mounted but has no events/ directory"
 }
 
+# ---- kprobe lane (--vm only) ------------------------------------------------------------------
+# tests/vm/run.sh boots Debian's stock kernel (CONFIG_KPROBES=y) under QEMU/TCG with the host root
+# mounted read-only. The kernel package is downloaded and extracted into VM_CACHE, never
+# installed (no /boot, bootloader or initramfs changes on the host); the VM's modules come from
+# that tree. Its headers are installed as the package of exactly the same version, because bcc
+# in the VM compiles against /lib/modules/<ver>/build and the VM cannot write the host root.
+# VM_CACHE/kernel.env tells run.sh which kernel it is.
+
+VM_CACHE=${EM_VM_CACHE:-/var/cache/ebpf-monitor/vm}
+
+# vm_kernel_ready: 0 when kernel.env names an extracted kernel whose headers are installed.
+vm_kernel_ready() {
+	local VM_KVER="" VM_KPKG_VERSION="" VM_TREE=""
+	[ -r "$VM_CACHE/kernel.env" ] || return 1
+	# shellcheck disable=SC1091
+	. "$VM_CACHE/kernel.env"
+	[ -n "$VM_KVER" ] && [ -r "$VM_TREE/boot/vmlinuz-$VM_KVER" ] &&
+		[ -d "$VM_TREE/lib/modules/$VM_KVER/kernel" ] &&
+		deb_installed "linux-headers-$VM_KVER" &&
+		[ "$(dpkg-query -W -f='${Version}' "linux-headers-$VM_KVER")" = "$VM_KPKG_VERSION" ] &&
+		[ -f "/lib/modules/$VM_KVER/build/Makefile" ]
+}
+
+setup_vm_lane() {
+	local p missing=() kpkg kver ver tree dl old
+	[ "$(uname -m)" = x86_64 ] || die 3 "the kprobe lane boots an x86_64 kernel; this host is $(uname -m)"
+	if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+		die 3 "the kprobe lane's setup needs apt (it uses Debian's kernel packages)"
+	fi
+
+	for p in qemu-system-x86 busybox-static; do
+		deb_installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		apt_update_once
+		say "kprobe lane: apt-get install ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	fi
+
+	if vm_kernel_ready; then
+		say "kprobe lane ready: $(sed -n 's/^VM_KPKG=//p' "$VM_CACHE/kernel.env")" \
+			"$(sed -n 's/^VM_KPKG_VERSION=//p' "$VM_CACHE/kernel.env") in $VM_CACHE"
+		return 0
+	fi
+
+	apt_update_once
+	# linux-image-amd64 depends on the current ABI's package, e.g. linux-image-6.1.0-56-amd64.
+	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1)
+	[ -n "$kpkg" ] || die 1 "kprobe lane: apt knows no linux-image-amd64 (Debian's kernel); check the apt sources"
+	kver=${kpkg#linux-image-}
+	ver=$(apt-cache policy "$kpkg" | sed -n 's/^ *Candidate: //p')
+	case $ver in
+	'' | '(none)') die 1 "kprobe lane: no installable version of $kpkg" ;;
+	esac
+
+	if [ "$(dpkg-query -W -f='${Version}' "linux-headers-$kver" 2>/dev/null || true)" != "$ver" ] ||
+		! deb_installed "linux-headers-$kver"; then
+		say "kprobe lane: apt-get install linux-headers-$kver=$ver"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			--allow-downgrades "linux-headers-$kver=$ver"
+	fi
+
+	tree=$VM_CACHE/${kpkg}_$ver
+	if [ ! -r "$tree/boot/vmlinuz-$kver" ]; then
+		mkdir -p "$VM_CACHE"
+		dl=$(mktemp -d "$VM_CACHE/download.XXXXXX")
+		say "kprobe lane: downloading $kpkg=$ver into $VM_CACHE (extracted, not installed)"
+		if ! (cd "$dl" && apt-get download -q -o APT::Sandbox::User=root "$kpkg=$ver"); then
+			rm -rf "$dl"
+			die 1 "kprobe lane: cannot download $kpkg=$ver"
+		fi
+		rm -rf "$tree"
+		if ! dpkg-deb -x "$dl/${kpkg}_"*.deb "$dl/tree"; then
+			rm -rf "$dl"
+			die 1 "kprobe lane: cannot extract $kpkg=$ver"
+		fi
+		mv "$dl/tree" "$tree"
+		rm -rf "$dl"
+	fi
+	[ -r "$tree/boot/vmlinuz-$kver" ] || die 1 "kprobe lane: $tree has no boot/vmlinuz-$kver"
+
+	printf 'VM_KVER=%s\nVM_KPKG=%s\nVM_KPKG_VERSION=%s\nVM_TREE=%s\n' \
+		"$kver" "$kpkg" "$ver" "$tree" >"$VM_CACHE/kernel.env.new"
+	mv "$VM_CACHE/kernel.env.new" "$VM_CACHE/kernel.env"
+	# Only the current kernel is kept.
+	for old in "$VM_CACHE"/linux-image-*; do
+		[ "$old" = "$tree" ] || [ ! -d "$old" ] || rm -rf "$old"
+	done
+	vm_kernel_ready || die 1 "kprobe lane: $VM_CACHE/kernel.env is not usable after setup"
+	say "kprobe lane ready: $kpkg $ver in $VM_CACHE"
+}
+
 # ---- main -------------------------------------------------------------------------------------
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
@@ -207,4 +332,5 @@ fi
 headers_ok || die 1 "no kernel headers at $MODDIR/build (install headers for $KREL)"
 warn_if_mismatched_headers
 setup_tracefs
+[ "$VM_LANE" -eq 0 ] || setup_vm_lane
 say "ready (kernel $KREL)"

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # test.sh - runs every test: setup, the release build (-Werror) with its unit and integration
-# tests, then the same suites on an ASan+UBSan build. Ends with the line "N passed, N failed".
+# tests, the kprobe lane (tests/vm/run.sh: the release binary in a VM whose kernel has kprobes;
+# x86_64 hosts), then the same suites on an ASan+UBSan build. Ends with "N passed, N failed".
 set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: sudo scripts/test.sh [--quick] [--unit]
+Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-packages]
 
-  (no option)  release build (-Werror): unit + integration tests,
-               then sanitizer build (build-asan, ASan+UBSan): unit + integration tests
+  (no option)  release build (-Werror): unit + integration tests, then the kprobe lane
+               (x86_64: scripts/setup.sh --vm, tests/vm/run.sh; a few minutes), then
+               sanitizer build (build-asan, ASan+UBSan): unit + integration tests
   --quick      skip the sanitizer build
-  --unit       unit tests only (no integration tests); with --quick: release unit tests only
+  --unit       unit tests only (no integration tests, no kprobe lane); with --quick: release
+               unit tests only
+  --no-vm      skip the kprobe lane
+  --no-packages  skip building, installing and purging the RPM and .deb
   -h, --help   this text
+
+Under CI=true a kprobe lane that cannot run counts as failed; otherwise it is skipped.
 
 Exit status: 0 all passed, 1 something failed, 2 usage error, 3 not root.
 EOF
@@ -19,10 +26,14 @@ EOF
 
 QUICK=0
 UNIT_ONLY=0
+NO_VM=0
+NO_PKG=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--unit) UNIT_ONLY=1 ;;
+	--no-vm) NO_VM=1 ;;
+	--no-packages) NO_PKG=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -44,6 +55,7 @@ fi
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+CI=${CI:-}
 
 # RHEL/CentOS 7 get CMake >= 3.13 as cmake3/ctest3 from EPEL.
 CMAKE=cmake
@@ -109,7 +121,7 @@ unit_tests() {
 
 # integration_tests LABEL BINARY: the runner's last line is "N passed, N failed[, N skipped]".
 integration_tests() {
-	local label=$1 bin=$2 log=$LOGDIR/$1-integration.log rc=0 line passed failed skipped
+	local label=$1 bin=$2 log=$LOGDIR/$1-integration.log rc=0
 	step "$label: integration tests ($INTEGRATION_RUNNER $bin)"
 	if [ ! -f "$INTEGRATION_RUNNER" ]; then
 		printf 'test: error: %s does not exist; integration tests cannot run\n' \
@@ -120,9 +132,15 @@ integration_tests() {
 	local runner=(bash "$INTEGRATION_RUNNER")
 	[ -x "$INTEGRATION_RUNNER" ] && runner=("./$INTEGRATION_RUNNER")
 	"${runner[@]}" "$bin" 2>&1 | tee "$log" || rc=$?
+	record_runner "$label integration" "$log" "$rc"
+}
+
+# record_runner LABEL LOG RC: counts from the last "N passed, N failed[, N skipped]" line of LOG.
+record_runner() {
+	local label=$1 log=$2 rc=$3 line passed failed skipped
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n1 || true)
 	if [ -z "$line" ]; then
-		record "$label integration" 0 1 "FAILED: no 'N passed, N failed' line (rc=$rc)"
+		record "$label" 0 1 "FAILED: no 'N passed, N failed' line (rc=$rc)"
 		return
 	fi
 	passed=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
@@ -132,10 +150,46 @@ integration_tests() {
 		skipped=${BASH_REMATCH[1]}
 	fi
 	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-		record "$label integration" "$passed" 1 "FAILED: runner exited $rc after: $line"
+		record "$label" "$passed" 1 "FAILED: runner exited $rc after: $line"
 	else
-		record "$label integration" "$passed" "$failed" \
-			"$passed passed, $failed failed, $skipped skipped"
+		record "$label" "$passed" "$failed" "$passed passed, $failed failed, $skipped skipped"
+	fi
+}
+
+# kprobe_lane BINARY: tests/vm/run.sh boots a kernel with kprobes under QEMU and runs the kprobe
+# tests there (this host's kernel may have none). A lane that cannot run here (setup failed, exit
+# 3) is skipped, except under CI=true; a lane that ran counts its tests, and its failures fail.
+kprobe_lane() {
+	local bin=$1 log=$LOGDIR/vm-lane.log rc=0
+	step "kprobe lane: scripts/setup.sh --vm; tests/vm/run.sh --binary $bin"
+	bash "$ROOT/scripts/setup.sh" --vm || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		kprobe_lane_unavailable "scripts/setup.sh --vm failed (exit $rc)"
+		return
+	fi
+	bash "$ROOT/tests/vm/run.sh" --binary "$bin" 2>&1 | tee "$log" || rc=$?
+	if [ "$rc" -eq 3 ]; then
+		kprobe_lane_unavailable "tests/vm/run.sh cannot run on this host (exit 3)"
+		return
+	fi
+	record_runner "kprobe lane" "$log" "$rc"
+}
+
+# packaging_tests: tests/packaging/run.sh builds the RPM and the .deb, installs the .deb, runs
+# it from its packaged config, verifies the systemd unit and purges the package again.
+packaging_tests() {
+	local log=$LOGDIR/packaging.log rc=0
+	step "packages: tests/packaging/run.sh build"
+	bash "$ROOT/tests/packaging/run.sh" "$ROOT/build" 2>&1 | tee "$log" || rc=$?
+	record_runner "packages" "$log" "$rc"
+}
+
+kprobe_lane_unavailable() {
+	if [ "${CI,,}" = true ]; then
+		record "kprobe lane" 0 1 "FAILED: $1"
+	else
+		printf 'test: warning: kprobe lane skipped: %s\n' "$1" >&2
+		record "kprobe lane" 0 0 "SKIPPED: $1"
 	fi
 }
 
@@ -150,7 +204,13 @@ fi
 
 if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SANITIZE=OFF; then
 	unit_tests release build
-	[ "$UNIT_ONLY" -eq 1 ] || integration_tests release "$ROOT/build/ebpf-monitor"
+	if [ "$UNIT_ONLY" -eq 0 ]; then
+		integration_tests release "$ROOT/build/ebpf-monitor"
+		if [ "$NO_VM" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then
+			kprobe_lane "$ROOT/build/ebpf-monitor"
+		fi
+		[ "$NO_PKG" -eq 1 ] || packaging_tests
+	fi
 fi
 
 if [ "$QUICK" -eq 0 ]; then

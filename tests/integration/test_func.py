@@ -117,3 +117,38 @@ def test_func_probe_limit_ceiling_is_a_config_error():
         assert re.search(r"monitors\.func\.probe_limit: expected .*64", p.stderr), p.stderr
     finally:
         cleanup(d)
+
+
+@test
+def test_func_forced_kfunc():
+    """attach: kfunc takes the fentry path (the kprobe lane's kernel has BTF and trampolines:
+    the reads are counted there); where fentry is refused, the monitor says so."""
+    d = make_workdir()
+    try:
+        cfg = write_config(d, "  func:\n    interval: 1\n    attach: kfunc\n    patterns: [vfs_read]\n")
+        if not KPROBES:
+            p = run(["-c", cfg, "-m", "func", "--duration", "5"], d, timeout=120)
+            assert p.returncode == 3, (p.returncode, p.stderr)
+            assert "kfunc: fentry on vfs_read is not permitted" in p.stderr, p.stderr
+            assert "kprobe:" not in p.stderr.split("optional probe point vfs_read")[1].split("\n")[0]
+            return
+        data = os.path.join(d, "data")
+        with open(data, "wb") as f:
+            f.write(b"x" * 4096)
+        name = "em" + uuid.uuid4().hex[:10]
+        n = 5003
+        w = subprocess.Popen([sys.executable, "-c", READER, name, data, str(n)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        w.stdout.readline()
+        m = Monitor(["-c", cfg, "-m", "func"], cwd=d)
+        m.wait_attached(timeout=600)
+        out, _ = w.communicate("go\n", timeout=600)
+        assert "done" in out
+        time.sleep(2)
+        assert m.stop(timeout=300) == 0, m.stderr()
+        assert re.search(r"func: vfs_read attached via kfunc", m.stderr()), m.stderr()
+        _, rows = csv_rows(d, "func")
+        got = sum(int(r["count"]) for r in rows if r["comm"] == name and r["func_name"] == "vfs_read")
+        assert n <= got <= n * 1.01, (got, n)
+    finally:
+        cleanup(d)

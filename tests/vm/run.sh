@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# run.sh - the kprobe lane: boots Debian's stock kernel (CONFIG_KPROBES=y) under QEMU/TCG with the
+# host root mounted read-only over virtio-9p, and runs ebpf-monitor's kprobe tests inside it.
+# The host kernel has no kprobes, so this is the only place the kprobe attach chains run for real.
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+Usage: sudo tests/vm/run.sh [--binary PATH] [--filter NAME]... [--timeout SECS]
+                            [--boot-timeout SECS] [--memory SIZE] [--smp N]
+
+Boots the lane's kernel (prepared by `scripts/setup.sh --vm`) under qemu-system-x86_64 -accel tcg
+and, inside it: `BINARY --check`, then `tests/integration/run.py BINARY NAME` once per filter.
+
+  --binary PATH        ebpf-monitor to test (default: build/ebpf-monitor)
+  --filter NAME        integration test name filter; repeatable (default: kprobe_lane)
+  --timeout SECS       limit for everything inside the VM (default: 900)
+  --boot-timeout SECS  limit for the VM to reach its root file system (default: 180)
+  --memory SIZE        guest memory (default: 2G)
+  --smp N              guest CPUs (default: 2)
+  -h, --help           this text
+
+Environment: EM_VM_CACHE (default /var/cache/ebpf-monitor/vm) holds the lane's kernel;
+CI is passed into the VM (under CI=true a test that cannot run fails).
+Artifacts (overwritten each run): tests/vm/artifacts/check-<kernel>.txt for the host and the
+VM kernel, serial.log, tests-<filter>.log, times.txt.
+Ends with "N passed, N failed". Exit status: 0 all passed, 1 a test failed or the VM did not
+finish, 2 usage error, 3 the lane cannot run here (not root, not x86_64, not set up).
+EOF
+}
+
+say() { printf 'vm-lane: %s\n' "$*"; }
+die() {
+	local rc=$1
+	shift
+	printf 'vm-lane: error: %s\n' "$*" >&2
+	exit "$rc"
+}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BINARY=$ROOT/build/ebpf-monitor
+FILTERS=()
+# The lane's default tests: exec through its kprobe chain (attach: kprobe, and auto), and the
+# func monitor, which needs kprobes (or fentry) to count anything.
+DEFAULT_FILTERS=(kprobe_lane func)
+LANE_TIMEOUT=900
+BOOT_TIMEOUT=180
+MEMORY=2G
+SMP=2
+CACHE=${EM_VM_CACHE:-/var/cache/ebpf-monitor/vm}
+# Loaded in this order from the lane kernel's modules: virtio-pci transport, then 9p over it.
+MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+	netfs fscache 9pnet 9pnet_virtio 9p)
+
+need_arg() { [ "$#" -ge 2 ] || die 2 "$1 needs a value (see --help)"; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--binary)
+		need_arg "$@"
+		BINARY=$2
+		shift
+		;;
+	--filter)
+		need_arg "$@"
+		case $2 in
+		'' | *[!A-Za-z0-9_]*) die 2 "--filter takes a test-name substring ([A-Za-z0-9_]+), got '$2'" ;;
+		esac
+		FILTERS+=("$2")
+		shift
+		;;
+	--timeout | --boot-timeout | --smp)
+		need_arg "$@"
+		[[ $2 =~ ^[1-9][0-9]*$ ]] || die 2 "$1 takes a positive integer, got '$2'"
+		case $1 in
+		--timeout) LANE_TIMEOUT=$2 ;;
+		--boot-timeout) BOOT_TIMEOUT=$2 ;;
+		--smp) SMP=$2 ;;
+		esac
+		shift
+		;;
+	--memory)
+		need_arg "$@"
+		[[ $2 =~ ^[1-9][0-9]*[MG]$ ]] || die 2 "--memory takes a size like 2G or 3072M, got '$2'"
+		MEMORY=$2
+		shift
+		;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		printf 'vm-lane: unknown option: %s\n' "$1" >&2
+		usage >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+[ ${#FILTERS[@]} -gt 0 ] || FILTERS=("${DEFAULT_FILTERS[@]}")
+
+# ---- can the lane run here? -------------------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] ||
+	die 3 "must run as root: QEMU exports the whole host root to the VM, which loads BPF (sudo $0)"
+[ "$(uname -m)" = x86_64 ] || die 3 "the lane boots an x86_64 kernel; this host is $(uname -m)"
+command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	die 3 "qemu-system-x86_64 is missing: run scripts/setup.sh --vm"
+BUSYBOX=/bin/busybox
+# It runs in the initramfs, where there are no shared libraries.
+if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
+	die 3 "$BUSYBOX is not a static busybox (package busybox-static): run scripts/setup.sh --vm"
+fi
+[ -r "$CACHE/kernel.env" ] || die 3 "no lane kernel in $CACHE: run scripts/setup.sh --vm"
+VM_KVER="" VM_KPKG="" VM_KPKG_VERSION="" VM_TREE=""
+# shellcheck disable=SC1091
+. "$CACHE/kernel.env"
+if [ -z "$VM_KVER" ] || [ ! -d "$VM_TREE" ]; then
+	die 3 "$CACHE/kernel.env is incomplete: run scripts/setup.sh --vm"
+fi
+VMLINUZ=$VM_TREE/boot/vmlinuz-$VM_KVER
+VM_MODDIR=$VM_TREE/lib/modules/$VM_KVER
+[ -r "$VMLINUZ" ] || die 3 "$VMLINUZ is missing: run scripts/setup.sh --vm"
+# The VM sees the host root read-only: bcc there compiles against the host's copy of the headers.
+[ -f "/lib/modules/$VM_KVER/build/Makefile" ] ||
+	die 3 "no headers at /lib/modules/$VM_KVER/build (package linux-headers-$VM_KVER): run scripts/setup.sh --vm"
+BINARY=$(realpath -e "$BINARY" 2>/dev/null) || die 3 "no ebpf-monitor binary (build it first, or pass --binary)"
+[ -x "$BINARY" ] || die 3 "$BINARY is not executable"
+case $BINARY in
+/tmp/* | /run/* | /dev/* | /proc/* | /sys/* | /var/tmp/*)
+	die 2 "$BINARY is under a directory the VM replaces with its own; build it elsewhere"
+	;;
+esac
+
+# ---- work area, cleaned up on every exit ------------------------------------------------------
+
+T0=$(date +%s.%N)
+ARTIFACTS=$ROOT/tests/vm/artifacts
+WORK=$(mktemp -d /tmp/ebpf-monitor-vm.XXXXXX)
+QEMU_PID=""
+TAIL_PID=""
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$TAIL_PID" ]; then
+		kill "$TAIL_PID" 2>/dev/null || true
+		wait "$TAIL_PID" 2>/dev/null || true
+	fi
+	if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
+		kill "$QEMU_PID" 2>/dev/null || true
+		wait "$QEMU_PID" 2>/dev/null || true
+	fi
+	# An interrupted or failed run keeps its console for a look afterwards.
+	if [ -s "$WORK/serial.log" ] && [ ! -e "$ARTIFACTS/serial.log" ]; then
+		tr -d '\r' <"$WORK/serial.log" >"$ARTIFACTS/serial.log" 2>/dev/null || true
+	fi
+	rm -rf "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$ARTIFACTS"
+rm -f "$ARTIFACTS"/check-*.txt "$ARTIFACTS"/tests-*.log "$ARTIFACTS"/serial.log "$ARTIFACTS"/times.txt
+
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---- the host kernel's view, for comparison ---------------------------------------------------
+
+HOST_KVER=$(uname -r)
+say "host kernel $HOST_KVER: $BINARY --check"
+(cd "$WORK" && "$BINARY" --check) >"$ARTIFACTS/check-$HOST_KVER.txt" 2>&1 || true
+sed 's/^/  /' "$ARTIFACTS/check-$HOST_KVER.txt"
+
+# ---- initramfs: static busybox, the 9p modules, /init, the command ----------------------------
+
+INITRD=$WORK/initramfs
+mkdir -p "$INITRD"/{bin,dev,proc,sys,newroot,modules}
+cp "$BUSYBOX" "$INITRD/bin/busybox"
+mknod -m 600 "$INITRD/dev/console" c 5 1
+for m in "${MODULES[@]}"; do
+	ko=$(find "$VM_MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \
+		-o -name "$m.ko.gz" | head -n1)
+	[ -n "$ko" ] || die 3 "module $m is missing from $VM_MODDIR (corrupt cache? rerun scripts/setup.sh --vm)"
+	# busybox insmod takes plain .ko files only.
+	case $ko in
+	*.xz) xz -dc "$ko" >"$INITRD/modules/$m.ko" ;;
+	*.zst) zstd -qdc "$ko" >"$INITRD/modules/$m.ko" ;;
+	*.gz) gzip -dc "$ko" >"$INITRD/modules/$m.ko" ;;
+	*) cp "$ko" "$INITRD/modules/$m.ko" ;;
+	esac
+	printf '%s\n' "$m" >>"$INITRD/modules/order"
+done
+cp "$ROOT/tests/vm/init" "$INITRD/init"
+chmod 755 "$INITRD/init"
+
+# The command the VM runs, chrooted into the host root (tests/vm/guest.sh from this tree).
+{
+	printf '#!/bin/bash\n'
+	printf 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
+	printf 'export HOME=/tmp LANG=C.UTF-8 CI=%q EM_KPROBE_LANE=1\n' "${CI:-}"
+	printf 'cd %q || exit 125\n' "$ROOT"
+	printf 'exec /bin/bash tests/vm/guest.sh --binary %q --out /tmp/em-lane' "$BINARY"
+	printf ' --filter %q' "${FILTERS[@]}"
+	printf '\n'
+} >"$INITRD/lane-cmd.sh"
+
+(cd "$INITRD" && find . -print0 | "$BUSYBOX" cpio -o -0 -H newc 2>/dev/null) >"$WORK/initramfs.cpio" ||
+	die 1 "cannot build the initramfs"
+
+# ---- boot -------------------------------------------------------------------------------------
+
+OUT=$WORK/out
+mkdir -p "$OUT"
+SERIAL=$WORK/serial.log
+: >"$SERIAL"
+say "booting Debian kernel $VM_KVER ($VM_KPKG $VM_KPKG_VERSION) under qemu -accel tcg -cpu max" \
+	"-smp $SMP -m $MEMORY; filters: ${FILTERS[*]}"
+T_BOOT=$(date +%s.%N)
+qemu-system-x86_64 -accel tcg -cpu max -smp "$SMP" -m "$MEMORY" \
+	-nodefaults -no-user-config -display none -monitor none -no-reboot \
+	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.cpio" \
+	-append "console=ttyS0 panic=-1 mitigations=off rdinit=/init" \
+	-chardev "file,id=con,path=$SERIAL" -serial chardev:con \
+	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
+	-fsdev "local,id=o,path=$OUT,security_model=none" \
+	-device virtio-9p-pci,fsdev=o,mount_tag=laneout \
+	</dev/null >"$WORK/qemu.log" 2>&1 &
+QEMU_PID=$!
+# The console, live from init's first line (the kernel's boot log is in artifacts/serial.log, and
+# its tail is printed when the VM does not come up), without the serial line's CRs.
+tail -n +1 -f "$SERIAL" | sed -u -n '/EM-LANE/,$ { s/\r$//; s/^/vm| /; p }' &
+TAIL_PID=$!
+
+serial_tail() {
+	printf 'vm-lane: last lines of the serial console:\n' >&2
+	if [ -s "$SERIAL" ]; then
+		tail -n 40 "$SERIAL" | tr -d '\r' | sed 's/^/  | /' >&2
+	else
+		printf '  (nothing: the kernel printed nothing; is %s a bootable bzImage?)\n' "$VMLINUZ" >&2
+	fi
+	[ -s "$WORK/qemu.log" ] && sed 's/^/  qemu: /' "$WORK/qemu.log" >&2
+	tr -d '\r' <"$SERIAL" >"$ARTIFACTS/serial.log" 2>/dev/null || true
+}
+
+# wait_for MARKER SECS: 0 once the console shows MARKER; 1 on timeout; 2 when QEMU exited first.
+wait_for() {
+	local marker=$1 deadline=$(($(date +%s) + $2))
+	while ! grep -qa "$marker" "$SERIAL"; do
+		kill -0 "$QEMU_PID" 2>/dev/null || {
+			grep -qa "$marker" "$SERIAL" && return 0
+			return 2
+		}
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.5
+	done
+}
+
+rc=0
+wait_for EM-LANE-BOOTED "$BOOT_TIMEOUT" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	if [ "$rc" -eq 1 ]; then
+		printf 'vm-lane: error: the VM did not reach its root file system in %ss\n' "$BOOT_TIMEOUT" >&2
+	else
+		printf 'vm-lane: error: QEMU exited before the VM came up\n' >&2
+	fi
+	serial_tail
+	exit 1
+fi
+BOOT_S=$(elapsed "$T_BOOT")
+GUEST_UPTIME=$(tr -d '\r' <"$SERIAL" | sed -n 's/.*EM-LANE-BOOTED uptime=\([0-9.]*\).*/\1/p' | head -n1)
+say "VM up in ${BOOT_S}s (guest uptime ${GUEST_UPTIME:-?}s)"
+
+rc=0
+wait_for 'EM-LANE-EXIT=' "$LANE_TIMEOUT" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	if [ "$rc" -eq 1 ]; then
+		printf 'vm-lane: error: the VM did not finish in %ss\n' "$LANE_TIMEOUT" >&2
+	else
+		printf 'vm-lane: error: QEMU exited before the VM reported an exit status\n' >&2
+	fi
+	serial_tail
+	exit 1
+fi
+VM_RC=$(tr -d '\r' <"$SERIAL" | sed -n 's/.*EM-LANE-EXIT=\([0-9]*\).*/\1/p' | head -n1)
+# The guest powers off right after the marker.
+for _ in $(seq 60); do
+	kill -0 "$QEMU_PID" 2>/dev/null || break
+	sleep 0.5
+done
+if kill -0 "$QEMU_PID" 2>/dev/null; then
+	say "warning: the VM did not power off; killing QEMU"
+	kill "$QEMU_PID" 2>/dev/null || true
+fi
+wait "$QEMU_PID" 2>/dev/null || true
+QEMU_PID=""
+sleep 1 # the console's last lines
+kill "$TAIL_PID" 2>/dev/null || true
+wait "$TAIL_PID" 2>/dev/null || true
+TAIL_PID=""
+
+# ---- results ----------------------------------------------------------------------------------
+
+tr -d '\r' <"$SERIAL" >"$ARTIFACTS/serial.log"
+cp "$OUT"/check-*.txt "$OUT"/tests-*.log "$ARTIFACTS"/ 2>/dev/null || true
+TOTAL_S=$(elapsed "$T0")
+{
+	printf 'vm_kernel %s\n' "$VM_KVER"
+	printf 'host_kernel %s\n' "$HOST_KVER"
+	printf 'boot_s %s\n' "$BOOT_S"
+	[ -r "$OUT/times.txt" ] && cat "$OUT/times.txt"
+	printf 'lane_total_s %s\n' "$TOTAL_S"
+} >"$ARTIFACTS/times.txt"
+
+VM_KVER_SEEN=$(sed -n 's/^vm_kernel_running //p' "$OUT/times.txt" 2>/dev/null || true)
+say "VM kernel: ${VM_KVER_SEEN:-unknown} (host: $HOST_KVER)"
+say "times: $(tr '\n' ' ' <"$ARTIFACTS/times.txt")"
+say "artifacts: ${ARTIFACTS#"$ROOT"/}/ ($(cd "$ARTIFACTS" && echo check-*.txt))"
+
+SUMMARY=$(cat "$OUT/summary" 2>/dev/null || true)
+if ! [[ $SUMMARY =~ ^[0-9]+\ passed,\ [0-9]+\ failed(,\ [0-9]+\ skipped)?$ ]]; then
+	printf 'vm-lane: error: the VM wrote no test summary (exit status %s)\n' "${VM_RC:-?}" >&2
+	serial_tail
+	exit 1
+fi
+say "VM exit status ${VM_RC:-?}"
+printf '%s\n' "$SUMMARY"
+[ "${VM_RC:-1}" = 0 ] || exit 1
