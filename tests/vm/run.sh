@@ -125,8 +125,10 @@ VM_MODDIR=$VM_TREE/lib/modules/$VM_KVER
 	die 3 "no headers at /lib/modules/$VM_KVER/build (package linux-headers-$VM_KVER): run scripts/setup.sh --vm"
 BINARY=$(realpath -e "$BINARY" 2>/dev/null) || die 3 "no ebpf-monitor binary (build it first, or pass --binary)"
 [ -x "$BINARY" ] || die 3 "$BINARY is not executable"
+# /tmp, /run, /var/tmp and /dev/shm are fresh tmpfs in the VM: a checkout or binary under them
+# is bound back into place by the VM's init (see keep-paths below). /dev, /proc, /sys cannot be.
 case $BINARY in
-/tmp/* | /run/* | /dev/* | /proc/* | /sys/* | /var/tmp/*)
+/dev/* | /proc/* | /sys/*)
 	die 2 "$BINARY is under a directory the VM replaces with its own; build it elsewhere"
 	;;
 esac
@@ -193,6 +195,13 @@ for m in "${MODULES[@]}"; do
 done
 cp "$ROOT/tests/vm/init" "$INITRD/init"
 chmod 755 "$INITRD/init"
+# Directories the VM's tmpfs mounts would hide (a CI checkout under /tmp): init binds them back.
+: >"$INITRD/keep-paths"
+for p in "$ROOT" "$(dirname "$BINARY")"; do
+	case $p in
+	/tmp/* | /run/* | /var/tmp/* | /dev/shm/*) printf '%s\n' "$p" >>"$INITRD/keep-paths" ;;
+	esac
+done
 
 # The command the VM runs, chrooted into the host root (tests/vm/guest.sh from this tree).
 {
