@@ -33,6 +33,28 @@ def func_config(d, patterns, limit=10):
                            "  exec:\n    enabled: true\n")
 
 
+def count_reads(d, cfg, n, via):
+    """Runs -m func while a task with a unique name makes exactly n preads; checks the attach
+    method in the log and returns the CSV header and that task's vfs_read count."""
+    data = os.path.join(d, "data")
+    with open(data, "wb") as f:
+        f.write(b"x" * 4096)
+    name = "em" + uuid.uuid4().hex[:10]
+    w = subprocess.Popen([sys.executable, "-c", READER, name, data, str(n)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    w.stdout.readline()
+    m = Monitor(["-c", cfg, "-m", "func"], cwd=d)
+    m.wait_attached(timeout=600)
+    out, _ = w.communicate("go\n", timeout=600)
+    assert "done" in out
+    time.sleep(2)
+    assert m.stop(timeout=300) == 0, m.stderr()
+    assert re.search(rf"func: vfs_read attached via {via}", m.stderr()), m.stderr()
+    header, rows = csv_rows(d, "func")
+    got = sum(int(r["count"]) for r in rows if r["comm"] == name and r["func_name"] == "vfs_read")
+    return header, got
+
+
 @test
 def test_func_counts_reads_or_explains_why_not():
     d = make_workdir()
@@ -45,26 +67,11 @@ def test_func_counts_reads_or_explains_why_not():
             assert "CONFIG_KPROBES" in p.stderr and "not permitted" in p.stderr, p.stderr
             assert "no monitor could be attached" in p.stderr, p.stderr
             return
-        data = os.path.join(d, "data")
-        with open(data, "wb") as f:
-            f.write(b"x" * 4096)
-        name = "em" + uuid.uuid4().hex[:10]
         n = 20011
-        w = subprocess.Popen([sys.executable, "-c", READER, name, data, str(n)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        w.stdout.readline()
-        m = Monitor(["-c", cfg, "-m", "func"], cwd=d)
-        m.wait_attached(timeout=600)
-        out, _ = w.communicate("go\n", timeout=600)
-        assert "done" in out
-        time.sleep(2)
-        assert m.stop(timeout=300) == 0, m.stderr()
-        header, rows = csv_rows(d, "func")
+        header, got = count_reads(d, cfg, n, "kprobe")
         assert header == ["timestamp", "time_str", "comm", "func_name", "count"], header
-        got = sum(int(r["count"]) for r in rows if r["comm"] == name and r["func_name"] == "vfs_read")
         # every pread64(2) goes through vfs_read; the reader's own startup adds a few more
         assert n <= got <= n * 1.01, (got, n)
-        assert re.search(r"func: vfs_read attached via kprobe", m.stderr()), m.stderr()
     finally:
         cleanup(d)
 
@@ -132,23 +139,8 @@ def test_func_forced_kfunc():
             assert "kfunc: fentry on vfs_read is not permitted" in p.stderr, p.stderr
             assert "kprobe:" not in p.stderr.split("optional probe point vfs_read")[1].split("\n")[0]
             return
-        data = os.path.join(d, "data")
-        with open(data, "wb") as f:
-            f.write(b"x" * 4096)
-        name = "em" + uuid.uuid4().hex[:10]
         n = 5003
-        w = subprocess.Popen([sys.executable, "-c", READER, name, data, str(n)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        w.stdout.readline()
-        m = Monitor(["-c", cfg, "-m", "func"], cwd=d)
-        m.wait_attached(timeout=600)
-        out, _ = w.communicate("go\n", timeout=600)
-        assert "done" in out
-        time.sleep(2)
-        assert m.stop(timeout=300) == 0, m.stderr()
-        assert re.search(r"func: vfs_read attached via kfunc", m.stderr()), m.stderr()
-        _, rows = csv_rows(d, "func")
-        got = sum(int(r["count"]) for r in rows if r["comm"] == name and r["func_name"] == "vfs_read")
+        _, got = count_reads(d, cfg, n, "kfunc")
         assert n <= got <= n * 1.01, (got, n)
     finally:
         cleanup(d)
