@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""bccprobe.py - minimal BCC programs for bench/run.sh (hotpath, variants, startup).
+
+  bccprobe.py floor-sys_exit      empty program on the sys_exit raw tracepoint (the hook the
+                                  syscall monitor uses on x86_64): the floor
+  bccprobe.py floor-sched_switch  empty program on the sched:sched_switch tracepoint
+  bccprobe.py floor-page_faults   empty programs on the software perf events page-faults-min
+                                  and page-faults-maj, sample period 1, every CPU
+  bccprobe.py sc:NAME             the monitor's own probe text (probes/<m>.bpf.c, the monitor's
+  bccprobe.py cs:NAME             -D flags for this kernel, default options) on the monitor's
+  bccprobe.py pf:NAME             hook, as shipped (NAME full) or with one change (see VARIANTS)
+  bccprobe.py compile-times       seconds libbcc takes to compile (clang + load) each probe
+                                  text, an empty program, and page_fault without
+                                  <uapi/linux/bpf_perf_event.h>; one line each
+
+Prints "attached" on stdout once attached, then waits for SIGINT/SIGTERM. The probe texts are
+read from probes/ and changed here, in memory; the sources are not modified.
+"""
+import os
+import re
+import signal
+import sys
+import time
+
+from bcc import BPF, PerfType, PerfSWConfig
+
+EMPTY = "int empty(void *ctx) { return 0; }\n"
+PROBES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "probes")
+FLAGS = ["-DEM_SYSCALL_WRAPPER=1", "-DEM_ARCH_X86_64=1"]
+
+
+def inline_includes(path):
+    """Quoted #includes inlined, as cmake/EmbedProbes.cmake does (bcc rewrites map calls only
+    in the main file)."""
+    out = []
+    for line in open(path):
+        m = re.match(r'\s*#include "([^"]+)"', line)
+        out.append(inline_includes(os.path.join(PROBES, m.group(1))) if m else line)
+    return "".join(out)
+
+
+def sub(src, old, new):
+    if old not in src:
+        sys.exit("the probe text changed: %r not found" % old)
+    return src.replace(old, new)
+
+
+# (probe, variant) -> list of (old, new) replacements; "full" is the probe as shipped.
+VARIANTS = {
+    "sc": {
+        # no em_skip_current(): no pid_tgid helper, no self check
+        "noskip": [("if (nr < 0 || em_skip_current())", "if (nr < 0)")],
+        # no em_epoch array lookup: epoch is always 0
+        "noepoch": [("k.epoch = em_epoch_now();", "k.epoch = 0;")],
+        # no bpf_get_current_comm: the key is (epoch, nr)
+        "nocomm": [("bpf_get_current_comm(&k.comm, sizeof(k.comm));", "")],
+        # no bpf_probe_read of pt_regs->orig_ax (every call counted as nr 0)
+        "noread": [("bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);", "nr = 0;")],
+        # skip, epoch, comm kept; a per-CPU array slot instead of the per-CPU hash lookup
+        "nohash": [
+            ("v = syscall_counts.lookup(&k);",
+             "{ int z = 0; v = (struct syscall_value *)syscall_flat.lookup(&z); "
+             "if (v) { v->count += k.nr + k.comm[0] + k.epoch; } return 0; }"),
+            ("BPF_PERCPU_HASH(syscall_counts",
+             "BPF_PERCPU_ARRAY(syscall_flat, struct syscall_value, 1);\n"
+             "BPF_PERCPU_HASH(syscall_counts")],
+    },
+    "cs": {
+        # the record read directly (a tracepoint program may load from its context) instead
+        # of five bpf_probe_read calls
+        "direct": [
+            ("bpf_probe_read(&prev_pid, sizeof(prev_pid), (char *)ctx + CS_PREV_PID_OFF);",
+             "prev_pid = *(__s32 *)((char *)ctx + CS_PREV_PID_OFF);"),
+            ("bpf_probe_read(&next_pid, sizeof(next_pid), (char *)ctx + CS_NEXT_PID_OFF);",
+             "next_pid = *(__s32 *)((char *)ctx + CS_NEXT_PID_OFF);"),
+            ("bpf_probe_read(&state, sizeof(state), (char *)ctx + CS_PREV_STATE_OFF);",
+             "state = *(__s64 *)((char *)ctx + CS_PREV_STATE_OFF);"),
+            ("bpf_probe_read(dst, 16, (char *)ctx + off);",
+             "((__u64 *)dst)[0] = *(__u64 *)((char *)ctx + off); "
+             "((__u64 *)dst)[1] = *(__u64 *)((char *)ctx + off + 8);")],
+        # a per-CPU hash, plain increments instead of three atomic adds
+        "percpu": [
+            ("BPF_HASH(cs_counts", "BPF_PERCPU_HASH(cs_counts"),
+            ("__sync_fetch_and_add(&v->count, 1);", "v->count++;"),
+            ("__sync_fetch_and_add(&v->voluntary, 1);", "v->voluntary++;"),
+            ("__sync_fetch_and_add(&v->involuntary, 1);", "v->involuntary++;")],
+    },
+    "pf": {
+        # no bpf_get_current_comm
+        "nocomm": [("bpf_get_current_comm(&k.comm, sizeof(k.comm));", "")],
+        # a per-CPU hash, a plain increment instead of an atomic add
+        "percpu": [
+            ("BPF_HASH(pf_counts", "BPF_PERCPU_HASH(pf_counts"),
+            ("__sync_fetch_and_add(&v->count, 1);", "v->count++;")],
+    },
+}
+VARIANTS["cs"]["both"] = VARIANTS["cs"]["direct"] + VARIANTS["cs"]["percpu"]
+FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.bpf.c"}
+MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault"}
+
+
+def variant(probe, name):
+    src = inline_includes(os.path.join(PROBES, FILES[probe]))
+    if name != "full":
+        if name not in VARIANTS[probe]:
+            sys.exit("unknown variant %s:%s" % (probe, name))
+        for old, new in VARIANTS[probe][name]:
+            src = sub(src, old, new)
+    b = BPF(text=src, cflags=FLAGS + [
+        "-DEM_MONITOR_%s=1" % MONITOR[probe], "-DEM_SELF_TGID=%d" % os.getpid()])
+    if probe == "sc":
+        b.attach_raw_tracepoint(tp="sys_exit", fn_name="raw_sys_exit")
+    elif probe == "cs":
+        b.attach_tracepoint(tp="sched:sched_switch", fn_name="tp_sched_switch")
+    else:
+        for cfg, fn in ((PerfSWConfig.PAGE_FAULTS_MIN, "pe_fault_minor"),
+                        (PerfSWConfig.PAGE_FAULTS_MAJ, "pe_fault_major")):
+            b.attach_perf_event(ev_type=PerfType.SOFTWARE, ev_config=cfg, fn_name=fn,
+                                sample_period=1)
+    return b
+
+
+def compile_times():
+    texts = [("empty program", EMPTY)]
+    # bio is left out: its record offsets are -D flags the monitor reads from tracefs.
+    for name in ("exec", "syscall", "context_switch", "page_fault", "open", "interrupt"):
+        texts.append((name, inline_includes(os.path.join(PROBES, name + ".bpf.c"))))
+    pf = dict(texts)["page_fault"]
+    texts.append(("page_fault without bpf_perf_event.h",
+                  sub(pf, "#include <uapi/linux/bpf_perf_event.h>",
+                      "struct bpf_perf_event_data;")))
+    for name, text in texts:
+        t0 = time.monotonic()
+        b = BPF(text=text, cflags=FLAGS)
+        print("compile\t%s\t%.3f" % (name, time.monotonic() - t0), flush=True)
+        b.cleanup()
+
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    if mode == "compile-times":
+        return compile_times()
+    if mode == "floor-sys_exit":
+        b = BPF(text=EMPTY)
+        b.attach_raw_tracepoint(tp="sys_exit", fn_name="empty")
+    elif mode == "floor-sched_switch":
+        b = BPF(text=EMPTY)
+        b.attach_tracepoint(tp="sched:sched_switch", fn_name="empty")
+    elif mode == "floor-page_faults":
+        b = BPF(text=EMPTY)
+        for cfg in (PerfSWConfig.PAGE_FAULTS_MIN, PerfSWConfig.PAGE_FAULTS_MAJ):
+            b.attach_perf_event(ev_type=PerfType.SOFTWARE, ev_config=cfg,
+                                fn_name="empty", sample_period=1)
+    elif re.match(r"^(sc|cs|pf):\w+$", mode):
+        b = variant(*mode.split(":"))
+    else:
+        sys.exit(__doc__)
+    done = []
+    signal.signal(signal.SIGTERM, lambda *a: done.append(1))
+    signal.signal(signal.SIGINT, lambda *a: done.append(1))
+    print("attached", flush=True)
+    while not done:
+        signal.pause()
+
+
+if __name__ == "__main__":
+    main()

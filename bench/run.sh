@@ -1,0 +1,752 @@
+#!/bin/bash
+# bench/run.sh - ebpf-monitor benchmarks (issue 8). Run as root from anywhere:
+#
+#   bench/run.sh                 every part, in order (about 13 minutes)
+#   bench/run.sh PART [PART...]  only these parts:
+#       hotpath    added ns per event: syscall, context switch, page fault, vs floor and peers
+#       variants   the syscall probe with one cost centre removed at a time (where the ns go)
+#       mixed      wall-time ratio of a build + file + exec workload, monitored / unmonitored
+#       startup    launch to "N monitor(s) attached", per-monitor split, compile times
+#       memory     peak RSS, where it comes from, kernel map and perf-buffer memory
+#       execburst  fork+exec at rising rates: rows in the exec CSV vs execs made, losses
+#       cpu        the monitor's own CPU time while the system is idle (ours: no workload)
+#
+# Every figure is measured against a baseline in the same run, with the baseline and the
+# measured case interleaved (baseline, case, baseline, case, ..., baseline); medians and the
+# min..max spread over the repetitions are reported. Results: $BENCH_WORK/results/*.md (the
+# tables, also printed at the end) and *.tsv (raw numbers).
+#
+# Environment (defaults in brackets):
+#   EBPF_MONITOR  the binary [<repo>/build/ebpf-monitor]      BENCH_WORK  scratch [/tmp/ebpf-bench]
+#   BENCH_ROUNDS  paired repetitions per case [5]              BENCH_CPU   CPU for the hot loops [last]
+#   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 0"]
+#   BENCH_QUICK=1 fewer rounds and shorter runs (a smoke test; the numbers are not for the table)
+set -uo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH")
+MON=${EBPF_MONITOR:-$REPO/build/ebpf-monitor}
+WORK=${BENCH_WORK:-/tmp/ebpf-bench}
+CONFIG=$BENCH/monitor_config.yaml
+PY=/usr/bin/python3 # the distribution's python, which has the bcc module (python3-bpfcc)
+RES=$WORK/results
+# func cannot attach on a kernel without kprobes or fentry; it is left out (BENCH_WITH_FUNC=1 adds it).
+ALL_MONITORS=exec,syscall,context_switch,page_fault,open,interrupt,bio
+[ "${BENCH_WITH_FUNC:-0}" = 1 ] && ALL_MONITORS=$ALL_MONITORS,func
+ROUNDS=${BENCH_ROUNDS:-5}
+PAIRS=${BENCH_PAIRS:-3}
+SPLIT_ROUNDS=2 VARIANT_ROUNDS=3 STARTUP_ROUNDS=3
+CPU=${BENCH_CPU:-$(($(nproc) - 1))}
+RATES=${BENCH_RATES:-"1000 2000 5000 0"}
+BURST_SECONDS=10
+SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 BURSTS=40 BURSTS_SLOW=80
+EXECS=2000
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	ROUNDS=2 PAIRS=1 SPLIT_ROUNDS=1 VARIANT_ROUNDS=1 STARTUP_ROUNDS=1 RATES="1000 0" BURST_SECONDS=3 BURSTS=10 BURSTS_SLOW=10 EXECS=500
+fi
+CLK_TCK=$(getconf CLK_TCK)
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+now() { date +%s.%N; }
+
+# stats: numbers on stdin -> "median min max n"
+stats() {
+	sort -g | awk '{ a[NR] = $1 }
+	END {
+		if (NR == 0) { print "NA NA NA 0"; exit }
+		m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		printf "%.6g %.6g %.6g %d\n", m, a[1], a[NR], NR
+	}'
+}
+# fmt DIGITS "median min max n" -> "median (min..max)"
+fmt() { awk -v d="$1" '{ if ($1 == "NA") print "n/a"; else printf "%.*f (%.*f..%.*f)\n", d, $1, d, $2, d, $3 }' <<<"$2"; }
+calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
+# ratio A B [DIGITS]: A / B, or n/a when B is not positive
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b + 0 <= 0 || a == "NA") print "n/a"; else printf "%.*f\n", d, a / b }'; }
+
+# ---- background processes: the monitor, bcc programs, bpftrace, syscount ----
+
+BG_PID=
+BG_OUT=
+# bg_start NAME READY_REGEX CMD...: start CMD (in $WORK/run), wait for READY_REGEX in its stdout or
+# stderr (60 s at most). Sets BG_PID, BG_OUT (its stdout+stderr file) and BG_READY_S.
+bg_start() {
+	local name=$1 ready=$2 t0 i
+	shift 2
+	mkdir -p "$WORK/run"
+	rm -rf "$WORK/run/output" "$WORK/run/logs"
+	BG_OUT=$WORK/run/$name.out
+	: >"$BG_OUT"
+	t0=$(now)
+	(cd "$WORK/run" && exec "$@" >"$BG_OUT" 2>&1) &
+	BG_PID=$!
+	for ((i = 0; i < 1200; i++)); do
+		if grep -qE "$ready" "$BG_OUT"; then
+			BG_READY_S=$(calc "$(now) - $t0")
+			# bpftrace says "Attaching" before it attaches: give it time to finish.
+			[[ $name == bpftrace* ]] && sleep 0.5
+			return 0
+		fi
+		kill -0 "$BG_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	log "$name did not get ready; its output:"
+	tail -5 "$BG_OUT" >&2
+	bg_stop
+	return 1
+}
+bg_stop() {
+	[ -n "$BG_PID" ] || return 0
+	kill -TERM "$BG_PID" 2>/dev/null
+	wait "$BG_PID" 2>/dev/null
+	BG_PID=
+}
+trap 'bg_stop; [ -n "${SAMPLER:-}" ] && kill "$SAMPLER" 2>/dev/null; rm -rf /dev/shm/ebpf-bench-files' EXIT
+
+MON_READY='monitor\(s\) attached in'
+# monitor_start MONITORS [CONFIG]: the monitor with every listed monitor, output under $WORK/run.
+monitor_start() { bg_start monitor "$MON_READY" "$MON" -c "${2:-$CONFIG}" -m "$1"; }
+attached_in() { grep -oE 'attached in [0-9.]+' "$1" | awk '{ print $3 }' | tail -1; }
+lost_total() {
+	# Events the monitor reported lost, summed over its final per-monitor lines.
+	grep -E '^INFO: [a-z_]+: [0-9]+ events, [0-9]+ rows, [0-9]+ lost' "$1" |
+		awk '{ s += $(NF - 1) } END { print s + 0 }'
+}
+# cpu_ns PID: CPU time of all PID's threads in ns (schedstat: user+system time without the tick
+# rounding of /proc/PID/stat; falls back to utime+stime ticks from /proc/PID/stat)
+cpu_ns() {
+	if [ -r "/proc/$1/schedstat" ]; then
+		cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'
+	else
+		awk -v hz="$CLK_TCK" '{ printf "%.0f\n", ($14 + $15) * 1e9 / hz }' "/proc/$1/stat"
+	fi
+}
+
+# tracer_start MODE: one tracer (or the monitor) for the hot-path comparisons.
+tracer_start() {
+	case $1 in
+	floor-* | sc:* | cs:* | pf:*) bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
+	ours-syscall) monitor_start syscall ;;
+	ours-cswitch) monitor_start context_switch ;;
+	ours-fault) monitor_start page_fault ;;
+	mon:*) monitor_start "${1#mon:}" ;;
+	bpftrace-syscall)
+		bg_start bpftrace-syscall Attaching bpftrace -e \
+			'tracepoint:raw_syscalls:sys_exit { @[comm, args->id] = count(); }' ;;
+	bpftrace-syscall-empty)
+		bg_start bpftrace-syscall-empty Attaching bpftrace -e 'tracepoint:raw_syscalls:sys_exit { }' ;;
+	syscount) bg_start syscount '^Tracing' syscount-bpfcc ;;
+	bpftrace-cswitch)
+		bg_start bpftrace-cswitch Attaching bpftrace -e \
+			'tracepoint:sched:sched_switch { @[cpu, args->prev_comm, args->next_comm] = count(); }' ;;
+	bpftrace-fault)
+		bg_start bpftrace-fault Attaching bpftrace -e \
+			'software:minor-faults:1 { @[comm, cpu] = count(); } software:major-faults:1 { @[comm, cpu] = count(); }' ;;
+	*) die "unknown mode $1" ;;
+	esac
+}
+
+build_helpers() {
+	mkdir -p "$WORK" "$RES" "$WORK/run"
+	cc -O2 -Wall -o "$WORK/hotloop" "$BENCH/hotloop.c" || die "cannot build hotloop"
+	cc -O2 -Wall -o "$WORK/execburst" "$BENCH/execburst.c" || die "cannot build execburst"
+	[ -x "$MON" ] || die "$MON not built: cmake --build build -j2"
+	[ "$(id -u)" = 0 ] || die "run as root"
+	for t in bpftrace syscount-bpfcc taskset perf; do
+		command -v "$t" >/dev/null || log "WARNING: $t missing (apt-get install bpftrace bpfcc-tools util-linux linux-perf)"
+	done
+	[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+}
+
+# ---- 1. hot path --------------------------------------------------------------------------
+
+# measure LOOP: ns per event of one hotloop run pinned to $CPU (the least disturbed of $BURSTS
+# short bursts: see hotloop.c).
+measure() {
+	local args
+	case $1 in
+	files) # the quicker of two passes (interference only slows a pass down)
+		{ files_phase 1; files_phase 1; } | sort -g | head -1
+		return ;;
+	syscall) args="syscall $SYSCALL_N" ;;
+	cswitch) args="cswitch $CSWITCH_N" ;;
+	fault) args="fault $FAULT_MB" ;;
+	esac
+	# context switches and faults vary more from burst to burst: twice the bursts
+	taskset -c "$CPU" "$WORK/hotloop" $args "$([ "$1" = syscall ] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
+}
+
+# hot_rounds LOOP TSV MODE...: $ROUNDS rounds of: baseline, MODE1, baseline, MODE2, ..., baseline
+# (the order of the modes rotates each round). One TSV line per case: round mode before case after.
+hot_rounds() {
+	local loop=$1 tsv=$2 r i n b0 b1 t m
+	shift 2
+	local modes=("$@")
+	n=${#modes[@]}
+	printf 'round\tmode\tbase_before\tcase\tbase_after\tready_s\tlost\n' >"$tsv"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		b0=$(measure "$loop")
+		for ((i = 0; i < n; i++)); do
+			m=${modes[$(((i + r - 1) % n))]}
+			tracer_start "$m" || continue
+			t=$(measure "$loop")
+			bg_stop
+			b1=$(measure "$loop")
+			printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$m" "$b0" "$t" "$b1" "$BG_READY_S" \
+				"$(lost_total "$BG_OUT")" >>"$tsv"
+			log "  $loop round $r $m: base $b0 / $b1, traced $t"
+			b0=$b1
+		done
+	done
+}
+
+# added ns per event of MODE in each round: case - mean(baseline before, baseline after)
+added() { awk -F'\t' -v m="$2" '$2 == m { print $4 - ($3 + $5) / 2 }' "$1"; }
+# per-round ratio of MODE's added cost to REF's added cost
+ratio_to() {
+	awk -F'\t' -v m="$2" -v f="$3" '
+		$2 == m { a[$1] = $4 - ($3 + $5) / 2 }
+		$2 == f { b[$1] = $4 - ($3 + $5) / 2 }
+		END { for (r in a) if (r in b && b[r] > 0) print a[r] / b[r] }' "$1"
+}
+
+# hot_table TSV FLOOR TITLE MODE=LABEL...: markdown table of one hook's results
+hot_table() {
+	local tsv=$1 floor=$2 title=$3 base fl e m label
+	shift 3
+	base=$(awk -F'\t' 'NR > 1 { print $3; print $5 }' "$tsv" | stats)
+	fl=$(added "$tsv" "$floor" | stats | awk '{ print $1 }')
+	echo "### $title"
+	echo
+	echo "Untraced: $(fmt 1 "$base") ns per event. Rounds: $ROUNDS; CPU $CPU; $(date -u +%F)."
+	echo
+	echo "| tracer | added ns/event, median (min..max) | ratio to floor: of medians; per round median (min..max) | ready after s |"
+	echo "| --- | --- | --- | --- |"
+	for e in "$@"; do
+		m=${e%%=*} label=${e#*=}
+		local a rr rpr ready
+		a=$(added "$tsv" "$m" | stats)
+		rr=$(ratio "$(awk '{ print $1 }' <<<"$a")" "$fl")
+		rpr=$(ratio_to "$tsv" "$m" "$floor" | stats)
+		ready=$(awk -F'\t' -v m="$m" '$2 == m { print $6 }' "$tsv" | stats)
+		printf '| %s | %s | %s; %s | %s |\n' "$label" "$(fmt 1 "$a")" "$rr" "$(fmt 2 "$rpr")" "$(fmt 2 "$ready")"
+	done
+	echo
+}
+
+part_hotpath() {
+	log "hotpath: syscall (getppid via syscall(2)), $ROUNDS rounds"
+	hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall bpftrace-syscall \
+		syscount bpftrace-syscall-empty
+	log "hotpath: context switch (pipe ping-pong, both ends on CPU $CPU)"
+	hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch bpftrace-cswitch
+	log "hotpath: page fault (first touch of anonymous 4 KiB pages)"
+	hot_rounds fault "$RES/hotpath_fault.tsv" floor-page_faults ours-fault bpftrace-fault
+	{
+		echo "## 1. Hot path: added cost per event"
+		echo
+		hot_table "$RES/hotpath_syscall.tsv" floor-sys_exit "syscall: getppid() in a loop" \
+			"floor-sys_exit=floor: empty bcc program, raw tracepoint sys_exit" \
+			"ours-syscall=**ebpf-monitor -m syscall** (raw tracepoint sys_exit)" \
+			"bpftrace-syscall-empty=bpftrace empty program, tracepoint raw_syscalls:sys_exit" \
+			"bpftrace-syscall=bpftrace @[comm, args->id] = count() (tracepoint)" \
+			"syscount=syscount-bpfcc (tracepoint)"
+		hot_table "$RES/hotpath_cswitch.tsv" floor-sched_switch "context switch: pipe ping-pong on one CPU" \
+			"floor-sched_switch=floor: empty bcc program, tracepoint sched:sched_switch" \
+			"ours-cswitch=**ebpf-monitor -m context_switch**" \
+			"bpftrace-cswitch=bpftrace @[cpu, prev_comm, next_comm] = count()"
+		hot_table "$RES/hotpath_fault.tsv" floor-page_faults "page fault: first touch of anonymous pages" \
+			"floor-page_faults=floor: empty bcc program, perf events page-faults-min/-maj, period 1" \
+			"ours-fault=**ebpf-monitor -m page_fault**" \
+			"bpftrace-fault=bpftrace software:minor/major-faults:1 @[comm, cpu] = count()"
+	} >"$RES/hotpath.md"
+	cat "$RES/hotpath.md"
+}
+
+part_variants() {
+	local rounds=$VARIANT_ROUNDS
+	log "variants: the monitor's probes with one change at a time, $rounds rounds"
+	ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall sc:full \
+		sc:noskip sc:noepoch sc:nocomm sc:noread sc:nohash
+	ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch cs:full cs:direct \
+		cs:percpu cs:both
+	ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults pf:full pf:nocomm pf:percpu
+	{
+		echo "## 1b. Where the probes' cost goes: variants"
+		echo
+		echo "Each variant is the monitor's probe text (probes/<m>.bpf.c, the monitor's -D flags for this"
+		echo "kernel), loaded by bench/bccprobe.py on the same hook, as shipped (full) or with one change."
+		echo "$rounds rounds each."
+		echo
+		ROUNDS=$rounds hot_table "$RES/variants_syscall.tsv" floor-sys_exit "syscall probe" \
+			"floor-sys_exit=floor: empty program" \
+			"ours-syscall=ebpf-monitor -m syscall" \
+			"sc:full=full: probes/syscall.bpf.c as shipped" \
+			"sc:noskip=noskip: no em_skip_current() (pid_tgid helper, self check)" \
+			"sc:noepoch=noepoch: no em_epoch array lookup" \
+			"sc:nocomm=nocomm: no bpf_get_current_comm (key: epoch, nr)" \
+			"sc:noread=noread: no bpf_probe_read of pt_regs->orig_ax" \
+			"sc:nohash=nohash: a per-CPU array slot instead of the per-CPU hash lookup"
+		ROUNDS=$rounds hot_table "$RES/variants_cswitch.tsv" floor-sched_switch "context_switch probe" \
+			"floor-sched_switch=floor: empty program" \
+			"cs:full=full: probes/context_switch.bpf.c as shipped" \
+			"cs:direct=direct: record fields loaded from ctx instead of 5 bpf_probe_read" \
+			"cs:percpu=percpu: BPF_PERCPU_HASH and plain increments instead of 3 atomic adds" \
+			"cs:both=both: direct + percpu"
+		ROUNDS=$rounds hot_table "$RES/variants_fault.tsv" floor-page_faults "page_fault probe" \
+			"floor-page_faults=floor: empty programs" \
+			"pf:full=full: probes/page_fault.bpf.c as shipped" \
+			"pf:nocomm=nocomm: no bpf_get_current_comm" \
+			"pf:percpu=percpu: BPF_PERCPU_HASH and a plain increment instead of an atomic add"
+	} >"$RES/variants.md"
+	cat "$RES/variants.md"
+}
+
+# ---- 2. mixed workload (and the monitor's CPU under load) -----------------------------------
+
+MIX=$WORK/mixed
+SHM=/dev/shm/ebpf-bench-files
+mixed_setup() {
+	rm -rf "$MIX"
+	mkdir -p "$MIX/src"
+	# A copy of this source tree (no build directories), configured once.
+	(cd "$REPO" && git ls-files -co --exclude-standard | grep -v '^build' | tar -cf - -T -) |
+		tar -C "$MIX/src" -xf - || die "cannot copy the source tree"
+	cmake -S "$MIX/src" -B "$MIX/build" -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		>"$MIX/cmake.log" 2>&1 || die "cmake failed: $MIX/cmake.log"
+	cp /bin/true "$MIX/true_mixed"
+	# The file phase works in a tmpfs: a copy of /usr/include read from disk would make it an
+	# I/O benchmark of this shared machine's disk and page cache (both busy, both noisy).
+	rm -rf "$SHM"
+	mkdir -p "$SHM"
+	cp -a /usr/include "$SHM/src"
+}
+# files_phase N: N times copy /usr/include (in the tmpfs), grep it, read the larger headers again,
+# delete the copy; prints the seconds it took
+files_phase() {
+	local i t0
+	t0=$(now)
+	for ((i = 0; i < $1; i++)); do
+		cp -a "$SHM/src" "$SHM/files"
+		grep -r -c define "$SHM/files" >/dev/null
+		find "$SHM/files" -name '*.h' -size +8k | xargs -r cat >/dev/null
+		rm -rf "$SHM/files"
+	done
+	calc "$(now) - $t0"
+	echo
+}
+# mixed_workload: prints "build_s files_s exec_s total_s build_cpu files_cpu exec_cpu total_cpu":
+# wall seconds and CPU seconds (user+system of everything the phase ran: this subshell's
+# cutime+cstime, which includes the BPF programs' run time in those tasks' system time)
+mixed_workload() {
+	local t0 t1 t2 t3 c0 c1 c2 c3 me=$BASHPID
+	kids_cpu() { awk -v hz="$CLK_TCK" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$me/stat"; }
+	make -C "$MIX/build" clean >/dev/null 2>&1
+	sync
+	c0=$(kids_cpu) t0=$(now)
+	make -C "$MIX/build" -j2 >"$MIX/make.log" 2>&1 || log "WARNING: build failed, see $MIX/make.log"
+	c1=$(kids_cpu) t1=$(now)
+	files_phase 3 >/dev/null
+	c2=$(kids_cpu) t2=$(now)
+	MIXTRUE=$MIX/true_mixed N=$EXECS sh -c 'i=0; while [ $i -lt $N ]; do $MIXTRUE; i=$((i + 1)); done'
+	c3=$(kids_cpu) t3=$(now)
+	echo "$(calc "$t1 - $t0") $(calc "$t2 - $t1") $(calc "$t3 - $t2") $(calc "$t3 - $t0")" \
+		"$(calc "$c1 - $c0") $(calc "$c2 - $c1") $(calc "$c3 - $c2") $(calc "$c3 - $c0")"
+}
+# busy CPU ticks of the whole machine (user nice system irq softirq steal), from /proc/stat
+machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+part_mixed() {
+	local i w c0 c1 t0 t1 s0 s1 mcpu others cpu hwm lost tsv=$RES/mixed.tsv
+	log "mixed: copying and configuring the source tree under $MIX"
+	mixed_setup
+	log "mixed: warm-up build (not counted)"
+	make -C "$MIX/build" -j2 >/dev/null 2>&1
+	printf 'run\tkind\tbuild_s\tfiles_s\texec_s\ttotal_s\tbuild_cpu\tfiles_cpu\texec_cpu\ttotal_cpu\tmon_cpu_s\tothers_pct\tmon_hwm_kb\tlost\n' >"$tsv"
+	for ((i = 0; i < 2 * PAIRS + 1; i++)); do
+		mcpu=0 hwm= lost=
+		if ((i % 2 == 1)); then
+			monitor_start "$ALL_MONITORS" || die "monitor did not start"
+			sleep 1
+			c0=$(cpu_ns "$BG_PID")
+		fi
+		s0=$(machine_busy) t0=$(now)
+		w=$(mixed_workload)
+		s1=$(machine_busy) t1=$(now)
+		if ((i % 2 == 1)); then
+			c1=$(cpu_ns "$BG_PID")
+			mcpu=$(calc "($c1 - $c0) / 1e9")
+			hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$BG_PID/status")
+			bg_stop
+			lost=$(lost_total "$BG_OUT")
+		fi
+		# CPU the rest of the machine used meanwhile (other tenants), % of all CPUs
+		others=$(calc "100 * (($s1 - $s0) / $CLK_TCK - $(awk '{ print $8 }' <<<"$w") - $mcpu) / (($t1 - $t0) * $(nproc))")
+		printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$( ((i % 2)) && echo mon || echo base)" \
+			"$(tr ' ' '\t' <<<"$w")" "$mcpu" "$others" "$hwm" "$lost" >>"$tsv"
+		log "  run $i $( ((i % 2)) && echo monitored || echo baseline): wall b/f/e/total, cpu b/f/e/total: $w; monitor CPU ${mcpu} s; others ${others} %; lost ${lost:-n/a}"
+	done
+	# ratio of each monitored run to the mean of the baselines either side of it, per column
+	# (CPU: the workload's CPU plus the monitor's own, over the baselines' workload CPU)
+	mixed_ratio() {
+		awk -F'\t' -v c="$1" -v addmon="${2:-0}" 'NR > 1 { v[$1] = $c + (addmon ? $11 : 0); k[$1] = $2 }
+			END { for (i in k) if (k[i] == "mon") print v[i] / ((v[i - 1] + v[i + 1]) / 2) }' "$tsv"
+	}
+	col() { awk -F'\t' -v c="$1" -v k="$2" 'NR > 1 && $2 == k { print $c }' "$tsv"; }
+	{
+		echo "## 2. Whole-system overhead: mixed workload, all monitors ($ALL_MONITORS)"
+		echo
+		echo "Runs: base, mon, base, ... ($PAIRS monitored, $((PAIRS + 1)) baselines); each ratio is a"
+		echo "monitored run over the mean of the baselines either side of it. $(date -u +%F)."
+		echo
+		echo "| phase | baseline wall s, median (min..max) | monitored wall s | **wall ratio** monitored/unmonitored | CPU ratio (workload + monitor) / workload |"
+		echo "| --- | --- | --- | --- | --- |"
+		local c name
+		for c in 3:build 4:files 5:exec 6:total; do
+			name=${c#*:} c=${c%%:*}
+			printf '| %s | %s | %s | %s | %s |\n' "$name" "$(col "$c" base | stats | fmt 2 "$(cat)")" \
+				"$(col "$c" mon | stats | fmt 2 "$(cat)")" "$(mixed_ratio "$c" | stats | fmt 3 "$(cat)")" \
+				"$(mixed_ratio $((c + 4)) "$([ "$name" = total ] && echo 1 || echo 0)" | stats | fmt 3 "$(cat)")"
+		done
+		echo
+		echo "Phases: build = \`make -j2\` of this project from clean (all targets, tests included);"
+		echo "files = 3 times: copy /usr/include ($(find /usr/include -type f | wc -l) files, in a tmpfs), grep it, read the larger"
+		echo "headers again, delete the copy; exec = a shell loop running a copy of /bin/true $EXECS times."
+		echo "CPU = user+system time of everything the phase ran (the BPF programs run in those tasks and"
+		echo "are charged to them); for the total, the monitor's own CPU is added. The CPU ratio does not"
+		echo "move when another tenant takes a CPU away; the wall ratio does."
+		echo
+		echo "Other tenants' CPU during the runs (machine busy minus ours), % of all CPUs: baseline runs"
+		echo "$(col 12 base | stats | fmt 1 "$(cat)"), monitored runs $(col 12 mon | stats | fmt 1 "$(cat)")."
+		echo "The monitor's own CPU during the monitored runs: $(awk -F'\t' 'NR > 1 && $2 == "mon" { print 100 * $11 / $6 }' "$tsv" | stats | fmt 2 "$(cat)") % of one core;"
+		echo "its VmHWM: $(col 13 mon | stats | awk '{ printf "%.1f MiB (%.1f..%.1f)", $1 / 1024, $2 / 1024, $3 / 1024 }');"
+		echo "events reported lost: $(col 14 mon | stats | fmt 0 "$(cat)") per run."
+		echo
+	} >"$RES/mixed.md"
+	cat "$RES/mixed.md"
+	# Where the file phase's cost goes: one pass of it (no build, no execs) under each monitor
+	# alone, under all of them, and under the syscall floor (an empty program on sys_exit).
+	log "mixed: the file phase under each monitor alone, $SPLIT_ROUNDS rounds"
+	# (interrupt and bio left out: a tmpfs pass makes next to no interrupts or block I/O)
+	local m modes=(floor-sys_exit "mon:$ALL_MONITORS" mon:syscall mon:open mon:exec mon:page_fault mon:context_switch)
+	ROUNDS=$SPLIT_ROUNDS hot_rounds files "$RES/mixed_split.tsv" "${modes[@]}"
+	{
+		echo "Where the file phase's cost goes: one pass of it, the quicker of two ($(calc "$(awk -F'\t' 'NR > 1 { print $3 }' "$RES/mixed_split.tsv" | stats | awk '{ print $1 }')") s unmonitored), paired with"
+		echo "baselines as above, $SPLIT_ROUNDS rounds:"
+		echo
+		echo "| traced by | ratio to unmonitored, median (min..max) | events lost (last round) |"
+		echo "| --- | --- | --- |"
+		for m in "${modes[@]}"; do
+			printf '| %s | %s | %s |\n' "${m#mon:}" "$(awk -F'\t' -v m="$m" '$2 == m { print $4 / (($3 + $5) / 2) }' "$RES/mixed_split.tsv" | stats | fmt 3 "$(cat)")" \
+				"$(awk -F'\t' -v m="$m" '$2 == m { l = $7 } END { print l }' "$RES/mixed_split.tsv")"
+		done
+		echo
+	} >>"$RES/mixed.md"
+	rm -rf "$SHM"
+	tail -n +$(($(grep -n "^Where the file phase" "$RES/mixed.md" | cut -d: -f1))) "$RES/mixed.md"
+}
+
+# ---- 3. startup ---------------------------------------------------------------------------
+
+part_startup() {
+	local r t0 t1 tsv=$RES/startup.tsv dbg=$WORK/run/debug.yaml
+	# The same configuration at DEBUG level: the log file's millisecond timestamps split the startup.
+	sed 's/^  level: INFO/  level: DEBUG/' "$CONFIG" >"$dbg"
+	log "startup: compile time of each probe text (bcc python, same libbcc)"
+	"$PY" "$BENCH/bccprobe.py" compile-times 2>/dev/null | tee "$RES/compile_times.tsv" >&2
+	printf 'round\tmode\tseconds\n' >"$tsv"
+	: >"$RES/startup_split.tsv"
+	for ((r = 1; r <= STARTUP_ROUNDS; r++)); do
+		# the monitor, every monitor: launch -> "attached in", and wall of a --duration 1 run
+		mkdir -p "$WORK/run"
+		rm -rf "$WORK/run/logs" "$WORK/run/output"
+		local launch
+		launch=$(date +%H:%M:%S.%N)
+		t0=$(now)
+		(cd "$WORK/run" && "$MON" -c "$dbg" -m "$ALL_MONITORS" --duration 1 >/dev/null 2>"$WORK/run/startup.err")
+		t1=$(now)
+		printf '%d\tattached_in\t%s\n' "$r" "$(attached_in "$WORK/run/startup.err")" >>"$tsv"
+		printf '%d\tduration1_wall_minus_1\t%s\n' "$r" "$(calc "$t1 - $t0 - 1")" >>"$tsv"
+		printf '%d\tstop\t%s\n' "$r" "$(calc "$t1 - $t0 - 1 - $(attached_in "$WORK/run/startup.err")")" >>"$tsv"
+		# per-monitor split: from the previous "<m>: filters:" line (or the launch) to this one's
+		awk -v launch="$launch" -v r="$r" '
+			function sec(s,  a) { split(s, a, /[:,.]/); return a[1] * 3600 + a[2] * 60 + a[3] + ("0." a[4]) }
+			BEGIN { prev = sec(launch) }
+			/: filters: / { t = sec($2); m = $5; sub(/:$/, "", m); printf "%d\t%s\t%.3f\n", r, m, t - prev; prev = t }
+		' "$WORK/run/logs/monitor.log" >>"$RES/startup_split.tsv"
+		# --check (compiles and loads every probe, then exits)
+		t0=$(now)
+		(cd "$WORK/run" && "$MON" -c "$CONFIG" -m "$ALL_MONITORS" --check >/dev/null 2>&1)
+		printf '%d\tcheck_wall\t%s\n' "$r" "$(calc "$(now) - $t0")" >>"$tsv"
+		# peers, to ready: an empty bcc program, syscount-bpfcc, bpftrace one probe
+		tracer_start floor-sys_exit && bg_stop && printf '%d\tbcc_empty\t%s\n' "$r" "$BG_READY_S" >>"$tsv"
+		tracer_start syscount && bg_stop && printf '%d\tsyscount\t%s\n' "$r" "$BG_READY_S" >>"$tsv"
+		tracer_start bpftrace-syscall && bg_stop && printf '%d\tbpftrace\t%s\n' "$r" "$BG_READY_S" >>"$tsv"
+		log "  round $r: $(awk -F'\t' -v r="$r" '$1 == r { printf "%s=%s ", $2, $3 }' "$tsv")"
+	done
+	col() { awk -F'\t' -v m="$1" '$2 == m { print $3 }' "$2"; }
+	local att
+	att=$(col attached_in "$tsv" | stats | awk '{ print $1 }')
+	{
+		echo "## 3. Startup, all monitors ($ALL_MONITORS)"
+		echo
+		echo "$STARTUP_ROUNDS rounds, each: the monitor, --check, then the peers. $(date -u +%F)."
+		echo
+		echo "| what | seconds, median (min..max) | monitor's attached-in / this |"
+		echo "| --- | --- | --- |"
+		local m label
+		for m in "attached_in=launch to \"N monitor(s) attached in X s\"" \
+			"duration1_wall_minus_1=wall of --duration 1, minus 1 s (includes the stop)" \
+			"stop=of which the stop: that minus attached-in" \
+			"check_wall=wall of --check" \
+			"bcc_empty=floor: bcc python, one empty program, to attached" \
+			"syscount=syscount-bpfcc, to \"Tracing\"" \
+			"bpftrace=bpftrace one tracepoint, to \"Attaching\""; do
+			label=${m#*=} m=${m%%=*}
+			local s
+			s=$(col "$m" "$tsv" | stats)
+			printf '| %s | %s | %s |\n' "$label" "$(fmt 2 "$s")" "$(ratio "$att" "$(awk '{ print $1 }' <<<"$s")")"
+		done
+		echo
+		echo "Where the time goes, from the DEBUG log's timestamps (each monitor: compile, load, attach):"
+		echo
+		echo "| monitor | seconds, median (min..max) |"
+		echo "| --- | --- |"
+		for m in $(awk -F'\t' '{ print $2 }' "$RES/startup_split.tsv" | awk '!s[$0]++' | tr ' ' '~'); do
+			m=${m//\~/ }
+			printf '| %s | %s |\n' "$m" "$(awk -F'\t' -v m="$m" '$2 == m { print $3 }' "$RES/startup_split.tsv" | stats | fmt 3 "$(cat)")"
+		done
+		echo
+		echo "Compile time of each probe text alone (bench/bccprobe.py compile-times, one run):"
+		echo
+		echo "| probe text | seconds |"
+		echo "| --- | --- |"
+		awk -F'\t' '{ printf "| %s | %.3f |\n", $2, $3 }' "$RES/compile_times.tsv"
+		echo
+	} >"$RES/startup.md"
+	cat "$RES/startup.md"
+}
+
+# ---- 4. memory ----------------------------------------------------------------------------
+
+# map_table PID: one line per BPF map of PID (fdinfo), with its name from bpftool when available
+map_table() {
+	local pid=$1 fd id name
+	for fd in /proc/"$pid"/fd/*; do
+		[ "$(readlink "$fd")" = "anon_inode:bpf-map" ] || continue
+		id=$(awk '$1 == "map_id:" { print $2 }' "/proc/$pid/fdinfo/${fd##*/}")
+		name=?
+		command -v bpftool >/dev/null &&
+			name=$(bpftool map show id "$id" 2>/dev/null | sed -nE '1s/.* name ([^ ]+) .*/\1/p')
+		awk -v name="${name:-?}" '
+			{ v[$1] = $2 }
+			END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", name, v["map_type:"], v["key_size:"],
+				v["value_size:"], v["max_entries:"], v["memlock:"] }' "/proc/$pid/fdinfo/${fd##*/}"
+	done
+}
+
+# mapping_sizes PID: "path bytes" for each mapping of PID that has a path (bash does the hex)
+mapping_sizes() {
+	local range perms off dev inode path
+	while read -r range perms off dev inode path; do
+		[ -n "$path" ] || continue
+		echo "$path $((0x${range#*-} - 0x${range%-*}))"
+	done <"/proc/$1/maps"
+}
+
+part_memory() {
+	local pid sampler_out=$WORK/run/rss_samples.tsv
+	log "memory: RSS through startup and a short load, maps, perf buffers"
+	mkdir -p "$WORK/run"
+	# sample the newest ebpf-monitor started from $WORK/run every 20 ms
+	: >"$sampler_out"
+	(
+		while sleep 0.02; do
+			p=$(pgrep -n -x ebpf-monitor) || continue
+			[ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$WORK/run" ] || continue
+			awk '/^(VmRSS|RssAnon|RssFile|VmHWM):/ { printf "%s=%s ", $1, $2 } END { print "" }' \
+				"/proc/$p/status" 2>/dev/null
+		done >>"$sampler_out"
+	) &
+	SAMPLER=$!
+	monitor_start "$ALL_MONITORS" || die "monitor did not start"
+	pid=$BG_PID
+	MIXTRUE=/bin/true sh -c 'i=0; while [ $i -lt 1000 ]; do $MIXTRUE; i=$((i + 1)); done'
+	cp -a /usr/include "$WORK/run/inc" && grep -r -c define "$WORK/run/inc" >/dev/null && rm -rf "$WORK/run/inc"
+	sleep 3
+	local status perfbuf libs
+	status=$(grep -E '^(VmHWM|VmRSS|RssAnon|RssFile|RssShmem)' "/proc/$pid/status")
+	map_table "$pid" >"$RES/maps.tsv"
+	perfbuf=$(mapping_sizes "$pid" | awk '$1 ~ /perf_event/ { s += $2 } END { print s + 0 }')
+	libs=$(mapping_sizes "$pid" | awk '$1 ~ /\.so/ { sz[$1] += $2 }
+		END { for (l in sz) if (sz[l] > 4 * 1048576) printf "%s %.0f MiB; ", l, sz[l] / 1048576 }')
+	bg_stop
+	kill "$SAMPLER" 2>/dev/null
+	wait "$SAMPLER" 2>/dev/null
+	SAMPLER=
+	local peak_anon peak_file
+	peak_anon=$(grep -oE 'RssAnon:=[0-9]+' "$sampler_out" | cut -d= -f2 | sort -n | tail -1)
+	peak_file=$(grep -oE 'RssFile:=[0-9]+' "$sampler_out" | cut -d= -f2 | sort -n | tail -1)
+	# maximum RSS of whole runs, against peers, interleaved (GNU time -v)
+	local tsv=$RES/memory_maxrss.tsv r
+	printf 'round\twhat\tmaxrss_kb\n' >"$tsv"
+	maxrss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'; }
+	for ((r = 1; r <= 3; r++)); do
+		printf '%d\tmonitor\t%s\n' "$r" "$(cd "$WORK/run" && maxrss "$MON" -c "$CONFIG" -m "$ALL_MONITORS" --duration 2)" >>"$tsv"
+		printf '%d\tbcc_empty\t%s\n' "$r" "$(maxrss timeout -s TERM 2 "$PY" "$BENCH/bccprobe.py" floor-sys_exit)" >>"$tsv"
+		printf '%d\tsyscount\t%s\n' "$r" "$(maxrss timeout -s TERM 3 syscount-bpfcc)" >>"$tsv"
+	done
+	local mon_rss
+	mon_rss=$(awk -F'\t' '$2 == "monitor" { print $3 }' "$tsv" | stats | awk '{ print $1 }')
+	{
+		echo "## 4. Memory, all monitors ($ALL_MONITORS)"
+		echo
+		echo "One monitored session (startup, 1000 execs, a file pass), sampled every 20 ms; then 3"
+		echo "interleaved rounds of /usr/bin/time -v. $(date -u +%F)."
+		echo
+		echo "| what | value |"
+		echo "| --- | --- |"
+		awk '{ printf "| %s at the end of the session | %.1f MiB |\n", $1, $2 / 1024 }' <<<"$status"
+		printf '| peak RssAnon (sampled) | %.1f MiB |\n' "$(calc "${peak_anon:-0} / 1024")"
+		printf '| peak RssFile (sampled) | %.1f MiB |\n' "$(calc "${peak_file:-0} / 1024")"
+		echo "| mapped libraries over 4 MiB (virtual) | ${libs:-none} |"
+		printf '| BPF maps: %d, memlock sum (kernel memory) | %.1f MiB |\n' "$(wc -l <"$RES/maps.tsv")" \
+			"$(awk -F'\t' '{ s += $6 } END { print s / 1048576 }' "$RES/maps.tsv")"
+		printf '| perf buffers mmapped (ring pages, kernel memory) | %.1f MiB |\n' "$(calc "$perfbuf / 1048576")"
+		echo
+		echo "| maximum RSS of a whole run (GNU time -v) | MiB, median (min..max) | monitor / this |"
+		echo "| --- | --- | --- |"
+		local w label s
+		for w in "monitor=ebpf-monitor, all monitors, --duration 2" "bcc_empty=floor: bcc python, one empty program" \
+			"syscount=syscount-bpfcc"; do
+			label=${w#*=} w=${w%%=*}
+			s=$(awk -F'\t' -v w="$w" '$2 == w { print $3 / 1024 }' "$tsv" | stats)
+			printf '| %s | %s | %s |\n' "$label" "$(fmt 1 "$s")" "$(ratio "$(calc "$mon_rss / 1024")" "$(awk '{ print $1 }' <<<"$s")")"
+		done
+		echo
+		echo "BPF maps (largest first; memlock is the kernel's own accounting of the map's memory):"
+		echo
+		echo "| map | type | key B | value B | max_entries | memlock KiB |"
+		echo "| --- | --- | --- | --- | --- | --- |"
+		sort -t$'\t' -k6,6nr "$RES/maps.tsv" | head -15 |
+			awk -F'\t' 'BEGIN { split("hash array prog_array perf_event_array percpu_hash percpu_array", t, " ") }
+				{ printf "| %s | %s | %s | %s | %s | %.0f |\n", $1, ($2 in t) ? t[$2] : $2, $3, $4, $5, $6 / 1024 }'
+		echo
+	} >"$RES/memory.md"
+	cat "$RES/memory.md"
+}
+
+# ---- 5. exec burst ------------------------------------------------------------------------
+
+part_execburst() {
+	local rate tsv=$RES/execburst.tsv out made rows lost lines0 r
+	log "execburst: rates $RATES, ${BURST_SECONDS} s each, every monitor running"
+	printf 'rate\tmade\tfailed\tachieved\trows\tlost_lines\tbase_achieved_before\tbase_achieved_after\tmon_cpu_us_per_exec\tmon_cpu_pct\n' >"$tsv"
+	for rate in $RATES; do
+		# a binary named after the rate, so the exec CSV rows of this rate can be counted
+		# (other processes on this machine exec too)
+		cp /bin/true "$WORK/true_r$rate"
+	done
+	# the machine's own limit: unmonitored, as fast as it can, for half as long
+	base_rate() { "$WORK/execburst" 0 "$(calc "$BURST_SECONDS / 2")" "$WORK/true_base" | sed -E 's/.*rate=([0-9.]+).*/\1/'; }
+	cp /bin/true "$WORK/true_base"
+	local bprev bnext
+	local c0 c1 t0 t1 uspe pct
+	bprev=$(base_rate)
+	for rate in $RATES; do
+		monitor_start "$ALL_MONITORS" || die "monitor did not start"
+		sleep 1
+		c0=$(cpu_ns "$BG_PID") t0=$(now)
+		out=$("$WORK/execburst" "$rate" "$BURST_SECONDS" "$WORK/true_r$rate")
+		sleep 3 # two report intervals: losses, if any, are logged
+		c1=$(cpu_ns "$BG_PID") t1=$(now)
+		bg_stop
+		made=$(sed -E 's/.*made=([0-9]+).*/\1/' <<<"$out")
+		rows=$(cat "$WORK"/run/output/exec_*.csv 2>/dev/null | grep -c ",$WORK/true_r$rate,")
+		lost=$(grep -cE 'exec: .*lost since|^WARNING: exec:.*lost' "$BG_OUT")
+		bnext=$(base_rate)
+		# the monitor's CPU over the burst and the drain after it, per exec made (all seven
+		# monitors' user-space work is in it, so this is an upper bound for exec's)
+		uspe=$(calc "($c1 - $c0) / 1000 / $made")
+		pct=$(calc "100 * ($c1 - $c0) / 1e9 / ($t1 - $t0)")
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$made" \
+			"$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$out")" "$(sed -E 's/.*rate=([0-9.]+).*/\1/' <<<"$out")" \
+			"$rows" "$lost" "$bprev" "$bnext" "$uspe" "$pct" >>"$tsv"
+		log "  rate $rate: $out; exec rows $rows; loss lines $lost; unmonitored max rate $bprev / $bnext; monitor $uspe us CPU per exec"
+		bprev=$bnext
+	done
+	{
+		echo "## 5. Exec burst, every monitor running ($ALL_MONITORS)"
+		echo
+		echo "bench/execburst: fork+exec of a copy of /bin/true at RATE per second for ${BURST_SECONDS} s (0: as fast"
+		echo "as it can). Each rate has its own monitor session and its own binary name; rows are the exec"
+		echo "CSV rows naming that binary. Between rates, the same program runs unmonitored at full speed"
+		echo "for $(calc "$BURST_SECONDS / 2") s (the machine's own limit, for the ratio). The monitor's CPU is measured over the"
+		echo "burst and the 3 s after it. $(date -u +%F)."
+		echo
+		echo "| asked /s | made | achieved /s | CSV rows | rows == made | loss log lines | unmonitored max /s (before, after) | achieved / unmonitored max | monitor CPU µs per exec | monitor CPU % of a core |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+		awk -F'\t' 'NR > 1 { printf "| %s | %s | %.0f | %s | %s | %s | %.0f, %.0f | %.2f | %.1f | %.1f |\n",
+			($1 == 0 ? "max" : $1), $2, $4, $5, ($2 == $5 ? "yes" : "NO"), $6, $7, $8, $4 / (($7 + $8) / 2), $9, $10 }' "$tsv"
+		echo
+	} >"$RES/execburst.md"
+	cat "$RES/execburst.md"
+}
+
+# ---- 6. the monitor's own CPU when idle ----------------------------------------------------
+
+part_cpu() {
+	local i c0 c1 t0 t1 tsv=$RES/cpu_idle.tsv windows=3 win=10
+	[ "${BENCH_QUICK:-0}" = 1 ] && win=3
+	log "cpu: the monitor's CPU over $windows windows of $win s with no workload of ours"
+	monitor_start "$ALL_MONITORS" || die "monitor did not start"
+	sleep 2
+	printf 'window\tseconds\tcpu_pct\tsystem_busy_pct\n' >"$tsv"
+	for ((i = 1; i <= windows; i++)); do
+		local s0 s1
+		s0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+		c0=$(cpu_ns "$BG_PID") t0=$(now)
+		sleep "$win"
+		c1=$(cpu_ns "$BG_PID") t1=$(now)
+		s1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+		printf '%d\t%s\t%s\t%s\n' "$i" "$(calc "$t1 - $t0")" \
+			"$(calc "100 * ($c1 - $c0) / 1e9 / ($t1 - $t0)")" \
+			"$(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.1f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')" >>"$tsv"
+	done
+	bg_stop
+	{
+		echo "## 6. The monitor's own CPU, no workload of ours ($ALL_MONITORS)"
+		echo
+		echo "CPU time (/proc/PID/schedstat: utime+stime in ns) over $windows windows of $win s, as % of one core. The"
+		echo "machine was not idle (other tenants): its busy share over the same windows is shown. $(date -u +%F)."
+		echo
+		echo "| window | monitor CPU % of one core | whole machine busy % (all CPUs) |"
+		echo "| --- | --- | --- |"
+		awk -F'\t' 'NR > 1 { printf "| %s | %.3f | %s |\n", $1, $3, $4 }' "$tsv"
+		printf '| **median (min..max)** | **%s** | |\n' "$(awk -F'\t' 'NR > 1 { print $3 }' "$tsv" | stats | fmt 3 "$(cat)")"
+		echo
+		echo "Under the mixed load, see part 2 (the monitor's CPU during the monitored runs)."
+		echo
+	} >"$RES/cpu.md"
+	cat "$RES/cpu.md"
+}
+
+# ---- main ---------------------------------------------------------------------------------
+
+PARTS=("$@")
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(hotpath variants mixed startup memory execburst cpu)
+for p in "${PARTS[@]}"; do
+	case $p in
+	hotpath | variants | mixed | startup | memory | execburst | cpu) ;;
+	-h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+	*) die "unknown part $p (hotpath variants mixed startup memory execburst cpu)" ;;
+	esac
+done
+build_helpers
+START=$(now)
+log "machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); monitor $MON"
+for p in "${PARTS[@]}"; do
+	"part_$p"
+done
+log "done in $(calc "$(now) - $START") s; tables in $RES/*.md"
