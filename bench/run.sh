@@ -35,7 +35,7 @@ ALL_MONITORS=exec,syscall,context_switch,page_fault,open,interrupt,bio
 [ "${BENCH_WITH_FUNC:-0}" = 1 ] && ALL_MONITORS=$ALL_MONITORS,func
 ROUNDS=${BENCH_ROUNDS:-5}
 PAIRS=${BENCH_PAIRS:-3}
-SPLIT_ROUNDS=2 VARIANT_ROUNDS=3 STARTUP_ROUNDS=3
+SPLIT_ROUNDS=3 VARIANT_ROUNDS=3 STARTUP_ROUNDS=3
 CPU=${BENCH_CPU:-$(($(nproc) - 1))}
 RATES=${BENCH_RATES:-"1000 2000 5000 0"}
 BURST_SECONDS=10
@@ -336,12 +336,13 @@ files_phase() {
 	calc "$(now) - $t0"
 	echo
 }
-# mixed_workload: prints "build_s files_s exec_s total_s build_cpu files_cpu exec_cpu total_cpu":
-# wall seconds and CPU seconds (user+system of everything the phase ran: this subshell's
-# cutime+cstime, which includes the BPF programs' run time in those tasks' system time)
+# mixed_workload: prints 12 numbers: wall seconds of build, files, exec, total; CPU seconds
+# (user+system of everything the phase ran: this subshell's cutime+cstime, which includes the
+# BPF programs' run time, charged to the traced tasks) of the same; system seconds of the same.
 mixed_workload() {
 	local t0 t1 t2 t3 c0 c1 c2 c3 me=$BASHPID
-	kids_cpu() { awk -v hz="$CLK_TCK" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$me/stat"; }
+	# "cpu sys" of the children waited for so far
+	kids_cpu() { awk -v hz="$CLK_TCK" '{ printf "%.2f %.2f", ($16 + $17) / hz, $17 / hz }' "/proc/$me/stat"; }
 	make -C "$MIX/build" clean >/dev/null 2>&1
 	sync
 	c0=$(kids_cpu) t0=$(now)
@@ -351,11 +352,57 @@ mixed_workload() {
 	c2=$(kids_cpu) t2=$(now)
 	MIXTRUE=$MIX/true_mixed N=$EXECS sh -c 'i=0; while [ $i -lt $N ]; do $MIXTRUE; i=$((i + 1)); done'
 	c3=$(kids_cpu) t3=$(now)
-	echo "$(calc "$t1 - $t0") $(calc "$t2 - $t1") $(calc "$t3 - $t2") $(calc "$t3 - $t0")" \
-		"$(calc "$c1 - $c0") $(calc "$c2 - $c1") $(calc "$c3 - $c2") $(calc "$c3 - $c0")"
+	echo "$t0 $t1 $t2 $t3 $c0 $c1 $c2 $c3" | awk '{
+		printf "%.4f %.4f %.4f %.4f", $2 - $1, $3 - $2, $4 - $3, $4 - $1
+		printf " %.2f %.2f %.2f %.2f", $7 - $5, $9 - $7, $11 - $9, $11 - $5
+		printf " %.2f %.2f %.2f %.2f\n", $8 - $6, $10 - $8, $12 - $10, $12 - $6 }'
 }
 # busy CPU ticks of the whole machine (user nice system irq softirq steal), from /proc/stat
 machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+# mixed_counts: each phase once more, unmonitored, under perf stat (the workload's own events);
+# then the CPU the hot paths alone would add: events x added ns per event from part 1
+# (hotpath_*.tsv, when part 1 ran in this results directory).
+mixed_counts() {
+	local ev="raw_syscalls:sys_exit,page-faults,context-switches,syscalls:sys_exit_openat,sched:sched_process_exec"
+	local p f sc pf cs
+	command -v perf >/dev/null || { log "perf missing: no event counts"; return 0; }
+	log "mixed: event counts of each phase (perf stat, unmonitored)"
+	make -C "$MIX/build" clean >/dev/null 2>&1
+	perf stat -x, -o "$RES/mixed_counts_build.csv" -e "$ev" -- make -C "$MIX/build" -j2 >/dev/null 2>&1
+	export -f files_phase now calc
+	export SHM
+	perf stat -x, -o "$RES/mixed_counts_files.csv" -e "$ev" -- bash -c 'files_phase 3' >/dev/null 2>&1
+	perf stat -x, -o "$RES/mixed_counts_exec.csv" -e "$ev" -- env MIXTRUE="$MIX/true_mixed" N="$EXECS" \
+		sh -c 'i=0; while [ $i -lt $N ]; do $MIXTRUE; i=$((i + 1)); done' >/dev/null 2>&1
+	ours() { [ -f "$RES/hotpath_$1.tsv" ] && added "$RES/hotpath_$1.tsv" "ours-$1" | stats | awk '{ print $1 }'; }
+	sc=$(ours syscall) pf=$(ours fault) cs=$(ours cswitch)
+	{
+		echo "Event counts of each phase (one unmonitored run under \`perf stat\`; the workload's own tasks),"
+		echo "and the CPU the three measured hot paths alone would add: count x ebpf-monitor's added ns"
+		echo "per event from part 1 (syscall ${sc:-?} ns, page fault ${pf:-?} ns, context switch ${cs:-?} ns), as %"
+		echo "of the phase's median baseline CPU:"
+		echo
+		echo "| phase | syscalls | page faults | context switches | openat | execs | predicted hot-path CPU | measured: added system time |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+		for p in build:7 files:8 exec:9; do
+			f=$RES/mixed_counts_${p%%:*}.csv
+			local n_sc n_pf n_cs n_op n_ex base pred meas
+			get() { awk -F, -v e="$1" '$3 == e { print $1 + 0 }' "$f"; }
+			n_sc=$(get raw_syscalls:sys_exit) n_pf=$(get page-faults) n_cs=$(get context-switches)
+			n_op=$(get syscalls:sys_exit_openat) n_ex=$(get sched:sched_process_exec)
+			base=$(col "${p#*:}" base | stats | awk '{ print $1 }')
+			pred=n/a
+			[ -n "$sc" ] && [ -n "$pf" ] && [ -n "$cs" ] &&
+				pred=$(awk -v a="$n_sc" -v b="$n_pf" -v c="$n_cs" -v x="$sc" -v y="$pf" -v z="$cs" -v t="$base" \
+					'BEGIN { printf "%.1f %%", 100 * (a * x + b * y + c * z) / 1e9 / t }')
+			meas=$(sys_added $((${p#*:} + 4)) | stats | awk '{ printf "%.1f %%", 100 * ($1 - 1) }')
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${p%%:*}" "$n_sc" "$n_pf" "$n_cs" "$n_op" "$n_ex" "$pred" "$meas"
+		done
+		echo
+	} >>"$RES/mixed.md"
+	tail -n +"$(grep -n "^Event counts of each phase" "$RES/mixed.md" | cut -d: -f1)" "$RES/mixed.md"
+}
 
 part_mixed() {
 	local i w c0 c1 t0 t1 s0 s1 mcpu others cpu hwm lost tsv=$RES/mixed.tsv
@@ -363,7 +410,7 @@ part_mixed() {
 	mixed_setup
 	log "mixed: warm-up build (not counted)"
 	make -C "$MIX/build" -j2 >/dev/null 2>&1
-	printf 'run\tkind\tbuild_s\tfiles_s\texec_s\ttotal_s\tbuild_cpu\tfiles_cpu\texec_cpu\ttotal_cpu\tmon_cpu_s\tothers_pct\tmon_hwm_kb\tlost\n' >"$tsv"
+	printf 'run\tkind\tbuild_s\tfiles_s\texec_s\ttotal_s\tbuild_cpu\tfiles_cpu\texec_cpu\ttotal_cpu\tbuild_sys\tfiles_sys\texec_sys\ttotal_sys\tmon_cpu_s\tothers_pct\tmon_hwm_kb\tlost\n' >"$tsv"
 	for ((i = 0; i < 2 * PAIRS + 1; i++)); do
 		mcpu=0 hwm= lost=
 		if ((i % 2 == 1)); then
@@ -385,13 +432,20 @@ part_mixed() {
 		others=$(calc "100 * (($s1 - $s0) / $CLK_TCK - $(awk '{ print $8 }' <<<"$w") - $mcpu) / (($t1 - $t0) * $(nproc))")
 		printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$( ((i % 2)) && echo mon || echo base)" \
 			"$(tr ' ' '\t' <<<"$w")" "$mcpu" "$others" "$hwm" "$lost" >>"$tsv"
-		log "  run $i $( ((i % 2)) && echo monitored || echo baseline): wall b/f/e/total, cpu b/f/e/total: $w; monitor CPU ${mcpu} s; others ${others} %; lost ${lost:-n/a}"
+		log "  run $i $( ((i % 2)) && echo monitored || echo baseline): wall, cpu, sys (build files exec total): $w; monitor CPU ${mcpu} s; others ${others} %; lost ${lost:-n/a}"
 	done
 	# ratio of each monitored run to the mean of the baselines either side of it, per column
 	# (CPU: the workload's CPU plus the monitor's own, over the baselines' workload CPU)
 	mixed_ratio() {
-		awk -F'\t' -v c="$1" -v addmon="${2:-0}" 'NR > 1 { v[$1] = $c + (addmon ? $11 : 0); k[$1] = $2 }
+		awk -F'\t' -v c="$1" -v addmon="${2:-0}" 'NR > 1 { v[$1] = $c + (addmon ? $15 : 0); k[$1] = $2 }
 			END { for (i in k) if (k[i] == "mon") print v[i] / ((v[i - 1] + v[i + 1]) / 2) }' "$tsv"
+	}
+	# added system time (plus, for the total, the monitor's own CPU) over the baseline CPU:
+	# user time is where this machine's noise is (other tenants slow user code down by +-10 %
+	# from run to run); the probes run in the kernel, so their cost shows in system time
+	sys_added() {
+		awk -F'\t' -v s="$1" -v c="$(($1 - 4))" -v addmon="${2:-0}" 'NR > 1 { sy[$1] = $s + (addmon ? $15 : 0); cp[$1] = $c; k[$1] = $2 }
+			END { for (i in k) if (k[i] == "mon") print (sy[i] - (sy[i - 1] + sy[i + 1]) / 2) / ((cp[i - 1] + cp[i + 1]) / 2) + 1 }' "$tsv"
 	}
 	col() { awk -F'\t' -v c="$1" -v k="$2" 'NR > 1 && $2 == k { print $c }' "$tsv"; }
 	{
@@ -400,14 +454,17 @@ part_mixed() {
 		echo "Runs: base, mon, base, ... ($PAIRS monitored, $((PAIRS + 1)) baselines); each ratio is a"
 		echo "monitored run over the mean of the baselines either side of it. $(date -u +%F)."
 		echo
-		echo "| phase | baseline wall s, median (min..max) | monitored wall s | **wall ratio** monitored/unmonitored | CPU ratio (workload + monitor) / workload |"
-		echo "| --- | --- | --- | --- | --- |"
+		echo "| phase | baseline wall s, median (min..max) | monitored wall s | **wall ratio** monitored/unmonitored | CPU ratio (workload + monitor) / workload | 1 + (added system time + monitor CPU) / baseline CPU |"
+		echo "| --- | --- | --- | --- | --- | --- |"
 		local c name
 		for c in 3:build 4:files 5:exec 6:total; do
 			name=${c#*:} c=${c%%:*}
-			printf '| %s | %s | %s | %s | %s |\n' "$name" "$(col "$c" base | stats | fmt 2 "$(cat)")" \
+			local tot
+			tot=$([ "$name" = total ] && echo 1 || echo 0)
+			printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$(col "$c" base | stats | fmt 2 "$(cat)")" \
 				"$(col "$c" mon | stats | fmt 2 "$(cat)")" "$(mixed_ratio "$c" | stats | fmt 3 "$(cat)")" \
-				"$(mixed_ratio $((c + 4)) "$([ "$name" = total ] && echo 1 || echo 0)" | stats | fmt 3 "$(cat)")"
+				"$(mixed_ratio $((c + 4)) "$tot" | stats | fmt 3 "$(cat)")" \
+				"$(sys_added $((c + 8)) "$tot" | stats | fmt 3 "$(cat)")"
 		done
 		echo
 		echo "Phases: build = \`make -j2\` of this project from clean (all targets, tests included);"
@@ -415,21 +472,26 @@ part_mixed() {
 		echo "headers again, delete the copy; exec = a shell loop running a copy of /bin/true $EXECS times."
 		echo "CPU = user+system time of everything the phase ran (the BPF programs run in those tasks and"
 		echo "are charged to them); for the total, the monitor's own CPU is added. The CPU ratio does not"
-		echo "move when another tenant takes a CPU away; the wall ratio does."
+		echo "move when another tenant takes a CPU away; the wall ratio does. Both still carry the machine's"
+		echo "run-to-run noise in user time (+-10 %), which the probes do not touch: the last column counts"
+		echo "only the system time the monitored run added (where the probes run) and the monitor's own CPU."
 		echo
 		echo "Other tenants' CPU during the runs (machine busy minus ours), % of all CPUs: baseline runs"
-		echo "$(col 12 base | stats | fmt 1 "$(cat)"), monitored runs $(col 12 mon | stats | fmt 1 "$(cat)")."
-		echo "The monitor's own CPU during the monitored runs: $(awk -F'\t' 'NR > 1 && $2 == "mon" { print 100 * $11 / $6 }' "$tsv" | stats | fmt 2 "$(cat)") % of one core;"
-		echo "its VmHWM: $(col 13 mon | stats | awk '{ printf "%.1f MiB (%.1f..%.1f)", $1 / 1024, $2 / 1024, $3 / 1024 }');"
-		echo "events reported lost: $(col 14 mon | stats | fmt 0 "$(cat)") per run."
+		echo "$(col 16 base | stats | fmt 1 "$(cat)"), monitored runs $(col 16 mon | stats | fmt 1 "$(cat)")."
+		echo "The monitor's own CPU during the monitored runs: $(awk -F'\t' 'NR > 1 && $2 == "mon" { print 100 * $15 / $6 }' "$tsv" | stats | fmt 2 "$(cat)") % of one core;"
+		echo "its VmHWM: $(col 17 mon | stats | awk '{ printf "%.1f MiB (%.1f..%.1f)", $1 / 1024, $2 / 1024, $3 / 1024 }');"
+		echo "events reported lost: $(col 18 mon | stats | fmt 0 "$(cat)") per run."
 		echo
 	} >"$RES/mixed.md"
 	cat "$RES/mixed.md"
+	mixed_counts
 	# Where the file phase's cost goes: one pass of it (no build, no execs) under each monitor
 	# alone, under all of them, and under the syscall floor (an empty program on sys_exit).
 	log "mixed: the file phase under each monitor alone, $SPLIT_ROUNDS rounds"
-	# (interrupt and bio left out: a tmpfs pass makes next to no interrupts or block I/O)
-	local m modes=(floor-sys_exit "mon:$ALL_MONITORS" mon:syscall mon:open mon:exec mon:page_fault mon:context_switch)
+	# Only the monitors whose events the pass is made of: a pass makes ~260k syscalls and ~30k
+	# opens but a few dozen context switches and page faults, 8 execs and next to no interrupts
+	# or block I/O (see the counts above), so the others' share is below this machine's noise.
+	local m modes=(floor-sys_exit "mon:$ALL_MONITORS" mon:syscall mon:open)
 	ROUNDS=$SPLIT_ROUNDS hot_rounds files "$RES/mixed_split.tsv" "${modes[@]}"
 	{
 		echo "Where the file phase's cost goes: one pass of it, the quicker of two ($(calc "$(awk -F'\t' 'NR > 1 { print $3 }' "$RES/mixed_split.tsv" | stats | awk '{ print $1 }')") s unmonitored), paired with"

@@ -99,8 +99,10 @@ def test_context_switch_matches_proc_status():
             assert count == vol + invol
             for got, want in ((vol, want_vol), (invol, want_invol)):
                 assert abs(got - want) <= 0.02 * want, (p.comm, got, want)
+        # the workload did what it is for (a sleep whose timer expires while its task is preempted
+        # returns without a switch, so a few of the 1500 may not switch: seen 1499 in CI)
         sv = after[sleeper.comm]["voluntary_ctxt_switches"] - before[sleeper.comm]["voluntary_ctxt_switches"]
-        assert sv >= 1500, sv
+        assert sv >= 1400, sv
         si = after[spinner.comm]["nonvoluntary_ctxt_switches"] - before[spinner.comm]["nonvoluntary_ctxt_switches"]
         assert si >= 50, si
         # the idle task is named, and its switches are neither voluntary nor involuntary
