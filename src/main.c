@@ -102,6 +102,9 @@ static int run_check(struct config *cfg, struct monitor_cfg **sel, size_t nsel)
 	struct kfeature_result res[KF_COUNT];
 	struct monitor_host host = { .nsinks = 0 };
 	bool priv = kcheck_privileged();
+	struct monitor *mons;
+	char (*errs)[2048];
+	bool *begun;
 	int unusable = 0;
 
 	printf("Kernel features:\n");
@@ -119,33 +122,53 @@ static int run_check(struct config *cfg, struct monitor_cfg **sel, size_t nsel)
 		printf("  (cannot compile or load probes: fix the items above)\n");
 		return EXIT_NOPRIV;
 	}
+	mons = calloc(nsel ? nsel : 1, sizeof(*mons));
+	begun = calloc(nsel ? nsel : 1, sizeof(*begun));
+	errs = calloc(nsel ? nsel : 1, sizeof(*errs));
+	if (!mons || !begun || !errs) {
+		free(mons);
+		free(begun);
+		free(errs);
+		return EXIT_RUNTIME;
+	}
+	/* Really compile, load and attach, then undo: the only answer that is true. The
+	 * compiles run in parallel; the answers are printed in order. */
+	for (size_t i = 0; i < nsel; i++)
+		begun[i] = monitor_setup_begin(&mons[i], monitor_find(sel[i]->name), sel[i], &host,
+					       errs[i], sizeof(errs[i])) == 0;
 	for (size_t i = 0; i < nsel; i++) {
 		const struct monitor_ops *ops = monitor_find(sel[i]->name);
-		struct monitor m;
-		char err[2048];
+		struct monitor *m = &mons[i];
 
-		/* Really compile, load and attach, then undo: the only answer that is true. */
-		if (monitor_setup(&m, ops, sel[i], &host, err, sizeof(err))) {
-			printf("  %-16s unavailable: %s\n", ops->name, err);
+		if (!begun[i] || monitor_setup_end(m, errs[i], sizeof(errs[i]))) {
+			printf("  %-16s unavailable: %s\n", ops->name, errs[i]);
 			unusable++;
 			continue;
 		}
-		for (size_t p = 0; p < m.npoints; p++) {
-			if (m.point_off[p])
+		for (size_t p = 0; p < m->npoints; p++) {
+			if (m->point_off[p])
 				continue;
-			printf("  %-16s %-10s %s", p ? "" : ops->name, m.points[p].name,
-			       m.chosen[p] ? m.chosen[p]->name : "not attached (optional)");
-			if (m.not_chosen[p])
-				printf(m.chosen[p] ? " (not %s)" : " (%s)", m.not_chosen[p]);
+			printf("  %-16s %-10s %s", p ? "" : ops->name, m->points[p].name,
+			       m->chosen[p] ? m->chosen[p]->name : "not attached (optional)");
+			if (m->not_chosen[p])
+				printf(m->chosen[p] ? " (not %s)" : " (%s)", m->not_chosen[p]);
 			printf("\n");
 		}
-		monitor_teardown(&m);
+		monitor_teardown(m);
 	}
+	free(mons);
+	free(begun);
+	free(errs);
 	(void)cfg;
 	return unusable ? EXIT_NOPRIV : EXIT_OK;
 }
 
-/* ---- event loop ---- */
+static void start_failed(void *ctx, const struct monitor_cfg *mc, const char *err)
+{
+	(void)ctx;
+	log_error("%s", err);
+	log_error("%s: skipped; the other monitors keep running", mc->name);
+}
 
 
 static void config_destroy(struct config *c)
@@ -517,12 +540,7 @@ int main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	for (int i = 0; i < nsel; i++) {
-		if (runtime_start(&rt, sel[i], err, sizeof(err))) {
-			log_error("%s", err);
-			log_error("%s: skipped; the other monitors keep running", sel[i]->name);
-		}
-	}
+	runtime_start_many(&rt, sel, (size_t)nsel, start_failed, NULL);
 	if (!runtime_running(&rt)) {
 		log_error("no monitor could be attached; see the errors above or run "
 			  "ebpf-monitor --check");

@@ -1,4 +1,4 @@
-/* bcc_compat.h - the two bcc C API calls whose signatures changed across releases, behind one
+/* bcc_compat.h - the bcc C API call whose signature changed across releases, behind one
  * spelling. EM_BCC_VERSION_CODE is major*10000 + minor*100, from pkg-config (CMake). */
 #ifndef EM_BCC_COMPAT_H
 #define EM_BCC_COMPAT_H
@@ -11,28 +11,16 @@
 #error "EM_BCC_VERSION_CODE must be defined by the build"
 #endif
 
-/* 0.11 added dev_name to module creation (5 -> 6 arguments). */
+/* 0.11 added dev_name to module creation (5 -> 6 arguments); fn: the function, from dlsym. */
 #if EM_BCC_VERSION_CODE >= 1100
-#define em_bcc_module_create(text, cflags, ncflags) \
-	bpf_module_create_c_from_string((text), 0, (cflags), (ncflags), true, NULL)
+#define em_bcc_module_create(fn, text, cflags, ncflags) \
+	(fn)((text), 0, (cflags), (ncflags), true, NULL)
 #else
-#define em_bcc_module_create(text, cflags, ncflags) \
-	bpf_module_create_c_from_string((text), 0, (cflags), (ncflags), true)
+#define em_bcc_module_create(fn, text, cflags, ncflags) \
+	(fn)((text), 0, (cflags), (ncflags), true)
 #endif
 
-/* bcc_func_load: 10 arguments up to 0.10, 11 (dev_name) from 0.11, 12 (attach_type) from 0.25.
- * Never bpf_prog_load: on Debian that symbol is libbpf's, with another signature. */
-#if EM_BCC_VERSION_CODE >= 2500
-#define em_bcc_func_load(mod, type, name, insns, len, lic, kver, lvl, buf, bufsz) \
-	bcc_func_load((mod), (type), (name), (insns), (len), (lic), (kver), (lvl), (buf), \
-		      (bufsz), NULL, -1)
-#elif EM_BCC_VERSION_CODE >= 1100
-#define em_bcc_func_load(mod, type, name, insns, len, lic, kver, lvl, buf, bufsz) \
-	bcc_func_load((mod), (type), (name), (insns), (len), (lic), (kver), (lvl), (buf), \
-		      (bufsz), NULL)
-#else
-#define em_bcc_func_load(mod, type, name, insns, len, lic, kver, lvl, buf, bufsz) \
-	bcc_func_load((mod), (type), (name), (insns), (len), (lic), (kver), (lvl), (buf), (bufsz))
-#endif
+/* Programs are loaded with bcc_prog_load() (bcc >= 0.9, one signature since; never libbpf's
+ * bpf_prog_load, which on Debian has another): see compile.c. */
 
 #endif

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "bcc_compat.h"
+#include "capture.h"
+#include "compile.h"
 #include "log.h"
 #include "tracefs.h"
 
@@ -46,7 +48,8 @@ struct perf_cpu {
 
 struct bpf_mod {
 	char name[32];
-	void *bcc; /* bcc module */
+	struct compile_job *job; /* compiling; img once done */
+	struct bpf_image *img;
 	struct loaded_prog progs[MAX_PROGS];
 	int nprogs;
 	struct link links[MAX_LINKS];
@@ -75,79 +78,6 @@ const char *attach_kind_name(enum attach_kind k)
 		return "kfunc";
 	}
 	return "?";
-}
-
-/*
- * libbcc reports problems by printing to stderr (compiler diagnostics, "cannot attach kprobe").
- * Those would land in the middle of the console table's neighbour stream and outside our log
- * format, so stderr is redirected to a temporary file around each bcc call and the text is
- * returned to the caller, which logs it or puts it in an error message.
- */
-struct stderr_capture {
-	int saved;
-	int tmp;
-};
-
-static void capture_begin(struct stderr_capture *c)
-{
-	char path[] = "/tmp/ebpf-monitor-bcc-XXXXXX";
-
-	fflush(stderr);
-	c->saved = -1;
-	c->tmp = mkostemp(path, O_CLOEXEC);
-	if (c->tmp < 0)
-		return;
-	(void)unlink(path);
-	c->saved = dup(STDERR_FILENO);
-	if (c->saved < 0 || dup2(c->tmp, STDERR_FILENO) < 0) {
-		if (c->saved >= 0)
-			close(c->saved);
-		close(c->tmp);
-		c->saved = c->tmp = -1;
-	}
-}
-
-/* Restores stderr; copies what bcc printed (trimmed, one line per '\n' kept) into buf. */
-static void capture_end(struct stderr_capture *c, char *buf, size_t len)
-{
-	ssize_t n = 0;
-	off_t size;
-
-	if (len)
-		buf[0] = '\0';
-	fflush(stderr);
-	if (c->saved < 0)
-		return;
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	size = lseek(c->tmp, 0, SEEK_END);
-	if (len > 1 && size > 0) {
-		/* Keep the tail: the last lines of compiler/verifier output say what failed. */
-		off_t from = size > (off_t)(len - 1) ? size - (off_t)(len - 1) : 0;
-
-		n = pread(c->tmp, buf, len - 1, from);
-		if (n < 0)
-			n = 0;
-		buf[n] = '\0';
-		while (n > 0 && isspace((unsigned char)buf[n - 1]))
-			buf[--n] = '\0';
-	}
-	close(c->tmp);
-}
-
-/* Logs captured bcc output at DEBUG, one record per line. */
-static void log_captured(const char *what, const char *text)
-{
-	const char *l = text;
-
-	while (l && *l) {
-		const char *e = strchr(l, '\n');
-		int n = e ? (int)(e - l) : (int)strlen(l);
-
-		if (n > 0)
-			log_debug("%s: libbcc: %.*s", what, n, l);
-		l = e ? e + 1 : NULL;
-	}
 }
 
 static const char *kallsyms_prefixes(int *ret_wrapped);
@@ -192,15 +122,13 @@ static void remove_stale_kprobes(void)
 	fclose(f);
 }
 
-int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
-		   struct bpf_mod **ret, char *err, size_t errlen)
+int loader_compile_start(const char *name, const char *text, const char *const *cflags,
+			 int ncflags, struct bpf_mod **ret, char *err, size_t errlen)
 {
 	const char *all[48];
 	char extra[3][64];
-	struct stderr_capture cap;
 	struct bpf_mod *m;
-	int n = 0, wrapped = 0;
-	char out[4096];
+	int n = 0, wrapped = 0, r;
 
 	static int stale_checked;
 
@@ -229,18 +157,62 @@ int loader_compile(const char *name, const char *text, const char *const *cflags
 	for (int i = 0; i < ncflags; i++)
 		all[n++] = cflags[i];
 
-	capture_begin(&cap);
-	m->bcc = em_bcc_module_create(text, all, n);
-	capture_end(&cap, out, sizeof(out));
-	if (!m->bcc) {
-		snprintf(err, errlen, "compiling the %s probe failed%s%s", name,
-			 out[0] ? ": " : "", out[0] ? out : "");
+	r = compile_start(name, text, all, n, &m->job, err, errlen);
+	if (r) {
 		free(m);
-		return -EINVAL;
+		return r;
 	}
-	log_captured(name, out);
 	*ret = m;
 	return 0;
+}
+
+int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen)
+{
+	char diag[4096];
+	int r;
+
+	if (!m->job)
+		return m->img ? 0 : -EINVAL;
+	r = compile_finish(m->job, &m->img, diag, sizeof(diag), err, errlen);
+	m->job = NULL;
+	if (!r)
+		log_captured(m->name, diag);
+	return r;
+}
+
+int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
+		   struct bpf_mod **ret, char *err, size_t errlen)
+{
+	struct bpf_mod *m;
+	int r = loader_compile_start(name, text, cflags, ncflags, &m, err, errlen);
+
+	if (r)
+		return r;
+	r = loader_compile_finish(m, err, errlen);
+	if (r) {
+		loader_destroy(m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+static const struct image_func *image_func(const struct bpf_mod *m, const char *name)
+{
+	for (size_t i = 0; m->img && i < m->img->nfuncs; i++) {
+		if (!strcmp(m->img->funcs[i].name, name))
+			return &m->img->funcs[i];
+	}
+	return NULL;
+}
+
+static const struct image_map *image_map(const struct bpf_mod *m, const char *name)
+{
+	for (size_t i = 0; m->img && i < m->img->nmaps; i++) {
+		if (!strcmp(m->img->maps[i].name, name))
+			return &m->img->maps[i];
+	}
+	return NULL;
 }
 
 static int prog_type_of(enum attach_kind k)
@@ -266,8 +238,7 @@ static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, siz
 {
 	struct stderr_capture cap;
 	char out[2048];
-	void *start;
-	size_t size;
+	const struct image_func *f;
 	int fd;
 
 	for (int i = 0; i < m->nprogs; i++) {
@@ -276,15 +247,16 @@ static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, siz
 	}
 	if (m->nprogs == MAX_PROGS)
 		return -E2BIG;
-	start = bpf_function_start(m->bcc, name);
-	size = bpf_function_size(m->bcc, name);
-	if (!start) {
+	f = image_func(m, name);
+	if (!f || !f->size) {
 		snprintf(why, whylen, "no function %s in the %s probe", name, m->name);
 		return -ENOENT;
 	}
 	capture_begin(&cap);
-	fd = em_bcc_func_load(m->bcc, type, name, start, (int)size, bpf_module_license(m->bcc),
-			      bpf_module_kern_version(m->bcc), 0, NULL, 0);
+	/* bcc's own loader (not libbpf's bpf_prog_load): program names, kfunc__ BTF ids and
+	 * RLIMIT_MEMLOCK handled as for its modules */
+	fd = bcc_prog_load((enum bpf_prog_type)type, name, f->insns, (int)f->size, m->img->license,
+			   m->img->kern_version, 0, NULL, 0);
 	capture_end(&cap, out, sizeof(out));
 	if (fd < 0) {
 		int e = errno ? errno : EINVAL;
@@ -650,9 +622,9 @@ int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const 
 
 int loader_map_fd(struct bpf_mod *m, const char *map)
 {
-	int fd = bpf_table_fd(m->bcc, map);
+	const struct image_map *mp = image_map(m, map);
 
-	return fd < 0 ? -ENOENT : fd;
+	return !mp || mp->fd < 0 ? -ENOENT : mp->fd;
 }
 
 int loader_map_update(struct bpf_mod *m, int fd, const void *key, const void *value)
@@ -687,7 +659,9 @@ int loader_map_next_key(struct bpf_mod *m, int fd, const void *key, void *ret_ne
 
 size_t loader_map_max_entries(struct bpf_mod *m, const char *map)
 {
-	return bpf_table_max_entries(m->bcc, map);
+	const struct image_map *mp = image_map(m, map);
+
+	return mp ? mp->max_entries : 0;
 }
 
 unsigned loader_possible_cpus(void)
@@ -880,7 +854,11 @@ void loader_destroy(struct bpf_mod *m)
 	free(m->perf);
 	for (int i = 0; i < m->nprogs; i++)
 		close(m->progs[i].fd);
-	if (m->bcc)
-		bpf_module_destroy(m->bcc);
+	if (m->job) {
+		char err[256];
+
+		(void)loader_compile_finish(m, err, sizeof(err));
+	}
+	bpf_image_free(m->img);
 	free(m);
 }

@@ -16,6 +16,12 @@ typedef void (*loader_lost_cb)(void *ctx, int cpu, uint64_t lost);
  * defines). Returns 0 or -errno with a readable reason (compiler diagnostics included). */
 int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
 		   struct bpf_mod **ret, char *err, size_t errlen);
+/* The same in two steps, so that several probes compile at once (each in a child process):
+ * start returns a module that is only usable after finish; finish fails with err filled
+ * (the module is then to be destroyed), or returns 0. */
+int loader_compile_start(const char *name, const char *text, const char *const *cflags,
+			 int ncflags, struct bpf_mod **ret, char *err, size_t errlen);
+int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen);
 
 /* Tries the point's alternatives in order (only `force` when non-NULL and not "auto").
  * Returns 0 and sets *ret_alt to the winner, or -errno. Either way `why` names what failed

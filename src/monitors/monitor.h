@@ -94,6 +94,14 @@ struct monitor_host {
  * monitor is torn down and err says why (with each alternative's reason). */
 int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
 		  struct monitor_host *host, char *err, size_t errlen);
+/* The same in two steps: begin configures and starts the compile (in a child process), end
+ * waits for it and does the rest; several monitors' compiles then overlap. After a failed
+ * begin the monitor is torn down; after a successful one, end must follow (it tears down on
+ * failure too). */
+int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops,
+			struct monitor_cfg *cfg, struct monitor_host *host, char *err,
+			size_t errlen);
+int monitor_setup_end(struct monitor *m, char *err, size_t errlen);
 void monitor_teardown(struct monitor *m); /* NULL-safe, idempotent */
 /* Aggregating monitors: end the interval (flip em_epoch) ... */
 int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns);

@@ -265,11 +265,11 @@ static const char *point_force(const struct attach_point *pt, const char *attach
 	return NULL;
 }
 
-int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
-		  struct monitor_host *host, char *err, size_t errlen)
+int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops,
+			struct monitor_cfg *cfg, struct monitor_host *host, char *err,
+			size_t errlen)
 {
 	struct cflags cf = { .n = 0 };
-	size_t attached = 0;
 	int r;
 
 	memset(m, 0, sizeof(*m));
@@ -292,11 +292,27 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 			goto err_teardown; /* configure may have allocated priv */
 		}
 	}
-	r = loader_compile(ops->name, ops->probe_text, (const char *const *)cf.v, cf.n, &m->bpf,
-			   err, errlen);
-	if (r)
-		goto err_free_cflags;
+	r = loader_compile_start(ops->name, ops->probe_text, (const char *const *)cf.v, cf.n,
+				 &m->bpf, err, errlen);
 	cflags_free(&cf);
+	if (r)
+		goto err_teardown;
+	return 0;
+
+err_teardown:
+	monitor_teardown(m);
+	return r ? r : -EINVAL;
+}
+
+int monitor_setup_end(struct monitor *m, char *err, size_t errlen)
+{
+	const struct monitor_ops *ops = m->ops;
+	struct monitor_cfg *cfg = m->cfg;
+	size_t attached = 0;
+	int r = loader_compile_finish(m->bpf, err, errlen);
+
+	if (r)
+		goto err_teardown;
 	r = fill_filters(m);
 	if (r) {
 		snprintf(err, errlen, "%s: setting up filters failed: %s", ops->name, strerror(-r));
@@ -367,9 +383,14 @@ int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monit
 err_teardown:
 	monitor_teardown(m);
 	return r ? r : -EINVAL;
-err_free_cflags:
-	cflags_free(&cf);
-	return r;
+}
+
+int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
+		  struct monitor_host *host, char *err, size_t errlen)
+{
+	int r = monitor_setup_begin(m, ops, cfg, host, err, errlen);
+
+	return r ? r : monitor_setup_end(m, err, errlen);
 }
 
 void monitor_check_losses(struct monitor *m)

@@ -149,12 +149,12 @@ static int add_streams(struct runtime *rt, struct monitor *m)
 	return 0;
 }
 
-int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen)
+/* First part of a start: a free slot, configure, the compile under way. */
+static int start_begin(struct runtime *rt, struct monitor_cfg *mc, size_t *ret_slot, char *err,
+		       size_t errlen)
 {
 	const struct monitor_ops *ops = monitor_find(mc->name);
-	struct monitor *m = NULL;
 	size_t slot;
-	char f[4096];
 	int r;
 
 	for (slot = 0; slot < RUNTIME_MAX_SLOTS && runtime_slot_used(rt, slot); slot++)
@@ -163,13 +163,26 @@ int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t 
 		snprintf(err, errlen, "%s: too many monitors", mc->name);
 		return -E2BIG;
 	}
-	m = &rt->mons[slot];
-	r = monitor_setup(m, ops, mc, &rt->host, err, errlen);
+	r = monitor_setup_begin(&rt->mons[slot], ops, mc, &rt->host, err, errlen);
+	if (r)
+		return r;
+	if (slot >= rt->nslots)
+		rt->nslots = slot + 1;
+	*ret_slot = slot;
+	return 0;
+}
+
+/* Second part: compiled, attached, given its streams and, once the loop exists, its fds. */
+static int start_end(struct runtime *rt, size_t slot, char *err, size_t errlen)
+{
+	struct monitor *m = &rt->mons[slot];
+	const struct monitor_ops *ops = m->ops;
+	char f[4096];
+	int r = monitor_setup_end(m, err, errlen);
+
 	if (r)
 		return r;
 	m->stream = rt->next_stream++;
-	if (slot >= rt->nslots)
-		rt->nslots = slot + 1;
 	r = add_streams(rt, m);
 	if (!r && rt->epfd >= 0)
 		r = register_slot(rt, slot);
@@ -179,9 +192,43 @@ int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t 
 		monitor_teardown(m);
 		return r;
 	}
-	app_describe_filters(&mc->filters, f, sizeof(f));
+	app_describe_filters(&m->cfg->filters, f, sizeof(f));
 	log_info("%s: filters: %s", ops->name, f);
 	return 0;
+}
+
+int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen)
+{
+	size_t slot;
+	int r = start_begin(rt, mc, &slot, err, errlen);
+
+	return r ? r : start_end(rt, slot, err, errlen);
+}
+
+size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n,
+			  runtime_start_failed_cb failed, void *ctx)
+{
+	size_t slots[RUNTIME_MAX_SLOTS], started = 0;
+	int begun[RUNTIME_MAX_SLOTS];
+	char err[2048];
+
+	if (n > RUNTIME_MAX_SLOTS)
+		n = RUNTIME_MAX_SLOTS;
+	/* every compile under way (compile_parallelism() at a time) before the first is awaited */
+	for (size_t i = 0; i < n; i++) {
+		begun[i] = start_begin(rt, mcs[i], &slots[i], err, sizeof(err)) == 0;
+		if (!begun[i])
+			failed(ctx, mcs[i], err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!begun[i])
+			continue;
+		if (start_end(rt, slots[i], err, sizeof(err)))
+			failed(ctx, mcs[i], err);
+		else
+			started++;
+	}
+	return started;
 }
 
 void runtime_flush(struct runtime *rt, bool sync)
@@ -269,9 +316,18 @@ static struct monitor_cfg *selected(struct monitor_cfg **sel, size_t nsel, const
 	return NULL;
 }
 
+static void reload_failed(void *ctx, const struct monitor_cfg *mc, const char *err)
+{
+	(void)mc;
+	log_error("%s", err);
+	++*(int *)ctx;
+}
+
 int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg **sel,
 		   size_t nsel)
 {
+	struct monitor_cfg *todo[RUNTIME_MAX_SLOTS];
+	size_t ntodo = 0, started;
 	int failed = 0;
 
 	for (size_t i = 0; i < rt->nslots; i++) {
@@ -293,18 +349,18 @@ int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg
 	}
 	for (size_t s = 0; s < nsel; s++) {
 		bool running = false;
-		char err[2048];
 
 		for (size_t i = 0; i < rt->nslots && !running; i++)
 			running = runtime_slot_used(rt, i) && rt->mons[i].cfg == sel[s];
-		if (running)
-			continue;
-		if (runtime_start(rt, sel[s], err, sizeof(err))) {
-			log_error("%s", err);
-			failed++;
-			continue;
+		if (!running)
+			todo[ntodo++] = sel[s];
+	}
+	started = runtime_start_many(rt, todo, ntodo, reload_failed, &failed);
+	for (size_t s = 0; s < ntodo && started; s++) {
+		for (size_t i = 0; i < rt->nslots; i++) {
+			if (runtime_slot_used(rt, i) && rt->mons[i].cfg == todo[s])
+				log_info("%s: started by the reload", todo[s]->name);
 		}
-		log_info("%s: started by the reload", sel[s]->name);
 	}
 	/* Every monitor now points into newcfg: the old one can go. */
 	config_free(rt->cfg);

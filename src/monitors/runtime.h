@@ -50,6 +50,12 @@ int runtime_create_sinks(struct runtime *rt, bool console);
 /* Sets up one monitor, gives it a stream in every sink and, once the loop exists, registers
  * its descriptors. 0, or -errno with err filled (the other monitors are unaffected). */
 int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen);
+typedef void (*runtime_start_failed_cb)(void *ctx, const struct monitor_cfg *mc,
+					const char *err);
+/* runtime_start() for several monitors, their probes compiled in parallel; calls `failed` for
+ * each one that could not start. Returns how many started. */
+size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n,
+			  runtime_start_failed_cb failed, void *ctx);
 /* Registers every started monitor's descriptors (after runtime_start()s before the loop). */
 int runtime_register_all(struct runtime *rt);
 /* Stops one monitor losing nothing: detach, drain its perf buffers, emit its pending and last

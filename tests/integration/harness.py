@@ -146,7 +146,8 @@ def csv_rows(workdir, monitor, output="output"):
     rows = []
     header = None
     for path in files:
-        with open(path, newline="") as f:
+        # other tasks on the machine may have names that are not UTF-8
+        with open(path, newline="", errors="surrogateescape") as f:
             data = f.read()
         assert data.endswith("\n"), f"{path}: last line is incomplete: {data[-200:]!r}"
         reader = csv.reader(data.splitlines(keepends=True))

@@ -22,7 +22,7 @@ def config(d, monitors):
 
 
 def log_text(d):
-    with open(os.path.join(d, "logs", "monitor.log")) as f:
+    with open(os.path.join(d, "logs", "monitor.log"), errors="surrogateescape") as f:
         return f.read()
 
 
