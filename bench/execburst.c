@@ -3,8 +3,9 @@
  *   execburst RATE SECONDS PATH     RATE execs per second (0: as fast as possible)
  *
  * Spawns are paced on an absolute schedule (spawn i is due at start + i/RATE; a late spawn is
- * made at once, so short stalls are caught up). Each child execs PATH with no arguments;
- * children are reaped as they exit. Prints one line:
+ * made at once, so short stalls are caught up). Each child is made with vfork() (no page
+ * tables copied) and execs PATH with no arguments; children are reaped as they exit. With a
+ * static PATH that only exits (bench/exittiny.c) the rate is bound by exec itself. Prints one line:
  *   made=<execs started> failed=<fork or exec failures> seconds=<elapsed> rate=<made/seconds>
  * A failed exec makes the child exit 127; those are counted from the exit statuses. */
 #define _GNU_SOURCE
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 				nanosleep(&d, NULL);
 			}
 		}
-		pid_t pid = fork();
+		pid_t pid = vfork();
 
 		if (pid < 0) {
 			if (errno == EAGAIN) {

@@ -10,6 +10,7 @@
 #       memory     peak RSS, where it comes from, kernel map and perf-buffer memory
 #       execburst  fork+exec at rising rates: rows in the exec CSV vs execs made, losses
 #       cpu        the monitor's own CPU time while the system is idle (ours: no workload)
+#       scaling    cost per event as distinct keys grow (task names, paths); where maps fill
 #
 # Every figure is measured against a baseline in the same run, with the baseline and the
 # measured case interleaved (baseline, case, baseline, case, ..., baseline); medians and the
@@ -19,7 +20,7 @@
 # Environment (defaults in brackets):
 #   EBPF_MONITOR  the binary [<repo>/build/ebpf-monitor]      BENCH_WORK  scratch [/tmp/ebpf-bench]
 #   BENCH_ROUNDS  paired repetitions per case [5]              BENCH_CPU   CPU for the hot loops [last]
-#   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 0"]
+#   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 8000 0"]
 #   BENCH_QUICK=1 fewer rounds and shorter runs (a smoke test; the numbers are not for the table)
 set -uo pipefail
 
@@ -37,7 +38,7 @@ ROUNDS=${BENCH_ROUNDS:-5}
 PAIRS=${BENCH_PAIRS:-3}
 SPLIT_ROUNDS=3 VARIANT_ROUNDS=3 STARTUP_ROUNDS=3
 CPU=${BENCH_CPU:-$(($(nproc) - 1))}
-RATES=${BENCH_RATES:-"1000 2000 5000 0"}
+RATES=${BENCH_RATES:-"1000 2000 5000 8000 0"}
 BURST_SECONDS=10
 SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 BURSTS=40 BURSTS_SLOW=80
 EXECS=2000
@@ -151,6 +152,8 @@ build_helpers() {
 	mkdir -p "$WORK" "$RES" "$WORK/run"
 	cc -O2 -Wall -o "$WORK/hotloop" "$BENCH/hotloop.c" || die "cannot build hotloop"
 	cc -O2 -Wall -o "$WORK/execburst" "$BENCH/execburst.c" || die "cannot build execburst"
+	cc -O2 -static -nostdlib -o "$WORK/exittiny" "$BENCH/exittiny.c" || die "cannot build exittiny"
+	cc -O2 -Wall -o "$WORK/keys" "$BENCH/keys.c" || die "cannot build keys"
 	[ -x "$MON" ] || die "$MON not built: cmake --build build -j2"
 	[ "$(id -u)" = 0 ] || die "run as root"
 	for t in bpftrace syscount-bpfcc taskset perf; do
@@ -571,7 +574,9 @@ part_startup() {
 			printf '| %s | %s | %s |\n' "$label" "$(fmt 2 "$s")" "$(ratio "$att" "$(awk '{ print $1 }' <<<"$s")")"
 		done
 		echo
-		echo "Where the time goes, from the DEBUG log's timestamps (each monitor: compile, load, attach):"
+		echo "Where the time goes, from the DEBUG log's timestamps: from the previous monitor ready (or the"
+		echo "launch) to this one ready. The probes compile in parallel child processes ($(nproc) at a time here),"
+		echo "so the first monitor's figure holds most of the compile wait:"
 		echo
 		echo "| monitor | seconds, median (min..max) |"
 		echo "| --- | --- |"
@@ -580,7 +585,8 @@ part_startup() {
 			printf '| %s | %s |\n' "$m" "$(awk -F'\t' -v m="$m" '$2 == m { print $3 }' "$RES/startup_split.tsv" | stats | fmt 3 "$(cat)")"
 		done
 		echo
-		echo "Compile time of each probe text alone (bench/bccprobe.py compile-times, one run):"
+		echo "Compile time of each probe text alone, one after another in one process (bench/bccprobe.py"
+		echo "compile-times, one run):"
 		echo
 		echo "| probe text | seconds |"
 		echo "| --- | --- |"
@@ -623,12 +629,14 @@ part_memory() {
 	mkdir -p "$WORK/run"
 	# sample the newest ebpf-monitor started from $WORK/run every 20 ms
 	: >"$sampler_out"
+	# (the daemon is "ebpf-monitor"; its short-lived compiler processes are "em-compile")
 	(
 		while sleep 0.02; do
-			p=$(pgrep -n -x ebpf-monitor) || continue
-			[ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$WORK/run" ] || continue
-			awk '/^(VmRSS|RssAnon|RssFile|VmHWM):/ { printf "%s=%s ", $1, $2 } END { print "" }' \
-				"/proc/$p/status" 2>/dev/null
+			for p in $(pgrep -x ebpf-monitor) $(pgrep -x em-compile); do
+				[ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$WORK/run" ] || continue
+				awk '/^Name:/ { printf "%s ", $2 } /^(VmRSS|RssAnon|RssFile|VmHWM):/ { printf "%s=%s ", $1, $2 } END { print "" }' \
+					"/proc/$p/status" 2>/dev/null
+			done
 		done >>"$sampler_out"
 	) &
 	SAMPLER=$!
@@ -647,9 +655,10 @@ part_memory() {
 	kill "$SAMPLER" 2>/dev/null
 	wait "$SAMPLER" 2>/dev/null
 	SAMPLER=
-	local peak_anon peak_file
-	peak_anon=$(grep -oE 'RssAnon:=[0-9]+' "$sampler_out" | cut -d= -f2 | sort -n | tail -1)
-	peak_file=$(grep -oE 'RssFile:=[0-9]+' "$sampler_out" | cut -d= -f2 | sort -n | tail -1)
+	local peak_anon peak_file peak_cc
+	peak_anon=$(grep '^ebpf-monitor ' "$sampler_out" | grep -oE 'RssAnon:=[0-9]+' | cut -d= -f2 | sort -n | tail -1)
+	peak_file=$(grep '^ebpf-monitor ' "$sampler_out" | grep -oE 'RssFile:=[0-9]+' | cut -d= -f2 | sort -n | tail -1)
+	peak_cc=$(grep '^em-compile ' "$sampler_out" | grep -oE 'VmHWM:=[0-9]+' | cut -d= -f2 | sort -n | tail -1)
 	# maximum RSS of whole runs, against peers, interleaved (GNU time -v)
 	local tsv=$RES/memory_maxrss.tsv r
 	printf 'round\twhat\tmaxrss_kb\n' >"$tsv"
@@ -669,13 +678,17 @@ part_memory() {
 		echo
 		echo "| what | value |"
 		echo "| --- | --- |"
-		awk '{ printf "| %s at the end of the session | %.1f MiB |\n", $1, $2 / 1024 }' <<<"$status"
-		printf '| peak RssAnon (sampled) | %.1f MiB |\n' "$(calc "${peak_anon:-0} / 1024")"
-		printf '| peak RssFile (sampled) | %.1f MiB |\n' "$(calc "${peak_file:-0} / 1024")"
+		awk '{ printf "| daemon %s at the end of the session | %.1f MiB |\n", $1, $2 / 1024 }' <<<"$status"
+		printf '| daemon peak RssAnon (sampled) | %.1f MiB |\n' "$(calc "${peak_anon:-0} / 1024")"
+		printf '| daemon peak RssFile (sampled) | %.1f MiB |\n' "$(calc "${peak_file:-0} / 1024")"
+		printf '| largest compiler process (em-compile, one per probe, gone after startup), VmHWM sampled | %.1f MiB |\n' "$(calc "${peak_cc:-0} / 1024")"
 		echo "| mapped libraries over 4 MiB (virtual) | ${libs:-none} |"
 		printf '| BPF maps: %d, memlock sum (kernel memory) | %.1f MiB |\n' "$(wc -l <"$RES/maps.tsv")" \
 			"$(awk -F'\t' '{ s += $6 } END { print s / 1048576 }' "$RES/maps.tsv")"
 		printf '| perf buffers mmapped (ring pages, kernel memory) | %.1f MiB |\n' "$(calc "$perfbuf / 1048576")"
+		echo
+		echo "GNU time's maximum RSS is the largest of the process and its descendants: for ebpf-monitor that is"
+		echo "a compiler process during startup, not the daemon (its own peak is VmHWM above)."
 		echo
 		echo "| maximum RSS of a whole run (GNU time -v) | MiB, median (min..max) | monitor / this |"
 		echo "| --- | --- | --- |"
@@ -708,11 +721,11 @@ part_execburst() {
 	for rate in $RATES; do
 		# a binary named after the rate, so the exec CSV rows of this rate can be counted
 		# (other processes on this machine exec too)
-		cp /bin/true "$WORK/true_r$rate"
+		cp "$WORK/exittiny" "$WORK/true_r$rate"
 	done
 	# the machine's own limit: unmonitored, as fast as it can, for half as long
 	base_rate() { "$WORK/execburst" 0 "$(calc "$BURST_SECONDS / 2")" "$WORK/true_base" | sed -E 's/.*rate=([0-9.]+).*/\1/'; }
-	cp /bin/true "$WORK/true_base"
+	cp "$WORK/exittiny" "$WORK/true_base"
 	local bprev bnext
 	local c0 c1 t0 t1 uspe pct
 	bprev=$(base_rate)
@@ -741,7 +754,7 @@ part_execburst() {
 	{
 		echo "## 5. Exec burst, every monitor running ($ALL_MONITORS)"
 		echo
-		echo "bench/execburst: fork+exec of a copy of /bin/true at RATE per second for ${BURST_SECONDS} s (0: as fast"
+		echo "bench/execburst: vfork+exec of a copy of bench/exittiny (static, no libc) at RATE per second for ${BURST_SECONDS} s (0: as fast"
 		echo "as it can). Each rate has its own monitor session and its own binary name; rows are the exec"
 		echo "CSV rows naming that binary. Between rates, the same program runs unmonitored at full speed"
 		echo "for $(calc "$BURST_SECONDS / 2") s (the machine's own limit, for the ratio). The monitor's CPU is measured over the"
@@ -794,15 +807,70 @@ part_cpu() {
 	cat "$RES/cpu.md"
 }
 
+# ---- 7. scaling: distinct keys and the interval --------------------------------------------
+
+# One monitor, one key generator (bench/keys.c) pinned to $CPU, the monitor's interval long enough
+# (60 s) that the whole run falls in one interval: the map holds every key the run made. Each
+# case: unmonitored, monitored, unmonitored ($ROUNDS times); added ns per call against the mean of
+# the baselines either side. The map (map_size, default 10240) fills at 10240 keys: from there
+# new keys are counted as lost (map full) and the monitor says so.
+part_scaling() {
+	local tsv=$RES/scaling.tsv cfg=$WORK/run/scaling.yaml what mon keys calls r b0 m b1 lost rows
+	log "scaling: cost per event against distinct keys (syscall: task names; open: paths)"
+	mkdir -p "$WORK/run"
+	sed -E 's/^(    interval:) [0-9.]+/\1 60/' "$CONFIG" >"$cfg"
+	printf 'what\tkeys\tcalls_per_key\tround\tbase_ns\tmon_ns\tbase2_ns\tadded_ns\tlost\trows\n' >"$tsv"
+	one() { taskset -c "$CPU" "$WORK/keys" "$@" | sed -E 's/.*ns_per_call=([0-9.]+).*/\1/'; }
+	for what in comm:syscall:50 open:open:1; do
+		IFS=: read -r what mon calls <<<"$what"
+		for keys in 10 1000 10000 100000; do
+			for ((r = 1; r <= ROUNDS; r++)); do
+				b0=$(one "$what" "$keys" "$calls")
+				monitor_start "$mon" "$cfg" || die "monitor did not start"
+				m=$(one "$what" "$keys" "$calls")
+				bg_stop
+				b1=$(one "$what" "$keys" "$calls")
+				lost=$(lost_total "$BG_OUT")
+				rows=$(grep -oE "INFO: $mon: [0-9]+ events, [0-9]+ rows" "$BG_OUT" | awk '{ print $5 }')
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$what" "$keys" "$calls" "$r" "$b0" "$m" "$b1" \
+					"$(calc "$m - ($b0 + $b1) / 2")" "$lost" "${rows:-0}" >>"$tsv"
+			done
+			log "  $what keys=$keys: added ns $(awk -F'\t' -v w="$what" -v k="$keys" '$1 == w && $2 == k { print $8 }' "$tsv" | stats | fmt 1 "$(cat)"); lost $lost; rows $rows"
+		done
+	done
+	{
+		echo "## 7. Scaling: distinct keys per interval"
+		echo
+		echo "bench/keys on CPU $CPU; \`comm\`: N task names in turn, 50 getppid() under each, against the"
+		echo "syscall monitor (key: task name, syscall); \`open\`: N distinct paths that do not exist, each"
+		echo "opened once (every event a new key: the worst case), against the open monitor. One"
+		echo "interval (60 s) holds the whole run; map_size is the default 10240. Unmonitored, monitored,"
+		echo "unmonitored, $ROUNDS rounds. $(date -u +%F)."
+		echo
+		echo "| generator | distinct keys | unmonitored ns/call | added ns/call, median (min..max) | events lost (map full) | rows written |"
+		echo "| --- | --- | --- | --- | --- | --- |"
+		awk -F'\t' 'NR > 1 { k = $1 "\t" $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+			END { for (i = 1; i <= n; i++) print order[i] }' "$tsv" | while IFS=$'\t' read -r w k; do
+			printf '| %s | %s | %s | %s | %s | %s |\n' "$w" "$k" \
+				"$(awk -F'\t' -v w="$w" -v k="$k" '$1 == w && $2 == k { print $5; print $7 }' "$tsv" | stats | fmt 1 "$(cat)")" \
+				"$(awk -F'\t' -v w="$w" -v k="$k" '$1 == w && $2 == k { print $8 }' "$tsv" | stats | fmt 1 "$(cat)")" \
+				"$(awk -F'\t' -v w="$w" -v k="$k" '$1 == w && $2 == k { print $9 }' "$tsv" | stats | awk '{ print $1 }')" \
+				"$(awk -F'\t' -v w="$w" -v k="$k" '$1 == w && $2 == k { print $10 }' "$tsv" | stats | awk '{ print $1 }')"
+		done
+		echo
+	} >"$RES/scaling.md"
+	cat "$RES/scaling.md"
+}
+
 # ---- main ---------------------------------------------------------------------------------
 
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(hotpath variants mixed startup memory execburst cpu)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(hotpath variants mixed startup memory execburst cpu scaling)
 for p in "${PARTS[@]}"; do
 	case $p in
-	hotpath | variants | mixed | startup | memory | execburst | cpu) ;;
+	hotpath | variants | mixed | startup | memory | execburst | cpu | scaling) ;;
 	-h | --help) sed -n '2,30p' "$0"; exit 0 ;;
-	*) die "unknown part $p (hotpath variants mixed startup memory execburst cpu)" ;;
+	*) die "unknown part $p (hotpath variants mixed startup memory execburst cpu scaling)" ;;
 	esac
 done
 build_helpers
