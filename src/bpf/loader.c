@@ -9,11 +9,13 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -286,24 +288,92 @@ static int add_link(struct bpf_mod *m, int fd, const char *kprobe_ev)
 	return 0;
 }
 
+/*
+ * Closing the last perf event of a tracepoint waits for the kernel's RCU grace periods
+ * (perf_trace_event_unreg -> tracepoint_synchronize_unregister): tens of ms each, about 1 s
+ * for all monitors' 20-odd tracepoints one after another. So a detach first disables every
+ * event in attach order (PERF_EVENT_IOC_DISABLE: no more calls from that instant; entry probes
+ * are listed before their exits, so calls in flight still complete), then closes them all
+ * from several threads at once, whose grace periods overlap.
+ */
+struct closer {
+	const int *fds;
+	size_t n;
+	size_t next; /* shared, taken with __atomic_fetch_add */
+};
+
+static void *close_some(void *arg)
+{
+	struct closer *c = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&c->next, 1, __ATOMIC_RELAXED)) < c->n)
+		close(c->fds[i]);
+	return NULL;
+}
+
+static void close_parallel(const int *fds, size_t n)
+{
+	struct closer c = { fds, n, 0 };
+	pthread_t t[16];
+	size_t nt = 0;
+
+	while (n > 1 && nt < n - 1 && nt < sizeof(t) / sizeof(t[0]) &&
+	       pthread_create(&t[nt], NULL, close_some, &c) == 0)
+		nt++;
+	close_some(&c); /* this thread too; alone when no thread could start */
+	for (size_t i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+}
+
+static void detach_links(struct bpf_mod **mods, size_t nmods, int from)
+{
+	size_t n = 0, k = 0;
+	int *fds;
+
+	for (size_t i = 0; i < nmods; i++)
+		if (mods[i] && mods[i]->nlinks > from)
+			n += (size_t)(mods[i]->nlinks - from);
+	fds = calloc(n ? n : 1, sizeof(*fds));
+	for (size_t i = 0; i < nmods; i++) {
+		struct bpf_mod *m = mods[i];
+
+		for (int l = from; m && l < m->nlinks; l++) {
+			if (m->links[l].fd < 0)
+				continue;
+			/* raw tracepoints and kfuncs are BPF links, not perf events: ENOTTY */
+			(void)ioctl(m->links[l].fd, PERF_EVENT_IOC_DISABLE, 0);
+			if (fds)
+				fds[k++] = m->links[l].fd;
+			else
+				close(m->links[l].fd);
+		}
+	}
+	if (fds)
+		close_parallel(fds, k);
+	free(fds);
+	for (size_t i = 0; i < nmods; i++) {
+		struct bpf_mod *m = mods[i];
+		struct stderr_capture cap;
+		char out[1024];
+
+		if (!m || m->nlinks <= from)
+			continue;
+		/* A kprobe attached through kprobe_events (pre-4.17) leaves an entry otherwise. */
+		capture_begin(&cap);
+		for (int l = from; l < m->nlinks; l++) {
+			if (m->links[l].kprobe_ev[0])
+				bpf_detach_kprobe(m->links[l].kprobe_ev);
+		}
+		capture_end(&cap, out, sizeof(out));
+		log_captured(m->name, out);
+		m->nlinks = from;
+	}
+}
+
 static void undo_links(struct bpf_mod *m, int from)
 {
-	struct stderr_capture cap;
-	char out[1024];
-
-	/* In attach order: entry probes are listed before their exits, so calls in flight
-	 * still complete instead of leaving entries without exits. */
-	capture_begin(&cap);
-	for (int i = from; i < m->nlinks; i++) {
-		if (m->links[i].fd >= 0)
-			bpf_close_perf_event_fd(m->links[i].fd);
-		/* A kprobe attached through kprobe_events (pre-4.17) leaves an entry otherwise. */
-		if (m->links[i].kprobe_ev[0])
-			bpf_detach_kprobe(m->links[i].kprobe_ev);
-	}
-	capture_end(&cap, out, sizeof(out));
-	log_captured(m->name, out);
-	m->nlinks = from;
+	detach_links(&m, 1, from);
 }
 
 /* ---- kernel symbols ---- */
@@ -836,6 +906,11 @@ uint64_t loader_recursion_misses(struct bpf_mod *m)
 			total += info.recursion_misses;
 	}
 	return total;
+}
+
+void loader_detach_many(struct bpf_mod **mods, size_t n)
+{
+	detach_links(mods, n, 0);
 }
 
 void loader_detach(struct bpf_mod *m)

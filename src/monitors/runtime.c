@@ -286,11 +286,15 @@ void runtime_shutdown(struct runtime *rt)
 {
 	uint64_t end = now_real_ns();
 
-	/* Detach all first, so the monitors stop at the same instant. */
+	struct bpf_mod *mods[RUNTIME_MAX_SLOTS];
+	size_t n = 0;
+
+	/* Detach all first, together, so the monitors stop at the same instant. */
 	for (size_t i = 0; i < rt->nslots; i++) {
 		if (runtime_slot_used(rt, i))
-			loader_detach(rt->mons[i].bpf);
+			mods[n++] = rt->mons[i].bpf;
 	}
+	loader_detach_many(mods, n);
 	grace();
 	for (size_t i = 0; i < rt->nslots; i++) {
 		if (runtime_slot_used(rt, i))
