@@ -10,8 +10,8 @@
   bccprobe.py cs:NAME             -D flags for this kernel, default options) on the monitor's
   bccprobe.py pf:NAME             hook, as shipped (NAME full) or with one change (see VARIANTS)
   bccprobe.py compile-times       seconds libbcc takes to compile (clang + load) each probe
-                                  text, an empty program, and page_fault without
-                                  <uapi/linux/bpf_perf_event.h>; one line each
+                                  text, an empty program, and page_fault with
+                                  <uapi/linux/bpf_perf_event.h> (as it was); one line each
 
 Prints "attached" on stdout once attached, then waits for SIGINT/SIGTERM. The probe texts are
 read from probes/ and changed here, in memory; the sources are not modified.
@@ -66,35 +66,31 @@ VARIANTS = {
              "BPF_PERCPU_HASH(syscall_counts")],
     },
     "cs": {
-        # the record read directly (a tracepoint program may load from its context) instead
-        # of five bpf_probe_read calls
-        "direct": [
-            ("bpf_probe_read(&prev_pid, sizeof(prev_pid), (char *)ctx + CS_PREV_PID_OFF);",
-             "prev_pid = *(__s32 *)((char *)ctx + CS_PREV_PID_OFF);"),
-            ("bpf_probe_read(&next_pid, sizeof(next_pid), (char *)ctx + CS_NEXT_PID_OFF);",
-             "next_pid = *(__s32 *)((char *)ctx + CS_NEXT_PID_OFF);"),
-            ("bpf_probe_read(&state, sizeof(state), (char *)ctx + CS_PREV_STATE_OFF);",
-             "state = *(__s64 *)((char *)ctx + CS_PREV_STATE_OFF);"),
-            ("bpf_probe_read(dst, 16, (char *)ctx + off);",
-             "((__u64 *)dst)[0] = *(__u64 *)((char *)ctx + off); "
-             "((__u64 *)dst)[1] = *(__u64 *)((char *)ctx + off + 8);")],
-        # a per-CPU hash, plain increments instead of three atomic adds
-        "percpu": [
-            ("BPF_HASH(cs_counts", "BPF_PERCPU_HASH(cs_counts"),
-            ("__sync_fetch_and_add(&v->count, 1);", "v->count++;"),
-            ("__sync_fetch_and_add(&v->voluntary, 1);", "v->voluntary++;"),
-            ("__sync_fetch_and_add(&v->involuntary, 1);", "v->involuntary++;")],
+        # as before the change: five bpf_probe_read calls instead of loads from the record
+        "probe_read": [
+            ("CS_LOAD(prev_pid, CS_PREV_PID_OFF);",
+             "bpf_probe_read(&prev_pid, sizeof(prev_pid), (char *)ctx + CS_PREV_PID_OFF);"),
+            ("CS_LOAD(next_pid, CS_NEXT_PID_OFF);",
+             "bpf_probe_read(&next_pid, sizeof(next_pid), (char *)ctx + CS_NEXT_PID_OFF);"),
+            ("CS_LOAD(state, CS_PREV_STATE_OFF);",
+             "bpf_probe_read(&state, sizeof(state), (char *)ctx + CS_PREV_STATE_OFF);"),
+            ("\tif (off % 8 == 0) {", "\tif (0) {")],
+        # as before the change: atomic adds instead of plain increments
+        "atomic": [
+            ("v->count++;", "__sync_fetch_and_add(&v->count, 1);"),
+            ("v->voluntary++;", "__sync_fetch_and_add(&v->voluntary, 1);"),
+            ("v->involuntary++;", "__sync_fetch_and_add(&v->involuntary, 1);")],
+        # a per-CPU hash (the key holds the CPU already: no gain expected)
+        "percpu": [("BPF_HASH(cs_counts", "BPF_PERCPU_HASH(cs_counts")],
     },
     "pf": {
         # no bpf_get_current_comm
         "nocomm": [("bpf_get_current_comm(&k.comm, sizeof(k.comm));", "")],
-        # a per-CPU hash, a plain increment instead of an atomic add
-        "percpu": [
-            ("BPF_HASH(pf_counts", "BPF_PERCPU_HASH(pf_counts"),
-            ("__sync_fetch_and_add(&v->count, 1);", "v->count++;")],
+        # as before the change: an atomic add instead of a plain increment
+        "atomic": [("v->count++;", "__sync_fetch_and_add(&v->count, 1);")],
     },
 }
-VARIANTS["cs"]["both"] = VARIANTS["cs"]["direct"] + VARIANTS["cs"]["percpu"]
+VARIANTS["cs"]["before"] = VARIANTS["cs"]["probe_read"] + VARIANTS["cs"]["atomic"]
 FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.bpf.c"}
 MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault"}
 
@@ -126,9 +122,8 @@ def compile_times():
     for name in ("exec", "syscall", "context_switch", "page_fault", "open", "interrupt"):
         texts.append((name, inline_includes(os.path.join(PROBES, name + ".bpf.c"))))
     pf = dict(texts)["page_fault"]
-    texts.append(("page_fault without bpf_perf_event.h",
-                  sub(pf, "#include <uapi/linux/bpf_perf_event.h>",
-                      "struct bpf_perf_event_data;")))
+    texts.append(("page_fault with <uapi/linux/bpf_perf_event.h> (as until 2026-11-25)",
+                  "#include <uapi/linux/bpf_perf_event.h>\n" + pf))
     for name, text in texts:
         t0 = time.monotonic()
         b = BPF(text=text, cflags=FLAGS)
