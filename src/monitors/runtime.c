@@ -40,6 +40,7 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		.directory = rt->cfg->output.directory,
 		.delimiter = rt->cfg->output.csv_delimiter,
 		.include_header = rt->cfg->output.include_header,
+		.formula_guard = rt->cfg->output.csv_formula_guard,
 		.buffer_rows = (unsigned)rt->cfg->output.buffer_size,
 		.retention_days = (unsigned)rt->cfg->output.retention_days,
 		.start = time(NULL),

@@ -48,6 +48,7 @@ struct csv_sink {
 	int dirfd;
 	char delimiter;
 	bool include_header;
+	bool formula_guard; /* text cells starting with = + - @ TAB CR get a leading ' */
 	unsigned buffer_rows;
 	unsigned retention_days;
 	time_t start;
@@ -57,7 +58,14 @@ struct csv_sink {
 	size_t nstreams;
 };
 
-size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
+/* Spreadsheet applications evaluate a cell that starts with one of these as a formula. */
+bool csv_formula_lead(const char *s)
+{
+	return s && *s && strchr("=+-@\t\r", *s) != NULL;
+}
+
+/* csv_quote_field of `prefix` (0: none) followed by s. */
+static size_t csv_quote(char prefix, const char *s, char delimiter, char *buf, size_t len)
 {
 	size_t n, i, need, o = 0;
 	bool quote;
@@ -67,7 +75,7 @@ size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
 	n = strlen(s);
 	/* Leading/trailing spaces are quoted so that trimming readers keep them. */
 	quote = n && (s[0] == ' ' || s[n - 1] == ' ');
-	need = n;
+	need = n + (prefix ? 1 : 0);
 	for (i = 0; i < n; i++) {
 		if (s[i] == '"') {
 			quote = true;
@@ -89,6 +97,8 @@ size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
 	} while (0)
 	if (quote)
 		CSV_PUT('"');
+	if (prefix)
+		CSV_PUT(prefix);
 	for (i = 0; i < n && o + 1 < len; i++) {
 		if (s[i] == '"')
 			CSV_PUT('"');
@@ -99,6 +109,11 @@ size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
 #undef CSV_PUT
 	buf[o < len ? o : len - 1] = '\0';
 	return need;
+}
+
+size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
+{
+	return csv_quote(0, s, delimiter, buf, len);
 }
 
 static int csv_local_day(time_t t)
@@ -127,14 +142,14 @@ static int csv_buf_reserve(struct csv_stream *st, size_t extra)
 	return 0;
 }
 
-static int csv_append_field(struct csv_stream *st, char delimiter, const char *s)
+static int csv_append_field(struct csv_stream *st, char delimiter, char prefix, const char *s)
 {
-	size_t n = csv_quote_field(s, delimiter, st->buf + st->len, st->cap - st->len);
+	size_t n = csv_quote(prefix, s, delimiter, st->buf + st->len, st->cap - st->len);
 
 	if (n >= st->cap - st->len) {
 		if (csv_buf_reserve(st, n + 1))
 			return -ENOMEM;
-		csv_quote_field(s, delimiter, st->buf + st->len, st->cap - st->len);
+		csv_quote(prefix, s, delimiter, st->buf + st->len, st->cap - st->len);
 	}
 	st->len += n;
 	return 0;
@@ -324,6 +339,7 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 	char tmp[64];
 	size_t i, start = st->len;
 	const char *s;
+	char prefix;
 
 	for (i = 0; i < st->ncols; i++) {
 		const struct column *col = &st->cols[i];
@@ -333,6 +349,7 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 			goto err_nomem;
 		if (i)
 			st->buf[st->len++] = cs->delimiter;
+		prefix = 0;
 		switch (col->type) {
 		case COL_TIMESTAMP:
 			fmt_timestamp(r->ts_ns, tmp, sizeof(tmp));
@@ -344,6 +361,9 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 			break;
 		case COL_STR:
 			s = r->cells[i].s;
+			/* Only text cells: a negative number is data, not a formula. */
+			if (cs->formula_guard && csv_formula_lead(s))
+				prefix = '\'';
 			break;
 		default:
 			fmt_cell_number(col, &r->cells[i], tmp, sizeof(tmp));
@@ -351,7 +371,7 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 			break;
 		}
 		/* Everything goes through quoting: a ':' or '.' delimiter can occur in any cell. */
-		if (csv_append_field(st, cs->delimiter, s))
+		if (csv_append_field(st, cs->delimiter, prefix, s))
 			goto err_nomem;
 	}
 	if (csv_buf_reserve(st, 1))
@@ -684,6 +704,7 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 	cs->sink.priv = cs;
 	cs->delimiter = o->delimiter ? o->delimiter : ',';
 	cs->include_header = o->include_header;
+	cs->formula_guard = o->formula_guard;
 	cs->buffer_rows = o->buffer_rows ? o->buffer_rows : 1;
 	cs->retention_days = o->retention_days;
 	cs->start = o->start ? o->start : time(NULL);

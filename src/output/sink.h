@@ -43,6 +43,7 @@ struct csv_sink_options {
 	const char *directory;   /* created if missing (mode 0750) */
 	char delimiter;
 	bool include_header;
+	bool formula_guard;      /* text cells starting with = + - @ TAB CR get a leading ' */
 	unsigned buffer_rows;    /* rows kept in memory before a write(2) */
 	unsigned retention_days; /* 0: keep forever */
 	time_t start;            /* names the first file of each stream */
@@ -62,5 +63,8 @@ struct sink *console_sink_create(int fd);
  * leading/trailing space; NULL is empty) to buf: at most len-1 bytes and a NUL. Returns the
  * length of the whole field (like snprintf), so a result >= len means it was cut. */
 size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len);
+/* True when a spreadsheet would take s as a formula: it starts with '=', '+', '-', '@', TAB or
+ * CR. With output.csv_formula_guard such text cells are written with a leading '. */
+bool csv_formula_lead(const char *s);
 
 #endif
