@@ -83,6 +83,8 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	       "  2  usage or configuration error (nothing was loaded)\n"
 	       "  3  missing privilege or kernel support (not root, no BPF, no headers)\n"
 	       "  4  already running (the PID file is held by another instance)\n"
+	       "  5  output directory unusable (read-only, not writable, not a directory,\n"
+	       "     or unsafe: writable by others, or a symbolic link owned by another user)\n"
 	       "SIGTERM/SIGINT stop cleanly (everything flushed); SIGHUP reopens the log and\n"
 	       "CSV files and reloads the configuration.\n");
 }
@@ -245,6 +247,7 @@ static void tick(struct loop *l)
 {
 	struct runtime *rt = l->rt;
 	unsigned long long rows = 0, lost = 0;
+	struct csv_health h;
 	uint64_t offset = monitor_clock_offset();
 	time_t now = time(NULL);
 	char names[256], status[1024];
@@ -261,10 +264,15 @@ static void tick(struct loop *l)
 		rows += rt->mons[i].stats.rows;
 		lost += rt->mons[i].stats.reported_lost;
 	}
+	runtime_check_output(rt, now);
+	csv_sink_health(rt->host.nsinks ? rt->host.sinks[0] : NULL, &h);
 	/* For --daemon-status: what an operator asks first. */
 	runtime_names(rt, names, sizeof(names));
-	snprintf(status, sizeof(status), "pid=%d\nstarted=%ld\nmonitors=%s\nrows=%llu\nlost=%llu\n",
-		 (int)getpid(), (long)l->started, names, rows, lost);
+	snprintf(status, sizeof(status),
+		 "pid=%d\nstarted=%ld\nmonitors=%s\nrows=%llu\nlost=%llu\nrows_dropped=%llu\n"
+		 "write_errors=%llu\noutput_failing=%d\n",
+		 (int)getpid(), (long)l->started, names, rows, lost, h.rows_dropped, h.write_errors,
+		 h.failing ? -h.last_err : 0);
 	(void)daemon_status_write(rt->cfg->app.pid_file, status);
 }
 
@@ -514,7 +522,7 @@ int main(int argc, char **argv)
 
 	rc = EXIT_OK;
 	if (runtime_create_sinks(&rt, nsel == 1 && !opt.daemon)) {
-		rc = EXIT_RUNTIME;
+		rc = EXIT_OUTPUT;
 		goto out;
 	}
 	for (int i = 0; i < nsel; i++) {

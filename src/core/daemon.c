@@ -212,8 +212,9 @@ static void print_duration(long s)
 int daemon_status(const char *pidfile_path)
 {
 	char path[4200], line[1024], monitors[1024] = "?";
-	unsigned long long rows = 0, lost = 0;
+	unsigned long long rows = 0, lost = 0, dropped = 0;
 	long started = 0;
+	int failing = 0;
 	bool exists;
 	pid_t pid;
 	FILE *f;
@@ -232,7 +233,9 @@ int daemon_status(const char *pidfile_path)
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "started=%ld", &started) == 1 ||
-		    sscanf(line, "rows=%llu", &rows) == 1 || sscanf(line, "lost=%llu", &lost) == 1)
+		    sscanf(line, "rows=%llu", &rows) == 1 || sscanf(line, "lost=%llu", &lost) == 1 ||
+		    sscanf(line, "rows_dropped=%llu", &dropped) == 1 ||
+		    sscanf(line, "output_failing=%d", &failing) == 1)
 			continue;
 		if (!strncmp(line, "monitors=", 9)) {
 			line[strcspn(line, "\n")] = '\0';
@@ -248,6 +251,9 @@ int daemon_status(const char *pidfile_path)
 	}
 	printf(")\n  monitors: %s\n  rows written: %llu\n  events lost: %llu\n", monitors, rows,
 	       lost);
+	if (dropped || failing)
+		printf("  CSV rows dropped (output errors): %llu%s%s\n", dropped,
+		       failing ? "; writing fails now: " : "", failing ? strerror(failing) : "");
 	return DAEMON_RUNNING;
 }
 

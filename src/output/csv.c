@@ -41,6 +41,8 @@ struct csv_stream {
 	size_t flush_bytes;
 
 	unsigned long long rows_written, rows_dropped, write_errors;
+	bool failing; /* the last flush failed (last_err); rows wait in memory */
+	int last_err;
 };
 
 struct csv_sink {
@@ -284,7 +286,7 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 	ssize_t n;
 	int err;
 
-	if (st->fd < 0 && !st->len)
+	if (st->fd < 0 && !st->len && !st->failing)
 		return 0;
 	if (st->fd < 0) {
 		err = csv_open_new(cs, st, cs->now);
@@ -296,8 +298,10 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 		if (err)
 			goto err_keep;
 	}
-	if (!st->len)
+	if (!st->len) {
+		st->failing = false;
 		return 0;
+	}
 	start = lseek(st->fd, 0, SEEK_END);
 	if (start < 0) {
 		err = -errno;
@@ -321,6 +325,7 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 	csv_consume(st, done);
 	if (err)
 		goto err_keep;
+	st->failing = false;
 	st->flush_rows = cs->buffer_rows;
 	st->flush_bytes = CSV_FLUSH_BYTES;
 	return 0;
@@ -328,6 +333,8 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 err_keep:
 	/* Retry at the next explicit flush or after another buffer's worth, not at every row. */
 	st->write_errors++;
+	st->failing = true;
+	st->last_err = err;
 	csv_trim(cs, st);
 	st->flush_rows = st->nrows + cs->buffer_rows;
 	st->flush_bytes = st->len + CSV_FLUSH_BYTES;
@@ -635,6 +642,13 @@ static int csv_add_stream(struct sink *s, int stream, const char *monitor,
 		goto err_free;
 	}
 	err = csv_open_new(cs, st, cs->start);
+	/* A full disk is no reason not to monitor: the file is created at the next flush. */
+	if (err == -ENOSPC || err == -EDQUOT || err == -EIO) {
+		st->failing = true;
+		st->last_err = err;
+		st->write_errors++;
+		err = 0;
+	}
 	if (err)
 		goto err_free;
 	cs->streams[stream] = st;
@@ -694,8 +708,11 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 		return NULL;
 	}
 	cs->dirfd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cs->dirfd < 0) {
+	/* Refused now, not at the first row: a read-only file system (EROFS) or no permission. */
+	if (cs->dirfd < 0 || faccessat(cs->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
 		err = errno;
+		if (cs->dirfd >= 0)
+			close(cs->dirfd);
 		free(cs);
 		errno = err;
 		return NULL;
@@ -711,6 +728,32 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 	cs->now = cs->start;
 	cs->retention_hour = cs->now / 3600;
 	return &cs->sink;
+}
+
+void csv_sink_health(struct sink *s, struct csv_health *h)
+{
+	struct csv_sink *cs;
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	if (!s || s->ops != &csv_ops)
+		return;
+	cs = s->priv;
+	for (i = 0; i < cs->nstreams; i++) {
+		const struct csv_stream *st = cs->streams[i];
+
+		if (!st)
+			continue;
+		h->rows_written += st->rows_written;
+		h->rows_dropped += st->rows_dropped;
+		h->write_errors += st->write_errors;
+		h->rows_pending += st->nrows;
+		if (st->failing && !h->failing) {
+			h->failing = true;
+			h->last_err = st->last_err;
+		}
+	}
+	h->keep_rows = (unsigned long long)cs->buffer_rows * CSV_KEEP_FACTOR;
 }
 
 void csv_sink_stats(struct sink *s, unsigned long long *rows_written,

@@ -56,6 +56,16 @@ struct sink *csv_sink_create(const struct csv_sink_options *o);
 void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
 		    unsigned long long *rows_dropped, unsigned long long *write_errors);
 
+struct csv_health {
+	unsigned long long rows_written, rows_dropped, write_errors;
+	unsigned long long rows_pending; /* rendered, not in a file yet */
+	unsigned long long keep_rows;	 /* the most rows kept per monitor while writes fail */
+	bool failing;			 /* some stream's last write (or file creation) failed */
+	int last_err;			 /* -errno of that failure */
+};
+/* The same totals as csv_sink_stats, and whether writing fails right now. */
+void csv_sink_health(struct sink *s, struct csv_health *h);
+
 /* Live table on `fd` (normally stdout) for exactly one stream. */
 struct sink *console_sink_create(int fd);
 
