@@ -71,12 +71,22 @@ int pidfile_acquire(const char *path, struct pidfile *ret, pid_t *ret_pid, char 
 	/* O_NOFOLLOW: a link planted in the PID directory must not redirect our writes. */
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "PID file %s: %s%s", path, strerror(errno),
 			 errno == ELOOP ? " (it is a symbolic link: remove it)" : "");
 		return r;
+	}
+	/* A hard link to another file, another user's file or a FIFO: never truncated or written. */
+	r = io_file_check(fd);
+	if (r) {
+		snprintf(err, errlen,
+			 "PID file %s is not a regular file of root's with a single link (planted?): "
+			 "remove it",
+			 path);
+		close(fd);
+		return r == -EINVAL ? -EPERM : r;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		pid_t other = read_pid(fd);

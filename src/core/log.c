@@ -22,7 +22,8 @@
 #define LOG_LINE_MAX 8192     /* one record, escapes included */
 #define LOG_REPORT_EVERY_S 60 /* failed writes are reported at most this often */
 #define LOG_MAX_WIDTH 256     /* the most a %(key)<width>.<precision> asks for */
-#define LOG_FILE_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW)
+/* O_NONBLOCK: a FIFO planted under the log's name must not block the open (it is refused). */
+#define LOG_FILE_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
 
 struct log_handler {
 	int fd;
@@ -559,6 +560,14 @@ static int log_open_file(void)
 	}
 	if (fd < 0)
 		return -errno;
+	/* O_NOFOLLOW refuses a planted symbolic link; this a hard link, a FIFO, another's file. */
+	err = io_file_check(fd);
+	if (!err && fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) < 0)
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
 	log_state.file.fd = fd;
 	return 0;
 }
@@ -615,8 +624,14 @@ static void log_prune(void)
 	}
 	if (n > (size_t)log_state.backup_count) {
 		qsort(names, n, sizeof(*names), log_cmp_names);
-		for (i = 0; i < n - (size_t)log_state.backup_count; i++)
-			(void)unlinkat(dirfd(d), names[i], 0);
+		for (i = 0; i < n - (size_t)log_state.backup_count; i++) {
+			struct stat sb;
+
+			/* Only our own regular files: never a link, never another user's file. */
+			if (fstatat(dirfd(d), names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(sb.st_mode) && (sb.st_uid == 0 || sb.st_uid == geteuid()))
+				(void)unlinkat(dirfd(d), names[i], 0);
+		}
 	}
 out:
 	for (i = 0; i < n; i++)

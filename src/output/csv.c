@@ -20,7 +20,8 @@
 #define CSV_KEEP_FACTOR 4	    /* ... and at most this many times buffer_rows rows */
 #define CSV_MAX_SUFFIX 1000	    /* <monitor>_<time>_<n>.csv when the name is taken */
 #define CSV_MAX_STREAMS 1024
-#define CSV_FILE_FLAGS (O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+/* O_NONBLOCK: a FIFO planted under a file's name must not block the open (it is refused). */
+#define CSV_FILE_FLAGS (O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
 
 struct csv_stream {
 	char *monitor;
@@ -228,14 +229,16 @@ static int csv_write_header(struct csv_stream *st)
 
 static int csv_open_named(struct csv_sink *cs, struct csv_stream *st, const char *name, int flags)
 {
-	int fd = openat(cs->dirfd, name, CSV_FILE_FLAGS | flags, 0640);
+	int fd = openat(cs->dirfd, name, CSV_FILE_FLAGS | flags, 0640), err;
 	struct stat sb;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+	/* O_NOFOLLOW refuses a planted symbolic link; this a planted hard link or FIFO. */
+	err = io_file_check(fd);
+	if (err || fstat(fd, &sb) < 0) {
 		close(fd);
-		return -EINVAL;
+		return err ? err : -EIO;
 	}
 	st->fd = fd;
 	snprintf(st->name, sizeof(st->name), "%s", name);
@@ -474,7 +477,8 @@ static int csv_name_day(const char *name, const char *monitor)
 }
 
 /* Deletes this sink's files dated more than retention_days local days before `now`: only
- * regular files (never through a symlink), never a file being written. */
+ * regular files owned by root (or us), never a symbolic link or what it points to, never a file
+ * being written. */
 static void csv_retention(struct csv_sink *cs, time_t now)
 {
 	struct dirent *de;
@@ -511,7 +515,7 @@ static void csv_retention(struct csv_sink *cs, time_t now)
 				continue;
 			if (day < cutoff && !csv_is_open_name(cs, de->d_name) &&
 			    fstatat(cs->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISREG(sb.st_mode))
+			    S_ISREG(sb.st_mode) && (sb.st_uid == 0 || sb.st_uid == geteuid()))
 				(void)unlinkat(cs->dirfd, de->d_name, 0);
 			break;
 		}
