@@ -138,12 +138,19 @@ deb_link_fallback_headers() {
 }
 
 setup_apt() {
-	local pkgs=(build-essential cmake pkg-config libbpfcc-dev bpfcc-tools libyaml-dev check python3 strace)
+	# clang + libclang-rt-dev: the libFuzzer harnesses (tests/fuzz/run.sh); valgrind: the unit
+	# tests under memcheck (scripts/test.sh)
+	local pkgs=(build-essential cmake pkg-config libbpfcc-dev bpfcc-tools libyaml-dev check python3 strace
+		clang valgrind)
 	local missing=() p fallback=0
 
 	for p in "${pkgs[@]}"; do
 		deb_installed "$p" || missing+=("$p")
 	done
+	# libFuzzer's runtime: its own package on Debian 12+/Ubuntu 22.04+, part of clang before
+	if ! deb_installed libclang-rt-dev && deb_available libclang-rt-dev; then
+		missing+=(libclang-rt-dev)
+	fi
 
 	if ! headers_ok; then
 		apt_update_once
@@ -174,7 +181,8 @@ setup_apt() {
 
 setup_rpm() {
 	local pm=$1 os_id="" major="" p
-	local pkgs=(bcc-devel bcc-tools libyaml-devel check-devel gcc make pkgconfig python3 strace)
+	local pkgs=(bcc-devel bcc-tools libyaml-devel check-devel gcc make pkgconfig python3 strace
+		clang compiler-rt valgrind)
 	local missing=()
 	if [ -r /etc/os-release ]; then
 		# shellcheck disable=SC1091

@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-packages]
+Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-packages] [--no-fuzz]
 
   (no option)  release build (-Werror): unit + integration tests, then the kprobe lane
                (x86_64: scripts/setup.sh --vm, tests/vm/run.sh; a few minutes), then
@@ -16,6 +16,9 @@ Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-packages]
                unit tests only
   --no-vm      skip the kprobe lane
   --no-packages  skip building, installing and purging the RPM and .deb
+  --no-fuzz    skip the libFuzzer runs (tests/fuzz/run.sh: clang build-fuzz/, every seed
+               corpus replayed, then each harness for EM_FUZZ_SECONDS, default 60 s) and the
+               valgrind run of the unit tests; --quick skips them too
   -h, --help   this text
 
 Under CI=true a kprobe lane that cannot run counts as failed; otherwise it is skipped.
@@ -28,12 +31,14 @@ QUICK=0
 UNIT_ONLY=0
 NO_VM=0
 NO_PKG=0
+NO_FUZZ=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--unit) UNIT_ONLY=1 ;;
 	--no-vm) NO_VM=1 ;;
 	--no-packages) NO_PKG=1 ;;
+	--no-fuzz) NO_FUZZ=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -184,6 +189,41 @@ packaging_tests() {
 	record_runner "packages" "$log" "$rc"
 }
 
+# fuzz_tests: the libFuzzer harnesses (config loader, analyzer CSV reader) for a bounded time.
+fuzz_tests() {
+	local log=$LOGDIR/fuzz.log rc=0
+	step "fuzz: tests/fuzz/run.sh (${EM_FUZZ_SECONDS:-60} s per harness)"
+	bash "$ROOT/tests/fuzz/run.sh" 2>&1 | tee "$log" || rc=$?
+	record_runner "fuzz" "$log" "$rc"
+}
+
+# valgrind_tests DIR: every unit test executable under memcheck, in-process (CK_FORK=no): no
+# invalid read or write, no definite or indirect leak.
+valgrind_tests() {
+	local dir=$1 log t name passed=0 failed=0
+	step "valgrind: unit tests of $dir under memcheck"
+	if ! command -v valgrind >/dev/null 2>&1; then
+		record "valgrind" 0 1 "FAILED: valgrind is missing (scripts/setup.sh installs it)"
+		return
+	fi
+	for t in "$dir"/tests/unit/test_* "$dir"/tests/analyze/test_*; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		name=${t##*/}
+		log=$LOGDIR/valgrind-$name.log
+		if (cd "$dir" && CK_FORK=no valgrind --quiet --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+			--track-fds=no "$t") >"$log" 2>&1; then
+			passed=$((passed + 1))
+			printf 'PASS valgrind %s\n' "$name"
+		else
+			failed=$((failed + 1))
+			printf 'FAIL valgrind %s\n' "$name"
+			grep -E '==[0-9]+==' "$log" | head -n 40
+		fi
+	done
+	record "valgrind" "$passed" "$failed" "$passed passed, $failed failed"
+}
+
 kprobe_lane_unavailable() {
 	if [ "${CI,,}" = true ]; then
 		record "kprobe lane" 0 1 "FAILED: $1"
@@ -204,6 +244,10 @@ fi
 
 if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SANITIZE=OFF; then
 	unit_tests release build
+	if [ "$QUICK" -eq 0 ] && [ "$NO_FUZZ" -eq 0 ]; then
+		valgrind_tests "$ROOT/build"
+		fuzz_tests
+	fi
 	if [ "$UNIT_ONLY" -eq 0 ]; then
 		integration_tests release "$ROOT/build/ebpf-monitor"
 		if [ "$NO_VM" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then

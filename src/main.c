@@ -83,6 +83,9 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	       "  2  usage or configuration error (nothing was loaded)\n"
 	       "  3  missing privilege or kernel support (not root, no BPF, no headers)\n"
 	       "  4  already running (the PID file is held by another instance)\n"
+	       "  5  output directory unusable (read-only, not writable), or an output, log or\n"
+	       "     PID directory unsafe (writable by all users, another user's), see SECURITY\n"
+	       "     in ebpf-monitor(8)\n"
 	       "SIGTERM/SIGINT stop cleanly (everything flushed); SIGHUP reopens the log and\n"
 	       "CSV files and reloads the configuration.\n");
 }
@@ -268,6 +271,7 @@ static void tick(struct loop *l)
 {
 	struct runtime *rt = l->rt;
 	unsigned long long rows = 0, lost = 0;
+	struct csv_health h;
 	uint64_t offset = monitor_clock_offset();
 	time_t now = time(NULL);
 	char names[256], status[1024];
@@ -284,10 +288,15 @@ static void tick(struct loop *l)
 		rows += rt->mons[i].stats.rows;
 		lost += rt->mons[i].stats.reported_lost;
 	}
+	runtime_check_output(rt, now);
+	csv_sink_health(rt->host.nsinks ? rt->host.sinks[0] : NULL, &h);
 	/* For --daemon-status: what an operator asks first. */
 	runtime_names(rt, names, sizeof(names));
-	snprintf(status, sizeof(status), "pid=%d\nstarted=%ld\nmonitors=%s\nrows=%llu\nlost=%llu\n",
-		 (int)getpid(), (long)l->started, names, rows, lost);
+	snprintf(status, sizeof(status),
+		 "pid=%d\nstarted=%ld\nmonitors=%s\nrows=%llu\nlost=%llu\nrows_dropped=%llu\n"
+		 "write_errors=%llu\noutput_failing=%d\n",
+		 (int)getpid(), (long)l->started, names, rows, lost, h.rows_dropped, h.write_errors,
+		 h.failing ? -h.last_err : 0);
 	(void)daemon_status_write(rt->cfg->app.pid_file, status);
 }
 
@@ -493,12 +502,19 @@ int main(int argc, char **argv)
 		config_destroy(rt.cfg);
 		return rc ? rc : EXIT_RUNTIME;
 	}
+	/* Where it writes, checked before anything is written: exit 5 names the problem. */
+	if (app_prepare_dirs(rt.cfg, err, sizeof(err))) {
+		fprintf(stderr, "ebpf-monitor: %s\n", err);
+		config_destroy(rt.cfg);
+		return EXIT_OUTPUT;
+	}
 	/* One instance per PID file; a stale one (kill -9) is taken over. */
 	rc = pidfile_acquire(rt.cfg->app.pid_file, &pid, &other, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ebpf-monitor: %s\n", err);
 		config_destroy(rt.cfg);
-		return rc == -EEXIST ? EXIT_RUNNING : EXIT_RUNTIME;
+		return rc == -EEXIST ? EXIT_RUNNING : rc == -ELOOP || rc == -EPERM ? EXIT_OUTPUT
+										 : EXIT_RUNTIME;
 	}
 	if (opt.daemon) {
 		if (daemon_detach(&notify)) {
@@ -514,8 +530,12 @@ int main(int argc, char **argv)
 	}
 
 	if (app_setup_logging(rt.cfg, opt.verbose, !opt.daemon, logpath, sizeof(logpath)))
-		log_warn("log file %s could not be opened: %s; logging to stderr only", logpath,
-			 strerror(errno));
+		log_warn("log file %s could not be opened: %s%s; logging to stderr only", logpath,
+			 strerror(errno),
+			 errno == ELOOP	  ? " (a symbolic link is in its place: remove it)" :
+			 errno == EPERM	  ? " (another user's file or a hard link: remove it)" :
+			 errno == EINVAL ? " (not a regular file: remove it)" :
+					   "");
 	if (other && other != getpid())
 		log_info("stale PID file %s (pid %d is gone) replaced", rt.cfg->app.pid_file,
 			 (int)other);
@@ -537,7 +557,7 @@ int main(int argc, char **argv)
 
 	rc = EXIT_OK;
 	if (runtime_create_sinks(&rt, nsel == 1 && !opt.daemon)) {
-		rc = EXIT_RUNTIME;
+		rc = EXIT_OUTPUT;
 		goto out;
 	}
 	runtime_start_many(&rt, sel, (size_t)nsel, start_failed, NULL);

@@ -5,12 +5,15 @@
 #include "app.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 
 static const char *const default_config_paths[] = {
@@ -319,5 +322,80 @@ int app_absolute_paths(struct config *cfg, const char *base)
 	/* A bare log file name goes under logging.directory; one with a path is its own. */
 	if (!r && cfg->logging.file.filename && strchr(cfg->logging.file.filename, '/'))
 		r = absolutize(&cfg->logging.file.filename, base);
+	return r;
+}
+
+/* The directory part of a file path: "/run/x/monitor.pid" -> "/run/x". */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+static int prepare_dir(const char *key, const char *dir, bool must_write, char *err,
+		       size_t errlen)
+{
+	char why[PATH_MAX + 256];
+	int r = io_mkdir_p(dir, 0750);
+
+	if (r && !must_write && r != -ENOTDIR)
+		return 0; /* the logger warns and logs to stderr; the PID file says why itself */
+	if (r == -EROFS) {
+		snprintf(err, errlen,
+			 "%s %s is on a read-only file system: remount it read-write, or set %s to "
+			 "a writable directory",
+			 key, dir, key);
+		return r;
+	}
+	if (r) {
+		snprintf(err, errlen, "%s %s cannot be created: %s (set %s to a writable directory)",
+			 key, dir, strerror(-r), key);
+		return r;
+	}
+	r = io_dir_check(dir, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "%s %s is unsafe: %s", key, dir, why);
+		return r;
+	}
+	if (must_write && access(dir, W_OK | X_OK) < 0) {
+		r = -errno;
+		snprintf(err, errlen,
+			 r == -EROFS ? "%s %s is on a read-only file system: remount it read-write, "
+				       "or set %s to a writable directory" :
+				       "%s %s is not writable: fix its permissions, or set %s to a "
+				       "writable directory",
+			 key, dir, key);
+		return r;
+	}
+	return 0;
+}
+
+int app_prepare_dirs(const struct config *cfg, char *err, size_t errlen)
+{
+	const struct log_handler_cfg *fh = &cfg->logging.file;
+	char dir[PATH_MAX];
+	int r;
+
+	r = prepare_dir("output.directory", cfg->output.directory, true, err, errlen);
+	if (!r && fh->present && fh->filename && *fh->filename) {
+		if (strchr(fh->filename, '/'))
+			dir_of(fh->filename, dir, sizeof(dir));
+		else
+			snprintf(dir, sizeof(dir), "%s",
+				 cfg->logging.directory ? cfg->logging.directory : "logs");
+		r = prepare_dir(strchr(fh->filename, '/') ? "logging.handlers.file.filename" :
+							    "logging.directory",
+				dir, false, err, errlen);
+	}
+	if (!r && cfg->app.pid_file) {
+		dir_of(cfg->app.pid_file, dir, sizeof(dir));
+		r = prepare_dir("app.pid_file", dir, false, err, errlen);
+	}
 	return r;
 }

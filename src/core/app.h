@@ -38,4 +38,12 @@ int app_setup_logging(const struct config *cfg, bool verbose, bool console, char
  * new file's paths against the same place). */
 int app_absolute_paths(struct config *cfg, const char *base);
 
+/* Before anything is written: creates the output, log and PID file directories (0750) and
+ * checks them with io_dir_check (no symbolic link or directory another user controls on the
+ * way, no world-writable directory without the sticky bit). The output directory must also be
+ * writable. Returns 0, or -errno with one message naming the key, the problem and the fix
+ * (main exits EXIT_OUTPUT). A log directory that cannot be created is left to the logger (a
+ * warning, logging goes on to stderr). Paths must be absolute (app_absolute_paths). */
+int app_prepare_dirs(const struct config *cfg, char *err, size_t errlen);
+
 #endif

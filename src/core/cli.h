@@ -13,6 +13,7 @@ enum exit_code {
 	EXIT_USAGE = 2,      /* bad flag, bad config, unknown monitor */
 	EXIT_NOPRIV = 3,     /* not root, or the kernel lacks what is needed */
 	EXIT_RUNNING = 4,    /* another instance holds the PID file */
+	EXIT_OUTPUT = 5,     /* output directory unusable: read-only, not writable, unsafe */
 };
 
 enum cli_action {

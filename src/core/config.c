@@ -114,6 +114,7 @@ static const struct opt_spec output_specs[] = {
 	{ "buffer_size", OPT_INT, CFG(output.buffer_size), 1, 1000000 },
 	{ "flush_interval", OPT_DOUBLE, CFG(output.flush_interval), 0.1, 3600 },
 	{ "include_header", OPT_BOOL, CFG(output.include_header) },
+	{ "csv_formula_guard", OPT_BOOL, CFG(output.csv_formula_guard) },
 	{ "retention_days", OPT_INT, CFG(output.retention_days), 0, 36500 },
 	{ "batch_size", OPT_INT, CFG(output.batch_size), 0, 1000000 },
 	OPT_END
@@ -1795,6 +1796,7 @@ int config_defaults(struct config *cfg, const struct monitor_schema *schemas, si
 	cfg->output.flush_interval = 2.0;
 	cfg->output.csv_delimiter = ',';
 	cfg->output.include_header = true;
+	cfg->output.csv_formula_guard = false;
 	cfg->output.retention_days = 0;
 	cfg->output.batch_size = 0;
 	cfg->filters.exclude_self = true;

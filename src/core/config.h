@@ -90,6 +90,8 @@ struct config {
 		double flush_interval;  /* seconds, default 2.0, 0.1..3600 */
 		char csv_delimiter;     /* default ',' ; one printable ASCII char, not '"', CR, LF */
 		bool include_header;    /* default true */
+		bool csv_formula_guard; /* default false: text cells starting with = + - @ TAB CR
+					 * are written with a leading ' (spreadsheet safety) */
 		long long retention_days; /* default 0 = keep forever */
 		long long batch_size;   /* accepted for the guide's tuning example; unused */
 	} output;

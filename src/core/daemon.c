@@ -71,12 +71,22 @@ int pidfile_acquire(const char *path, struct pidfile *ret, pid_t *ret_pid, char 
 	/* O_NOFOLLOW: a link planted in the PID directory must not redirect our writes. */
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "PID file %s: %s%s", path, strerror(errno),
 			 errno == ELOOP ? " (it is a symbolic link: remove it)" : "");
 		return r;
+	}
+	/* A hard link to another file, another user's file or a FIFO: never truncated or written. */
+	r = io_file_check(fd);
+	if (r) {
+		snprintf(err, errlen,
+			 "PID file %s is not a regular file of root's with a single link (planted?): "
+			 "remove it",
+			 path);
+		close(fd);
+		return r == -EINVAL ? -EPERM : r;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		pid_t other = read_pid(fd);
@@ -212,8 +222,9 @@ static void print_duration(long s)
 int daemon_status(const char *pidfile_path)
 {
 	char path[4200], line[1024], monitors[1024] = "?";
-	unsigned long long rows = 0, lost = 0;
+	unsigned long long rows = 0, lost = 0, dropped = 0;
 	long started = 0;
+	int failing = 0;
 	bool exists;
 	pid_t pid;
 	FILE *f;
@@ -232,7 +243,9 @@ int daemon_status(const char *pidfile_path)
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "started=%ld", &started) == 1 ||
-		    sscanf(line, "rows=%llu", &rows) == 1 || sscanf(line, "lost=%llu", &lost) == 1)
+		    sscanf(line, "rows=%llu", &rows) == 1 || sscanf(line, "lost=%llu", &lost) == 1 ||
+		    sscanf(line, "rows_dropped=%llu", &dropped) == 1 ||
+		    sscanf(line, "output_failing=%d", &failing) == 1)
 			continue;
 		if (!strncmp(line, "monitors=", 9)) {
 			line[strcspn(line, "\n")] = '\0';
@@ -248,6 +261,9 @@ int daemon_status(const char *pidfile_path)
 	}
 	printf(")\n  monitors: %s\n  rows written: %llu\n  events lost: %llu\n", monitors, rows,
 	       lost);
+	if (dropped || failing)
+		printf("  CSV rows dropped (output errors): %llu%s%s\n", dropped,
+		       failing ? "; writing fails now: " : "", failing ? strerror(failing) : "");
 	return DAEMON_RUNNING;
 }
 

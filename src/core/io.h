@@ -3,6 +3,7 @@
 #ifndef EM_IO_H
 #define EM_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,5 +18,16 @@ ssize_t io_write_all(int fd, const void *buf, size_t len);
  * that exist already are fine. Returns 0 or -errno (-ENOTDIR when something else is in the
  * way). */
 int io_mkdir_p(const char *path, mode_t mode);
+
+/* Is the directory `path` safe to write into as root? Refused (-EPERM, with the reason and the
+ * fix in why) when a component of the path is a symbolic link owned by a user other than root
+ * (or us), or when the directory or one above it (symbolic links resolved) is owned by another
+ * user or writable by every user without the sticky bit. -errno (ENOENT, ...) otherwise. */
+int io_dir_check(const char *path, char *why, size_t len);
+
+/* An open file we may write to: a regular file owned by root (or us) with one link, or root's
+ * character device. 0, -EINVAL (a FIFO, socket, directory, another's device), -EPERM (another
+ * user's file, or one hard-linked elsewhere) or -errno. */
+int io_file_check(int fd);
 
 #endif

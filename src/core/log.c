@@ -22,7 +22,8 @@
 #define LOG_LINE_MAX 8192     /* one record, escapes included */
 #define LOG_REPORT_EVERY_S 60 /* failed writes are reported at most this often */
 #define LOG_MAX_WIDTH 256     /* the most a %(key)<width>.<precision> asks for */
-#define LOG_FILE_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW)
+/* O_NONBLOCK: a FIFO planted under the log's name must not block the open (it is refused). */
+#define LOG_FILE_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
 
 struct log_handler {
 	int fd;
@@ -61,6 +62,9 @@ static struct {
 	time_t rollover_at;
 	time_t retry_open_at;	    /* the file could not be reopened: next attempt */
 	unsigned long write_errors; /* not reported yet */
+	unsigned long file_lost;    /* records the file missed (disk full), noted in it later */
+	time_t file_lost_since;
+	int file_lost_err;
 	int last_error;
 	char last_target[PATH_MAX];
 	time_t last_report;
@@ -472,29 +476,34 @@ static void log_write_failed(const char *target, int err, time_t now)
 		log_report_errors(now);
 }
 
-/* One write(2) per record, so a reader never sees half a line (the rest is retried only after
- * a short write). */
-static void log_write(const char *target, int fd, const char *line, size_t len, time_t now)
+/* One write(2) per record, so a reader never sees half a line. In the log file a record cut
+ * short (disk full) is truncated away again: a line is whole or absent. 0 or -errno. */
+static int log_write(const char *target, int fd, const char *line, size_t len, time_t now)
 {
+	off_t start = fd == log_state.file.fd ? lseek(fd, 0, SEEK_END) : -1;
 	ssize_t n = io_write_all(fd, line, len);
+	int err;
 
-	if (n < 0)
-		log_write_failed(target, (int)-n, now);
-	else if ((size_t)n < len)
-		log_write_failed(target, errno, now);
+	if (n >= 0 && (size_t)n == len)
+		return 0;
+	err = n < 0 ? (int)-n : errno;
+	if (n > 0 && start >= 0)
+		(void)!ftruncate(fd, start);
+	log_write_failed(target, err, now);
+	return -err;
 }
 
-static void log_emit(const struct log_handler *h, const char *target, const char *def_format,
-		     const struct log_record *r)
+static int log_emit(const struct log_handler *h, const char *target, const char *def_format,
+		    const struct log_record *r)
 {
 	char line[LOG_LINE_MAX];
 	int n = log_format_record(h->format ? h->format : def_format, h->datefmt, r, line,
 				  sizeof(line) - 1);
 
 	if (n < 0)
-		return;
+		return 0;
 	line[n++] = '\n';
-	log_write(target, h->fd, line, (size_t)n, r->ts.tv_sec);
+	return log_write(target, h->fd, line, (size_t)n, r->ts.tv_sec);
 }
 
 /* ---- the file and its rotation ---- */
@@ -551,6 +560,14 @@ static int log_open_file(void)
 	}
 	if (fd < 0)
 		return -errno;
+	/* O_NOFOLLOW refuses a planted symbolic link; this a hard link, a FIFO, another's file. */
+	err = io_file_check(fd);
+	if (!err && fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) < 0)
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
 	log_state.file.fd = fd;
 	return 0;
 }
@@ -607,8 +624,14 @@ static void log_prune(void)
 	}
 	if (n > (size_t)log_state.backup_count) {
 		qsort(names, n, sizeof(*names), log_cmp_names);
-		for (i = 0; i < n - (size_t)log_state.backup_count; i++)
-			(void)unlinkat(dirfd(d), names[i], 0);
+		for (i = 0; i < n - (size_t)log_state.backup_count; i++) {
+			struct stat sb;
+
+			/* Only our own regular files: never a link, never another user's file. */
+			if (fstatat(dirfd(d), names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(sb.st_mode) && (sb.st_uid == 0 || sb.st_uid == geteuid()))
+				(void)unlinkat(dirfd(d), names[i], 0);
+		}
 	}
 out:
 	for (i = 0; i < n; i++)
@@ -650,6 +673,7 @@ static void log_rollover(time_t now)
 static void log_to_file(const struct log_record *r)
 {
 	time_t now = r->ts.tv_sec;
+	int err;
 
 	if (now >= log_state.rollover_at)
 		log_rollover(now);
@@ -657,8 +681,38 @@ static void log_to_file(const struct log_record *r)
 		log_state.retry_open_at = now + LOG_REPORT_EVERY_S;
 		(void)log_open_file();
 	}
-	if (log_state.file.fd >= 0)
-		log_emit(&log_state.file, log_state.path, LOG_DETAILED_FORMAT, r);
+	err = log_state.file.fd < 0 ? -(log_state.last_error ? log_state.last_error : EBADF) : 0;
+
+	if (!err && log_state.file_lost) {
+		/* The file works again: first say what it is missing. */
+		struct log_record note = *r;
+		char msg[256], when[32];
+		struct tm tm;
+
+		if (!localtime_r(&log_state.file_lost_since, &tm) ||
+		    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+			when[0] = '\0';
+		snprintf(msg, sizeof(msg),
+			 "%lu log record(s) are missing from this file: writing it failed from %s on "
+			 "(%s)",
+			 log_state.file_lost, when, strerror(log_state.file_lost_err));
+		note.level = LOG_WARNING;
+		note.name = "ebpf_monitor.log";
+		note.file = __FILE__;
+		note.line = __LINE__;
+		note.func = __func__;
+		note.message = msg;
+		err = log_emit(&log_state.file, log_state.path, LOG_DETAILED_FORMAT, &note);
+		if (!err)
+			log_state.file_lost = 0;
+	}
+	if (!err)
+		err = log_emit(&log_state.file, log_state.path, LOG_DETAILED_FORMAT, r);
+	if (err) {
+		if (!log_state.file_lost++)
+			log_state.file_lost_since = now;
+		log_state.file_lost_err = -err;
+	}
 }
 
 void log_msg(enum log_level level, const char *name, const char *file, int line, const char *func,
@@ -812,4 +866,5 @@ void log_shutdown(void)
 	log_state.console.level = LOG_INFO;
 	log_state.file.level = LOG_DEBUG;
 	log_state.last_report = 0;
+	log_state.file_lost = 0;
 }

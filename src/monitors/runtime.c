@@ -40,16 +40,32 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		.directory = rt->cfg->output.directory,
 		.delimiter = rt->cfg->output.csv_delimiter,
 		.include_header = rt->cfg->output.include_header,
+		.formula_guard = rt->cfg->output.csv_formula_guard,
 		.buffer_rows = (unsigned)rt->cfg->output.buffer_size,
 		.retention_days = (unsigned)rt->cfg->output.retention_days,
 		.start = time(NULL),
 	};
 	struct sink *csv = csv_sink_create(&co);
+	int err = errno;
 
 	if (!csv) {
-		log_error("output directory %s: %s (check output.directory and its permissions)",
-			  co.directory, strerror(errno));
-		return -1;
+		if (err == EROFS)
+			log_error("output directory %s is on a read-only file system: remount it "
+				  "read-write, or set output.directory to a writable directory",
+				  co.directory);
+		else if (err == EACCES || err == EPERM)
+			log_error("output directory %s is not writable (%s): fix its permissions, or "
+				  "set output.directory to a writable directory",
+				  co.directory, strerror(err));
+		else if (err == ENOTDIR || err == EEXIST)
+			log_error("output directory %s: a path component is not a directory: remove "
+				  "it, or set output.directory to another directory",
+				  co.directory);
+		else
+			log_error("output directory %s cannot be used: %s (set output.directory to a "
+				  "writable directory)",
+				  co.directory, strerror(err));
+		return -err;
 	}
 	rt->host.sinks[rt->host.nsinks++] = csv;
 	if (console) {
@@ -231,14 +247,54 @@ size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n
 	return started;
 }
 
+#define OUTPUT_REPORT_EVERY_S 60
+
 void runtime_flush(struct runtime *rt, bool sync)
 {
-	for (size_t i = 0; i < rt->host.nsinks; i++) {
-		int r = rt->host.sinks[i]->ops->flush(rt->host.sinks[i], sync);
+	time_t now = time(NULL);
 
-		if (r)
-			log_error("%s output: flush failed: %s", rt->host.sinks[i]->ops->name,
-				  strerror(-r));
+	for (size_t i = 0; i < rt->host.nsinks; i++) {
+		struct sink *k = rt->host.sinks[i];
+		int r = k->ops->flush(k, sync);
+
+		/* Periodic CSV failures are runtime_check_output's to report (once, not per flush);
+		 * any other sink's at most once a minute. */
+		if (!r || (!sync && !strcmp(k->ops->name, "csv")))
+			continue;
+		if (!sync && i < sizeof(rt->sink_err_logged) / sizeof(rt->sink_err_logged[0])) {
+			if (rt->sink_err_logged[i] &&
+			    now - rt->sink_err_logged[i] < OUTPUT_REPORT_EVERY_S)
+				continue;
+			rt->sink_err_logged[i] = now;
+		}
+		log_error("%s output: flush failed: %s", k->ops->name, strerror(-r));
+	}
+}
+
+void runtime_check_output(struct runtime *rt, time_t now)
+{
+	struct output_watch *w = &rt->outw;
+	struct csv_health h;
+
+	csv_sink_health(rt->host.nsinks ? rt->host.sinks[0] : NULL, &h);
+	if (h.failing && !w->failing) {
+		w->failing = true;
+		w->since = w->last_report = now;
+		w->dropped0 = h.rows_dropped;
+		log_error("CSV output: writing to %s failed: %s; monitoring goes on, up to %llu rows "
+			  "per monitor wait in memory and are written when it works again (the oldest "
+			  "are dropped beyond that, and counted)",
+			  rt->cfg->output.directory, strerror(-h.last_err), h.keep_rows);
+	} else if (h.failing && now - w->last_report >= OUTPUT_REPORT_EVERY_S) {
+		w->last_report = now;
+		log_error("CSV output: still failing after %lld s: %s; %llu row(s) waiting, %llu "
+			  "row(s) dropped so far",
+			  (long long)(now - w->since), strerror(-h.last_err), h.rows_pending,
+			  h.rows_dropped - w->dropped0);
+	} else if (!h.failing && w->failing) {
+		w->failing = false;
+		log_warn("CSV output: writing again after %lld s; %llu row(s) dropped while it failed",
+			 (long long)(now - w->since), h.rows_dropped - w->dropped0);
 	}
 }
 
@@ -301,6 +357,15 @@ void runtime_shutdown(struct runtime *rt)
 			final_rows(&rt->mons[i], end);
 	}
 	runtime_flush(rt, true);
+	if (rt->host.nsinks) {
+		struct csv_health h;
+
+		csv_sink_health(rt->host.sinks[0], &h);
+		if (h.rows_dropped || h.rows_pending)
+			log_warn("CSV output: %llu row(s) written, %llu dropped while writing failed, "
+				 "%llu could not be written at the stop",
+				 h.rows_written, h.rows_dropped, h.rows_pending);
+	}
 	for (size_t i = 0; i < rt->host.nsinks; i++)
 		sink_destroy(rt->host.sinks[i]);
 	rt->host.nsinks = 0;

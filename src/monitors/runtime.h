@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "monitor.h"
@@ -28,6 +29,14 @@ static inline uint64_t runtime_tagged(enum runtime_tag t, unsigned a, unsigned b
 	return (uint64_t)t << 56 | (uint64_t)(a & 0xffffffu) << 24 | (b & 0xffffffu);
 }
 
+/* The CSV output's health as last reported: a failure is logged when it starts, then at most
+ * once a minute, and its end once. */
+struct output_watch {
+	bool failing;
+	time_t since, last_report;
+	unsigned long long dropped0; /* rows dropped before this failure began */
+};
+
 struct runtime {
 	struct config *cfg;                     /* owned; replaced whole by a reload */
 	struct monitor mons[RUNTIME_MAX_SLOTS]; /* a slot is in use while mons[i].bpf != NULL */
@@ -37,6 +46,8 @@ struct runtime {
 	int next_stream;                        /* stream ids are never reused */
 	struct monitor_host host;
 	int epfd;                               /* -1 until the loop exists */
+	struct output_watch outw;
+	time_t sink_err_logged[4];              /* last flush error logged, per sink */
 };
 
 static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
@@ -45,8 +56,13 @@ static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
 }
 
 void runtime_init(struct runtime *rt);
-/* CSV always; the console table too when `console`. */
+/* CSV always; the console table too when `console`. 0, or -errno after logging one error that
+ * names the problem and the fix (an output directory that is read-only, not writable, not a
+ * directory, cannot be created): main exits with EXIT_OUTPUT. */
 int runtime_create_sinks(struct runtime *rt, bool console);
+/* About once a second: logs a CSV write failure (disk full, I/O error) when it starts, a reminder
+ * once a minute while it lasts and its end with the rows dropped meanwhile. */
+void runtime_check_output(struct runtime *rt, time_t now);
 /* Sets up one monitor, gives it a stream in every sink and, once the loop exists, registers
  * its descriptors. 0, or -errno with err filled (the other monitors are unaffected). */
 int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen);

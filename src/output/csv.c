@@ -20,7 +20,8 @@
 #define CSV_KEEP_FACTOR 4	    /* ... and at most this many times buffer_rows rows */
 #define CSV_MAX_SUFFIX 1000	    /* <monitor>_<time>_<n>.csv when the name is taken */
 #define CSV_MAX_STREAMS 1024
-#define CSV_FILE_FLAGS (O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+/* O_NONBLOCK: a FIFO planted under a file's name must not block the open (it is refused). */
+#define CSV_FILE_FLAGS (O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
 
 struct csv_stream {
 	char *monitor;
@@ -41,6 +42,8 @@ struct csv_stream {
 	size_t flush_bytes;
 
 	unsigned long long rows_written, rows_dropped, write_errors;
+	bool failing; /* the last flush failed (last_err); rows wait in memory */
+	int last_err;
 };
 
 struct csv_sink {
@@ -48,6 +51,7 @@ struct csv_sink {
 	int dirfd;
 	char delimiter;
 	bool include_header;
+	bool formula_guard; /* text cells starting with = + - @ TAB CR get a leading ' */
 	unsigned buffer_rows;
 	unsigned retention_days;
 	time_t start;
@@ -57,7 +61,14 @@ struct csv_sink {
 	size_t nstreams;
 };
 
-size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
+/* Spreadsheet applications evaluate a cell that starts with one of these as a formula. */
+bool csv_formula_lead(const char *s)
+{
+	return s && *s && strchr("=+-@\t\r", *s) != NULL;
+}
+
+/* csv_quote_field of `prefix` (0: none) followed by s. */
+static size_t csv_quote(char prefix, const char *s, char delimiter, char *buf, size_t len)
 {
 	size_t n, i, need, o = 0;
 	bool quote;
@@ -67,7 +78,7 @@ size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
 	n = strlen(s);
 	/* Leading/trailing spaces are quoted so that trimming readers keep them. */
 	quote = n && (s[0] == ' ' || s[n - 1] == ' ');
-	need = n;
+	need = n + (prefix ? 1 : 0);
 	for (i = 0; i < n; i++) {
 		if (s[i] == '"') {
 			quote = true;
@@ -89,6 +100,8 @@ size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
 	} while (0)
 	if (quote)
 		CSV_PUT('"');
+	if (prefix)
+		CSV_PUT(prefix);
 	for (i = 0; i < n && o + 1 < len; i++) {
 		if (s[i] == '"')
 			CSV_PUT('"');
@@ -99,6 +112,11 @@ size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
 #undef CSV_PUT
 	buf[o < len ? o : len - 1] = '\0';
 	return need;
+}
+
+size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len)
+{
+	return csv_quote(0, s, delimiter, buf, len);
 }
 
 static int csv_local_day(time_t t)
@@ -127,14 +145,14 @@ static int csv_buf_reserve(struct csv_stream *st, size_t extra)
 	return 0;
 }
 
-static int csv_append_field(struct csv_stream *st, char delimiter, const char *s)
+static int csv_append_field(struct csv_stream *st, char delimiter, char prefix, const char *s)
 {
-	size_t n = csv_quote_field(s, delimiter, st->buf + st->len, st->cap - st->len);
+	size_t n = csv_quote(prefix, s, delimiter, st->buf + st->len, st->cap - st->len);
 
 	if (n >= st->cap - st->len) {
 		if (csv_buf_reserve(st, n + 1))
 			return -ENOMEM;
-		csv_quote_field(s, delimiter, st->buf + st->len, st->cap - st->len);
+		csv_quote(prefix, s, delimiter, st->buf + st->len, st->cap - st->len);
 	}
 	st->len += n;
 	return 0;
@@ -211,14 +229,16 @@ static int csv_write_header(struct csv_stream *st)
 
 static int csv_open_named(struct csv_sink *cs, struct csv_stream *st, const char *name, int flags)
 {
-	int fd = openat(cs->dirfd, name, CSV_FILE_FLAGS | flags, 0640);
+	int fd = openat(cs->dirfd, name, CSV_FILE_FLAGS | flags, 0640), err;
 	struct stat sb;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+	/* O_NOFOLLOW refuses a planted symbolic link; this a planted hard link or FIFO. */
+	err = io_file_check(fd);
+	if (err || fstat(fd, &sb) < 0) {
 		close(fd);
-		return -EINVAL;
+		return err ? err : -EIO;
 	}
 	st->fd = fd;
 	snprintf(st->name, sizeof(st->name), "%s", name);
@@ -269,7 +289,7 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 	ssize_t n;
 	int err;
 
-	if (st->fd < 0 && !st->len)
+	if (st->fd < 0 && !st->len && !st->failing)
 		return 0;
 	if (st->fd < 0) {
 		err = csv_open_new(cs, st, cs->now);
@@ -281,8 +301,10 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 		if (err)
 			goto err_keep;
 	}
-	if (!st->len)
+	if (!st->len) {
+		st->failing = false;
 		return 0;
+	}
 	start = lseek(st->fd, 0, SEEK_END);
 	if (start < 0) {
 		err = -errno;
@@ -306,6 +328,7 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 	csv_consume(st, done);
 	if (err)
 		goto err_keep;
+	st->failing = false;
 	st->flush_rows = cs->buffer_rows;
 	st->flush_bytes = CSV_FLUSH_BYTES;
 	return 0;
@@ -313,6 +336,8 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 err_keep:
 	/* Retry at the next explicit flush or after another buffer's worth, not at every row. */
 	st->write_errors++;
+	st->failing = true;
+	st->last_err = err;
 	csv_trim(cs, st);
 	st->flush_rows = st->nrows + cs->buffer_rows;
 	st->flush_bytes = st->len + CSV_FLUSH_BYTES;
@@ -324,6 +349,7 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 	char tmp[64];
 	size_t i, start = st->len;
 	const char *s;
+	char prefix;
 
 	for (i = 0; i < st->ncols; i++) {
 		const struct column *col = &st->cols[i];
@@ -333,6 +359,7 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 			goto err_nomem;
 		if (i)
 			st->buf[st->len++] = cs->delimiter;
+		prefix = 0;
 		switch (col->type) {
 		case COL_TIMESTAMP:
 			fmt_timestamp(r->ts_ns, tmp, sizeof(tmp));
@@ -344,6 +371,9 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 			break;
 		case COL_STR:
 			s = r->cells[i].s;
+			/* Only text cells: a negative number is data, not a formula. */
+			if (cs->formula_guard && csv_formula_lead(s))
+				prefix = '\'';
 			break;
 		default:
 			fmt_cell_number(col, &r->cells[i], tmp, sizeof(tmp));
@@ -351,7 +381,7 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 			break;
 		}
 		/* Everything goes through quoting: a ':' or '.' delimiter can occur in any cell. */
-		if (csv_append_field(st, cs->delimiter, s))
+		if (csv_append_field(st, cs->delimiter, prefix, s))
 			goto err_nomem;
 	}
 	if (csv_buf_reserve(st, 1))
@@ -447,7 +477,8 @@ static int csv_name_day(const char *name, const char *monitor)
 }
 
 /* Deletes this sink's files dated more than retention_days local days before `now`: only
- * regular files (never through a symlink), never a file being written. */
+ * regular files owned by root (or us), never a symbolic link or what it points to, never a file
+ * being written. */
 static void csv_retention(struct csv_sink *cs, time_t now)
 {
 	struct dirent *de;
@@ -484,7 +515,7 @@ static void csv_retention(struct csv_sink *cs, time_t now)
 				continue;
 			if (day < cutoff && !csv_is_open_name(cs, de->d_name) &&
 			    fstatat(cs->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISREG(sb.st_mode))
+			    S_ISREG(sb.st_mode) && (sb.st_uid == 0 || sb.st_uid == geteuid()))
 				(void)unlinkat(cs->dirfd, de->d_name, 0);
 			break;
 		}
@@ -615,6 +646,13 @@ static int csv_add_stream(struct sink *s, int stream, const char *monitor,
 		goto err_free;
 	}
 	err = csv_open_new(cs, st, cs->start);
+	/* A full disk is no reason not to monitor: the file is created at the next flush. */
+	if (err == -ENOSPC || err == -EDQUOT || err == -EIO) {
+		st->failing = true;
+		st->last_err = err;
+		st->write_errors++;
+		err = 0;
+	}
 	if (err)
 		goto err_free;
 	cs->streams[stream] = st;
@@ -674,8 +712,11 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 		return NULL;
 	}
 	cs->dirfd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cs->dirfd < 0) {
+	/* Refused now, not at the first row: a read-only file system (EROFS) or no permission. */
+	if (cs->dirfd < 0 || faccessat(cs->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
 		err = errno;
+		if (cs->dirfd >= 0)
+			close(cs->dirfd);
 		free(cs);
 		errno = err;
 		return NULL;
@@ -684,12 +725,39 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 	cs->sink.priv = cs;
 	cs->delimiter = o->delimiter ? o->delimiter : ',';
 	cs->include_header = o->include_header;
+	cs->formula_guard = o->formula_guard;
 	cs->buffer_rows = o->buffer_rows ? o->buffer_rows : 1;
 	cs->retention_days = o->retention_days;
 	cs->start = o->start ? o->start : time(NULL);
 	cs->now = cs->start;
 	cs->retention_hour = cs->now / 3600;
 	return &cs->sink;
+}
+
+void csv_sink_health(struct sink *s, struct csv_health *h)
+{
+	struct csv_sink *cs;
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	if (!s || s->ops != &csv_ops)
+		return;
+	cs = s->priv;
+	for (i = 0; i < cs->nstreams; i++) {
+		const struct csv_stream *st = cs->streams[i];
+
+		if (!st)
+			continue;
+		h->rows_written += st->rows_written;
+		h->rows_dropped += st->rows_dropped;
+		h->write_errors += st->write_errors;
+		h->rows_pending += st->nrows;
+		if (st->failing && !h->failing) {
+			h->failing = true;
+			h->last_err = st->last_err;
+		}
+	}
+	h->keep_rows = (unsigned long long)cs->buffer_rows * CSV_KEEP_FACTOR;
 }
 
 void csv_sink_stats(struct sink *s, unsigned long long *rows_written,

@@ -43,6 +43,7 @@ struct csv_sink_options {
 	const char *directory;   /* created if missing (mode 0750) */
 	char delimiter;
 	bool include_header;
+	bool formula_guard;      /* text cells starting with = + - @ TAB CR get a leading ' */
 	unsigned buffer_rows;    /* rows kept in memory before a write(2) */
 	unsigned retention_days; /* 0: keep forever */
 	time_t start;            /* names the first file of each stream */
@@ -55,6 +56,16 @@ struct sink *csv_sink_create(const struct csv_sink_options *o);
 void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
 		    unsigned long long *rows_dropped, unsigned long long *write_errors);
 
+struct csv_health {
+	unsigned long long rows_written, rows_dropped, write_errors;
+	unsigned long long rows_pending; /* rendered, not in a file yet */
+	unsigned long long keep_rows;	 /* the most rows kept per monitor while writes fail */
+	bool failing;			 /* some stream's last write (or file creation) failed */
+	int last_err;			 /* -errno of that failure */
+};
+/* The same totals as csv_sink_stats, and whether writing fails right now. */
+void csv_sink_health(struct sink *s, struct csv_health *h);
+
 /* Live table on `fd` (normally stdout) for exactly one stream. */
 struct sink *console_sink_create(int fd);
 
@@ -62,5 +73,8 @@ struct sink *console_sink_create(int fd);
  * leading/trailing space; NULL is empty) to buf: at most len-1 bytes and a NUL. Returns the
  * length of the whole field (like snprintf), so a result >= len means it was cut. */
 size_t csv_quote_field(const char *s, char delimiter, char *buf, size_t len);
+/* True when a spreadsheet would take s as a formula: it starts with '=', '+', '-', '@', TAB or
+ * CR. With output.csv_formula_guard such text cells are written with a leading '. */
+bool csv_formula_lead(const char *s);
 
 #endif

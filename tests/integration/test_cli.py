@@ -37,6 +37,7 @@ def test_help_lists_monitors_and_exit_codes():
             assert flag in p.stdout, flag
         assert re.search(r"^\s+2\s+usage or configuration error", p.stdout, re.M)
         assert re.search(r"^\s+3\s+missing privilege", p.stdout, re.M)
+        assert re.search(r"^\s+5\s+output directory unusable", p.stdout, re.M)
         v = run(["-V"], d)
         assert v.returncode == 0 and re.match(r"ebpf-monitor \d+\.\d+\.\d+ \(libbcc", v.stdout)
     finally:

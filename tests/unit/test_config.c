@@ -729,6 +729,10 @@ START_TEST(test_output_and_delimiter)
 	ck_assert_str_eq(cfg.output.directory, "/var/lib/ebpf-monitor/output");
 	ck_assert_int_eq(cfg.output.csv_delimiter, ';');
 	ck_assert_int_eq(cfg.output.retention_days, 30);
+	ck_assert(!cfg.output.csv_formula_guard);
+	config_free(&cfg);
+	ck_assert_msg(load_text("output:\n  csv_formula_guard: true\n") == 0, "%s", err.msg);
+	ck_assert(cfg.output.csv_formula_guard);
 	config_free(&cfg);
 	ck_assert_msg(load_text("output:\n  csv_delimiter: \"\\t\"\n") == 0, "%s", err.msg);
 	ck_assert_int_eq(cfg.output.csv_delimiter, '\t');

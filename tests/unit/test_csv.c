@@ -448,6 +448,54 @@ START_TEST(test_quote_field)
 }
 END_TEST
 
+START_TEST(test_formula_guard)
+{
+	static const char *names[] = { "=1+2", "+cmd", "-rf", "@SUM(A1)", "\tx", "\rx",
+				       "a=b", "'=x", "", NULL, "=\"q,\"" };
+	static const char *guarded[] = { "'=1+2", "'+cmd", "'-rf", "'@SUM(A1)", "'\tx", "'\rx",
+					 "a=b", "'=x", "", "", "'=\"q,\"" };
+	size_t n = sizeof(names) / sizeof(names[0]), i;
+	struct csv_sink_options o = opts(1);
+	static const struct column cols[] = {
+		{ "name", COL_STR, 0, 0 },
+		{ "ret", COL_S64, 0, 0 },
+	};
+	struct cell cells[2];
+	struct row r = { .ts_ns = (uint64_t)T0 * NS, .cells = cells };
+	struct sink *s;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		o.formula_guard = pass == 1;
+		o.start = T0 + pass;
+		s = csv_sink_create(&o);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_int_eq(s->ops->add_stream(s, 0, "g", cols, 2), 0);
+		for (i = 0; i < n; i++) {
+			cells[0].s = names[i];
+			cells[1].i = -2; /* numbers are never guarded */
+			ck_assert_int_eq(s->ops->write_row(s, 0, &r), 0);
+		}
+		sink_destroy(s);
+		ck_assert_int_eq(parse_csv(slurp_tmp(pass ? "g_20251121_143001.csv" :
+							    "g_20251121_143000.csv"),
+					   ',', &table),
+				 0);
+		ck_assert_uint_eq(table.nrows, n + 1);
+		for (i = 0; i < n; i++) {
+			ck_assert_uint_eq(table.nfields[i + 1], 2);
+			ck_assert_str_eq(table.f[i + 1][0],
+					 pass ? guarded[i] : (names[i] ? names[i] : ""));
+			ck_assert_str_eq(table.f[i + 1][1], "-2");
+		}
+	}
+	ck_assert(csv_formula_lead("-x"));
+	ck_assert(!csv_formula_lead("x-"));
+	ck_assert(!csv_formula_lead(""));
+	ck_assert(!csv_formula_lead(NULL));
+}
+END_TEST
+
 /* ---- a full disk, simulated with RLIMIT_FSIZE in a child (SIGXFSZ ignored: EFBIG) ---- */
 
 #define CHILD_CHECK(cond)                                                                      \
@@ -616,6 +664,7 @@ int main(void)
 	tcase_add_test(tc, test_reopen_after_move);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_quote_field);
+	tcase_add_test(tc, test_formula_guard);
 	tcase_add_test(tc, test_disk_full_keeps_rows_whole);
 	tcase_add_test(tc, test_disk_full_bounded_memory);
 	tcase_add_test(tc, test_create_errors);

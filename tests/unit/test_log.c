@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -360,6 +363,80 @@ START_TEST(test_write_failures_reported_once)
 }
 END_TEST
 
+/* A full disk (RLIMIT_FSIZE in a child, SIGXFSZ ignored: EFBIG): a record cut short is truncated
+ * away, never left as half a line; the records missed are counted and noted once the file can
+ * be written again. The child uses no ck_* (Check's message file would hit the limit too). */
+#define CHILD_CHECK(cond)                                                                      \
+	do {                                                                                   \
+		if (!(cond)) {                                                                 \
+			fprintf(stderr, "%s:%d: child check failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                                        \
+			_exit(1);                                                              \
+		}                                                                              \
+	} while (0)
+
+static void full_disk_child(const char *path)
+{
+	struct log_options o = file_opts(path, "D", 0);
+	static char buf[8192];
+	struct rlimit rl;
+	struct stat sb;
+	char *line, *save;
+	int fd, n = 0;
+	ssize_t len;
+
+	signal(SIGXFSZ, SIG_IGN);
+	CHILD_CHECK(log_setup(&o) == 0);
+	log_info("first");
+	CHILD_CHECK(stat(path, &sb) == 0 && sb.st_size > 0);
+	CHILD_CHECK(getrlimit(RLIMIT_FSIZE, &rl) == 0);
+	rl.rlim_cur = (rlim_t)sb.st_size + 30; /* the next record fits only in part */
+	CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	log_info("second, much longer than thirty bytes, cut by the limit");
+	log_info("third");
+	rl.rlim_cur = rl.rlim_max;
+	CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	log_info("fourth");
+	log_shutdown();
+
+	fd = open(path, O_RDONLY);
+	CHILD_CHECK(fd >= 0);
+	len = read(fd, buf, sizeof(buf) - 1);
+	CHILD_CHECK(len > 0 && buf[len - 1] == '\n');
+	buf[len] = '\0';
+	close(fd);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		CHILD_CHECK(strncmp(line, "20", 2) == 0); /* every line starts with its asctime */
+		if (n == 0)
+			CHILD_CHECK(strstr(line, "[INFO] ebpf_monitor.test:") && strstr(line, " first"));
+		if (n == 1)
+			CHILD_CHECK(strstr(line, "[WARNING] ebpf_monitor.log:") &&
+				    strstr(line, " 2 log record(s) are missing from this file: "
+						 "writing it failed from "));
+		if (n == 2)
+			CHILD_CHECK(strstr(line, " fourth"));
+	}
+	CHILD_CHECK(n == 3);
+}
+
+START_TEST(test_disk_full_whole_lines_and_missing_noted)
+{
+	char *dir = make_tmpdir("test_log"), path[256];
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/monitor.log", dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		full_disk_child(path);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: %d", status);
+}
+END_TEST
+
 START_TEST(test_reopen_after_move)
 {
 	char *dir = make_tmpdir("test_log"), path[256], moved[300];
@@ -409,6 +486,7 @@ int main(void)
 	tcase_add_test(tc, test_rotation_and_pruning);
 	tcase_add_test(tc, test_rotation_replaces_same_name);
 	tcase_add_test(tc, test_write_failures_reported_once);
+	tcase_add_test(tc, test_disk_full_whole_lines_and_missing_noted);
 	tcase_add_test(tc, test_reopen_after_move);
 	tcase_add_test(tc, test_setup_errors);
 	tcase_add_checked_fixture(tc, NULL, rm_tmpdir);
