@@ -138,11 +138,18 @@ deb_link_fallback_headers() {
 }
 
 setup_apt() {
-	local pkgs=(build-essential cmake pkg-config libbpfcc-dev bpfcc-tools libyaml-dev check python3 strace)
-	local missing=() p fallback=0
+	local pkgs=(build-essential cmake pkg-config libbpfcc-dev bpfcc-tools libyaml-dev libmicrohttpd-dev
+		check python3 strace)
+	# Test tools only (tests/integration/test_prom.py scrapes with a real server; promtool):
+	# installed without recommends, so no node exporter comes along.
+	local test_pkgs=(prometheus)
+	local missing=() missing_test=() p fallback=0
 
 	for p in "${pkgs[@]}"; do
 		deb_installed "$p" || missing+=("$p")
+	done
+	for p in "${test_pkgs[@]}"; do
+		deb_installed "$p" || missing_test+=("$p")
 	done
 
 	if ! headers_ok; then
@@ -161,7 +168,15 @@ setup_apt() {
 		apt_update_once
 		say "apt-get install ${missing[*]}"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-	else
+	fi
+	if [ ${#missing_test[@]} -gt 0 ]; then
+		apt_update_once
+		say "apt-get install --no-install-recommends ${missing_test[*]}"
+		# The package's own service is not wanted here (the tests start their own server).
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing_test[@]}"
+	fi
+	if [ ${#missing[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ]; then
 		say "packages already installed"
 	fi
 
@@ -174,7 +189,8 @@ setup_apt() {
 
 setup_rpm() {
 	local pm=$1 os_id="" major="" p
-	local pkgs=(bcc-devel bcc-tools libyaml-devel check-devel gcc make pkgconfig python3 strace)
+	local pkgs=(bcc-devel bcc-tools libyaml-devel libmicrohttpd-devel check-devel gcc make pkgconfig
+		python3 strace)
 	local missing=()
 	if [ -r /etc/os-release ]; then
 		# shellcheck disable=SC1091

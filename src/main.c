@@ -65,6 +65,9 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	       "                        exists, 3 not running)\n"
 	       "      --daemon-stop     stop it: SIGTERM, then SIGKILL after 10 s\n"
 	       "      --duration SECS   stop cleanly after SECS seconds\n"
+	       "      --format LIST     row outputs, comma-separated: csv, jsonl (files beside\n"
+	       "                        the CSV ones), jsonl-stdout (JSON lines on stdout);\n"
+	       "                        replaces output.format (default csv)\n"
 	       "      --check           report what this kernel supports and how each monitor\n"
 	       "                        would attach; loads nothing permanently\n"
 	       "  -V, --version         print the version\n"
@@ -444,6 +447,12 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	app_apply_cli_filters(rt.cfg, &opt);
+	if (opt.daemon && (rt.cfg->output.formats & OUTPUT_JSONL_STDOUT)) {
+		fprintf(stderr, "ebpf-monitor: the jsonl-stdout format cannot be used with --daemon "
+				"(a daemon's stdout is /dev/null); use jsonl (files) instead\n");
+		config_destroy(rt.cfg);
+		return EXIT_USAGE;
+	}
 	nsel = app_select_monitors(rt.cfg, opt.monitors, schemas, nschemas, sel,
 				   CONFIG_MAX_MONITORS, err, sizeof(err));
 	if (nsel < 0) {

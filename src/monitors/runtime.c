@@ -36,6 +36,7 @@ void runtime_init(struct runtime *rt)
 
 int runtime_create_sinks(struct runtime *rt, bool console)
 {
+	unsigned formats = rt->cfg->output.formats;
 	struct csv_sink_options co = {
 		.directory = rt->cfg->output.directory,
 		.delimiter = rt->cfg->output.csv_delimiter,
@@ -44,15 +45,35 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		.retention_days = (unsigned)rt->cfg->output.retention_days,
 		.start = time(NULL),
 	};
-	struct sink *csv = csv_sink_create(&co);
+	/* The same file machinery writes CSV and JSON lines; stdout takes JSON lines only. */
+	static const struct {
+		unsigned bit;
+		enum sink_format format;
+		bool to_stdout;
+	} files[] = {
+		{ OUTPUT_CSV, SINK_FORMAT_CSV, false },
+		{ OUTPUT_JSONL, SINK_FORMAT_JSONL, false },
+		{ OUTPUT_JSONL_STDOUT, SINK_FORMAT_JSONL, true },
+	};
 
-	if (!csv) {
-		log_error("output directory %s: %s (check output.directory and its permissions)",
-			  co.directory, strerror(errno));
-		return -1;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct sink *k;
+
+		if (!(formats & files[i].bit))
+			continue;
+		co.format = files[i].format;
+		co.to_stdout = files[i].to_stdout;
+		k = csv_sink_create(&co);
+		if (!k) {
+			log_error("output directory %s: %s (check output.directory and its "
+				  "permissions)",
+				  co.directory, strerror(errno));
+			return -1;
+		}
+		rt->host.sinks[rt->host.nsinks++] = k;
 	}
-	rt->host.sinks[rt->host.nsinks++] = csv;
-	if (console) {
+	/* stdout carries JSON lines then: no table on it */
+	if (console && !(formats & OUTPUT_JSONL_STDOUT)) {
 		struct sink *con = console_sink_create(STDOUT_FILENO);
 
 		if (con)
