@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "monitor.h"
+#include "prom_http.h"
 #include "runtime.h"
 #include "sink.h"
 #include "daemon.h"
@@ -261,6 +262,7 @@ static void tick(struct loop *l)
 			continue;
 		rt->mons[i].mono_to_real_ns = offset;
 		monitor_check_losses(&rt->mons[i]);
+		runtime_health(rt, i, false, false);
 		rows += rt->mons[i].stats.rows;
 		lost += rt->mons[i].stats.reported_lost;
 	}
@@ -277,7 +279,11 @@ static int event_loop(struct loop *l)
 	struct epoll_event evs[64];
 
 	while (!l->stopping) {
-		int n = epoll_wait(rt->epfd, evs, 64, -1);
+		/* libmicrohttpd may need a turn without new readiness (a response not fully sent,
+		 * an idle connection to time out): its timeout bounds the wait. */
+		int timeout = prom_http_timeout_ms(rt->http);
+		int n = epoll_wait(rt->epfd, evs, 64, timeout);
+		bool http_due = n == 0 && rt->http;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -325,8 +331,14 @@ static int event_loop(struct loop *l)
 				if (m->drain_pending)
 					m->ops->collect(m, m->interval_end_ns);
 				break;
+			case TAG_HTTP:
+				http_due = true;
+				break;
 			}
 		}
+		/* After the batch: a scrape sees the rows this batch produced. */
+		if (http_due)
+			prom_http_run(rt->http);
 	}
 	return EXIT_OK;
 }
@@ -357,7 +369,8 @@ static int setup_loop(struct loop *l, double duration)
 	if (add_loop_fd(rt->epfd, l->sigfd, TAG_SIGNAL) ||
 	    add_loop_fd(rt->epfd, l->flush_fd, TAG_FLUSH) ||
 	    add_loop_fd(rt->epfd, l->tick_fd, TAG_TICK) ||
-	    (duration > 0 && add_loop_fd(rt->epfd, l->stop_fd, TAG_STOP)))
+	    (duration > 0 && add_loop_fd(rt->epfd, l->stop_fd, TAG_STOP)) ||
+	    (rt->http && add_loop_fd(rt->epfd, prom_http_fd(rt->http), TAG_HTTP)))
 		return -errno;
 	return runtime_register_all(rt);
 }

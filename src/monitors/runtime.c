@@ -10,12 +10,15 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "loader.h"
 #include "log.h"
+#include "prom.h"
+#include "prom_http.h"
 #include "sink.h"
 
 static uint64_t now_real_ns(void)
@@ -32,6 +35,34 @@ void runtime_init(struct runtime *rt)
 	rt->epfd = -1;
 	for (size_t i = 0; i < RUNTIME_MAX_SLOTS; i++)
 		rt->interval_fd[i] = rt->drain_fd[i] = -1;
+}
+
+static int create_prometheus(struct runtime *rt)
+{
+	const typeof(rt->cfg->output.prometheus) *pc = &rt->cfg->output.prometheus;
+	struct utsname u;
+	struct prom_sink_options po = {
+		.max_label_values = (unsigned)pc->max_label_values,
+		.max_series = (unsigned)pc->max_series,
+		.version = EM_VERSION,
+		.bcc_version = EM_BCC_VERSION,
+	};
+	char err[512];
+
+	if (uname(&u) == 0)
+		po.kernel = u.release;
+	rt->prom = prom_sink_create(&po);
+	if (!rt->prom) {
+		log_error("output.prometheus: %s", strerror(errno));
+		return -1;
+	}
+	rt->host.sinks[rt->host.nsinks++] = rt->prom;
+	rt->http = prom_http_start(pc->listen, pc->path, rt->prom, err, sizeof(err));
+	if (!rt->http) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int runtime_create_sinks(struct runtime *rt, bool console)
@@ -79,7 +110,7 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		if (con)
 			rt->host.sinks[rt->host.nsinks++] = con;
 	}
-	return 0;
+	return rt->cfg->output.prometheus.enabled ? create_prometheus(rt) : 0;
 }
 
 static int add_fd(int epfd, int fd, uint64_t data)
@@ -200,9 +231,36 @@ int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t 
 		monitor_teardown(m);
 		return r;
 	}
+	runtime_health(rt, slot, true, false);
 	app_describe_filters(&mc->filters, f, sizeof(f));
 	log_info("%s: filters: %s", ops->name, f);
 	return 0;
+}
+
+void runtime_health(struct runtime *rt, size_t slot, bool probes, bool stopped)
+{
+	struct monitor *m = &rt->mons[slot];
+	struct stream_probe p[MONITOR_MAX_POINTS];
+	struct stream_health h = {
+		.stopped = stopped,
+		.lost_perf = m->stats.lost_perf,
+		.lost_map_full = m->stats.lost_map_full,
+		.lost_unmatched = m->stats.lost_unmatched,
+		.lost_recursion = m->stats.lost_recursion,
+	};
+
+	if (probes) {
+		for (size_t i = 0; i < m->npoints && i < MONITOR_MAX_POINTS; i++) {
+			if (!m->point_off[i] && m->chosen[i])
+				p[h.nprobes++] = (struct stream_probe){ m->points[i].name,
+									m->chosen[i]->name };
+		}
+		h.probes = p;
+	}
+	for (size_t i = 0; i < rt->host.nsinks; i++) {
+		if (rt->host.sinks[i]->ops->health)
+			rt->host.sinks[i]->ops->health(rt->host.sinks[i], m->stream, &h);
+	}
 }
 
 void runtime_flush(struct runtime *rt, bool sync)
@@ -251,6 +309,7 @@ void runtime_stop(struct runtime *rt, size_t slot)
 	loader_detach(m->bpf);
 	grace();
 	final_rows(m, now_real_ns());
+	runtime_health(rt, slot, false, true);
 	runtime_flush(rt, false);
 	close_timers(rt, slot);
 	monitor_teardown(m); /* closes its perf fds: epoll forgets them */
@@ -271,9 +330,12 @@ void runtime_shutdown(struct runtime *rt)
 			final_rows(&rt->mons[i], end);
 	}
 	runtime_flush(rt, true);
+	prom_http_stop(rt->http);
+	rt->http = NULL;
 	for (size_t i = 0; i < rt->host.nsinks; i++)
 		sink_destroy(rt->host.sinks[i]);
 	rt->host.nsinks = 0;
+	rt->prom = NULL;
 	for (size_t i = 0; i < rt->nslots; i++) {
 		close_timers(rt, i);
 		monitor_teardown(&rt->mons[i]);
@@ -293,8 +355,17 @@ static struct monitor_cfg *selected(struct monitor_cfg **sel, size_t nsel, const
 int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg **sel,
 		   size_t nsel)
 {
+	const typeof(newcfg->output.prometheus) *np = &newcfg->output.prometheus,
+						*op = &rt->cfg->output.prometheus;
 	int failed = 0;
 
+	/* The outputs outlive reloads (files stay open, counters keep counting): their own
+	 * settings apply at the next start. */
+	if (newcfg->output.formats != rt->cfg->output.formats || np->enabled != op->enabled ||
+	    strcmp(np->listen, op->listen) || strcmp(np->path, op->path) ||
+	    np->max_label_values != op->max_label_values || np->max_series != op->max_series)
+		log_warn("SIGHUP: changes to output.format and output.prometheus take effect at the "
+			 "next restart; the outputs keep running as they are");
 	for (size_t i = 0; i < rt->nslots; i++) {
 		struct monitor *m = &rt->mons[i];
 		struct monitor_cfg *mc;

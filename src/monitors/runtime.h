@@ -21,6 +21,7 @@ enum runtime_tag {
 	TAG_STOP,
 	TAG_INTERVAL,
 	TAG_DRAIN,
+	TAG_HTTP, /* the Prometheus endpoint's libmicrohttpd epoll fd */
 };
 
 static inline uint64_t runtime_tagged(enum runtime_tag t, unsigned a, unsigned b)
@@ -37,6 +38,8 @@ struct runtime {
 	int next_stream;                        /* stream ids are never reused */
 	struct monitor_host host;
 	int epfd;                               /* -1 until the loop exists */
+	struct sink *prom;                      /* also in host.sinks; NULL when disabled */
+	struct prom_http *http;                 /* serves prom; lives as long as the sinks */
 };
 
 static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
@@ -45,7 +48,10 @@ static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
 }
 
 void runtime_init(struct runtime *rt);
-/* CSV always; the console table too when `console`. */
+/* The outputs of output.format (CSV, JSON lines files or stdout), the console table when
+ * `console` (and stdout is not taken by JSON lines), and the Prometheus sink and its endpoint
+ * when output.prometheus.enabled. They live until runtime_shutdown(), across reloads. 0, or -1
+ * after logging why (e.g. the metrics port is taken). */
 int runtime_create_sinks(struct runtime *rt, bool console);
 /* Sets up one monitor, gives it a stream in every sink and, once the loop exists, registers
  * its descriptors. 0, or -errno with err filled (the other monitors are unaffected). */
@@ -68,6 +74,8 @@ size_t runtime_running(const struct runtime *rt);
 void runtime_names(const struct runtime *rt, char *buf, size_t len);
 
 void runtime_flush(struct runtime *rt, bool sync);
+/* Tells the sinks how slot i's monitor is doing (loss counters; probes with `probes`). */
+void runtime_health(struct runtime *rt, size_t slot, bool probes, bool stopped);
 /* Interval end for slot i: flip the epoch and arm the drain after the grace period. */
 void runtime_end_interval(struct runtime *rt, unsigned slot, uint64_t now_ns);
 
