@@ -83,7 +83,7 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	printf("\n"
 	       "Exit status:\n"
 	       "  0  success\n"
-	       "  1  runtime failure (BPF load or attach, output error)\n"
+	       "  1  runtime failure (BPF load or attach, output error, metrics port taken)\n"
 	       "  2  usage or configuration error (nothing was loaded)\n"
 	       "  3  missing privilege or kernel support (not root, no BPF, no headers)\n"
 	       "  4  already running (the PID file is held by another instance)\n"
