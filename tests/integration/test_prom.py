@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -203,12 +204,20 @@ def test_prom_promtool_accepts_all_monitors_with_hostile_labels():
             path = os.fsdecode(os.path.join(d.encode(), b"missing-" + raw))
             Workload(name, "open", path, 3, 3).run()
         Workload(name, "getppid", 100).run()
-        time.sleep(2.5)
-        t0 = time.time()
-        text = scrape(port)
-        took = time.time() - t0
+        # Rows arrive at interval ends: scrape until the last workload's rows are in (a busy
+        # machine can delay a drain), at most 20 s.
+        deadline = time.time() + 20
+        while True:
+            time.sleep(1)
+            t0 = time.time()
+            text = scrape(port)
+            took = time.time() - t0
+            ss = samples(text)
+            if any(s[0] == "ebpf_monitor_syscalls_total" and s[1]["comm"] == name
+                   and s[1]["syscall"] == "getppid" and s[2] == 100 for s in ss) \
+                    or time.time() > deadline:
+                break
         promtool_check(text)
-        ss = samples(text)
         names = {s[0] for s in ss}
         for want in ["ebpf_monitor_syscalls_total", "ebpf_monitor_file_opens_total",
                      "ebpf_monitor_file_open_errors_total", "ebpf_monitor_page_faults_total",
@@ -411,4 +420,40 @@ def test_prom_port_in_use_and_bad_listen_are_clear_errors():
         assert p.returncode == 2 and "output.prometheus.listen" in p.stderr, p.stderr
         assert re.search(r"test_config\.yaml:\d+:\d+:", p.stderr), p.stderr
     finally:
+        cleanup(d)
+
+
+@test
+def test_prom_counters_survive_sighup_reload():
+    d = make_workdir()
+    port = free_port()
+    m = None
+    try:
+        m = start(d, "syscall", port)
+        name = comm("er")
+
+        def count():
+            return sum(v for n, l, v in samples(scrape(port))
+                       if n == "ebpf_monitor_syscalls_total" and l["comm"] == name
+                       and l["syscall"] == "getppid")
+
+        def wait_for(n):
+            deadline = time.time() + 20
+            while count() != n and time.time() < deadline:
+                time.sleep(0.5)
+            return count()
+
+        Workload(name, "getppid", 1000).run()
+        assert wait_for(1000) == 1000
+        # A reload that restarts the syscall monitor (its interval changes): same endpoint,
+        # same counters, the restarted monitor adds to them.
+        write_config(d, "  syscall:\n    interval: 0.5\n", extra=prom_extra(port))
+        m.proc.send_signal(signal.SIGHUP)
+        m.wait_for("started by the reload")
+        Workload(name, "getppid", 500).run()
+        assert wait_for(1500) == 1500
+        assert m.stop() == 0, m.stderr()
+    finally:
+        if m and m.proc.poll() is None:
+            m.stop()
         cleanup(d)
