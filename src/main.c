@@ -461,8 +461,9 @@ int main(int argc, char **argv)
 	}
 	app_apply_cli_filters(rt.cfg, &opt);
 	if (opt.daemon && (rt.cfg->output.formats & OUTPUT_JSONL_STDOUT)) {
-		fprintf(stderr, "ebpf-monitor: the jsonl-stdout format cannot be used with --daemon "
-				"(a daemon's stdout is /dev/null); use jsonl (files) instead\n");
+		fprintf(stderr,
+			"ebpf-monitor: the jsonl-stdout format cannot be used with --daemon "
+			"(a daemon's stdout is /dev/null); use jsonl (files) instead\n");
 		config_destroy(rt.cfg);
 		return EXIT_USAGE;
 	}

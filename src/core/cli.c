@@ -97,10 +97,11 @@ static int parse_formats(const char *arg, unsigned *ret, char *err, size_t errle
 		unsigned bit = config_format_bit(names[i]);
 
 		if (!bit) {
-			snprintf(err, errlen,
-				 "--format: unknown format '%s' (expected csv, jsonl or jsonl-stdout, "
-				 "comma-separated)",
-				 names[i]);
+			snprintf(
+				err, errlen,
+				"--format: unknown format '%s' (expected csv, jsonl or jsonl-stdout, "
+				"comma-separated)",
+				names[i]);
 			free(copy);
 			return -1;
 		}
@@ -108,9 +109,10 @@ static int parse_formats(const char *arg, unsigned *ret, char *err, size_t errle
 	}
 	free(copy);
 	if (n <= 0) {
-		snprintf(err, errlen,
-			 "--format expects a comma-separated list of csv, jsonl, jsonl-stdout, got '%s'",
-			 arg);
+		snprintf(
+			err, errlen,
+			"--format expects a comma-separated list of csv, jsonl, jsonl-stdout, got '%s'",
+			arg);
 		return -1;
 	}
 	*ret = formats;

@@ -1082,8 +1082,8 @@ static int prometheus_special(struct loader *l, const char *key, size_t k, size_
 {
 	static const struct opt_spec listen_spec = { "listen", OPT_STRING,
 						     CFG(output.prometheus.listen), 1 };
-	static const struct opt_spec path_spec = { "path", OPT_STRING,
-						   CFG(output.prometheus.path), 1 };
+	static const struct opt_spec path_spec = { "path", OPT_STRING, CFG(output.prometheus.path),
+						   1 };
 	const struct ynode *v = node(l, vi);
 	char why[256];
 	unsigned port;

@@ -22,8 +22,8 @@ struct monitor_schema {
 #define FILTER_MAX 64
 
 /* output.format (and --format): which row files/streams are written. */
-#define OUTPUT_CSV 1u          /* "csv": <monitor>_<time>.csv files */
-#define OUTPUT_JSONL 2u        /* "jsonl": <monitor>_<time>.jsonl files, same rotation */
+#define OUTPUT_CSV 1u	       /* "csv": <monitor>_<time>.csv files */
+#define OUTPUT_JSONL 2u	       /* "jsonl": <monitor>_<time>.jsonl files, same rotation */
 #define OUTPUT_JSONL_STDOUT 4u /* "jsonl-stdout": JSON lines on stdout (no console table) */
 
 /* Which tasks a monitor sees; applied in the kernel. Empty lists mean "no restriction". */
@@ -97,13 +97,13 @@ struct config {
 		bool include_header;    /* default true */
 		long long retention_days; /* default 0 = keep forever */
 		long long batch_size;   /* accepted for the guide's tuning example; unused */
-		unsigned formats;       /* OUTPUT_* bits, default OUTPUT_CSV (output.format) */
+		unsigned formats;	/* OUTPUT_* bits, default OUTPUT_CSV (output.format) */
 		struct {
-			bool enabled;             /* default false */
-			char *listen;             /* default "127.0.0.1:9435" */
-			char *path;               /* default "/metrics" */
+			bool enabled;		    /* default false */
+			char *listen;		    /* default "127.0.0.1:9435" */
+			char *path;		    /* default "/metrics" */
 			long long max_label_values; /* per label per monitor, default 100 */
-			long long max_series;     /* per metric, default 10000 */
+			long long max_series;	    /* per metric, default 10000 */
 		} prometheus;
 	} output;
 

@@ -364,8 +364,9 @@ int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg
 	if (newcfg->output.formats != rt->cfg->output.formats || np->enabled != op->enabled ||
 	    strcmp(np->listen, op->listen) || strcmp(np->path, op->path) ||
 	    np->max_label_values != op->max_label_values || np->max_series != op->max_series)
-		log_warn("SIGHUP: changes to output.format and output.prometheus take effect at the "
-			 "next restart; the outputs keep running as they are");
+		log_warn(
+			"SIGHUP: changes to output.format and output.prometheus take effect at the "
+			"next restart; the outputs keep running as they are");
 	for (size_t i = 0; i < rt->nslots; i++) {
 		struct monitor *m = &rt->mons[i];
 		struct monitor_cfg *mc;

@@ -38,8 +38,8 @@ struct runtime {
 	int next_stream;                        /* stream ids are never reused */
 	struct monitor_host host;
 	int epfd;                               /* -1 until the loop exists */
-	struct sink *prom;                      /* also in host.sinks; NULL when disabled */
-	struct prom_http *http;                 /* serves prom; lives as long as the sinks */
+	struct sink *prom;			/* also in host.sinks; NULL when disabled */
+	struct prom_http *http;			/* serves prom; lives as long as the sinks */
 };
 
 static inline bool runtime_slot_used(const struct runtime *rt, size_t i)

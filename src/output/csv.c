@@ -49,8 +49,8 @@ struct csv_stream {
 struct csv_sink {
 	struct sink sink;
 	enum sink_format format;
-	const char *ext;  /* ".csv", ".jsonl" */
-	bool to_stdout;	  /* every stream writes to stdout: no files, rotation or retention */
+	const char *ext; /* ".csv", ".jsonl" */
+	bool to_stdout;	 /* every stream writes to stdout: no files, rotation or retention */
 	int dirfd;
 	char delimiter;
 	bool include_header;
@@ -118,7 +118,8 @@ static int csv_local_day(time_t t)
 
 static int csv_append_field(struct csv_stream *st, char delimiter, const char *s)
 {
-	size_t n = csv_quote_field(s, delimiter, st->out.buf + st->out.len, st->out.cap - st->out.len);
+	size_t n =
+		csv_quote_field(s, delimiter, st->out.buf + st->out.len, st->out.cap - st->out.len);
 
 	if (n >= st->out.cap - st->out.len) {
 		if (strbuf_reserve(&st->out, n + 1))

@@ -34,8 +34,12 @@ int json_append_string(struct strbuf *b, const char *s)
 			if (strbuf_add(b, esc, 2))
 				goto err;
 		} else if (c < 0x20) {
-			const char *e = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" :
-					c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+			const char *e = c == '\n' ? "\\n" :
+					c == '\r' ? "\\r" :
+					c == '\t' ? "\\t" :
+					c == '\b' ? "\\b" :
+					c == '\f' ? "\\f" :
+						    NULL;
 
 			if (e ? strbuf_add(b, e, 2) : strbuf_add(b, esc, 6))
 				goto err;
@@ -60,8 +64,7 @@ err:
 	return -ENOMEM;
 }
 
-int json_append_row(struct strbuf *b, const struct column *cols, size_t ncols,
-		    const struct row *r)
+int json_append_row(struct strbuf *b, const struct column *cols, size_t ncols, const struct row *r)
 {
 	size_t start = b->len;
 	char tmp[64];

@@ -16,7 +16,6 @@ int json_append_string(struct strbuf *b, const char *s);
 /* Appends one row as a JSON object and a LF: keys are the column names, in column order;
  * COL_TIMESTAMP is a number (epoch seconds with milliseconds), COL_TIMESTR a string, COL_U64,
  * COL_S64 and COL_F64 numbers (a non-finite F64 is null). On -ENOMEM nothing is appended. */
-int json_append_row(struct strbuf *b, const struct column *cols, size_t ncols,
-		    const struct row *r);
+int json_append_row(struct strbuf *b, const struct column *cols, size_t ncols, const struct row *r);
 
 #endif

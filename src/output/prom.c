@@ -21,7 +21,7 @@
 /* ---- what each monitor's rows become ---- */
 
 enum pl_kind {
-	PL_COL,    /* a column's value (numbers as text) */
+	PL_COL,	   /* a column's value (numbers as text) */
 	PL_FIXED,  /* a constant */
 	PL_RESULT, /* "success" when the S64 column is 0, else "error" */
 };
@@ -30,62 +30,131 @@ struct pm_label {
 	const char *name;
 	enum pl_kind kind;
 	const char *arg; /* column name or the constant */
-	bool bounded;    /* free text (task names, paths): max_label_values applies */
+	bool bounded;	 /* free text (task names, paths): max_label_values applies */
 };
 
 struct pm_spec {
 	const char *monitor;
 	const char *name; /* a family: specs sharing a name add to the same series */
 	const char *help;
-	bool histogram;   /* from row.hist; value/minus unused */
+	bool histogram;	   /* from row.hist; value/minus unused */
 	const char *value; /* column added to the counter; NULL: 1 per row */
 	const char *minus; /* column subtracted from it; NULL: none */
 	struct pm_label labels[PM_MAX_LABELS];
 };
 
-#define L(n, c) { n, PL_COL, c, false }
-#define LB(n, c) { n, PL_COL, c, true }
-#define LF(n, v) { n, PL_FIXED, v, false }
+#define L(n, c)                     \
+	{                           \
+		n, PL_COL, c, false \
+	}
+#define LB(n, c)                   \
+	{                          \
+		n, PL_COL, c, true \
+	}
+#define LF(n, v)                      \
+	{                             \
+		n, PL_FIXED, v, false \
+	}
 
 static const struct pm_spec specs[] = {
-	{ "syscall", "ebpf_monitor_syscalls_total",
-	  "System calls that returned, by task name, system call and category.", false, "count",
-	  NULL, { LB("comm", "comm"), L("syscall", "syscall_name"), L("category", "category") } },
-	{ "syscall", "ebpf_monitor_syscall_errors_total",
-	  "System calls that returned an error (-4095..-1).", false, "error_count", NULL,
+	{ "syscall",
+	  "ebpf_monitor_syscalls_total",
+	  "System calls that returned, by task name, system call and category.",
+	  false,
+	  "count",
+	  NULL,
 	  { LB("comm", "comm"), L("syscall", "syscall_name"), L("category", "category") } },
-	{ "exec", "ebpf_monitor_execs_total",
-	  "execve/execveat calls by the calling task's name and result.", false, NULL, NULL,
+	{ "syscall",
+	  "ebpf_monitor_syscall_errors_total",
+	  "System calls that returned an error (-4095..-1).",
+	  false,
+	  "error_count",
+	  NULL,
+	  { LB("comm", "comm"), L("syscall", "syscall_name"), L("category", "category") } },
+	{ "exec",
+	  "ebpf_monitor_execs_total",
+	  "execve/execveat calls by the calling task's name and result.",
+	  false,
+	  NULL,
+	  NULL,
 	  { LB("comm", "comm"), { "result", PL_RESULT, "ret", false } } },
-	{ "open", "ebpf_monitor_file_opens_total", "File opens by task name and result.", false,
-	  "count", "errors", { LB("comm", "comm"), LF("result", "success") } },
-	{ "open", "ebpf_monitor_file_opens_total", NULL, false, "errors", NULL,
+	{ "open",
+	  "ebpf_monitor_file_opens_total",
+	  "File opens by task name and result.",
+	  false,
+	  "count",
+	  "errors",
+	  { LB("comm", "comm"), LF("result", "success") } },
+	{ "open",
+	  "ebpf_monitor_file_opens_total",
+	  NULL,
+	  false,
+	  "errors",
+	  NULL,
 	  { LB("comm", "comm"), LF("result", "error") } },
-	{ "open", "ebpf_monitor_file_open_errors_total",
-	  "Failed file opens by path and the interval's most frequent errno.", false, "errors",
-	  NULL, { LB("path", "filename"), L("errno", "top_errno") } },
-	{ "bio", "ebpf_monitor_block_io_bytes_total",
-	  "Bytes of completed block I/O requests by submitting task, device and operation.", false,
-	  "total_bytes", NULL, { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
-	{ "bio", "ebpf_monitor_block_io_requests_total",
-	  "Completed block I/O requests by submitting task, device and operation.", false, "count",
-	  NULL, { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
-	{ "bio", "ebpf_monitor_block_io_latency_seconds",
-	  "Block I/O latency from issue to completion (in-kernel log2 buckets).", true, NULL, NULL,
+	{ "open",
+	  "ebpf_monitor_file_open_errors_total",
+	  "Failed file opens by path and the interval's most frequent errno.",
+	  false,
+	  "errors",
+	  NULL,
+	  { LB("path", "filename"), L("errno", "top_errno") } },
+	{ "bio",
+	  "ebpf_monitor_block_io_bytes_total",
+	  "Bytes of completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  "total_bytes",
+	  NULL,
+	  { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
+	{ "bio",
+	  "ebpf_monitor_block_io_requests_total",
+	  "Completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  "count",
+	  NULL,
+	  { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
+	{ "bio",
+	  "ebpf_monitor_block_io_latency_seconds",
+	  "Block I/O latency from issue to completion (in-kernel log2 buckets).",
+	  true,
+	  NULL,
+	  NULL,
 	  { LB("device", "device"), L("op", "io_type_str") } },
-	{ "page_fault", "ebpf_monitor_page_faults_total",
-	  "Page faults by type (MINOR, MAJOR), CPU and the CPU's NUMA node.", false, "count", NULL,
+	{ "page_fault",
+	  "ebpf_monitor_page_faults_total",
+	  "Page faults by type (MINOR, MAJOR), CPU and the CPU's NUMA node.",
+	  false,
+	  "count",
+	  NULL,
 	  { L("type", "fault_type_str"), L("cpu", "cpu"), L("node", "numa_node") } },
-	{ "context_switch", "ebpf_monitor_context_switches_total",
-	  "Context switches by CPU and kind (the task switched out blocked: voluntary).", false,
-	  "voluntary", NULL, { L("cpu", "cpu"), LF("kind", "voluntary") } },
-	{ "context_switch", "ebpf_monitor_context_switches_total", NULL, false, "involuntary", NULL,
+	{ "context_switch",
+	  "ebpf_monitor_context_switches_total",
+	  "Context switches by CPU and kind (the task switched out blocked: voluntary).",
+	  false,
+	  "voluntary",
+	  NULL,
+	  { L("cpu", "cpu"), LF("kind", "voluntary") } },
+	{ "context_switch",
+	  "ebpf_monitor_context_switches_total",
+	  NULL,
+	  false,
+	  "involuntary",
+	  NULL,
 	  { L("cpu", "cpu"), LF("kind", "involuntary") } },
-	{ "interrupt", "ebpf_monitor_interrupts_total",
-	  "Hard and soft interrupts by type, number, handler name and CPU.", false, "count", NULL,
+	{ "interrupt",
+	  "ebpf_monitor_interrupts_total",
+	  "Hard and soft interrupts by type, number, handler name and CPU.",
+	  false,
+	  "count",
+	  NULL,
 	  { L("type", "irq_type_str"), L("irq", "irq"), LB("name", "name"), L("cpu", "cpu") } },
-	{ "func", "ebpf_monitor_kernel_function_calls_total", "Calls of traced kernel functions.",
-	  false, "count", NULL, { LB("function", "func_name") } },
+	{ "func",
+	  "ebpf_monitor_kernel_function_calls_total",
+	  "Calls of traced kernel functions.",
+	  false,
+	  "count",
+	  NULL,
+	  { LB("function", "func_name") } },
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -96,7 +165,7 @@ struct pm_index {
 	char **keys;
 	size_t n, cap;
 	uint32_t *slots; /* index + 1; 0: empty */
-	size_t nslots;   /* a power of two, or 0 */
+	size_t nslots;	 /* a power of two, or 0 */
 };
 
 static uint64_t pm_hash(const char *s, size_t n)
@@ -183,7 +252,7 @@ static void pm_index_free(struct pm_index *x)
 /* ---- state ---- */
 
 struct pm_series {
-	double value;      /* counters */
+	double value;	   /* counters */
 	uint64_t *buckets; /* histograms: per slot, not cumulative */
 	unsigned nbuckets;
 	double sum;
@@ -200,7 +269,7 @@ struct pm_family {
 
 enum { LOST_PERF, LOST_MAP_FULL, LOST_UNMATCHED, LOST_RECURSION, LOST_NREASONS };
 static const char *const lost_reasons[LOST_NREASONS] = { "perf_buffer", "map_full", "unmatched",
-							  "kernel_skipped" };
+							 "kernel_skipped" };
 
 struct pm_labelset {
 	const char *label; /* the label's name */
@@ -307,7 +376,8 @@ static int append_help(struct strbuf *b, const char *name, const char *help, con
 
 	for (const char *p = help; !r && *p; p++)
 		r = *p == '\\' ? strbuf_add(b, "\\\\", 2) :
-		    *p == '\n' ? strbuf_add(b, "\\n", 2) : strbuf_putc(b, *p);
+		    *p == '\n' ? strbuf_add(b, "\\n", 2) :
+				 strbuf_putc(b, *p);
 	if (!r)
 		r = strbuf_puts(b, "\n# TYPE ") || strbuf_puts(b, name) || strbuf_putc(b, ' ') ||
 		    strbuf_puts(b, type) || strbuf_putc(b, '\n');
@@ -315,16 +385,16 @@ static int append_help(struct strbuf *b, const char *name, const char *help, con
 }
 
 /* name{labels[,extra]} value\n; labels is rendered label text without braces. */
-static int append_sample(struct strbuf *b, const char *name, const char *suffix,
-			 const char *labels, const char *extra, double v)
+static int append_sample(struct strbuf *b, const char *name, const char *suffix, const char *labels,
+			 const char *extra, double v)
 {
 	bool any = (labels && *labels) || extra;
 
 	if (strbuf_puts(b, name) || strbuf_puts(b, suffix) || (any && strbuf_putc(b, '{')) ||
 	    (labels && strbuf_puts(b, labels)) ||
-	    (extra && labels && *labels && strbuf_putc(b, ',')) || (extra && strbuf_puts(b, extra)) ||
-	    (any && strbuf_putc(b, '}')) || strbuf_putc(b, ' ') || prom_append_value(b, v) ||
-	    strbuf_putc(b, '\n'))
+	    (extra && labels && *labels && strbuf_putc(b, ',')) ||
+	    (extra && strbuf_puts(b, extra)) || (any && strbuf_putc(b, '}')) ||
+	    strbuf_putc(b, ' ') || prom_append_value(b, v) || strbuf_putc(b, '\n'))
 		return -ENOMEM;
 	return 0;
 }
@@ -353,7 +423,8 @@ static const char *label_text(const struct pm_label *l, const struct column *col
 		return l->arg;
 	c = &r->cells[col];
 	if (l->kind == PL_RESULT)
-		return (cols[col].type == COL_S64 ? c->i : (int64_t)c->u) == 0 ? "success" : "error";
+		return (cols[col].type == COL_S64 ? c->i : (int64_t)c->u) == 0 ? "success" :
+										 "error";
 	if (cols[col].type == COL_STR)
 		return c->s ? c->s : "";
 	if (fmt_cell_number(&cols[col], c, buf, len) < 0)
@@ -437,7 +508,8 @@ static struct pm_series *series_for(struct prom_sink *ps, struct pm_monitor *mon
 	for (size_t i = 0; i < PM_MAX_LABELS && sp->labels[i].name; i++) {
 		const struct pm_label *l = &sp->labels[i];
 		struct pm_labelset *set;
-		const char *v = label_text(l, st->cols, u->label_col[i], r, bufs[i], sizeof(bufs[i]));
+		const char *v =
+			label_text(l, st->cols, u->label_col[i], r, bufs[i], sizeof(bufs[i]));
 		size_t vl = strlen(v);
 
 		vals[i] = v;
@@ -603,7 +675,8 @@ static int prom_add_stream(struct sink *snk, int stream, const char *monitor,
 		for (size_t l = 0; ok && l < PM_MAX_LABELS && sp->labels[l].name; l++) {
 			u.label_col[l] = -1;
 			if (sp->labels[l].kind != PL_FIXED)
-				ok = (u.label_col[l] = col_index(cols, ncols, sp->labels[l].arg)) >= 0;
+				ok = (u.label_col[l] = col_index(cols, ncols, sp->labels[l].arg)) >=
+				     0;
 		}
 		if (ok)
 			st->uses[st->nuses++] = u;
@@ -728,9 +801,10 @@ static int render_health(struct prom_sink *ps, struct strbuf *b)
 {
 	struct strbuf *k = &ps->key;
 
-	if (append_help(b, "ebpf_monitor_build_info",
-			"ebpf-monitor's version, the libbcc it was built with and the running kernel.",
-			"gauge") ||
+	if (append_help(
+		    b, "ebpf_monitor_build_info",
+		    "ebpf-monitor's version, the libbcc it was built with and the running kernel.",
+		    "gauge") ||
 	    append_labels2(k, "version", ps->version, "bcc_version", ps->bcc_version, "kernel",
 			   ps->kernel) ||
 	    append_sample(b, "ebpf_monitor_build_info", "", k->buf, NULL, 1))
@@ -745,8 +819,8 @@ static int render_health(struct prom_sink *ps, struct strbuf *b)
 		return -ENOMEM;
 	for (size_t m = 0; m < ps->nmons; m++) {
 		for (int r = 0; r < LOST_NREASONS; r++) {
-			if (append_labels2(k, "monitor", ps->mons[m].name, "reason", lost_reasons[r],
-					   NULL, NULL) ||
+			if (append_labels2(k, "monitor", ps->mons[m].name, "reason",
+					   lost_reasons[r], NULL, NULL) ||
 			    append_sample(b, "ebpf_monitor_events_lost_total", "", k->buf, NULL,
 					  ps->mons[m].lost[r]))
 				return -ENOMEM;
@@ -782,7 +856,8 @@ static int render_health(struct prom_sink *ps, struct strbuf *b)
 			continue;
 		for (size_t p = 0; p < st->nprobes; p++) {
 			if (append_labels2(k, "monitor", ps->mons[st->mon].name, "point",
-					   st->probes[p].point, "mechanism", st->probes[p].mechanism) ||
+					   st->probes[p].point, "mechanism",
+					   st->probes[p].mechanism) ||
 			    append_sample(b, "ebpf_monitor_probe_info", "", k->buf, NULL, 1))
 				return -ENOMEM;
 		}

@@ -49,8 +49,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
 			     const char *type)
 {
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
 
 	if (!r) {
@@ -141,11 +140,12 @@ static int listen_socket(const char *listen_addr, char *err, size_t errlen)
 		e = errno;
 		close(fd);
 		if (e == EADDRINUSE)
-			snprintf(err, errlen,
-				 "output.prometheus.listen %s: the port is already in use (another "
-				 "ebpf-monitor or exporter? `ss -ltnp 'sport = :%u'` shows which); stop "
-				 "it or set output.prometheus.listen to a free port",
-				 listen_addr, port);
+			snprintf(
+				err, errlen,
+				"output.prometheus.listen %s: the port is already in use (another "
+				"ebpf-monitor or exporter? `ss -ltnp 'sport = :%u'` shows which); stop "
+				"it or set output.prometheus.listen to a free port",
+				listen_addr, port);
 		else if (e == EADDRNOTAVAIL)
 			snprintf(err, errlen,
 				 "output.prometheus.listen %s: no interface of this host has that "

@@ -37,7 +37,7 @@ struct cell {
 struct row_hist {
 	const uint64_t *slots; /* borrowed, like the cells */
 	unsigned nslots;
-	double sum_seconds;    /* of all the values counted */
+	double sum_seconds; /* of all the values counted */
 };
 
 struct row {

@@ -18,7 +18,7 @@ struct stream_probe {
 };
 
 struct stream_health {
-	bool stopped;                      /* the monitor stopped: forget its probes */
+	bool stopped;			   /* the monitor stopped: forget its probes */
 	const struct stream_probe *probes; /* NULL: unchanged since the last call */
 	size_t nprobes;
 	/* Losses of this stream's monitor since it started (monotonic per stream). */
@@ -64,8 +64,8 @@ enum sink_format {
 
 struct csv_sink_options {
 	enum sink_format format;
-	bool to_stdout;          /* JSONL only: every stream to stdout (no files) */
-	const char *directory;   /* created if missing (mode 0750); unused with to_stdout */
+	bool to_stdout;	       /* JSONL only: every stream to stdout (no files) */
+	const char *directory; /* created if missing (mode 0750); unused with to_stdout */
 	char delimiter;
 	bool include_header;
 	unsigned buffer_rows;    /* rows kept in memory before a write(2) */

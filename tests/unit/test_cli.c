@@ -106,8 +106,9 @@ START_TEST(test_format_flag)
 	ck_assert_int_eq(parse(&o, err, "--format", "csv", "--format=jsonl", NULL), 0);
 	ck_assert_uint_eq(o.formats, OUTPUT_JSONL); /* the last one wins */
 	ck_assert_int_eq(parse(&o, err, "--format", "csv,xml", NULL), -1);
-	ck_assert_str_eq(err, "--format: unknown format 'xml' (expected csv, jsonl or jsonl-stdout, "
-			      "comma-separated)");
+	ck_assert_str_eq(err,
+			 "--format: unknown format 'xml' (expected csv, jsonl or jsonl-stdout, "
+			 "comma-separated)");
 	ck_assert_int_eq(parse(&o, err, "--format", "csv,,jsonl", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "comma-separated list"));
 	ck_assert_int_eq(parse(&o, err, "--format", "", NULL), -1);

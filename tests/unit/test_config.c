@@ -572,25 +572,28 @@ START_TEST(test_output_format_and_prometheus)
 	ck_assert_int_eq(warns.n, 1);
 
 	ck_assert_int_eq(config_parse_listen("0.0.0.0:9435", host, sizeof(host), &port, why,
-					     sizeof(why)), 0);
+					     sizeof(why)),
+			 0);
 	ck_assert_str_eq(host, "0.0.0.0");
 	ck_assert_uint_eq(port, 9435);
-	ck_assert_int_eq(config_parse_listen(":80", host, sizeof(host), &port, why, sizeof(why)), 0);
+	ck_assert_int_eq(config_parse_listen(":80", host, sizeof(host), &port, why, sizeof(why)),
+			 0);
 	ck_assert_str_eq(host, "");
-	ck_assert_int_eq(config_parse_listen("localhost:1", host, sizeof(host), &port, why,
-					     sizeof(why)), 0);
+	ck_assert_int_eq(
+		config_parse_listen("localhost:1", host, sizeof(host), &port, why, sizeof(why)), 0);
 	ck_assert_str_eq(host, "127.0.0.1");
 	ck_assert_int_eq(config_parse_listen("[::]:9", host, sizeof(host), &port, why, sizeof(why)),
 			 0);
 	ck_assert_str_eq(host, "::");
 	ck_assert_int_eq(config_parse_listen("example.com:80", host, sizeof(host), &port, why,
-					     sizeof(why)), -1);
+					     sizeof(why)),
+			 -1);
 	ck_assert_int_eq(config_parse_listen("9435", host, sizeof(host), &port, why, sizeof(why)),
 			 -1);
-	ck_assert_int_eq(config_parse_listen("1.2.3.4:x", host, sizeof(host), &port, why,
-					     sizeof(why)), -1);
-	ck_assert_int_eq(config_parse_listen("[::1:80", host, sizeof(host), &port, why,
-					     sizeof(why)), -1);
+	ck_assert_int_eq(
+		config_parse_listen("1.2.3.4:x", host, sizeof(host), &port, why, sizeof(why)), -1);
+	ck_assert_int_eq(
+		config_parse_listen("[::1:80", host, sizeof(host), &port, why, sizeof(why)), -1);
 }
 END_TEST
 

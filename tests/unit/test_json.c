@@ -46,21 +46,29 @@ START_TEST(utf8_kept_invalid_replaced)
 	/* valid multibyte sequences pass through */
 	ck_assert_str_eq(esc("ünï©ødé €😀"), "\"ünï©ødé €😀\"");
 	/* one U+FFFD per byte that is not valid UTF-8 */
-	ck_assert_str_eq(esc("a\xff" "b"), "\"a\xef\xbf\xbd" "b\"");
+	ck_assert_str_eq(esc("a\xff"
+			     "b"),
+			 "\"a\xef\xbf\xbd"
+			 "b\"");
 	ck_assert_str_eq(esc("\xc3("), "\"\xef\xbf\xbd(\"");
-	ck_assert_str_eq(esc("\xe2\x82"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");   /* truncated */
-	ck_assert_str_eq(esc("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");   /* overlong */
-	ck_assert_str_eq(esc("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
+	ck_assert_str_eq(esc("\xe2\x82"), "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* truncated */
+	ck_assert_str_eq(esc("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong */
+	ck_assert_str_eq(esc("\xed\xa0\x80"),
+			 "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
 }
 END_TEST
 
 START_TEST(row_object)
 {
 	static const struct column cols[] = {
-		{ "timestamp", COL_TIMESTAMP, 0, 0 }, { "time_str", COL_TIMESTR, 0, 0 },
-		{ "comm", COL_STR, 0, 0 },	      { "count", COL_U64, 0, 0 },
-		{ "ret", COL_S64, 0, 0 },	      { "rate", COL_F64, 4, 0 },
-		{ "nan", COL_F64, 3, 0 },	      { "path", COL_STR, 0, 0 },
+		{ "timestamp", COL_TIMESTAMP, 0, 0 },
+		{ "time_str", COL_TIMESTR, 0, 0 },
+		{ "comm", COL_STR, 0, 0 },
+		{ "count", COL_U64, 0, 0 },
+		{ "ret", COL_S64, 0, 0 },
+		{ "rate", COL_F64, 4, 0 },
+		{ "nan", COL_F64, 3, 0 },
+		{ "path", COL_STR, 0, 0 },
 	};
 	struct cell cells[8];
 	struct row r = { .ts_ns = 1732176700123456789ULL, .cells = cells };
@@ -76,9 +84,10 @@ START_TEST(row_object)
 	cells[7].s = NULL;
 	ck_assert_int_eq(json_append_row(&b, cols, 8, &r), 0);
 	ck_assert_int_eq(strbuf_putc(&b, '\0'), 0);
-	ck_assert_str_eq(b.buf, "{\"timestamp\":1732176700.123,\"time_str\":\"[2024-11-21 "
-				"08:11:40.123]\",\"comm\":\"ba\\\"sh\",\"count\":18446744073709551615,"
-				"\"ret\":-2,\"rate\":0.2500,\"nan\":null,\"path\":\"\"}\n");
+	ck_assert_str_eq(b.buf,
+			 "{\"timestamp\":1732176700.123,\"time_str\":\"[2024-11-21 "
+			 "08:11:40.123]\",\"comm\":\"ba\\\"sh\",\"count\":18446744073709551615,"
+			 "\"ret\":-2,\"rate\":0.2500,\"nan\":null,\"path\":\"\"}\n");
 	strbuf_free(&b);
 }
 END_TEST

@@ -9,10 +9,14 @@
 #include "testutil.h"
 
 static const struct column sys_cols[] = {
-	{ "timestamp", COL_TIMESTAMP, 0, 0 }, { "time_str", COL_TIMESTR, 0, 0 },
-	{ "comm", COL_STR, 0, 0 },	      { "syscall_nr", COL_U64, 0, 0 },
-	{ "syscall_name", COL_STR, 0, 0 },    { "category", COL_STR, 0, 0 },
-	{ "count", COL_U64, 0, 0 },	      { "error_count", COL_U64, 0, 0 },
+	{ "timestamp", COL_TIMESTAMP, 0, 0 },
+	{ "time_str", COL_TIMESTR, 0, 0 },
+	{ "comm", COL_STR, 0, 0 },
+	{ "syscall_nr", COL_U64, 0, 0 },
+	{ "syscall_name", COL_STR, 0, 0 },
+	{ "category", COL_STR, 0, 0 },
+	{ "count", COL_U64, 0, 0 },
+	{ "error_count", COL_U64, 0, 0 },
 	{ "error_rate", COL_F64, 4, 0 },
 };
 
@@ -103,16 +107,17 @@ START_TEST(counters_add_up_deltas)
 	t = render(s);
 	ck_assert_ptr_nonnull(strstr(t, "# HELP ebpf_monitor_syscalls_total "));
 	ck_assert_ptr_nonnull(strstr(t, "# TYPE ebpf_monitor_syscalls_total counter\n"));
-	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_syscalls_total{comm=\"bash\",syscall=\"getppid\","
-				       "category=\"process\"} 123\n"));
+	ck_assert_ptr_nonnull(
+		strstr(t, "ebpf_monitor_syscalls_total{comm=\"bash\",syscall=\"getppid\","
+			  "category=\"process\"} 123\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_syscalls_total{comm=\"we\\\"ird\\\\\","
-				       "syscall=\"close\",category=\"process\"} 7\n"));
+					"syscall=\"close\",category=\"process\"} 7\n"));
 	/* a zero delta makes no series */
 	ck_assert_ptr_null(strstr(t, "ebpf_monitor_syscall_errors_total{comm=\"bash\""));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_syscall_errors_total{comm=\"we\\\"ird\\\\\","
-				       "syscall=\"close\",category=\"process\"} 3\n"));
+					"syscall=\"close\",category=\"process\"} 3\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_build_info{version=\"1.2.3\","
-				       "bcc_version=\"0.26.0\",kernel=\"6.18\"} 1\n"));
+					"bcc_version=\"0.26.0\",kernel=\"6.18\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_rows_total{monitor=\"syscall\"} 3\n"));
 	free(t);
 	sink_destroy(s);
@@ -132,7 +137,8 @@ START_TEST(top_k_folds_into_other)
 	t = render(s);
 	ck_assert_ptr_nonnull(strstr(t, "{comm=\"a\",syscall=\"read\",category=\"process\"} 11\n"));
 	ck_assert_ptr_nonnull(strstr(t, "{comm=\"b\",syscall=\"read\",category=\"process\"} 20\n"));
-	ck_assert_ptr_nonnull(strstr(t, "{comm=\"other\",syscall=\"read\",category=\"process\"} 70\n"));
+	ck_assert_ptr_nonnull(
+		strstr(t, "{comm=\"other\",syscall=\"read\",category=\"process\"} 70\n"));
 	ck_assert_ptr_null(strstr(t, "comm=\"c\""));
 	ck_assert_ptr_null(strstr(t, "comm=\"d\""));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_rows_folded_total{monitor=\"syscall\"} 2\n"));
@@ -155,7 +161,8 @@ START_TEST(max_series_bounds_every_metric)
 	/* 4 series, then comm folded (no new ones allowed), then everything but constants */
 	ck_assert_uint_le(prom_sink_series(s), 5);
 	t = render(s);
-	ck_assert_ptr_nonnull(strstr(t, "{comm=\"other\",syscall=\"other\",category=\"other\"} 496\n"));
+	ck_assert_ptr_nonnull(
+		strstr(t, "{comm=\"other\",syscall=\"other\",category=\"other\"} 496\n"));
 	for (char *p = strstr(t, "ebpf_monitor_syscalls_total{"); p;
 	     p = strstr(p + 1, "ebpf_monitor_syscalls_total{"))
 		total += strtod(strchr(p, '}') + 2, NULL);
@@ -185,17 +192,18 @@ START_TEST(histogram_cumulative)
 	ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
 	ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
 	t = render(s);
-	ck_assert_ptr_nonnull(strstr(t, "# TYPE ebpf_monitor_block_io_latency_seconds histogram\n"
-				       "ebpf_monitor_block_io_latency_seconds_bucket{device=\"vda\","
-				       "op=\"WRITE\",le=\"0.000001\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t,
+				     "# TYPE ebpf_monitor_block_io_latency_seconds histogram\n"
+				     "ebpf_monitor_block_io_latency_seconds_bucket{device=\"vda\","
+				     "op=\"WRITE\",le=\"0.000001\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "le=\"0.000002\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "le=\"0.000004\"} 6\n"));
 	ck_assert_ptr_nonnull(strstr(t, "le=\"+Inf\"} 16\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_block_io_latency_seconds_sum{device=\"vda\","
-				       "op=\"WRITE\"} 1\n"));
+					"op=\"WRITE\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "_count{device=\"vda\",op=\"WRITE\"} 16\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_block_io_bytes_total{comm=\"dd\","
-				       "device=\"vda\",op=\"WRITE\"} 8192\n"));
+					"device=\"vda\",op=\"WRITE\"} 8192\n"));
 	free(t);
 	sink_destroy(s);
 }
@@ -213,10 +221,11 @@ START_TEST(health_survives_restarts)
 	h.lost_map_full = 7;
 	s->ops->health(s, 0, &h);
 	t = render(s);
-	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_probe_info{monitor=\"syscall\",point=\"sys_exit\","
-				       "mechanism=\"raw_tracepoint\"} 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(t, "ebpf_monitor_probe_info{monitor=\"syscall\",point=\"sys_exit\","
+			  "mechanism=\"raw_tracepoint\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_events_lost_total{monitor=\"syscall\","
-				       "reason=\"map_full\"} 7\n"));
+					"reason=\"map_full\"} 7\n"));
 	free(t);
 	/* the monitor stops and starts again (a reload): a new stream whose stats start at 0 */
 	h.stopped = true;
@@ -227,8 +236,8 @@ START_TEST(health_survives_restarts)
 	t = render(s);
 	ck_assert_ptr_nonnull(strstr(t, "reason=\"map_full\"} 9\n"));
 	/* one probe_info line: the stopped stream's is gone */
-	ck_assert_ptr_null(strstr(strstr(t, "ebpf_monitor_probe_info{") + 1,
-				  "ebpf_monitor_probe_info{"));
+	ck_assert_ptr_null(
+		strstr(strstr(t, "ebpf_monitor_probe_info{") + 1, "ebpf_monitor_probe_info{"));
 	free(t);
 	sink_destroy(s);
 }
