@@ -9,6 +9,7 @@
 #     (pkg-config systemd: /lib/systemd/system on Debian 12, /usr/lib/systemd/system on RHEL)
 #   /usr/share/man/man8/ebpf-monitor.8               docs/ebpf-monitor.8
 #   /usr/share/bash-completion/completions/ebpf-monitor
+#   /usr/share/ebpf-monitor/grafana/ebpf-monitor.json  packaging/grafana/ebpf-monitor.json
 #   /var/lib/ebpf-monitor/output  /var/log/ebpf-monitor   (0750)
 # /run/ebpf-monitor is not packaged (a tmpfs): the unit's RuntimeDirectory= creates it.
 # The state, log and run paths are fixed, as systemd's StateDirectory=, LogsDirectory= and
@@ -51,6 +52,8 @@ install(FILES config/monitor_config.packaged.yaml
 install(FILES docs/ebpf-monitor.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES contrib/bash-completion/ebpf-monitor
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES packaging/grafana/ebpf-monitor.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ebpf-monitor/grafana)
 
 # Empty directories, owner root, 0750: CSV files and logs show what every process ran.
 set(_em_dir_mode OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE)
@@ -91,7 +94,7 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libbpfcc (>= 0.18), libyaml-0-2, libc6")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libbpfcc (>= 0.18), libyaml-0-2, libmicrohttpd12, libc6")
 # bcc compiles the probes against /lib/modules/$(uname -r)/build: the headers of the running
 # kernel. Only a meta package can be named here; scripts/setup.sh handles custom kernels.
 find_program(EM_DPKG dpkg)

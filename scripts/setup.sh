@@ -140,9 +140,12 @@ deb_link_fallback_headers() {
 setup_apt() {
 	# clang + libclang-rt-dev: the libFuzzer harnesses (tests/fuzz/run.sh); valgrind: the unit
 	# tests under memcheck (scripts/test.sh)
-	local pkgs=(build-essential cmake pkg-config libbpfcc-dev bpfcc-tools libyaml-dev check python3 strace
-		clang valgrind)
-	local missing=() p fallback=0
+	local pkgs=(build-essential cmake pkg-config libbpfcc-dev bpfcc-tools libyaml-dev libmicrohttpd-dev
+		check python3 strace clang valgrind)
+	# Test tools only (tests/integration/test_prom.py scrapes with a real server; promtool):
+	# installed without recommends, so no node exporter comes along.
+	local test_pkgs=(prometheus)
+	local missing=() missing_test=() p fallback=0
 
 	for p in "${pkgs[@]}"; do
 		deb_installed "$p" || missing+=("$p")
@@ -151,6 +154,9 @@ setup_apt() {
 	if ! deb_installed libclang-rt-dev && deb_available libclang-rt-dev; then
 		missing+=(libclang-rt-dev)
 	fi
+	for p in "${test_pkgs[@]}"; do
+		deb_installed "$p" || missing_test+=("$p")
+	done
 
 	if ! headers_ok; then
 		apt_update_once
@@ -168,7 +174,15 @@ setup_apt() {
 		apt_update_once
 		say "apt-get install ${missing[*]}"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-	else
+	fi
+	if [ ${#missing_test[@]} -gt 0 ]; then
+		apt_update_once
+		say "apt-get install --no-install-recommends ${missing_test[*]}"
+		# The package's own service is not wanted here (the tests start their own server).
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing_test[@]}"
+	fi
+	if [ ${#missing[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ]; then
 		say "packages already installed"
 	fi
 
@@ -181,8 +195,8 @@ setup_apt() {
 
 setup_rpm() {
 	local pm=$1 os_id="" major="" p
-	local pkgs=(bcc-devel bcc-tools libyaml-devel check-devel gcc make pkgconfig python3 strace
-		clang compiler-rt valgrind)
+	local pkgs=(bcc-devel bcc-tools libyaml-devel libmicrohttpd-devel check-devel gcc make pkgconfig
+		python3 strace clang compiler-rt valgrind)
 	local missing=()
 	if [ -r /etc/os-release ]; then
 		# shellcheck disable=SC1091

@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "monitor.h"
+#include "prom_http.h"
 #include "runtime.h"
 #include "sink.h"
 #include "daemon.h"
@@ -65,6 +66,9 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	       "                        exists, 3 not running)\n"
 	       "      --daemon-stop     stop it: SIGTERM, then SIGKILL after 10 s\n"
 	       "      --duration SECS   stop cleanly after SECS seconds\n"
+	       "      --format LIST     row outputs, comma-separated: csv, jsonl (files beside\n"
+	       "                        the CSV ones), jsonl-stdout (JSON lines on stdout);\n"
+	       "                        replaces output.format (default csv)\n"
 	       "      --check           report what this kernel supports and how each monitor\n"
 	       "                        would attach; loads nothing permanently\n"
 	       "  -V, --version         print the version\n"
@@ -79,7 +83,7 @@ static void print_help(const struct monitor_schema *schemas, size_t n)
 	printf("\n"
 	       "Exit status:\n"
 	       "  0  success\n"
-	       "  1  runtime failure (BPF load or attach, output error)\n"
+	       "  1  runtime failure (BPF load or attach, output error, metrics port taken)\n"
 	       "  2  usage or configuration error (nothing was loaded)\n"
 	       "  3  missing privilege or kernel support (not root, no BPF, no headers)\n"
 	       "  4  already running (the PID file is held by another instance)\n"
@@ -285,6 +289,7 @@ static void tick(struct loop *l)
 			continue;
 		rt->mons[i].mono_to_real_ns = offset;
 		monitor_check_losses(&rt->mons[i]);
+		runtime_health(rt, i, false, false);
 		rows += rt->mons[i].stats.rows;
 		lost += rt->mons[i].stats.reported_lost;
 	}
@@ -306,7 +311,11 @@ static int event_loop(struct loop *l)
 	struct epoll_event evs[64];
 
 	while (!l->stopping) {
-		int n = epoll_wait(rt->epfd, evs, 64, -1);
+		/* libmicrohttpd may need a turn without new readiness (a response not fully sent,
+		 * an idle connection to time out): its timeout bounds the wait. */
+		int timeout = prom_http_timeout_ms(rt->http);
+		int n = epoll_wait(rt->epfd, evs, 64, timeout);
+		bool http_due = n == 0 && rt->http;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -354,8 +363,14 @@ static int event_loop(struct loop *l)
 				if (m->drain_pending)
 					m->ops->collect(m, m->interval_end_ns);
 				break;
+			case TAG_HTTP:
+				http_due = true;
+				break;
 			}
 		}
+		/* After the batch: a scrape sees the rows this batch produced. */
+		if (http_due)
+			prom_http_run(rt->http);
 	}
 	return EXIT_OK;
 }
@@ -386,7 +401,8 @@ static int setup_loop(struct loop *l, double duration)
 	if (add_loop_fd(rt->epfd, l->sigfd, TAG_SIGNAL) ||
 	    add_loop_fd(rt->epfd, l->flush_fd, TAG_FLUSH) ||
 	    add_loop_fd(rt->epfd, l->tick_fd, TAG_TICK) ||
-	    (duration > 0 && add_loop_fd(rt->epfd, l->stop_fd, TAG_STOP)))
+	    (duration > 0 && add_loop_fd(rt->epfd, l->stop_fd, TAG_STOP)) ||
+	    (rt->http && add_loop_fd(rt->epfd, prom_http_fd(rt->http), TAG_HTTP)))
 		return -errno;
 	return runtime_register_all(rt);
 }
@@ -476,6 +492,13 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	app_apply_cli_filters(rt.cfg, &opt);
+	if (opt.daemon && (rt.cfg->output.formats & OUTPUT_JSONL_STDOUT)) {
+		fprintf(stderr,
+			"ebpf-monitor: the jsonl-stdout format cannot be used with --daemon "
+			"(a daemon's stdout is /dev/null); use jsonl (files) instead\n");
+		config_destroy(rt.cfg);
+		return EXIT_USAGE;
+	}
 	nsel = app_select_monitors(rt.cfg, opt.monitors, schemas, nschemas, sel,
 				   CONFIG_MAX_MONITORS, err, sizeof(err));
 	if (nsel < 0) {
@@ -556,8 +579,14 @@ int main(int argc, char **argv)
 	l.sigfd = l.flush_fd = l.tick_fd = l.stop_fd = -1;
 
 	rc = EXIT_OK;
-	if (runtime_create_sinks(&rt, nsel == 1 && !opt.daemon)) {
+	switch (runtime_create_sinks(&rt, nsel == 1 && !opt.daemon)) {
+	case 0:
+		break;
+	case RUNTIME_ERR_OUTPUT:
 		rc = EXIT_OUTPUT;
+		goto out;
+	default:
+		rc = EXIT_RUNTIME;
 		goto out;
 	}
 	runtime_start_many(&rt, sel, (size_t)nsel, start_failed, NULL);

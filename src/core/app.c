@@ -168,6 +168,8 @@ void app_apply_cli_filters(struct config *cfg, const struct cli_options *o)
 	if (!cfg || !o)
 		return;
 	override_from_cli(&cfg->filters, &o->filters);
+	if (o->formats)
+		cfg->output.formats = o->formats;
 	for (size_t i = 0; i < cfg->nmonitors; i++)
 		override_from_cli(&cfg->monitors[i].filters, &o->filters);
 }

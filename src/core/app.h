@@ -20,7 +20,8 @@ int app_select_monitors(struct config *cfg, const char *list, const struct monit
 			size_t errlen);
 
 /* The command line's -p, -u and --comm, where given, replace that key of the top-level filters
- * and of every monitor's effective filters: the command line wins over the config. */
+ * and of every monitor's effective filters, and --format replaces output.format: the command
+ * line wins over the config. */
 void app_apply_cli_filters(struct config *cfg, const struct cli_options *o);
 
 /* One line for the startup log: "pids=123,456 uids=0 comms=bash exclude_comms=- exclude_self=yes",

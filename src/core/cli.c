@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_DURATION = 256, OPT_CHECK, OPT_DAEMON_STATUS, OPT_DAEMON_STOP, OPT_COMM };
+enum { OPT_DURATION = 256, OPT_CHECK, OPT_DAEMON_STATUS, OPT_DAEMON_STOP, OPT_COMM, OPT_FORMAT };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -23,6 +23,7 @@ static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "uid", required_argument, NULL, 'u' },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -77,6 +78,45 @@ static int resolve_user(const char *name, char *ret_buf, size_t len)
 	if (r)
 		return -r;
 	return found ? 0 : -ENOENT;
+}
+
+/* --format csv,jsonl: replaces output.format (the last --format wins). */
+static int parse_formats(const char *arg, unsigned *ret, char *err, size_t errlen)
+{
+	char *copy = strdup(arg);
+	const char *names[8];
+	unsigned formats = 0;
+	int n;
+
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = cli_split_list(copy, names, 8);
+	for (int i = 0; i < n; i++) {
+		unsigned bit = config_format_bit(names[i]);
+
+		if (!bit) {
+			snprintf(
+				err, errlen,
+				"--format: unknown format '%s' (expected csv, jsonl or jsonl-stdout, "
+				"comma-separated)",
+				names[i]);
+			free(copy);
+			return -1;
+		}
+		formats |= bit;
+	}
+	free(copy);
+	if (n <= 0) {
+		snprintf(
+			err, errlen,
+			"--format expects a comma-separated list of csv, jsonl, jsonl-stdout, got '%s'",
+			arg);
+		return -1;
+	}
+	*ret = formats;
+	return 0;
 }
 
 /* One -p, -u or --comm argument: comma-separated values added to the filter list `key`. Task
@@ -178,6 +218,10 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 			break;
 		case 'd':
 			o.daemon = true;
+			break;
+		case OPT_FORMAT:
+			if (parse_formats(optarg, &o.formats, err, errlen))
+				return -1;
 			break;
 		case OPT_DURATION:
 			errno = 0;

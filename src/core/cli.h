@@ -35,6 +35,7 @@ struct cli_options {
 	/* -p/--pid, -u/--uid, --comm, validated as in the config and de-duplicated: only pids,
 	 * uids and comms are used; an empty list means the flag was not given. */
 	struct filter_cfg filters;
+	unsigned formats; /* --format: OUTPUT_* bits; 0 = not given (the config's) */
 };
 
 /* Parses argv. Returns 0, or -1 with a one-line message in err (exit code EXIT_USAGE). */

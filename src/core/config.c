@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <yaml.h>
 
@@ -1002,13 +1003,156 @@ static int walk_section(struct loader *l, size_t map, const char *path, const st
 	return 0;
 }
 
-static const char *const output_specials[] = { "csv_delimiter", NULL };
+const char *const config_format_names[] = { "csv", "jsonl", "jsonl-stdout", NULL };
+
+unsigned config_format_bit(const char *name)
+{
+	for (unsigned i = 0; name && config_format_names[i]; i++) {
+		if (!strcmp(name, config_format_names[i]))
+			return 1u << i;
+	}
+	return 0;
+}
+
+int config_parse_listen(const char *s, char *host, size_t hostlen, unsigned *port, char *why,
+			size_t whylen)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	char h[64], *end;
+	unsigned char addr[16];
+	size_t hl;
+	long p;
+
+	if (!colon) {
+		snprintf(why, whylen, "expected HOST:PORT (e.g. 127.0.0.1:9435), got '%s'",
+			 s ? s : "");
+		return -1;
+	}
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(h)) {
+		snprintf(why, whylen, "host part of '%s' is too long", s);
+		return -1;
+	}
+	memcpy(h, s, hl);
+	h[hl] = '\0';
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || p < 1 || p > 65535 || !isdigit((unsigned char)colon[1])) {
+		snprintf(why, whylen, "port of '%s' must be a number in 1..65535", s);
+		return -1;
+	}
+	if (!strcmp(h, "*"))
+		h[0] = '\0';
+	else if (!strcmp(h, "localhost"))
+		snprintf(h, sizeof(h), "127.0.0.1");
+	if (h[0] == '[') {
+		if (hl < 3 || h[hl - 1] != ']') {
+			snprintf(why, whylen, "IPv6 address in '%s' needs its closing ']'", s);
+			return -1;
+		}
+		memmove(h, h + 1, hl - 2);
+		h[hl - 2] = '\0';
+		if (inet_pton(AF_INET6, h, addr) != 1) {
+			snprintf(why, whylen, "'%s' is not an IPv6 address", h);
+			return -1;
+		}
+	} else if (h[0] && inet_pton(AF_INET, h, addr) != 1) {
+		snprintf(why, whylen,
+			 "'%s' is not an IPv4 address (write an IPv6 address as [::1]:PORT; host "
+			 "names other than localhost are not resolved)",
+			 h);
+		return -1;
+	}
+	if (host)
+		snprintf(host, hostlen, "%s", h);
+	*port = (unsigned)p;
+	return 0;
+}
+
+static const struct opt_spec prometheus_specs[] = {
+	{ "enabled", OPT_BOOL, CFG(output.prometheus.enabled) },
+	{ "max_label_values", OPT_INT, CFG(output.prometheus.max_label_values), 1, 100000 },
+	{ "max_series", OPT_INT, CFG(output.prometheus.max_series), 1, 10000000 },
+	OPT_END
+};
+
+static const char *const prometheus_specials[] = { "listen", "path", NULL };
+
+static int prometheus_special(struct loader *l, const char *key, size_t k, size_t vi,
+			      const char *path, void *ctx)
+{
+	static const struct opt_spec listen_spec = { "listen", OPT_STRING,
+						     CFG(output.prometheus.listen), 1 };
+	static const struct opt_spec path_spec = { "path", OPT_STRING, CFG(output.prometheus.path),
+						   1 };
+	const struct ynode *v = node(l, vi);
+	char why[256];
+	unsigned port;
+
+	if (!strcmp(key, "listen")) {
+		if (set_opt(l, &listen_spec, l->cfg, vi, path))
+			return -1;
+		if (config_parse_listen(l->cfg->output.prometheus.listen, NULL, 0, &port, why,
+					sizeof(why)))
+			return fail_at(l, v->line, v->col, "%s: %s", path, why);
+		return 0;
+	}
+	if (set_opt(l, &path_spec, l->cfg, vi, path))
+		return -1;
+	if (l->cfg->output.prometheus.path[0] != '/' ||
+	    strpbrk(l->cfg->output.prometheus.path, "?# \t\r\n"))
+		return fail_type(l, v, path, "a URL path starting with '/' (e.g. /metrics)");
+	return 0;
+}
+
+static int set_formats(struct loader *l, size_t vi, const char *path)
+{
+	const struct ynode *v = node(l, vi);
+	unsigned formats = 0;
+	char ipath[PATH_SIZE];
+
+	if (v->kind == Y_MAP)
+		return fail_type(l, v, path, "a list of formats (csv, jsonl, jsonl-stdout)");
+	if (v->kind == Y_SCALAR) {
+		if (!v->null) {
+			formats = config_format_bit(v->text);
+			if (!formats || !is_value(v))
+				return fail_choice(l, v, path, config_format_names);
+		}
+	} else {
+		for (size_t i = 0; i < v->nkids; i++) {
+			const struct ynode *item = node(l, v->kids[i]);
+			unsigned bit = is_value(item) ? config_format_bit(item->text) : 0;
+
+			snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+			if (!bit)
+				return fail_choice(l, item, ipath, config_format_names);
+			formats |= bit;
+		}
+	}
+	l->cfg->output.formats = formats;
+	return 0;
+}
+
+static const char *const output_specials[] = { "csv_delimiter", "format", "prometheus", NULL };
 
 static int output_special(struct loader *l, const char *key, size_t k, size_t vi, const char *path,
 			  void *ctx)
 {
 	const struct ynode *v = node(l, vi);
 	unsigned char c = v->kind == Y_SCALAR ? (unsigned char)v->text[0] : 0;
+	struct group g = { prometheus_specs, l->cfg };
+	int r;
+
+	if (!strcmp(key, "format"))
+		return set_formats(l, vi, path);
+	if (!strcmp(key, "prometheus")) {
+		r = open_map(l, vi, path);
+		if (r <= 0)
+			return r;
+		return walk_section(l, vi, path, &g, 1, prometheus_specials, prometheus_special,
+				    NULL);
+	}
 
 	/* one byte, never the quote character or a line break, which CSV needs for itself */
 	if (!is_value(v) || v->len != 1 || c == '"' || (c != '\t' && (c < 0x20 || c > 0x7e)))
@@ -1722,6 +1866,8 @@ void config_free(struct config *cfg)
 	free(cfg->logging.file.filename);
 	free(cfg->logging.file.when);
 	free(cfg->output.directory);
+	free(cfg->output.prometheus.listen);
+	free(cfg->output.prometheus.path);
 	for (i = 0; i < cfg->nmonitors && i < CONFIG_MAX_MONITORS; i++) {
 		struct monitor_cfg *m = &cfg->monitors[i];
 
@@ -1799,6 +1945,12 @@ int config_defaults(struct config *cfg, const struct monitor_schema *schemas, si
 	cfg->output.csv_formula_guard = false;
 	cfg->output.retention_days = 0;
 	cfg->output.batch_size = 0;
+	cfg->output.formats = OUTPUT_CSV;
+	cfg->output.prometheus.enabled = false;
+	DUP(cfg->output.prometheus.listen, "127.0.0.1:9435");
+	DUP(cfg->output.prometheus.path, "/metrics");
+	cfg->output.prometheus.max_label_values = 100;
+	cfg->output.prometheus.max_series = 10000;
 	cfg->filters.exclude_self = true;
 
 	for (i = 0; i < nschemas; i++) {

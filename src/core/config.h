@@ -21,6 +21,11 @@ struct monitor_schema {
 
 #define FILTER_MAX 64
 
+/* output.format (and --format): which row files/streams are written. */
+#define OUTPUT_CSV 1u	       /* "csv": <monitor>_<time>.csv files */
+#define OUTPUT_JSONL 2u	       /* "jsonl": <monitor>_<time>.jsonl files, same rotation */
+#define OUTPUT_JSONL_STDOUT 4u /* "jsonl-stdout": JSON lines on stdout (no console table) */
+
 /* Which tasks a monitor sees; applied in the kernel. Empty lists mean "no restriction". */
 struct filter_cfg {
 	unsigned pids[FILTER_MAX];   /* tgids */
@@ -94,6 +99,14 @@ struct config {
 					 * are written with a leading ' (spreadsheet safety) */
 		long long retention_days; /* default 0 = keep forever */
 		long long batch_size;   /* accepted for the guide's tuning example; unused */
+		unsigned formats;	/* OUTPUT_* bits, default OUTPUT_CSV (output.format) */
+		struct {
+			bool enabled;		    /* default false */
+			char *listen;		    /* default "127.0.0.1:9435" */
+			char *path;		    /* default "/metrics" */
+			long long max_label_values; /* per label per monitor, default 100 */
+			long long max_series;	    /* per metric, default 10000 */
+		} prometheus;
 	} output;
 
 	struct filter_cfg filters; /* top-level `filters:` (already merged into each monitor) */
@@ -141,6 +154,16 @@ const char *config_guide_monitor(const char *name); /* NULL-safe, idempotent */
  * -ENOENT for another key. Shared by the config and the command line, so both accept the same values. */
 int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *why,
 		      size_t whylen);
+
+/* The OUTPUT_* bit of a format name ("csv", "jsonl", "jsonl-stdout"), or 0 when unknown. */
+unsigned config_format_bit(const char *name);
+extern const char *const config_format_names[]; /* NULL-terminated, for messages */
+
+/* Checks a listen address "HOST:PORT": HOST is an IPv4 address, an IPv6 address in brackets,
+ * "localhost" (127.0.0.1) or empty/"*" (every interface, IPv4); PORT is 1..65535. Fills host
+ * (numeric, "" for every interface; may be NULL) and port. 0, or -1 with why filled. */
+int config_parse_listen(const char *s, char *host, size_t hostlen, unsigned *port, char *why,
+			size_t whylen);
 
 /* Levenshtein-nearest (case-insensitive) of candidates (NULL-terminated) within
  * min(3, strlen(word) / 3 + 1), or NULL. */

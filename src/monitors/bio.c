@@ -427,7 +427,10 @@ static void bio_collect(struct monitor *m, uint64_t now_ns)
 		const struct bio_row *r = agg_batch_at(&b, i);
 		char comm[sizeof(r->key.comm) + 1], dev[64];
 		struct cell cells[C_NCOLS];
-		struct row row = { now_ns, cells };
+		/* The log2 buckets ride along for the Prometheus histogram (not a column). */
+		struct row_hist hist = { (const uint64_t *)r->v.hist, BIO_HIST_SLOTS,
+					 (double)r->v.lat_sum_ns / 1e9 };
+		struct row row = { now_ns, cells, &hist };
 		double mib = (double)r->v.bytes / 1048576.0;
 
 		if (!r->v.count)

@@ -187,7 +187,7 @@ static void exec_on_event(struct monitor *m, int cpu, const void *data, int size
 	char comm[sizeof(e->comm) + 1], filename[EXEC_FILENAME_LEN + 1];
 	char argv[EXEC_ARGS_SIZE + 8];
 	struct cell cells[C_NCOLS];
-	struct row r;
+	struct row r = { 0 };
 
 	if (size < (int)offsetof(struct exec_event, args)) {
 		m->stats.lost_unmatched++;

@@ -86,7 +86,7 @@ void monitor_emit(struct monitor *m, const struct row *r);
 
 /* Where rows go; owned by main. */
 struct monitor_host {
-	struct sink *sinks[4];
+	struct sink *sinks[8];
 	size_t nsinks;
 };
 

@@ -10,12 +10,15 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "loader.h"
 #include "log.h"
+#include "prom.h"
+#include "prom_http.h"
 #include "sink.h"
 
 static uint64_t now_real_ns(void)
@@ -34,8 +37,58 @@ void runtime_init(struct runtime *rt)
 		rt->interval_fd[i] = rt->drain_fd[i] = -1;
 }
 
+static int create_prometheus(struct runtime *rt)
+{
+	const typeof(rt->cfg->output.prometheus) *pc = &rt->cfg->output.prometheus;
+	struct utsname u;
+	struct prom_sink_options po = {
+		.max_label_values = (unsigned)pc->max_label_values,
+		.max_series = (unsigned)pc->max_series,
+		.version = EM_VERSION,
+		.bcc_version = EM_BCC_VERSION,
+	};
+	char err[512];
+
+	if (uname(&u) == 0)
+		po.kernel = u.release;
+	rt->prom = prom_sink_create(&po);
+	if (!rt->prom) {
+		log_error("output.prometheus: %s", strerror(errno));
+		return RUNTIME_ERR_ENDPOINT;
+	}
+	rt->host.sinks[rt->host.nsinks++] = rt->prom;
+	rt->http = prom_http_start(pc->listen, pc->path, rt->prom, err, sizeof(err));
+	if (!rt->http) {
+		log_error("%s", err);
+		return RUNTIME_ERR_ENDPOINT;
+	}
+	return 0;
+}
+
+/* One error for an output directory the sinks cannot use, naming the fix. */
+static void output_dir_error(const char *dir, int err)
+{
+	if (err == EROFS)
+		log_error("output directory %s is on a read-only file system: remount it "
+			  "read-write, or set output.directory to a writable directory",
+			  dir);
+	else if (err == EACCES || err == EPERM)
+		log_error("output directory %s is not writable (%s): fix its permissions, or set "
+			  "output.directory to a writable directory",
+			  dir, strerror(err));
+	else if (err == ENOTDIR || err == EEXIST)
+		log_error("output directory %s: a path component is not a directory: remove it, or "
+			  "set output.directory to another directory",
+			  dir);
+	else
+		log_error("output directory %s cannot be used: %s (set output.directory to a "
+			  "writable directory)",
+			  dir, strerror(err));
+}
+
 int runtime_create_sinks(struct runtime *rt, bool console)
 {
+	unsigned formats = rt->cfg->output.formats;
 	struct csv_sink_options co = {
 		.directory = rt->cfg->output.directory,
 		.delimiter = rt->cfg->output.csv_delimiter,
@@ -45,36 +98,39 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		.retention_days = (unsigned)rt->cfg->output.retention_days,
 		.start = time(NULL),
 	};
-	struct sink *csv = csv_sink_create(&co);
-	int err = errno;
+	/* The same file machinery writes CSV and JSON lines; stdout takes JSON lines only. */
+	static const struct {
+		unsigned bit;
+		enum sink_format format;
+		bool to_stdout;
+	} files[] = {
+		{ OUTPUT_CSV, SINK_FORMAT_CSV, false },
+		{ OUTPUT_JSONL, SINK_FORMAT_JSONL, false },
+		{ OUTPUT_JSONL_STDOUT, SINK_FORMAT_JSONL, true },
+	};
 
-	if (!csv) {
-		if (err == EROFS)
-			log_error("output directory %s is on a read-only file system: remount it "
-				  "read-write, or set output.directory to a writable directory",
-				  co.directory);
-		else if (err == EACCES || err == EPERM)
-			log_error("output directory %s is not writable (%s): fix its permissions, or "
-				  "set output.directory to a writable directory",
-				  co.directory, strerror(err));
-		else if (err == ENOTDIR || err == EEXIST)
-			log_error("output directory %s: a path component is not a directory: remove "
-				  "it, or set output.directory to another directory",
-				  co.directory);
-		else
-			log_error("output directory %s cannot be used: %s (set output.directory to a "
-				  "writable directory)",
-				  co.directory, strerror(err));
-		return -err;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct sink *k;
+
+		if (!(formats & files[i].bit))
+			continue;
+		co.format = files[i].format;
+		co.to_stdout = files[i].to_stdout;
+		k = csv_sink_create(&co);
+		if (!k) {
+			output_dir_error(co.directory, errno);
+			return RUNTIME_ERR_OUTPUT;
+		}
+		rt->host.sinks[rt->host.nsinks++] = k;
 	}
-	rt->host.sinks[rt->host.nsinks++] = csv;
-	if (console) {
+	/* stdout carries JSON lines then: no table on it */
+	if (console && !(formats & OUTPUT_JSONL_STDOUT)) {
 		struct sink *con = console_sink_create(STDOUT_FILENO);
 
 		if (con)
 			rt->host.sinks[rt->host.nsinks++] = con;
 	}
-	return 0;
+	return rt->cfg->output.prometheus.enabled ? create_prometheus(rt) : 0;
 }
 
 static int add_fd(int epfd, int fd, uint64_t data)
@@ -208,6 +264,7 @@ static int start_end(struct runtime *rt, size_t slot, char *err, size_t errlen)
 		monitor_teardown(m);
 		return r;
 	}
+	runtime_health(rt, slot, true, false);
 	app_describe_filters(&m->cfg->filters, f, sizeof(f));
 	log_info("%s: filters: %s", ops->name, f);
 	return 0;
@@ -248,6 +305,32 @@ size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n
 }
 
 #define OUTPUT_REPORT_EVERY_S 60
+
+void runtime_health(struct runtime *rt, size_t slot, bool probes, bool stopped)
+{
+	struct monitor *m = &rt->mons[slot];
+	struct stream_probe p[MONITOR_MAX_POINTS];
+	struct stream_health h = {
+		.stopped = stopped,
+		.lost_perf = m->stats.lost_perf,
+		.lost_map_full = m->stats.lost_map_full,
+		.lost_unmatched = m->stats.lost_unmatched,
+		.lost_recursion = m->stats.lost_recursion,
+	};
+
+	if (probes) {
+		for (size_t i = 0; i < m->npoints && i < MONITOR_MAX_POINTS; i++) {
+			if (!m->point_off[i] && m->chosen[i])
+				p[h.nprobes++] = (struct stream_probe){ m->points[i].name,
+									m->chosen[i]->name };
+		}
+		h.probes = p;
+	}
+	for (size_t i = 0; i < rt->host.nsinks; i++) {
+		if (rt->host.sinks[i]->ops->health)
+			rt->host.sinks[i]->ops->health(rt->host.sinks[i], m->stream, &h);
+	}
+}
 
 void runtime_flush(struct runtime *rt, bool sync)
 {
@@ -333,6 +416,7 @@ void runtime_stop(struct runtime *rt, size_t slot)
 	loader_detach(m->bpf);
 	grace();
 	final_rows(m, now_real_ns());
+	runtime_health(rt, slot, false, true);
 	runtime_flush(rt, false);
 	close_timers(rt, slot);
 	monitor_teardown(m); /* closes its perf fds: epoll forgets them */
@@ -366,9 +450,12 @@ void runtime_shutdown(struct runtime *rt)
 				 "%llu could not be written at the stop",
 				 h.rows_written, h.rows_dropped, h.rows_pending);
 	}
+	prom_http_stop(rt->http);
+	rt->http = NULL;
 	for (size_t i = 0; i < rt->host.nsinks; i++)
 		sink_destroy(rt->host.sinks[i]);
 	rt->host.nsinks = 0;
+	rt->prom = NULL;
 	for (size_t i = 0; i < rt->nslots; i++) {
 		close_timers(rt, i);
 		monitor_teardown(&rt->mons[i]);
@@ -397,8 +484,18 @@ int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg
 {
 	struct monitor_cfg *todo[RUNTIME_MAX_SLOTS];
 	size_t ntodo = 0, started;
+	const typeof(newcfg->output.prometheus) *np = &newcfg->output.prometheus,
+						*op = &rt->cfg->output.prometheus;
 	int failed = 0;
 
+	/* The outputs outlive reloads (files stay open, counters keep counting): their own
+	 * settings apply at the next start. */
+	if (newcfg->output.formats != rt->cfg->output.formats || np->enabled != op->enabled ||
+	    strcmp(np->listen, op->listen) || strcmp(np->path, op->path) ||
+	    np->max_label_values != op->max_label_values || np->max_series != op->max_series)
+		log_warn(
+			"SIGHUP: changes to output.format and output.prometheus take effect at the "
+			"next restart; the outputs keep running as they are");
 	for (size_t i = 0; i < rt->nslots; i++) {
 		struct monitor *m = &rt->mons[i];
 		struct monitor_cfg *mc;

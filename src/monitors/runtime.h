@@ -22,6 +22,7 @@ enum runtime_tag {
 	TAG_STOP,
 	TAG_INTERVAL,
 	TAG_DRAIN,
+	TAG_HTTP, /* the Prometheus endpoint's libmicrohttpd epoll fd */
 };
 
 static inline uint64_t runtime_tagged(enum runtime_tag t, unsigned a, unsigned b)
@@ -47,7 +48,9 @@ struct runtime {
 	struct monitor_host host;
 	int epfd;                               /* -1 until the loop exists */
 	struct output_watch outw;
-	time_t sink_err_logged[4];              /* last flush error logged, per sink */
+	time_t sink_err_logged[8];              /* last flush error logged, per sink (host.sinks) */
+	struct sink *prom;			/* also in host.sinks; NULL when disabled */
+	struct prom_http *http;			/* serves prom; lives as long as the sinks */
 };
 
 static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
@@ -56,9 +59,14 @@ static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
 }
 
 void runtime_init(struct runtime *rt);
-/* CSV always; the console table too when `console`. 0, or -errno after logging one error that
- * names the problem and the fix (an output directory that is read-only, not writable, not a
- * directory, cannot be created): main exits with EXIT_OUTPUT. */
+/* The outputs of output.format (CSV, JSON lines files or stdout), the console table when
+ * `console` (and stdout is not taken by JSON lines), and the Prometheus sink and its endpoint
+ * when output.prometheus.enabled. They live until runtime_shutdown(), across reloads. 0, or
+ * after logging one error that names the problem and the fix: RUNTIME_ERR_OUTPUT (an output
+ * directory that is read-only, not writable, not a directory: main exits with EXIT_OUTPUT) or
+ * RUNTIME_ERR_ENDPOINT (the metrics port is taken, ...: EXIT_RUNTIME). */
+#define RUNTIME_ERR_OUTPUT (-1)
+#define RUNTIME_ERR_ENDPOINT (-2)
 int runtime_create_sinks(struct runtime *rt, bool console);
 /* About once a second: logs a CSV write failure (disk full, I/O error) when it starts, a reminder
  * once a minute while it lasts and its end with the rows dropped meanwhile. */
@@ -90,6 +98,8 @@ size_t runtime_running(const struct runtime *rt);
 void runtime_names(const struct runtime *rt, char *buf, size_t len);
 
 void runtime_flush(struct runtime *rt, bool sync);
+/* Tells the sinks how slot i's monitor is doing (loss counters; probes with `probes`). */
+void runtime_health(struct runtime *rt, size_t slot, bool probes, bool stopped);
 /* Interval end for slot i: flip the epoch and arm the drain after the grace period. */
 void runtime_end_interval(struct runtime *rt, unsigned slot, uint64_t now_ns);
 

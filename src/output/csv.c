@@ -1,6 +1,8 @@
-/* csv.c - the CSV sink: one RFC 4180 file per monitor, whole rows buffered and written with
- * write(2), a new file each local day, old files removed after retention_days. Rows end in LF,
- * not RFC 4180's CRLF: the guide's cut/awk/grep examples expect plain lines. */
+/* csv.c - the line-file sinks: CSV (one RFC 4180 file per monitor) and JSON lines (one object
+ * per row), whole rows buffered and written with write(2), a new file each local day, old files
+ * removed after retention_days; JSON lines may go to stdout instead. Both formats share all of
+ * this file's machinery; only the row renderer, the header and the file extension differ. Rows
+ * end in LF, not RFC 4180's CRLF: the guide's cut/awk/grep examples expect plain lines. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +15,9 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "json.h"
 #include "sink.h"
+#include "strbuf.h"
 
 #define CSV_FLUSH_BYTES (1UL << 20) /* write when this much is pending, whatever buffer_rows */
 #define CSV_KEEP_BYTES (4UL << 20)  /* most kept in memory while writes fail */
@@ -33,8 +37,7 @@ struct csv_stream {
 	int day;		 /* local date the current file belongs to, YYYYMMDD */
 	bool need_header;	 /* the header is not in the file yet */
 
-	char *buf; /* rendered rows not yet in the file, oldest first */
-	size_t len, cap;
+	struct strbuf out; /* rendered rows not yet in the file, oldest first */
 	size_t *row_len; /* length of each pending row */
 	size_t nrows, rows_cap;
 	bool head_partial; /* row 0 is the tail of a row whose start is already written */
@@ -48,6 +51,9 @@ struct csv_stream {
 
 struct csv_sink {
 	struct sink sink;
+	enum sink_format format;
+	const char *ext; /* ".csv", ".jsonl" */
+	bool to_stdout;	 /* every stream writes to stdout: no files, rotation or retention */
 	int dirfd;
 	char delimiter;
 	bool include_header;
@@ -128,33 +134,16 @@ static int csv_local_day(time_t t)
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-static int csv_buf_reserve(struct csv_stream *st, size_t extra)
-{
-	size_t cap = st->cap ? st->cap : 4096;
-	char *nb;
-
-	if (st->len + extra <= st->cap)
-		return 0;
-	while (cap < st->len + extra)
-		cap *= 2;
-	nb = realloc(st->buf, cap);
-	if (!nb)
-		return -ENOMEM;
-	st->buf = nb;
-	st->cap = cap;
-	return 0;
-}
-
 static int csv_append_field(struct csv_stream *st, char delimiter, char prefix, const char *s)
 {
-	size_t n = csv_quote(prefix, s, delimiter, st->buf + st->len, st->cap - st->len);
+	size_t n = csv_quote(prefix, s, delimiter, st->out.buf + st->out.len, st->out.cap - st->out.len);
 
-	if (n >= st->cap - st->len) {
-		if (csv_buf_reserve(st, n + 1))
+	if (n >= st->out.cap - st->out.len) {
+		if (strbuf_reserve(&st->out, n + 1))
 			return -ENOMEM;
-		csv_quote(prefix, s, delimiter, st->buf + st->len, st->cap - st->len);
+		csv_quote(prefix, s, delimiter, st->out.buf + st->out.len, st->out.cap - st->out.len);
 	}
-	st->len += n;
+	st->out.len += n;
 	return 0;
 }
 
@@ -173,8 +162,8 @@ static void csv_consume(struct csv_stream *st, size_t bytes)
 		st->row_len[i] -= left;
 		st->head_partial = true;
 	}
-	memmove(st->buf, st->buf + bytes, st->len - bytes);
-	st->len -= bytes;
+	memmove(st->out.buf, st->out.buf + bytes, st->out.len - bytes);
+	st->out.len -= bytes;
 	memmove(st->row_len, st->row_len + i, (st->nrows - i) * sizeof(*st->row_len));
 	st->nrows -= i;
 }
@@ -185,7 +174,7 @@ static void csv_trim(struct csv_sink *cs, struct csv_stream *st)
 {
 	size_t max_rows = (size_t)cs->buffer_rows * CSV_KEEP_FACTOR;
 	size_t first = st->head_partial ? 1 : 0, k = 0, off = 0, bytes = 0, nrows = st->nrows;
-	size_t len = st->len, i;
+	size_t len = st->out.len, i;
 
 	for (i = 0; i < first; i++)
 		off += st->row_len[i];
@@ -197,8 +186,8 @@ static void csv_trim(struct csv_sink *cs, struct csv_stream *st)
 	}
 	if (!k)
 		return;
-	memmove(st->buf + off, st->buf + off + bytes, st->len - off - bytes);
-	st->len -= bytes;
+	memmove(st->out.buf + off, st->out.buf + off + bytes, st->out.len - off - bytes);
+	st->out.len -= bytes;
 	memmove(st->row_len + first, st->row_len + first + k,
 		(st->nrows - first - k) * sizeof(*st->row_len));
 	st->nrows -= k;
@@ -248,19 +237,25 @@ static int csv_open_named(struct csv_sink *cs, struct csv_stream *st, const char
 	return 0;
 }
 
-/* Starts a new file <monitor>_<YYYYMMDD_HHMMSS>[_n].csv named from local time t; never reuses a
- * name that exists (a restart within the same second gets a suffix). */
+/* Starts a new file <monitor>_<YYYYMMDD_HHMMSS>[_n].<ext> named from local time t; never reuses
+ * a name that exists (a restart within the same second gets a suffix). On stdout: just that. */
 static int csv_open_new(struct csv_sink *cs, struct csv_stream *st, time_t t)
 {
 	char stamp[32], name[NAME_MAX + 1];
 	struct tm tm;
 	int i, err = -EEXIST;
 
+	if (cs->to_stdout) {
+		st->fd = STDOUT_FILENO;
+		st->day = csv_local_day(t);
+		return 0;
+	}
 	if (!localtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm))
 		return -EINVAL;
 	for (i = 0; i < CSV_MAX_SUFFIX && err == -EEXIST; i++) {
-		int n = i ? snprintf(name, sizeof(name), "%s_%s_%d.csv", st->monitor, stamp, i) :
-			    snprintf(name, sizeof(name), "%s_%s.csv", st->monitor, stamp);
+		int n = i ? snprintf(name, sizeof(name), "%s_%s_%d%s", st->monitor, stamp, i,
+				     cs->ext) :
+			    snprintf(name, sizeof(name), "%s_%s%s", st->monitor, stamp, cs->ext);
 
 		if (n < 0 || (size_t)n >= sizeof(name))
 			return -ENAMETOOLONG;
@@ -275,9 +270,12 @@ static void csv_close(struct csv_stream *st, bool sync)
 {
 	if (st->fd < 0)
 		return;
-	if (sync)
-		(void)fsync(st->fd);
-	close(st->fd);
+	/* stdout is shared by the streams and not ours to close (fsync of a pipe: EINVAL) */
+	if (st->fd != STDOUT_FILENO) {
+		if (sync)
+			(void)fsync(st->fd);
+		close(st->fd);
+	}
 	st->fd = -1;
 }
 
@@ -289,7 +287,7 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 	ssize_t n;
 	int err;
 
-	if (st->fd < 0 && !st->len && !st->failing)
+	if (st->fd < 0 && !st->out.len && !st->failing)
 		return 0;
 	if (st->fd < 0) {
 		err = csv_open_new(cs, st, cs->now);
@@ -301,28 +299,29 @@ static int csv_stream_flush(struct csv_sink *cs, struct csv_stream *st)
 		if (err)
 			goto err_keep;
 	}
-	if (!st->len) {
+	if (!st->out.len) {
 		st->failing = false;
 		return 0;
 	}
-	start = lseek(st->fd, 0, SEEK_END);
+	/* A pipe has no end to seek to or truncate: there, a cut row is completed next time. */
+	start = cs->to_stdout ? 0 : lseek(st->fd, 0, SEEK_END);
 	if (start < 0) {
 		err = -errno;
 		goto err_keep;
 	}
-	n = io_write_all(st->fd, st->buf, st->len);
+	n = io_write_all(st->fd, st->out.buf, st->out.len);
 	if (n < 0) {
 		err = (int)n;
 		done = 0;
 	} else {
-		err = (size_t)n < st->len ? -errno : 0;
+		err = (size_t)n < st->out.len ? -errno : 0;
 		done = (size_t)n;
 	}
 	if (err) {
 		for (i = 0; i < st->nrows && good + st->row_len[i] <= done; i++)
 			good += st->row_len[i];
 		/* If the cut cannot be undone, the row's rest goes first next time, completing it. */
-		if (done > good && ftruncate(st->fd, start + (off_t)good) == 0)
+		if (done > good && !cs->to_stdout && ftruncate(st->fd, start + (off_t)good) == 0)
 			done = good;
 	}
 	csv_consume(st, done);
@@ -340,25 +339,28 @@ err_keep:
 	st->last_err = err;
 	csv_trim(cs, st);
 	st->flush_rows = st->nrows + cs->buffer_rows;
-	st->flush_bytes = st->len + CSV_FLUSH_BYTES;
+	st->flush_bytes = st->out.len + CSV_FLUSH_BYTES;
 	return err;
 }
 
 static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const struct row *r)
 {
 	char tmp[64];
-	size_t i, start = st->len;
+	size_t i, start = st->out.len;
 	const char *s;
 	char prefix;
+
+	if (cs->format == SINK_FORMAT_JSONL)
+		return json_append_row(&st->out, st->cols, st->ncols, r);
 
 	for (i = 0; i < st->ncols; i++) {
 		const struct column *col = &st->cols[i];
 
 		/* Room for the delimiter, and a buffer that exists before fields are quoted into it. */
-		if (csv_buf_reserve(st, 64))
+		if (strbuf_reserve(&st->out, 64))
 			goto err_nomem;
 		if (i)
-			st->buf[st->len++] = cs->delimiter;
+			st->out.buf[st->out.len++] = cs->delimiter;
 		prefix = 0;
 		switch (col->type) {
 		case COL_TIMESTAMP:
@@ -384,13 +386,13 @@ static int csv_render_row(struct csv_sink *cs, struct csv_stream *st, const stru
 		if (csv_append_field(st, cs->delimiter, prefix, s))
 			goto err_nomem;
 	}
-	if (csv_buf_reserve(st, 1))
+	if (strbuf_reserve(&st->out, 1))
 		goto err_nomem;
-	st->buf[st->len++] = '\n';
+	st->out.buf[st->out.len++] = '\n';
 	return 0;
 
 err_nomem:
-	st->len = start;
+	st->out.len = start;
 	return -ENOMEM;
 }
 
@@ -414,13 +416,13 @@ static int csv_write_row(struct sink *s, int stream, const struct row *r)
 		st->row_len = nl;
 		st->rows_cap = ncap;
 	}
-	start = st->len;
+	start = st->out.len;
 	if (csv_render_row(cs, st, r)) {
 		st->rows_dropped++;
 		return -ENOMEM;
 	}
-	st->row_len[st->nrows++] = st->len - start;
-	if (st->nrows >= st->flush_rows || st->len >= st->flush_bytes)
+	st->row_len[st->nrows++] = st->out.len - start;
+	if (st->nrows >= st->flush_rows || st->out.len >= st->flush_bytes)
 		return csv_stream_flush(cs, st);
 	return 0;
 }
@@ -457,15 +459,15 @@ static bool csv_is_open_name(struct csv_sink *cs, const char *name)
 	return false;
 }
 
-/* The YYYYMMDD of a name <monitor>_YYYYMMDD_HHMMSS*.csv, or -1 when it is not one of ours. */
-static int csv_name_day(const char *name, const char *monitor)
+/* The YYYYMMDD of a name <monitor>_YYYYMMDD_HHMMSS*<ext>, or -1 when it is not one of ours. */
+static int csv_name_day(const char *name, const char *monitor, const char *ext)
 {
-	size_t ml = strlen(monitor), nl = strlen(name), i;
+	size_t ml = strlen(monitor), nl = strlen(name), el = strlen(ext), i;
 	const char *p = name + ml + 1;
 	int day = 0;
 
-	if (nl < ml + 1 + 15 + 4 || strncmp(name, monitor, ml) || name[ml] != '_' ||
-	    strcmp(name + nl - 4, ".csv"))
+	if (nl < ml + 1 + 15 + el || strncmp(name, monitor, ml) || name[ml] != '_' ||
+	    strcmp(name + nl - el, ext))
 		return -1;
 	for (i = 0; i < 15; i++) {
 		if (i == 8 ? p[i] != '_' : (p[i] < '0' || p[i] > '9'))
@@ -488,7 +490,7 @@ static void csv_retention(struct csv_sink *cs, time_t now)
 	DIR *d;
 	size_t i;
 
-	if (!cs->retention_days || !localtime_r(&now, &tm))
+	if (!cs->retention_days || cs->to_stdout || !localtime_r(&now, &tm))
 		return;
 	tm.tm_mday -= (int)cs->retention_days;
 	tm.tm_hour = 12; /* away from DST edges */
@@ -510,7 +512,7 @@ static void csv_retention(struct csv_sink *cs, time_t now)
 
 			if (!cs->streams[i])
 				continue;
-			day = csv_name_day(de->d_name, cs->streams[i]->monitor);
+			day = csv_name_day(de->d_name, cs->streams[i]->monitor, cs->ext);
 			if (day < 0)
 				continue;
 			if (day < cutoff && !csv_is_open_name(cs, de->d_name) &&
@@ -534,7 +536,7 @@ static int csv_tick(struct sink *s, time_t now)
 		struct csv_stream *st = cs->streams[i];
 		int err;
 
-		if (!st || st->day == day)
+		if (!st || st->day == day || cs->to_stdout)
 			continue;
 		/* The old day's rows end in the old file, synced; a failure keeps them pending. */
 		(void)csv_stream_flush(cs, st);
@@ -564,7 +566,7 @@ static int csv_reopen(struct sink *s)
 		if (!st)
 			continue;
 		(void)csv_stream_flush(cs, st);
-		if (st->fd < 0)
+		if (st->fd < 0 || cs->to_stdout)
 			continue;
 		csv_close(st, true);
 		/* A file moved away (logrotate) is created again, with a header. */
@@ -583,7 +585,7 @@ static void csv_stream_free(struct csv_stream *st)
 	csv_close(st, true);
 	free(st->monitor);
 	free(st->header);
-	free(st->buf);
+	free(st->out.buf);
 	free(st->row_len);
 	free(st);
 }
@@ -639,9 +641,9 @@ static int csv_add_stream(struct sink *s, int stream, const char *monitor,
 	st->flush_rows = cs->buffer_rows;
 	st->flush_bytes = CSV_FLUSH_BYTES;
 	st->monitor = strdup(monitor);
-	if (cs->include_header)
+	if (cs->include_header && cs->format == SINK_FORMAT_CSV)
 		st->header = csv_render_header(cols, ncols, cs->delimiter);
-	if (!st->monitor || (cs->include_header && !st->header)) {
+	if (!st->monitor || (cs->include_header && cs->format == SINK_FORMAT_CSV && !st->header)) {
 		err = -ENOMEM;
 		goto err_free;
 	}
@@ -691,17 +693,29 @@ static const struct sink_ops csv_ops = {
 	.destroy = csv_destroy,
 };
 
+static const struct sink_ops jsonl_ops = {
+	.name = "jsonl",
+	.add_stream = csv_add_stream,
+	.write_row = csv_write_row,
+	.flush = csv_flush,
+	.tick = csv_tick,
+	.reopen = csv_reopen,
+	.destroy = csv_destroy,
+};
+
 struct sink *csv_sink_create(const struct csv_sink_options *o)
 {
+	bool jsonl = o && o->format == SINK_FORMAT_JSONL;
 	struct csv_sink *cs;
 	int err;
 
-	if (!o || !o->directory || !*o->directory || o->delimiter == '"' || o->delimiter == '\r' ||
+	if (!o || (!o->to_stdout && (!o->directory || !*o->directory)) ||
+	    (o->to_stdout && !jsonl) || o->delimiter == '"' || o->delimiter == '\r' ||
 	    o->delimiter == '\n') {
 		errno = EINVAL;
 		return NULL;
 	}
-	err = io_mkdir_p(o->directory, 0750);
+	err = o->to_stdout ? 0 : io_mkdir_p(o->directory, 0750);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -711,9 +725,10 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 		errno = ENOMEM;
 		return NULL;
 	}
-	cs->dirfd = open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cs->dirfd = o->to_stdout ? -1 : open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* Refused now, not at the first row: a read-only file system (EROFS) or no permission. */
-	if (cs->dirfd < 0 || faccessat(cs->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+	if (!o->to_stdout &&
+	    (cs->dirfd < 0 || faccessat(cs->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0)) {
 		err = errno;
 		if (cs->dirfd >= 0)
 			close(cs->dirfd);
@@ -721,7 +736,10 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 		errno = err;
 		return NULL;
 	}
-	cs->sink.ops = &csv_ops;
+	cs->format = jsonl ? SINK_FORMAT_JSONL : SINK_FORMAT_CSV;
+	cs->ext = jsonl ? ".jsonl" : ".csv";
+	cs->to_stdout = o->to_stdout;
+	cs->sink.ops = jsonl ? &jsonl_ops : &csv_ops;
 	cs->sink.priv = cs;
 	cs->delimiter = o->delimiter ? o->delimiter : ',';
 	cs->include_header = o->include_header;
@@ -767,7 +785,7 @@ void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
 	struct csv_sink *cs;
 	size_t i;
 
-	if (s && s->ops == &csv_ops) {
+	if (s && (s->ops == &csv_ops || s->ops == &jsonl_ops)) {
 		cs = s->priv;
 		for (i = 0; i < cs->nstreams; i++) {
 			if (!cs->streams[i])

@@ -31,9 +31,19 @@ struct cell {
 	};
 };
 
+/* A latency histogram riding along with a row (bio's in-kernel log2 buckets): not a column, so
+ * CSV and JSON lines do not show it; the Prometheus sink turns it into a histogram. Slot 0 counts
+ * values below 1 us, slot k (1..nslots-2) values in [2^(k-1), 2^k) us, the last slot the rest. */
+struct row_hist {
+	const uint64_t *slots; /* borrowed, like the cells */
+	unsigned nslots;
+	double sum_seconds; /* of all the values counted */
+};
+
 struct row {
 	uint64_t ts_ns; /* CLOCK_REALTIME nanoseconds */
 	const struct cell *cells;
+	const struct row_hist *hist; /* NULL for most monitors */
 };
 
 /* "1732176700.123" */

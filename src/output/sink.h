@@ -1,14 +1,29 @@
-/* sink.h - the interface every output (CSV, console, later Prometheus/JSON) implements. */
+/* sink.h - the interface every output (CSV, JSON lines, console, Prometheus) implements. */
 #ifndef EM_SINK_H
 #define EM_SINK_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "row.h"
 
 struct sink;
+
+/* How a monitor is doing, for the sinks that export it (Prometheus); the others ignore it. */
+struct stream_probe {
+	const char *point;     /* attach point, e.g. "sys_exit" */
+	const char *mechanism; /* the alternative that attached, e.g. "raw_tracepoint" */
+};
+
+struct stream_health {
+	bool stopped;			   /* the monitor stopped: forget its probes */
+	const struct stream_probe *probes; /* NULL: unchanged since the last call */
+	size_t nprobes;
+	/* Losses of this stream's monitor since it started (monotonic per stream). */
+	uint64_t lost_perf, lost_map_full, lost_unmatched, lost_recursion;
+};
 
 struct sink_ops {
 	const char *name;
@@ -26,6 +41,9 @@ struct sink_ops {
 	int (*reopen)(struct sink *s);
 	/* Flushes, syncs, closes, frees; NULL-safe at the call site via sink_destroy(). */
 	void (*destroy)(struct sink *s);
+	/* A stream's monitor's health (attach choices at start, loss counters every second, the
+	 * stop). May be NULL. */
+	void (*health)(struct sink *s, int stream, const struct stream_health *h);
 };
 
 struct sink {
@@ -39,8 +57,15 @@ static inline void sink_destroy(struct sink *s)
 		s->ops->destroy(s);
 }
 
+enum sink_format {
+	SINK_FORMAT_CSV,
+	SINK_FORMAT_JSONL, /* one JSON object per row (json.h), files named <monitor>_<time>.jsonl */
+};
+
 struct csv_sink_options {
-	const char *directory;   /* created if missing (mode 0750) */
+	enum sink_format format;
+	bool to_stdout;	       /* JSONL only: every stream to stdout (no files) */
+	const char *directory; /* created if missing (mode 0750); unused with to_stdout */
 	char delimiter;
 	bool include_header;
 	bool formula_guard;      /* text cells starting with = + - @ TAB CR get a leading ' */
@@ -49,10 +74,11 @@ struct csv_sink_options {
 	time_t start;            /* names the first file of each stream */
 };
 
-/* Returns NULL and sets errno on failure. */
+/* A CSV or JSON-lines sink (same naming, rotation and retention; delimiter and header apply to
+ * CSV only). Returns NULL and sets errno on failure. */
 struct sink *csv_sink_create(const struct csv_sink_options *o);
 /* Totals over all streams: rows in the files, rows dropped (memory bound reached while writes
- * failed, or out of memory), failed write attempts. Zeroes when `s` is not a CSV sink. */
+ * failed, or out of memory), failed write attempts. Zeroes when `s` is not a CSV/JSONL sink. */
 void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
 		    unsigned long long *rows_dropped, unsigned long long *write_errors);
 

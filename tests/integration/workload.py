@@ -4,6 +4,8 @@ task name (comm) first, so its rows are told apart from everything else on the m
   workload.py COMM getppid N [BATCHES] [PAUSE]   exactly N getppid(2) calls
   workload.py COMM badclose N                    N close(-1) calls (EBADF)
   workload.py COMM open PATH N M                 N opens of PATH, the last M with PATH missing
+  workload.py COMM flood N DIR                   N task names COMM0..COMM<N-1>, each opening
+                                                 one missing path DIR/<i> and calling getppid
   workload.py COMM rawopen SYSCALL PATH N FLAGS [mapped]
                                                  N raw open/openat/openat2 calls of PATH with
                                                  FLAGS; "mapped": the path is read from a file
@@ -90,6 +92,15 @@ def main():
                 os.close(fd)
             except FileNotFoundError:
                 pass
+    elif what == "flood":
+        n, top = int(sys.argv[3]), sys.argv[4]
+        for i in range(n):
+            libc.prctl(PR_SET_NAME, f"{comm}{i}".encode()[:15], 0, 0, 0)
+            try:
+                os.close(os.open(os.path.join(top, str(i)), os.O_RDONLY))
+            except FileNotFoundError:
+                pass
+            libc.syscall(SYS["getppid"])
     elif what == "rawopen":
         rawopen(sys.argv[3], sys.argv[4].encode(), int(sys.argv[5]), int(sys.argv[6], 0),
                 len(sys.argv) > 7 and sys.argv[7] == "mapped")

@@ -92,6 +92,29 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_format_flag)
+{
+	struct cli_options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, NULL), 0);
+	ck_assert_uint_eq(o.formats, 0); /* not given: the config's output.format */
+	ck_assert_int_eq(parse(&o, err, "--format", "jsonl", NULL), 0);
+	ck_assert_uint_eq(o.formats, OUTPUT_JSONL);
+	ck_assert_int_eq(parse(&o, err, "--format", "csv, jsonl-stdout", NULL), 0);
+	ck_assert_uint_eq(o.formats, OUTPUT_CSV | OUTPUT_JSONL_STDOUT);
+	ck_assert_int_eq(parse(&o, err, "--format", "csv", "--format=jsonl", NULL), 0);
+	ck_assert_uint_eq(o.formats, OUTPUT_JSONL); /* the last one wins */
+	ck_assert_int_eq(parse(&o, err, "--format", "csv,xml", NULL), -1);
+	ck_assert_str_eq(err,
+			 "--format: unknown format 'xml' (expected csv, jsonl or jsonl-stdout, "
+			 "comma-separated)");
+	ck_assert_int_eq(parse(&o, err, "--format", "csv,,jsonl", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "comma-separated list"));
+	ck_assert_int_eq(parse(&o, err, "--format", "", NULL), -1);
+}
+END_TEST
+
 START_TEST(test_filter_flags)
 {
 	struct cli_options o;
@@ -264,6 +287,7 @@ int main(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_all_flags);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_format_flag);
 	tcase_add_test(tc, test_split_list);
 	tcase_add_test(tc, test_filter_flags);
 	tcase_add_test(tc, test_filter_flag_errors);

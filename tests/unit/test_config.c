@@ -531,6 +531,72 @@ START_TEST(test_bad_bool_position)
 }
 END_TEST
 
+START_TEST(test_output_format_and_prometheus)
+{
+	char host[64], why[256];
+	unsigned port;
+
+	/* defaults: CSV only, the endpoint off, on loopback */
+	ck_assert_int_eq(load_text("app:\n"), 0);
+	ck_assert_uint_eq(cfg.output.formats, OUTPUT_CSV);
+	ck_assert(!cfg.output.prometheus.enabled);
+	ck_assert_str_eq(cfg.output.prometheus.listen, "127.0.0.1:9435");
+	ck_assert_str_eq(cfg.output.prometheus.path, "/metrics");
+	ck_assert_int_eq(cfg.output.prometheus.max_label_values, 100);
+	ck_assert_int_eq(cfg.output.prometheus.max_series, 10000);
+
+	ck_assert_msg(load_text("output:\n  format: [csv, jsonl]\n  prometheus:\n"
+				"    enabled: true\n    listen: \"[::1]:9100\"\n    path: /m\n"
+				"    max_label_values: 7\n    max_series: 99\n") == 0,
+		      "%s", err.msg);
+	ck_assert_uint_eq(cfg.output.formats, OUTPUT_CSV | OUTPUT_JSONL);
+	ck_assert(cfg.output.prometheus.enabled);
+	ck_assert_str_eq(cfg.output.prometheus.listen, "[::1]:9100");
+	ck_assert_str_eq(cfg.output.prometheus.path, "/m");
+	ck_assert_int_eq(cfg.output.prometheus.max_label_values, 7);
+	ck_assert_int_eq(cfg.output.prometheus.max_series, 99);
+	ck_assert_int_eq(load_text("output:\n  format: jsonl-stdout\n"), 0);
+	ck_assert_uint_eq(cfg.output.formats, OUTPUT_JSONL_STDOUT);
+	ck_assert_int_eq(load_text("output:\n  format: []\n"), 0);
+	ck_assert_uint_eq(cfg.output.formats, 0);
+
+	ck_assert_int_eq(load_text("output:\n  format: [csv, xml]\n"), -1);
+	expect_err("2:17: output.format[1]: expected one of csv, jsonl, jsonl-stdout, got 'xml'");
+	ck_assert_int_eq(load_text("output:\n  prometheus:\n    listen: 127.0.0.1:0\n"), -1);
+	expect_err("3:13: output.prometheus.listen: port of '127.0.0.1:0' must be a number in "
+		   "1..65535");
+	ck_assert_int_eq(load_text("output:\n  prometheus:\n    path: metrics\n"), -1);
+	expect_err("3:11: output.prometheus.path: expected a URL path starting with '/' (e.g. "
+		   "/metrics), got 'metrics'");
+	ck_assert_int_eq(load_text("output:\n  prometheus:\n    enabeld: true\n"), 0);
+	ck_assert_int_eq(warns.n, 1);
+
+	ck_assert_int_eq(config_parse_listen("0.0.0.0:9435", host, sizeof(host), &port, why,
+					     sizeof(why)),
+			 0);
+	ck_assert_str_eq(host, "0.0.0.0");
+	ck_assert_uint_eq(port, 9435);
+	ck_assert_int_eq(config_parse_listen(":80", host, sizeof(host), &port, why, sizeof(why)),
+			 0);
+	ck_assert_str_eq(host, "");
+	ck_assert_int_eq(
+		config_parse_listen("localhost:1", host, sizeof(host), &port, why, sizeof(why)), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_int_eq(config_parse_listen("[::]:9", host, sizeof(host), &port, why, sizeof(why)),
+			 0);
+	ck_assert_str_eq(host, "::");
+	ck_assert_int_eq(config_parse_listen("example.com:80", host, sizeof(host), &port, why,
+					     sizeof(why)),
+			 -1);
+	ck_assert_int_eq(config_parse_listen("9435", host, sizeof(host), &port, why, sizeof(why)),
+			 -1);
+	ck_assert_int_eq(
+		config_parse_listen("1.2.3.4:x", host, sizeof(host), &port, why, sizeof(why)), -1);
+	ck_assert_int_eq(
+		config_parse_listen("[::1:80", host, sizeof(host), &port, why, sizeof(why)), -1);
+}
+END_TEST
+
 START_TEST(test_int_rejects_fraction_and_junk)
 {
 	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 10.5\n"), -1);
@@ -1397,6 +1463,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_filter_add);
 	tcase_add_test(tc, test_free_after_errors);
 	tcase_add_test(tc, test_suggest);
+	tcase_add_test(tc, test_output_format_and_prometheus);
 	suite_add_tcase(s, tc);
 	return s;
 }

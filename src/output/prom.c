@@ -1,0 +1,968 @@
+/* prom.c - the Prometheus sink. Each monitor's interval rows are deltas; this sink adds them
+ * up per label set into counters that only grow (and histograms, where a row carries log2
+ * buckets), keeps the number of label values and series bounded, and renders the text
+ * exposition format. Counters live as long as the sink, which outlives monitor restarts and
+ * SIGHUP reloads: a restarted monitor keeps adding to the same series. */
+#include "prom.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "row.h"
+
+#define PM_MAX_LABELS 4
+#define PM_OTHER "other"
+#define PM_HIST_MAX 64
+
+/* ---- what each monitor's rows become ---- */
+
+enum pl_kind {
+	PL_COL,	   /* a column's value (numbers as text) */
+	PL_FIXED,  /* a constant */
+	PL_RESULT, /* "success" when the S64 column is 0, else "error" */
+};
+
+struct pm_label {
+	const char *name;
+	enum pl_kind kind;
+	const char *arg; /* column name or the constant */
+	bool bounded;	 /* free text (task names, paths): max_label_values applies */
+};
+
+struct pm_spec {
+	const char *monitor;
+	const char *name; /* a family: specs sharing a name add to the same series */
+	const char *help;
+	bool histogram;	   /* from row.hist; value/minus unused */
+	const char *value; /* column added to the counter; NULL: 1 per row */
+	const char *minus; /* column subtracted from it; NULL: none */
+	struct pm_label labels[PM_MAX_LABELS];
+};
+
+#define L(n, c)                     \
+	{                           \
+		n, PL_COL, c, false \
+	}
+#define LB(n, c)                   \
+	{                          \
+		n, PL_COL, c, true \
+	}
+#define LF(n, v)                      \
+	{                             \
+		n, PL_FIXED, v, false \
+	}
+
+static const struct pm_spec specs[] = {
+	{ "syscall",
+	  "ebpf_monitor_syscalls_total",
+	  "System calls that returned, by task name, system call and category.",
+	  false,
+	  "count",
+	  NULL,
+	  { LB("comm", "comm"), L("syscall", "syscall_name"), L("category", "category") } },
+	{ "syscall",
+	  "ebpf_monitor_syscall_errors_total",
+	  "System calls that returned an error (-4095..-1).",
+	  false,
+	  "error_count",
+	  NULL,
+	  { LB("comm", "comm"), L("syscall", "syscall_name"), L("category", "category") } },
+	{ "exec",
+	  "ebpf_monitor_execs_total",
+	  "execve/execveat calls by the calling task's name and result.",
+	  false,
+	  NULL,
+	  NULL,
+	  { LB("comm", "comm"), { "result", PL_RESULT, "ret", false } } },
+	{ "open",
+	  "ebpf_monitor_file_opens_total",
+	  "File opens by task name and result.",
+	  false,
+	  "count",
+	  "errors",
+	  { LB("comm", "comm"), LF("result", "success") } },
+	{ "open",
+	  "ebpf_monitor_file_opens_total",
+	  NULL,
+	  false,
+	  "errors",
+	  NULL,
+	  { LB("comm", "comm"), LF("result", "error") } },
+	{ "open",
+	  "ebpf_monitor_file_open_errors_total",
+	  "Failed file opens by path and the interval's most frequent errno.",
+	  false,
+	  "errors",
+	  NULL,
+	  { LB("path", "filename"), L("errno", "top_errno") } },
+	{ "bio",
+	  "ebpf_monitor_block_io_bytes_total",
+	  "Bytes of completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  "total_bytes",
+	  NULL,
+	  { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
+	{ "bio",
+	  "ebpf_monitor_block_io_requests_total",
+	  "Completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  "count",
+	  NULL,
+	  { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
+	{ "bio",
+	  "ebpf_monitor_block_io_latency_seconds",
+	  "Block I/O latency from issue to completion (in-kernel log2 buckets).",
+	  true,
+	  NULL,
+	  NULL,
+	  { LB("device", "device"), L("op", "io_type_str") } },
+	{ "page_fault",
+	  "ebpf_monitor_page_faults_total",
+	  "Page faults by type (MINOR, MAJOR), CPU and the CPU's NUMA node.",
+	  false,
+	  "count",
+	  NULL,
+	  { L("type", "fault_type_str"), L("cpu", "cpu"), L("node", "numa_node") } },
+	{ "context_switch",
+	  "ebpf_monitor_context_switches_total",
+	  "Context switches by CPU and kind (the task switched out blocked: voluntary).",
+	  false,
+	  "voluntary",
+	  NULL,
+	  { L("cpu", "cpu"), LF("kind", "voluntary") } },
+	{ "context_switch",
+	  "ebpf_monitor_context_switches_total",
+	  NULL,
+	  false,
+	  "involuntary",
+	  NULL,
+	  { L("cpu", "cpu"), LF("kind", "involuntary") } },
+	{ "interrupt",
+	  "ebpf_monitor_interrupts_total",
+	  "Hard and soft interrupts by type, number, handler name and CPU.",
+	  false,
+	  "count",
+	  NULL,
+	  { L("type", "irq_type_str"), L("irq", "irq"), LB("name", "name"), L("cpu", "cpu") } },
+	{ "func",
+	  "ebpf_monitor_kernel_function_calls_total",
+	  "Calls of traced kernel functions.",
+	  false,
+	  "count",
+	  NULL,
+	  { LB("function", "func_name") } },
+};
+
+#define NSPECS (sizeof(specs) / sizeof(specs[0]))
+
+/* ---- a string -> index map (open addressing, FNV-1a) ---- */
+
+struct pm_index {
+	char **keys;
+	size_t n, cap;
+	uint32_t *slots; /* index + 1; 0: empty */
+	size_t nslots;	 /* a power of two, or 0 */
+};
+
+static uint64_t pm_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Index of key, or -1. */
+static long pm_find(const struct pm_index *x, const char *key, size_t klen)
+{
+	if (!x->nslots)
+		return -1;
+	for (size_t i = pm_hash(key, klen) & (x->nslots - 1);; i = (i + 1) & (x->nslots - 1)) {
+		uint32_t s = x->slots[i];
+
+		if (!s)
+			return -1;
+		if (!strncmp(x->keys[s - 1], key, klen) && !x->keys[s - 1][klen])
+			return (long)s - 1;
+	}
+}
+
+static int pm_rehash(struct pm_index *x, size_t nslots)
+{
+	uint32_t *ns = calloc(nslots, sizeof(*ns));
+
+	if (!ns)
+		return -ENOMEM;
+	for (size_t k = 0; k < x->n; k++) {
+		size_t i = pm_hash(x->keys[k], strlen(x->keys[k])) & (nslots - 1);
+
+		while (ns[i])
+			i = (i + 1) & (nslots - 1);
+		ns[i] = (uint32_t)k + 1;
+	}
+	free(x->slots);
+	x->slots = ns;
+	x->nslots = nslots;
+	return 0;
+}
+
+/* Adds a key known to be absent; returns its index or -ENOMEM. */
+static long pm_add(struct pm_index *x, const char *key, size_t klen)
+{
+	char *k;
+
+	if ((x->n + 1) * 4 > x->nslots * 3 && pm_rehash(x, x->nslots ? x->nslots * 2 : 64))
+		return -ENOMEM;
+	if (x->n == x->cap) {
+		size_t ncap = x->cap ? x->cap * 2 : 32;
+		char **nk = realloc(x->keys, ncap * sizeof(*nk));
+
+		if (!nk)
+			return -ENOMEM;
+		x->keys = nk;
+		x->cap = ncap;
+	}
+	k = strndup(key, klen);
+	if (!k)
+		return -ENOMEM;
+	x->keys[x->n] = k;
+	for (size_t i = pm_hash(key, klen) & (x->nslots - 1);; i = (i + 1) & (x->nslots - 1)) {
+		if (!x->slots[i]) {
+			x->slots[i] = (uint32_t)x->n + 1;
+			break;
+		}
+	}
+	return (long)x->n++;
+}
+
+static void pm_index_free(struct pm_index *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->keys[i]);
+	free(x->keys);
+	free(x->slots);
+	memset(x, 0, sizeof(*x));
+}
+
+/* ---- state ---- */
+
+struct pm_series {
+	double value;	   /* counters */
+	uint64_t *buckets; /* histograms: per slot, not cumulative */
+	unsigned nbuckets;
+	double sum;
+	uint64_t count;
+};
+
+struct pm_family {
+	const char *name, *help;
+	bool histogram;
+	struct pm_index index; /* rendered label text -> series */
+	struct pm_series *series;
+	size_t cap;
+};
+
+enum { LOST_PERF, LOST_MAP_FULL, LOST_UNMATCHED, LOST_RECURSION, LOST_NREASONS };
+static const char *const lost_reasons[LOST_NREASONS] = { "perf_buffer", "map_full", "unmatched",
+							 "kernel_skipped" };
+
+struct pm_labelset {
+	const char *label; /* the label's name */
+	struct pm_index values;
+};
+
+struct pm_monitor {
+	char *name;
+	struct pm_labelset sets[PM_MAX_LABELS * 2];
+	size_t nsets;
+	double lost[LOST_NREASONS]; /* since the sink started, over restarts */
+	double rows, folded;
+};
+
+struct pm_use { /* one spec, resolved against a stream's columns */
+	size_t spec;
+	int value, minus; /* column indices, -1: none */
+	int label_col[PM_MAX_LABELS];
+};
+
+struct pm_stream {
+	bool used, stopped;
+	size_t mon;
+	const struct column *cols;
+	size_t ncols;
+	struct pm_use uses[NSPECS];
+	size_t nuses;
+	uint64_t last_lost[LOST_NREASONS];
+	struct stream_probe *probes; /* strings owned */
+	size_t nprobes;
+};
+
+struct prom_sink {
+	struct sink sink;
+	unsigned max_label_values, max_series;
+	char *version, *bcc_version, *kernel;
+	struct pm_family fams[NSPECS];
+	size_t nfams;
+	size_t spec_fam[NSPECS];
+	struct pm_monitor *mons;
+	size_t nmons;
+	struct pm_stream *streams;
+	size_t nstreams;
+	struct strbuf key; /* scratch */
+};
+
+/* ---- text ---- */
+
+int prom_append_label_value(struct strbuf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		int ul;
+		int r;
+
+		if (c == '\\')
+			r = strbuf_add(b, "\\\\", 2);
+		else if (c == '"')
+			r = strbuf_add(b, "\\\"", 2);
+		else if (c == '\n')
+			r = strbuf_add(b, "\\n", 2);
+		else if (c < 0x80)
+			r = strbuf_putc(b, (char)c);
+		else if ((ul = fmt_utf8_len(s + i, n - i)) > 0) {
+			r = strbuf_add(b, s + i, (size_t)ul);
+			i += (size_t)ul - 1;
+		} else {
+			r = strbuf_add(b, "\xef\xbf\xbd", 3); /* U+FFFD */
+		}
+		if (r)
+			return r;
+		i++;
+	}
+	return 0;
+}
+
+int prom_append_value(struct strbuf *b, double v)
+{
+	char tmp[40];
+	int n;
+
+	if (isnan(v))
+		n = snprintf(tmp, sizeof(tmp), "NaN");
+	else if (isinf(v))
+		n = snprintf(tmp, sizeof(tmp), v > 0 ? "+Inf" : "-Inf");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		n = snprintf(tmp, sizeof(tmp), "%.0f", v);
+	else
+		/* the shortest text that reads back as the same double */
+		for (int prec = 15; prec <= 17; prec++) {
+			n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+			if (strtod(tmp, NULL) == v)
+				break;
+		}
+	return strbuf_add(b, tmp, (size_t)n);
+}
+
+/* HELP text: '\\' and LF escaped. */
+static int append_help(struct strbuf *b, const char *name, const char *help, const char *type)
+{
+	int r = strbuf_puts(b, "# HELP ") || strbuf_puts(b, name) || strbuf_putc(b, ' ');
+
+	for (const char *p = help; !r && *p; p++)
+		r = *p == '\\' ? strbuf_add(b, "\\\\", 2) :
+		    *p == '\n' ? strbuf_add(b, "\\n", 2) :
+				 strbuf_putc(b, *p);
+	if (!r)
+		r = strbuf_puts(b, "\n# TYPE ") || strbuf_puts(b, name) || strbuf_putc(b, ' ') ||
+		    strbuf_puts(b, type) || strbuf_putc(b, '\n');
+	return r ? -ENOMEM : 0;
+}
+
+/* name{labels[,extra]} value\n; labels is rendered label text without braces. */
+static int append_sample(struct strbuf *b, const char *name, const char *suffix, const char *labels,
+			 const char *extra, double v)
+{
+	bool any = (labels && *labels) || extra;
+
+	if (strbuf_puts(b, name) || strbuf_puts(b, suffix) || (any && strbuf_putc(b, '{')) ||
+	    (labels && strbuf_puts(b, labels)) ||
+	    (extra && labels && *labels && strbuf_putc(b, ',')) ||
+	    (extra && strbuf_puts(b, extra)) || (any && strbuf_putc(b, '}')) ||
+	    strbuf_putc(b, ' ') || prom_append_value(b, v) || strbuf_putc(b, '\n'))
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- rows ---- */
+
+static struct pm_labelset *labelset(struct pm_monitor *m, const char *label)
+{
+	for (size_t i = 0; i < m->nsets; i++) {
+		if (!strcmp(m->sets[i].label, label))
+			return &m->sets[i];
+	}
+	if (m->nsets == sizeof(m->sets) / sizeof(m->sets[0]))
+		return NULL;
+	m->sets[m->nsets].label = label;
+	return &m->sets[m->nsets++];
+}
+
+/* The label's value for this row, as text in buf (or a constant). */
+static const char *label_text(const struct pm_label *l, const struct column *cols, int col,
+			      const struct row *r, char *buf, size_t len)
+{
+	const struct cell *c;
+
+	if (l->kind == PL_FIXED)
+		return l->arg;
+	c = &r->cells[col];
+	if (l->kind == PL_RESULT)
+		return (cols[col].type == COL_S64 ? c->i : (int64_t)c->u) == 0 ? "success" :
+										 "error";
+	if (cols[col].type == COL_STR)
+		return c->s ? c->s : "";
+	if (fmt_cell_number(&cols[col], c, buf, len) < 0)
+		return "";
+	return buf;
+}
+
+static double cell_number(const struct column *col, const struct cell *c)
+{
+	switch (col->type) {
+	case COL_U64:
+		return (double)c->u;
+	case COL_S64:
+		return (double)c->i;
+	case COL_F64:
+		return c->f;
+	default:
+		return NAN;
+	}
+}
+
+/* Renders `label="value",...` into ps->key; fold: 1 every bounded label is "other", 2 every
+ * label but the constant ones. */
+static int render_key(struct prom_sink *ps, const struct pm_spec *sp, const char *const *vals,
+		      int fold)
+{
+	struct strbuf *k = &ps->key;
+
+	k->len = 0;
+	for (size_t i = 0; i < PM_MAX_LABELS && sp->labels[i].name; i++) {
+		const struct pm_label *l = &sp->labels[i];
+		const char *v = vals[i];
+
+		if ((fold == 1 && l->bounded) || (fold == 2 && l->kind != PL_FIXED))
+			v = PM_OTHER;
+		if ((i && strbuf_putc(k, ',')) || strbuf_puts(k, l->name) ||
+		    strbuf_add(k, "=\"", 2) || prom_append_label_value(k, v) || strbuf_putc(k, '"'))
+			return -ENOMEM;
+	}
+	return strbuf_putc(k, '\0');
+}
+
+static struct pm_series *series_get(struct prom_sink *ps, struct pm_family *f, bool *created)
+{
+	const char *key = ps->key.buf;
+	size_t klen = strlen(key);
+	long i = pm_find(&f->index, key, klen);
+
+	*created = false;
+	if (i >= 0)
+		return &f->series[i];
+	if (f->index.n == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 32;
+		struct pm_series *ns = realloc(f->series, ncap * sizeof(*ns));
+
+		if (!ns)
+			return NULL;
+		f->series = ns;
+		f->cap = ncap;
+	}
+	i = pm_add(&f->index, key, klen);
+	if (i < 0)
+		return NULL;
+	memset(&f->series[i], 0, sizeof(f->series[i]));
+	*created = true;
+	return &f->series[i];
+}
+
+/* Finds the row's series for one spec, folding labels as the bounds demand. */
+static struct pm_series *series_for(struct prom_sink *ps, struct pm_monitor *mon,
+				    const struct pm_stream *st, const struct pm_use *u,
+				    const struct row *r, bool *folded)
+{
+	const struct pm_spec *sp = &specs[u->spec];
+	struct pm_family *f = &ps->fams[ps->spec_fam[u->spec]];
+	char bufs[PM_MAX_LABELS][64];
+	const char *vals[PM_MAX_LABELS] = { 0 };
+	struct pm_series *s;
+	bool created;
+
+	for (size_t i = 0; i < PM_MAX_LABELS && sp->labels[i].name; i++) {
+		const struct pm_label *l = &sp->labels[i];
+		struct pm_labelset *set;
+		const char *v =
+			label_text(l, st->cols, u->label_col[i], r, bufs[i], sizeof(bufs[i]));
+		size_t vl = strlen(v);
+
+		vals[i] = v;
+		if (!l->bounded)
+			continue;
+		set = labelset(mon, l->name);
+		if (!set)
+			return NULL;
+		/* The first max_label_values distinct values keep their own series. */
+		if (pm_find(&set->values, v, vl) >= 0)
+			continue;
+		if (set->values.n < ps->max_label_values) {
+			if (pm_add(&set->values, v, vl) < 0)
+				return NULL;
+			continue;
+		}
+		vals[i] = PM_OTHER;
+		*folded = true;
+	}
+	for (int fold = 0; fold <= 2; fold++) {
+		long have;
+
+		if (render_key(ps, sp, vals, fold))
+			return NULL;
+		have = pm_find(&f->index, ps->key.buf, strlen(ps->key.buf));
+		if (have >= 0)
+			return &f->series[have];
+		/* A new series only under the bound; the last fold is always allowed (it is one
+		 * series per metric and constant label). */
+		if (f->index.n < ps->max_series || fold == 2)
+			break;
+		*folded = true;
+	}
+	s = series_get(ps, f, &created);
+	if (s && created && f->histogram) {
+		s->nbuckets = r->hist ? r->hist->nslots : 0;
+		s->buckets = calloc(s->nbuckets ? s->nbuckets : 1, sizeof(*s->buckets));
+		if (!s->buckets) {
+			s->nbuckets = 0; /* stays an empty histogram */
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static int prom_write_row(struct sink *snk, int stream, const struct row *r)
+{
+	struct prom_sink *ps = snk->priv;
+	struct pm_stream *st;
+	struct pm_monitor *mon;
+	bool folded = false;
+	int ret = 0;
+
+	if (stream < 0 || (size_t)stream >= ps->nstreams || !ps->streams[stream].used || !r)
+		return -EINVAL;
+	st = &ps->streams[stream];
+	mon = &ps->mons[st->mon];
+	mon->rows++;
+	for (size_t i = 0; i < st->nuses; i++) {
+		const struct pm_use *u = &st->uses[i];
+		const struct pm_spec *sp = &specs[u->spec];
+		struct pm_series *s;
+		double v = 1;
+
+		if (sp->histogram) {
+			if (!r->hist || !r->hist->nslots || r->hist->nslots > PM_HIST_MAX)
+				continue;
+		} else if (sp->value) {
+			v = cell_number(&st->cols[u->value], &r->cells[u->value]);
+			if (u->minus >= 0)
+				v -= cell_number(&st->cols[u->minus], &r->cells[u->minus]);
+			if (!(v > 0)) /* 0, negative or NaN: nothing to add */
+				continue;
+		}
+		s = series_for(ps, mon, st, u, r, &folded);
+		if (!s) {
+			ret = -ENOMEM;
+			continue;
+		}
+		if (!sp->histogram) {
+			s->value += v;
+			continue;
+		}
+		for (unsigned b = 0; b < r->hist->nslots && b < s->nbuckets; b++) {
+			s->buckets[b] += r->hist->slots[b];
+			s->count += r->hist->slots[b];
+		}
+		s->sum += r->hist->sum_seconds;
+	}
+	if (folded)
+		mon->folded++;
+	return ret;
+}
+
+/* ---- streams and health ---- */
+
+static int col_index(const struct column *cols, size_t ncols, const char *name)
+{
+	for (size_t i = 0; i < ncols; i++) {
+		if (!strcmp(cols[i].name, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+static long monitor_index(struct prom_sink *ps, const char *name)
+{
+	struct pm_monitor *nm;
+
+	for (size_t i = 0; i < ps->nmons; i++) {
+		if (!strcmp(ps->mons[i].name, name))
+			return (long)i;
+	}
+	nm = realloc(ps->mons, (ps->nmons + 1) * sizeof(*nm));
+	if (!nm)
+		return -ENOMEM;
+	ps->mons = nm;
+	memset(&nm[ps->nmons], 0, sizeof(nm[0]));
+	nm[ps->nmons].name = strdup(name);
+	if (!nm[ps->nmons].name)
+		return -ENOMEM;
+	return (long)ps->nmons++;
+}
+
+static int prom_add_stream(struct sink *snk, int stream, const char *monitor,
+			   const struct column *cols, size_t ncols)
+{
+	struct prom_sink *ps = snk->priv;
+	struct pm_stream *st;
+	long mon;
+
+	if (stream < 0 || stream >= 1024 || !monitor || !cols)
+		return -EINVAL;
+	if ((size_t)stream >= ps->nstreams) {
+		struct pm_stream *ns = realloc(ps->streams, (size_t)(stream + 1) * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		memset(ns + ps->nstreams, 0, ((size_t)stream + 1 - ps->nstreams) * sizeof(*ns));
+		ps->streams = ns;
+		ps->nstreams = (size_t)stream + 1;
+	}
+	st = &ps->streams[stream];
+	if (st->used)
+		return -EEXIST;
+	mon = monitor_index(ps, monitor);
+	if (mon < 0)
+		return (int)mon;
+	st->mon = (size_t)mon;
+	st->cols = cols;
+	st->ncols = ncols;
+	/* Resolve each spec of this monitor against the columns it really has (configure() may
+	 * drop trailing extras): a spec missing a column is left out. */
+	for (size_t i = 0; i < NSPECS; i++) {
+		const struct pm_spec *sp = &specs[i];
+		struct pm_use u = { .spec = i, .value = -1, .minus = -1 };
+		bool ok = !strcmp(sp->monitor, monitor);
+
+		if (ok && sp->value)
+			ok = (u.value = col_index(cols, ncols, sp->value)) >= 0;
+		if (ok && sp->minus)
+			ok = (u.minus = col_index(cols, ncols, sp->minus)) >= 0;
+		for (size_t l = 0; ok && l < PM_MAX_LABELS && sp->labels[l].name; l++) {
+			u.label_col[l] = -1;
+			if (sp->labels[l].kind != PL_FIXED)
+				ok = (u.label_col[l] = col_index(cols, ncols, sp->labels[l].arg)) >=
+				     0;
+		}
+		if (ok)
+			st->uses[st->nuses++] = u;
+	}
+	st->used = true;
+	return 0;
+}
+
+static void free_probes(struct pm_stream *st)
+{
+	for (size_t i = 0; i < st->nprobes; i++) {
+		free((char *)st->probes[i].point);
+		free((char *)st->probes[i].mechanism);
+	}
+	free(st->probes);
+	st->probes = NULL;
+	st->nprobes = 0;
+}
+
+static void prom_health(struct sink *snk, int stream, const struct stream_health *h)
+{
+	struct prom_sink *ps = snk->priv;
+	const uint64_t now[LOST_NREASONS] = { h->lost_perf, h->lost_map_full, h->lost_unmatched,
+					      h->lost_recursion };
+	struct pm_stream *st;
+	struct pm_monitor *mon;
+
+	if (stream < 0 || (size_t)stream >= ps->nstreams || !ps->streams[stream].used)
+		return;
+	st = &ps->streams[stream];
+	mon = &ps->mons[st->mon];
+	for (int i = 0; i < LOST_NREASONS; i++) {
+		if (now[i] > st->last_lost[i]) {
+			mon->lost[i] += (double)(now[i] - st->last_lost[i]);
+			st->last_lost[i] = now[i];
+		}
+	}
+	if (h->stopped) {
+		st->stopped = true;
+		free_probes(st);
+		return;
+	}
+	if (!h->probes)
+		return;
+	free_probes(st);
+	st->probes = calloc(h->nprobes ? h->nprobes : 1, sizeof(*st->probes));
+	if (!st->probes)
+		return;
+	for (size_t i = 0; i < h->nprobes; i++) {
+		char *p = strdup(h->probes[i].point ? h->probes[i].point : "");
+		char *m = strdup(h->probes[i].mechanism ? h->probes[i].mechanism : "");
+
+		if (!p || !m) {
+			free(p);
+			free(m);
+			break;
+		}
+		st->probes[st->nprobes++] = (struct stream_probe){ p, m };
+	}
+}
+
+/* ---- rendering ---- */
+
+/* le of bucket k: 2^k microseconds in seconds, exactly ("0.000001", "0.001024", "+Inf"). */
+static void bucket_le(unsigned k, unsigned nslots, char *buf, size_t len)
+{
+	unsigned long long us = 1ULL << k;
+
+	if (k + 1 >= nslots) {
+		snprintf(buf, len, "le=\"+Inf\"");
+		return;
+	}
+	snprintf(buf, len, "le=\"%llu.%06llu\"", us / 1000000ULL, us % 1000000ULL);
+}
+
+static int render_family(struct strbuf *b, const struct pm_family *f)
+{
+	char le[48];
+
+	if (!f->index.n)
+		return 0;
+	if (append_help(b, f->name, f->help, f->histogram ? "histogram" : "counter"))
+		return -ENOMEM;
+	for (size_t i = 0; i < f->index.n; i++) {
+		const struct pm_series *s = &f->series[i];
+		const char *labels = f->index.keys[i];
+		uint64_t cum = 0;
+
+		if (!f->histogram) {
+			if (append_sample(b, f->name, "", labels, NULL, s->value))
+				return -ENOMEM;
+			continue;
+		}
+		for (unsigned k = 0; k < s->nbuckets; k++) {
+			cum += s->buckets[k];
+			bucket_le(k, s->nbuckets, le, sizeof(le));
+			if (append_sample(b, f->name, "_bucket", labels, le, (double)cum))
+				return -ENOMEM;
+		}
+		if (append_sample(b, f->name, "_sum", labels, NULL, s->sum) ||
+		    append_sample(b, f->name, "_count", labels, NULL, (double)s->count))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int append_labels2(struct strbuf *b, const char *n1, const char *v1, const char *n2,
+			  const char *v2, const char *n3, const char *v3)
+{
+	const char *n[3] = { n1, n2, n3 }, *v[3] = { v1, v2, v3 };
+
+	b->len = 0;
+	for (int i = 0; i < 3 && n[i]; i++) {
+		if ((i && strbuf_putc(b, ',')) || strbuf_puts(b, n[i]) || strbuf_add(b, "=\"", 2) ||
+		    prom_append_label_value(b, v[i]) || strbuf_putc(b, '"'))
+			return -ENOMEM;
+	}
+	return strbuf_putc(b, '\0');
+}
+
+static int render_health(struct prom_sink *ps, struct strbuf *b)
+{
+	struct strbuf *k = &ps->key;
+
+	if (append_help(
+		    b, "ebpf_monitor_build_info",
+		    "ebpf-monitor's version, the libbcc it was built with and the running kernel.",
+		    "gauge") ||
+	    append_labels2(k, "version", ps->version, "bcc_version", ps->bcc_version, "kernel",
+			   ps->kernel) ||
+	    append_sample(b, "ebpf_monitor_build_info", "", k->buf, NULL, 1))
+		return -ENOMEM;
+	if (!ps->nmons)
+		return 0;
+	if (append_help(b, "ebpf_monitor_events_lost_total",
+			"Events the kernel side could not deliver or count, by monitor and reason "
+			"(perf_buffer overruns, map_full, unmatched entry/exit, kernel_skipped "
+			"program runs).",
+			"counter"))
+		return -ENOMEM;
+	for (size_t m = 0; m < ps->nmons; m++) {
+		for (int r = 0; r < LOST_NREASONS; r++) {
+			if (append_labels2(k, "monitor", ps->mons[m].name, "reason",
+					   lost_reasons[r], NULL, NULL) ||
+			    append_sample(b, "ebpf_monitor_events_lost_total", "", k->buf, NULL,
+					  ps->mons[m].lost[r]))
+				return -ENOMEM;
+		}
+	}
+	if (append_help(b, "ebpf_monitor_rows_total", "Rows the monitors produced.", "counter"))
+		return -ENOMEM;
+	for (size_t m = 0; m < ps->nmons; m++) {
+		if (append_labels2(k, "monitor", ps->mons[m].name, NULL, NULL, NULL, NULL) ||
+		    append_sample(b, "ebpf_monitor_rows_total", "", k->buf, NULL, ps->mons[m].rows))
+			return -ENOMEM;
+	}
+	if (append_help(b, "ebpf_monitor_rows_folded_total",
+			"Rows counted under label value \"other\" (max_label_values or max_series "
+			"reached).",
+			"counter"))
+		return -ENOMEM;
+	for (size_t m = 0; m < ps->nmons; m++) {
+		if (append_labels2(k, "monitor", ps->mons[m].name, NULL, NULL, NULL, NULL) ||
+		    append_sample(b, "ebpf_monitor_rows_folded_total", "", k->buf, NULL,
+				  ps->mons[m].folded))
+			return -ENOMEM;
+	}
+	if (append_help(b, "ebpf_monitor_probe_info",
+			"1 for each attach point of a running monitor, with the mechanism that "
+			"attached (see ebpf-monitor --check).",
+			"gauge"))
+		return -ENOMEM;
+	for (size_t s = 0; s < ps->nstreams; s++) {
+		const struct pm_stream *st = &ps->streams[s];
+
+		if (!st->used || st->stopped)
+			continue;
+		for (size_t p = 0; p < st->nprobes; p++) {
+			if (append_labels2(k, "monitor", ps->mons[st->mon].name, "point",
+					   st->probes[p].point, "mechanism",
+					   st->probes[p].mechanism) ||
+			    append_sample(b, "ebpf_monitor_probe_info", "", k->buf, NULL, 1))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int prom_sink_render(struct sink *snk, struct strbuf *b)
+{
+	struct prom_sink *ps = snk->priv;
+
+	for (size_t i = 0; i < ps->nfams; i++) {
+		if (render_family(b, &ps->fams[i]))
+			return -ENOMEM;
+	}
+	return render_health(ps, b);
+}
+
+size_t prom_sink_series(struct sink *snk)
+{
+	struct prom_sink *ps = snk->priv;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ps->nfams; i++)
+		n += ps->fams[i].index.n;
+	return n;
+}
+
+/* ---- the rest of the sink ---- */
+
+static int prom_flush(struct sink *s, bool sync)
+{
+	return 0;
+}
+
+static void prom_destroy(struct sink *snk)
+{
+	struct prom_sink *ps;
+
+	if (!snk)
+		return;
+	ps = snk->priv;
+	for (size_t i = 0; i < ps->nfams; i++) {
+		for (size_t k = 0; k < ps->fams[i].index.n; k++)
+			free(ps->fams[i].series[k].buckets);
+		free(ps->fams[i].series);
+		pm_index_free(&ps->fams[i].index);
+	}
+	for (size_t m = 0; m < ps->nmons; m++) {
+		for (size_t l = 0; l < ps->mons[m].nsets; l++)
+			pm_index_free(&ps->mons[m].sets[l].values);
+		free(ps->mons[m].name);
+	}
+	free(ps->mons);
+	for (size_t s = 0; s < ps->nstreams; s++)
+		free_probes(&ps->streams[s]);
+	free(ps->streams);
+	strbuf_free(&ps->key);
+	free(ps->version);
+	free(ps->bcc_version);
+	free(ps->kernel);
+	free(ps);
+}
+
+static const struct sink_ops prom_ops = {
+	.name = "prometheus",
+	.add_stream = prom_add_stream,
+	.write_row = prom_write_row,
+	.flush = prom_flush,
+	.destroy = prom_destroy,
+	.health = prom_health,
+};
+
+struct sink *prom_sink_create(const struct prom_sink_options *o)
+{
+	struct prom_sink *ps = calloc(1, sizeof(*ps));
+
+	if (!ps) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ps->sink.ops = &prom_ops;
+	ps->sink.priv = ps;
+	ps->max_label_values = o && o->max_label_values ? o->max_label_values : 100;
+	ps->max_series = o && o->max_series ? o->max_series : 10000;
+	ps->version = strdup(o && o->version ? o->version : "unknown");
+	ps->bcc_version = strdup(o && o->bcc_version ? o->bcc_version : "unknown");
+	ps->kernel = strdup(o && o->kernel ? o->kernel : "unknown");
+	if (!ps->version || !ps->bcc_version || !ps->kernel) {
+		prom_destroy(&ps->sink);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < NSPECS; i++) {
+		size_t f;
+
+		for (f = 0; f < ps->nfams && strcmp(ps->fams[f].name, specs[i].name); f++)
+			;
+		if (f == ps->nfams) {
+			ps->fams[f].name = specs[i].name;
+			ps->fams[f].help = specs[i].help;
+			ps->fams[f].histogram = specs[i].histogram;
+			ps->nfams++;
+		}
+		ps->spec_fam[i] = f;
+	}
+	return &ps->sink;
+}

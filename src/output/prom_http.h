@@ -1,0 +1,27 @@
+/* prom_http.h - serves the Prometheus sink's exposition over HTTP with libmicrohttpd, driven by
+ * the monitor's one-thread epoll loop (MHD's own epoll fd sits in ours; no thread of its own). */
+#ifndef EM_PROM_HTTP_H
+#define EM_PROM_HTTP_H
+
+#include <stddef.h>
+
+#include "sink.h"
+
+struct prom_http;
+
+/* Binds `listen` ("HOST:PORT", see config_parse_listen()) and serves GET/HEAD `path` from the
+ * sink. NULL with a one-line message in err (what failed and how to fix it) on failure. */
+struct prom_http *prom_http_start(const char *listen, const char *path, struct sink *prom,
+				  char *err, size_t errlen);
+/* The descriptor to watch for EPOLLIN; on readiness, and when the timeout expires, call
+ * prom_http_run(). */
+int prom_http_fd(const struct prom_http *h);
+/* Milliseconds until prom_http_run() is due regardless of readiness, or -1 (none). */
+int prom_http_timeout_ms(const struct prom_http *h);
+/* Accepts, reads, answers and closes whatever is ready without blocking. */
+void prom_http_run(struct prom_http *h);
+/* Scrapes answered since the start. */
+unsigned long long prom_http_scrapes(const struct prom_http *h);
+void prom_http_stop(struct prom_http *h); /* NULL-safe */
+
+#endif
