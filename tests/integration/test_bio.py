@@ -329,5 +329,7 @@ def test_bio_comm_filter_keeps_the_submitters_requests(d, dd_dir):
     check_no_losses(m)
     rows = rows_of(d)
     assert {r["comm"] for r in rows} == {w}, {r["comm"] for r in rows}
-    assert total(rows, w, "READ", disk) == 4 * 4 * MIB, (rows, m.stderr())
+    # w's four 4 MiB reads, none of the other task's (that would be 32 MiB), plus at most a few
+    # metadata blocks when the inode was evicted from the cache meanwhile (seen: 4 KiB)
+    assert 4 * 4 * MIB <= total(rows, w, "READ", disk) < 4 * 4 * MIB + MIB, (rows, m.stderr())
     assert 64 * MIB <= total(rows, w, "WRITE", disk) < 65 * MIB, (rows, m.stderr())
