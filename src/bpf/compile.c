@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #define IMAGE_MAGIC 0x656d696du /* "emim" */
 #define IMAGE_MAX_FDS 250       /* under the kernel's SCM_MAX_FD (253) */
 #define DIAG_LEN 4096
+#define COMPILE_TIMEOUT_S 300
 
 struct image_header {
 	uint32_t magic;
@@ -259,11 +261,9 @@ static void compile_here(const char *text, const char *const *argv, int n,
 {
 	struct stderr_capture cap;
 	char out[DIAG_LEN];
-	void *mod;
-
+	void *mod = NULL;
 	int r = bcc_api_open(out, sizeof(out));
 
-	mod = NULL;
 	if (!r) {
 		capture_begin(&cap);
 		mod = em_bcc_module_create(bcc.create, text, (const char **)argv, n);
@@ -278,6 +278,12 @@ static void compile_here(const char *text, const char *const *argv, int n,
 		/* the diagnostics alone */
 		b->len = sizeof(uint64_t) + strlen(out);
 		h->nfds = 0;
+	}
+	if (b->failed) {
+		/* out of memory: an empty answer, its reason in the status */
+		h->status = -ENOMEM;
+		h->nfds = 0;
+		b->len = 0;
 	}
 	h->len = (uint32_t)b->len;
 	*ret_mod = mod;
@@ -463,8 +469,16 @@ static void collect(struct compile_job *j)
 	int fds[IMAGE_MAX_FDS], wst = 0;
 	uint32_t nfds = 0;
 	struct buf b = { 0 };
+	struct pollfd pfd = { .fd = j->sock, .events = POLLIN };
+	int ready;
 	ssize_t r;
 
+	/* A compiler that hangs (it takes ~0.5 s here, ~20 s under TCG emulation) is killed. */
+	do
+		ready = poll(&pfd, 1, COMPILE_TIMEOUT_S * 1000);
+	while (ready < 0 && errno == EINTR);
+	if (ready == 0)
+		kill(j->pid, SIGKILL);
 	do
 		r = recvmsg(j->sock, &msg, MSG_WAITALL | MSG_CMSG_CLOEXEC);
 	while (r < 0 && errno == EINTR);
@@ -494,7 +508,11 @@ static void collect(struct compile_job *j)
 	j->sock = -1;
 	while (waitpid(j->pid, &wst, 0) < 0 && errno == EINTR)
 		;
-	if (j->status == -EPROTO) {
+	if (ready == 0) {
+		j->status = -ETIMEDOUT;
+		snprintf(j->diag, sizeof(j->diag), "the compiler process took more than %d s: killed",
+			 COMPILE_TIMEOUT_S);
+	} else if (j->status == -EPROTO) {
 		if (WIFSIGNALED(wst))
 			snprintf(j->diag, sizeof(j->diag), "the compiler process died of signal %d",
 				 WTERMSIG(wst));
