@@ -158,6 +158,7 @@ static void teardown(void)
 
 static int load_with(const char *path, const struct monitor_schema *s, size_t n)
 {
+	config_free(&cfg); /* a test may load several texts in a row */
 	ck_assert_int_eq(config_defaults(&cfg, s, n), 0);
 	return config_load(&cfg, path, s, n, collect, &warns, &err);
 }
