@@ -57,7 +57,7 @@ for t in "${TARGETS[@]}"; do
 	else
 		failed=$((failed + 1))
 		echo "FAIL fuzz $name: see $ART/$name-run.log; the input is $ART/$name-crash-*"
-		grep -E "ERROR|SUMMARY|#0|#1|#2|#3" "$ART/$name-run.log" | head -n 20
+		awk '/ERROR|SUMMARY|#[0-3] / && n++ < 20' "$ART/$name-run.log"
 	fi
 	rm -rf "$work"
 done
