@@ -233,6 +233,9 @@ expected=(
 	/etc/ebpf-monitor/monitor_config.yaml
 	/usr/bin/ebpf-monitor
 	/usr/share/bash-completion/completions/ebpf-monitor
+	/usr/share/ebpf-monitor
+	/usr/share/ebpf-monitor/grafana
+	/usr/share/ebpf-monitor/grafana/ebpf-monitor.json
 	/usr/share/man/man8/ebpf-monitor.8
 	/var/lib/ebpf-monitor
 	/var/lib/ebpf-monitor/output

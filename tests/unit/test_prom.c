@@ -66,7 +66,8 @@ static const char *lv(const char *v)
 	struct strbuf b = { 0 };
 
 	ck_assert_int_eq(prom_append_label_value(&b, v), 0);
-	memcpy(buf, b.buf, b.len);
+	if (b.len) /* an empty value leaves no buffer: memcpy from NULL is undefined */
+		memcpy(buf, b.buf, b.len);
 	buf[b.len] = '\0';
 	strbuf_free(&b);
 	return buf;
