@@ -182,23 +182,6 @@ int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen)
 	return r;
 }
 
-int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
-		   struct bpf_mod **ret, char *err, size_t errlen)
-{
-	struct bpf_mod *m;
-	int r = loader_compile_start(name, text, cflags, ncflags, &m, err, errlen);
-
-	if (r)
-		return r;
-	r = loader_compile_finish(m, err, errlen);
-	if (r) {
-		loader_destroy(m);
-		return r;
-	}
-	*ret = m;
-	return 0;
-}
-
 static const struct image_func *image_func(const struct bpf_mod *m, const char *name)
 {
 	for (size_t i = 0; m->img && i < m->img->nfuncs; i++) {

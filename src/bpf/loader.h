@@ -13,12 +13,9 @@ typedef void (*loader_event_cb)(void *ctx, int cpu, const void *data, int size);
 typedef void (*loader_lost_cb)(void *ctx, int cpu, uint64_t lost);
 
 /* Compiles `text` with the given -D/-I flags (the loader adds its own kernel-convention
- * defines). Returns 0 or -errno with a readable reason (compiler diagnostics included). */
-int loader_compile(const char *name, const char *text, const char *const *cflags, int ncflags,
-		   struct bpf_mod **ret, char *err, size_t errlen);
-/* The same in two steps, so that several probes compile at once (each in a child process):
- * start returns a module that is only usable after finish; finish fails with err filled
- * (the module is then to be destroyed), or returns 0. */
+ * defines) in a child process, so that several probes compile at once: start returns a module
+ * that is only usable after finish; finish returns 0, or -errno with a readable reason in err
+ * (compiler diagnostics included; the module is then to be destroyed). */
 int loader_compile_start(const char *name, const char *text, const char *const *cflags,
 			 int ncflags, struct bpf_mod **ret, char *err, size_t errlen);
 int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen);

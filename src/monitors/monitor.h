@@ -90,14 +90,11 @@ struct monitor_host {
 	size_t nsinks;
 };
 
-/* configure -> compile -> attach every point -> start -> perf buffers. On failure the
- * monitor is torn down and err says why (with each alternative's reason). */
-int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
-		  struct monitor_host *host, char *err, size_t errlen);
-/* The same in two steps: begin configures and starts the compile (in a child process), end
- * waits for it and does the rest; several monitors' compiles then overlap. After a failed
- * begin the monitor is torn down; after a successful one, end must follow (it tears down on
- * failure too). */
+/* Setting a monitor up: configure -> compile -> attach every point -> start -> perf buffers,
+ * in two steps so that several monitors' compiles overlap: begin configures and starts the
+ * compile (in a child process), end waits for it and does the rest. After a failed begin the
+ * monitor is torn down; after a successful one, end must follow (it tears down on failure,
+ * err saying why, with each attach alternative's reason). */
 int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops,
 			struct monitor_cfg *cfg, struct monitor_host *host, char *err,
 			size_t errlen);

@@ -385,14 +385,6 @@ err_teardown:
 	return r ? r : -EINVAL;
 }
 
-int monitor_setup(struct monitor *m, const struct monitor_ops *ops, struct monitor_cfg *cfg,
-		  struct monitor_host *host, char *err, size_t errlen)
-{
-	int r = monitor_setup_begin(m, ops, cfg, host, err, errlen);
-
-	return r ? r : monitor_setup_end(m, err, errlen);
-}
-
 void monitor_check_losses(struct monitor *m)
 {
 	int fd = m->bpf ? loader_map_fd(m->bpf, "em_stats") : -1;
