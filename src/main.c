@@ -294,7 +294,7 @@ static void tick(struct loop *l)
 		lost += rt->mons[i].stats.reported_lost;
 	}
 	runtime_check_output(rt, now);
-	csv_sink_health(rt->host.nsinks ? rt->host.sinks[0] : NULL, &h);
+	runtime_output_health(rt, &h);
 	/* For --daemon-status: what an operator asks first. */
 	runtime_names(rt, names, sizeof(names));
 	snprintf(status, sizeof(status),

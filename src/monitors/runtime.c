@@ -342,7 +342,7 @@ void runtime_flush(struct runtime *rt, bool sync)
 
 		/* Periodic CSV failures are runtime_check_output's to report (once, not per flush);
 		 * any other sink's at most once a minute. */
-		if (!r || (!sync && !strcmp(k->ops->name, "csv")))
+		if (!r || (!sync && (!strcmp(k->ops->name, "csv") || !strcmp(k->ops->name, "jsonl"))))
 			continue;
 		if (!sync && i < sizeof(rt->sink_err_logged) / sizeof(rt->sink_err_logged[0])) {
 			if (rt->sink_err_logged[i] &&
@@ -354,12 +354,33 @@ void runtime_flush(struct runtime *rt, bool sync)
 	}
 }
 
+void runtime_output_health(struct runtime *rt, struct csv_health *all)
+{
+	memset(all, 0, sizeof(*all));
+	for (size_t i = 0; i < rt->host.nsinks; i++) {
+		struct csv_health h;
+
+		csv_sink_health(rt->host.sinks[i], &h);
+#define EM_MAX(f) (all->f = h.f > all->f ? h.f : all->f)
+		EM_MAX(rows_written);
+		EM_MAX(rows_dropped);
+		EM_MAX(write_errors);
+		EM_MAX(rows_pending);
+		EM_MAX(keep_rows);
+#undef EM_MAX
+		if (h.failing && !all->failing) {
+			all->failing = true;
+			all->last_err = h.last_err;
+		}
+	}
+}
+
 void runtime_check_output(struct runtime *rt, time_t now)
 {
 	struct output_watch *w = &rt->outw;
 	struct csv_health h;
 
-	csv_sink_health(rt->host.nsinks ? rt->host.sinks[0] : NULL, &h);
+	runtime_output_health(rt, &h);
 	if (h.failing && !w->failing) {
 		w->failing = true;
 		w->since = w->last_report = now;
@@ -441,10 +462,10 @@ void runtime_shutdown(struct runtime *rt)
 			final_rows(&rt->mons[i], end);
 	}
 	runtime_flush(rt, true);
-	if (rt->host.nsinks) {
+	{
 		struct csv_health h;
 
-		csv_sink_health(rt->host.sinks[0], &h);
+		runtime_output_health(rt, &h);
 		if (h.rows_dropped || h.rows_pending)
 			log_warn("CSV output: %llu row(s) written, %llu dropped while writing failed, "
 				 "%llu could not be written at the stop",

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "monitor.h"
 
+struct csv_health;
+
 #define RUNTIME_MAX_SLOTS CONFIG_MAX_MONITORS
 
 /* epoll data: tag << 56 | slot << 24 | index */
@@ -71,6 +73,9 @@ int runtime_create_sinks(struct runtime *rt, bool console);
 /* About once a second: logs a CSV write failure (disk full, I/O error) when it starts, a reminder
  * once a minute while it lasts and its end with the rows dropped meanwhile. */
 void runtime_check_output(struct runtime *rt, time_t now);
+/* The file outputs' health (CSV and JSON lines files alike): failing when any of them fails;
+ * the counts are the largest of any one of them (each writes the same rows). */
+void runtime_output_health(struct runtime *rt, struct csv_health *h);
 /* Sets up one monitor, gives it a stream in every sink and, once the loop exists, registers
  * its descriptors. 0, or -errno with err filled (the other monitors are unaffected). */
 int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen);

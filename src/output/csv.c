@@ -758,7 +758,7 @@ void csv_sink_health(struct sink *s, struct csv_health *h)
 	size_t i;
 
 	memset(h, 0, sizeof(*h));
-	if (!s || s->ops != &csv_ops)
+	if (!s || (s->ops != &csv_ops && s->ops != &jsonl_ops))
 		return;
 	cs = s->priv;
 	for (i = 0; i < cs->nstreams; i++) {
