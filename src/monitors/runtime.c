@@ -340,9 +340,9 @@ void runtime_flush(struct runtime *rt, bool sync)
 		struct sink *k = rt->host.sinks[i];
 		int r = k->ops->flush(k, sync);
 
-		/* Periodic CSV failures are runtime_check_output's to report (once, not per flush);
-		 * any other sink's at most once a minute. */
-		if (!r || (!sync && (!strcmp(k->ops->name, "csv") || !strcmp(k->ops->name, "jsonl"))))
+		/* Periodic failures of the CSV and JSON lines files are runtime_check_output's to
+		 * report (once, not per flush); any other sink's at most once a minute. */
+		if (!r || (!sync && csv_sink_is_file(k)))
 			continue;
 		if (!sync && i < sizeof(rt->sink_err_logged) / sizeof(rt->sink_err_logged[0])) {
 			if (rt->sink_err_logged[i] &&

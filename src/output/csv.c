@@ -683,25 +683,20 @@ static void csv_destroy(struct sink *s)
 	free(cs);
 }
 
-static const struct sink_ops csv_ops = {
-	.name = "csv",
-	.add_stream = csv_add_stream,
-	.write_row = csv_write_row,
-	.flush = csv_flush,
-	.tick = csv_tick,
-	.reopen = csv_reopen,
-	.destroy = csv_destroy,
-};
+/* One file machinery, two formats: the name is what logs and the status file call it. */
+#define FILE_SINK_OPS(format_name)                                                          \
+	{                                                                                   \
+		.name = format_name, .add_stream = csv_add_stream, .write_row = csv_write_row, \
+		.flush = csv_flush, .tick = csv_tick, .reopen = csv_reopen,                  \
+		.destroy = csv_destroy,                                                      \
+	}
+static const struct sink_ops csv_ops = FILE_SINK_OPS("csv");
+static const struct sink_ops jsonl_ops = FILE_SINK_OPS("jsonl");
 
-static const struct sink_ops jsonl_ops = {
-	.name = "jsonl",
-	.add_stream = csv_add_stream,
-	.write_row = csv_write_row,
-	.flush = csv_flush,
-	.tick = csv_tick,
-	.reopen = csv_reopen,
-	.destroy = csv_destroy,
-};
+bool csv_sink_is_file(const struct sink *s)
+{
+	return s && (s->ops == &csv_ops || s->ops == &jsonl_ops);
+}
 
 struct sink *csv_sink_create(const struct csv_sink_options *o)
 {
@@ -758,7 +753,7 @@ void csv_sink_health(struct sink *s, struct csv_health *h)
 	size_t i;
 
 	memset(h, 0, sizeof(*h));
-	if (!s || (s->ops != &csv_ops && s->ops != &jsonl_ops))
+	if (!csv_sink_is_file(s))
 		return;
 	cs = s->priv;
 	for (i = 0; i < cs->nstreams; i++) {
@@ -781,24 +776,13 @@ void csv_sink_health(struct sink *s, struct csv_health *h)
 void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
 		    unsigned long long *rows_dropped, unsigned long long *write_errors)
 {
-	unsigned long long w = 0, d = 0, e = 0;
-	struct csv_sink *cs;
-	size_t i;
+	struct csv_health h;
 
-	if (s && (s->ops == &csv_ops || s->ops == &jsonl_ops)) {
-		cs = s->priv;
-		for (i = 0; i < cs->nstreams; i++) {
-			if (!cs->streams[i])
-				continue;
-			w += cs->streams[i]->rows_written;
-			d += cs->streams[i]->rows_dropped;
-			e += cs->streams[i]->write_errors;
-		}
-	}
+	csv_sink_health(s, &h);
 	if (rows_written)
-		*rows_written = w;
+		*rows_written = h.rows_written;
 	if (rows_dropped)
-		*rows_dropped = d;
+		*rows_dropped = h.rows_dropped;
 	if (write_errors)
-		*write_errors = e;
+		*write_errors = h.write_errors;
 }

@@ -91,6 +91,8 @@ struct csv_health {
 };
 /* The same totals as csv_sink_stats, and whether writing fails right now. */
 void csv_sink_health(struct sink *s, struct csv_health *h);
+/* A CSV or JSON lines file sink (csv_sink_create)? */
+bool csv_sink_is_file(const struct sink *s);
 
 /* Live table on `fd` (normally stdout) for exactly one stream. */
 struct sink *console_sink_create(int fd);

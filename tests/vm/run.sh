@@ -266,32 +266,27 @@ wait_for() {
 	done
 }
 
-rc=0
-wait_for EM-LANE-BOOTED "$BOOT_TIMEOUT" || rc=$?
-if [ "$rc" -ne 0 ]; then
+# wait_or_fail MARKER SECS LATE_WHAT EARLY_WHAT: wait_for, or one error (the VM LATE_WHAT in SECS
+# s, or QEMU exited before the VM EARLY_WHAT), the serial console's tail, exit 1.
+wait_or_fail() {
+	local rc=0
+	wait_for "$1" "$2" || rc=$?
+	[ "$rc" -eq 0 ] && return 0
 	if [ "$rc" -eq 1 ]; then
-		printf 'vm-lane: error: the VM did not reach its root file system in %ss\n' "$BOOT_TIMEOUT" >&2
+		printf 'vm-lane: error: the VM %s in %ss\n' "$3" "$2" >&2
 	else
-		printf 'vm-lane: error: QEMU exited before the VM came up\n' >&2
+		printf 'vm-lane: error: QEMU exited before the VM %s\n' "$4" >&2
 	fi
 	serial_tail
 	exit 1
-fi
+}
+
+wait_or_fail EM-LANE-BOOTED "$BOOT_TIMEOUT" "did not reach its root file system" "came up"
 BOOT_S=$(elapsed "$T_BOOT")
 GUEST_UPTIME=$(tr -d '\r' <"$SERIAL" | sed -n 's/.*EM-LANE-BOOTED uptime=\([0-9.]*\).*/\1/p' | head -n1)
 say "VM up in ${BOOT_S}s (guest uptime ${GUEST_UPTIME:-?}s)"
 
-rc=0
-wait_for 'EM-LANE-EXIT=' "$LANE_TIMEOUT" || rc=$?
-if [ "$rc" -ne 0 ]; then
-	if [ "$rc" -eq 1 ]; then
-		printf 'vm-lane: error: the VM did not finish in %ss\n' "$LANE_TIMEOUT" >&2
-	else
-		printf 'vm-lane: error: QEMU exited before the VM reported an exit status\n' >&2
-	fi
-	serial_tail
-	exit 1
-fi
+wait_or_fail 'EM-LANE-EXIT=' "$LANE_TIMEOUT" "did not finish" "reported an exit status"
 VM_RC=$(tr -d '\r' <"$SERIAL" | sed -n 's/.*EM-LANE-EXIT=\([0-9]*\).*/\1/p' | head -n1)
 # The guest powers off right after the marker.
 for _ in $(seq 60); do
