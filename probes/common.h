@@ -12,9 +12,6 @@
 #ifndef EM_SYSCALL_WRAPPER
 #define EM_SYSCALL_WRAPPER 0
 #endif
-#ifndef EM_SELF_TGID
-#define EM_SELF_TGID 0
-#endif
 
 /* raw_syscalls and syscalls:sys_enter_* / sys_exit_* records: unchanged since 3.x
  * (the 8-byte common header, the syscall number at 8, arguments from 16). */
@@ -51,11 +48,30 @@ struct em_raw_syscall_args {
 	__s64 arg; /* sys_exit: the return value; sys_enter: args[0] */
 };
 
-/* ---- filters (config `filters:`), compiled in only when configured ---- */
-
 struct em_comm {
 	char name[EM_COMM_LEN];
 };
+
+/* Loss counters kept in a per-monitor array map, summed by user space. */
+#define EM_STAT_MAP_FULL 0
+#define EM_STAT_UNMATCHED 1
+#define EM_STAT_PERF_FAIL 2
+#define EM_NSTATS 4
+
+#endif /* EM_PROBE_COMMON_H */
+
+/*
+ * Below: each probe's own part. It is outside the include guard because a combined compile
+ * (src/bpf/bundle.c) puts several probes in one text, each with its own copy: there the
+ * identifiers are renamed "<monitor>__em_..." and EM_SELF_TGID is undone after each probe.
+ * A new identifier here belongs in bundle.c's renamed_ids, a new macro in per_probe_macros.
+ */
+
+#ifndef EM_SELF_TGID
+#define EM_SELF_TGID 0
+#endif
+
+/* ---- filters (config `filters:`), compiled in only when configured ---- */
 
 #ifdef EM_FILTER_PIDS
 BPF_HASH(em_filter_pids, __u32, __u8, 64);
@@ -129,12 +145,6 @@ static __always_inline __u32 em_epoch_now(void)
 	return e ? *e : 0;
 }
 
-/* Loss counters kept in a per-monitor array map, summed by user space. */
-#define EM_STAT_MAP_FULL 0
-#define EM_STAT_UNMATCHED 1
-#define EM_STAT_PERF_FAIL 2
-#define EM_NSTATS 4
-
 BPF_ARRAY(em_stats, __u64, EM_NSTATS);
 
 static __always_inline void em_count(int idx)
@@ -144,5 +154,3 @@ static __always_inline void em_count(int idx)
 	if (v)
 		__sync_fetch_and_add(v, 1);
 }
-
-#endif

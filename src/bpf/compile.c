@@ -625,22 +625,3 @@ int compile_finish(struct compile_job *j, struct bpf_image **ret, char *diag, si
 	free(j);
 	return r;
 }
-
-void bpf_image_free(struct bpf_image *img)
-{
-	if (!img)
-		return;
-	for (size_t i = 0; img->funcs && i < img->nfuncs; i++) {
-		free(img->funcs[i].name);
-		free(img->funcs[i].insns);
-	}
-	for (size_t i = 0; img->maps && i < img->nmaps; i++) {
-		free(img->maps[i].name);
-		if (img->maps[i].fd >= 0)
-			close(img->maps[i].fd);
-	}
-	free(img->funcs);
-	free(img->maps);
-	free(img->license);
-	free(img);
-}

@@ -42,7 +42,7 @@ int compile_start(const char *name, const char *text, const char *const *cflags,
  * (may be empty), or -errno with err naming the problem (compiler diagnostics included). */
 int compile_finish(struct compile_job *j, struct bpf_image **ret, char *diag, size_t diaglen,
 		   char *err, size_t errlen);
-/* Closes the maps' fds and frees. NULL-safe. */
+/* Closes the maps' fds and frees. NULL-safe. (bundle.c) */
 void bpf_image_free(struct bpf_image *img);
 unsigned compile_parallelism(void);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bcc_compat.h"
+#include "bundle.h"
 #include "capture.h"
 #include "compile.h"
 #include "log.h"
@@ -48,9 +49,19 @@ struct perf_cpu {
 	void *reader; /* struct perf_reader * */
 };
 
+struct bundle;
+
 struct bpf_mod {
 	char name[32];
-	struct compile_job *job; /* compiling; img once done */
+	/* Compiling goes: queued (text and flags kept, on the `queued` list) until the first
+	 * loader_compile_finish() starts every queued module; then either a job of its own or a
+	 * share of a bundle's; then img. */
+	char *text;
+	char **cflags;
+	int ncflags;
+	struct bpf_mod *next_queued;
+	struct bundle *bundle;
+	struct compile_job *job;
 	struct bpf_image *img;
 	struct loaded_prog progs[MAX_PROGS];
 	int nprogs;
@@ -124,13 +135,200 @@ static void remove_stale_kprobes(void)
 	fclose(f);
 }
 
+/* A combined compile of several queued modules (bundle.h); its members' share of the image
+ * is handed out when the first of them finishes. */
+struct bundle {
+	struct compile_job *job;
+	struct bpf_mod **members; /* NULL: destroyed meanwhile */
+	struct bundle_member *mbs; /* names and texts (copies) for the split */
+	size_t n, live;
+};
+
+static void bundle_free(struct bundle *b)
+{
+	for (size_t i = 0; b->mbs && i < b->n; i++) {
+		free((char *)b->mbs[i].name);
+		free((char *)b->mbs[i].text);
+	}
+	free(b->mbs);
+	free(b->members);
+	free(b);
+}
+
+static struct bpf_mod *queued; /* in queuing order */
+
+static void mod_drop_source(struct bpf_mod *m)
+{
+	for (int i = 0; i < m->ncflags; i++)
+		free(m->cflags[i]);
+	free(m->cflags);
+	free(m->text);
+	m->cflags = NULL;
+	m->text = NULL;
+	m->ncflags = 0;
+}
+
+static int mod_start_alone(struct bpf_mod *m, char *err, size_t errlen)
+{
+	return compile_start(m->name, m->text, (const char *const *)m->cflags, m->ncflags, &m->job,
+			     err, errlen);
+}
+
+static struct bundle_member member_of(const struct bpf_mod *m)
+{
+	return (struct bundle_member){ m->name, m->text, (const char *const *)m->cflags,
+				       m->ncflags };
+}
+
+/* Starts one compile for mods[0..n) (n >= 2, all eligible), or returns -errno. */
+static int bundle_start(struct bpf_mod **mods, size_t n)
+{
+	struct bundle *b = calloc(1, sizeof(*b));
+	char name[64], err[512], *text = NULL;
+	int r = -ENOMEM;
+
+	if (!b || !(b->members = calloc(n, sizeof(*b->members))) ||
+	    !(b->mbs = calloc(n, sizeof(*b->mbs))))
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		b->mbs[i] = member_of(mods[i]);
+	text = bundle_text(b->mbs, n);
+	if (!text) {
+		r = -errno;
+		goto fail;
+	}
+	/* the split needs only names and texts: copies, as members may go first */
+	for (size_t i = 0; i < n; i++) {
+		b->mbs[i] = (struct bundle_member){ strdup(mods[i]->name), strdup(mods[i]->text),
+						    NULL, 0 };
+		b->n = i + 1;
+		if (!b->mbs[i].name || !b->mbs[i].text)
+			goto fail;
+	}
+	snprintf(name, sizeof(name), "%.31s+%zu", mods[0]->name, n - 1);
+	r = compile_start(name, text, NULL, 0, &b->job, err, sizeof(err));
+	if (r)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		b->members[i] = mods[i];
+		mods[i]->bundle = b;
+	}
+	b->live = n;
+	free(text);
+	return 0;
+fail:
+	free(text);
+	if (b)
+		bundle_free(b);
+	return r;
+}
+
+/*
+ * Starts every queued module. Those that can share a compile are dealt into one bundle per
+ * compiler process that may run at once (largest text first, each to the lightest bundle):
+ * with 7 probes on 2 CPUs, two compiles instead of seven, each paying bcc's fixed cost once.
+ */
+static void start_queued(void)
+{
+	enum { MAXQ = 64, MAXB = 4 };
+	struct bpf_mod *mods[MAXQ], *group[MAXB][MAXQ];
+	size_t n = 0, ng[MAXB] = { 0 }, load[MAXB] = { 0 }, nb = compile_parallelism(), eligible = 0;
+	unsigned char can[MAXQ] = { 0 };
+	char err[512];
+
+	while (queued && n < MAXQ) {
+		mods[n] = queued;
+		queued = queued->next_queued;
+		mods[n]->next_queued = NULL;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bundle_member mb = member_of(mods[i]);
+
+		can[i] = (unsigned char)bundle_eligible(&mb);
+		eligible += can[i];
+	}
+	nb = nb > MAXB ? MAXB : nb;
+	/* As many eligible probes as compilers, or fewer: each compiles alone, all at once. */
+	while (eligible > nb) {
+		size_t best = n, g = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (can[i] && (best == n || strlen(mods[i]->text) > strlen(mods[best]->text)))
+				best = i;
+		}
+		if (best == n)
+			break;
+		for (size_t k = 1; k < nb; k++)
+			g = load[k] < load[g] ? k : g;
+		group[g][ng[g]++] = mods[best];
+		load[g] += strlen(mods[best]->text);
+		can[best] = 0;
+	}
+	for (size_t g = 0; g < nb; g++) {
+		if (ng[g] >= 2 && bundle_start(group[g], ng[g]))
+			log_debug("a combined compile of %zu probes could not start: compiling each "
+				  "alone", ng[g]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!mods[i]->bundle && mod_start_alone(mods[i], err, sizeof(err)))
+			log_debug("%s", err); /* its finish says so again */
+	}
+}
+
+/* Waits for b's compile and gives each live member its image; where the combined compile or
+ * the split fails, each member starts a compile of its own instead (that names the probe at
+ * fault and lets the others run). Frees b. */
+static void bundle_collect(struct bundle *b)
+{
+	struct bpf_image *img = NULL, **imgs = calloc(b->n, sizeof(*imgs));
+	char diag[4096], err[4096], why[256] = "", names[256] = "";
+	int r = compile_finish(b->job, &img, diag, sizeof(diag), err, sizeof(err));
+
+	b->job = NULL;
+	for (size_t i = 0; i < b->n; i++) {
+		size_t len = strlen(names);
+
+		snprintf(names + len, sizeof(names) - len, "%s%s", len ? "," : "", b->mbs[i].name);
+	}
+	if (!r && !imgs) {
+		bpf_image_free(img);
+		r = -ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+	} else if (!r && (r = bundle_split(img, b->mbs, b->n, imgs, why, sizeof(why)))) {
+		bpf_image_free(img);
+		snprintf(err, sizeof(err), "cannot split its image: %s", why);
+	}
+	if (!r) {
+		log_captured(names, diag);
+		log_debug("combined compile of %s done", names);
+	} else {
+		log_info("combined compile of %s failed, compiling each alone: %.300s", names, err);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct bpf_mod *m = b->members[i];
+
+		if (!m) {
+			if (!r)
+				bpf_image_free(imgs[i]);
+			continue;
+		}
+		m->bundle = NULL;
+		if (!r)
+			m->img = imgs[i];
+		else if (mod_start_alone(m, err, sizeof(err)))
+			log_debug("%s", err);
+	}
+	free(imgs);
+	bundle_free(b);
+}
+
 int loader_compile_start(const char *name, const char *text, const char *const *cflags,
 			 int ncflags, struct bpf_mod **ret, char *err, size_t errlen)
 {
-	const char *all[48];
 	char extra[3][64];
-	struct bpf_mod *m;
-	int n = 0, wrapped = 0, r;
+	struct bpf_mod *m, **tail;
+	int wrapped = 0;
 
 	static int stale_checked;
 
@@ -154,17 +352,36 @@ int loader_compile_start(const char *name, const char *text, const char *const *
 	snprintf(extra[1], sizeof(extra[1]), "-DEM_ARCH_OTHER=1");
 #endif
 	snprintf(extra[2], sizeof(extra[2]), "-DEM_MONITOR_%s=1", name);
-	for (int i = 0; i < 3; i++)
-		all[n++] = extra[i];
-	for (int i = 0; i < ncflags; i++)
-		all[n++] = cflags[i];
-
-	r = compile_start(name, text, all, n, &m->job, err, errlen);
-	if (r) {
-		free(m);
-		return r;
+	m->text = strdup(text);
+	m->cflags = calloc((size_t)ncflags + 3, sizeof(*m->cflags));
+	for (int i = 0; m->cflags && i < 3 + ncflags; i++) {
+		if (!(m->cflags[i] = strdup(i < 3 ? extra[i] : cflags[i - 3])))
+			break;
+		m->ncflags++;
 	}
+	if (!m->text || m->ncflags != 3 + ncflags) {
+		mod_drop_source(m);
+		free(m);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	for (tail = &queued; *tail; tail = &(*tail)->next_queued)
+		;
+	*tail = m;
 	*ret = m;
+	return 0;
+}
+
+/* Takes m off the queue; 1 if it was there. */
+static int unqueue(struct bpf_mod *m)
+{
+	for (struct bpf_mod **p = &queued; *p; p = &(*p)->next_queued) {
+		if (*p == m) {
+			*p = m->next_queued;
+			m->next_queued = NULL;
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -173,12 +390,33 @@ int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen)
 	char diag[4096];
 	int r;
 
-	if (!m->job)
-		return m->img ? 0 : -EINVAL;
+	if (m->text && !m->job && !m->bundle && !m->img) {
+		if (unqueue(m)) {
+			/* the first finish starts every queued module, m among them */
+			m->next_queued = queued;
+			queued = m;
+			start_queued();
+		}
+		if (!m->job && !m->bundle) {
+			r = mod_start_alone(m, err, errlen);
+			if (r)
+				goto out;
+		}
+	}
+	if (m->bundle)
+		bundle_collect(m->bundle);
+	if (!m->job) {
+		r = m->img ? 0 : -EINVAL;
+		if (r)
+			snprintf(err, errlen, "compiling the %s probe failed", m->name);
+		goto out;
+	}
 	r = compile_finish(m->job, &m->img, diag, sizeof(diag), err, errlen);
 	m->job = NULL;
 	if (!r)
 		log_captured(m->name, diag);
+out:
+	mod_drop_source(m);
 	return r;
 }
 
@@ -912,11 +1150,25 @@ void loader_destroy(struct bpf_mod *m)
 	free(m->perf);
 	for (int i = 0; i < m->nprogs; i++)
 		close(m->progs[i].fd);
+	(void)unqueue(m);
+	if (m->bundle) {
+		struct bundle *b = m->bundle;
+
+		/* its share is freed when the bundle is collected; the last one collects it */
+		for (size_t i = 0; i < b->n; i++) {
+			if (b->members[i] == m)
+				b->members[i] = NULL;
+		}
+		m->bundle = NULL;
+		if (--b->live == 0)
+			bundle_collect(b);
+	}
 	if (m->job) {
 		char err[256];
 
 		(void)loader_compile_finish(m, err, sizeof(err));
 	}
+	mod_drop_source(m);
 	bpf_image_free(m->img);
 	free(m);
 }
