@@ -1,7 +1,8 @@
 /* open.bpf.c - counts open(2), openat(2) and openat2(2) per (task name, syscall, flags, path)
- * with errors by errno and latency from sys_enter to sys_exit. The path and flags are read at
- * entry (what the call was given) and kept by thread id until the exit, which reads the path
- * again only when the first read failed. Only tracepoint records and user memory are read. */
+ * with errors by errno and latency from sys_enter to sys_exit. The entry keeps the flags and
+ * the path's address by thread id (32 bytes); the exit reads the path straight into the key,
+ * after the kernel's own copy has faulted its page in (so a path in a page not yet touched is
+ * read too), as opensnoop does. Only tracepoint records and user memory are read. */
 #include <uapi/asm-generic/errno.h>
 
 #include "common.h"
@@ -15,8 +16,7 @@
 
 BPF_PERCPU_HASH(open_counts, struct open_key, struct open_value, OPEN_MAP_ENTRIES);
 BPF_HASH(open_start, __u32, struct open_start, OPEN_INFLIGHT_ENTRIES);
-/* The records are too big for the 512-byte BPF stack: built in per-CPU scratch instead. */
-BPF_PERCPU_ARRAY(open_scratch_start, struct open_start, 1);
+/* The key is too big for the 512-byte BPF stack: built in per-CPU scratch instead. */
 BPF_PERCPU_ARRAY(open_scratch_key, struct open_key, 1);
 
 /* Reads the user's path into dst, which the caller zeroed (bpf_probe_read_str() stops at the
@@ -42,24 +42,15 @@ static __always_inline int open_read_path(char *dst, const char *path, __u8 *ret
 static __always_inline int open_enter(__u8 op, const char *path, __u64 flags)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct open_start *s;
-	int zero = 0;
+	struct open_start s = {};
 
 	if (em_skip_current())
 		return 0;
-	s = open_scratch_start.lookup(&zero);
-	if (!s)
-		return 0;
-	s->flags = flags;
-	s->path_ptr = (__u64)path;
-	s->op = op;
-	/* A path in a page not yet faulted in cannot be read here; the kernel faults it in
-	 * while it copies the path, so the exit reads it again. */
-	__builtin_memset(s->filename, 0, sizeof(s->filename));
-	s->unread = open_read_path(s->filename, path, &s->truncated) < 0;
-	__builtin_memset(s->pad, 0, sizeof(s->pad));
-	s->ts_ns = bpf_ktime_get_ns();
-	if (open_start.update(&tid, s))
+	s.flags = flags;
+	s.path_ptr = (__u64)path;
+	s.op = op;
+	s.ts_ns = bpf_ktime_get_ns();
+	if (open_start.update(&tid, &s))
 		em_count(EM_STAT_MAP_FULL);
 	return 0;
 }
@@ -126,14 +117,9 @@ static __always_inline int open_exit(__u8 op, long ret)
 	k->pad = 0;
 	k->flags = s->flags;
 	bpf_get_current_comm(&k->comm, sizeof(k->comm));
-	if (s->unread) {
-		/* Still unreadable (a bad pointer: the call failed with EFAULT): empty path. */
-		__builtin_memset(k->filename, 0, sizeof(k->filename));
-		open_read_path(k->filename, (const char *)s->path_ptr, &k->truncated);
-	} else {
-		k->truncated = s->truncated;
-		__builtin_memcpy(k->filename, s->filename, sizeof(k->filename));
-	}
+	/* A bad pointer (the call failed with EFAULT) leaves the path empty. */
+	__builtin_memset(k->filename, 0, sizeof(k->filename));
+	open_read_path(k->filename, (const char *)s->path_ptr, &k->truncated);
 	d = now - s->ts_ns;
 	open_start.delete(&tid);
 

@@ -24,16 +24,14 @@ enum open_errno_bucket {
 	OPEN_NERRNO
 };
 
-/* sys_enter -> sys_exit, keyed by thread id. */
+/* sys_enter -> sys_exit, keyed by thread id: what the call was given, not yet the path (read
+ * at the exit, once the kernel has copied it and faulted its page in). */
 struct open_start {
 	__u64 ts_ns;	/* bpf_ktime_get_ns() at entry */
 	__u64 flags;	/* open(2)/openat(2) flags, or open_how.flags for openat2(2) */
-	__u64 path_ptr; /* the user's pointer, for a second read at exit */
+	__u64 path_ptr; /* the user's pointer */
 	__u8 op;	/* enum open_op */
-	__u8 truncated; /* the path is longer than OPEN_PATH_LEN - 1 bytes */
-	__u8 unread;	/* reading the path at entry failed (page not resident) */
-	__u8 pad[5];
-	char filename[OPEN_PATH_LEN]; /* NUL-terminated, zero-filled after the terminator */
+	__u8 pad[7];
 };
 
 /* Every byte is set by the probe (the map compares all of them). */

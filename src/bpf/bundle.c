@@ -163,25 +163,36 @@ static int declares_func(const char *text, const char *name)
 	return 0;
 }
 
-/* 1 when text declares a map `name`: BPF_<KIND>(name, ...). */
+/* 1 when text declares a map `name`: BPF_<KIND>(name, ...), or name as the fourth argument of
+ * BPF_TABLE("type", key, leaf, name, ...) and BPF_F_TABLE(...). */
 static int declares_map(const char *text, const char *name)
 {
 	size_t len = strlen(name);
 
 	for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
-		const char *q = p;
+		const char *q = p, *mac;
+		int commas = 0, depth = 0;
 
 		if (!word_at(text, p, len))
 			continue;
-		while (q > text && (q[-1] == ' ' || q[-1] == '\t'))
+		/* back to the opening parenthesis of the call the name is an argument of */
+		while (q > text && p - q < 512 && !(depth == 0 && q[-1] == '(')) {
 			q--;
+			if (*q == ';' || *q == '{' || *q == '}')
+				break;
+			depth += (*q == ')') - (*q == '(');
+			commas += depth == 0 && *q == ',';
+		}
 		if (q == text || q[-1] != '(')
 			continue;
-		q--;
-		while (q > text && (isupper((unsigned char)q[-1]) || isdigit((unsigned char)q[-1]) ||
-				    q[-1] == '_'))
-			q--;
-		if (!strncmp(q, "BPF_", 4))
+		mac = --q;
+		while (mac > text && (isupper((unsigned char)mac[-1]) ||
+				      isdigit((unsigned char)mac[-1]) || mac[-1] == '_'))
+			mac--;
+		if (strncmp(mac, "BPF_", 4))
+			continue;
+		if (commas == 0 || (commas == 3 && (!strncmp(mac, "BPF_TABLE(", 10) ||
+						    !strncmp(mac, "BPF_F_TABLE(", 12))))
 			return 1;
 	}
 	return 0;

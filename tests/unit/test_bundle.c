@@ -24,6 +24,8 @@ static const char text_a[] = COMMON
 
 static const char text_b[] = COMMON
 	"BPF_HASH( b_start , u32, u64, 64);\n"
+	"BPF_F_TABLE(\"hash\", u64, struct b_event, b_inflight, 1024,\n\tBPF_F_NO_PREALLOC);\n"
+	"/* b_stray(x, y, z, b_notmap) */ int b_fn(int a, int b, int c, int b_notmap2);\n"
 	"BPF_PERF_OUTPUT(b_events);\n"
 	"int kp_b_enter(struct pt_regs *ctx)\n{\n\treturn 0;\n}\n"
 	"int tp_b_exit (void *ctx)\n{\n\tem_count(1);\n\treturn 0;\n}\n";
@@ -148,8 +150,8 @@ START_TEST(split_gives_back_each_members_programs_and_maps)
 	static const char *const funcs[] = { "tp_a_exit", "kp_b_enter", "tp_b_exit", NULL };
 	static const char *const maps[] = { "a_counts",       "alpha__em_epoch", "alpha__em_stats",
 					    "b_events",       "b_start",         "beta__em_epoch",
-					    "beta__em_stats", NULL };
-	int fds[8];
+					    "beta__em_stats", "b_inflight",      NULL };
+	int fds[9];
 	struct bpf_image *img = image(funcs, maps, fds), *out[2] = { NULL, NULL };
 	char why[128] = "";
 
@@ -162,7 +164,8 @@ START_TEST(split_gives_back_each_members_programs_and_maps)
 	ck_assert_str_eq(out[1]->funcs[0].name, "kp_b_enter");
 	ck_assert_str_eq(out[1]->funcs[1].name, "tp_b_exit");
 	ck_assert_uint_eq(out[0]->nmaps, 3);
-	ck_assert_uint_eq(out[1]->nmaps, 4);
+	ck_assert_uint_eq(out[1]->nmaps, 5);
+	ck_assert_int_eq(map_named(out[1], "b_inflight")->fd, fds[7]);
 	/* common maps under their written names, each member its own */
 	ck_assert_int_eq(map_named(out[0], "em_stats")->fd, fds[2]);
 	ck_assert_int_eq(map_named(out[1], "em_stats")->fd, fds[6]);
@@ -175,7 +178,7 @@ START_TEST(split_gives_back_each_members_programs_and_maps)
 	ck_assert_str_eq(out[1]->license, "GPL");
 	ck_assert_uint_eq(out[1]->kern_version, 0x060100);
 	/* the fds moved, none closed; freeing a part closes its own only */
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		ck_assert(fd_open(fds[i]));
 	bpf_image_free(out[0]);
 	ck_assert(!fd_open(fds[0]) && !fd_open(fds[2]));
@@ -216,6 +219,16 @@ START_TEST(split_refuses_what_is_not_one_members)
 	ck_assert_str_eq(why, "map c_map is not one member's");
 	ck_assert_uint_eq(img->nmaps, 2);
 	bpf_image_free(img);
+
+	/* only BPF_TABLE's fourth argument names a map; another function's does not */
+	{
+		static const char *const notmaps[] = { "b_notmap2", NULL };
+
+		img = image(funcs, notmaps, fds);
+		ck_assert_int_eq(bundle_split(img, two, 2, out, why, sizeof(why)), -ENOENT);
+		ck_assert_str_eq(why, "map b_notmap2 is not one member's");
+		bpf_image_free(img);
+	}
 
 	img = image(shared, none, fds);
 	ck_assert_int_eq(bundle_split(img, dup, 2, out, why, sizeof(why)), -ENOENT);
