@@ -15,10 +15,15 @@
 
 BPF_PERF_OUTPUT(exec_events);
 BPF_PERCPU_ARRAY(exec_scratch, struct exec_event, 1);
+#ifdef EXEC_INFLIGHT_PREALLOC
+/* Before 4.6 every hash map is preallocated. */
+BPF_HASH(exec_inflight, __u64, struct exec_event, EXEC_INFLIGHT_ENTRIES);
+#else
 /* Not preallocated: an entry lives from an exec's entry to its exit, a handful at a time, and
  * 10240 preallocated 1.3 KiB entries would hold 14 MB of kernel memory for nothing. */
 BPF_F_TABLE("hash", __u64, struct exec_event, exec_inflight, EXEC_INFLIGHT_ENTRIES,
 	    BPF_F_NO_PREALLOC);
+#endif
 BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
 
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)

@@ -392,7 +392,8 @@ int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen)
 
 	if (m->text && !m->job && !m->bundle && !m->img) {
 		if (unqueue(m)) {
-			/* the first finish starts every queued module, m among them */
+			/* The first finish starts every queued module; m goes first so that it is
+			 * among them even when more are queued than one start takes. */
 			m->next_queued = queued;
 			queued = m;
 			start_queued();
