@@ -191,7 +191,7 @@ struct loop {
 	const struct cli_options *opt;
 	const struct monitor_schema *schemas;
 	size_t nschemas;
-	int sigfd, flush_fd, tick_fd, stop_fd;
+	int sigfd, flush_fd, tick_fd, stop_fd, poll_fd;
 	bool stopping;
 	time_t started;
 	char base_dir[4096]; /* where we started: relative config paths resolve against it */
@@ -349,6 +349,10 @@ static int event_loop(struct loop *l)
 				drain_timer(l->tick_fd);
 				tick(l);
 				break;
+			case TAG_POLL:
+				drain_timer(l->poll_fd);
+				runtime_poll_perf(rt);
+				break;
 			case TAG_STOP:
 				drain_timer(l->stop_fd);
 				log_info("--duration reached: stopping");
@@ -397,10 +401,12 @@ static int setup_loop(struct loop *l, double duration)
 	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	l->flush_fd = timer_fd(rt->cfg->output.flush_interval, true);
 	l->tick_fd = timer_fd(1.0, true);
+	l->poll_fd = timer_fd(LOADER_PERF_POLL_S, true);
 	l->stop_fd = duration > 0 ? timer_fd(duration, false) : -1;
 	if (add_loop_fd(rt->epfd, l->sigfd, TAG_SIGNAL) ||
 	    add_loop_fd(rt->epfd, l->flush_fd, TAG_FLUSH) ||
 	    add_loop_fd(rt->epfd, l->tick_fd, TAG_TICK) ||
+	    add_loop_fd(rt->epfd, l->poll_fd, TAG_POLL) ||
 	    (duration > 0 && add_loop_fd(rt->epfd, l->stop_fd, TAG_STOP)) ||
 	    (rt->http && add_loop_fd(rt->epfd, prom_http_fd(rt->http), TAG_HTTP)))
 		return -errno;
@@ -576,7 +582,7 @@ int main(int argc, char **argv)
 	l.schemas = schemas;
 	l.nschemas = nschemas;
 	l.started = time(NULL);
-	l.sigfd = l.flush_fd = l.tick_fd = l.stop_fd = -1;
+	l.sigfd = l.flush_fd = l.tick_fd = l.stop_fd = l.poll_fd = -1;
 
 	rc = EXIT_OK;
 	switch (runtime_create_sinks(&rt, nsel == 1 && !opt.daemon)) {

@@ -44,6 +44,9 @@ int loader_perf_open(struct bpf_mod *m, const char *map, unsigned pages, loader_
 size_t loader_perf_count(const struct bpf_mod *m);
 int loader_perf_fd(const struct bpf_mod *m, size_t i);
 void loader_perf_consume(struct bpf_mod *m, size_t i); /* reads what is ready, calls cb */
+/* A perf buffer wakes its reader only every few events (loader.c, perf_wakeup_events); the
+ * event loop reads every buffer this often too, so that no event waits longer. */
+#define LOADER_PERF_POLL_S 0.1
 
 /* Times the kernel skipped this module's programs because another BPF program was already
  * running on that CPU (bpf_prog_info.recursion_misses, 5.12+; 0 where not reported). */

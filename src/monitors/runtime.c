@@ -402,6 +402,18 @@ void runtime_check_output(struct runtime *rt, time_t now)
 	}
 }
 
+void runtime_poll_perf(struct runtime *rt)
+{
+	for (size_t s = 0; s < rt->nslots; s++) {
+		struct monitor *m = &rt->mons[s];
+
+		if (!runtime_slot_used(rt, s) || !m->bpf)
+			continue;
+		for (size_t i = 0; i < loader_perf_count(m->bpf); i++)
+			loader_perf_consume(m->bpf, i);
+	}
+}
+
 /* After detach and the grace period: everything the kernel still holds becomes rows. */
 static void final_rows(struct monitor *m, uint64_t end)
 {

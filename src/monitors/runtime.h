@@ -25,6 +25,7 @@ enum runtime_tag {
 	TAG_INTERVAL,
 	TAG_DRAIN,
 	TAG_HTTP, /* the Prometheus endpoint's libmicrohttpd epoll fd */
+	TAG_POLL, /* every LOADER_PERF_POLL_S: the perf buffers' events short of a wakeup */
 };
 
 static inline uint64_t runtime_tagged(enum runtime_tag t, unsigned a, unsigned b)
@@ -103,6 +104,8 @@ size_t runtime_running(const struct runtime *rt);
 void runtime_names(const struct runtime *rt, char *buf, size_t len);
 
 void runtime_flush(struct runtime *rt, bool sync);
+/* Reads every running monitor's perf buffers. */
+void runtime_poll_perf(struct runtime *rt);
 /* Tells the sinks how slot i's monitor is doing (loss counters; probes with `probes`). */
 void runtime_health(struct runtime *rt, size_t slot, bool probes, bool stopped);
 /* Interval end for slot i: flip the epoch and arm the drain after the grace period. */
