@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "exec.h"
+#include "kernel_semantics.h"
 #include "loader.h"
 #include "log.h"
 #include "monitor.h"
@@ -87,8 +87,6 @@ static const struct attach_point exec_points[] = {
 static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
 {
 	const struct exec_options *o = m->opts;
-	unsigned major = 0, minor = 0;
-	struct utsname u;
 	int off, size;
 
 	if (o->perf_buffer_pages & (o->perf_buffer_pages - 1)) {
@@ -100,8 +98,7 @@ static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_
 	m->perf_pages = (unsigned)o->perf_buffer_pages;
 	cflags_add(cf, "-DEXEC_MAX_ARGS=%lld", o->max_args);
 	/* BPF_F_NO_PREALLOC came with 4.6 (RHEL 7's 3.10 reports 3.10). */
-	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-	    (major < 4 || (major == 4 && minor < 6)))
+	if (!kernel_at_least(4, 6))
 		cflags_add(cf, "-DEXEC_INFLIGHT_PREALLOC=1");
 	/* sched_process_fork's layout changed (comm arrays became __data_loc in 6.x). */
 	if (tracefs_field("sched", "sched_process_fork", "child_pid", &off, &size) == 0 &&

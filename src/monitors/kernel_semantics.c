@@ -2,6 +2,23 @@
 #include "kernel_semantics.h"
 
 #include <stdio.h>
+#include <sys/utsname.h>
+
+bool kernel_release_at_least(const char *release, unsigned major, unsigned minor)
+{
+	unsigned ma, mi;
+
+	if (!release || sscanf(release, "%u.%u", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+bool kernel_at_least(unsigned major, unsigned minor)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && kernel_release_at_least(u.release, major, minor);
+}
 
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor)
 {

@@ -7,6 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* True when `release` (uname -r: "6.1.0-13-amd64", "3.10.0-1160.el7.x86_64") is at least
+ * major.minor; false when it cannot be read. */
+bool kernel_release_at_least(const char *release, unsigned major, unsigned minor);
+/* The same for the running kernel. */
+bool kernel_at_least(unsigned major, unsigned minor);
+
 /* The bit sched_switch sets in prev_state when prev was preempted. */
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
 #define OPEN_ROW_HELPERS
@@ -90,6 +91,9 @@ static int open_configure(struct monitor *m, struct cflags *cf, char *err, size_
 
 	(void)err;
 	(void)errlen;
+	/* LRU hash maps came with 4.10. */
+	if (kernel_at_least(4, 10))
+		cflags_add(cf, "-DOPEN_INFLIGHT_LRU=1");
 	return cflags_add(cf, "-DOPEN_MAP_ENTRIES=%lld", o->map_size);
 }
 
