@@ -14,6 +14,7 @@ long agg_drain(const struct agg_map *m, uint32_t keep_epoch, agg_drain_cb cb, vo
 	unsigned char *keys, *cursor, *values;
 	bool started = false;
 	long drained = 0;
+	size_t ops = 0;
 
 	if (m->key_size < sizeof(uint32_t))
 		return -EINVAL;
@@ -30,6 +31,8 @@ long agg_drain(const struct agg_map *m, uint32_t keep_epoch, agg_drain_cb cb, vo
 		uint32_t epoch;
 		int r = m->ops->next_key(m->ctx, started ? cursor : NULL, next);
 
+		if (m->yield && ++ops % AGG_YIELD_EVERY == 0)
+			m->yield(m->yield_ctx);
 		if (r == -ENOENT)
 			break;
 		if (r) {
@@ -47,6 +50,8 @@ long agg_drain(const struct agg_map *m, uint32_t keep_epoch, agg_drain_cb cb, vo
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char *k = keys + i * m->key_size;
 
+		if (m->yield && ++ops % AGG_YIELD_EVERY == 0)
+			m->yield(m->yield_ctx);
 		if (m->ops->lookup(m->ctx, k, values))
 			continue;
 		(void)m->ops->delete(m->ctx, k);

@@ -25,7 +25,14 @@ struct agg_map {
 	size_t value_size; /* one CPU's value */
 	unsigned ncpus;    /* per-CPU map: possible CPUs; plain map: 0 */
 	size_t max_entries;
+	/* Called every AGG_YIELD_EVERY map operations (may be NULL): a drain of a full map takes
+	 * tens of ms, and the one-thread event loop lets the Prometheus endpoint answer meanwhile.
+	 * It must not touch this map. */
+	void (*yield)(void *yield_ctx);
+	void *yield_ctx;
 };
+
+#define AGG_YIELD_EVERY 256
 
 /* Per-CPU maps return one value per possible CPU, each padded to 8 bytes. */
 static inline size_t agg_value_stride(const struct agg_map *m)

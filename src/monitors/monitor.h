@@ -88,6 +88,10 @@ void monitor_emit(struct monitor *m, const struct row *r);
 struct monitor_host {
 	struct sink *sinks[8];
 	size_t nsinks;
+	/* Long loops (draining a map, emitting its rows) call this now and then (may be NULL):
+	 * the Prometheus endpoint answers a scrape meanwhile. */
+	void (*yield)(void *yield_ctx);
+	void *yield_ctx;
 };
 
 /* Setting a monitor up: configure -> compile -> attach every point -> start -> perf buffers,

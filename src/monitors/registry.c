@@ -91,6 +91,9 @@ void monitor_emit(struct monitor *m, const struct row *r)
 	m->stats.rows++;
 	for (size_t i = 0; i < h->nsinks; i++)
 		(void)h->sinks[i]->ops->write_row(h->sinks[i], m->stream, r);
+	/* between rows: a scrape sees each row's counters whole */
+	if (h->yield && m->stats.rows % AGG_YIELD_EVERY == 0)
+		h->yield(h->yield_ctx);
 }
 
 /* Filters become -D flags (so an unfiltered probe pays nothing) and map contents. */
@@ -209,6 +212,8 @@ long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t v
 		.value_size = value_size,
 		.ncpus = percpu ? loader_possible_cpus() : 0,
 		.max_entries = loader_map_max_entries(m->bpf, map),
+		.yield = m->host->yield,
+		.yield_ctx = m->host->yield_ctx,
 	};
 	long r;
 

@@ -37,6 +37,15 @@ void runtime_init(struct runtime *rt)
 		rt->interval_fd[i] = rt->drain_fd[i] = -1;
 }
 
+/* host.yield: a scrape waiting while the loop drains a map or emits its rows is answered. */
+static void http_yield(void *ctx)
+{
+	struct runtime *rt = ctx;
+
+	if (rt->http)
+		prom_http_run(rt->http);
+}
+
 static int create_prometheus(struct runtime *rt)
 {
 	const typeof(rt->cfg->output.prometheus) *pc = &rt->cfg->output.prometheus;
@@ -62,6 +71,8 @@ static int create_prometheus(struct runtime *rt)
 		log_error("%s", err);
 		return RUNTIME_ERR_ENDPOINT;
 	}
+	rt->host.yield = http_yield;
+	rt->host.yield_ctx = rt;
 	return 0;
 }
 
@@ -483,6 +494,7 @@ void runtime_shutdown(struct runtime *rt)
 				 "%llu could not be written at the stop",
 				 h.rows_written, h.rows_dropped, h.rows_pending);
 	}
+	rt->host.yield = NULL;
 	prom_http_stop(rt->http);
 	rt->http = NULL;
 	for (size_t i = 0; i < rt->host.nsinks; i++)

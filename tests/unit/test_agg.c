@@ -12,10 +12,12 @@ struct key {
 	uint32_t id;
 };
 
+#define FAKE_MAX 640
+
 struct fake_map {
-	struct key keys[64];
-	uint64_t vals[64][4]; /* up to 4 CPUs */
-	int used[64];
+	struct key keys[FAKE_MAX];
+	uint64_t vals[FAKE_MAX][4]; /* up to 4 CPUs */
+	int used[FAKE_MAX];
 	int n;
 	int deletes;
 	unsigned ncpus; /* values a lookup returns */
@@ -87,8 +89,8 @@ static void add(struct fake_map *f, uint32_t epoch, uint32_t id, uint64_t per_cp
 }
 
 struct seen {
-	uint64_t sum[64];
-	int count[64];
+	uint64_t sum[FAKE_MAX];
+	int count[FAKE_MAX];
 	int calls;
 };
 
@@ -162,6 +164,45 @@ START_TEST(test_plain_map_and_bad_key)
 }
 END_TEST
 
+struct yields {
+	int calls;
+	const struct seen *s;
+	int rows_at_first; /* rows reported when the first yield came */
+};
+
+static void count_yield(void *ctx)
+{
+	struct yields *y = ctx;
+
+	if (!y->calls++)
+		y->rows_at_first = y->s->calls;
+}
+
+START_TEST(test_long_drain_yields_and_loses_nothing)
+{
+	static struct fake_map f; /* big: not on the stack */
+	static struct seen s;
+	struct yields y = { .calls = 0, .s = &s };
+	struct agg_map m = { &fake_ops, &f, sizeof(struct key), sizeof(uint64_t), 0, FAKE_MAX,
+			     count_yield, &y };
+
+	f.n = 0;
+	f.ncpus = 1;
+	for (uint32_t i = 0; i < 600; i++)
+		add(&f, i < 500 ? 1 : 2, i, i + 1);
+	ck_assert_int_eq(agg_drain(&m, 2, collect, &s), 500);
+	/* 601 next_key calls (600 keys, then the end) and 500 lookups: a yield per 256 */
+	ck_assert_int_eq(y.calls, (601 + 500) / AGG_YIELD_EVERY);
+	ck_assert_int_eq(y.rows_at_first, 0); /* the first came while the keys were collected */
+	ck_assert_int_eq(s.calls, 500);
+	for (uint32_t i = 0; i < 600; i++) {
+		ck_assert_int_eq(s.count[i], i < 500 ? 1 : 0);
+		ck_assert_uint_eq(s.sum[i], i < 500 ? i + 1 : 0);
+	}
+	ck_assert_int_eq(f.deletes, 500);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agg");
@@ -170,6 +211,7 @@ int main(void)
 	tcase_add_test(tc, test_drains_only_old_epoch_and_sums_cpus);
 	tcase_add_test(tc, test_late_writer_lands_in_a_later_drain);
 	tcase_add_test(tc, test_plain_map_and_bad_key);
+	tcase_add_test(tc, test_long_drain_yields_and_loses_nothing);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
