@@ -1124,6 +1124,12 @@ void loader_perf_consume(struct bpf_mod *m, size_t i)
 	perf_reader_event_read(m->perf[i].reader);
 }
 
+void loader_perf_consume_all(struct bpf_mod *m)
+{
+	for (size_t i = 0; i < m->nperf; i++)
+		loader_perf_consume(m, i);
+}
+
 uint64_t loader_recursion_misses(struct bpf_mod *m)
 {
 	uint64_t total = 0;

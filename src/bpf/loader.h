@@ -44,6 +44,7 @@ int loader_perf_open(struct bpf_mod *m, const char *map, unsigned pages, loader_
 size_t loader_perf_count(const struct bpf_mod *m);
 int loader_perf_fd(const struct bpf_mod *m, size_t i);
 void loader_perf_consume(struct bpf_mod *m, size_t i); /* reads what is ready, calls cb */
+void loader_perf_consume_all(struct bpf_mod *m);       /* the same for every buffer */
 /* A perf buffer wakes its reader only every few events (loader.c, perf_wakeup_events); the
  * event loop reads every buffer this often too, so that no event waits longer. */
 #define LOADER_PERF_POLL_S 0.1

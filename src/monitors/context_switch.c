@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "context_switch.h"
 #include "kernel_semantics.h"
@@ -76,7 +75,6 @@ static int cs_configure(struct monitor *m, struct cflags *cf, char *err, size_t 
 {
 	const struct cs_options *o = m->opts;
 	unsigned major = 0, minor = 0;
-	struct utsname u;
 
 	cflags_add(cf, "-DCS_MAP_ENTRIES=%lld", o->map_size);
 	cs_field_flag(cf, "prev_comm", "PREV_COMM", false);
@@ -84,8 +82,7 @@ static int cs_configure(struct monitor *m, struct cflags *cf, char *err, size_t 
 	cs_field_flag(cf, "prev_state", "PREV_STATE", true);
 	cs_field_flag(cf, "next_comm", "NEXT_COMM", false);
 	cs_field_flag(cf, "next_pid", "NEXT_PID", false);
-	if (uname(&u) == 0)
-		(void)sscanf(u.release, "%u.%u", &major, &minor);
+	(void)kernel_version(&major, &minor); /* unreadable: 0.0, the oldest rule */
 	cflags_add(cf, "-DCS_PREEMPT_BIT=%#lx", context_switch_preempt_bit(major, minor));
 	return 0;
 }

@@ -7,10 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* True when `release` (uname -r: "6.1.0-13-amd64", "3.10.0-1160.el7.x86_64") is at least
- * major.minor; false when it cannot be read. */
+/* major.minor of `release` (uname -r: "6.1.0-13-amd64", "3.10.0-1160.el7.x86_64"), or of the
+ * running kernel; false (outputs untouched) when it cannot be read. */
+bool kernel_release_version(const char *release, unsigned *major, unsigned *minor);
+bool kernel_version(unsigned *major, unsigned *minor);
+/* True when `release`, or the running kernel, is at least major.minor; false when it cannot be
+ * read. */
 bool kernel_release_at_least(const char *release, unsigned major, unsigned minor);
-/* The same for the running kernel. */
 bool kernel_at_least(unsigned major, unsigned minor);
 
 /* The bit sched_switch sets in prev_state when prev was preempted. */

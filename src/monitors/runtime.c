@@ -418,18 +418,15 @@ void runtime_poll_perf(struct runtime *rt)
 	for (size_t s = 0; s < rt->nslots; s++) {
 		struct monitor *m = &rt->mons[s];
 
-		if (!runtime_slot_used(rt, s) || !m->bpf)
-			continue;
-		for (size_t i = 0; i < loader_perf_count(m->bpf); i++)
-			loader_perf_consume(m->bpf, i);
+		if (runtime_slot_used(rt, s))
+			loader_perf_consume_all(m->bpf);
 	}
 }
 
 /* After detach and the grace period: everything the kernel still holds becomes rows. */
 static void final_rows(struct monitor *m, uint64_t end)
 {
-	for (size_t i = 0; i < loader_perf_count(m->bpf); i++)
-		loader_perf_consume(m->bpf, i);
+	loader_perf_consume_all(m->bpf);
 	if (m->ops->aggregating && m->ops->collect) {
 		/* An interval that ended just before the stop, not drained yet... */
 		if (m->drain_pending)
