@@ -1,5 +1,12 @@
 """harness.py - runs ebpf-monitor as a real process for the integration tests: temp work dirs,
-startup/attach detection, CSV reading with Python's csv module, a tiny test registry."""
+startup/attach detection, CSV reading with Python's csv module, a tiny test registry.
+
+Two hooks for the kprobe lane's watchdog (tests/vm/guest.sh):
+  EM_TEST_PROGRESS=FILE    "START <test> <epoch>" is appended before each test and
+                           "END <test> <PASS|FAIL|SKIP> <epoch>" after it, so a watcher outside
+                           this process knows which test is running and for how long.
+  EM_TEST_PLANT_HANG=TEST  that test sleeps forever once its first monitor has attached (a
+                           planted hang with a live ebpf-monitor, to test the watchdog itself)."""
 import csv
 import glob
 import os
@@ -15,6 +22,8 @@ import traceback
 BINARY = None
 CI = os.environ.get("CI", "").lower() == "true"
 TESTS = []
+PLANT_HANG = os.environ.get("EM_TEST_PLANT_HANG", "")
+CURRENT_TEST = None
 
 
 def test(fn):
@@ -93,6 +102,11 @@ class Monitor:
 
     def wait_attached(self, timeout=60):
         self.wait_for("attached in", timeout)
+        if PLANT_HANG and PLANT_HANG == CURRENT_TEST:
+            print(f"planted hang: {CURRENT_TEST} sleeps with monitor pid {self.proc.pid} running",
+                  flush=True)
+            while True:
+                time.sleep(3600)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
@@ -166,8 +180,15 @@ def make_workdir():
     return d
 
 
+def progress(*fields):
+    path = os.environ.get("EM_TEST_PROGRESS")
+    if path:
+        with open(path, "a") as f:
+            f.write(" ".join(map(str, fields)) + f" {int(time.time())}\n")
+
+
 def main():
-    global BINARY
+    global BINARY, CURRENT_TEST
     if len(sys.argv) < 2:
         print("usage: run.py BINARY [TEST-NAME-SUBSTRING]", file=sys.stderr)
         return 2
@@ -178,18 +199,23 @@ def main():
         if only and only not in fn.__name__:
             continue
         t0 = time.time()
+        CURRENT_TEST = fn.__name__
+        progress("START", fn.__name__)
         try:
             fn()
         except Skip as e:
             skipped += 1
+            progress("END", fn.__name__, "SKIP")
             print(f"SKIP {fn.__name__}: {e}", flush=True)
             continue
         except Exception:
             failed += 1
+            progress("END", fn.__name__, "FAIL")
             print(f"FAIL {fn.__name__} ({time.time() - t0:.1f}s)", flush=True)
             traceback.print_exc()
             continue
         passed += 1
+        progress("END", fn.__name__, "PASS")
         print(f"PASS {fn.__name__} ({time.time() - t0:.1f}s)", flush=True)
     line = f"{passed} passed, {failed} failed"
     if skipped:

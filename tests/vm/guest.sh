@@ -1,28 +1,48 @@
 #!/usr/bin/env bash
 # guest.sh - the kprobe lane's work inside the VM (started by tests/vm/run.sh through the
 # initramfs, chrooted into the read-only host root): --check, one timed monitor start, then the
-# integration tests per filter. Writes check-<kernel>.txt, tests-<filter>.log, times.txt and
-# summary ("N passed, N failed") to --out, the host's results share.
+# integration tests per filter, each step under a time limit. Writes check-<kernel>.txt,
+# tests-<filter>.log, times.txt, progress and summary ("N passed, N failed") to --out, the host's
+# results share; on a hang also hang.txt (the diagnosis) and hung ("<step> <limit>").
 set -uo pipefail
 
-BINARY="" OUT="" FILTERS=()
+usage() {
+	echo "usage: guest.sh --binary PATH --out DIR [--test-timeout SECS] [--no-check]" \
+		"[--plant-hang TEST] --filter NAME..." >&2
+	exit 2
+}
+
+BINARY="" OUT="" FILTERS=() TEST_TIMEOUT=240 NO_CHECK=0 PLANT_HANG=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	--binary) BINARY=$2 ;;
-	--out) OUT=$2 ;;
-	--filter) FILTERS+=("$2") ;;
+	--binary) BINARY=${2:-} ;;
+	--out) OUT=${2:-} ;;
+	--filter) FILTERS+=("${2:-}") ;;
+	--test-timeout) TEST_TIMEOUT=${2:-} ;;
+	--plant-hang) PLANT_HANG=${2:-} ;;
+	--no-check)
+		NO_CHECK=1
+		shift
+		continue
+		;;
 	*)
 		echo "guest: unknown option $1" >&2
-		exit 2
+		usage
 		;;
 	esac
 	shift 2
 done
-if [ -z "$BINARY" ] || [ -z "$OUT" ] || [ ${#FILTERS[@]} -eq 0 ]; then
-	echo "usage: guest.sh --binary PATH --out DIR --filter NAME..." >&2
-	exit 2
+if [ -z "$BINARY" ] || [ -z "$OUT" ] || [ ${#FILTERS[@]} -eq 0 ] ||
+	! [[ $TEST_TIMEOUT =~ ^[1-9][0-9]*$ ]]; then
+	usage
 fi
 export PYTHONDONTWRITEBYTECODE=1
+# The harness appends START/END lines here; the watchdog below and the host (run.sh, through the
+# share) read the last one to know what runs and since when.
+PROGRESS=$OUT/progress
+export EM_TEST_PROGRESS=$PROGRESS
+[ -z "$PLANT_HANG" ] || export EM_TEST_PLANT_HANG=$PLANT_HANG
+: >"$PROGRESS"
 
 KVER=$(uname -r)
 now() { date +%s.%N; }
@@ -36,9 +56,116 @@ lane_fail() {
 	FAILED=$((FAILED + 1))
 }
 
+# ---- the watchdog -------------------------------------------------------------------------------
+
+# descendants PID: PID and every process below it, one per line.
+descendants() {
+	local all s line f
+	all=$(for s in /proc/[0-9]*/stat; do
+		# pid (comm) state ppid ...: comm may hold spaces and parentheses; cut at the last ')'.
+		read -r line <"$s" 2>/dev/null || continue
+		read -r -a f <<<"${line##*) }"
+		printf '%s %s\n' "${line%% *}" "${f[1]}"
+	done)
+	awk -v root="$1" '{ kids[$2] = kids[$2] " " $1 }
+		END { q[1] = root; n = 1; for (i = 1; i <= n; i++) { print q[i]
+			m = split(kids[q[i]], k, " "); for (j = 1; j <= m; j++) q[++n] = k[j] } }' <<<"$all"
+}
+
+# task_stacks PID: each thread's name, state, wait channel and kernel stack.
+task_stacks() {
+	local pid=$1 t
+	printf '== pid %s: %s\n' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	for t in /proc/"$pid"/task/*; do
+		[ -d "$t" ] || continue
+		printf '  -- tid %s (%s) %s wchan=%s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" \
+			"$(sed -n 's/^State:\t//p' "$t/status" 2>/dev/null)" "$(cat "$t/wchan" 2>/dev/null)"
+		sed 's/^/     /' "$t/stack" 2>/dev/null
+	done
+}
+
+# diagnose STEP LIMIT ROOT LOG: what a hung step was doing, on the console and in hang.txt; then
+# the step's processes are killed. The guest powers off after guest.sh exits.
+diagnose() {
+	local step=$1 limit=$2 root=$3 log=$4 pid mon=0
+	{
+		printf 'guest: HANG: %s ran past its limit of %s s\n' "$step" "$limit"
+		printf 'guest: stacks of the ebpf-monitor threads:\n'
+		for pid in $(descendants "$root"); do
+			[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$BINARY" ] || continue
+			task_stacks "$pid"
+			mon=$((mon + 1))
+		done
+		[ "$mon" -gt 0 ] || printf '  (no ebpf-monitor process was running)\n'
+		printf 'guest: stacks of the test processes:\n'
+		for pid in $(descendants "$root"); do
+			[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$BINARY" ] || task_stacks "$pid"
+		done
+		printf 'guest: last lines of the output of %s:\n' "$step"
+		tail -n 40 "$log" | sed 's/^/  | /'
+	} | tee "$OUT/hang.txt" >&2
+	# Every blocked task of the whole guest, through the kernel log: raise the console level so
+	# the report reaches the serial console too, and keep a copy.
+	echo 8 >/proc/sys/kernel/printk 2>/dev/null
+	echo w >/proc/sysrq-trigger 2>/dev/null && sleep 2
+	echo 4 >/proc/sys/kernel/printk 2>/dev/null
+	dmesg >"$OUT/hang-dmesg.txt" 2>/dev/null
+	printf '%s %s\n' "$step" "$limit" >"$OUT/hung"
+	for pid in $(descendants "$root" | tac); do kill -KILL "$pid" 2>/dev/null; done
+}
+
+# guarded STEP LOG CMD...: runs CMD with its output to LOG (and stdout) under the watchdog: when
+# the last line of $PROGRESS (STEP's own START until the harness writes its per-test lines) is
+# older than TEST_TIMEOUT, diagnose() what runs: the test of a START line, or STEP after the test
+# of an END line. Returns CMD's status; 124 after a hang.
+guarded() {
+	local step=$1 log=$2 pid tailpid last name start rc=0
+	shift 2
+	printf 'START %s %s\n' "$step" "$(date +%s)" >>"$PROGRESS"
+	: >"$log"
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	tail -n +1 -f --pid="$pid" "$log" &
+	tailpid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		last=$(tail -n 1 "$PROGRESS")
+		if [[ $last =~ ^START\ ([^ ]+)\ ([0-9]+)$ ]]; then
+			name=${BASH_REMATCH[1]} start=${BASH_REMATCH[2]}
+		elif [[ $last =~ ^END\ ([^ ]+)\ [A-Z0-9]+\ ([0-9]+)$ ]]; then
+			name="$step(after:${BASH_REMATCH[1]})" start=${BASH_REMATCH[2]}
+		else
+			continue
+		fi
+		if [ $(($(date +%s) - start)) -gt "$TEST_TIMEOUT" ]; then
+			diagnose "$name" "$TEST_TIMEOUT" "$pid" "$log"
+			wait "$pid" 2>/dev/null
+			wait "$tailpid" 2>/dev/null
+			printf 'END %s HUNG %s\n' "$name" "$(date +%s)" >>"$PROGRESS"
+			return 124
+		fi
+	done
+	wait "$pid" || rc=$?
+	wait "$tailpid" 2>/dev/null
+	printf 'END %s %s %s\n' "$step" "$rc" "$(date +%s)" >>"$PROGRESS"
+	return "$rc"
+}
+
+finish() {
+	local summary="$PASSED passed, $FAILED failed"
+	[ "$SKIPPED" -eq 0 ] || summary+=", $SKIPPED skipped"
+	printf '%s\n' "$summary" >"$OUT/summary"
+	say "$summary"
+	[ "$FAILED" -eq 0 ]
+	exit
+}
+
+# ---- the lane -----------------------------------------------------------------------------------
+
 : >"$OUT/times.txt"
 note vm_kernel_running "$KVER"
-say "kernel $KVER ($(uname -v)); $(nproc) CPUs"
+note test_timeout_s "$TEST_TIMEOUT"
+say "kernel $KVER ($(uname -v)); $(nproc) CPUs; each step's limit ${TEST_TIMEOUT} s"
 # The lane exists to test kprobes; a kernel without them would turn its tests into the
 # no-kprobe branch and pass without testing anything.
 [ -r /sys/bus/event_source/devices/kprobe/type ] ||
@@ -48,18 +175,22 @@ say "kernel $KVER ($(uname -v)); $(nproc) CPUs"
 
 WORK=$(mktemp -d /tmp/em-guest.XXXXXX)
 
-# --check compiles and loads every monitor's probes once: the cost of starting them all.
-say "$BINARY --check"
-t=$(now)
-rc=0
-(cd "$WORK" && "$BINARY" --check) >"$OUT/check-$KVER.txt" 2>&1 || rc=$?
-note check_s "$(since "$t")"
-sed 's/^/  /' "$OUT/check-$KVER.txt"
-[ "$rc" -eq 0 ] || lane_fail "--check exited $rc"
+if [ "$NO_CHECK" -eq 0 ]; then
+	# --check compiles and loads every monitor's probes once: the cost of starting them all.
+	say "$BINARY --check"
+	t=$(now)
+	(cd "$WORK" && guarded check "$OUT/check-$KVER.txt" "$BINARY" --check) | sed 's/^/  /'
+	rc=${PIPESTATUS[0]}
+	note check_s "$(since "$t")"
+	if [ "$rc" -eq 124 ]; then
+		lane_fail "--check hung"
+		finish
+	fi
+	[ "$rc" -eq 0 ] || lane_fail "--check exited $rc"
 
-# One monitor start, timed (a measurement, not a test: the tests below check the same path):
-# exec with its default chain, until it logs "attached in"; bcc's compile is most of it.
-cat >"$WORK/start.yaml" <<'EOF'
+	# One monitor start, timed (a measurement, not a test: the tests below check the same
+	# path): exec with its default chain, until it logs "attached in"; bcc's compile is most of it.
+	cat >"$WORK/start.yaml" <<'EOF'
 logging:
   level: INFO
   directory: logs
@@ -69,16 +200,22 @@ monitors:
   exec:
     enabled: true
 EOF
-say "timing one start: $BINARY -m exec --duration 1"
-t=$(now)
-rc=0
-(cd "$WORK" && "$BINARY" -c start.yaml -m exec --duration 1 >/dev/null 2>start.err) || rc=$?
-note exec_run_s "$(since "$t")"
-attached=$(sed -n 's/.*attached in \([0-9.]*\) s.*/\1/p' "$WORK/start.err" | head -n1)
-note exec_attached_in_s "${attached:-none}"
-grep -E 'attached via|attached in|ERROR' "$WORK/start.err" | sed 's/^/  /'
-if [ "$rc" -ne 0 ] || [ -z "$attached" ]; then
-	say "warning: the timed start failed (exit $rc); the tests below say why"
+	say "timing one start: $BINARY -m exec --duration 1"
+	t=$(now)
+	rc=0
+	(cd "$WORK" && guarded timed_start "$WORK/start.err" \
+		"$BINARY" -c start.yaml -m exec --duration 1) >/dev/null || rc=$?
+	note exec_run_s "$(since "$t")"
+	if [ "$rc" -eq 124 ]; then
+		lane_fail "the timed start hung"
+		finish
+	fi
+	attached=$(sed -n 's/.*attached in \([0-9.]*\) s.*/\1/p' "$WORK/start.err" | head -n1)
+	note exec_attached_in_s "${attached:-none}"
+	grep -E 'attached via|attached in|ERROR' "$WORK/start.err" | sed 's/^/  /'
+	if [ "$rc" -ne 0 ] || [ -z "$attached" ]; then
+		say "warning: the timed start failed (exit $rc); the tests below say why"
+	fi
 fi
 rm -rf "$WORK"
 
@@ -86,8 +223,16 @@ for f in "${FILTERS[@]}"; do
 	say "python3 tests/integration/run.py $BINARY $f"
 	t=$(now)
 	rc=0
-	python3 tests/integration/run.py "$BINARY" "$f" 2>&1 | tee "$OUT/tests-$f.log" || rc=$?
+	guarded "filter_$f" "$OUT/tests-$f.log" python3 tests/integration/run.py "$BINARY" "$f" || rc=$?
 	note "tests_${f}_s" "$(since "$t")"
+	if [ "$rc" -eq 124 ]; then
+		# The tests before the hung one count as they ended; the hung one fails, and the lane
+		# stops here: the guest's state after a hang is not one to test in.
+		PASSED=$((PASSED + $(grep -c '^PASS ' "$OUT/tests-$f.log")))
+		FAILED=$((FAILED + $(grep -c '^FAIL ' "$OUT/tests-$f.log")))
+		lane_fail "$(cut -d' ' -f1 "$OUT/hung") hung (limit ${TEST_TIMEOUT} s)"
+		finish
+	fi
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$OUT/tests-$f.log" | tail -n1)
 	if ! [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
 		lane_fail "filter $f: no 'N passed, N failed' line (exit $rc)"
@@ -101,9 +246,4 @@ for f in "${FILTERS[@]}"; do
 	fi
 	PASSED=$((PASSED + p)) FAILED=$((FAILED + x)) SKIPPED=$((SKIPPED + s))
 done
-
-summary="$PASSED passed, $FAILED failed"
-[ "$SKIPPED" -eq 0 ] || summary+=", $SKIPPED skipped"
-printf '%s\n' "$summary" >"$OUT/summary"
-say "$summary"
-[ "$FAILED" -eq 0 ]
+finish
