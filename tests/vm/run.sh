@@ -9,7 +9,7 @@ usage() {
 Usage: sudo tests/vm/run.sh [--binary PATH] [--filter NAME]... [--timeout SECS]
                             [--test-timeout SECS] [--boot-timeout SECS] [--memory SIZE]
                             [--smp N] [--accel ACCEL] [--kernel-arg ARG]... [--no-check]
-                            [--plant-hang TEST]
+                            [--plant-hang TEST] [--script PATH]
 
 Boots the lane's kernel (prepared by `scripts/setup.sh --vm`) under qemu-system-x86_64 -accel tcg
 and, inside it: `BINARY --check`, one timed start, then `tests/integration/run.py BINARY NAME`
@@ -28,6 +28,8 @@ once per filter, every step and every test under a time limit.
   --kernel-arg ARG     one more guest kernel command-line argument; repeatable
   --no-check           skip --check and the timed start (only the tests run)
   --plant-hang TEST    make TEST sleep forever once its monitor attached: the watchdog's own test
+  --script PATH        run PATH (relative to the checkout) in the VM instead of guest.sh, with
+                       --out DIR; it writes DIR/summary (e.g. tests/vm/ipi_storm.sh)
   -h, --help           this text
 
 Environment: EM_VM_CACHE (default /var/cache/ebpf-monitor/vm) holds the lane's kernel;
@@ -66,6 +68,7 @@ ACCEL=tcg
 KERNEL_ARGS=()
 NO_CHECK=0
 PLANT_HANG=""
+SCRIPT=""
 # How long the host waits past TEST_TIMEOUT for the guest's own watchdog to report a hung step
 # before it calls the guest wedged (a guest that cannot run its watchdog cannot report).
 # EM_VM_HOST_GRACE shortens it for the lane's own test (tests/vm/test_lane.sh).
@@ -120,6 +123,12 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--no-check) NO_CHECK=1 ;;
+	--script)
+		need_arg "$@"
+		[ -f "$ROOT/$2" ] || die 2 "--script takes a script path relative to $ROOT, got '$2'"
+		SCRIPT=$2
+		shift
+		;;
 	--memory)
 		need_arg "$@"
 		[[ $2 =~ ^[1-9][0-9]*[MG]$ ]] || die 2 "--memory takes a size like 2G or 3072M, got '$2'"
@@ -254,12 +263,16 @@ done
 	printf 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
 	printf 'export HOME=/tmp LANG=C.UTF-8 CI=%q EM_KPROBE_LANE=1\n' "${CI:-}"
 	printf 'cd %q || exit 125\n' "$ROOT"
-	printf 'exec /bin/bash tests/vm/guest.sh --binary %q --out /tmp/em-lane' "$BINARY"
-	printf ' --test-timeout %q' "$TEST_TIMEOUT"
-	[ "$NO_CHECK" -eq 0 ] || printf ' --no-check'
-	[ -z "$PLANT_HANG" ] || printf ' --plant-hang %q' "$PLANT_HANG"
-	printf ' --filter %q' "${FILTERS[@]}"
-	printf '\n'
+	if [ -n "$SCRIPT" ]; then
+		printf 'exec /bin/bash %q --out /tmp/em-lane\n' "$SCRIPT"
+	else
+		printf 'exec /bin/bash tests/vm/guest.sh --binary %q --out /tmp/em-lane' "$BINARY"
+		printf ' --test-timeout %q' "$TEST_TIMEOUT"
+		[ "$NO_CHECK" -eq 0 ] || printf ' --no-check'
+		[ -z "$PLANT_HANG" ] || printf ' --plant-hang %q' "$PLANT_HANG"
+		printf ' --filter %q' "${FILTERS[@]}"
+		printf '\n'
+	fi
 } >"$INITRD/lane-cmd.sh"
 
 (cd "$INITRD" && find . -print0 | "$BUSYBOX" cpio -o -0 -H newc 2>/dev/null) >"$WORK/initramfs.cpio" ||
@@ -304,7 +317,7 @@ serial_tail() {
 # The guest kernel's reports that a CPU did not run for a while. They are not failures by
 # themselves (under TCG a busy host deschedules the emulator for seconds; tests/vm/README.md,
 # "Stability"): a step that really hangs is caught by its time limit. They are counted and shown.
-STALL_RE='watchdog: BUG: soft lockup|rcu: INFO: rcu_[a-z]* detected stalls|rcu_[a-z]* kthread (starved|timer wakeup)'
+STALL_RE='watchdog: BUG: soft lockup|rcu: INFO: rcu_[a-z]* (self-)?detected stall|rcu_[a-z]* kthread (starved|timer wakeup)'
 
 # The host's own watch over the guest's watchdog: the last line of the guest's progress file (one
 # per step and test start and end) and when the host first saw it. A line that stays the same for
