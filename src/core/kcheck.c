@@ -116,19 +116,43 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 
 	memset(r, 0, sizeof(*r));
 	switch (f) {
-	case KF_BPF_SYSCALL:
-		fd = load_trivial(BPF_PROG_TYPE_SOCKET_FILTER);
-		if (fd >= 0) {
-			close(fd);
-			set(r, true, "programs load");
-		} else if (fd == -ENOSYS) {
+	case KF_BPF_SYSCALL: {
+		/* Tracing program types first: RHEL 7's backport (3.10.0-957+) loads kprobe,
+		 * tracepoint and perf_event programs only, and refuses a socket filter. */
+		static const struct {
+			enum bpf_prog_type type;
+			const char *name;
+		} kinds[] = {
+			{ BPF_PROG_TYPE_TRACEPOINT, "tracepoint" },
+			{ BPF_PROG_TYPE_KPROBE, "kprobe" },
+			{ BPF_PROG_TYPE_SOCKET_FILTER, "socket filter" },
+		};
+		int first = 0;
+
+		fd = -EINVAL;
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			fd = load_trivial(kinds[i].type);
+			if (fd >= 0) {
+				close(fd);
+				set(r, true, "programs load (%s)", kinds[i].name);
+				return;
+			}
+			if (!first)
+				first = fd;
+			if (fd == -ENOSYS || fd == -EPERM)
+				break;
+		}
+		fd = first;
+		if (fd == -ENOSYS) {
 			set(r, false, "not built into this kernel (CONFIG_BPF_SYSCALL=n)");
 		} else if (fd == -EPERM) {
 			set(r, false, "permission denied: run as root");
 		} else {
-			set(r, false, "BPF_PROG_LOAD failed: %s", strerror(-fd));
+			set(r, false, "BPF_PROG_LOAD of a tracepoint program failed: %s",
+			    strerror(-fd));
 		}
 		return;
+	}
 	case KF_TRACEFS:
 		if (t)
 			set(r, true, "%s", t);

@@ -62,12 +62,13 @@ def write_config(workdir, monitors_yaml, output="output", extra=""):
 class Monitor:
     """A running ebpf-monitor with its stderr collected line by line."""
 
-    def __init__(self, args, cwd, stdout=subprocess.DEVNULL, user=None, binary=None):
+    def __init__(self, args, cwd, stdout=subprocess.DEVNULL, user=None, binary=None, env=None):
         cmd = [binary or BINARY] + args
         if user is not None:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE,
-                                     text=True, errors="replace")
+                                     text=True, errors="replace",
+                                     env=None if env is None else {**os.environ, **env})
         self.lines = []
         self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
