@@ -62,6 +62,24 @@ static int load_trivial(enum bpf_prog_type type)
 	return fd < 0 ? -errno : fd;
 }
 
+bool kcheck_map_supported(enum kmap kind)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = kind == KMAP_LRU_HASH ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH;
+	a.map_flags = kind == KMAP_HASH_NO_PREALLOC ? BPF_F_NO_PREALLOC : 0;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 1;
+	fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void __attribute__((format(printf, 3, 4)))
 set(struct kfeature_result *r, bool ok, const char *fmt, ...)
 {

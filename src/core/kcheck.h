@@ -27,6 +27,16 @@ struct kfeature_result {
 const char *kcheck_name(enum kfeature f);
 void kcheck_probe(enum kfeature f, struct kfeature_result *ret);
 
+/* Map kinds whose first kernel a backport may move. */
+enum kmap {
+	KMAP_LRU_HASH,		/* BPF_MAP_TYPE_LRU_HASH, 4.10 upstream */
+	KMAP_HASH_NO_PREALLOC,	/* BPF_MAP_TYPE_HASH with BPF_F_NO_PREALLOC, 4.6 upstream */
+};
+
+/* True when this kernel creates a map of that kind: a one-entry map is created and closed.
+ * Decides map choices that version numbers get wrong on backports (RHEL 7 reports 3.10). */
+bool kcheck_map_supported(enum kmap kind);
+
 /* True when the process may load BPF: euid 0, or CAP_SYS_ADMIN, or CAP_BPF+CAP_PERFMON. */
 bool kcheck_privileged(void);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "kcheck.h"
 #include "kernel_semantics.h"
 #include "loader.h"
 #include "log.h"
@@ -97,8 +98,9 @@ static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_
 	}
 	m->perf_pages = (unsigned)o->perf_buffer_pages;
 	cflags_add(cf, "-DEXEC_MAX_ARGS=%lld", o->max_args);
-	/* BPF_F_NO_PREALLOC came with 4.6 (RHEL 7's 3.10 reports 3.10). */
-	if (!kernel_at_least(4, 6))
+	/* BPF_F_NO_PREALLOC came with 4.6 (RHEL 7's 3.10 reports 3.10, whatever it backports):
+	 * ask the kernel. */
+	if (!kcheck_map_supported(KMAP_HASH_NO_PREALLOC))
 		cflags_add(cf, "-DEXEC_INFLIGHT_PREALLOC=1");
 	/* sched_process_fork's layout changed (comm arrays became __data_loc in 6.x). */
 	if (tracefs_field("sched", "sched_process_fork", "child_pid", &off, &size) == 0 &&

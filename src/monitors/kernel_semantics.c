@@ -22,25 +22,6 @@ bool kernel_version(unsigned *major, unsigned *minor)
 	return uname(&u) == 0 && kernel_release_version(u.release, major, minor);
 }
 
-static bool at_least(unsigned ma, unsigned mi, unsigned major, unsigned minor)
-{
-	return ma > major || (ma == major && mi >= minor);
-}
-
-bool kernel_release_at_least(const char *release, unsigned major, unsigned minor)
-{
-	unsigned ma, mi;
-
-	return kernel_release_version(release, &ma, &mi) && at_least(ma, mi, major, minor);
-}
-
-bool kernel_at_least(unsigned major, unsigned minor)
-{
-	unsigned ma, mi;
-
-	return kernel_version(&ma, &mi) && at_least(ma, mi, major, minor);
-}
-
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor)
 {
 	unsigned v = major * 1000 + minor;

@@ -11,10 +11,6 @@
  * running kernel; false (outputs untouched) when it cannot be read. */
 bool kernel_release_version(const char *release, unsigned *major, unsigned *minor);
 bool kernel_version(unsigned *major, unsigned *minor);
-/* True when `release`, or the running kernel, is at least major.minor; false when it cannot be
- * read. */
-bool kernel_release_at_least(const char *release, unsigned major, unsigned minor);
-bool kernel_at_least(unsigned major, unsigned minor);
 
 /* The bit sched_switch sets in prev_state when prev was preempted. */
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor);

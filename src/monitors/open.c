@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kcheck.h"
 #include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
@@ -91,9 +92,11 @@ static int open_configure(struct monitor *m, struct cflags *cf, char *err, size_
 
 	(void)err;
 	(void)errlen;
-	/* LRU hash maps came with 4.10. */
-	if (kernel_at_least(4, 10))
+	/* LRU hash maps came with 4.10, and backports move that: ask the kernel. */
+	if (kcheck_map_supported(KMAP_LRU_HASH))
 		cflags_add(cf, "-DOPEN_INFLIGHT_LRU=1");
+	else
+		log_info("open: this kernel has no LRU hash maps: in-flight opens use a plain hash");
 	return cflags_add(cf, "-DOPEN_MAP_ENTRIES=%lld", o->map_size);
 }
 

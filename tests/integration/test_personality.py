@@ -60,3 +60,32 @@ def test_personality_rhel7_syscall_exact_count():
         assert got == n, (got, n)
     finally:
         cleanup(d)
+
+
+@test
+def test_personality_rhel7_open_without_lru_exact_count():
+    """No LRU hash maps (4.10 upstream; RHEL 7's backport is not documented to have them): open
+    asks the kernel instead of reading its version, keeps its in-flight opens in a plain hash,
+    and counts every open and every error. (A real RHEL 7 also refuses BPF on syscall
+    tracepoints, which this profile does not model yet.)"""
+    from test_open import OPEN_COLUMNS, RDONLY_CLOEXEC
+    d = make_workdir()
+    try:
+        cfg = write_config(d, "  open:\n    interval: 1\n")
+        m = Monitor(["-c", cfg, "-m", "open"], cwd=d, env=personality("rhel7"))
+        m.wait_attached()
+        name = "eo" + uuid.uuid4().hex[:10]
+        path = os.path.join(d, f"unique-{uuid.uuid4().hex}")
+        n, bad = 777, 100
+        Workload(name, "open", path, n, bad).run()
+        time.sleep(1.5)
+        assert m.stop() == 0, m.stderr()
+        assert "no LRU hash maps: in-flight opens use a plain hash" in m.stderr(), m.stderr()
+        header, rows = csv_rows(d, "open")
+        assert header == OPEN_COLUMNS, header
+        mine = [r for r in rows if r["comm"] == name and r["filename"] == path
+                and r["flags"] == RDONLY_CLOEXEC]
+        assert sum(int(r["count"]) for r in mine) == n, mine
+        assert sum(int(r["errors"]) for r in mine) == bad, mine
+    finally:
+        cleanup(d)

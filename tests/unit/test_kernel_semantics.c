@@ -15,23 +15,6 @@ START_TEST(test_preempt_bit_by_version)
 }
 END_TEST
 
-START_TEST(test_release_at_least)
-{
-	/* RHEL 7 */
-	ck_assert(kernel_release_at_least("3.10.0-1160.el7.x86_64", 3, 10));
-	ck_assert(!kernel_release_at_least("3.10.0-1160.el7.x86_64", 4, 6));
-	ck_assert(kernel_release_at_least("4.10.0", 4, 10));
-	ck_assert(!kernel_release_at_least("4.9.337", 4, 10));
-	ck_assert(kernel_release_at_least("6.1.0-13-amd64", 4, 10));
-	ck_assert(kernel_release_at_least("5.0.0", 4, 99));
-	ck_assert(kernel_release_at_least("4.18.0-553.el8_10.x86_64", 4, 10));
-	/* unreadable: the older behaviour */
-	ck_assert(!kernel_release_at_least("", 3, 0));
-	ck_assert(!kernel_release_at_least("linux", 3, 0));
-	ck_assert(!kernel_release_at_least(NULL, 3, 0));
-}
-END_TEST
-
 START_TEST(test_release_version)
 {
 	unsigned ma = 7, mi = 7;
@@ -89,7 +72,6 @@ int main(void)
 
 	tcase_add_test(tc, test_preempt_bit_by_version);
 	tcase_add_test(tc, test_voluntary_rule);
-	tcase_add_test(tc, test_release_at_least);
 	tcase_add_test(tc, test_release_version);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
