@@ -24,6 +24,7 @@
 #include "bundle.h"
 #include "capture.h"
 #include "compile.h"
+#include "kversion.h"
 #include "log.h"
 #include "tracefs.h"
 
@@ -463,6 +464,7 @@ static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, siz
 	struct stderr_capture cap;
 	char out[2048];
 	const struct image_func *f;
+	static unsigned kern_version; /* read once: the running kernel does not change */
 	int fd;
 
 	for (int i = 0; i < m->nprogs; i++) {
@@ -476,11 +478,15 @@ static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, siz
 		snprintf(why, whylen, "no function %s in the %s probe", name, m->name);
 		return -ENOENT;
 	}
+	if (!kern_version)
+		kern_version = kversion_running(NULL);
 	capture_begin(&cap);
 	/* bcc's own loader (not libbpf's bpf_prog_load): program names, kfunc__ BTF ids and
 	 * RLIMIT_MEMLOCK handled as for its modules */
+	/* kern_version (checked for kprobe programs before 5.0) from the running kernel: bcc's
+	 * comes from the headers it compiled against, which may be another kernel's. */
 	fd = bcc_prog_load((enum bpf_prog_type)type, name, f->insns, (int)f->size, m->img->license,
-			   m->img->kern_version, 0, NULL, 0);
+			   kern_version ? kern_version : m->img->kern_version, 0, NULL, 0);
 	capture_end(&cap, out, sizeof(out));
 	if (fd < 0) {
 		int e = errno ? errno : EINVAL;

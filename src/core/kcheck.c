@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "kversion.h"
 #include "tracefs.h"
 
 static const char *const names[KF_COUNT] = {
@@ -26,6 +27,7 @@ static const char *const names[KF_COUNT] = {
 	[KF_RAW_TRACEPOINTS] = "raw tracepoints",
 	[KF_PERF_EVENTS] = "perf events",
 	[KF_BTF] = "BTF",
+	[KF_KERNEL_VERSION] = "kernel version",
 };
 
 const char *kcheck_name(enum kfeature f)
@@ -46,8 +48,6 @@ static int load_trivial(enum bpf_prog_type type)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	union bpf_attr a;
-	struct utsname u;
-	unsigned maj = 0, min = 0, pat = 0;
 	int fd;
 
 	memset(&a, 0, sizeof(a));
@@ -56,8 +56,7 @@ static int load_trivial(enum bpf_prog_type type)
 	a.insn_cnt = 2;
 	a.license = (unsigned long)"GPL";
 	/* Kernels before 5.0 check kern_version for kprobe programs. */
-	if (uname(&u) == 0 && sscanf(u.release, "%u.%u.%u", &maj, &min, &pat) >= 2)
-		a.kern_version = (maj << 16) | (min << 8) | (pat > 255 ? 255 : pat);
+	a.kern_version = kversion_running(NULL);
 	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	return fd < 0 ? -errno : fd;
 }
@@ -258,6 +257,18 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 		else
 			set(r, false, "no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF=n)");
 		return;
+	case KF_KERNEL_VERSION: {
+		const char *src;
+		unsigned v = kversion_running(&src);
+
+		if (v)
+			set(r, true, "%u.%u.%u (%s; kprobe programs carry it, checked before 5.0)",
+			    v >> 16, (v >> 8) & 0xff, v & 0xff, src);
+		else
+			set(r, false, "unknown: no vDSO note, /proc/version_signature or uname -r; "
+				      "kprobe loads fail on kernels before 5.0");
+		return;
+	}
 	case KF_COUNT:
 		break;
 	}

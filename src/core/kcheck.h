@@ -16,6 +16,7 @@ enum kfeature {
 	KF_RAW_TRACEPOINTS,
 	KF_PERF_EVENTS,
 	KF_BTF,
+	KF_KERNEL_VERSION,
 	KF_COUNT,
 };
 

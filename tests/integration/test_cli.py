@@ -127,7 +127,7 @@ def test_check_reports_features_and_exec_chain():
         assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
         feats = dict(re.findall(r"^  (\S[\w ]+?)\s{2,}(yes|no)\b", p.stdout, re.M))
         for name in ["bpf syscall", "tracefs", "kernel headers", "kprobes", "tracepoints",
-                     "raw tracepoints", "perf events", "BTF"]:
+                     "raw tracepoints", "perf events", "BTF", "kernel version"]:
             assert name in feats, f"--check does not report {name}:\n{p.stdout}"
         m = re.search(r"^  exec\s+execve\s+(\S+)", p.stdout, re.M)
         assert m, p.stdout

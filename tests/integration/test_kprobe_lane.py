@@ -129,3 +129,22 @@ def test_kprobe_lane_exec_auto_prefers_kprobe():
             assert s and "CONFIG_KPROBES" in s.group(1), err
     finally:
         cleanup(d)
+
+
+@test
+def test_kprobe_lane_kern_version_is_the_running_kernels():
+    """Kprobe programs carry the running kernel's LINUX_VERSION_CODE (checked before 5.0): read
+    from the kernel's vDSO note, not from the headers' nor from uname -r, whose sublevel Debian
+    does not show (the lane's 6.1.0-57-amd64 is 6.1.192: uname -v says so)."""
+    d = make_workdir()
+    try:
+        p = run(["--check", "-m", "exec"], d, timeout=ATTACH_TIMEOUT)
+        m = re.search(r"^  kernel version +yes +(\d+)\.(\d+)\.(\d+) \(vDSO note", p.stdout, re.M)
+        assert m, p.stdout
+        debian = re.search(r"Debian (\d+)\.(\d+)\.(\d+)", os.uname().version)
+        want = debian or re.match(r"(\d+)\.(\d+)\.(\d+)", os.uname().release)
+        assert want, os.uname()
+        a, b, c = (int(x) for x in want.groups())
+        assert tuple(int(x) for x in m.groups()) == (a, b, min(c, 255)), (m.group(0), os.uname())
+    finally:
+        cleanup(d)
