@@ -21,6 +21,19 @@ def personality(profile):
             "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
 
 
+def run_under(profile, d, monitor, *workload):
+    """Starts `monitor` alone under `profile`, runs workload.py with a fresh task name and the
+    given arguments, stops it after one more interval; returns (task name, stderr, CSV rows)."""
+    cfg = write_config(d, f"  {monitor}:\n    interval: 1\n")
+    m = Monitor(["-c", cfg, "-m", monitor], cwd=d, env=personality(profile))
+    m.wait_attached()
+    name = "ep" + uuid.uuid4().hex[:10]
+    Workload(name, *workload).run()
+    time.sleep(1.5)
+    assert m.stop() == 0, m.stderr()
+    return name, m.stderr(), csv_rows(d, monitor)
+
+
 @test
 def test_personality_rhel7_check_loads_tracing_programs():
     """--check on a tracing-only kernel: the BPF gate passes with a tracepoint program (it used a
@@ -46,16 +59,9 @@ def test_personality_rhel7_syscall_exact_count():
     """The syscall monitor on its tracepoint fallback counts every getppid() exactly."""
     d = make_workdir()
     try:
-        cfg = write_config(d, "  syscall:\n    interval: 1\n")
-        m = Monitor(["-c", cfg, "-m", "syscall"], cwd=d, env=personality("rhel7"))
-        m.wait_attached()
-        name = "em" + uuid.uuid4().hex[:10]
         n = 54321
-        Workload(name, "getppid", n, 2, 0.5).run()
-        time.sleep(1.5)
-        assert m.stop() == 0, m.stderr()
-        assert "sys_exit attached via tracepoint" in m.stderr(), m.stderr()
-        _, rows = csv_rows(d, "syscall")
+        name, err, (_, rows) = run_under("rhel7", d, "syscall", "getppid", n, 2, 0.5)
+        assert "sys_exit attached via tracepoint" in err, err
         got = sum(int(r["count"]) for r in rows if r["comm"] == name and r["syscall_name"] == "getppid")
         assert got == n, (got, n)
     finally:
@@ -71,17 +77,10 @@ def test_personality_rhel7_open_without_lru_exact_count():
     from test_open import OPEN_COLUMNS, RDONLY_CLOEXEC
     d = make_workdir()
     try:
-        cfg = write_config(d, "  open:\n    interval: 1\n")
-        m = Monitor(["-c", cfg, "-m", "open"], cwd=d, env=personality("rhel7"))
-        m.wait_attached()
-        name = "eo" + uuid.uuid4().hex[:10]
         path = os.path.join(d, f"unique-{uuid.uuid4().hex}")
         n, bad = 777, 100
-        Workload(name, "open", path, n, bad).run()
-        time.sleep(1.5)
-        assert m.stop() == 0, m.stderr()
-        assert "no LRU hash maps: in-flight opens use a plain hash" in m.stderr(), m.stderr()
-        header, rows = csv_rows(d, "open")
+        name, err, (header, rows) = run_under("rhel7", d, "open", "open", path, n, bad)
+        assert "no LRU hash maps: in-flight opens use a plain hash" in err, err
         assert header == OPEN_COLUMNS, header
         mine = [r for r in rows if r["comm"] == name and r["filename"] == path
                 and r["flags"] == RDONLY_CLOEXEC]
