@@ -35,7 +35,7 @@ has() { grep -qaE "$2" "$1"; }
 # ---- 1. a planted hang ------------------------------------------------------------------------
 
 HUNG=test_kprobe_lane_exec_auto_prefers_kprobe
-LIMIT=40
+LIMIT=60
 printf 'test_lane: planted hang in %s, limit %ss\n' "$HUNG" "$LIMIT"
 bash "$ROOT/tests/vm/run.sh" --binary "$BINARY" --no-check --filter kprobe_lane_exec_auto \
 	--plant-hang "$HUNG" --test-timeout "$LIMIT" 2>&1 | tee "$LOG"
