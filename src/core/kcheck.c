@@ -265,8 +265,9 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 			set(r, true, "%u.%u.%u (%s; kprobe programs carry it, checked before 5.0)",
 			    v >> 16, (v >> 8) & 0xff, v & 0xff, src);
 		else
-			set(r, false, "unknown: no vDSO note, /proc/version_signature or uname -r; "
-				      "kprobe loads fail on kernels before 5.0");
+			set(r, false,
+			    "unknown: no vDSO note, /proc/version_signature or uname -r; "
+			    "kprobe loads fail on kernels before 5.0");
 		return;
 	}
 	case KF_COUNT:

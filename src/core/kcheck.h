@@ -30,8 +30,8 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *ret);
 
 /* Map kinds whose first kernel a backport may move. */
 enum kmap {
-	KMAP_LRU_HASH,		/* BPF_MAP_TYPE_LRU_HASH, 4.10 upstream */
-	KMAP_HASH_NO_PREALLOC,	/* BPF_MAP_TYPE_HASH with BPF_F_NO_PREALLOC, 4.6 upstream */
+	KMAP_LRU_HASH,	       /* BPF_MAP_TYPE_LRU_HASH, 4.10 upstream */
+	KMAP_HASH_NO_PREALLOC, /* BPF_MAP_TYPE_HASH with BPF_F_NO_PREALLOC, 4.6 upstream */
 };
 
 /* True when this kernel creates a map of that kind: a one-entry map is created and closed.

@@ -48,7 +48,8 @@ unsigned kversion_from_elf_note(const void *image, size_t len)
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(b + eh->e_phoff) + i;
 		unsigned v;
 
-		if (ph->p_type != PT_NOTE || ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
+		if (ph->p_type != PT_NOTE || ph->p_offset > len ||
+		    ph->p_filesz > len - ph->p_offset)
 			continue;
 		v = linux_note(b + ph->p_offset, ph->p_filesz);
 		if (v)
@@ -67,8 +68,7 @@ unsigned kversion_from_signature(const char *line)
 		return 0;
 	last = strrchr(line, ' ');
 	last = last ? last + 1 : line;
-	if (sscanf(last, "%u.%u.%u%n", &a, &b, &c, &n) != 3 ||
-	    (last[n] != '\0' && last[n] != '\n'))
+	if (sscanf(last, "%u.%u.%u%n", &a, &b, &c, &n) != 3 || (last[n] != '\0' && last[n] != '\n'))
 		return 0;
 	return kversion_code(a, b, c);
 }

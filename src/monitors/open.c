@@ -96,7 +96,8 @@ static int open_configure(struct monitor *m, struct cflags *cf, char *err, size_
 	if (kcheck_map_supported(KMAP_LRU_HASH))
 		cflags_add(cf, "-DOPEN_INFLIGHT_LRU=1");
 	else
-		log_info("open: this kernel has no LRU hash maps: in-flight opens use a plain hash");
+		log_info(
+			"open: this kernel has no LRU hash maps: in-flight opens use a plain hash");
 	return cflags_add(cf, "-DOPEN_MAP_ENTRIES=%lld", o->map_size);
 }
 

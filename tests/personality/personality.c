@@ -33,13 +33,13 @@ struct profile {
  * 4.10. RHEL 7.6+ (3.10.0-957) is a tracing-only backport: kprobe, tracepoint and perf_event
  * programs, no socket filter; which map types it has is not documented publicly: the profile
  * takes the 4.9 set without LRU, the narrowest that the target list allows. */
-#define MAPS_49                                                                           \
-	(BIT(BPF_MAP_TYPE_HASH) | BIT(BPF_MAP_TYPE_ARRAY) | BIT(BPF_MAP_TYPE_PROG_ARRAY) |  \
-	 BIT(BPF_MAP_TYPE_PERF_EVENT_ARRAY) | BIT(BPF_MAP_TYPE_PERCPU_HASH) |               \
-	 BIT(BPF_MAP_TYPE_PERCPU_ARRAY) | BIT(BPF_MAP_TYPE_STACK_TRACE) |                   \
+#define MAPS_49                                                                            \
+	(BIT(BPF_MAP_TYPE_HASH) | BIT(BPF_MAP_TYPE_ARRAY) | BIT(BPF_MAP_TYPE_PROG_ARRAY) | \
+	 BIT(BPF_MAP_TYPE_PERF_EVENT_ARRAY) | BIT(BPF_MAP_TYPE_PERCPU_HASH) |              \
+	 BIT(BPF_MAP_TYPE_PERCPU_ARRAY) | BIT(BPF_MAP_TYPE_STACK_TRACE) |                  \
 	 BIT(BPF_MAP_TYPE_CGROUP_ARRAY))
 #define MAPS_410 (MAPS_49 | BIT(BPF_MAP_TYPE_LRU_HASH) | BIT(BPF_MAP_TYPE_LRU_PERCPU_HASH))
-#define TRACING_49                                                                        \
+#define TRACING_49 \
 	(BIT(BPF_PROG_TYPE_KPROBE) | BIT(BPF_PROG_TYPE_TRACEPOINT) | BIT(BPF_PROG_TYPE_PERF_EVENT))
 
 static const struct profile profiles[] = {
@@ -65,7 +65,8 @@ __attribute__((constructor)) static void personality_init(void)
 		if (strcmp(profiles[i].name, name) == 0)
 			active = &profiles[i];
 	if (!active) {
-		fprintf(stderr, "personality: unknown EM_PERSONALITY '%s' (rhel7, 4.9, 4.15, 4.18)\n",
+		fprintf(stderr,
+			"personality: unknown EM_PERSONALITY '%s' (rhel7, 4.9, 4.15, 4.18)\n",
 			name);
 		abort();
 	}

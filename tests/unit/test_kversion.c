@@ -25,7 +25,8 @@ START_TEST(test_signature)
 			  kversion_code(4, 15, 18));
 	ck_assert_uint_eq(kversion_from_signature("Ubuntu 5.4.0-150.167-generic 5.4.233"),
 			  kversion_code(5, 4, 233));
-	ck_assert_uint_eq(kversion_from_signature("Ubuntu 4.15.0-213.224-generic 4.15.18-rc1\n"), 0);
+	ck_assert_uint_eq(kversion_from_signature("Ubuntu 4.15.0-213.224-generic 4.15.18-rc1\n"),
+			  0);
 	ck_assert_uint_eq(kversion_from_signature(""), 0);
 	ck_assert_uint_eq(kversion_from_signature(NULL), 0);
 }
