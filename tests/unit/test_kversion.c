@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "kversion.h"
 #include "testutil.h"
@@ -97,8 +98,8 @@ START_TEST(test_elf_note)
 }
 END_TEST
 
-/* The machine's own vDSO carries the version the kernel was built as: on a kernel whose release
- * names its real sublevel (this project's CI kernel, 6.18.44-...), they agree. */
+/* The machine's own vDSO carries the version the kernel was built as. Where the process has
+ * no vDSO (under valgrind, which hides it), the fallbacks answer. */
 START_TEST(test_running_kernel)
 {
 	const char *src = NULL;
@@ -106,7 +107,12 @@ START_TEST(test_running_kernel)
 	struct utsname u;
 
 	ck_assert_uint_ne(v, 0);
-	ck_assert_str_eq(src, "vDSO note");
+	if (getauxval(AT_SYSINFO_EHDR))
+		ck_assert_str_eq(src, "vDSO note");
+	else if (access("/proc/version_signature", R_OK) == 0)
+		ck_assert_str_eq(src, "/proc/version_signature");
+	else
+		ck_assert_str_eq(src, "uname -r");
 	ck_assert_int_eq(uname(&u), 0);
 	/* major.minor always agree with uname -r; the sublevel may not (Debian's 6.1.0-57). */
 	ck_assert_uint_eq(v >> 8, kversion_from_release(u.release) >> 8);
