@@ -146,7 +146,6 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 		};
 		int first = 0;
 
-		fd = -EINVAL;
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 			fd = load_trivial(kinds[i].type);
 			if (fd >= 0) {
