@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -28,6 +29,7 @@ static const char *const names[KF_COUNT] = {
 	[KF_PERF_EVENTS] = "perf events",
 	[KF_BTF] = "BTF",
 	[KF_KERNEL_VERSION] = "kernel version",
+	[KF_BPF_HELPERS] = "BPF features",
 };
 
 const char *kcheck_name(enum kfeature f)
@@ -40,25 +42,207 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-/* Loads "r0 = 0; exit" as `type`; returns the fd or -errno. */
-static int load_trivial(enum bpf_prog_type type)
+/* Loads insns as `type` with kern_version; returns the fd or -errno. */
+static int load_prog(enum bpf_prog_type type, const struct bpf_insn *insns, unsigned n,
+		     unsigned kern_version)
 {
-	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
 	union bpf_attr a;
 	int fd;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = type;
 	a.insns = (unsigned long)insns;
-	a.insn_cnt = 2;
+	a.insn_cnt = n;
 	a.license = (unsigned long)"GPL";
-	/* Kernels before 5.0 check kern_version for kprobe programs. */
-	a.kern_version = kversion_running(NULL);
+	a.kern_version = kern_version;
 	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	return fd < 0 ? -errno : fd;
+}
+
+#define INSN(c, d, s, o, i)                                                              \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV_K(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOV_X(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADD_K(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define CALL(h) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
+#define EXIT INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define LD_MAP(d, fd) INSN(BPF_LD | BPF_IMM | BPF_DW, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
+
+/* Loads "r0 = 0; exit" as `type`; returns the fd or -errno. Kernels before 5.0 check
+ * kern_version for kprobe programs. */
+static int load_trivial(enum bpf_prog_type type)
+{
+	const struct bpf_insn insns[] = { MOV_K(0, 0), EXIT };
+
+	return load_prog(type, insns, 2, kversion_running(NULL));
+}
+
+/* Loads insns as a tracing program of a type this kernel has (tracepoint, else kprobe): 0 when
+ * the kernel takes it. */
+static bool tracing_prog_loads(const struct bpf_insn *insns, unsigned n)
+{
+	static const enum bpf_prog_type types[] = { BPF_PROG_TYPE_TRACEPOINT,
+						    BPF_PROG_TYPE_KPROBE };
+
+	for (size_t i = 0; i < 2; i++) {
+		int fd = load_prog(types[i], insns, n, kversion_running(NULL));
+
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int create_map(enum bpf_map_type type, unsigned key_size, unsigned value_size)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = key_size;
+	a.value_size = value_size;
+	a.max_entries = 1;
+	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+/* Looks up key 0 in an array map (16-byte values), then: with a hash map, uses the value as
+ * that map's key; without, writes the task name into the value. */
+static bool map_value_prog_loads(bool as_key)
+{
+	int arr = create_map(BPF_MAP_TYPE_ARRAY, 4, 16);
+	int hash = as_key ? create_map(BPF_MAP_TYPE_HASH, 8, 8) : -1;
+	bool ok = false;
+
+	if (arr >= 0 && as_key && hash >= 0) {
+		const struct bpf_insn insns[] = {
+			INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
+			LD_MAP(1, arr), MOV_X(2, 10), ADD_K(2, -4), CALL(BPF_FUNC_map_lookup_elem),
+			INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4, 0),
+			LD_MAP(1, hash), MOV_X(2, 0), CALL(BPF_FUNC_map_lookup_elem),
+			MOV_K(0, 0), EXIT,
+		};
+
+		ok = tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
+	} else if (arr >= 0 && !as_key) {
+		const struct bpf_insn insns[] = {
+			INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
+			LD_MAP(1, arr), MOV_X(2, 10), ADD_K(2, -4), CALL(BPF_FUNC_map_lookup_elem),
+			INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0),
+			MOV_X(1, 0), MOV_K(2, 16), CALL(BPF_FUNC_get_current_comm),
+			MOV_K(0, 0), EXIT,
+		};
+
+		ok = tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
+	}
+	if (arr >= 0)
+		close(arr);
+	if (hash >= 0)
+		close(hash);
+	return ok;
+}
+
+/* A tracepoint program attached to syscalls:sys_enter_getppid (and detached at once). */
+static bool syscall_tp_takes_bpf(void)
+{
+	const struct bpf_insn insns[] = { MOV_K(0, 0), EXIT };
+	struct perf_event_attr pa;
+	const char *t = tracefs_path();
+	char p[512];
+	int prog, pfd, id = -1;
+	bool ok = false;
+	FILE *f;
+
+	if (!t)
+		return false;
+	snprintf(p, sizeof(p), "%s/events/syscalls/sys_enter_getppid/id", t);
+	f = fopen(p, "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &id) != 1)
+		id = -1;
+	fclose(f);
+	prog = load_prog(BPF_PROG_TYPE_TRACEPOINT, insns, 2, 0);
+	if (id < 0 || prog < 0)
+		goto out;
+	memset(&pa, 0, sizeof(pa));
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.size = sizeof(pa);
+	pa.config = (unsigned long long)id;
+	pa.sample_type = PERF_SAMPLE_RAW;
+	pa.sample_period = 1;
+	pa.wakeup_events = 1;
+	pfd = (int)syscall(__NR_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd >= 0) {
+		ok = ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog) == 0;
+		close(pfd);
+	}
+out:
+	if (prog >= 0)
+		close(prog);
+	return ok;
+}
+
+static const char *const kbpf_names[KBPF_COUNT] = {
+	[KBPF_PROBE_READ_STR] = "probe_read_str",
+	[KBPF_NUMA_NODE_ID] = "get_numa_node_id",
+	[KBPF_MAP_VALUE_HELPER_MEM] = "helper memory in map values",
+	[KBPF_MAP_VALUE_KEYS] = "map values as map keys",
+	[KBPF_SYSCALL_TP] = "BPF on syscall tracepoints",
+	[KBPF_KPROBE_KERN_VERSION] = "kprobes need kern_version",
+};
+
+const char *kcheck_bpf_name(enum kbpf f)
+{
+	return kbpf_names[f];
+}
+
+static bool probe_bpf(enum kbpf f)
+{
+	switch (f) {
+	case KBPF_PROBE_READ_STR: {
+		const struct bpf_insn insns[] = { MOV_X(1, 10), ADD_K(1, -16), MOV_K(2, 16),
+						  MOV_K(3, 0), CALL(BPF_FUNC_probe_read_str),
+						  MOV_K(0, 0), EXIT };
+
+		return tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
+	}
+	case KBPF_NUMA_NODE_ID: {
+		const struct bpf_insn insns[] = { CALL(BPF_FUNC_get_numa_node_id), MOV_K(0, 0),
+						  EXIT };
+
+		return tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
+	}
+	case KBPF_MAP_VALUE_HELPER_MEM:
+		return map_value_prog_loads(false);
+	case KBPF_MAP_VALUE_KEYS:
+		return map_value_prog_loads(true);
+	case KBPF_SYSCALL_TP:
+		return syscall_tp_takes_bpf();
+	case KBPF_KPROBE_KERN_VERSION: {
+		const struct bpf_insn insns[] = { MOV_K(0, 0), EXIT };
+		int fd = load_prog(BPF_PROG_TYPE_KPROBE, insns, 2, 0);
+
+		if (fd >= 0)
+			close(fd);
+		return fd < 0;
+	}
+	case KBPF_COUNT:
+		break;
+	}
+	return false;
+}
+
+bool kcheck_bpf(enum kbpf f)
+{
+	static signed char known[KBPF_COUNT]; /* 0 not probed, 1 yes, -1 no */
+
+	if (f >= KBPF_COUNT)
+		return false;
+	if (!known[f])
+		known[f] = probe_bpf(f) ? 1 : -1;
+	return known[f] > 0;
 }
 
 bool kcheck_map_supported(enum kmap kind)
@@ -267,6 +451,21 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 			set(r, false,
 			    "unknown: no vDSO note, /proc/version_signature or uname -r; "
 			    "kprobe loads fail on kernels before 5.0");
+		return;
+	}
+	case KF_BPF_HELPERS: {
+		size_t n = 0;
+
+		r->ok = true;
+		for (int b = 0; b < KBPF_COUNT; b++) {
+			int w = snprintf(r->detail + n, sizeof(r->detail) - n, "%s%s %s",
+					 b ? ", " : "", kbpf_names[b],
+					 kcheck_bpf((enum kbpf)b) ? "yes" : "no");
+
+			if (w < 0 || (size_t)w >= sizeof(r->detail) - n)
+				break;
+			n += (size_t)w;
+		}
 		return;
 	}
 	case KF_COUNT:

@@ -17,6 +17,7 @@ enum kfeature {
 	KF_PERF_EVENTS,
 	KF_BTF,
 	KF_KERNEL_VERSION,
+	KF_BPF_HELPERS,	 /* the helpers and verifier rules of enum kbpf */
 	KF_COUNT,
 };
 
@@ -37,6 +38,22 @@ enum kmap {
 /* True when this kernel creates a map of that kind: a one-entry map is created and closed.
  * Decides map choices that version numbers get wrong on backports (RHEL 7 reports 3.10). */
 bool kcheck_map_supported(enum kmap kind);
+
+/* What this kernel's BPF takes, found by loading tiny programs (as `bpftool feature probe`
+ * does), never from the version number: backports move all of it (RHEL 7 reports 3.10). Each
+ * answer is computed once per process (about a millisecond each). */
+enum kbpf {
+	KBPF_PROBE_READ_STR,	  /* bpf_probe_read_str (4.11 upstream) */
+	KBPF_NUMA_NODE_ID,	  /* bpf_get_numa_node_id (4.10) */
+	KBPF_MAP_VALUE_HELPER_MEM, /* a helper's memory argument may point into a map value (4.11) */
+	KBPF_MAP_VALUE_KEYS,	  /* a map helper's key/value may point into a map value (4.18) */
+	KBPF_SYSCALL_TP,	  /* syscalls:sys_enter_* tracepoints take a BPF program (4.14) */
+	KBPF_KPROBE_KERN_VERSION, /* kprobe programs must carry the kernel's version (before 5.0) */
+	KBPF_COUNT,
+};
+
+bool kcheck_bpf(enum kbpf f);
+const char *kcheck_bpf_name(enum kbpf f);
 
 /* True when the process may load BPF: euid 0, or CAP_SYS_ADMIN, or CAP_BPF+CAP_PERFMON. */
 bool kcheck_privileged(void);

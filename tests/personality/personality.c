@@ -1,56 +1,36 @@
 /* personality.c - an LD_PRELOAD shim that makes this kernel refuse what an older one lacks, so
  * the fallbacks for old kernels run for real on a new one. It wraps syscall(2), through which
- * both libbcc and ebpf-monitor call bpf(2), and refuses as the old kernel would (EINVAL):
- *   - BPF_PROG_LOAD of a program type the profile does not have;
+ * both libbcc and ebpf-monitor call bpf(2) and perf_event_open(2), and ioctl(2), and refuses as
+ * the old kernel would (EINVAL), by the profile's rules (bpf_rules.c):
+ *   - BPF_PROG_LOAD of a program the profile's kernel would not take: its type, a helper it
+ *     does not have, a verifier rule it did not have yet (map-value pointers as map keys before
+ *     4.18, helper memory outside the stack before 4.11, loops, size); the reason goes to the
+ *     verifier log buffer when the caller gave one, as the kernel's own would;
  *   - BPF_MAP_CREATE of a map type the profile does not have;
- *   - BPF_RAW_TRACEPOINT_OPEN where the profile has no raw tracepoints.
- * The profile is named by EM_PERSONALITY; every refusal is counted on stderr when
- * EM_PERSONALITY_LOG=1. Unknown profile names abort the process: a test must not run unshimmed
- * by accident. Test code only: never installed. */
+ *   - BPF_RAW_TRACEPOINT_OPEN where the profile has no raw tracepoints;
+ *   - BPF_PROG_LOAD of a kprobe program whose kern_version is not the running kernel's;
+ *   - PERF_EVENT_IOC_SET_BPF on a syscalls:sys_{enter,exit}_* tracepoint before 4.14.
+ * The profile is named by EM_PERSONALITY; with EM_PERSONALITY_LOG=1 every refusal is printed
+ * on stderr and counted at exit. Unknown profile names abort the process: a test must not run
+ * unshimmed by accident. Test code only: never installed. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <dirent.h>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define BIT(x) (1ULL << (x))
+#include "bpf_rules.h"
+#include "kversion.h"
 
-struct profile {
-	const char *name;
-	unsigned long long prog_types; /* BIT(BPF_PROG_TYPE_*) the kernel loads */
-	unsigned long long map_types;  /* BIT(BPF_MAP_TYPE_*) the kernel creates */
-	int raw_tracepoints;
-};
-
-/* First kernel of each type, from bcc's docs/kernel-versions.md: socket filter 3.19, kprobe
- * 4.1, tracepoint 4.7, perf_event 4.9, raw tracepoint 4.17; hash/array 3.19, prog array 4.2,
- * perf event array 4.3, per-CPU hash/array and stack trace 4.6, LRU hash and LRU per-CPU hash
- * 4.10. RHEL 7.6+ (3.10.0-957) is a tracing-only backport: kprobe, tracepoint and perf_event
- * programs, no socket filter; which map types it has is not documented publicly: the profile
- * takes the 4.9 set without LRU, the narrowest that the target list allows. */
-#define MAPS_49                                                                            \
-	(BIT(BPF_MAP_TYPE_HASH) | BIT(BPF_MAP_TYPE_ARRAY) | BIT(BPF_MAP_TYPE_PROG_ARRAY) | \
-	 BIT(BPF_MAP_TYPE_PERF_EVENT_ARRAY) | BIT(BPF_MAP_TYPE_PERCPU_HASH) |              \
-	 BIT(BPF_MAP_TYPE_PERCPU_ARRAY) | BIT(BPF_MAP_TYPE_STACK_TRACE) |                  \
-	 BIT(BPF_MAP_TYPE_CGROUP_ARRAY))
-#define MAPS_410 (MAPS_49 | BIT(BPF_MAP_TYPE_LRU_HASH) | BIT(BPF_MAP_TYPE_LRU_PERCPU_HASH))
-#define TRACING_49 \
-	(BIT(BPF_PROG_TYPE_KPROBE) | BIT(BPF_PROG_TYPE_TRACEPOINT) | BIT(BPF_PROG_TYPE_PERF_EVENT))
-
-static const struct profile profiles[] = {
-	{ "rhel7", TRACING_49, MAPS_49, 0 },
-	{ "4.9", TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER), MAPS_49, 0 },
-	{ "4.15", TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER), MAPS_410, 0 },
-	{ "4.18", TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER) | BIT(BPF_PROG_TYPE_RAW_TRACEPOINT),
-	  MAPS_410, 1 },
-};
-
-static const struct profile *active;
+static const struct bpf_profile *active;
 static long (*real_syscall)(long, ...);
 static unsigned long refused;
 
@@ -61,9 +41,7 @@ __attribute__((constructor)) static void personality_init(void)
 	real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	if (!name || !*name)
 		return;
-	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		if (strcmp(profiles[i].name, name) == 0)
-			active = &profiles[i];
+	active = bpf_profile_find(name);
 	if (!active) {
 		fprintf(stderr,
 			"personality: unknown EM_PERSONALITY '%s' (rhel7, 4.9, 4.15, 4.18)\n",
@@ -80,11 +58,82 @@ __attribute__((destructor)) static void personality_fini(void)
 		fprintf(stderr, "personality %s: %lu bpf call(s) refused\n", active->name, refused);
 }
 
-static long refuse(void)
+static bool log_on(void)
+{
+	const char *log = getenv("EM_PERSONALITY_LOG");
+
+	return log && strcmp(log, "1") == 0;
+}
+
+static long refuse(const char *what)
 {
 	refused++;
+	if (log_on())
+		fprintf(stderr, "personality %s: refused %s\n", active->name, what);
 	errno = EINVAL;
 	return -1;
+}
+
+static int map_type_of(int fd)
+{
+	struct bpf_map_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (unsigned)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (unsigned long)&info;
+	if (real_syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) != 0)
+		return -1;
+	return (int)info.type;
+}
+
+/* EM_PERSONALITY_DUMP=DIR: each refused program's instructions go to DIR/<name>.insns (raw
+ * struct bpf_insn), for a closer look. */
+static void dump_prog(const union bpf_attr *a)
+{
+	const char *dir = getenv("EM_PERSONALITY_DUMP");
+	char p[512];
+	FILE *f;
+
+	if (!dir || !*dir)
+		return;
+	snprintf(p, sizeof(p), "%s/%.16s.insns", dir, a->prog_name[0] ? a->prog_name : "prog");
+	f = fopen(p, "we");
+	if (!f)
+		return;
+	fwrite((const void *)(unsigned long)a->insns, sizeof(struct bpf_insn), a->insn_cnt, f);
+	fclose(f);
+}
+
+/* A program load: refused with the reasons in the caller's log buffer, as a verifier would. */
+static long check_prog(const union bpf_attr *a)
+{
+	char why[1024], what[1200];
+
+	int n = bpf_rules_check(active, (int)a->prog_type, (const struct bpf_insn *)a->insns,
+				a->insn_cnt, map_type_of, why, sizeof(why));
+
+	/* Before 5.0 a kprobe program must carry the running kernel's LINUX_VERSION_CODE. */
+	if (a->prog_type == BPF_PROG_TYPE_KPROBE && active->kernel < BPF_RULES_KV(5, 0) &&
+	    a->kern_version != kversion_running(NULL)) {
+		size_t used = strlen(why);
+
+		snprintf(why + used, sizeof(why) - used, "%skern_version %u.%u.%u is not the running "
+			 "kernel's (checked for kprobes before 5.0)", n ? "\n" : "",
+			 a->kern_version >> 16, (a->kern_version >> 8) & 0xff, a->kern_version & 0xff);
+		n++;
+	}
+	if (!n)
+		return 0;
+	dump_prog(a);
+	if (a->log_buf && a->log_size > 1) {
+		snprintf((char *)a->log_buf, a->log_size, "personality %s: %s\n", active->name,
+			 why);
+	}
+	snprintf(what, sizeof(what), "a program (%s)", why);
+	return refuse(what);
 }
 
 /* Nonzero when the kernel of the profile would take this bpf(2) call. */
@@ -94,19 +143,97 @@ static int allowed(int cmd, const union bpf_attr *a)
 		return 1;
 	switch (cmd) {
 	case BPF_PROG_LOAD:
-		return a->prog_type < 64 && (active->prog_types & BIT(a->prog_type));
+		return check_prog(a) == 0;
 	case BPF_MAP_CREATE:
-		return a->map_type < 64 && (active->map_types & BIT(a->map_type));
+		if (a->map_type < 64 && (active->map_types & (1ULL << a->map_type)))
+			return 1;
+		refuse("a map type");
+		return 0;
 	case BPF_RAW_TRACEPOINT_OPEN:
-		return active->raw_tracepoints;
+		if (active->raw_tracepoints)
+			return 1;
+		refuse("a raw tracepoint");
+		return 0;
 	default:
 		return 1;
 	}
 }
 
+/* ---- syscall tracepoints: their ids, and the perf event fds opened on them ---- */
+
+#define MAX_FDS 65536
+static unsigned char syscall_tp_fd[MAX_FDS / 8];
+static int *syscall_ids;
+static size_t nsyscall_ids;
+static int ids_read;
+
+static void read_syscall_ids(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing/events/syscalls",
+					    "/sys/kernel/debug/tracing/events/syscalls" };
+	struct dirent *d;
+	DIR *dir = NULL;
+	size_t cap = 0;
+
+	ids_read = 1;
+	for (size_t i = 0; i < 2 && !dir; i++)
+		if ((dir = opendir(dirs[i])))
+			while ((d = readdir(dir))) {
+				char p[512];
+				FILE *f;
+				int id;
+
+				if (d->d_name[0] == '.')
+					continue;
+				snprintf(p, sizeof(p), "%s/%s/id", dirs[i], d->d_name);
+				f = fopen(p, "re");
+				if (!f)
+					continue;
+				if (fscanf(f, "%d", &id) == 1) {
+					if (nsyscall_ids == cap) {
+						int *n = realloc(syscall_ids,
+								 (cap = cap ? cap * 2 : 512) *
+									 sizeof(*n));
+						if (!n) {
+							fclose(f);
+							break;
+						}
+						syscall_ids = n;
+					}
+					syscall_ids[nsyscall_ids++] = id;
+				}
+				fclose(f);
+			}
+	if (dir)
+		closedir(dir);
+}
+
+static bool is_syscall_tp(unsigned long long id)
+{
+	if (!ids_read)
+		read_syscall_ids();
+	for (size_t i = 0; i < nsyscall_ids; i++)
+		if ((unsigned long long)syscall_ids[i] == id)
+			return true;
+	return false;
+}
+
+static void note_perf_fd(const struct perf_event_attr *pa, long fd)
+{
+	bool tp;
+
+	if (!active || active->syscall_tp_bpf || fd < 0 || fd >= MAX_FDS || !pa)
+		return;
+	tp = pa->type == PERF_TYPE_TRACEPOINT && is_syscall_tp(pa->config);
+	if (tp)
+		syscall_tp_fd[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	else
+		syscall_tp_fd[fd / 8] &= (unsigned char)~(1u << (fd % 8));
+}
+
 long syscall(long nr, ...)
 {
-	long a[6];
+	long a[6], ret;
 	va_list ap;
 
 	va_start(ap, nr);
@@ -114,6 +241,27 @@ long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	if (nr == __NR_bpf && !allowed((int)a[0], (const union bpf_attr *)a[1]))
-		return refuse();
-	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return -1;
+	ret = real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr == __NR_perf_event_open)
+		note_perf_fd((const struct perf_event_attr *)a[0], ret);
+	return ret;
+}
+
+/* glibc's prototype: ioctl(int, unsigned long, ...). */
+int ioctl(int fd, unsigned long req, ...)
+{
+	static int (*real_ioctl)(int, unsigned long, ...);
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_ioctl)
+		real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	if (active && req == PERF_EVENT_IOC_SET_BPF && fd >= 0 && fd < MAX_FDS &&
+	    (syscall_tp_fd[fd / 8] & (1u << (fd % 8))))
+		return (int)refuse("BPF on a syscall tracepoint (from 4.14)");
+	return real_ioctl(fd, req, arg);
 }
