@@ -13,21 +13,61 @@
 #define EM_SYSCALL_WRAPPER 0
 #endif
 
-/* raw_syscalls and syscalls:sys_enter_* / sys_exit_* records: unchanged since 3.x
- * (the 8-byte common header, the syscall number at 8, arguments from 16). */
+/* What the running kernel's BPF takes (the loader defines these from kcheck's probes; the
+ * defaults are a new kernel's):
+ *   EM_HAVE_PROBE_READ_STR     bpf_probe_read_str (4.11);
+ *   EM_HELPER_MEM_STACK_ONLY   helpers write and read only stack memory of a constant size
+ *                              (before 4.11): no helper may fill a map value directly;
+ *   EM_MAP_KEYS_STACK_ONLY     map helpers' keys and values only on the stack (before 4.18). */
+#ifndef EM_HAVE_PROBE_READ_STR
+#define EM_HAVE_PROBE_READ_STR 1
+#endif
+#ifndef EM_HELPER_MEM_STACK_ONLY
+#define EM_HELPER_MEM_STACK_ONLY 0
+#endif
+#ifndef EM_MAP_KEYS_STACK_ONLY
+#define EM_MAP_KEYS_STACK_ONLY 0
+#endif
+
+/* Syscall record layouts, from the format files (the loader defines the offsets); the defaults
+ * are the 8-byte common header of every kernel from 3.10 to 6.x. */
+#ifndef EM_SC_NR_OFF
+#define EM_SC_NR_OFF 8 /* syscalls:sys_*: int __syscall_nr */
+#endif
+#ifndef EM_SC_ARGS_OFF
+#define EM_SC_ARGS_OFF 16 /* syscalls:sys_enter_*: the arguments, 8 bytes each */
+#endif
+#ifndef EM_SC_RET_OFF
+#define EM_SC_RET_OFF 16 /* syscalls:sys_exit_*: long ret */
+#endif
+#ifndef EM_RAW_SC_ID_OFF
+#define EM_RAW_SC_ID_OFF 8 /* raw_syscalls:sys_enter/sys_exit: long id */
+#endif
+#ifndef EM_RAW_SC_ARGS_OFF
+#define EM_RAW_SC_ARGS_OFF 16 /* raw_syscalls:sys_enter: unsigned long args[6] */
+#endif
+#ifndef EM_RAW_SC_RET_OFF
+#define EM_RAW_SC_RET_OFF 16 /* raw_syscalls:sys_exit: long ret */
+#endif
+
 struct em_syscall_enter_args {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
+	char common[EM_SC_ARGS_OFF];
 	__u64 args[6];
 };
 
 struct em_syscall_exit_args {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
+	char common[EM_SC_RET_OFF];
 	__s64 ret;
 };
+
+struct em_raw_sys_enter_args {
+	char common[EM_RAW_SC_ARGS_OFF];
+	__u64 args[6];
+};
+
+/* raw_syscalls:sys_exit: the number is a long there. */
+#define EM_RAW_SC_ID(ctx) (*(__s64 *)((char *)(ctx) + EM_RAW_SC_ID_OFF))
+#define EM_RAW_SC_RET(ctx) (*(__s64 *)((char *)(ctx) + EM_RAW_SC_RET_OFF))
 
 /* Reads syscall argument n (1-based) in a kprobe on the syscall's entry symbol. Since 4.17
  * (x86_64) and 5.x (arm64) those symbols take a pt_regs of the user registers. */
@@ -41,16 +81,99 @@ struct em_syscall_exit_args {
 #define EM_KPROBE_SYSCALL_ARG(ctx, n, dst) ((dst) = (typeof(dst))PT_REGS_PARM##n(ctx))
 #endif
 
-/* raw_syscalls:sys_enter/sys_exit: the number is a long there. */
-struct em_raw_syscall_args {
-	__u64 common;
-	__s64 id;
-	__s64 arg; /* sys_exit: the return value; sys_enter: args[0] */
-};
-
 struct em_comm {
 	char name[EM_COMM_LEN];
 };
+
+/*
+ * em_read_str(dst, size, src): reads a NUL-terminated string of at most `size` bytes (a
+ * constant, a multiple of 8) into dst. Returns 1 when the string ended within them, 0 when it
+ * was cut, -1 when nothing could be read; the bytes after the terminator are not defined.
+ * With bpf_probe_read_str (4.11+) that helper does it. Before, a fixed-size bpf_probe_read,
+ * halved until it succeeds (a string near the end of readable memory), and a word-wise search
+ * for the terminator; dst must then be on the stack (EM_HELPER_MEM_STACK_ONLY) and 8-aligned.
+ * em_read_str_clean() also zeroes every byte after the terminator (for map keys).
+ */
+#if EM_HAVE_PROBE_READ_STR
+static __always_inline int em_read_str(void *dst, const int size, const void *src)
+{
+	int n = bpf_probe_read_str(dst, size, src);
+
+	if (n <= 0)
+		return -1;
+	if (n < size)
+		return 1;
+	{
+		/* The buffer is full: cut unless the string ends exactly there. */
+		char next = 0;
+
+		if (bpf_probe_read(&next, 1, (const char *)src + size - 1) || next)
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline int em_read_str_clean(void *dst, const int size, const void *src)
+{
+	__builtin_memset(dst, 0, size);
+	return em_read_str(dst, size, src);
+}
+#else
+/* Bytes read into dst by the largest fixed-size read that succeeds; 0 when none does. */
+static __always_inline int em_read_fixed(void *dst, const int size, const void *src)
+{
+#pragma unroll
+	for (int j = 0; j < 6; j++) {
+		if ((size >> j) >= 8 && bpf_probe_read(dst, size >> j, src) == 0)
+			return size >> j;
+	}
+	return 0;
+}
+
+/* Finds the terminator in the first `got` bytes of dst (size bytes, 8-aligned), keeping the
+ * bytes up to it; with `clean`, zeroes everything after it. 1 found, 0 not. */
+static __always_inline int em_str_end(__u64 *w, const int size, int got, const int clean)
+{
+	int state = 0; /* 0 searching, 1 found within the read, 2 found only after it */
+
+#pragma unroll
+	for (int i = 0; i < size / 8; i++) {
+		__u64 v = w[i], z;
+
+		if (state) {
+			if (clean)
+				w[i] = 0;
+			continue;
+		}
+		z = (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
+		if (z) {
+			/* the lowest flagged byte is the first zero (little endian) */
+			if (clean)
+				w[i] = v & (z ^ (z - 1));
+			state = i * 8 < got ? 1 : 2;
+		}
+	}
+	return state == 1;
+}
+
+static __always_inline int em_read_str(void *dst, const int size, const void *src)
+{
+	int got = em_read_fixed(dst, size, src);
+
+	if (!got)
+		return -1;
+	return em_str_end((__u64 *)dst, size, got, 0);
+}
+
+static __always_inline int em_read_str_clean(void *dst, const int size, const void *src)
+{
+	int got = em_read_fixed(dst, size, src);
+
+	if (!got)
+		return -1;
+	return em_str_end((__u64 *)dst, size, got, 1);
+}
+#endif
 
 /* Loss counters kept in a per-monitor array map, summed by user space. */
 #define EM_STAT_MAP_FULL 0

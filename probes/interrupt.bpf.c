@@ -98,7 +98,7 @@ static __always_inline void irq_remember_name(void *ctx, __u32 irq)
 	if (irq_names.lookup(&irq))
 		return;
 	bpf_probe_read(&loc, sizeof(loc), (char *)ctx + IRQ_NAME_OFF);
-	bpf_probe_read_str(n.name, sizeof(n.name), (char *)ctx + (loc & 0xffff));
+	em_read_str(n.name, sizeof(n.name), (char *)ctx + (loc & 0xffff));
 	irq_names.update(&irq, &n);
 }
 

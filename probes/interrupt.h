@@ -28,8 +28,9 @@ struct irq_start {
 	__u32 pad;
 };
 
+/* 8-aligned: kernels before 4.11 read it word by word on the stack (probes/common.h). */
 struct irq_name {
-	char name[32];
+	char name[32] __attribute__((aligned(8)));
 };
 
 #endif

@@ -19,7 +19,11 @@ static __always_inline int pf_account(__u32 type)
 	k.epoch = em_epoch_now();
 	k.type = type;
 	k.cpu = bpf_get_smp_processor_id();
+#ifdef PF_NODE_FROM_CPU
+	k.node = PF_NODE_UNKNOWN;
+#else
 	k.node = bpf_get_numa_node_id();
+#endif
 	bpf_get_current_comm(&k.comm, sizeof(k.comm));
 	v = pf_counts.lookup(&k);
 	if (!v) {

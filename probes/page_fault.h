@@ -9,12 +9,15 @@ struct pf_key {
 	__u32 epoch; /* first: see src/monitors/agg.h */
 	__u32 type;  /* PF_MINOR, PF_MAJOR */
 	__u32 cpu;
-	__u32 node;  /* NUMA node of the CPU (bpf_get_numa_node_id) */
+	__u32 node;  /* NUMA node of the CPU (bpf_get_numa_node_id), or PF_NODE_UNKNOWN */
 	char comm[16];
 };
 
 struct pf_value {
 	__u64 count;
 };
+
+/* Kernels before 4.10 have no bpf_get_numa_node_id: user space finds the CPU's node. */
+#define PF_NODE_UNKNOWN 0xffffffffu
 
 #endif

@@ -81,15 +81,15 @@ static __always_inline int syscall_enter(void)
 	return 0;
 }
 
-int tp_sys_enter(struct em_raw_syscall_args *ctx)
+int tp_sys_enter(void *ctx)
 {
 	return syscall_enter();
 }
 #endif
 
-int tp_sys_exit(struct em_raw_syscall_args *ctx)
+int tp_sys_exit(void *ctx)
 {
-	return syscall_account(ctx->id, ctx->arg);
+	return syscall_account(EM_RAW_SC_ID(ctx), EM_RAW_SC_RET(ctx));
 }
 
 #ifdef EM_ARCH_X86_64

@@ -24,6 +24,7 @@
 #include "bundle.h"
 #include "capture.h"
 #include "compile.h"
+#include "kcheck.h"
 #include "kversion.h"
 #include "log.h"
 #include "tracefs.h"
@@ -324,12 +325,73 @@ static void bundle_collect(struct bundle *b)
 	bundle_free(b);
 }
 
+/* An offset from a tracepoint's format file into `flag` ("-DNAME=off"), when found with the
+ * expected size; else the flag is left empty and the probe's default (the layout every kernel
+ * from 3.10 to 6.x has) stays. RT kernels and RHEL 9.3+ have a longer common header. */
+static void field_flag(char *flag, size_t len, const char *name, const char *cat, const char *ev,
+		       const char *field, int size)
+{
+	int off, sz;
+
+	flag[0] = '\0';
+	if (tracefs_field(cat, ev, field, &off, &sz) == 0 && (sz == size || sz == size * 6) &&
+	    off >= 8 && off < 256)
+		snprintf(flag, len, "-D%s=%d", name, off);
+}
+
+/* -D flags of the running kernel's conventions, the same for every probe: computed once. */
+static int common_flags(char flags[][64], int max)
+{
+	static char cache[16][64];
+	static int n = -1;
+	int wrapped = 0;
+
+	if (n < 0) {
+		n = 0;
+		(void)kallsyms_prefixes(&wrapped);
+		snprintf(cache[n++], 64, "-DEM_SYSCALL_WRAPPER=%d", wrapped);
+#if defined(__x86_64__)
+		snprintf(cache[n++], 64, "-DEM_ARCH_X86_64=1");
+#elif defined(__aarch64__)
+		snprintf(cache[n++], 64, "-DEM_ARCH_ARM64=1");
+#else
+		snprintf(cache[n++], 64, "-DEM_ARCH_OTHER=1");
+#endif
+		/* What this kernel's BPF takes (kcheck.c probes it): probes/common.h picks the
+		 * code each answer allows. */
+		snprintf(cache[n++], 64, "-DEM_HAVE_PROBE_READ_STR=%d",
+			 kcheck_bpf(KBPF_PROBE_READ_STR));
+		snprintf(cache[n++], 64, "-DEM_HELPER_MEM_STACK_ONLY=%d",
+			 !kcheck_bpf(KBPF_MAP_VALUE_HELPER_MEM));
+		snprintf(cache[n++], 64, "-DEM_MAP_KEYS_STACK_ONLY=%d",
+			 !kcheck_bpf(KBPF_MAP_VALUE_KEYS));
+		/* Syscall record layouts from the format files, like every other tracepoint's. */
+		field_flag(cache[n], 64, "EM_RAW_SC_ID_OFF", "raw_syscalls", "sys_exit", "id", 8);
+		n += cache[n][0] != '\0';
+		field_flag(cache[n], 64, "EM_RAW_SC_RET_OFF", "raw_syscalls", "sys_exit", "ret", 8);
+		n += cache[n][0] != '\0';
+		field_flag(cache[n], 64, "EM_RAW_SC_ARGS_OFF", "raw_syscalls", "sys_enter", "args",
+			   8);
+		n += cache[n][0] != '\0';
+		field_flag(cache[n], 64, "EM_SC_NR_OFF", "syscalls", "sys_exit_openat",
+			   "__syscall_nr", 4);
+		n += cache[n][0] != '\0';
+		field_flag(cache[n], 64, "EM_SC_RET_OFF", "syscalls", "sys_exit_openat", "ret", 8);
+		n += cache[n][0] != '\0';
+		field_flag(cache[n], 64, "EM_SC_ARGS_OFF", "syscalls", "sys_enter_openat", "dfd", 8);
+		n += cache[n][0] != '\0';
+	}
+	for (int i = 0; i < n && i < max; i++)
+		memcpy(flags[i], cache[i], 64);
+	return n < max ? n : max;
+}
+
 int loader_compile_start(const char *name, const char *text, const char *const *cflags,
 			 int ncflags, struct bpf_mod **ret, char *err, size_t errlen)
 {
-	char extra[3][64];
+	char extra[17][64];
 	struct bpf_mod *m, **tail;
-	int wrapped = 0;
+	int nextra;
 
 	static int stale_checked;
 
@@ -343,24 +405,16 @@ int loader_compile_start(const char *name, const char *text, const char *const *
 	snprintf(m->name, sizeof(m->name), "%s", name);
 
 	/* Conventions of the running kernel every probe may need. */
-	(void)kallsyms_prefixes(&wrapped);
-	snprintf(extra[0], sizeof(extra[0]), "-DEM_SYSCALL_WRAPPER=%d", wrapped);
-#if defined(__x86_64__)
-	snprintf(extra[1], sizeof(extra[1]), "-DEM_ARCH_X86_64=1");
-#elif defined(__aarch64__)
-	snprintf(extra[1], sizeof(extra[1]), "-DEM_ARCH_ARM64=1");
-#else
-	snprintf(extra[1], sizeof(extra[1]), "-DEM_ARCH_OTHER=1");
-#endif
-	snprintf(extra[2], sizeof(extra[2]), "-DEM_MONITOR_%s=1", name);
+	nextra = common_flags(extra, 16);
+	snprintf(extra[nextra++], sizeof(extra[0]), "-DEM_MONITOR_%s=1", name);
 	m->text = strdup(text);
-	m->cflags = calloc((size_t)ncflags + 3, sizeof(*m->cflags));
-	for (int i = 0; m->cflags && i < 3 + ncflags; i++) {
-		if (!(m->cflags[i] = strdup(i < 3 ? extra[i] : cflags[i - 3])))
+	m->cflags = calloc((size_t)(ncflags + nextra), sizeof(*m->cflags));
+	for (int i = 0; m->cflags && i < nextra + ncflags; i++) {
+		if (!(m->cflags[i] = strdup(i < nextra ? extra[i] : cflags[i - nextra])))
 			break;
 		m->ncflags++;
 	}
-	if (!m->text || m->ncflags != 3 + ncflags) {
+	if (!m->text || m->ncflags != nextra + ncflags) {
 		mod_drop_source(m);
 		free(m);
 		snprintf(err, errlen, "%s: out of memory", name);

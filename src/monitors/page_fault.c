@@ -2,6 +2,7 @@
  * node each interval, from PERF_COUNT_SW_PAGE_FAULTS_MAJ/_MIN (every architecture, RHEL 7.6+). */
 #define LOG_NAME "ebpf_monitor.page_fault"
 
+#include <dirent.h>
 #include <linux/perf_event.h>
 #include <linux/types.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kcheck.h"
 #include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
@@ -60,7 +62,35 @@ static int pf_configure(struct monitor *m, struct cflags *cf, char *err, size_t 
 	const struct pf_options *o = m->opts;
 
 	cflags_add(cf, "-DPF_MAP_ENTRIES=%lld", o->map_size);
+	/* bpf_get_numa_node_id came with 4.10: without it the probe leaves the node to user
+	 * space, which has the same answer (the node of the CPU in the key). */
+	if (!kcheck_bpf(KBPF_NUMA_NODE_ID))
+		cflags_add(cf, "-DPF_NODE_FROM_CPU=1");
 	return 0;
+}
+
+/* The NUMA node of a CPU, as bpf_get_numa_node_id() gives it: the "nodeN" link in the CPU's
+ * sysfs directory, 0 without one (a kernel without NUMA). Read once per CPU. */
+static unsigned cpu_node(unsigned cpu)
+{
+	static int cache[1024]; /* node + 1; 0 not read yet */
+	unsigned node = 0;
+	struct dirent *d;
+	char path[64];
+	DIR *dir;
+
+	if (cpu < 1024 && cache[cpu])
+		return (unsigned)cache[cpu] - 1;
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u", cpu);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir)))
+		if (sscanf(d->d_name, "node%u", &node) == 1)
+			break;
+	if (dir)
+		closedir(dir);
+	if (cpu < 1024)
+		cache[cpu] = (int)node + 1;
+	return node;
 }
 
 struct pf_row {
@@ -106,7 +136,7 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_TYPE].u = r->key.type;
 		cells[C_TYPE_STR].s = page_fault_type_str(r->key.type);
 		cells[C_CPU].u = r->key.cpu;
-		cells[C_NODE].u = r->key.node;
+		cells[C_NODE].u = r->key.node == PF_NODE_UNKNOWN ? cpu_node(r->key.cpu) : r->key.node;
 		cells[C_COUNT].u = r->count;
 		monitor_emit(m, &row);
 	}
