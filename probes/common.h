@@ -153,6 +153,9 @@ static __always_inline int em_str_end(__u64 *w, const int size, int got, const i
 			state = i * 8 < got ? 1 : 2;
 		}
 	}
+	/* Cut: end it in the last byte, as bpf_probe_read_str does. */
+	if (state != 1)
+		((char *)w)[size - 1] = 0;
 	return state == 1;
 }
 

@@ -28,28 +28,9 @@ BPF_TABLE("lru_hash", __u32, struct open_start, open_start, OPEN_INFLIGHT_ENTRIE
 BPF_HASH(open_start, __u32, struct open_start, OPEN_INFLIGHT_ENTRIES);
 #endif
 #define OPEN_OP_DONE 0xff /* open_start.op of an entry whose exit has been seen */
-/* The key is too big for the 512-byte BPF stack: built in per-CPU scratch instead. */
+#if !(EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY)
 BPF_PERCPU_ARRAY(open_scratch_key, struct open_key, 1);
-
-/* Reads the user's path into dst, which the caller zeroed (bpf_probe_read_str() stops at the
- * terminator and the key compares all OPEN_PATH_LEN bytes; zeroing the struct member lets
- * clang use 8-byte stores). Returns bpf_probe_read_str()'s result. */
-static __always_inline int open_read_path(char *dst, const char *path, __u8 *ret_truncated)
-{
-	int n;
-
-	*ret_truncated = 0;
-	n = bpf_probe_read_str(dst, OPEN_PATH_LEN, path);
-	if (n == OPEN_PATH_LEN) {
-		/* The buffer is full: truncated unless the path ends exactly there (a failed
-		 * read leaves that unknown: marked). */
-		char next = 0;
-
-		if (bpf_probe_read(&next, 1, path + OPEN_PATH_LEN - 1) || next)
-			*ret_truncated = 1;
-	}
-	return n;
-}
+#endif
 
 /* The exit has been seen: the entry is deleted, or with the LRU hash kept and marked done. */
 static __always_inline void open_start_done(struct open_start *s, __u32 tid)
@@ -126,38 +107,11 @@ static __always_inline void open_count_errno(struct open_value *v, long err)
 	}
 }
 
-static __always_inline int open_exit(__u8 op, long ret)
+/* Counts one finished call under key k. */
+static __always_inline void open_count(struct open_key *k, __u64 d, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 now = bpf_ktime_get_ns(), d;
-	struct open_start *s;
-	struct open_key *k;
-	struct open_value *v;
-	int zero = 0;
+	struct open_value *v = open_counts.lookup(k);
 
-	/* No entry: the call began before the probes were attached (or its entry was not
-	 * stored, counted there). */
-	s = open_start.lookup(&tid);
-	if (!s || s->op == OPEN_OP_DONE)
-		return 0;
-	k = open_scratch_key.lookup(&zero);
-	if (!k || s->op != op) {
-		/* A stale entry of another syscall: this call's own entry was never stored. */
-		open_start_done(s, tid);
-		return 0;
-	}
-	k->epoch = em_epoch_now();
-	k->op = op;
-	k->pad = 0;
-	k->flags = s->flags;
-	bpf_get_current_comm(&k->comm, sizeof(k->comm));
-	/* A bad pointer (the call failed with EFAULT) leaves the path empty. */
-	__builtin_memset(k->filename, 0, sizeof(k->filename));
-	open_read_path(k->filename, (const char *)s->path_ptr, &k->truncated);
-	d = now - s->ts_ns;
-	open_start_done(s, tid);
-
-	v = open_counts.lookup(k);
 	if (!v) {
 		struct open_value fresh = {};
 
@@ -165,7 +119,7 @@ static __always_inline int open_exit(__u8 op, long ret)
 		v = open_counts.lookup(k);
 		if (!v) {
 			em_count(EM_STAT_MAP_FULL);
-			return 0;
+			return;
 		}
 	}
 	/* Per-CPU value: this CPU is the only writer. */
@@ -179,6 +133,66 @@ static __always_inline int open_exit(__u8 op, long ret)
 		v->errors++;
 		open_count_errno(v, -ret);
 	}
+}
+
+/* Fills the key's task name and path (k->filename zeroed by the caller where the path reader
+ * needs it). */
+static __always_inline void open_fill_key(struct open_key *k, const struct open_start *s, __u8 op)
+{
+	k->epoch = em_epoch_now();
+	k->op = op;
+	k->pad = 0;
+	k->flags = s->flags;
+	bpf_get_current_comm(&k->comm, sizeof(k->comm));
+#if EM_HAVE_PROBE_READ_STR
+	/* A bad pointer (the call failed with EFAULT) leaves the path empty. */
+	__builtin_memset(k->filename, 0, sizeof(k->filename));
+	k->truncated = em_read_str(k->filename, OPEN_PATH_LEN, (const char *)s->path_ptr) == 0;
+#else
+	k->truncated = em_read_str_clean(k->filename, OPEN_PATH_LEN,
+					 (const char *)s->path_ptr) == 0;
+#endif
+}
+
+static __always_inline int open_exit(__u8 op, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 now = bpf_ktime_get_ns(), d;
+	struct open_start *s;
+
+	/* No entry: the call began before the probes were attached (or its entry was not
+	 * stored, counted there). */
+	s = open_start.lookup(&tid);
+	if (!s || s->op == OPEN_OP_DONE)
+		return 0;
+	if (s->op != op) {
+		/* A stale entry of another syscall: this call's own entry was never stored. */
+		open_start_done(s, tid);
+		return 0;
+	}
+	d = now - s->ts_ns;
+#if EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY
+	{
+		/* Before 4.18 a map key must be on the stack (288 of its 512 bytes). */
+		struct open_key k;
+
+		open_fill_key(&k, s, op);
+		open_start_done(s, tid);
+		open_count(&k, d, ret);
+	}
+#else
+	{
+		/* The key is too big for the stack to be cheap: built in per-CPU scratch. */
+		int zero = 0;
+		struct open_key *k = open_scratch_key.lookup(&zero);
+
+		if (!k)
+			return 0;
+		open_fill_key(k, s, op);
+		open_start_done(s, tid);
+		open_count(k, d, ret);
+	}
+#endif
 	return 0;
 }
 
@@ -216,4 +230,105 @@ int tp_enter_openat2(struct em_syscall_enter_args *ctx)
 int tp_exit_openat2(struct em_syscall_exit_args *ctx)
 {
 	return open_exit(OPEN_OP_OPENAT2, ctx->ret);
+}
+
+/* --- kprobe alternative: the syscalls' entry symbols (kernels whose syscall tracepoints take
+ * no BPF program, before 4.14) --- */
+
+int kp_enter_open(struct pt_regs *ctx)
+{
+	const char *path = NULL;
+	long flags = 0;
+
+	EM_KPROBE_SYSCALL_ARG(ctx, 1, path);
+	EM_KPROBE_SYSCALL_ARG(ctx, 2, flags);
+	return open_enter(OPEN_OP_OPEN, path, (__u32)flags);
+}
+
+int kp_exit_open(struct pt_regs *ctx)
+{
+	return open_exit(OPEN_OP_OPEN, PT_REGS_RC(ctx));
+}
+
+int kp_enter_openat(struct pt_regs *ctx)
+{
+	const char *path = NULL;
+	long flags = 0;
+
+	EM_KPROBE_SYSCALL_ARG(ctx, 2, path);
+	EM_KPROBE_SYSCALL_ARG(ctx, 3, flags);
+	return open_enter(OPEN_OP_OPENAT, path, (__u32)flags);
+}
+
+int kp_exit_openat(struct pt_regs *ctx)
+{
+	return open_exit(OPEN_OP_OPENAT, PT_REGS_RC(ctx));
+}
+
+int kp_enter_openat2(struct pt_regs *ctx)
+{
+	const char *path = NULL;
+	const void *how = NULL;
+	__u64 flags = 0;
+
+	EM_KPROBE_SYSCALL_ARG(ctx, 2, path);
+	EM_KPROBE_SYSCALL_ARG(ctx, 3, how);
+	bpf_probe_read(&flags, sizeof(flags), how);
+	return open_enter(OPEN_OP_OPENAT2, path, flags);
+}
+
+int kp_exit_openat2(struct pt_regs *ctx)
+{
+	return open_exit(OPEN_OP_OPENAT2, PT_REGS_RC(ctx));
+}
+
+/* --- raw_syscalls alternative: every syscall's record, the open ones picked by number (the
+ * native ABI's; -1 where the architecture has no such call). Plain tracepoints take BPF from
+ * 4.7, so this works where neither syscall tracepoints nor kprobes do. --- */
+
+#ifndef OPEN_NR_OPEN
+#define OPEN_NR_OPEN -1
+#endif
+#ifndef OPEN_NR_OPENAT
+#define OPEN_NR_OPENAT -1
+#endif
+#ifndef OPEN_NR_OPENAT2
+#define OPEN_NR_OPENAT2 -1
+#endif
+
+int raw_open_enter(struct em_raw_sys_enter_args *ctx)
+{
+	long nr = EM_RAW_SC_ID(ctx);
+	const char *path = (const char *)ctx->args[1];
+	__u64 flags = (__u32)ctx->args[2];
+	__u8 op = OPEN_OP_OPENAT;
+
+	if (nr == OPEN_NR_OPEN) {
+		op = OPEN_OP_OPEN;
+		path = (const char *)ctx->args[0];
+		flags = (__u32)ctx->args[1];
+	} else if (nr == OPEN_NR_OPENAT2) {
+		op = OPEN_OP_OPENAT2;
+		flags = 0;
+		bpf_probe_read(&flags, sizeof(flags), (const void *)ctx->args[2]);
+	} else if (nr != OPEN_NR_OPENAT) {
+		return 0;
+	}
+	return open_enter(op, path, flags);
+}
+
+int raw_open_exit(void *ctx)
+{
+	long nr = EM_RAW_SC_ID(ctx);
+	__u8 op;
+
+	if (nr == OPEN_NR_OPENAT)
+		op = OPEN_OP_OPENAT;
+	else if (nr == OPEN_NR_OPEN)
+		op = OPEN_OP_OPEN;
+	else if (nr == OPEN_NR_OPENAT2)
+		op = OPEN_OP_OPENAT2;
+	else
+		return 0;
+	return open_exit(op, EM_RAW_SC_RET(ctx));
 }

@@ -778,6 +778,18 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 		snprintf(why, whylen, "fentry needs kernel BTF (no /sys/kernel/btf/vmlinux)");
 		return -EOPNOTSUPP;
 	}
+	/* Known refusals first: no program load for an attachment that cannot work. */
+	if ((p->kind == ATTACH_KPROBE || p->kind == ATTACH_KRETPROBE) && !kprobes_available()) {
+		snprintf(why, whylen, "kprobes are not available in this kernel "
+			 "(CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)");
+		return -EOPNOTSUPP;
+	}
+	if (p->kind == ATTACH_TRACEPOINT && !strncmp(p->target, "syscalls:", 9) &&
+	    !kcheck_bpf(KBPF_SYSCALL_TP)) {
+		snprintf(why, whylen, "syscall tracepoints take no BPF program in this kernel "
+			 "(they do from 4.14)");
+		return -EOPNOTSUPP;
+	}
 	progfd = prog_fd(m, p->prog, prog_type_of(p->kind), why, whylen);
 	if (progfd < 0) {
 		if (p->kind == ATTACH_KFUNC && progfd == -EPERM)
@@ -789,11 +801,6 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 	switch (p->kind) {
 	case ATTACH_KPROBE:
 	case ATTACH_KRETPROBE:
-		if (!kprobes_available()) {
-			snprintf(why, whylen, "kprobes are not available in this kernel "
-				 "(CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)");
-			return -EOPNOTSUPP;
-		}
 		if (!strncmp(p->target, "syscall:", 8)) {
 			if (loader_syscall_symbol(p->target + 8, sym, sizeof(sym))) {
 				snprintf(why, whylen, "no kernel symbol for syscall %s",

@@ -388,9 +388,13 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 		return;
 	case KF_SYSCALL_TRACEPOINTS:
 		if (tracefs_event_exists("raw_syscalls", "sys_enter") &&
-		    tracefs_event_exists("syscalls", "sys_enter_execve"))
-			set(r, true, "raw_syscalls and syscalls:sys_enter_*");
-		else
+		    tracefs_event_exists("syscalls", "sys_enter_execve")) {
+			if (kcheck_bpf(KBPF_SYSCALL_TP))
+				set(r, true, "raw_syscalls and syscalls:sys_enter_*");
+			else
+				set(r, true, "raw_syscalls; syscalls:sys_enter_* exist but take no BPF "
+				    "program (before 4.14): exec and open use kprobes or raw_syscalls");
+		} else
 			set(r, false, t ? "missing (CONFIG_FTRACE_SYSCALLS=n)" :
 					  "tracefs not mounted");
 		return;

@@ -13,6 +13,7 @@
 #include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
+#include "syscall_table.h"
 #define OPEN_ROW_HELPERS
 #include "open.h"
 
@@ -77,8 +78,29 @@ static const struct probe_spec open_tp[] = {
 	{ 0 },
 };
 
+/* Where syscall tracepoints take no BPF program (before 4.14): the syscalls' entry symbols. */
+static const struct probe_spec open_kp[] = {
+	{ ATTACH_KPROBE, "syscall:open", "kp_enter_open", true },
+	{ ATTACH_KRETPROBE, "syscall:open", "kp_exit_open", true },
+	{ ATTACH_KPROBE, "syscall:openat", "kp_enter_openat", false },
+	{ ATTACH_KRETPROBE, "syscall:openat", "kp_exit_openat", false },
+	{ ATTACH_KPROBE, "syscall:openat2", "kp_enter_openat2", true },
+	{ ATTACH_KRETPROBE, "syscall:openat2", "kp_exit_openat2", true },
+	{ 0 },
+};
+
+/* And without kprobes too: every syscall's raw record, the opens picked by number. Costs a
+ * compare on every syscall of the machine: the last resort. */
+static const struct probe_spec open_raw[] = {
+	{ ATTACH_TRACEPOINT, "raw_syscalls:sys_enter", "raw_open_enter", false },
+	{ ATTACH_TRACEPOINT, "raw_syscalls:sys_exit", "raw_open_exit", false },
+	{ 0 },
+};
+
 static const struct attach_alt open_alts[] = {
 	{ "tracepoint", open_tp },
+	{ "kprobe", open_kp },
+	{ "raw_syscalls", open_raw },
 	{ NULL, NULL },
 };
 
@@ -98,6 +120,10 @@ static int open_configure(struct monitor *m, struct cflags *cf, char *err, size_
 	else
 		log_info(
 			"open: this kernel has no LRU hash maps: in-flight opens use a plain hash");
+	/* The native ABI's numbers, for the raw_syscalls alternative. */
+	cflags_add(cf, "-DOPEN_NR_OPEN=%d", syscall_number("open"));
+	cflags_add(cf, "-DOPEN_NR_OPENAT=%d", syscall_number("openat"));
+	cflags_add(cf, "-DOPEN_NR_OPENAT2=%d", syscall_number("openat2"));
 	return cflags_add(cf, "-DOPEN_MAP_ENTRIES=%lld", o->map_size);
 }
 
@@ -187,7 +213,8 @@ static void open_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const open_attach_choices[] = { "auto", "tracepoint", NULL };
+static const char *const open_attach_choices[] = { "auto", "tracepoint", "kprobe", "raw_syscalls",
+						    NULL };
 
 const struct monitor_ops open_monitor_ops = {
 	.name = "open",
