@@ -119,14 +119,21 @@ static __always_inline int em_read_str_clean(void *dst, const int size, const vo
 	return em_read_str(dst, size, src);
 }
 #else
-/* Bytes read into dst by the largest fixed-size read that succeeds; 0 when none does. */
+/* Bytes read into dst by the largest fixed-size read that succeeds (the whole, a half, a
+ * quarter, an eighth, 8 bytes); 0 when none does. Written out: clang leaves a loop over an
+ * inlined function's argument rolled, and kernels before 5.3 refuse loops. */
 static __always_inline int em_read_fixed(void *dst, const int size, const void *src)
 {
-#pragma unroll
-	for (int j = 0; j < 6; j++) {
-		if ((size >> j) >= 8 && bpf_probe_read(dst, size >> j, src) == 0)
-			return size >> j;
-	}
+	if (bpf_probe_read(dst, size, src) == 0)
+		return size;
+	if (size / 2 >= 8 && bpf_probe_read(dst, size / 2, src) == 0)
+		return size / 2;
+	if (size / 4 >= 8 && bpf_probe_read(dst, size / 4, src) == 0)
+		return size / 4;
+	if (size / 8 >= 8 && bpf_probe_read(dst, size / 8, src) == 0)
+		return size / 8;
+	if (size > 8 && bpf_probe_read(dst, 8, src) == 0)
+		return 8;
 	return 0;
 }
 
@@ -177,6 +184,18 @@ static __always_inline int em_read_str_clean(void *dst, const int size, const vo
 	return em_str_end((__u64 *)dst, size, got, 1);
 }
 #endif
+
+/* Reads at most `size` bytes (a constant multiple of 8) of a string into dst, 8-aligned (on
+ * the stack before 4.11) and zeroed by the caller; the bytes after the terminator are not
+ * defined, and before 4.11 a string that fills dst has no terminator: the reader bounds it. */
+static __always_inline void em_read_str_bounded(void *dst, const int size, const void *src)
+{
+#if EM_HAVE_PROBE_READ_STR
+	bpf_probe_read_str(dst, size, src);
+#else
+	em_read_fixed(dst, size, src);
+#endif
+}
 
 /* Loss counters kept in a per-monitor array map, summed by user space. */
 #define EM_STAT_MAP_FULL 0

@@ -14,6 +14,132 @@
 #endif
 
 BPF_PERF_OUTPUT(exec_events);
+BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
+
+#if EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY
+/*
+ * Kernels before 4.18: a map value cannot be another map's key or value, and before 4.11 no
+ * helper writes into a map value or sends one: every helper works on the stack, whose 512
+ * bytes do not hold the 1.3 KiB event. The entry fills a slot of an array (no insert needed),
+ * picked by thread id, through stack buffers; the exit sends the event in pieces from the stack
+ * (see exec.h). Arguments keep fixed 128-byte places; at most 8 of them.
+ */
+#define EXEC_NSLOTS 1024 /* execs in flight at once, by thread id: 1.4 MB */
+#define EXEC_SLOT_BUSY 1 /* exec_event.pad of a slot between entry and exit */
+#if EXEC_MAX_ARGS > EXEC_ARGS_SIZE / EXEC_ARG_LEN
+#define EXEC_SLOT_ARGS (EXEC_ARGS_SIZE / EXEC_ARG_LEN)
+#else
+#define EXEC_SLOT_ARGS EXEC_MAX_ARGS
+#endif
+BPF_ARRAY(exec_slots, struct exec_event, EXEC_NSLOTS);
+
+/* Copies n bytes (a constant multiple of 8) between 8-aligned places, word by word: a macro,
+ * because clang leaves a loop over an inlined function's size argument rolled, and kernels
+ * before 5.3 refuse loops. */
+#define exec_copy(dst, src, n)                                                    \
+	do {                                                                      \
+		_Pragma("unroll") for (int __i = 0; __i < (int)(n) / 8; __i++)     \
+			((__u64 *)(dst))[__i] = ((const __u64 *)(src))[__i];      \
+	} while (0)
+
+static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, idx = (__u32)id & (EXEC_NSLOTS - 1);
+	__u64 ugid = bpf_get_current_uid_gid();
+	struct exec_event *e;
+	__u32 *ppid;
+
+	if (em_skip_current())
+		return 0;
+	e = exec_slots.lookup(&idx);
+	if (!e)
+		return 0;
+	if (e->pad == EXEC_SLOT_BUSY && e->tid != (__u32)id)
+		em_count(EM_STAT_MAP_FULL); /* another thread's exec in this slot is lost */
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->tid = (__u32)id;
+	ppid = exec_ppid.lookup(&tgid);
+	e->ppid = ppid ? *ppid : 0;
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->retval = 0;
+	e->argc = 0;
+	e->flags = flags | EXEC_F_PARTS;
+	{
+		struct em_comm c = {};
+
+		bpf_get_current_comm(&c.name, sizeof(c.name));
+		exec_copy(e->comm, c.name, sizeof(c.name));
+	}
+	{
+		__u64 buf[EXEC_FILENAME_LEN / 8] = {};
+
+		em_read_str_bounded(buf, EXEC_FILENAME_LEN, filename);
+		exec_copy(e->filename, buf, EXEC_FILENAME_LEN);
+	}
+#pragma unroll
+	for (int i = 0; i < EXEC_SLOT_ARGS; i++) {
+		const char *argp = NULL;
+		__u64 buf[EXEC_ARG_LEN / 8] = {};
+
+		bpf_probe_read(&argp, sizeof(argp), &argv[i]);
+		if (!argp)
+			goto done;
+		em_read_str_bounded(buf, EXEC_ARG_LEN, argp);
+		exec_copy(&e->args[i * EXEC_ARG_LEN], buf, EXEC_ARG_LEN);
+		e->argc = i + 1;
+	}
+	{
+		/* Was there an argument beyond the last one captured? */
+		const char *argp = NULL;
+
+		bpf_probe_read(&argp, sizeof(argp), &argv[EXEC_SLOT_ARGS]);
+		if (argp)
+			e->flags |= EXEC_F_ARGS_TRUNCATED;
+	}
+done:
+	e->args_size = e->argc * EXEC_ARG_LEN;
+	e->pad = EXEC_SLOT_BUSY;
+	return 0;
+}
+
+static __always_inline int exec_exit(void *ctx, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 idx = (__u32)id & (EXEC_NSLOTS - 1), argc;
+	/* One buffer for every piece: the header is the largest (offsetof args: 320 bytes). */
+	__u64 buf[offsetof(struct exec_event, args) / 8];
+	struct exec_event *e = exec_slots.lookup(&idx);
+
+	if (!e || e->pad != EXEC_SLOT_BUSY || e->tid != (__u32)id)
+		return 0;
+	e->pad = 0;
+	e->retval = (__s32)ret;
+	argc = e->argc;
+#pragma unroll
+	for (int i = 0; i < EXEC_SLOT_ARGS; i++) {
+		struct exec_arg_part *p = (struct exec_arg_part *)buf;
+
+		if (i < argc) {
+			p->kind = EXEC_PART_ARG;
+			p->tid = (__u32)id;
+			p->index = i;
+			p->pad = 0;
+			exec_copy(p->data, &e->args[i * EXEC_ARG_LEN], EXEC_ARG_LEN);
+			if (exec_events.perf_submit(ctx, buf, sizeof(struct exec_arg_part)))
+				em_count(EM_STAT_PERF_FAIL);
+		}
+	}
+	exec_copy(buf, e, sizeof(buf));
+	if (exec_events.perf_submit(ctx, buf, sizeof(buf)))
+		em_count(EM_STAT_PERF_FAIL);
+	return 0;
+}
+
+#else /* 4.18+: the event in per-CPU scratch, stashed by thread id in a hash */
+
 BPF_PERCPU_ARRAY(exec_scratch, struct exec_event, 1);
 #ifdef EXEC_INFLIGHT_PREALLOC
 /* Before 4.6 every hash map is preallocated. */
@@ -24,8 +150,6 @@ BPF_HASH(exec_inflight, __u64, struct exec_event, EXEC_INFLIGHT_ENTRIES);
 BPF_F_TABLE("hash", __u64, struct exec_event, exec_inflight, EXEC_INFLIGHT_ENTRIES,
 	    BPF_F_NO_PREALLOC);
 #endif
-BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
-
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -104,6 +228,8 @@ static __always_inline int exec_exit(void *ctx, long ret)
 	return 0;
 }
 
+#endif
+
 /* --- tracepoint alternative --- */
 
 int tp_execve_enter(struct em_syscall_enter_args *ctx)
@@ -168,4 +294,40 @@ int tp_sched_exit(void *ctx)
 
 	exec_ppid.delete(&tid);
 	return 0;
+}
+
+/* --- raw_syscalls alternative (no kprobes, no BPF on syscall tracepoints): every syscall's
+ * record, execve and execveat picked by the native ABI's numbers --- */
+
+#ifndef EXEC_NR_EXECVE
+#define EXEC_NR_EXECVE -1
+#endif
+#ifndef EXEC_NR_EXECVEAT
+#define EXEC_NR_EXECVEAT -1
+#endif
+
+int raw_exec_enter(struct em_raw_sys_enter_args *ctx)
+{
+	long nr = EM_RAW_SC_ID(ctx);
+	const char *filename = (const char *)ctx->args[0];
+	const char *const *argv = (const char *const *)ctx->args[1];
+	__u32 flags = 0;
+
+	if (nr == EXEC_NR_EXECVEAT) {
+		filename = (const char *)ctx->args[1];
+		argv = (const char *const *)ctx->args[2];
+		flags = EXEC_F_EXECVEAT;
+	} else if (nr != EXEC_NR_EXECVE) {
+		return 0;
+	}
+	return exec_enter(filename, argv, flags);
+}
+
+int raw_exec_exit(void *ctx)
+{
+	long nr = EM_RAW_SC_ID(ctx);
+
+	if (nr != EXEC_NR_EXECVE && nr != EXEC_NR_EXECVEAT)
+		return 0;
+	return exec_exit(ctx, EM_RAW_SC_RET(ctx));
 }

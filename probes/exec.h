@@ -11,6 +11,20 @@
 
 #define EXEC_F_ARGS_TRUNCATED 1u /* more arguments than captured */
 #define EXEC_F_EXECVEAT 2u
+#define EXEC_F_PARTS 4u /* kernels before 4.18: the arguments came ahead as exec_arg_parts */
+
+/* Kernels before 4.18 (4.11 for some of it) let a program hand only stack memory to helpers,
+ * and the stack is 512 bytes: the exit sends each argument as its own record, then the event
+ * without its args. All of them in one program run, so they are consecutive in one CPU's perf
+ * buffer, and user space joins them by CPU and thread. */
+#define EXEC_PART_ARG 0x61726731u /* "arg1" */
+struct exec_arg_part {
+	__u32 kind;  /* EXEC_PART_ARG */
+	__u32 tid;
+	__u32 index; /* argument number */
+	__u32 pad;
+	char data[EXEC_ARG_LEN]; /* the argument; no terminator when it filled all of it */
+};
 
 struct exec_event {
 	__u64 ts_ns;      /* bpf_ktime_get_ns() at entry */

@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "monitor.h"
+#include "syscall_table.h"
 #include "tracefs.h"
 
 struct exec_options {
@@ -68,9 +69,18 @@ static const struct probe_spec exec_fork_tracepoints[] = {
 	{ 0 },
 };
 
+/* Neither kprobes nor BPF on syscall tracepoints (before 4.14): every syscall's raw record,
+ * the execs picked by number. Costs a compare on every syscall: the last resort. */
+static const struct probe_spec exec_raw[] = {
+	{ ATTACH_TRACEPOINT, "raw_syscalls:sys_enter", "raw_exec_enter" },
+	{ ATTACH_TRACEPOINT, "raw_syscalls:sys_exit", "raw_exec_exit" },
+	{ 0 },
+};
+
 static const struct attach_alt exec_alts[] = {
 	{ "kprobe", exec_kprobes },
 	{ "tracepoint", exec_tracepoints },
+	{ "raw_syscalls", exec_raw },
 	{ NULL, NULL },
 };
 
@@ -83,6 +93,19 @@ static const struct attach_point exec_points[] = {
 	{ "execve", exec_alts, false },
 	/* Without it the parent comes from /proc, which misses short-lived parents. */
 	{ "parent", parent_alts, true },
+};
+
+/* Arguments sent ahead of their event (exec.h), per CPU: the pieces of one exec are consecutive
+ * in one CPU's buffer. */
+struct exec_pending {
+	__u32 tid;
+	__u32 have; /* bit per argument received */
+	char args[EXEC_ARGS_SIZE];
+};
+
+struct exec_priv {
+	struct exec_pending *pending;
+	unsigned ncpus;
 };
 
 static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
@@ -98,6 +121,14 @@ static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_
 	}
 	m->perf_pages = (unsigned)o->perf_buffer_pages;
 	cflags_add(cf, "-DEXEC_MAX_ARGS=%lld", o->max_args);
+	/* Before 4.18 the event travels in pieces with 128 bytes per argument (exec.h). */
+	if (o->max_args > EXEC_ARGS_SIZE / EXEC_ARG_LEN &&
+	    (!kcheck_bpf(KBPF_MAP_VALUE_KEYS) || !kcheck_bpf(KBPF_MAP_VALUE_HELPER_MEM)))
+		log_info("exec: this kernel's BPF (before 4.18) captures at most %d arguments, not "
+			 "max_args %lld",
+			 EXEC_ARGS_SIZE / EXEC_ARG_LEN, o->max_args);
+	cflags_add(cf, "-DEXEC_NR_EXECVE=%d", syscall_number("execve"));
+	cflags_add(cf, "-DEXEC_NR_EXECVEAT=%d", syscall_number("execveat"));
 	/* BPF_F_NO_PREALLOC came with 4.6 (RHEL 7's 3.10 reports 3.10, whatever it backports):
 	 * ask the kernel. */
 	if (!kcheck_map_supported(KMAP_HASH_NO_PREALLOC))
@@ -134,10 +165,18 @@ static unsigned proc_ppid(unsigned pid)
 static int exec_start(struct monitor *m)
 {
 	int fd = loader_map_fd(m->bpf, "exec_ppid");
+	struct exec_priv *pv = calloc(1, sizeof(*pv));
 	struct dirent *d;
 	unsigned seeded = 0;
 	DIR *dir;
 
+	if (!pv)
+		return -ENOMEM;
+	pv->ncpus = loader_possible_cpus();
+	pv->pending = calloc(pv->ncpus ? pv->ncpus : 1, sizeof(*pv->pending));
+	m->priv = pv;
+	if (!pv->pending)
+		return -ENOMEM;
 	if (fd < 0 || !m->chosen[1])
 		return 0;
 	dir = opendir("/proc");
@@ -187,6 +226,54 @@ static void join_args(const struct exec_event *e, int size, char *out, size_t le
 	out[o] = '\0';
 }
 
+static void exec_take_part(struct monitor *m, int cpu, const struct exec_arg_part *p)
+{
+	struct exec_priv *pv = m->priv;
+	struct exec_pending *q;
+
+	if (!pv || cpu < 0 || (unsigned)cpu >= pv->ncpus ||
+	    p->index >= EXEC_ARGS_SIZE / EXEC_ARG_LEN) {
+		m->stats.lost_unmatched++;
+		return;
+	}
+	q = &pv->pending[cpu];
+	if (q->tid != p->tid) {
+		q->tid = p->tid;
+		q->have = 0;
+	}
+	memcpy(q->args + p->index * EXEC_ARG_LEN, p->data, EXEC_ARG_LEN);
+	q->have |= 1u << p->index;
+	m->stats.events--; /* a piece, not an exec: the event is counted when it comes */
+}
+
+/* The event's arguments from the pieces received before it, packed NUL-separated as the
+ * one-piece event has them. Returns the bytes used. */
+static __u32 exec_join_parts(struct monitor *m, int cpu, const struct exec_event *e, char *args)
+{
+	struct exec_priv *pv = m->priv;
+	struct exec_pending *q = NULL;
+	__u32 used = 0;
+
+	if (pv && cpu >= 0 && (unsigned)cpu < pv->ncpus && pv->pending[cpu].tid == e->tid)
+		q = &pv->pending[cpu];
+	for (__u32 i = 0; i < e->argc && i < EXEC_ARGS_SIZE / EXEC_ARG_LEN; i++) {
+		size_t n;
+
+		if (!q || !(q->have & (1u << i))) {
+			m->stats.lost_unmatched++; /* a piece lost in the buffer */
+			break;
+		}
+		/* at most 127 bytes, as bpf_probe_read_str leaves them */
+		n = strnlen(q->args + i * EXEC_ARG_LEN, EXEC_ARG_LEN - 1);
+		memcpy(args + used, q->args + i * EXEC_ARG_LEN, n);
+		used += (__u32)n;
+		args[used++] = '\0';
+	}
+	if (q)
+		q->have = 0;
+	return used;
+}
+
 static void exec_on_event(struct monitor *m, int cpu, const void *data, int size)
 {
 	const struct exec_event *e = data;
@@ -194,10 +281,27 @@ static void exec_on_event(struct monitor *m, int cpu, const void *data, int size
 	char argv[EXEC_ARGS_SIZE + 8];
 	struct cell cells[C_NCOLS];
 	struct row r = { 0 };
+	struct exec_event *joined = NULL;
 
+	/* perf pads a record: its size is at least what was sent */
+	if (size >= (int)sizeof(struct exec_arg_part) &&
+	    size < (int)offsetof(struct exec_event, args) &&
+	    ((const struct exec_arg_part *)data)->kind == EXEC_PART_ARG) {
+		exec_take_part(m, cpu, data);
+		return;
+	}
 	if (size < (int)offsetof(struct exec_event, args)) {
 		m->stats.lost_unmatched++;
 		return;
+	}
+	if (e->flags & EXEC_F_PARTS) {
+		joined = malloc(sizeof(*joined));
+		if (!joined)
+			return;
+		memcpy(joined, e, offsetof(struct exec_event, args));
+		joined->args_size = exec_join_parts(m, cpu, e, joined->args);
+		e = joined;
+		size = (int)sizeof(*joined);
 	}
 	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e->comm), e->comm);
 	snprintf(filename, sizeof(filename), "%.*s", (int)sizeof(e->filename), e->filename);
@@ -214,9 +318,21 @@ static void exec_on_event(struct monitor *m, int cpu, const void *data, int size
 	r.ts_ns = monitor_ktime_to_real(m, e->ts_ns);
 	r.cells = cells;
 	monitor_emit(m, &r);
+	free(joined);
 }
 
-static const char *const exec_attach_choices[] = { "auto", "kprobe", "tracepoint", NULL };
+static void exec_destroy(struct monitor *m)
+{
+	struct exec_priv *pv = m->priv;
+
+	if (pv)
+		free(pv->pending);
+	free(pv);
+	m->priv = NULL;
+}
+
+static const char *const exec_attach_choices[] = { "auto", "kprobe", "tracepoint",
+						   "raw_syscalls", NULL };
 
 const struct monitor_ops exec_monitor_ops = {
 	.name = "exec",
@@ -235,4 +351,5 @@ const struct monitor_ops exec_monitor_ops = {
 	.configure = exec_configure,
 	.start = exec_start,
 	.on_event = exec_on_event,
+	.destroy = exec_destroy,
 };

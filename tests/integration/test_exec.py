@@ -184,7 +184,7 @@ def test_exec_duration_and_log_file():
         # the guide's detailed format: asctime [LEVEL] name:lineno message
         assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[INFO\] ebpf_monitor[\w.]*:\d+ .*attached in",
                          text, re.M), text
-        assert re.search(r"exec: execve attached via (kprobe|tracepoint)", text), text
+        assert re.search(r"exec: execve attached via (kprobe|tracepoint|raw_syscalls)", text), text
     finally:
         cleanup(d)
 
