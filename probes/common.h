@@ -137,30 +137,37 @@ static __always_inline int em_read_fixed(void *dst, const int size, const void *
 	return 0;
 }
 
-/* Finds the terminator in the first `got` bytes of dst (size bytes, 8-aligned), keeping the
- * bytes up to it; with `clean`, zeroes everything after it. 1 found, 0 not. */
+#define EM_STR_MAX 256 /* the longest string em_str_end searches */
+
+/* One word of em_str_end: written out 32 times, not looped (clang leaves a "#pragma unroll"
+ * loop rolled in some translation units, and kernels before 5.3 refuse loops). */
+#define EM_STR_WORD(i)                                                                  \
+	if ((i) < size / 8) {                                                           \
+		__u64 v = w[i], z;                                                      \
+		if (state) {                                                            \
+			if (clean)                                                      \
+				w[i] = 0;                                               \
+		} else {                                                                \
+			z = (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;   \
+			if (z) {                                                        \
+				/* the lowest flagged byte is the first zero (LE) */    \
+				if (clean)                                              \
+					w[i] = v & (z ^ (z - 1));                       \
+				state = (i) * 8 < got ? 1 : 2;                          \
+			}                                                               \
+		}                                                                       \
+	}
+#define EM_STR_WORDS4(i) EM_STR_WORD(i) EM_STR_WORD(i + 1) EM_STR_WORD(i + 2) EM_STR_WORD(i + 3)
+
+/* Finds the terminator in the first `got` bytes of w (size bytes, at most EM_STR_MAX, on the
+ * stack, 8-aligned), keeping the bytes up to it; with `clean`, zeroes everything after it.
+ * 1 found, 0 not (then the last byte becomes the terminator, as bpf_probe_read_str leaves it). */
 static __always_inline int em_str_end(__u64 *w, const int size, int got, const int clean)
 {
 	int state = 0; /* 0 searching, 1 found within the read, 2 found only after it */
 
-#pragma unroll
-	for (int i = 0; i < size / 8; i++) {
-		__u64 v = w[i], z;
-
-		if (state) {
-			if (clean)
-				w[i] = 0;
-			continue;
-		}
-		z = (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
-		if (z) {
-			/* the lowest flagged byte is the first zero (little endian) */
-			if (clean)
-				w[i] = v & (z ^ (z - 1));
-			state = i * 8 < got ? 1 : 2;
-		}
-	}
-	/* Cut: end it in the last byte, as bpf_probe_read_str does. */
+	EM_STR_WORDS4(0) EM_STR_WORDS4(4) EM_STR_WORDS4(8) EM_STR_WORDS4(12)
+	EM_STR_WORDS4(16) EM_STR_WORDS4(20) EM_STR_WORDS4(24) EM_STR_WORDS4(28)
 	if (state != 1)
 		((char *)w)[size - 1] = 0;
 	return state == 1;

@@ -33,13 +33,21 @@ BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
 #endif
 BPF_ARRAY(exec_slots, struct exec_event, EXEC_NSLOTS);
 
-/* Copies n bytes (a constant multiple of 8) between 8-aligned places, word by word: a macro,
- * because clang leaves a loop over an inlined function's size argument rolled, and kernels
- * before 5.3 refuse loops. */
-#define exec_copy(dst, src, n)                                                    \
-	do {                                                                      \
-		_Pragma("unroll") for (int __i = 0; __i < (int)(n) / 8; __i++)     \
-			((__u64 *)(dst))[__i] = ((const __u64 *)(src))[__i];      \
+/* Copies n bytes (a constant multiple of 8, at most 320) between 8-aligned places, a word at
+ * a time, written out: a "#pragma unroll" loop is not unrolled in every compile, and clang
+ * copies a struct of unknown alignment byte by byte; kernels before 5.3 refuse loops. */
+#define EXEC_W(d, s, n, i)                                               \
+	if ((i) < (n) / 8)                                               \
+		((__u64 *)(d))[i] = ((const __u64 *)(s))[i];
+#define EXEC_W8(d, s, n, i)                                              \
+	EXEC_W(d, s, n, i) EXEC_W(d, s, n, i + 1) EXEC_W(d, s, n, i + 2)  \
+	EXEC_W(d, s, n, i + 3) EXEC_W(d, s, n, i + 4) EXEC_W(d, s, n, i + 5) \
+	EXEC_W(d, s, n, i + 6) EXEC_W(d, s, n, i + 7)
+#define exec_copy(dst, src, n)                                                     \
+	do {                                                                       \
+		EXEC_W8(dst, src, n, 0) EXEC_W8(dst, src, n, 8)                    \
+		EXEC_W8(dst, src, n, 16) EXEC_W8(dst, src, n, 24)                  \
+		EXEC_W8(dst, src, n, 32)                                           \
 	} while (0)
 
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
@@ -52,7 +60,8 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 
 	if (em_skip_current())
 		return 0;
-	e = exec_slots.lookup(&idx);
+	/* map values are 8-aligned; said so, clang copies words, not bytes */
+	e = __builtin_assume_aligned(exec_slots.lookup(&idx), 8);
 	if (!e)
 		return 0;
 	if (e->pad == EXEC_SLOT_BUSY && e->tid != (__u32)id)
@@ -111,7 +120,7 @@ static __always_inline int exec_exit(void *ctx, long ret)
 	__u32 idx = (__u32)id & (EXEC_NSLOTS - 1), argc;
 	/* One buffer for every piece: the header is the largest (offsetof args: 320 bytes). */
 	__u64 buf[offsetof(struct exec_event, args) / 8];
-	struct exec_event *e = exec_slots.lookup(&idx);
+	struct exec_event *e = __builtin_assume_aligned(exec_slots.lookup(&idx), 8);
 
 	if (!e || e->pad != EXEC_SLOT_BUSY || e->tid != (__u32)id)
 		return 0;

@@ -23,7 +23,7 @@ struct exec_arg_part {
 	__u32 tid;
 	__u32 index; /* argument number */
 	__u32 pad;
-	char data[EXEC_ARG_LEN]; /* the argument; no terminator when it filled all of it */
+	char data[EXEC_ARG_LEN] __attribute__((aligned(8))); /* no terminator when it is full */
 };
 
 struct exec_event {
@@ -38,9 +38,10 @@ struct exec_event {
 	__u32 args_size;  /* bytes used in args */
 	__u32 flags;
 	__u32 pad;
-	char comm[16];    /* the calling task, before the exec */
-	char filename[EXEC_FILENAME_LEN];
-	char args[EXEC_ARGS_SIZE];
+	/* 8-aligned (where they are anyway): kernels before 4.18 copy them word by word */
+	char comm[16] __attribute__((aligned(8))); /* the calling task, before the exec */
+	char filename[EXEC_FILENAME_LEN] __attribute__((aligned(8)));
+	char args[EXEC_ARGS_SIZE] __attribute__((aligned(8)));
 };
 
 #endif

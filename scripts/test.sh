@@ -145,6 +145,25 @@ integration_tests() {
 	record_runner "$label integration" "$log" "$rc"
 }
 
+# profile_tests BINARY: the core exact-count tests of every monitor but func again, under each
+# old-kernel profile (tests/personality: the shim makes this kernel refuse what RHEL 7's
+# backport, 4.9, 4.15 or 4.18 lacks, so the fallbacks those kernels need run for real).
+PROFILES="rhel7 4.9 4.15 4.18"
+PROFILE_CORE=test_exec_500,test_exec_failed,test_syscall_getppid,test_syscall_errors,test_open_counts
+PROFILE_CORE=$PROFILE_CORE,test_open_each,test_open_long,test_page_fault_matches
+PROFILE_CORE=$PROFILE_CORE,test_context_switch_matches,test_interrupt_counts,test_bio_dd
+profile_tests() {
+	local bin=$1 p log rc
+	for p in $PROFILES; do
+		log=$LOGDIR/profile-$p.log
+		rc=0
+		step "profile $p: EM_TEST_PERSONALITY=$p $INTEGRATION_RUNNER $bin (core tests)"
+		EM_TEST_PERSONALITY=$p bash "$INTEGRATION_RUNNER" "$bin" "$PROFILE_CORE" 2>&1 |
+			tee "$log" || rc=$?
+		record_runner "profile $p" "$log" "$rc"
+	done
+}
+
 # record_runner LABEL LOG RC: counts from the last "N passed, N failed[, N skipped]" line of LOG.
 record_runner() {
 	local label=$1 log=$2 rc=$3 line passed failed skipped
@@ -263,6 +282,7 @@ if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SAN
 	fi
 	if [ "$UNIT_ONLY" -eq 0 ]; then
 		integration_tests release "$ROOT/build/ebpf-monitor"
+		profile_tests "$ROOT/build/ebpf-monitor"
 		if [ "$NO_VM" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then
 			kprobe_lane "$ROOT/build/ebpf-monitor"
 		fi

@@ -485,6 +485,19 @@ static const struct image_func *image_func(const struct bpf_mod *m, const char *
 	return NULL;
 }
 
+int loader_prog_insns(const struct bpf_mod *m, const char *prog, const void **ret_insns,
+		      size_t *ret_size)
+{
+	const struct image_func *f = image_func(m, prog);
+
+	if (!f || !f->size)
+		return -ENOENT;
+	*ret_insns = f->insns;
+	*ret_size = f->size;
+	return 0;
+}
+
+
 static const struct image_map *image_map(const struct bpf_mod *m, const char *name)
 {
 	for (size_t i = 0; m->img && i < m->img->nmaps; i++) {
@@ -510,6 +523,11 @@ static int prog_type_of(enum attach_kind k)
 		return BPF_PROG_TYPE_TRACING;
 	}
 	return -1;
+}
+
+int loader_prog_type(enum attach_kind kind)
+{
+	return prog_type_of(kind);
 }
 
 /* Loads `name` as `type` once; returns its fd or -errno with the verifier's last words. */

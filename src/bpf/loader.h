@@ -27,6 +27,13 @@ int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen);
 int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const char *force,
 			const struct attach_alt **ret_alt, char *why, size_t whylen);
 
+/* A compiled program's instructions (struct bpf_insn[], map references as this process's map
+ * fds), not loaded; for checks (tests/personality/probecheck.c). 0 or -ENOENT. */
+int loader_prog_insns(const struct bpf_mod *m, const char *prog, const void **ret_insns,
+		      size_t *ret_size);
+/* The BPF program type an attach kind loads (BPF_PROG_TYPE_*). */
+int loader_prog_type(enum attach_kind kind);
+
 int loader_map_fd(struct bpf_mod *m, const char *map);
 int loader_map_update(struct bpf_mod *m, int fd, const void *key, const void *value);
 int loader_map_lookup(struct bpf_mod *m, int fd, const void *key, void *value);

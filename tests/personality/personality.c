@@ -89,7 +89,7 @@ static int map_type_of(int fd)
 	return (int)info.type;
 }
 
-/* EM_PERSONALITY_DUMP=DIR: each refused program's instructions go to DIR/<name>.insns (raw
+/* EM_PERSONALITY_DUMP=DIR: each loaded program's instructions go to DIR/<name>.insns (raw
  * struct bpf_insn), for a closer look. */
 static void dump_prog(const union bpf_attr *a)
 {
@@ -125,9 +125,9 @@ static long check_prog(const union bpf_attr *a)
 			 a->kern_version >> 16, (a->kern_version >> 8) & 0xff, a->kern_version & 0xff);
 		n++;
 	}
+	dump_prog(a);
 	if (!n)
 		return 0;
-	dump_prog(a);
 	if (a->log_buf && a->log_size > 1) {
 		snprintf((char *)a->log_buf, a->log_size, "personality %s: %s\n", active->name,
 			 why);
