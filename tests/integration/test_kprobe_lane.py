@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import time
+import uuid
 
 from harness import Monitor, cleanup, csv_rows, make_workdir, run, test, write_config
 from test_exec import EXEC_COLUMNS, unique_program
@@ -146,5 +147,43 @@ def test_kprobe_lane_kern_version_is_the_running_kernels():
         assert want, os.uname()
         a, b, c = (int(x) for x in want.groups())
         assert tuple(int(x) for x in m.groups()) == (a, b, min(c, 255)), (m.group(0), os.uname())
+    finally:
+        cleanup(d)
+
+
+@test
+def test_kprobe_lane_open_attach_kprobe():
+    """open through kprobes on the syscalls' entry symbols (what kernels whose syscall tracepoints
+    take no BPF, before 4.14, use): every open of a unique path and every error, exactly. The VM
+    lane runs it under the 4.9 profile too (tests/vm/run.sh), where the probe also does without
+    bpf_probe_read_str and keeps its key on the stack. Without kprobes: exit 3 naming
+    CONFIG_KPROBES."""
+    from test_open import RDONLY_CLOEXEC, rows_for, total
+    from harness import Workload
+    d = make_workdir()
+    try:
+        cfg = write_config(d, "  open:\n    interval: 1\n    attach: kprobe\n")
+        if not kernel_has_kprobes():
+            r = run(["-c", cfg, "-m", "open", "--duration", "5"], cwd=d)
+            assert r.returncode == 3, (r.returncode, r.stderr)
+            assert "CONFIG_KPROBES" in r.stderr, r.stderr
+            return
+        m = Monitor(["-c", cfg, "-m", "open", "--duration", "600", "-v"], cwd=d)
+        m.wait_attached(ATTACH_TIMEOUT)
+        name = "lk" + uuid.uuid4().hex[:10]
+        path = os.path.join(d, f"unique-{uuid.uuid4().hex}")
+        n, bad = 501, 123
+        Workload(name, "open", path, n, bad).run()
+        time.sleep(2.5)
+        assert m.stop(timeout=120) == 0, m.stderr()
+        _, rows = csv_rows(d, "open")
+        mine = rows_for(rows, name, path, RDONLY_CLOEXEC)
+        assert total(mine, "count") == n, mine
+        assert total(mine, "errors") == bad, mine
+        assert all(r["operation"] == "openat" and r["top_errno"] in ("ENOENT", "") for r in mine)
+        err = m.stderr()
+        assert re.search(r"open: open attached via kprobe( \(not via tracepoint: .*\))?$", err,
+                         re.M), err
+        assert re.search(r"open: kretprobe attached to \w*sys_openat$", err, re.M), err
     finally:
         cleanup(d)

@@ -223,21 +223,31 @@ EOF
 	fi
 fi
 
-for f in "${FILTERS[@]}"; do
-	say "python3 tests/integration/run.py $BINARY $f"
+for spec in "${FILTERS[@]}"; do
+	# "PROFILE:NAME": the tests of NAME under an old-kernel profile (tests/personality)
+	profile=
+	f=$spec
+	if [[ $spec == *:* ]]; then
+		profile=${spec%%:*}
+		f=${spec#*:}
+	fi
+	key=${spec//[:.]/_}
+	say "${profile:+EM_TEST_PERSONALITY=$profile }python3 tests/integration/run.py $BINARY $f"
 	t=$(now)
 	rc=0
-	guarded "filter_$f" "$OUT/tests-$f.log" python3 tests/integration/run.py "$BINARY" "$f" || rc=$?
-	note "tests_${f}_s" "$(since "$t")"
+	guarded "filter_$key" "$OUT/tests-$key.log" \
+		env EM_TEST_PERSONALITY="$profile" python3 tests/integration/run.py "$BINARY" "$f" ||
+		rc=$?
+	note "tests_${key}_s" "$(since "$t")"
 	if [ "$rc" -eq 124 ]; then
 		# The tests before the hung one count as they ended; the hung one fails, and the lane
 		# stops here: the guest's state after a hang is not one to test in.
-		PASSED=$((PASSED + $(grep -c '^PASS ' "$OUT/tests-$f.log")))
-		FAILED=$((FAILED + $(grep -c '^FAIL ' "$OUT/tests-$f.log")))
+		PASSED=$((PASSED + $(grep -c '^PASS ' "$OUT/tests-$key.log")))
+		FAILED=$((FAILED + $(grep -c '^FAIL ' "$OUT/tests-$key.log")))
 		lane_fail "$(cut -d' ' -f1 "$OUT/hung") hung (limit ${TEST_TIMEOUT} s)"
 		finish
 	fi
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$OUT/tests-$f.log" | tail -n1)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$OUT/tests-$key.log" | tail -n1)
 	if ! [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
 		lane_fail "filter $f: no 'N passed, N failed' line (exit $rc)"
 		continue

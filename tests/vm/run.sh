@@ -16,7 +16,9 @@ and, inside it: `BINARY --check`, one timed start, then `tests/integration/run.p
 once per filter, every step and every test under a time limit.
 
   --binary PATH        ebpf-monitor to test (default: build/ebpf-monitor)
-  --filter NAME        integration test name filter; repeatable (default: kprobe_lane, func)
+  --filter [P:]NAME    integration test name filter; repeatable; with P (rhel7, 4.9, 4.15,
+                       4.18) the tests run under that old-kernel profile (EM_TEST_PERSONALITY)
+                       (default: kprobe_lane, func, 4.9:kprobe_lane, 4.9:func)
   --timeout SECS       limit for everything inside the VM (default: 600)
   --test-timeout SECS  limit for one test or step inside the VM (default: 240); past it the
                        guest prints the stacks of the ebpf-monitor threads, the blocked tasks
@@ -55,9 +57,11 @@ die() {
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BINARY=$ROOT/build/ebpf-monitor
 FILTERS=()
-# The lane's default tests: exec through its kprobe chain (attach: kprobe, and auto), and the
-# func monitor, which needs kprobes (or fentry) to count anything.
-DEFAULT_FILTERS=(kprobe_lane func)
+# The lane's default tests: exec and open through kprobes (attach: kprobe, and auto), and the
+# func monitor, which needs kprobes (or fentry) to count anything; then the same under the 4.9
+# profile (tests/personality: what a 4.9 kernel lacks is refused), where exec and open must
+# attach by kprobe because syscall tracepoints take no BPF program.
+DEFAULT_FILTERS=(kprobe_lane func 4.9:kprobe_lane 4.9:func)
 LANE_TIMEOUT=600
 TEST_TIMEOUT=240
 BOOT_TIMEOUT=180
@@ -89,9 +93,8 @@ while [ $# -gt 0 ]; do
 		;;
 	--filter)
 		need_arg "$@"
-		case $2 in
-		'' | *[!A-Za-z0-9_]*) die 2 "--filter takes a test-name substring ([A-Za-z0-9_]+), got '$2'" ;;
-		esac
+		[[ $2 =~ ^((rhel7|4\.9|4\.15|4\.18):)?[A-Za-z0-9_]+$ ]] ||
+			die 2 "--filter takes a test-name substring ([A-Za-z0-9_]+), optionally after an old-kernel profile (rhel7:, 4.9:, 4.15:, 4.18:), got '$2'"
 		FILTERS+=("$2")
 		shift
 		;;
