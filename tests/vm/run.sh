@@ -18,7 +18,7 @@ once per filter, every step and every test under a time limit.
   --binary PATH        ebpf-monitor to test (default: build/ebpf-monitor)
   --filter [P:]NAME    integration test name filter; repeatable; with P (rhel7, 4.9, 4.15,
                        4.18) the tests run under that old-kernel profile (EM_TEST_PERSONALITY)
-                       (default: kprobe_lane, func, 4.9:kprobe_lane, 4.9:func)
+                       (default: kprobe_lane, func, 4.9:kprobe_lane, 4.9:test_func_counts)
   --timeout SECS       limit for everything inside the VM (default: 600)
   --test-timeout SECS  limit for one test or step inside the VM (default: 240); past it the
                        guest prints the stacks of the ebpf-monitor threads, the blocked tasks
@@ -61,7 +61,7 @@ FILTERS=()
 # func monitor, which needs kprobes (or fentry) to count anything; then the same under the 4.9
 # profile (tests/personality: what a 4.9 kernel lacks is refused), where exec and open must
 # attach by kprobe because syscall tracepoints take no BPF program.
-DEFAULT_FILTERS=(kprobe_lane func 4.9:kprobe_lane 4.9:func)
+DEFAULT_FILTERS=(kprobe_lane func 4.9:kprobe_lane 4.9:test_func_counts)
 LANE_TIMEOUT=600
 TEST_TIMEOUT=240
 BOOT_TIMEOUT=180
