@@ -76,22 +76,32 @@ int tracefs_parse_field(const char *text, const char *field, int *ret_offset, in
 	return -ENOENT;
 }
 
-int tracefs_field(const char *category, const char *event, const char *field, int *ret_offset,
-		  int *ret_size)
+int tracefs_format(const char *category, const char *event, char *buf, size_t len)
 {
 	const char *t = tracefs_path();
-	char p[512], buf[8192];
+	char p[512];
 	size_t n;
 	FILE *f;
 
 	if (!t)
 		return -ENODEV;
+	if (!len)
+		return -EINVAL;
 	snprintf(p, sizeof(p), "%s/events/%s/%s/format", t, category, event);
 	f = fopen(p, "re");
 	if (!f)
 		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	return tracefs_parse_field(buf, field, ret_offset, ret_size);
+	return 0;
+}
+
+int tracefs_field(const char *category, const char *event, const char *field, int *ret_offset,
+		  int *ret_size)
+{
+	char buf[8192];
+	int r = tracefs_format(category, event, buf, sizeof(buf));
+
+	return r ? r : tracefs_parse_field(buf, field, ret_offset, ret_size);
 }

@@ -12,6 +12,8 @@ const char *tracefs_path(void);
 bool tracefs_event_exists(const char *category, const char *event);
 
 /* Offset and size of `field` in the event's record, from its format file. 0 or -errno. */
+/* The whole format file of an event into buf (terminated, cut at len - 1). 0 or -errno. */
+int tracefs_format(const char *category, const char *event, char *buf, size_t len);
 int tracefs_field(const char *category, const char *event, const char *field, int *ret_offset,
 		  int *ret_size);
 

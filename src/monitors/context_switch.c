@@ -82,8 +82,21 @@ static int cs_configure(struct monitor *m, struct cflags *cf, char *err, size_t 
 	cs_field_flag(cf, "prev_state", "PREV_STATE", true);
 	cs_field_flag(cf, "next_comm", "NEXT_COMM", false);
 	cs_field_flag(cf, "next_pid", "NEXT_PID", false);
-	(void)kernel_version(&major, &minor); /* unreadable: 0.0, the oldest rule */
-	cflags_add(cf, "-DCS_PREEMPT_BIT=%#lx", context_switch_preempt_bit(major, minor));
+	{
+		/* The marker from the event's format, as the kernel prints it; the version rule
+		 * only where that cannot be read (backports move the states). */
+		static char fmt[8192];
+		unsigned long bit;
+
+		if (tracefs_format("sched", "sched_switch", fmt, sizeof(fmt)) ||
+		    !context_switch_preempt_bit_from_format(fmt, &bit)) {
+			(void)kernel_version(&major, &minor); /* unreadable: 0.0, the oldest */
+			bit = context_switch_preempt_bit(major, minor);
+			log_info("context_switch: the preemption marker is not in sched_switch's "
+				 "format; by kernel version %u.%u it is %#lx", major, minor, bit);
+		}
+		cflags_add(cf, "-DCS_PREEMPT_BIT=%#lx", bit);
+	}
 	return 0;
 }
 

@@ -12,7 +12,12 @@
 bool kernel_release_version(const char *release, unsigned *major, unsigned *minor);
 bool kernel_version(unsigned *major, unsigned *minor);
 
-/* The bit sched_switch sets in prev_state when prev was preempted. */
+/* The bit sched_switch sets in prev_state when prev was preempted, read from the event's own
+ * format file: its print fmt ends the state with `REC->prev_state & <bit> ? "+" : ""`, the bit
+ * as the kernel computed it (1024 on 3.10, 4096 on 4.9, 0x100 since 4.14; backports differ).
+ * False when the text has no such expression. */
+bool context_switch_preempt_bit_from_format(const char *format, unsigned long *bit);
+/* The same by kernel version, where the format cannot be read. */
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor);
 
 /* The kernel's own rule (__schedule): a switch counts in nvcsw when prev was not preempted and
