@@ -12,6 +12,7 @@
 
 #include "context_switch.h"
 #include "kernel_semantics.h"
+#include "kversion.h"
 #include "loader.h"
 #include "log.h"
 #include "monitor.h"
@@ -90,7 +91,10 @@ static int cs_configure(struct monitor *m, struct cflags *cf, char *err, size_t 
 
 		if (tracefs_format("sched", "sched_switch", fmt, sizeof(fmt)) ||
 		    !context_switch_preempt_bit_from_format(fmt, &bit)) {
-			(void)kernel_version(&major, &minor); /* unreadable: 0.0, the oldest */
+			unsigned v = kversion_running(NULL); /* unreadable: 0.0, the oldest */
+
+			major = v >> 16;
+			minor = (v >> 8) & 0xff;
 			bit = context_switch_preempt_bit(major, minor);
 			log_info("context_switch: the preemption marker is not in sched_switch's "
 				 "format; by kernel version %u.%u it is %#lx", major, minor, bit);

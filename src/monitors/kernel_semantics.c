@@ -5,25 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-
-bool kernel_release_version(const char *release, unsigned *major, unsigned *minor)
-{
-	unsigned ma, mi;
-
-	if (!release || sscanf(release, "%u.%u", &ma, &mi) != 2)
-		return false;
-	*major = ma;
-	*minor = mi;
-	return true;
-}
-
-bool kernel_version(unsigned *major, unsigned *minor)
-{
-	struct utsname u;
-
-	return uname(&u) == 0 && kernel_release_version(u.release, major, minor);
-}
 
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor)
 {

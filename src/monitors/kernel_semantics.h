@@ -7,11 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* major.minor of `release` (uname -r: "6.1.0-13-amd64", "3.10.0-1160.el7.x86_64"), or of the
- * running kernel; false (outputs untouched) when it cannot be read. */
-bool kernel_release_version(const char *release, unsigned *major, unsigned *minor);
-bool kernel_version(unsigned *major, unsigned *minor);
-
 /* The bit sched_switch sets in prev_state when prev was preempted, read from the event's own
  * format file: its print fmt ends the state with `REC->prev_state & <bit> ? "+" : ""`, the bit
  * as the kernel computed it (1024 on 3.10, 4096 on 4.9, 0x100 since 4.14; backports differ).

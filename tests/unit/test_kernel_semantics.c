@@ -61,24 +61,6 @@ START_TEST(test_preempt_bit_from_format)
 }
 END_TEST
 
-START_TEST(test_release_version)
-{
-	unsigned ma = 7, mi = 7;
-
-	ck_assert(kernel_release_version("3.10.0-1160.el7.x86_64", &ma, &mi));
-	ck_assert_uint_eq(ma, 3);
-	ck_assert_uint_eq(mi, 10);
-	/* unreadable: false, and the caller's defaults stay */
-	ma = mi = 0;
-	ck_assert(!kernel_release_version("6", &ma, &mi));
-	ck_assert(!kernel_release_version(NULL, &ma, &mi));
-	ck_assert_uint_eq(ma, 0);
-	ck_assert_uint_eq(mi, 0);
-	ck_assert(kernel_version(&ma, &mi));
-	ck_assert_uint_ge(ma, 3);
-}
-END_TEST
-
 START_TEST(test_voluntary_rule)
 {
 	unsigned long bit = context_switch_preempt_bit(6, 1);
@@ -119,7 +101,6 @@ int main(void)
 	tcase_add_test(tc, test_preempt_bit_by_version);
 	tcase_add_test(tc, test_preempt_bit_from_format);
 	tcase_add_test(tc, test_voluntary_rule);
-	tcase_add_test(tc, test_release_version);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
