@@ -139,6 +139,7 @@ static __always_inline int em_read_fixed(void *dst, const int size, const void *
 
 #define EM_STR_MAX 256 /* the longest string em_str_end searches */
 
+/* clang-format off */
 /* One word of em_str_end: written out 32 times, not looped (clang leaves a "#pragma unroll"
  * loop rolled in some translation units, and kernels before 5.3 refuse loops). */
 #define EM_STR_WORD(i)                                                                  \
@@ -172,6 +173,7 @@ static __always_inline int em_str_end(__u64 *w, const int size, int got, const i
 		((char *)w)[size - 1] = 0;
 	return state == 1;
 }
+/* clang-format on */
 
 static __always_inline int em_read_str(void *dst, const int size, const void *src)
 {

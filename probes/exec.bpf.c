@@ -36,6 +36,7 @@ BPF_ARRAY(exec_slots, struct exec_event, EXEC_NSLOTS);
 /* Copies n bytes (a constant multiple of 8, at most 320) between 8-aligned places, a word at
  * a time, written out: a "#pragma unroll" loop is not unrolled in every compile, and clang
  * copies a struct of unknown alignment byte by byte; kernels before 5.3 refuse loops. */
+/* clang-format off */
 #define EXEC_W(d, s, n, i)                                               \
 	if ((i) < (n) / 8)                                               \
 		((__u64 *)(d))[i] = ((const __u64 *)(s))[i];
@@ -49,6 +50,7 @@ BPF_ARRAY(exec_slots, struct exec_event, EXEC_NSLOTS);
 		EXEC_W8(dst, src, n, 16) EXEC_W8(dst, src, n, 24)                  \
 		EXEC_W8(dst, src, n, 32)                                           \
 	} while (0)
+/* clang-format on */
 
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
 {

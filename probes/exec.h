@@ -19,7 +19,7 @@
  * buffer, and user space joins them by CPU and thread. */
 #define EXEC_PART_ARG 0x61726731u /* "arg1" */
 struct exec_arg_part {
-	__u32 kind;  /* EXEC_PART_ARG */
+	__u32 kind; /* EXEC_PART_ARG */
 	__u32 tid;
 	__u32 index; /* argument number */
 	__u32 pad;

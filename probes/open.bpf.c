@@ -149,8 +149,8 @@ static __always_inline void open_fill_key(struct open_key *k, const struct open_
 	__builtin_memset(k->filename, 0, sizeof(k->filename));
 	k->truncated = em_read_str(k->filename, OPEN_PATH_LEN, (const char *)s->path_ptr) == 0;
 #else
-	k->truncated = em_read_str_clean(k->filename, OPEN_PATH_LEN,
-					 (const char *)s->path_ptr) == 0;
+	k->truncated = em_read_str_clean(k->filename, OPEN_PATH_LEN, (const char *)s->path_ptr) ==
+		       0;
 #endif
 }
 

@@ -376,7 +376,8 @@ static int common_flags(char flags[][64], int max)
 		snprintf(cache[n++], 64, "-DEM_MAP_KEYS_STACK_ONLY=%d",
 			 !kcheck_bpf(KBPF_MAP_VALUE_KEYS));
 		log_debug("BPF features probed in %.2f ms: %s %s %s",
-			  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+			  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
 			  cache[n - 3], cache[n - 2], cache[n - 1]);
 		/* Syscall record layouts from the format files, like every other tracepoint's. */
 		field_flag(cache[n], 64, "EM_RAW_SC_ID_OFF", "raw_syscalls", "sys_exit", "id", 8);
@@ -391,7 +392,8 @@ static int common_flags(char flags[][64], int max)
 		n += cache[n][0] != '\0';
 		field_flag(cache[n], 64, "EM_SC_RET_OFF", "syscalls", "sys_exit_openat", "ret", 8);
 		n += cache[n][0] != '\0';
-		field_flag(cache[n], 64, "EM_SC_ARGS_OFF", "syscalls", "sys_enter_openat", "dfd", 8);
+		field_flag(cache[n], 64, "EM_SC_ARGS_OFF", "syscalls", "sys_enter_openat", "dfd",
+			   8);
 		n += cache[n][0] != '\0';
 	}
 	for (int i = 0; i < n && i < max; i++)
@@ -509,7 +511,6 @@ int loader_prog_insns(const struct bpf_mod *m, const char *prog, const void **re
 	*ret_size = f->size;
 	return 0;
 }
-
 
 static const struct image_map *image_map(const struct bpf_mod *m, const char *name)
 {
@@ -811,7 +812,8 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 	}
 	/* Known refusals first: no program load for an attachment that cannot work. */
 	if ((p->kind == ATTACH_KPROBE || p->kind == ATTACH_KRETPROBE) && !kprobes_available()) {
-		snprintf(why, whylen, "kprobes are not available in this kernel "
+		snprintf(why, whylen,
+			 "kprobes are not available in this kernel "
 			 "(CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)");
 		return -EOPNOTSUPP;
 	}
@@ -885,7 +887,8 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 			/* Asked only now: the probe attaches and detaches a program, and the
 			 * detach waits for RCU (about 50 ms). */
 			if (!strncmp(p->target, "syscalls:", 9) && !kcheck_bpf(KBPF_SYSCALL_TP))
-				snprintf(why, whylen, "syscall tracepoints take no BPF program in "
+				snprintf(why, whylen,
+					 "syscall tracepoints take no BPF program in "
 					 "this kernel (they do from 4.14)");
 			else
 				snprintf(why, whylen, "tracepoint %s: %s", p->target,

@@ -59,14 +59,15 @@ static int load_prog(enum bpf_prog_type type, const struct bpf_insn *insns, unsi
 	return fd < 0 ? -errno : fd;
 }
 
-#define INSN(c, d, s, o, i)                                                              \
+#define INSN(c, d, s, o, i) \
 	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV_K(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define MOV_X(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD_K(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
 #define CALL(h) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
 #define EXIT INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-#define LD_MAP(d, fd) INSN(BPF_LD | BPF_IMM | BPF_DW, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
+#define LD_MAP(d, fd) \
+	INSN(BPF_LD | BPF_IMM | BPF_DW, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
 
 /* Loads "r0 = 0; exit" as `type`; returns the fd or -errno. Kernels before 5.0 check
  * kern_version for kprobe programs. */
@@ -118,20 +119,32 @@ static bool map_value_prog_loads(bool as_key)
 	if (arr >= 0 && as_key && hash >= 0) {
 		const struct bpf_insn insns[] = {
 			INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
-			LD_MAP(1, arr), MOV_X(2, 10), ADD_K(2, -4), CALL(BPF_FUNC_map_lookup_elem),
+			LD_MAP(1, arr),
+			MOV_X(2, 10),
+			ADD_K(2, -4),
+			CALL(BPF_FUNC_map_lookup_elem),
 			INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4, 0),
-			LD_MAP(1, hash), MOV_X(2, 0), CALL(BPF_FUNC_map_lookup_elem),
-			MOV_K(0, 0), EXIT,
+			LD_MAP(1, hash),
+			MOV_X(2, 0),
+			CALL(BPF_FUNC_map_lookup_elem),
+			MOV_K(0, 0),
+			EXIT,
 		};
 
 		ok = tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
 	} else if (arr >= 0 && !as_key) {
 		const struct bpf_insn insns[] = {
 			INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
-			LD_MAP(1, arr), MOV_X(2, 10), ADD_K(2, -4), CALL(BPF_FUNC_map_lookup_elem),
+			LD_MAP(1, arr),
+			MOV_X(2, 10),
+			ADD_K(2, -4),
+			CALL(BPF_FUNC_map_lookup_elem),
 			INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0),
-			MOV_X(1, 0), MOV_K(2, 16), CALL(BPF_FUNC_get_current_comm),
-			MOV_K(0, 0), EXIT,
+			MOV_X(1, 0),
+			MOV_K(2, 16),
+			CALL(BPF_FUNC_get_current_comm),
+			MOV_K(0, 0),
+			EXIT,
 		};
 
 		ok = tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
@@ -202,9 +215,13 @@ static bool probe_bpf(enum kbpf f)
 {
 	switch (f) {
 	case KBPF_PROBE_READ_STR: {
-		const struct bpf_insn insns[] = { MOV_X(1, 10), ADD_K(1, -16), MOV_K(2, 16),
-						  MOV_K(3, 0), CALL(BPF_FUNC_probe_read_str),
-						  MOV_K(0, 0), EXIT };
+		const struct bpf_insn insns[] = { MOV_X(1, 10),
+						  ADD_K(1, -16),
+						  MOV_K(2, 16),
+						  MOV_K(3, 0),
+						  CALL(BPF_FUNC_probe_read_str),
+						  MOV_K(0, 0),
+						  EXIT };
 
 		return tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
 	}
@@ -392,7 +409,8 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 			if (kcheck_bpf(KBPF_SYSCALL_TP))
 				set(r, true, "raw_syscalls and syscalls:sys_enter_*");
 			else
-				set(r, true, "raw_syscalls; syscalls:sys_enter_* exist but take no BPF "
+				set(r, true,
+				    "raw_syscalls; syscalls:sys_enter_* exist but take no BPF "
 				    "program (before 4.14): exec and open use kprobes or raw_syscalls");
 		} else
 			set(r, false, t ? "missing (CONFIG_FTRACE_SYSCALLS=n)" :

@@ -17,7 +17,7 @@ enum kfeature {
 	KF_PERF_EVENTS,
 	KF_BTF,
 	KF_KERNEL_VERSION,
-	KF_BPF_HELPERS,	 /* the helpers and verifier rules of enum kbpf */
+	KF_BPF_HELPERS, /* the helpers and verifier rules of enum kbpf */
 	KF_COUNT,
 };
 
@@ -43,11 +43,11 @@ bool kcheck_map_supported(enum kmap kind);
  * does), never from the version number: backports move all of it (RHEL 7 reports 3.10). Each
  * answer is computed once per process (about a millisecond each). */
 enum kbpf {
-	KBPF_PROBE_READ_STR,	  /* bpf_probe_read_str (4.11 upstream) */
-	KBPF_NUMA_NODE_ID,	  /* bpf_get_numa_node_id (4.10) */
+	KBPF_PROBE_READ_STR,	   /* bpf_probe_read_str (4.11 upstream) */
+	KBPF_NUMA_NODE_ID,	   /* bpf_get_numa_node_id (4.10) */
 	KBPF_MAP_VALUE_HELPER_MEM, /* a helper's memory argument may point into a map value (4.11) */
-	KBPF_MAP_VALUE_KEYS,	  /* a map helper's key/value may point into a map value (4.18) */
-	KBPF_SYSCALL_TP,	  /* syscalls:sys_enter_* tracepoints take a BPF program (4.14) */
+	KBPF_MAP_VALUE_KEYS,	   /* a map helper's key/value may point into a map value (4.18) */
+	KBPF_SYSCALL_TP,	   /* syscalls:sys_enter_* tracepoints take a BPF program (4.14) */
 	KBPF_KPROBE_KERN_VERSION, /* kprobe programs must carry the kernel's version (before 5.0) */
 	KBPF_COUNT,
 };

@@ -97,7 +97,8 @@ static int cs_configure(struct monitor *m, struct cflags *cf, char *err, size_t 
 			minor = (v >> 8) & 0xff;
 			bit = context_switch_preempt_bit(major, minor);
 			log_info("context_switch: the preemption marker is not in sched_switch's "
-				 "format; by kernel version %u.%u it is %#lx", major, minor, bit);
+				 "format; by kernel version %u.%u it is %#lx",
+				 major, minor, bit);
 		}
 		cflags_add(cf, "-DCS_PREEMPT_BIT=%#lx", bit);
 	}

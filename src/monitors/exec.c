@@ -331,8 +331,8 @@ static void exec_destroy(struct monitor *m)
 	m->priv = NULL;
 }
 
-static const char *const exec_attach_choices[] = { "auto", "kprobe", "tracepoint",
-						   "raw_syscalls", NULL };
+static const char *const exec_attach_choices[] = { "auto", "kprobe", "tracepoint", "raw_syscalls",
+						   NULL };
 
 const struct monitor_ops exec_monitor_ops = {
 	.name = "exec",

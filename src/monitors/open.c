@@ -214,7 +214,7 @@ static void open_collect(struct monitor *m, uint64_t now_ns)
 }
 
 static const char *const open_attach_choices[] = { "auto", "tracepoint", "kprobe", "raw_syscalls",
-						    NULL };
+						   NULL };
 
 const struct monitor_ops open_monitor_ops = {
 	.name = "open",

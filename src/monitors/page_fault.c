@@ -136,7 +136,8 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_TYPE].u = r->key.type;
 		cells[C_TYPE_STR].s = page_fault_type_str(r->key.type);
 		cells[C_CPU].u = r->key.cpu;
-		cells[C_NODE].u = r->key.node == PF_NODE_UNKNOWN ? cpu_node(r->key.cpu) : r->key.node;
+		cells[C_NODE].u = r->key.node == PF_NODE_UNKNOWN ? cpu_node(r->key.cpu) :
+								   r->key.node;
 		cells[C_COUNT].u = r->count;
 		monitor_emit(m, &row);
 	}

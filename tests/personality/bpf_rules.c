@@ -39,18 +39,19 @@
 	 BIT(BPF_MAP_TYPE_PERCPU_ARRAY) | BIT(BPF_MAP_TYPE_STACK_TRACE) |                  \
 	 BIT(BPF_MAP_TYPE_CGROUP_ARRAY))
 #define MAPS_410 (MAPS_49 | BIT(BPF_MAP_TYPE_LRU_HASH) | BIT(BPF_MAP_TYPE_LRU_PERCPU_HASH))
-#define MAPS_412 (MAPS_410 | BIT(BPF_MAP_TYPE_LPM_TRIE) | BIT(BPF_MAP_TYPE_ARRAY_OF_MAPS) | \
-		  BIT(BPF_MAP_TYPE_HASH_OF_MAPS))
+#define MAPS_412                                                                   \
+	(MAPS_410 | BIT(BPF_MAP_TYPE_LPM_TRIE) | BIT(BPF_MAP_TYPE_ARRAY_OF_MAPS) | \
+	 BIT(BPF_MAP_TYPE_HASH_OF_MAPS))
 #define TRACING_49 \
 	(BIT(BPF_PROG_TYPE_KPROBE) | BIT(BPF_PROG_TYPE_TRACEPOINT) | BIT(BPF_PROG_TYPE_PERF_EVENT))
 
 static const struct bpf_profile profiles[] = {
 	{ "rhel7", "RHEL/CentOS 7.6+ (3.10.0-957+, tracing-only backport)", KV(4, 9), TRACING_49,
 	  MAPS_49, false, false },
-	{ "4.9", "Debian 9 (4.9)", KV(4, 9), TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER),
-	  MAPS_49, false, false },
-	{ "4.15", "Ubuntu 18.04 (4.15)", KV(4, 15),
-	  TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER), MAPS_412, false, true },
+	{ "4.9", "Debian 9 (4.9)", KV(4, 9), TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER), MAPS_49,
+	  false, false },
+	{ "4.15", "Ubuntu 18.04 (4.15)", KV(4, 15), TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER),
+	  MAPS_412, false, true },
 	{ "4.18", "RHEL 8 (4.18)", KV(4, 18),
 	  TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER) | BIT(BPF_PROG_TYPE_RAW_TRACEPOINT),
 	  MAPS_412, true, true },
@@ -94,8 +95,7 @@ static const struct helper helpers[] = {
 	[BPF_FUNC_get_current_uid_gid] = { "get_current_uid_gid", KV(4, 2), { 0 } },
 	[BPF_FUNC_get_current_comm] = { "get_current_comm", KV(4, 2), { A_MEM, A_SIZE } },
 	[BPF_FUNC_perf_event_read] = { "perf_event_read", KV(4, 3), { 0 } },
-	[BPF_FUNC_perf_event_output] = { "perf_event_output", KV(4, 4),
-					 { 0, 0, 0, A_MEM, A_SIZE } },
+	[BPF_FUNC_perf_event_output] = { "perf_event_output", KV(4, 4), { 0, 0, 0, A_MEM, A_SIZE } },
 	[BPF_FUNC_get_stackid] = { "get_stackid", KV(4, 6), { 0 } },
 	[BPF_FUNC_get_current_task] = { "get_current_task", KV(4, 8), { 0 } },
 	[BPF_FUNC_probe_write_user] = { "probe_write_user", KV(4, 8), { 0, A_MEM, A_SIZE } },
@@ -150,8 +150,8 @@ struct check {
 	int min_stack; /* lowest r10 offset touched */
 };
 
-static void __attribute__((format(printf, 3, 4))) violation(struct check *c, int pc,
-							     const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+violation(struct check *c, int pc, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -159,8 +159,7 @@ static void __attribute__((format(printf, 3, 4))) violation(struct check *c, int
 	c->nviol++;
 	if (c->nviol > 6 || c->used + 1 >= c->whylen)
 		return;
-	n = snprintf(c->why + c->used, c->whylen - c->used, "%sinsn %d: ", c->used ? "\n" : "",
-		     pc);
+	n = snprintf(c->why + c->used, c->whylen - c->used, "%sinsn %d: ", c->used ? "\n" : "", pc);
 	if (n > 0 && (size_t)n < c->whylen - c->used)
 		c->used += (size_t)n;
 	va_start(ap, fmt);
@@ -282,8 +281,8 @@ static void check_call(struct check *c, int pc, const struct bpf_insn *in, struc
 				violation(c, pc,
 					  "bpf_%s: %s (r%d) %s: map helpers take only stack "
 					  "pointers before 4.18",
-					  helpers[id].name, helpers[id].arg[a] == A_KEY ? "key" : "value",
-					  a + 1,
+					  helpers[id].name,
+					  helpers[id].arg[a] == A_KEY ? "key" : "value", a + 1,
 					  r->kinds & K_MAP_VALUE ? "points into a map value" :
 								   "is not a stack pointer");
 			break;
@@ -469,9 +468,10 @@ static size_t walk(struct check *c, const struct bpf_insn *insns, size_t n, size
 				violation(c, (int)pc, "jump out of the program");
 			} else if (mark[t] == 1) {
 				if (c->p->kernel < BPF_RULES_KV(5, 3))
-					violation(c, (int)pc,
-						  "jump back to insn %ld: a loop, accepted from 5.3",
-						  t);
+					violation(
+						c, (int)pc,
+						"jump back to insn %ld: a loop, accepted from 5.3",
+						t);
 			} else if (!mark[t]) {
 				mark[t] = 1;
 				stack[sp++] = (size_t)t;

@@ -16,12 +16,12 @@
 
 struct bpf_profile {
 	const char *name;
-	const char *describes;	 /* the systems it stands for */
-	unsigned kernel;	 /* BPF_RULES_KV: helpers and verifier rules of this kernel */
-	uint64_t prog_types;	 /* bit per BPF_PROG_TYPE_* the kernel loads */
-	uint64_t map_types;	 /* bit per BPF_MAP_TYPE_* the kernel creates */
-	bool raw_tracepoints;	 /* BPF_RAW_TRACEPOINT_OPEN (4.17) */
-	bool syscall_tp_bpf;	 /* syscalls:sys_{enter,exit}_* take a BPF program (4.14) */
+	const char *describes; /* the systems it stands for */
+	unsigned kernel;       /* BPF_RULES_KV: helpers and verifier rules of this kernel */
+	uint64_t prog_types;   /* bit per BPF_PROG_TYPE_* the kernel loads */
+	uint64_t map_types;    /* bit per BPF_MAP_TYPE_* the kernel creates */
+	bool raw_tracepoints;  /* BPF_RAW_TRACEPOINT_OPEN (4.17) */
+	bool syscall_tp_bpf;   /* syscalls:sys_{enter,exit}_* take a BPF program (4.14) */
 };
 
 /* NULL when unknown. Names: rhel7, 4.9, 4.15, 4.18. */

@@ -120,9 +120,11 @@ static long check_prog(const union bpf_attr *a)
 	    a->kern_version != kversion_running(NULL)) {
 		size_t used = strlen(why);
 
-		snprintf(why + used, sizeof(why) - used, "%skern_version %u.%u.%u is not the running "
-			 "kernel's (checked for kprobes before 5.0)", n ? "\n" : "",
-			 a->kern_version >> 16, (a->kern_version >> 8) & 0xff, a->kern_version & 0xff);
+		snprintf(why + used, sizeof(why) - used,
+			 "%skern_version %u.%u.%u is not the running "
+			 "kernel's (checked for kprobes before 5.0)",
+			 n ? "\n" : "", a->kern_version >> 16, (a->kern_version >> 8) & 0xff,
+			 a->kern_version & 0xff);
 		n++;
 	}
 	dump_prog(a);

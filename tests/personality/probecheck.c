@@ -77,8 +77,10 @@ static int check_alt(const struct bpf_profile *p, struct monitor *m, const struc
 		n = size / sizeof(struct bpf_insn);
 		nv = bpf_rules_check(p, type, insns, n, map_type_of, why, sizeof(why));
 		if (!nv && p->kernel < BPF_RULES_KV(5, 2) && n > BPF_RULES_INSN_MARGIN) {
-			snprintf(why, sizeof(why), "%zu instructions: over the margin of %d (4096 "
-				 "before 5.2, less with other LLVMs)", n, BPF_RULES_INSN_MARGIN);
+			snprintf(why, sizeof(why),
+				 "%zu instructions: over the margin of %d (4096 "
+				 "before 5.2, less with other LLVMs)",
+				 n, BPF_RULES_INSN_MARGIN);
 			nv = 1;
 		}
 		if (nv || missing) {
@@ -111,8 +113,8 @@ static int check_set(const struct bpf_profile *p, struct config *cfg, int alone)
 		const struct monitor_ops *ops = monitor_registry[i];
 		struct monitor_cfg *mc = config_monitor(cfg, ops->name);
 
-		begun[i] = mc && monitor_setup_begin(&mons[i], ops, mc, &host, err,
-						     sizeof(err)) == 0;
+		begun[i] = mc &&
+			   monitor_setup_begin(&mons[i], ops, mc, &host, err, sizeof(err)) == 0;
 		if (!begun[i]) {
 			printf("%s: FAIL: %s\n", ops->name, mc ? err : "no configuration");
 			failed++;
@@ -182,8 +184,9 @@ int main(int argc, char **argv)
 	int failed;
 
 	if (argc > 1 || !p) {
-		fprintf(stderr, "usage: LD_PRELOAD=libem_personality.so EM_PERSONALITY=PROFILE %s\n"
-				"  profiles: rhel7, 4.9, 4.15, 4.18\n",
+		fprintf(stderr,
+			"usage: LD_PRELOAD=libem_personality.so EM_PERSONALITY=PROFILE %s\n"
+			"  profiles: rhel7, 4.9, 4.15, 4.18\n",
 			argv[0]);
 		return 2;
 	}

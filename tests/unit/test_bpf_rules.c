@@ -8,7 +8,8 @@
 #include "testutil.h"
 
 /* Instruction builders (the kernel's are not in its uapi headers). */
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV_K(d, i) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define MOV_X(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD_K(d, i) I(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
@@ -62,8 +63,13 @@ START_TEST(test_helper_versions)
 {
 	/* r1 = r10 - 16; r2 = 16; r3 = r1 (any source); probe_read_str(r1, r2, r3) */
 	const struct bpf_insn str[] = {
-		MOV_X(1, 10), ADD_K(1, -16), MOV_K(2, 16), MOV_K(3, 0),
-		CALL(BPF_FUNC_probe_read_str), MOV_K(0, 0), EXIT,
+		MOV_X(1, 10),
+		ADD_K(1, -16),
+		MOV_K(2, 16),
+		MOV_K(3, 0),
+		CALL(BPF_FUNC_probe_read_str),
+		MOV_K(0, 0),
+		EXIT,
 	};
 	const struct bpf_insn numa[] = { CALL(BPF_FUNC_get_numa_node_id), EXIT };
 	const struct bpf_insn unknown[] = { CALL(170), EXIT };
@@ -83,28 +89,54 @@ END_TEST
 START_TEST(test_map_value_as_map_argument)
 {
 	const struct bpf_insn bad[] = {
-		ST_DW(10, -8, 0),		 /* key 0 on the stack */
-		LD_MAP(1, 3), MOV_X(2, 10), ADD_K(2, -8), CALL(BPF_FUNC_map_lookup_elem),
-		JEQ_K(0, 0, 7),			 /* if (!v) exit */
-		MOV_X(3, 0),			 /* value = the map value */
-		LD_MAP(1, 4), MOV_X(2, 10), ADD_K(2, -8), MOV_K(4, 0),
-		CALL(BPF_FUNC_map_update_elem), MOV_K(0, 0), EXIT,
+		ST_DW(10, -8, 0), /* key 0 on the stack */
+		LD_MAP(1, 3),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_K(0, 0, 7), /* if (!v) exit */
+		MOV_X(3, 0),	/* value = the map value */
+		LD_MAP(1, 4),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		MOV_K(4, 0),
+		CALL(BPF_FUNC_map_update_elem),
+		MOV_K(0, 0),
+		EXIT,
 	};
 	/* The same value spilled to the stack and filled back: still a map value. */
 	const struct bpf_insn spilled[] = {
 		ST_DW(10, -8, 0),
-		LD_MAP(1, 3), MOV_X(2, 10), ADD_K(2, -8), CALL(BPF_FUNC_map_lookup_elem),
-		JEQ_K(0, 0, 5), STX_DW(10, 0, -16),
-		LD_MAP(1, 4), LDX_DW(2, 10, -16), /* key = the spilled map value */
-		CALL(BPF_FUNC_map_lookup_elem), MOV_K(0, 0), EXIT,
+		LD_MAP(1, 3),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_K(0, 0, 5),
+		STX_DW(10, 0, -16),
+		LD_MAP(1, 4),
+		LDX_DW(2, 10, -16), /* key = the spilled map value */
+		CALL(BPF_FUNC_map_lookup_elem),
+		MOV_K(0, 0),
+		EXIT,
 	};
 	/* Copied to the stack first: fine everywhere. */
 	const struct bpf_insn good[] = {
 		ST_DW(10, -8, 0),
-		LD_MAP(1, 3), MOV_X(2, 10), ADD_K(2, -8), CALL(BPF_FUNC_map_lookup_elem),
-		JEQ_K(0, 0, 9), LDX_DW(3, 0, 0), STX_DW(10, 3, -16),
-		LD_MAP(1, 4), MOV_X(2, 10), ADD_K(2, -8), MOV_X(3, 10), ADD_K(3, -16),
-		CALL(BPF_FUNC_map_update_elem), MOV_K(0, 0), EXIT,
+		LD_MAP(1, 3),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_K(0, 0, 9),
+		LDX_DW(3, 0, 0),
+		STX_DW(10, 3, -16),
+		LD_MAP(1, 4),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		MOV_X(3, 10),
+		ADD_K(3, -16),
+		CALL(BPF_FUNC_map_update_elem),
+		MOV_K(0, 0),
+		EXIT,
 	};
 
 	ck_assert_int_eq(CHECK("4.15", BPF_PROG_TYPE_KPROBE, bad), 1);
@@ -122,21 +154,28 @@ START_TEST(test_helper_memory)
 {
 	const struct bpf_insn comm_to_value[] = {
 		ST_DW(10, -8, 0),
-		LD_MAP(1, 3), MOV_X(2, 10), ADD_K(2, -8), CALL(BPF_FUNC_map_lookup_elem),
-		JEQ_K(0, 0, 3), MOV_X(1, 0), MOV_K(2, 16), CALL(BPF_FUNC_get_current_comm),
-		MOV_K(0, 0), EXIT,
+		LD_MAP(1, 3),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_K(0, 0, 3),
+		MOV_X(1, 0),
+		MOV_K(2, 16),
+		CALL(BPF_FUNC_get_current_comm),
+		MOV_K(0, 0),
+		EXIT,
 	};
 	const struct bpf_insn variable_size[] = {
-		MOV_X(6, 1),				/* ctx */
-		LDX_W(5, 1, 0), AND_K(5, 0xff),		/* size = ctx's first word & 0xff */
-		MOV_X(4, 10), ADD_K(4, -256),		/* data on the stack */
-		MOV_X(1, 6), LD_MAP(2, 5), MOV_K(3, -1),
-		CALL(BPF_FUNC_perf_event_output), MOV_K(0, 0), EXIT,
+		MOV_X(6, 1),			/* ctx */
+		LDX_W(5, 1, 0), AND_K(5, 0xff), /* size = ctx's first word & 0xff */
+		MOV_X(4, 10),	ADD_K(4, -256), /* data on the stack */
+		MOV_X(1, 6),	LD_MAP(2, 5),	MOV_K(3, -1), CALL(BPF_FUNC_perf_event_output),
+		MOV_K(0, 0),	EXIT,
 	};
 	const struct bpf_insn const_size[] = {
 		MOV_X(6, 1), MOV_K(5, 64), MOV_X(4, 10), ADD_K(4, -256),
-		MOV_X(1, 6), LD_MAP(2, 5), MOV_K(3, -1),
-		CALL(BPF_FUNC_perf_event_output), MOV_K(0, 0), EXIT,
+		MOV_X(1, 6), LD_MAP(2, 5), MOV_K(3, -1), CALL(BPF_FUNC_perf_event_output),
+		MOV_K(0, 0), EXIT,
 	};
 
 	ck_assert_int_eq(CHECK("4.9", BPF_PROG_TYPE_KPROBE, comm_to_value), 1);
@@ -153,10 +192,20 @@ END_TEST
 START_TEST(test_paths_merge)
 {
 	const struct bpf_insn p[] = {
-		ST_DW(10, -8, 0), MOV_X(6, 10), ADD_K(6, -8), /* r6 = stack */
-		LD_MAP(1, 3), MOV_X(2, 10), ADD_K(2, -8), CALL(BPF_FUNC_map_lookup_elem),
-		JEQ_K(0, 0, 1), MOV_X(6, 0),		  /* r6 = the map value when found */
-		LD_MAP(1, 4), MOV_X(2, 6), CALL(BPF_FUNC_map_delete_elem), MOV_K(0, 0), EXIT,
+		ST_DW(10, -8, 0),
+		MOV_X(6, 10),
+		ADD_K(6, -8), /* r6 = stack */
+		LD_MAP(1, 3),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_K(0, 0, 1),
+		MOV_X(6, 0), /* r6 = the map value when found */
+		LD_MAP(1, 4),
+		MOV_X(2, 6),
+		CALL(BPF_FUNC_map_delete_elem),
+		MOV_K(0, 0),
+		EXIT,
 	};
 
 	ck_assert_int_eq(CHECK("4.15", BPF_PROG_TYPE_KPROBE, p), 1);
@@ -193,8 +242,13 @@ static int fake_map_type(int fd)
 START_TEST(test_map_types)
 {
 	const struct bpf_insn p[] = {
-		ST_DW(10, -8, 0), LD_MAP(1, 7), MOV_X(2, 10), ADD_K(2, -8),
-		CALL(BPF_FUNC_map_lookup_elem), MOV_K(0, 0), EXIT,
+		ST_DW(10, -8, 0),
+		LD_MAP(1, 7),
+		MOV_X(2, 10),
+		ADD_K(2, -8),
+		CALL(BPF_FUNC_map_lookup_elem),
+		MOV_K(0, 0),
+		EXIT,
 	};
 	const struct bpf_profile *rhel7 = bpf_profile_find("rhel7");
 

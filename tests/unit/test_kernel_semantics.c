@@ -52,8 +52,8 @@ START_TEST(test_preempt_bit_from_format)
 	/* no marker, not one bit, not a constant: the version rule is used instead */
 	bit = 7;
 	ck_assert(!context_switch_preempt_bit_from_format("print fmt: \"x\", REC->a", &bit));
-	ck_assert(!context_switch_preempt_bit_from_format(
-		"REC->prev_state & 0x300 ? \"+\" : \"\"", &bit));
+	ck_assert(!context_switch_preempt_bit_from_format("REC->prev_state & 0x300 ? \"+\" : \"\"",
+							  &bit));
 	ck_assert(!context_switch_preempt_bit_from_format(
 		"REC->prev_state & TASK_REPORT_MAX ? \"+\" : \"\"", &bit));
 	ck_assert(!context_switch_preempt_bit_from_format(NULL, &bit));
