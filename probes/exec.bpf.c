@@ -16,6 +16,24 @@
 BPF_PERF_OUTPUT(exec_events);
 BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
 
+/* The event's fields that need no helper memory: the same on every kernel. */
+static __always_inline void exec_fill_header(struct exec_event *e, __u64 id, __u32 flags)
+{
+	__u32 tgid = id >> 32;
+	__u64 ugid = bpf_get_current_uid_gid();
+	__u32 *ppid = exec_ppid.lookup(&tgid);
+
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->tid = (__u32)id;
+	e->ppid = ppid ? *ppid : 0;
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->retval = 0;
+	e->argc = 0;
+	e->flags = flags;
+}
+
 #if EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY
 /*
  * Kernels before 4.18: a map value cannot be another map's key or value, and before 4.11 no
@@ -55,10 +73,8 @@ BPF_ARRAY(exec_slots, struct exec_event, EXEC_NSLOTS);
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, idx = (__u32)id & (EXEC_NSLOTS - 1);
-	__u64 ugid = bpf_get_current_uid_gid();
+	__u32 idx = (__u32)id & (EXEC_NSLOTS - 1);
 	struct exec_event *e;
-	__u32 *ppid;
 
 	if (em_skip_current())
 		return 0;
@@ -68,16 +84,7 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 		return 0;
 	if (e->pad == EXEC_SLOT_BUSY && e->tid != (__u32)id)
 		em_count(EM_STAT_MAP_FULL); /* another thread's exec in this slot is lost */
-	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = tgid;
-	e->tid = (__u32)id;
-	ppid = exec_ppid.lookup(&tgid);
-	e->ppid = ppid ? *ppid : 0;
-	e->uid = (__u32)ugid;
-	e->gid = ugid >> 32;
-	e->retval = 0;
-	e->argc = 0;
-	e->flags = flags | EXEC_F_PARTS;
+	exec_fill_header(e, id, flags | EXEC_F_PARTS);
 	{
 		struct em_comm c = {};
 
@@ -164,26 +171,15 @@ BPF_F_TABLE("hash", __u64, struct exec_event, exec_inflight, EXEC_INFLIGHT_ENTRI
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, zero = 0, off = 0;
-	__u64 ugid = bpf_get_current_uid_gid();
+	__u32 zero = 0, off = 0;
 	struct exec_event *e;
-	__u32 *ppid;
 
 	if (em_skip_current())
 		return 0;
 	e = exec_scratch.lookup(&zero);
 	if (!e)
 		return 0;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = tgid;
-	e->tid = (__u32)id;
-	ppid = exec_ppid.lookup(&tgid);
-	e->ppid = ppid ? *ppid : 0;
-	e->uid = (__u32)ugid;
-	e->gid = ugid >> 32;
-	e->retval = 0;
-	e->argc = 0;
-	e->flags = flags;
+	exec_fill_header(e, id, flags);
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	bpf_probe_read_str(e->filename, sizeof(e->filename), filename);
 

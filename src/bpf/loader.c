@@ -340,6 +340,19 @@ static void field_flag(char *flag, size_t len, const char *name, const char *cat
 		snprintf(flag, len, "-D%s=%d", name, off);
 }
 
+/* The syscall record fields probes/common.h reads, and where their offsets come from. */
+static const struct sc_field {
+	const char *flag, *cat, *ev, *field;
+	int size;
+} sc_fields[] = {
+	{ "EM_RAW_SC_ID_OFF", "raw_syscalls", "sys_exit", "id", 8 },
+	{ "EM_RAW_SC_RET_OFF", "raw_syscalls", "sys_exit", "ret", 8 },
+	{ "EM_RAW_SC_ARGS_OFF", "raw_syscalls", "sys_enter", "args", 8 },
+	{ "EM_SC_NR_OFF", "syscalls", "sys_exit_openat", "__syscall_nr", 4 },
+	{ "EM_SC_RET_OFF", "syscalls", "sys_exit_openat", "ret", 8 },
+	{ "EM_SC_ARGS_OFF", "syscalls", "sys_enter_openat", "dfd", 8 },
+};
+
 /* -D flags of the running kernel's conventions, the same for every probe: computed once. */
 static int common_flags(char flags[][64], int max)
 {
@@ -380,21 +393,12 @@ static int common_flags(char flags[][64], int max)
 				  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
 			  cache[n - 3], cache[n - 2], cache[n - 1]);
 		/* Syscall record layouts from the format files, like every other tracepoint's. */
-		field_flag(cache[n], 64, "EM_RAW_SC_ID_OFF", "raw_syscalls", "sys_exit", "id", 8);
-		n += cache[n][0] != '\0';
-		field_flag(cache[n], 64, "EM_RAW_SC_RET_OFF", "raw_syscalls", "sys_exit", "ret", 8);
-		n += cache[n][0] != '\0';
-		field_flag(cache[n], 64, "EM_RAW_SC_ARGS_OFF", "raw_syscalls", "sys_enter", "args",
-			   8);
-		n += cache[n][0] != '\0';
-		field_flag(cache[n], 64, "EM_SC_NR_OFF", "syscalls", "sys_exit_openat",
-			   "__syscall_nr", 4);
-		n += cache[n][0] != '\0';
-		field_flag(cache[n], 64, "EM_SC_RET_OFF", "syscalls", "sys_exit_openat", "ret", 8);
-		n += cache[n][0] != '\0';
-		field_flag(cache[n], 64, "EM_SC_ARGS_OFF", "syscalls", "sys_enter_openat", "dfd",
-			   8);
-		n += cache[n][0] != '\0';
+		for (size_t i = 0; i < sizeof(sc_fields) / sizeof(sc_fields[0]); i++) {
+			const struct sc_field *f = &sc_fields[i];
+
+			field_flag(cache[n], 64, f->flag, f->cat, f->ev, f->field, f->size);
+			n += cache[n][0] != '\0';
+		}
 	}
 	for (int i = 0; i < n && i < max; i++)
 		memcpy(flags[i], cache[i], 64);

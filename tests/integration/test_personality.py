@@ -15,27 +15,23 @@ from harness import cleanup, make_workdir, personality_env, test
 # What --check must say under each profile on this host (no kprobes here: exec and open fall
 # to raw_syscalls where syscall tracepoints take no BPF), and the BPF features it must find.
 MONITORS = "exec,syscall,context_switch,page_fault,open,interrupt,bio"
+def features(old_helpers, map_value_keys, syscall_tp):
+    yn = lambda b: "yes" if b else "no"  # noqa: E731
+    return (f"probe_read_str {yn(not old_helpers)}, get_numa_node_id {yn(not old_helpers)}, "
+            f"helper memory in map values {yn(not old_helpers)}, "
+            f"map values as map keys {yn(map_value_keys)}, "
+            f"BPF on syscall tracepoints {yn(syscall_tp)}, kprobes need kern_version yes")
+
+
+OLD = {"exec": "raw_syscalls", "syscall": "tracepoint", "open": "raw_syscalls", "bpf": "tracepoint",
+       "raw": "no", "features": features(True, False, False)}
 EXPECTED = {
-    "rhel7": {"exec": "raw_syscalls", "syscall": "tracepoint", "open": "raw_syscalls",
-              "features": "probe_read_str no, get_numa_node_id no, helper memory in map values no, "
-                          "map values as map keys no, BPF on syscall tracepoints no, "
-                          "kprobes need kern_version yes",
-              "bpf": "tracepoint", "raw": "no"},
-    "4.9": {"exec": "raw_syscalls", "syscall": "tracepoint", "open": "raw_syscalls",
-            "features": "probe_read_str no, get_numa_node_id no, helper memory in map values no, "
-                        "map values as map keys no, BPF on syscall tracepoints no, "
-                        "kprobes need kern_version yes",
-            "bpf": "tracepoint", "raw": "no"},
-    "4.15": {"exec": "tracepoint", "syscall": "tracepoint", "open": "tracepoint",
-             "features": "probe_read_str yes, get_numa_node_id yes, helper memory in map values yes, "
-                         "map values as map keys no, BPF on syscall tracepoints yes, "
-                         "kprobes need kern_version yes",
-             "bpf": "tracepoint", "raw": "no"},
-    "4.18": {"exec": "tracepoint", "syscall": "raw_tracepoint", "open": "tracepoint",
-             "features": "probe_read_str yes, get_numa_node_id yes, helper memory in map values yes, "
-                         "map values as map keys yes, BPF on syscall tracepoints yes, "
-                         "kprobes need kern_version yes",
-             "bpf": "tracepoint", "raw": "yes"},
+    "rhel7": OLD,
+    "4.9": OLD,
+    "4.15": {**OLD, "exec": "tracepoint", "open": "tracepoint",
+             "features": features(False, False, True)},
+    "4.18": {**OLD, "exec": "tracepoint", "open": "tracepoint", "syscall": "raw_tracepoint",
+             "raw": "yes", "features": features(False, True, True)},
 }
 
 

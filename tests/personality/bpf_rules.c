@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define BIT(x) (1ULL << (x))
 #define KV BPF_RULES_KV
@@ -547,4 +549,19 @@ out:
 	if (-c.min_stack > BPF_RULES_STACK)
 		violation(&c, 0, "stack of %d bytes: at most %d", -c.min_stack, BPF_RULES_STACK);
 	return c.nviol;
+}
+
+int bpf_rules_map_type(int fd)
+{
+	struct bpf_map_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (unsigned)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (unsigned long)&info;
+	if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) != 0)
+		return -1;
+	return (int)info.type;
 }

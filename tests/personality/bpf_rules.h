@@ -39,6 +39,9 @@ const char *bpf_helper_name(int id);
 int bpf_rules_check(const struct bpf_profile *p, int prog_type, const struct bpf_insn *insns,
 		    size_t ninsns, int (*map_type_of)(int fd), char *why, size_t whylen);
 
+/* The type of map fd (BPF_OBJ_GET_INFO_BY_FD), -1 when unknown: a map_type_of for the check. */
+int bpf_rules_map_type(int fd);
+
 /* Instruction limits this model uses (see bpf_rules.c). */
 #define BPF_RULES_MAX_INSNS_OLD 4096 /* before 5.2 */
 #define BPF_RULES_INSN_MARGIN 3600   /* what the checker allows: room for other LLVMs */

@@ -74,21 +74,6 @@ static long refuse(const char *what)
 	return -1;
 }
 
-static int map_type_of(int fd)
-{
-	struct bpf_map_info info;
-	union bpf_attr a;
-
-	memset(&info, 0, sizeof(info));
-	memset(&a, 0, sizeof(a));
-	a.info.bpf_fd = (unsigned)fd;
-	a.info.info_len = sizeof(info);
-	a.info.info = (unsigned long)&info;
-	if (real_syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) != 0)
-		return -1;
-	return (int)info.type;
-}
-
 /* EM_PERSONALITY_DUMP=DIR: each loaded program's instructions go to DIR/<name>.insns (raw
  * struct bpf_insn), for a closer look. */
 static void dump_prog(const union bpf_attr *a)
@@ -113,7 +98,7 @@ static long check_prog(const union bpf_attr *a)
 	char why[1024], what[1200];
 
 	int n = bpf_rules_check(active, (int)a->prog_type, (const struct bpf_insn *)a->insns,
-				a->insn_cnt, map_type_of, why, sizeof(why));
+				a->insn_cnt, bpf_rules_map_type, why, sizeof(why));
 
 	/* Before 5.0 a kprobe program must carry the running kernel's LINUX_VERSION_CODE. */
 	if (a->prog_type == BPF_PROG_TYPE_KPROBE && active->kernel < BPF_RULES_KV(5, 0) &&

@@ -24,21 +24,6 @@
 #include "log.h"
 #include "monitor.h"
 
-static int map_type_of(int fd)
-{
-	struct bpf_map_info info;
-	union bpf_attr a;
-
-	memset(&info, 0, sizeof(info));
-	memset(&a, 0, sizeof(a));
-	a.info.bpf_fd = (unsigned)fd;
-	a.info.info_len = sizeof(info);
-	a.info.info = (unsigned long)&info;
-	if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) != 0)
-		return -1;
-	return (int)info.type;
-}
-
 /* Whether the profile's kernel has the attachment itself (the programs are checked apart). */
 static const char *attach_missing(const struct bpf_profile *p, const struct probe_spec *s)
 {
@@ -75,7 +60,7 @@ static int check_alt(const struct bpf_profile *p, struct monitor *m, const struc
 			continue;
 		}
 		n = size / sizeof(struct bpf_insn);
-		nv = bpf_rules_check(p, type, insns, n, map_type_of, why, sizeof(why));
+		nv = bpf_rules_check(p, type, insns, n, bpf_rules_map_type, why, sizeof(why));
 		if (!nv && p->kernel < BPF_RULES_KV(5, 2) && n > BPF_RULES_INSN_MARGIN) {
 			snprintf(why, sizeof(why),
 				 "%zu instructions: over the margin of %d (4096 "
