@@ -234,6 +234,24 @@ START_TEST(test_loops_size_stack)
 }
 END_TEST
 
+/* JMP32 (5.1) and BPF-to-BPF calls (4.16): what a newer LLVM or a non-inlined helper emits. */
+START_TEST(test_newer_instructions)
+{
+	const struct bpf_insn jmp32[] = {
+		MOV_K(0, 0), I(BPF_JMP32 | BPF_JEQ | BPF_K, 1, 0, 0, 0), EXIT,
+	};
+	const struct bpf_insn call[] = {
+		I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1), EXIT, MOV_K(0, 0), EXIT,
+	};
+
+	ck_assert_int_eq(CHECK("4.18", BPF_PROG_TYPE_KPROBE, jmp32), 1);
+	ck_assert_ptr_nonnull(strstr(why, "insn 1: JMP32 instruction: from 5.1"));
+	ck_assert_int_eq(CHECK("4.15", BPF_PROG_TYPE_KPROBE, call), 1);
+	ck_assert_ptr_nonnull(strstr(why, "insn 0: BPF-to-BPF call: from 4.16"));
+	ck_assert_int_eq(CHECK("4.18", BPF_PROG_TYPE_KPROBE, call), 0);
+}
+END_TEST
+
 static int fake_map_type(int fd)
 {
 	return fd == 7 ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH;
@@ -274,6 +292,7 @@ int main(void)
 	tcase_add_test(tc, test_helper_memory);
 	tcase_add_test(tc, test_paths_merge);
 	tcase_add_test(tc, test_loops_size_stack);
+	tcase_add_test(tc, test_newer_instructions);
 	tcase_add_test(tc, test_map_types);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
