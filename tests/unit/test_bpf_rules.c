@@ -238,10 +238,15 @@ END_TEST
 START_TEST(test_newer_instructions)
 {
 	const struct bpf_insn jmp32[] = {
-		MOV_K(0, 0), I(BPF_JMP32 | BPF_JEQ | BPF_K, 1, 0, 0, 0), EXIT,
+		MOV_K(0, 0),
+		I(BPF_JMP32 | BPF_JEQ | BPF_K, 1, 0, 0, 0),
+		EXIT,
 	};
 	const struct bpf_insn call[] = {
-		I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1), EXIT, MOV_K(0, 0), EXIT,
+		I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1),
+		EXIT,
+		MOV_K(0, 0),
+		EXIT,
 	};
 
 	ck_assert_int_eq(CHECK("4.18", BPF_PROG_TYPE_KPROBE, jmp32), 1);
