@@ -164,6 +164,15 @@ profile_tests() {
 	done
 }
 
+# compat_tests: the compile matrix (tests/compat/run.sh): the bcc header sets 0.10-0.24 and the
+# installed one, EL7's library headers, the C floor; configure-time errors for a bcc too old.
+compat_tests() {
+	local log=$LOGDIR/compat.log rc=0
+	step "compile matrix: tests/compat/run.sh"
+	bash "$ROOT/tests/compat/run.sh" "$ROOT/build-compat" 2>&1 | tee "$log" || rc=$?
+	record_runner "compile matrix" "$log" "$rc"
+}
+
 # record_runner LABEL LOG RC: counts from the last "N passed, N failed[, N skipped]" line of LOG.
 record_runner() {
 	local label=$1 log=$2 rc=$3 line passed failed skipped
@@ -276,6 +285,7 @@ fi
 
 if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SANITIZE=OFF; then
 	unit_tests release build
+	compat_tests
 	if [ "$QUICK" -eq 0 ] && [ "$NO_FUZZ" -eq 0 ]; then
 		valgrind_tests "$ROOT/build"
 		fuzz_tests

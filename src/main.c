@@ -120,6 +120,7 @@ static int run_check(struct config *cfg, struct monitor_cfg **sel, size_t nsel)
 		printf("  %-20s %-4s %s\n", kcheck_name((enum kfeature)f), res[f].ok ? "yes" : "no",
 		       res[f].detail);
 	}
+	printf("  %-20s %-4s %s: %s\n", "bcc", "yes", EM_BCC_VERSION, loader_bcc_features());
 	printf("\nMonitors:\n");
 	if (!priv) {
 		printf("  (not root: attach alternatives cannot be tried; run as root)\n");

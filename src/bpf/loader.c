@@ -543,6 +543,11 @@ static int prog_type_of(enum attach_kind k)
 	return -1;
 }
 
+const char *loader_bcc_features(void)
+{
+	return EM_BCC_FEATURES;
+}
+
 int loader_prog_type(enum attach_kind kind)
 {
 	return prog_type_of(kind);
@@ -810,6 +815,13 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 	char sym[128], ev[96], out[1024];
 	int progfd, fd = -1, e = 0;
 
+#ifndef EM_BCC_HAVE_KFUNC
+	if (p->kind == ATTACH_KFUNC) {
+		snprintf(why, whylen, "fentry is not in this bcc (%s; bcc attaches it from 0.14)",
+			 EM_BCC_VERSION);
+		return -EOPNOTSUPP;
+	}
+#endif
 	if (p->kind == ATTACH_KFUNC && access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		snprintf(why, whylen, "fentry needs kernel BTF (no /sys/kernel/btf/vmlinux)");
 		return -EOPNOTSUPP;
@@ -906,7 +918,7 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 	case ATTACH_RAW_TRACEPOINT:
 		capture_begin(&cap);
 		errno = 0;
-		fd = bpf_attach_raw_tracepoint(progfd, p->target);
+		fd = em_attach_raw_tracepoint(progfd, p->target);
 		e = errno;
 		capture_end(&cap, out, sizeof(out));
 		log_captured(m->name, out);
@@ -920,7 +932,7 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 	case ATTACH_KFUNC:
 		capture_begin(&cap);
 		errno = 0;
-		fd = bpf_attach_kfunc(progfd);
+		fd = em_attach_kfunc(progfd);
 		e = errno;
 		capture_end(&cap, out, sizeof(out));
 		log_captured(m->name, out);
@@ -1235,23 +1247,34 @@ void loader_perf_consume_all(struct bpf_mod *m)
 		loader_perf_consume(m, i);
 }
 
+#if EM_BCC_VERSION_CODE >= 1900
+_Static_assert(offsetof(struct bpf_prog_info, recursion_misses) ==
+		       EM_PROG_INFO_RECURSION_MISSES_OFF,
+	       "bpf_prog_info.recursion_misses moved: fix EM_PROG_INFO_RECURSION_MISSES_OFF");
+#endif
+
 uint64_t loader_recursion_misses(struct bpf_mod *m)
 {
 	uint64_t total = 0;
 
 	for (int i = 0; m && i < m->nprogs; i++) {
-		struct bpf_prog_info info;
+		/* bpf_prog_info by the kernel's ABI: the field is at a fixed offset, whether the
+		 * headers of this bcc name it or not (before 0.19 they do not). */
+		uint64_t info[64], misses;
 		union bpf_attr a;
 
-		memset(&info, 0, sizeof(info));
+		memset(info, 0, sizeof(info));
 		memset(&a, 0, sizeof(a));
 		a.info.bpf_fd = (unsigned)m->progs[i].fd;
 		a.info.info_len = sizeof(info);
-		a.info.info = (unsigned long)&info;
-		/* Older kernels fill a shorter struct: the field then stays 0. */
+		a.info.info = (unsigned long)info;
+		/* Older kernels fill a shorter struct: the field is then not there. */
 		if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) == 0 &&
-		    a.info.info_len >= offsetof(struct bpf_prog_info, recursion_misses) + 8)
-			total += info.recursion_misses;
+		    a.info.info_len >= EM_PROG_INFO_RECURSION_MISSES_OFF + 8) {
+			memcpy(&misses, (char *)info + EM_PROG_INFO_RECURSION_MISSES_OFF,
+			       sizeof(misses));
+			total += misses;
+		}
 	}
 	return total;
 }

@@ -71,6 +71,8 @@ void loader_destroy(struct bpf_mod *m);
 /* The arch's syscall symbol prefix found in /proc/kallsyms ("__x64_sys_", "__arm64_sys_",
  * "sys_"), whether it takes a pt_regs wrapper, and the resolved symbol for a syscall. */
 const char *loader_syscall_prefix(int *ret_wrapped);
+/* What the bcc this was built with offers ("fentry attach yes (bcc 0.14+), ..."), for --check. */
+const char *loader_bcc_features(void);
 int loader_syscall_symbol(const char *syscall, char *buf, size_t len);
 int loader_kallsyms_has(const char *sym);
 

@@ -23,6 +23,25 @@
 #include "prom.h"
 #include "strbuf.h"
 
+/* libmicrohttpd from 0.9.33 (RHEL 7) to today: the names that changed on the way. */
+#if MHD_VERSION >= 0x00097002
+typedef enum MHD_Result em_mhd_result;
+#else
+typedef int em_mhd_result; /* MHD_YES/MHD_NO were ints before 0.9.71 */
+#endif
+#if MHD_VERSION >= 0x00095500
+#define EM_MHD_FLAGS (MHD_USE_EPOLL | MHD_USE_ERROR_LOG)
+#define EM_MHD_INFO_EPOLL MHD_DAEMON_INFO_EPOLL_FD
+#define EM_MHD_EPOLL_FD(info) ((info)->epoll_fd)
+#else /* before the renames (0.9.53-0.9.55); the epoll fd came in the listen_fd member */
+#define EM_MHD_FLAGS (MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_DEBUG)
+#define EM_MHD_INFO_EPOLL MHD_DAEMON_INFO_EPOLL_FD_LINUX_ONLY
+#define EM_MHD_EPOLL_FD(info) ((info)->listen_fd)
+#endif
+#ifndef MHD_INVALID_SOCKET
+typedef int MHD_socket; /* 0.9.33 passes sockets as int */
+#endif
+
 #define PROM_HTTP_MAX_CONNECTIONS 32
 #define PROM_HTTP_TIMEOUT_S 10
 
@@ -46,11 +65,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("libmicrohttpd: %s", msg);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
+static em_mhd_result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
 			     const char *type)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ret;
+	em_mhd_result ret;
 
 	if (!r) {
 		free(body);
@@ -64,14 +83,14 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *bo
 	return ret;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
+static em_mhd_result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
 	char *body = strdup(text);
 
 	return body ? reply(c, status, body, strlen(body), "text/plain; charset=utf-8") : MHD_NO;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+static em_mhd_result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
 {
@@ -182,7 +201,7 @@ struct prom_http *prom_http_start(const char *listen_addr, const char *path, str
 	if (fd < 0)
 		goto err_free;
 	/* No MHD_USE_INTERNAL_POLLING_THREAD: MHD runs only inside prom_http_run(). */
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, h,
+	h->d = MHD_start_daemon(EM_MHD_FLAGS, 0, NULL, NULL, handle, h,
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)PROM_HTTP_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PROM_HTTP_TIMEOUT_S,
@@ -195,13 +214,13 @@ struct prom_http *prom_http_start(const char *listen_addr, const char *path, str
 			 listen_addr);
 		goto err_free;
 	}
-	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || info->epoll_fd < 0) {
+	info = MHD_get_daemon_info(h->d, EM_MHD_INFO_EPOLL);
+	if (!info || EM_MHD_EPOLL_FD(info) < 0) {
 		snprintf(err, errlen, "output.prometheus: libmicrohttpd has no epoll support here");
 		MHD_stop_daemon(h->d);
 		goto err_free;
 	}
-	h->epfd = info->epoll_fd;
+	h->epfd = EM_MHD_EPOLL_FD(info);
 	log_info("Prometheus metrics at http://%s%s", listen_addr, path);
 	return h;
 
