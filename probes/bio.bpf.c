@@ -28,7 +28,8 @@
 
 BPF_HASH(bio_submitters, struct bio_req_key, struct bio_submitter, BIO_MAP_ENTRIES);
 BPF_HASH(bio_inflight, struct bio_req_key, struct bio_inflight, BIO_MAP_ENTRIES);
-BPF_PERCPU_HASH(bio_stats, struct bio_key, struct bio_value, BIO_MAP_ENTRIES);
+/* BPF_TABLE, not BPF_PERCPU_HASH: bcc 0.18 (Debian 11) has no such macro */
+BPF_TABLE("percpu_hash", struct bio_key, struct bio_value, bio_stats, BIO_MAP_ENTRIES);
 
 /* A record field of 4 or 8 bytes (sector_t is 4 bytes on some 32-bit builds). */
 static __always_inline __u64 bio_field(void *ctx, int off, int size)

@@ -11,7 +11,8 @@
 #define FUNC_COUNT 0
 #endif
 
-BPF_PERCPU_HASH(func_counts, struct func_key, struct func_value, FUNC_MAP_ENTRIES);
+/* BPF_TABLE, not BPF_PERCPU_HASH: bcc 0.18 (Debian 11) has no such macro */
+BPF_TABLE("percpu_hash", struct func_key, struct func_value, func_counts, FUNC_MAP_ENTRIES);
 
 static __always_inline int func_account(__u32 idx)
 {
@@ -49,8 +50,10 @@ static __always_inline int func_account(__u32 idx)
 	{                                                                                   \
 		return func_account(i);                                                     \
 	}
+/* One declared argument, unused (the load of it is dropped): bcc 0.18's KFUNC_PROBE takes no
+ * empty argument list. */
 #define FUNC_KFUNC_NAMED(name, i)                                                           \
-	KFUNC_PROBE(name)                                                                   \
+	KFUNC_PROBE(name, unsigned long func_arg0)                                          \
 	{                                                                                   \
 		return func_account(i);                                                     \
 	}

@@ -14,7 +14,8 @@
 /* Threads inside an open at the same time. */
 #define OPEN_INFLIGHT_ENTRIES 10240
 
-BPF_PERCPU_HASH(open_counts, struct open_key, struct open_value, OPEN_MAP_ENTRIES);
+/* BPF_TABLE, not BPF_PERCPU_HASH: bcc 0.18 (Debian 11) has no such macro */
+BPF_TABLE("percpu_hash", struct open_key, struct open_value, open_counts, OPEN_MAP_ENTRIES);
 /*
  * The in-flight record of each thread. With an LRU hash (4.10+; the loader says so with
  * OPEN_INFLIGHT_LRU) a thread's entry stays after its exit, marked done, and its next open

@@ -6,13 +6,17 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-Usage: sudo scripts/setup.sh [--vm]
+Usage: sudo scripts/setup.sh [--vm] [--bullseye]
 
   (no option)  build and test dependencies, kernel headers for bcc, tracefs
   --vm         also the kprobe lane (tests/vm/run.sh; x86_64 Debian hosts): QEMU, a static
                busybox, Debian's stock kernel extracted into $EM_VM_CACHE (default
                /var/cache/ebpf-monitor/vm; the host's /boot and bootloader are not touched) and
                the headers package of exactly that kernel version
+  --bullseye   also the Debian 11 lane (tests/bullseye/run.sh; x86_64 Debian hosts): a
+               bullseye root file system made with debootstrap in $EM_BULLSEYE_CACHE (default
+               /var/cache/ebpf-monitor/bullseye): its bcc 0.18, LLVM 11, gcc 10, CMake,
+               libraries and its 5.10 kernel with headers; implies --vm (QEMU, busybox)
   -h, --help   this text
 
 Exit status: 0 ready, 1 failed, 2 usage error, 3 not root or unsupported host.
@@ -20,9 +24,11 @@ USAGE
 }
 
 VM_LANE=0
+BULLSEYE=0
 for arg in "$@"; do
 	case $arg in
 	--vm) VM_LANE=1 ;;
+	--bullseye) VM_LANE=1 BULLSEYE=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -233,6 +239,13 @@ setup_rpm() {
 # ---- tracefs ----------------------------------------------------------------------------------
 
 setup_tracefs() {
+	# bcc before 0.24 finds tracepoints only under /sys/kernel/debug/tracing (debugfs), which
+	# systemd mounts at boot; a chroot or a minimal init may not have it.
+	if [ ! -d /sys/kernel/debug/tracing/events ] && [ -d /sys/kernel/debug ] &&
+		! mountpoint -q /sys/kernel/debug 2>/dev/null; then
+		mount -t debugfs nodev /sys/kernel/debug 2>/dev/null &&
+			say "mounted debugfs on /sys/kernel/debug (older bcc reads tracepoints there)"
+	fi
 	if [ -d /sys/kernel/tracing/events ]; then
 		return 0
 	fi
@@ -338,6 +351,39 @@ setup_vm_lane() {
 	say "kprobe lane ready: $kpkg $ver in $VM_CACHE"
 }
 
+# ---- Debian 11 lane (--bullseye only) ---------------------------------------------------------
+# A bullseye root file system made once with debootstrap from Debian's registry and kept in
+# BULLSEYE_CACHE/root; BULLSEYE_CACHE/root/.em-packages names what it was made with, so a
+# changed list makes it again. tests/bullseye/run.sh copies the checkout into it, builds and tests
+# there (chroot, this kernel) and boots its own kernel under QEMU.
+BULLSEYE_CACHE=${EM_BULLSEYE_CACHE:-/var/cache/ebpf-monitor/bullseye}
+BULLSEYE_PACKAGES=build-essential,cmake,pkg-config,libbpfcc-dev,bpfcc-tools,libyaml-dev
+BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,libmicrohttpd-dev,check,python3,strace,kmod,procps
+BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,util-linux,ca-certificates,linux-image-amd64
+BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,linux-headers-amd64,prometheus
+setup_bullseye() {
+	local root=$BULLSEYE_CACHE/root
+	[ "$(uname -m)" = x86_64 ] || die 3 "the Debian 11 lane is for x86_64 hosts"
+	if [ "$(cat "$root/.em-packages" 2>/dev/null)" = "$BULLSEYE_PACKAGES" ]; then
+		say "Debian 11 lane ready: $root ($(ls "$root/boot" | grep -m1 vmlinuz))"
+		return
+	fi
+	if ! deb_installed debootstrap; then
+		apt_update_once
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
+	fi
+	mkdir -p "$BULLSEYE_CACHE"
+	rm -rf "$root.new"
+	say "Debian 11 lane: debootstrap bullseye into $root (a few minutes, once)"
+	debootstrap --variant=minbase --include="$BULLSEYE_PACKAGES" bullseye "$root.new" \
+		http://deb.debian.org/debian >"$BULLSEYE_CACHE/debootstrap.log" 2>&1 ||
+		die 1 "debootstrap bullseye failed; see $BULLSEYE_CACHE/debootstrap.log"
+	printf '%s\n' "$BULLSEYE_PACKAGES" >"$root.new/.em-packages"
+	rm -rf "$root"
+	mv "$root.new" "$root"
+	say "Debian 11 lane ready: $root"
+}
+
 # ---- main -------------------------------------------------------------------------------------
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
@@ -355,4 +401,5 @@ headers_ok || die 1 "no kernel headers at $MODDIR/build (install headers for $KR
 warn_if_mismatched_headers
 setup_tracefs
 [ "$VM_LANE" -eq 0 ] || setup_vm_lane
+[ "$BULLSEYE" -eq 0 ] || setup_bullseye
 say "ready (kernel $KREL)"

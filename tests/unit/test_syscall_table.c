@@ -81,7 +81,8 @@ START_TEST(aarch64_numbers)
 	ck_assert_int_eq(syscall_number_abi(a, "syscalls"), -1);
 	ck_assert_int_eq(syscall_number_abi(a, "arch_specific_syscall"), -1);
 	ck_assert_ptr_null(syscall_name_abi(a, 244));
-	ck_assert_uint_gt(syscall_count_abi(a), 300);
+	/* 296 in 5.10's asm-generic/unistd.h (Debian 11), 316 in 6.1's */
+	ck_assert_uint_gt(syscall_count_abi(a), 280);
 }
 END_TEST
 

@@ -30,6 +30,12 @@ once per filter, every step and every test under a time limit.
   --kernel-arg ARG     one more guest kernel command-line argument; repeatable
   --no-check           skip --check and the timed start (only the tests run)
   --plant-hang TEST    make TEST sleep forever once its monitor attached: the watchdog's own test
+  --root DIR           the root file system the VM mounts (default /, the host's): another
+                       distribution's tree (the Debian 11 lane, tests/bullseye/run.sh), with its
+                       own newest kernel in DIR/boot and DIR/lib/modules; --binary and
+                       --checkout are paths inside it
+  --checkout PATH      the checkout as the VM sees it (default: this one)
+  --artifacts DIR      where the artifacts go (default: tests/vm/artifacts)
   --script PATH        run PATH (relative to the checkout) in the VM instead of guest.sh, with
                        --out DIR; it writes DIR/summary (e.g. tests/vm/ipi_storm.sh)
   -h, --help           this text
@@ -79,6 +85,9 @@ SCRIPT=""
 HOST_GRACE=${EM_VM_HOST_GRACE:-90}
 [[ $HOST_GRACE =~ ^[0-9]+$ ]] || die 2 "EM_VM_HOST_GRACE takes seconds, got '$HOST_GRACE'"
 CACHE=${EM_VM_CACHE:-/var/cache/ebpf-monitor/vm}
+ROOTFS=/
+GUEST_ROOT=
+ARTIFACTS=
 # Loaded in this order from the lane kernel's modules: virtio-pci transport, then 9p over it.
 MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	netfs fscache 9pnet 9pnet_virtio 9p)
@@ -132,6 +141,15 @@ while [ $# -gt 0 ]; do
 		SCRIPT=$2
 		shift
 		;;
+	--root | --checkout | --artifacts)
+		need_arg "$@"
+		case $1 in
+		--root) ROOTFS=$(realpath -e "$2") || die 2 "--root: no directory $2" ;;
+		--checkout) GUEST_ROOT=$2 ;;
+		--artifacts) ARTIFACTS=$2 ;;
+		esac
+		shift
+		;;
 	--memory)
 		need_arg "$@"
 		[[ $2 =~ ^[1-9][0-9]*[MG]$ ]] || die 2 "--memory takes a size like 2G or 3072M, got '$2'"
@@ -164,21 +182,34 @@ BUSYBOX=/bin/busybox
 if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
 	die 3 "$BUSYBOX is not a static busybox (package busybox-static): run scripts/setup.sh --vm"
 fi
-[ -r "$CACHE/kernel.env" ] || die 3 "no lane kernel in $CACHE: run scripts/setup.sh --vm"
-VM_KVER="" VM_KPKG="" VM_KPKG_VERSION="" VM_TREE=""
-# shellcheck disable=SC1091
-. "$CACHE/kernel.env"
-if [ -z "$VM_KVER" ] || [ ! -d "$VM_TREE" ]; then
-	die 3 "$CACHE/kernel.env is incomplete: run scripts/setup.sh --vm"
+GUEST_ROOT=${GUEST_ROOT:-$ROOT}
+if [ "$ROOTFS" = / ]; then
+	[ -r "$CACHE/kernel.env" ] || die 3 "no lane kernel in $CACHE: run scripts/setup.sh --vm"
+	VM_KVER="" VM_KPKG="" VM_KPKG_VERSION="" VM_TREE=""
+	# shellcheck disable=SC1091
+	. "$CACHE/kernel.env"
+	if [ -z "$VM_KVER" ] || [ ! -d "$VM_TREE" ]; then
+		die 3 "$CACHE/kernel.env is incomplete: run scripts/setup.sh --vm"
+	fi
+else
+	# Another distribution's tree: its own newest kernel, which it also has the headers of.
+	VM_TREE=$ROOTFS
+	VM_KVER=$(cd "$ROOTFS/boot" 2>/dev/null && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' |
+		sort -V | tail -n1)
+	[ -n "$VM_KVER" ] || die 3 "$ROOTFS/boot has no vmlinuz-*"
+	VM_KPKG="linux-image-$VM_KVER" VM_KPKG_VERSION="(in $ROOTFS)"
 fi
 VMLINUZ=$VM_TREE/boot/vmlinuz-$VM_KVER
 VM_MODDIR=$VM_TREE/lib/modules/$VM_KVER
 [ -r "$VMLINUZ" ] || die 3 "$VMLINUZ is missing: run scripts/setup.sh --vm"
-# The VM sees the host root read-only: bcc there compiles against the host's copy of the headers.
-[ -f "/lib/modules/$VM_KVER/build/Makefile" ] ||
-	die 3 "no headers at /lib/modules/$VM_KVER/build (package linux-headers-$VM_KVER): run scripts/setup.sh --vm"
-BINARY=$(realpath -e "$BINARY" 2>/dev/null) || die 3 "no ebpf-monitor binary (build it first, or pass --binary)"
-[ -x "$BINARY" ] || die 3 "$BINARY is not executable"
+# The VM sees its root read-only: bcc there compiles against that root's copy of the headers.
+[ -f "$ROOTFS/lib/modules/$VM_KVER/build/Makefile" ] ||
+	die 3 "no headers at $ROOTFS/lib/modules/$VM_KVER/build (package linux-headers-$VM_KVER): run scripts/setup.sh --vm"
+if [ "$ROOTFS" = / ]; then
+	BINARY=$(realpath -e "$BINARY" 2>/dev/null) ||
+		die 3 "no ebpf-monitor binary (build it first, or pass --binary)"
+fi
+[ -x "${ROOTFS%/}$BINARY" ] || die 3 "${ROOTFS%/}$BINARY is not executable"
 # /tmp, /run, /var/tmp and /dev/shm are fresh tmpfs in the VM: a checkout or binary under them
 # is bound back into place by the VM's init (see keep-paths below). /dev, /proc, /sys cannot be.
 case $BINARY in
@@ -190,7 +221,7 @@ esac
 # ---- work area, cleaned up on every exit ------------------------------------------------------
 
 T0=$(date +%s.%N)
-ARTIFACTS=$ROOT/tests/vm/artifacts
+ARTIFACTS=${ARTIFACTS:-$ROOT/tests/vm/artifacts}
 WORK=$(mktemp -d /tmp/ebpf-monitor-vm.XXXXXX)
 QEMU_PID=""
 TAIL_PID=""
@@ -227,9 +258,11 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 # ---- the host kernel's view, for comparison ---------------------------------------------------
 
 HOST_KVER=$(uname -r)
-say "host kernel $HOST_KVER: $BINARY --check"
-(cd "$WORK" && "$BINARY" --check) >"$ARTIFACTS/check-$HOST_KVER.txt" 2>&1 || true
-sed 's/^/  /' "$ARTIFACTS/check-$HOST_KVER.txt"
+if [ "$ROOTFS" = / ]; then
+	say "host kernel $HOST_KVER: $BINARY --check"
+	(cd "$WORK" && "$BINARY" --check) >"$ARTIFACTS/check-$HOST_KVER.txt" 2>&1 || true
+	sed 's/^/  /' "$ARTIFACTS/check-$HOST_KVER.txt"
+fi
 
 # ---- initramfs: static busybox, the 9p modules, /init, the command ----------------------------
 
@@ -237,6 +270,27 @@ INITRD=$WORK/initramfs
 mkdir -p "$INITRD"/{bin,dev,proc,sys,newroot,modules}
 cp "$BUSYBOX" "$INITRD/bin/busybox"
 mknod -m 600 "$INITRD/dev/console" c 5 1
+# A kernel with modules.dep (an installed one, --root): what virtio-pci and 9p need there, in
+# load order, from it; the list above is the lane kernel's (extracted, never depmod'ed).
+add_with_deps() {
+	local m=$1 path deps d
+	[[ " ${ORDERED[*]} " == *" $m "* ]] && return
+	path=$(grep -E "(^|/)$m\.ko(\.[a-z]+)?:" "$VM_MODDIR/modules.dep" | head -n1)
+	[ -n "$path" ] || return 0 # built in
+	deps=${path#*:}
+	for d in $deps; do
+		d=${d##*/}
+		add_with_deps "${d%%.ko*}"
+	done
+	ORDERED+=("$m")
+}
+if [ -r "$VM_MODDIR/modules.dep" ]; then
+	ORDERED=()
+	for m in virtio_pci 9pnet_virtio 9p; do
+		add_with_deps "$m"
+	done
+	MODULES=("${ORDERED[@]}")
+fi
 for m in "${MODULES[@]}"; do
 	ko=$(find "$VM_MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \
 		-o -name "$m.ko.gz" | head -n1)
@@ -254,7 +308,7 @@ cp "$ROOT/tests/vm/init" "$INITRD/init"
 chmod 755 "$INITRD/init"
 # Directories the VM's tmpfs mounts would hide (a CI checkout under /tmp): init binds them back.
 : >"$INITRD/keep-paths"
-for p in "$ROOT" "$(dirname "$BINARY")"; do
+for p in "$GUEST_ROOT" "$(dirname "$BINARY")"; do
 	case $p in
 	/tmp/* | /run/* | /var/tmp/* | /dev/shm/*) printf '%s\n' "$p" >>"$INITRD/keep-paths" ;;
 	esac
@@ -265,7 +319,7 @@ done
 	printf '#!/bin/bash\n'
 	printf 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
 	printf 'export HOME=/tmp LANG=C.UTF-8 CI=%q EM_KPROBE_LANE=1\n' "${CI:-}"
-	printf 'cd %q || exit 125\n' "$ROOT"
+	printf 'cd %q || exit 125\n' "$GUEST_ROOT"
 	if [ -n "$SCRIPT" ]; then
 		printf 'exec /bin/bash %q --out /tmp/em-lane\n' "$SCRIPT"
 	else
@@ -295,7 +349,7 @@ qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp "$SMP" -m "$MEMORY" \
 	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.cpio" \
 	-append "console=ttyS0 panic=-1 mitigations=off rdinit=/init${KERNEL_ARGS[*]:+ ${KERNEL_ARGS[*]}}" \
 	-chardev "file,id=con,path=$SERIAL" -serial chardev:con \
-	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap \
+	-fsdev "local,id=r,path=$ROOTFS,security_model=none,readonly=on,multidevs=remap" \
 	-device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
 	-fsdev "local,id=o,path=$OUT,security_model=none" \
 	-device virtio-9p-pci,fsdev=o,mount_tag=laneout \
