@@ -6,7 +6,8 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-packages] [--no-fuzz]
+Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-bullseye] [--no-packages]
+                           [--no-fuzz]
 
   (no option)  release build (-Werror): unit + integration tests, then the kprobe lane
                (x86_64: scripts/setup.sh --vm, tests/vm/run.sh; a few minutes), then
@@ -14,7 +15,9 @@ Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-packages] [--no-f
   --quick      skip the sanitizer build
   --unit       unit tests only (no integration tests, no kprobe lane); with --quick: release
                unit tests only
-  --no-vm      skip the kprobe lane
+  --no-vm      skip the kprobe lane and the Debian 11 lane
+  --no-bullseye  skip the Debian 11 lane (tests/bullseye/run.sh: a debootstrapped bullseye:
+               build and tests in a chroot, then its 5.10 kernel under QEMU; ~12 minutes)
   --no-packages  skip building, installing and purging the RPM and .deb
   --no-fuzz    skip the libFuzzer runs (tests/fuzz/run.sh: clang build-fuzz/, every seed
                corpus replayed, then each harness for EM_FUZZ_SECONDS, default 60 s) and the
@@ -32,6 +35,7 @@ UNIT_ONLY=0
 NO_VM=0
 NO_PKG=0
 NO_FUZZ=0
+NO_BULLSEYE=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--no-vm) NO_VM=1 ;;
 	--no-packages) NO_PKG=1 ;;
 	--no-fuzz) NO_FUZZ=1 ;;
+	--no-bullseye) NO_BULLSEYE=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -266,12 +271,34 @@ valgrind_tests() {
 }
 
 kprobe_lane_unavailable() {
+	lane_unavailable "kprobe lane" "$1"
+}
+# lane_unavailable LABEL WHY: failed under CI=true, else skipped with a warning.
+lane_unavailable() {
 	if [ "${CI,,}" = true ]; then
-		record "kprobe lane" 0 1 "FAILED: $1"
+		record "$1" 0 1 "FAILED: $2"
 	else
-		printf 'test: warning: kprobe lane skipped: %s\n' "$1" >&2
-		record "kprobe lane" 0 0 "SKIPPED: $1"
+		printf 'test: warning: %s skipped: %s\n' "$1" "$2" >&2
+		record "$1" 0 0 "SKIPPED: $2"
 	fi
+}
+
+# bullseye_lane: the Debian 11 lane (tests/bullseye/run.sh): the project built and tested on
+# bullseye's bcc 0.18, LLVM 11 and gcc 10 in a chroot, then under bullseye's 5.10 kernel in QEMU.
+bullseye_lane() {
+	local log=$LOGDIR/bullseye-lane.log rc=0
+	step "Debian 11 lane: scripts/setup.sh --bullseye; tests/bullseye/run.sh"
+	bash "$ROOT/scripts/setup.sh" --bullseye || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		lane_unavailable "Debian 11 lane" "scripts/setup.sh --bullseye failed (exit $rc)"
+		return
+	fi
+	bash "$ROOT/tests/bullseye/run.sh" 2>&1 | tee "$log" || rc=$?
+	if [ "$rc" -eq 3 ]; then
+		lane_unavailable "Debian 11 lane" "tests/bullseye/run.sh cannot run on this host (exit 3)"
+		return
+	fi
+	record_runner "Debian 11 lane" "$log" "$rc"
 }
 
 step "setup"
@@ -295,6 +322,7 @@ if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SAN
 		profile_tests "$ROOT/build/ebpf-monitor"
 		if [ "$NO_VM" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then
 			kprobe_lane "$ROOT/build/ebpf-monitor"
+			[ "$NO_BULLSEYE" -eq 1 ] || bullseye_lane
 		fi
 		[ "$NO_PKG" -eq 1 ] || packaging_tests
 	fi

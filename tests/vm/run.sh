@@ -203,7 +203,12 @@ VMLINUZ=$VM_TREE/boot/vmlinuz-$VM_KVER
 VM_MODDIR=$VM_TREE/lib/modules/$VM_KVER
 [ -r "$VMLINUZ" ] || die 3 "$VMLINUZ is missing: run scripts/setup.sh --vm"
 # The VM sees its root read-only: bcc there compiles against that root's copy of the headers.
-[ -f "$ROOTFS/lib/modules/$VM_KVER/build/Makefile" ] ||
+# (an absolute link there points into that root, not into this host's)
+HDRS=$ROOTFS/lib/modules/$VM_KVER/build
+case $(readlink "$HDRS") in
+/*) HDRS=${ROOTFS%/}$(readlink "$HDRS") ;;
+esac
+[ -f "$HDRS/Makefile" ] ||
 	die 3 "no headers at $ROOTFS/lib/modules/$VM_KVER/build (package linux-headers-$VM_KVER): run scripts/setup.sh --vm"
 if [ "$ROOTFS" = / ]; then
 	BINARY=$(realpath -e "$BINARY" 2>/dev/null) ||
