@@ -52,10 +52,10 @@ static __always_inline int func_account(__u32 idx)
 	}
 /* One declared argument, unused (the load of it is dropped): bcc 0.18's KFUNC_PROBE takes no
  * empty argument list. */
-#define FUNC_KFUNC_NAMED(name, i)                                                           \
-	KFUNC_PROBE(name, unsigned long func_arg0)                                          \
-	{                                                                                   \
-		return func_account(i);                                                     \
+#define FUNC_KFUNC_NAMED(name, i)                  \
+	KFUNC_PROBE(name, unsigned long func_arg0) \
+	{                                          \
+		return func_account(i);            \
 	}
 #define FUNC_KFUNC(name, i) FUNC_KFUNC_NAMED(name, i)
 

@@ -8,7 +8,8 @@
 #endif
 
 /* BPF_TABLE, not BPF_PERCPU_HASH: bcc 0.18 (Debian 11) has no such macro */
-BPF_TABLE("percpu_hash", struct syscall_key, struct syscall_value, syscall_counts, SYSCALL_MAP_ENTRIES);
+BPF_TABLE("percpu_hash", struct syscall_key, struct syscall_value, syscall_counts,
+	  SYSCALL_MAP_ENTRIES);
 #ifdef SYSCALL_CAT_FILTER
 BPF_ARRAY(syscall_allowed, __u8, SYSCALL_NR_MAX); /* 1: the number's category is monitored */
 #endif

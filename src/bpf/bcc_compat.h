@@ -57,9 +57,10 @@ static inline int em_attach_raw_tracepoint(int progfd, const char *name)
 #endif
 
 /* What this bcc offers, for --check: "fentry attach yes, perf wakeup batching no". */
-#define EM_BCC_FEATURES                                                                  \
-	"fentry attach " EM_BCC_KFUNC_YN " (bcc 0.14+), perf buffer wakeup batching "    \
-	EM_BCC_WAKEUP_YN " (bcc 0.24+; without it each event wakes the reader)"
+#define EM_BCC_FEATURES                                               \
+	"fentry attach " EM_BCC_KFUNC_YN                              \
+	" (bcc 0.14+), perf buffer wakeup batching " EM_BCC_WAKEUP_YN \
+	" (bcc 0.24+; without it each event wakes the reader)"
 #ifdef EM_BCC_HAVE_KFUNC
 #define EM_BCC_KFUNC_YN "yes"
 #else

@@ -839,9 +839,12 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 			snprintf(why, whylen, "fentry on %s is not permitted by this kernel "
 				 "(loading the tracing program gives EPERM)", p->target);
 		else if (p->kind == ATTACH_KFUNC && progfd == -ENOENT && strstr(why, "BTF"))
-			snprintf(why, whylen, "fentry on %s: bcc %s cannot read this kernel's BTF "
-				 "(its libbpf is older than the kernel: \"failed to find valid kernel "
-				 "BTF\")", p->target, EM_BCC_VERSION);
+			snprintf(
+				why, whylen,
+				"fentry on %s: bcc %s cannot read this kernel's BTF "
+				"(its libbpf is older than the kernel: \"failed to find valid kernel "
+				"BTF\")",
+				p->target, EM_BCC_VERSION);
 		return progfd;
 	}
 
@@ -912,11 +915,12 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 					 "this kernel (they do from 4.14)");
 			else if (e == ENOENT &&
 				 access("/sys/kernel/debug/tracing/events", R_OK) != 0)
-				snprintf(why, whylen,
-					 "tracepoint %s: bcc %s looks for it under "
-					 "/sys/kernel/debug/tracing, which is not mounted (mount -t "
-					 "debugfs nodev /sys/kernel/debug)",
-					 p->target, EM_BCC_VERSION);
+				snprintf(
+					why, whylen,
+					"tracepoint %s: bcc %s looks for it under "
+					"/sys/kernel/debug/tracing, which is not mounted (mount -t "
+					"debugfs nodev /sys/kernel/debug)",
+					p->target, EM_BCC_VERSION);
 			else
 				snprintf(why, whylen, "tracepoint %s: %s", p->target,
 					 strerror(e ? e : EINVAL));

@@ -66,7 +66,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 static em_mhd_result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
-			     const char *type)
+			   const char *type)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	em_mhd_result ret;
@@ -91,8 +91,8 @@ static em_mhd_result reply_text(struct MHD_Connection *c, unsigned status, const
 }
 
 static em_mhd_result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **con_cls)
+			    const char *method, const char *version, const char *upload_data,
+			    size_t *upload_data_size, void **con_cls)
 {
 	struct prom_http *h = cls;
 	struct strbuf b = { 0 };
@@ -201,11 +201,11 @@ struct prom_http *prom_http_start(const char *listen_addr, const char *path, str
 	if (fd < 0)
 		goto err_free;
 	/* No MHD_USE_INTERNAL_POLLING_THREAD: MHD runs only inside prom_http_run(). */
-	h->d = MHD_start_daemon(EM_MHD_FLAGS, 0, NULL, NULL, handle, h,
-				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)PROM_HTTP_MAX_CONNECTIONS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PROM_HTTP_TIMEOUT_S,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	h->d = MHD_start_daemon(EM_MHD_FLAGS, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET,
+				(MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)PROM_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)PROM_HTTP_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+				NULL, MHD_OPTION_END);
 	if (!h->d) {
 		close(fd);
 		snprintf(err, errlen,

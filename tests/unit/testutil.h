@@ -29,10 +29,10 @@
 	ck_assert_msg((const void *)(a) == (const void *)(b), "%s != %s", #a, #b)
 #endif
 #ifndef ck_assert_uint_eq
-#define EM_CK_UINT(a, op, b)                                                                   \
-	do {                                                                                   \
-		unsigned long long _a = (a), _b = (b);                                         \
-		ck_assert_msg(_a op _b, "%s %s %s: %llu, %llu", #a, #op, #b, _a, _b);           \
+#define EM_CK_UINT(a, op, b)                                                          \
+	do {                                                                          \
+		unsigned long long _a = (a), _b = (b);                                \
+		ck_assert_msg(_a op _b, "%s %s %s: %llu, %llu", #a, #op, #b, _a, _b); \
 	} while (0)
 #define ck_assert_uint_eq(a, b) EM_CK_UINT(a, ==, b)
 #define ck_assert_uint_ne(a, b) EM_CK_UINT(a, !=, b)
@@ -42,13 +42,14 @@
 #define ck_assert_uint_ge(a, b) EM_CK_UINT(a, >=, b)
 #endif
 #ifndef ck_assert_double_eq
-#define ck_assert_double_eq(a, b) \
-	ck_assert_msg((double)(a) == (double)(b), "%s == %s: %g, %g", #a, #b, (double)(a), (double)(b))
+#define ck_assert_double_eq(a, b)                                                          \
+	ck_assert_msg((double)(a) == (double)(b), "%s == %s: %g, %g", #a, #b, (double)(a), \
+		      (double)(b))
 #endif
 #ifndef ck_assert_double_eq_tol
-#define ck_assert_double_eq_tol(a, b, t)                                                        \
-	ck_assert_msg(fabs((double)(a) - (double)(b)) <= (double)(t), "%s == %s within %s: %g, %g", \
-		      #a, #b, #t, (double)(a), (double)(b))
+#define ck_assert_double_eq_tol(a, b, t)                              \
+	ck_assert_msg(fabs((double)(a) - (double)(b)) <= (double)(t), \
+		      "%s == %s within %s: %g, %g", #a, #b, #t, (double)(a), (double)(b))
 #endif
 
 /* Runs every test of s and frees it; returns main()'s exit status. */
