@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -480,6 +481,14 @@ int main(int argc, char **argv)
 	}
 	if (opt.verbose)
 		log_set_console_level(LOG_DEBUG);
+	/* Before 5.11 BPF maps and programs count against RLIMIT_MEMLOCK, per user: root's small
+	 * default (64 KiB-8 MiB) is soon spent when other BPF tools run. bcc raises it for its own
+	 * loads; the checks and loads here need it too. Unprivileged: no effect. */
+	{
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+		(void)setrlimit(RLIMIT_MEMLOCK, &rl);
+	}
 
 	/* Everything the user can get wrong is checked before any BPF is touched. */
 	if (app_load_config(rt.cfg, opt.config_path, schemas, nschemas, err, sizeof(err))) {

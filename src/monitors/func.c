@@ -115,7 +115,10 @@ static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_
 		/* Listed even without BTF: forcing it then says why it cannot work. */
 		p->alts[i][1] = (struct attach_alt){ "kfunc", p->kfunc_spec[i] };
 		p->points[i] = (struct attach_point){ fn, p->alts[i], true };
-		if (btf)
+		/* fentry needs the name as a C identifier (kfunc__<name>): a compiler's local
+		 * copy ("vfs_dedupe_file_range_one.part.0") has no BTF entry anyway. */
+		if (btf && strspn(fn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789_") == strlen(fn))
 			cflags_add(cf, "-DFUNC_NAME_%zu=%s", i, fn);
 	}
 	m->points = p->points;

@@ -75,6 +75,19 @@ def personality_env(profile):
             "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
 
 
+# The monitors the running test started: one that a failed test left running would keep its
+# maps (and, before 5.11, root's locked-memory budget) from the tests after it.
+LIVE = []
+
+
+def reap_monitors():
+    for m in LIVE:
+        if m.proc.poll() is None:
+            m.proc.kill()
+            m.proc.wait(60)
+    LIVE.clear()
+
+
 class Monitor:
     """A running ebpf-monitor with its stderr collected line by line."""
 
@@ -91,6 +104,7 @@ class Monitor:
         self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        LIVE.append(self)
 
     def _read(self):
         for line in self.proc.stderr:
@@ -222,7 +236,10 @@ def main():
         CURRENT_TEST = fn.__name__
         progress("START", fn.__name__)
         try:
-            fn()
+            try:
+                fn()
+            finally:
+                reap_monitors()
         except Skip as e:
             skipped += 1
             progress("END", fn.__name__, "SKIP")

@@ -25,7 +25,7 @@ class Proc:
         self.p.stdin.write("go\n")
         self.p.stdin.flush()
 
-    def wait_blocked(self, timeout=10):
+    def wait_blocked(self, timeout=60):
         """Until the process sleeps in its read of stdin (having printed is not enough: the
         switch out that goes with blocking may not have happened yet)."""
         deadline = time.time() + timeout
