@@ -17,7 +17,7 @@ Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-bullseye] [--no-p
                unit tests only
   --no-vm      skip the kprobe lane and the Debian 11 lane
   --no-bullseye  skip the Debian 11 lane (tests/bullseye/run.sh: a debootstrapped bullseye:
-               build and tests in a chroot, then its 5.10 kernel under QEMU; ~12 minutes)
+               build and tests in a chroot, then its 5.10 kernel under QEMU; ~8 minutes)
   --no-packages  skip building, installing and purging the RPM and .deb
   --no-fuzz    skip the libFuzzer runs (tests/fuzz/run.sh: clang build-fuzz/, every seed
                corpus replayed, then each harness for EM_FUZZ_SECONDS, default 60 s) and the
