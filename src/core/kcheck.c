@@ -96,12 +96,15 @@ static bool tracing_prog_loads(const struct bpf_insn *insns, unsigned n)
 	return false;
 }
 
-static int create_map(enum bpf_map_type type, unsigned key_size, unsigned value_size)
+/* A one-entry map; its fd or -1. */
+static int create_map(enum bpf_map_type type, unsigned key_size, unsigned value_size,
+		      unsigned flags)
 {
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
 	a.map_type = type;
+	a.map_flags = flags;
 	a.key_size = key_size;
 	a.value_size = value_size;
 	a.max_entries = 1;
@@ -112,8 +115,8 @@ static int create_map(enum bpf_map_type type, unsigned key_size, unsigned value_
  * that map's key; without, writes the task name into the value. */
 static bool map_value_prog_loads(bool as_key)
 {
-	int arr = create_map(BPF_MAP_TYPE_ARRAY, 4, 16);
-	int hash = as_key ? create_map(BPF_MAP_TYPE_HASH, 8, 8) : -1;
+	int arr = create_map(BPF_MAP_TYPE_ARRAY, 4, 16, 0);
+	int hash = as_key ? create_map(BPF_MAP_TYPE_HASH, 8, 8, 0) : -1;
 	bool ok = false;
 
 	if (arr >= 0 && as_key && hash >= 0) {
@@ -264,16 +267,9 @@ bool kcheck_bpf(enum kbpf f)
 
 bool kcheck_map_supported(enum kmap kind)
 {
-	union bpf_attr a;
-	int fd;
+	int fd = create_map(kind == KMAP_LRU_HASH ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH, 4, 8,
+			    kind == KMAP_HASH_NO_PREALLOC ? BPF_F_NO_PREALLOC : 0);
 
-	memset(&a, 0, sizeof(a));
-	a.map_type = kind == KMAP_LRU_HASH ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH;
-	a.map_flags = kind == KMAP_HASH_NO_PREALLOC ? BPF_F_NO_PREALLOC : 0;
-	a.key_size = 4;
-	a.value_size = 8;
-	a.max_entries = 1;
-	fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
 	if (fd < 0)
 		return false;
 	close(fd);
