@@ -92,7 +92,9 @@ struct em_comm {
  * With bpf_probe_read_str (4.11+) that helper does it. Before, a fixed-size bpf_probe_read,
  * halved until it succeeds (a string near the end of readable memory), and a word-wise search
  * for the terminator; dst must then be on the stack (EM_HELPER_MEM_STACK_ONLY) and 8-aligned.
- * em_read_str_clean() also zeroes every byte after the terminator (for map keys).
+ * Without bpf_probe_read_str, em_read_str_clean() also zeroes every byte after the terminator
+ * (for map keys; with it, the caller zeroes the buffer first through its struct type, which lets
+ * clang use 8-byte stores: open_fill_key()).
  */
 #if EM_HAVE_PROBE_READ_STR
 static __always_inline int em_read_str(void *dst, const int size, const void *src)
@@ -111,12 +113,6 @@ static __always_inline int em_read_str(void *dst, const int size, const void *sr
 			return 0;
 	}
 	return 1;
-}
-
-static __always_inline int em_read_str_clean(void *dst, const int size, const void *src)
-{
-	__builtin_memset(dst, 0, size);
-	return em_read_str(dst, size, src);
 }
 #else
 /* Bytes read into dst by the largest fixed-size read that succeeds (the whole, a half, a

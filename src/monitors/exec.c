@@ -106,6 +106,7 @@ struct exec_pending {
 struct exec_priv {
 	struct exec_pending *pending;
 	unsigned ncpus;
+	struct exec_event joined; /* an event rebuilt from its pieces, for on_event */
 };
 
 static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
@@ -295,9 +296,11 @@ static void exec_on_event(struct monitor *m, int cpu, const void *data, int size
 		return;
 	}
 	if (e->flags & EXEC_F_PARTS) {
-		joined = malloc(sizeof(*joined));
-		if (!joined)
+		if (!m->priv) { /* exec_start() never ran: nothing to join the pieces in */
+			m->stats.lost_unmatched++;
 			return;
+		}
+		joined = &((struct exec_priv *)m->priv)->joined;
 		memcpy(joined, e, offsetof(struct exec_event, args));
 		joined->args_size = exec_join_parts(m, cpu, e, joined->args);
 		e = joined;
@@ -318,7 +321,6 @@ static void exec_on_event(struct monitor *m, int cpu, const void *data, int size
 	r.ts_ns = monitor_ktime_to_real(m, e->ts_ns);
 	r.cells = cells;
 	monitor_emit(m, &r);
-	free(joined);
 }
 
 static void exec_destroy(struct monitor *m)
