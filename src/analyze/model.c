@@ -8,6 +8,17 @@
 
 #include "report_out.h"
 
+void rk_init(struct ranking *rk, const char *id, const char *title, const char *value_name,
+	     const struct agg_table *t, int slot, size_t top)
+{
+	*rk = (struct ranking){ .id = id,
+				.title = title,
+				.value_name = value_name,
+				.t = t,
+				.slot = slot,
+				.top = top };
+}
+
 void rk_add(struct ranking *rk, const char *title, enum rk_kind kind, int a, int b, int prec)
 {
 	if (rk->ncols >= RK_MAX_COLS)
@@ -298,4 +309,44 @@ int heat_rows_compute(const struct series *g, size_t **ret_rows, struct heat_row
 	}
 	*hr = (struct heat_rows){ g, rows, nrows, top / ((double)g->width_ms / 1000.0) };
 	return 0;
+}
+
+void out_distribution(struct out *o, const struct agg_table *t, const struct rk_dist *d)
+{
+	struct ranking rk;
+
+	rk_init(&rk, d->id, d->title, d->value_name, t, d->slot, 0);
+	rk.by_key_number = true;
+	rk.balance = d->what;
+	rk.bars = true;
+	rk.label_prefix = d->label_prefix;
+	rk_add(&rk, d->value_name, RK_VAL, d->slot, 0, 0);
+	rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
+	rk_add(&rk, d->part_title[0], RK_VAL, d->part_slot[0], 0, 0);
+	rk_add(&rk, d->part_title[1], RK_VAL, d->part_slot[1], 0, 0);
+	rk_add(&rk, d->key, RK_KEY, 0, 0, 0);
+	out_ranking(o, &rk);
+}
+
+void out_cpu_charts(struct out *o, const struct report_ctx *ctx, const struct report_base *b,
+		    const char *what, const char *line0, const char *line1)
+{
+	char title[128];
+
+	snprintf(title, sizeof(title), "%s per CPU over time", what);
+	out_heatmap(o, &(struct heatmap){ .id = "heatmap",
+					  .title = title,
+					  .unit = "per second",
+					  .row_name = "cpu",
+					  .s = &b->heat,
+					  .min_width_ms = report_min_width(ctx) });
+	out_tschart(o, &(struct tschart){
+			       .id = "over-time",
+			       .title = what,
+			       .unit = "per second",
+			       .s = &b->ts,
+			       .nlines = 2,
+			       .min_width_ms = report_min_width(ctx),
+			       .lines = { { line0, 0, -1, 1.0, 2 }, { line1, 1, -1, 1.0, 2 } },
+		       });
 }

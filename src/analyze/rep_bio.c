@@ -280,13 +280,9 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 				       .lines = { { "avg latency us", S_LATSUM, S_LATW, 1.0, 3 } },
 			       });
 
-	rk = (struct ranking){ .id = "top-processes",
-			       .title = "processes by requests",
-			       .value_name = "requests",
-			       .t = st->b.t[T_COMM],
-			       .slot = V_REQ,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-processes", "processes by requests", "requests", st->b.t[T_COMM], V_REQ,
+		top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "requests");
 	if (bytes)
 		rk_add(&rk, "MiB", RK_MIB, V_BYTES, 0, 2);
@@ -298,14 +294,10 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 	out_ranking(o, &rk);
 
 	if (bytes) {
-		rk = (struct ranking){ .id = "top-processes-bytes",
-				       .title = "processes by bytes",
-				       .value_name = "bytes",
-				       .t = st->b.t[T_COMM],
-				       .slot = V_BYTES,
-				       .top = top,
-				       .skip_zero = true,
-				       .empty = "no bytes" };
+		rk_init(&rk, "top-processes-bytes", "processes by bytes", "bytes", st->b.t[T_COMM],
+			V_BYTES, top);
+		rk.skip_zero = true;
+		rk.empty = "no bytes";
 		rk_add(&rk, "MiB", RK_MIB, V_BYTES, 0, 2);
 		rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
 		rk_add(&rk, "cum", RK_CUM, 0, 0, 0);
@@ -317,14 +309,10 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 	}
 
 	if (devs) {
-		rk = (struct ranking){ .id = "devices",
-				       .title = "devices by requests",
-				       .value_name = "requests",
-				       .t = st->b.t[T_DEV],
-				       .slot = V_REQ,
-				       .top = top,
-				       .bars = true,
-				       .fn_ctx = st };
+		rk_init(&rk, "devices", "devices by requests", "requests", st->b.t[T_DEV], V_REQ,
+			top);
+		rk.bars = true;
+		rk.fn_ctx = st;
 		rk_add(&rk, "requests", RK_VAL, V_REQ, 0, 0);
 		rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
 		if (bytes) {
@@ -346,12 +334,7 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 		out_ranking(o, &rk);
 	}
 
-	rk = (struct ranking){ .id = "io-types",
-			       .title = "io types by requests",
-			       .value_name = "requests",
-			       .t = st->b.t[T_TYPE],
-			       .slot = V_REQ,
-			       .top = top };
+	rk_init(&rk, "io-types", "io types by requests", "requests", st->b.t[T_TYPE], V_REQ, top);
 	rk_add(&rk, "requests", RK_VAL, V_REQ, 0, 0);
 	rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
 	if (bytes)
@@ -363,12 +346,8 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 	rk_add(&rk, "type", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-process-device",
-			       .title = "process x device x type by requests",
-			       .value_name = "requests",
-			       .t = st->b.t[T_TRIPLE],
-			       .slot = V_REQ,
-			       .top = top };
+	rk_init(&rk, "top-process-device", "process x device x type by requests", "requests",
+		st->b.t[T_TRIPLE], V_REQ, top);
 	rk_add_ranked(&rk, "requests");
 	if (bytes)
 		rk_add(&rk, "MiB", RK_MIB, V_BYTES, 0, 2);

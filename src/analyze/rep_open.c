@@ -124,13 +124,8 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 			   .lines = { { "opens/s", 0, -1, 1.0, 2 }, { "errors/s", 1, -1, 1.0, 2 } },
 		   });
 
-	rk = (struct ranking){ .id = "top-files",
-			       .title = "files by opens",
-			       .value_name = "opens",
-			       .t = st->b.t[T_FILE],
-			       .slot = V_OPENS,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-files", "files by opens", "opens", st->b.t[T_FILE], V_OPENS, top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "opens");
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
@@ -139,13 +134,8 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 	rk_add(&rk, "file", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-processes",
-			       .title = "processes by opens",
-			       .value_name = "opens",
-			       .t = st->b.t[T_COMM],
-			       .slot = V_OPENS,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-processes", "processes by opens", "opens", st->b.t[T_COMM], V_OPENS, top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "opens");
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
@@ -155,16 +145,12 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 	out_ranking(o, &rk);
 
 	if (errs) {
-		rk = (struct ranking){ .id = "failing-paths",
-				       .title = "failing paths by errors",
-				       .value_name = "errors",
-				       .t = st->b.t[T_FILE],
-				       .slot = V_ERRS,
-				       .top = top,
-				       .skip_zero = true,
-				       .bars = true,
-				       .fn_ctx = st,
-				       .empty = "no failed opens" };
+		rk_init(&rk, "failing-paths", "failing paths by errors", "errors", st->b.t[T_FILE],
+			V_ERRS, top);
+		rk.skip_zero = true;
+		rk.bars = true;
+		rk.fn_ctx = st;
+		rk.empty = "no failed opens";
 		rk_add_ranked(&rk, "errors");
 		rk_add(&rk, "opens", RK_VAL, V_OPENS, 0, 0);
 		rk_add(&rk, "err%", RK_PCT, V_ERRS, V_OPENS, 0);
@@ -175,14 +161,10 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 		rk_add(&rk, "file", RK_KEY, 0, 0, 0);
 		out_ranking(o, &rk);
 		if (ctx->st.col_files[C_ERRNO]) {
-			rk = (struct ranking){ .id = "errnos",
-					       .title = "errors by errno",
-					       .value_name = "errors",
-					       .t = st->b.t[T_ERRNO],
-					       .slot = V_ERRS,
-					       .top = top,
-					       .skip_zero = true,
-					       .empty = "no failed opens" };
+			rk_init(&rk, "errnos", "errors by errno", "errors", st->b.t[T_ERRNO],
+				V_ERRS, top);
+			rk.skip_zero = true;
+			rk.empty = "no failed opens";
 			rk_add_ranked(&rk, "errors");
 			rk_add(&rk, "errno", RK_KEY, 0, 0, 0);
 			out_ranking(o, &rk);
@@ -192,12 +174,8 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 		}
 	}
 	if (ops) {
-		rk = (struct ranking){ .id = "operations",
-				       .title = "operations by opens",
-				       .value_name = "opens",
-				       .t = st->b.t[T_OP],
-				       .slot = V_OPENS,
-				       .top = top };
+		rk_init(&rk, "operations", "operations by opens", "opens", st->b.t[T_OP], V_OPENS,
+			top);
 		rk_add_ranked(&rk, "opens");
 		if (errs)
 			rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);

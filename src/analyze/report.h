@@ -227,12 +227,29 @@ void out_ranking(struct out *o, const struct ranking *rk);
 void out_tschart(struct out *o, const struct tschart *c);
 void out_heatmap(struct out *o, const struct heatmap *h);
 
+/* rk as a ranking of t by slot, at most top rows (0: every key), its value named value_name
+ * (in "... more" and chart titles): no columns yet, every other field 0. */
+void rk_init(struct ranking *rk, const char *id, const char *title, const char *value_name,
+	     const struct agg_table *t, int slot, size_t top);
 /* Appends a column to rk. */
 void rk_add(struct ranking *rk, const char *title, enum rk_kind kind, int a, int b, int prec);
 /* Appends the ranked value (titled so), its share and the cumulative share. */
 void rk_add_ranked(struct ranking *rk, const char *title);
 /* Appends v[part] and 100 * v[part] / v[whole]: "errors", "err%". */
 void rk_add_part(struct ranking *rk, const char *title, const char *pct_title, int part, int whole);
+/* A per-key distribution (CPUs, NUMA nodes): the keys of t by key number with their count,
+ * share and two parts of it, a balance score over the keys (named what) and bars. */
+struct rk_dist {
+	const char *id, *title, *value_name, *what, *key, *label_prefix;
+	int slot;
+	const char *part_title[2];
+	int part_slot[2];
+};
+void out_distribution(struct out *o, const struct agg_table *t, const struct rk_dist *d);
+/* The per-CPU heat map of b and its two-line chart over time (slots 0 and 1 of b's series),
+ * both of what ("interrupts"): the heat map types'. */
+void out_cpu_charts(struct out *o, const struct report_ctx *ctx, const struct report_base *b,
+		    const char *what, const char *line0, const char *line1);
 /* Line l of a time series chart at bucket b of g: a rate per second, or a ratio; NAN for none. */
 double ts_line_value(const struct series *g, size_t b, const struct ts_line *l);
 
