@@ -33,6 +33,13 @@ void rk_add_ranked(struct ranking *rk, const char *title)
 	rk_add(rk, "cum", RK_CUM, 0, 0, 0);
 }
 
+void rk_add_latency(struct ranking *rk, int sum, int weight, int max)
+{
+	rk_add(rk, "avg_us", RK_RATIO, sum, weight, 3);
+	if (max >= 0)
+		rk_add(rk, "max_us", RK_IF, max, weight, 3);
+}
+
 void rk_add_part(struct ranking *rk, const char *title, const char *pct_title, int part, int whole)
 {
 	rk_add(rk, title, RK_VAL, part, 0, 0);

@@ -147,10 +147,8 @@ static void irq_render(void *p, const struct report_ctx *ctx, struct out *o)
 	rk_init(&rk, "top-irqs", "IRQs by count", "interrupts", st->b.t[T_IRQ], V_CNT, top);
 	rk.bars = true;
 	rk_add_ranked(&rk, "interrupts");
-	if (lat) {
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		rk_add(&rk, "max_us", RK_IF, V_LATMAX, V_LATW, 3);
-	}
+	if (lat)
+		rk_add_latency(&rk, V_LATSUM, V_LATW, V_LATMAX);
 	rk_add(&rk, "type", RK_KEY, 0, 0, 0);
 	rk_add(&rk, "irq", RK_KEY, 1, 0, 0);
 	rk_add(&rk, "name", RK_KEY, 2, 0, 0);

@@ -130,7 +130,7 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
 	if (lat)
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
+		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
 	rk_add(&rk, "file", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
@@ -140,7 +140,7 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
 	if (lat)
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
+		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
 	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 

@@ -122,10 +122,8 @@ static void sc_render(void *p, const struct report_ctx *ctx, struct out *o)
 	rk_add_ranked(&rk, "calls");
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_CALLS);
-	if (lat) {
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		rk_add(&rk, "max_us", RK_IF, V_LATMAX, V_LATW, 3);
-	}
+	if (lat)
+		rk_add_latency(&rk, V_LATSUM, V_LATW, V_LATMAX);
 	if (cat)
 		rk_add(&rk, "category", RK_KEY, 1, 0, 0);
 	rk_add(&rk, "syscall", RK_KEY, 0, 0, 0);
@@ -145,7 +143,7 @@ static void sc_render(void *p, const struct report_ctx *ctx, struct out *o)
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_CALLS);
 	if (lat)
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
+		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
 	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 	rk_add(&rk, "syscall", RK_KEY, 1, 0, 0);
 	out_ranking(o, &rk);

@@ -235,6 +235,8 @@ void rk_init(struct ranking *rk, const char *id, const char *title, const char *
 void rk_add(struct ranking *rk, const char *title, enum rk_kind kind, int a, int b, int prec);
 /* Appends the ranked value (titled so), its share and the cumulative share. */
 void rk_add_ranked(struct ranking *rk, const char *title);
+/* Appends "avg_us" (v[sum] / v[weight]) and, with max >= 0, "max_us" (v[max] where measured). */
+void rk_add_latency(struct ranking *rk, int sum, int weight, int max);
 /* Appends v[part] and 100 * v[part] / v[whole]: "errors", "err%". */
 void rk_add_part(struct ranking *rk, const char *title, const char *pct_title, int part, int whole);
 /* A per-key distribution (CPUs, NUMA nodes): the keys of t by key number with their count,
