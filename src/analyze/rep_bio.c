@@ -333,8 +333,7 @@ static void bio_rank_devices(struct bio_state *st, size_t top, const struct bio_
 	bool bytes = h->bytes, lat = h->lat;
 	struct ranking rk;
 
-	rk_init(&rk, "devices", "devices by requests", "requests", st->b.t[T_DEV], V_REQ,
-		top);
+	rk_init(&rk, "devices", "devices by requests", "requests", st->b.t[T_DEV], V_REQ, top);
 	rk.bars = true;
 	rk.fn_ctx = st;
 	rk_add(&rk, "requests", RK_VAL, V_REQ, 0, 0);
@@ -358,8 +357,7 @@ static void bio_rank_devices(struct bio_state *st, size_t top, const struct bio_
 	out_ranking(o, &rk);
 }
 
-static void bio_rank_types(struct bio_state *st, size_t top, const struct bio_has *h,
-			   struct out *o)
+static void bio_rank_types(struct bio_state *st, size_t top, const struct bio_has *h, struct out *o)
 {
 	struct ranking rk;
 
