@@ -89,6 +89,23 @@ static const char *op_top_errno(const void *ctx, const struct agg_item *it, char
 	return buf;
 }
 
+/* The keys of t by opens, with their errors and latency where the files had them. */
+static void op_top_opens(struct out *o, const struct agg_table *t, const char *id,
+			 const char *title, const char *key, size_t top, bool errs, bool lat)
+{
+	struct ranking rk;
+
+	rk_init(&rk, id, title, "opens", t, V_OPENS, top);
+	rk.bars = true;
+	rk_add_ranked(&rk, "opens");
+	if (errs)
+		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
+	if (lat)
+		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
+	rk_add(&rk, key, RK_KEY, 0, 0, 0);
+	out_ranking(o, &rk);
+}
+
 static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 {
 	struct op_state *st = p;
@@ -124,25 +141,9 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 			   .lines = { { "opens/s", 0, -1, 1.0, 2 }, { "errors/s", 1, -1, 1.0, 2 } },
 		   });
 
-	rk_init(&rk, "top-files", "files by opens", "opens", st->b.t[T_FILE], V_OPENS, top);
-	rk.bars = true;
-	rk_add_ranked(&rk, "opens");
-	if (errs)
-		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
-	if (lat)
-		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
-	rk_add(&rk, "file", RK_KEY, 0, 0, 0);
-	out_ranking(o, &rk);
-
-	rk_init(&rk, "top-processes", "processes by opens", "opens", st->b.t[T_COMM], V_OPENS, top);
-	rk.bars = true;
-	rk_add_ranked(&rk, "opens");
-	if (errs)
-		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
-	if (lat)
-		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
-	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
-	out_ranking(o, &rk);
+	op_top_opens(o, st->b.t[T_FILE], "top-files", "files by opens", "file", top, errs, lat);
+	op_top_opens(o, st->b.t[T_COMM], "top-processes", "processes by opens", "process", top,
+		     errs, lat);
 
 	if (errs) {
 		rk_init(&rk, "failing-paths", "failing paths by errors", "errors", st->b.t[T_FILE],
