@@ -5,6 +5,7 @@
 
 #include "io.h"
 #include "sink.h"
+#include "text.h"
 
 #define CONSOLE_TIME_WIDTH 22 /* "[2025-11-21 14:30:00]" and a space, as in the guide */
 

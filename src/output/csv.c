@@ -18,6 +18,7 @@
 #include "json.h"
 #include "sink.h"
 #include "strbuf.h"
+#include "text.h"
 
 #define CSV_FLUSH_BYTES (1UL << 20) /* write when this much is pending, whatever buffer_rows */
 #define CSV_KEEP_BYTES (4UL << 20)  /* most kept in memory while writes fail */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "row.h"
+#include "text.h"
 
 #define PM_MAX_LABELS 4
 #define PM_OTHER "other"
