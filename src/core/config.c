@@ -820,7 +820,8 @@ struct monitor_cfg *config_monitor(struct config *cfg, const char *name)
 bool config_monitor_equal(const struct monitor_cfg *a, const struct monitor_cfg *b)
 {
 	if (a->schema != b->schema || a->enabled != b->enabled || a->interval != b->interval ||
-	    (a->attach != b->attach && (!a->attach || !b->attach || strcmp(a->attach, b->attach))) ||
+	    (a->attach != b->attach &&
+	     (!a->attach || !b->attach || strcmp(a->attach, b->attach))) ||
 	    !filter_equal(&a->filters, &b->filters))
 		return false;
 	return opts_equal(a->schema->options, a->opts, b->opts);
@@ -1083,7 +1084,8 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 
 		r = fail_at(&l, root->line, root->col,
 			    "expected a mapping with the sections app, logging, output and "
-			    "monitors, got %s", ydoc_describe(root, got, sizeof(got)));
+			    "monitors, got %s",
+			    ydoc_describe(root, got, sizeof(got)));
 		goto out;
 	}
 	/* with a file, only the monitors it lists run */

@@ -159,8 +159,8 @@ int filter_set_list(struct filter_cfg *f, int fk, struct ydoc *d, size_t vi, con
 		n = 0;
 	}
 	if (n > FILTER_MAX)
-		return ydoc_fail(d, v, -EINVAL, err, errlen, "%s: expected at most %d entries, got %zu",
-				 path, FILTER_MAX, n);
+		return ydoc_fail(d, v, -EINVAL, err, errlen,
+				 "%s: expected at most %d entries, got %zu", path, FILTER_MAX, n);
 	*filter_count(f, fk) = 0; /* the file's list replaces the one before */
 	for (i = 0; i < n; i++) {
 		const struct ynode *item = ydoc_node(d, items[i]);

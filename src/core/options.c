@@ -146,8 +146,8 @@ static int find_choice(const char *s, const char *const *choices)
 	return -EINVAL;
 }
 
-static int set_strlist(struct ydoc *d, struct strlist *dst, size_t vi, const char *path,
-		       char *err, size_t errlen)
+static int set_strlist(struct ydoc *d, struct strlist *dst, size_t vi, const char *path, char *err,
+		       size_t errlen)
 {
 	const struct ynode *v = ydoc_node(d, vi);
 	struct strlist sl = { 0 };
@@ -180,7 +180,8 @@ static int set_strlist(struct ydoc *d, struct strlist *dst, size_t vi, const cha
 			sl.v[sl.n] = strdup(item->text);
 			if (!sl.v[sl.n]) {
 				strlist_free(&sl);
-				return ydoc_fail(d, item, -ENOMEM, err, errlen, "%s: out of memory", path);
+				return ydoc_fail(d, item, -ENOMEM, err, errlen, "%s: out of memory",
+						 path);
 			}
 			sl.n++;
 		}
@@ -210,12 +211,14 @@ static int set_boolmap(struct ydoc *d, const struct opt_spec *o, struct boolmap 
 		return 0;
 	}
 	if (v->kind != Y_MAP)
-		return ydoc_fail_type(d, v, path, "a mapping of names to true or false", err, errlen);
+		return ydoc_fail_type(d, v, path, "a mapping of names to true or false", err,
+				      errlen);
 	r = ydoc_check_map(d, vi, path, err, errlen);
 	if (r)
 		return r;
 	for (i = 0; i + 1 < v->nkids; i += 2) {
-		const struct ynode *k = ydoc_node(d, v->kids[i]), *val = ydoc_node(d, v->kids[i + 1]);
+		const struct ynode *k = ydoc_node(d, v->kids[i]),
+				   *val = ydoc_node(d, v->kids[i + 1]);
 		unsigned long long bit;
 		bool b;
 		int c;
@@ -237,8 +240,8 @@ static int set_boolmap(struct ydoc *d, const struct opt_spec *o, struct boolmap 
 	return 0;
 }
 
-static int set_int(const struct opt_spec *o, long long *dst, struct ydoc *d,
-		   const struct ynode *v, const char *path, char *err, size_t errlen)
+static int set_int(const struct opt_spec *o, long long *dst, struct ydoc *d, const struct ynode *v,
+		   const char *path, char *err, size_t errlen)
 {
 	char what[128];
 	long long x;
@@ -254,8 +257,8 @@ static int set_int(const struct opt_spec *o, long long *dst, struct ydoc *d,
 	return 0;
 }
 
-static int set_double(const struct opt_spec *o, double *dst, struct ydoc *d,
-		      const struct ynode *v, const char *path, char *err, size_t errlen)
+static int set_double(const struct opt_spec *o, double *dst, struct ydoc *d, const struct ynode *v,
+		      const char *path, char *err, size_t errlen)
 {
 	char what[128];
 	double x;
@@ -270,8 +273,8 @@ static int set_double(const struct opt_spec *o, double *dst, struct ydoc *d,
 	return 0;
 }
 
-static int set_string(const struct opt_spec *o, char **dst, struct ydoc *d,
-		      const struct ynode *v, const char *path, char *err, size_t errlen)
+static int set_string(const struct opt_spec *o, char **dst, struct ydoc *d, const struct ynode *v,
+		      const char *path, char *err, size_t errlen)
 {
 	const char *s = "";
 	int c;
@@ -306,8 +309,8 @@ static int set_char(char *dst, struct ydoc *d, const struct ynode *v, const char
 
 	if (!ydoc_is_value(v) || v->len != 1 || c == '"' || (c != '\t' && (c < 0x20 || c > 0x7e)))
 		return ydoc_fail_type(d, v, path,
-				      "one printable ASCII character (or a tab) other than '\"'", err,
-				      errlen);
+				      "one printable ASCII character (or a tab) other than '\"'",
+				      err, errlen);
 	*dst = (char)c;
 	return 0;
 }
@@ -319,8 +322,8 @@ static int set_formats(unsigned *dst, struct ydoc *d, const struct ynode *v, con
 	char ipath[PATH_SIZE];
 
 	if (v->kind == Y_MAP)
-		return ydoc_fail_type(d, v, path, "a list of formats (csv, jsonl, jsonl-stdout)", err,
-				      errlen);
+		return ydoc_fail_type(d, v, path, "a list of formats (csv, jsonl, jsonl-stdout)",
+				      err, errlen);
 	if (v->kind == Y_SCALAR) {
 		if (!v->null) {
 			formats = config_format_bit(v->text);
@@ -372,8 +375,8 @@ static int set_value(const struct opt_spec *o, void *dst, struct ydoc *d, size_t
 	case OPT_NODE:
 		break;
 	}
-	return ydoc_fail(d, v, -EINVAL, err, errlen, "%s: bad schema: unknown option type %d",
-			 path, (int)o->type);
+	return ydoc_fail(d, v, -EINVAL, err, errlen, "%s: bad schema: unknown option type %d", path,
+			 (int)o->type);
 }
 
 int opt_set(const struct opt_spec *o, void *base, struct ydoc *d, size_t vi, const char *path,
@@ -384,8 +387,8 @@ int opt_set(const struct opt_spec *o, void *base, struct ydoc *d, size_t vi, con
 	int r;
 
 	r = set_value(o, dst, d, vi, path, err, errlen);
-	if (r || !o->check)
-		return r;
+	if (r || !o->check || (o->type == OPT_STRING && !*(char **)dst))
+		return r; /* nothing to check, or a nullable string unset */
 	why[0] = '\0';
 	r = o->check(dst, why, sizeof(why));
 	if (r)

@@ -8,16 +8,16 @@
 #include <stddef.h>
 
 enum opt_type {
-	OPT_BOOL,     /* bool */
-	OPT_INT,      /* long long, within [min, max] */
-	OPT_DOUBLE,   /* double, within [min, max] */
-	OPT_STRING,   /* char * (owned by the config), one of choices[] when choices != NULL */
-	OPT_STRLIST,  /* struct strlist: a YAML sequence of scalars (or one scalar) */
-	OPT_BOOLMAP,  /* struct boolmap: a mapping key -> bool, keys from choices[] */
-	OPT_CHAR,     /* char: one printable ASCII character or a tab, not '"' (a CSV delimiter) */
-	OPT_FORMATS,  /* unsigned: OUTPUT_* bits, from a format name or a list of them */
-	OPT_SECTION,  /* no value: a mapping of the rows whose keys start with this key and '.' */
-	OPT_NODE,     /* no value: the loader reads the node itself (config.c's hooks) */
+	OPT_BOOL,    /* bool */
+	OPT_INT,     /* long long, within [min, max] */
+	OPT_DOUBLE,  /* double, within [min, max] */
+	OPT_STRING,  /* char * (owned by the config), one of choices[] when choices != NULL */
+	OPT_STRLIST, /* struct strlist: a YAML sequence of scalars (or one scalar) */
+	OPT_BOOLMAP, /* struct boolmap: a mapping key -> bool, keys from choices[] */
+	OPT_CHAR,    /* char: one printable ASCII character or a tab, not '"' (a CSV delimiter) */
+	OPT_FORMATS, /* unsigned: OUTPUT_* bits, from a format name or a list of them */
+	OPT_SECTION, /* no value: a mapping of the rows whose keys start with this key and '.' */
+	OPT_NODE,    /* no value: the loader reads the node itself (config.c's hooks) */
 };
 
 /* opt_spec.flags */
@@ -46,8 +46,9 @@ struct opt_spec {
 	const char *def;            /* default as YAML text ("2", "true", "auto", "[a, b]",
 				       "{x: true}"); NULL: zero/empty */
 	const char *help;
-	unsigned flags;	/* OPT_NULLABLE, OPT_RESTART */
-	/* After the value is stored: 0, or -EINVAL with why set ("PATH: " goes before it). */
+	unsigned flags; /* OPT_NULLABLE, OPT_RESTART */
+	/* After a value is stored (not when null unset it): 0, or -EINVAL with why set ("PATH: "
+	 * goes before it). */
 	int (*check)(const void *value, char *why, size_t whylen);
 };
 

@@ -149,7 +149,6 @@ void ydoc_join(char *buf, size_t size, const char *path, const char *key)
 	append(buf, size, &o, ydoc_shown_str(key, k, sizeof(k)));
 }
 
-
 void ydoc_free(struct ydoc *d)
 {
 	size_t i;
@@ -213,8 +212,8 @@ static int doc_anchor(struct ybuild *l, const yaml_char_t *name, size_t idx, con
 	if (!name)
 		return 0;
 	if (d->nanchors == YDOC_MAX_ANCHORS)
-		return fail_at(l, (int)m->line + 1, (int)m->column + 1,
-			       "more than %d YAML anchors", YDOC_MAX_ANCHORS);
+		return fail_at(l, (int)m->line + 1, (int)m->column + 1, "more than %d YAML anchors",
+			       YDOC_MAX_ANCHORS);
 	a = realloc(d->anchors, (d->nanchors + 1) * sizeof(*a));
 	if (!a)
 		return oom(l);
@@ -243,7 +242,8 @@ static int syntax_error(struct ybuild *l, const yaml_parser_t *p)
 	const char *problem = p->problem ? p->problem : "unknown error";
 
 	if (p->error == YAML_MEMORY_ERROR)
-		return ydoc_fail(l->d, NULL, -ENOMEM, l->err, l->errlen, "out of memory while parsing");
+		return ydoc_fail(l->d, NULL, -ENOMEM, l->err, l->errlen,
+				 "out of memory while parsing");
 	if (p->error == YAML_READER_ERROR) {
 		size_t i, end = p->problem_offset < l->len ? p->problem_offset : l->len;
 
@@ -324,9 +324,10 @@ static int doc_event(struct ybuild *l, const yaml_event_t *ev, size_t *stack, si
 		if (r)
 			return oom(l);
 		d->nodes[idx].open = true;
-		r = doc_anchor(l, ev->type == YAML_MAPPING_START_EVENT ?
-					  ev->data.mapping_start.anchor :
-					  ev->data.sequence_start.anchor,
+		r = doc_anchor(l,
+			       ev->type == YAML_MAPPING_START_EVENT ?
+				       ev->data.mapping_start.anchor :
+				       ev->data.sequence_start.anchor,
 			       idx, m);
 		if (r)
 			return r;
@@ -418,12 +419,13 @@ int ydoc_check_map(struct ydoc *d, size_t map, const char *path, char *err, size
 		const struct ynode *k = ydoc_node(d, m->kids[2 * i]);
 
 		if (k->kind != Y_SCALAR)
-			return ydoc_fail_type(d, k, *path ? path : "key", "a plain key", err, errlen);
+			return ydoc_fail_type(d, k, *path ? path : "key", "a plain key", err,
+					      errlen);
 		if (!k->null && !strcmp(k->text, "<<")) {
 			ydoc_join(kpath, sizeof(kpath), path, "<<");
-			return ydoc_fail(d, k, -EINVAL, err, errlen,
-				       "%s: YAML merge keys are not supported; write the keys out",
-				       kpath);
+			return ydoc_fail(
+				d, k, -EINVAL, err, errlen,
+				"%s: YAML merge keys are not supported; write the keys out", kpath);
 		}
 	}
 	if (nkeys < 2)
@@ -451,17 +453,17 @@ int ydoc_check_map(struct ydoc *d, size_t map, const char *path, char *err, size
 		}
 	}
 	if (dup != NO_NODE) {
-		const struct ynode *k = ydoc_node(d, keys[dup].node), *f = ydoc_node(d, keys[first].node);
+		const struct ynode *k = ydoc_node(d, keys[dup].node),
+				   *f = ydoc_node(d, keys[first].node);
 		int r;
 
 		ydoc_join(kpath, sizeof(kpath), path, k->text);
 		r = ydoc_fail(d, k, -EINVAL, err, errlen,
-			    "%s: duplicate key, first defined at line %d, column %d", kpath,
-			    f->line, f->col);
+			      "%s: duplicate key, first defined at line %d, column %d", kpath,
+			      f->line, f->col);
 		free(keys);
 		return r;
 	}
 	free(keys);
 	return 0;
 }
-

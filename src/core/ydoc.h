@@ -10,7 +10,7 @@
 
 #define YDOC_MAX_DEPTH 64
 #define YDOC_MAX_ANCHORS 1024
-#define SHOWN_MAX 60                   /* bytes of a user's value quoted in a message */
+#define SHOWN_MAX 60		       /* bytes of a user's value quoted in a message */
 #define SHOWN_SIZE (SHOWN_MAX * 4 + 8) /* every byte may become "\xNN", plus "..." */
 #define PATH_SIZE 320
 #define NO_NODE SIZE_MAX
@@ -24,7 +24,7 @@ struct ynode {
 	int line, col; /* 1-based */
 	char *text;    /* Y_SCALAR: NUL-terminated, len bytes (a "\0" escape may hide inside) */
 	size_t len;
-	size_t *kids;  /* Y_SEQ: items; Y_MAP: key, value, key, value, ... */
+	size_t *kids; /* Y_SEQ: items; Y_MAP: key, value, key, value, ... */
 	size_t nkids, cap;
 };
 
