@@ -526,15 +526,11 @@ int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg
 {
 	struct monitor_cfg *todo[RUNTIME_MAX_SLOTS];
 	size_t ntodo = 0, started;
-	const typeof(newcfg->output.prometheus) *np = &newcfg->output.prometheus,
-						*op = &rt->cfg->output.prometheus;
 	int failed = 0;
 
 	/* The outputs outlive reloads (files stay open, counters keep counting): their own
-	 * settings apply at the next start. */
-	if (newcfg->output.formats != rt->cfg->output.formats || np->enabled != op->enabled ||
-	    strcmp(np->listen, op->listen) || strcmp(np->path, op->path) ||
-	    np->max_label_values != op->max_label_values || np->max_series != op->max_series)
+	 * settings (the core keys marked OPT_RESTART) apply at the next start. */
+	if (config_restart_changes(rt->cfg, newcfg, NULL, 0))
 		log_warn(
 			"SIGHUP: changes to output.format and output.prometheus take effect at the "
 			"next restart; the outputs keep running as they are");
