@@ -13,7 +13,6 @@
 #include "context_switch.h"
 #include "kernel_semantics.h"
 #include "kversion.h"
-#include "loader.h"
 #include "log.h"
 #include "monitor.h"
 #include "tracefs.h"
@@ -72,8 +71,9 @@ static void cs_field_flag(struct cflags *cf, const char *field, const char *macr
 		cflags_add(cf, "-DCS_%s_SIZE=%d", macro, sz);
 }
 
-static int cs_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct cs_options *o = m->opts;
 	unsigned major = 0, minor = 0;
 

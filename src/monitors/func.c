@@ -69,8 +69,9 @@ static void log_names(const char *what, const struct func_names *n, size_t total
 	log_info("%s %zu: %s%s", what, total, list, total > n->n ? ", ..." : "");
 }
 
-static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int func_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct func_options *o = m->opts;
 	struct func_priv *p;
 	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
@@ -121,8 +122,8 @@ static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_
 				      "0123456789_") == strlen(fn))
 			cflags_add(cf, "-DFUNC_NAME_%zu=%s", i, fn);
 	}
-	m->points = p->points;
-	m->npoints = p->res.chosen.n;
+	plan->points = p->points;
+	plan->npoints = p->res.chosen.n;
 	cflags_add(cf, "-DFUNC_COUNT=%zu", p->res.chosen.n);
 	cflags_add(cf, "-DFUNC_MAP_ENTRIES=%lld", o->map_size);
 	if (btf)
@@ -130,7 +131,7 @@ static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_
 	if (o->per_pid)
 		cflags_add(cf, "-DFUNC_PER_PID=1");
 	else
-		m->ncolumns = C_PID; /* no pid column */
+		plan->ncolumns = C_PID; /* no pid column */
 	return 0;
 }
 
@@ -194,8 +195,6 @@ static void func_destroy(struct monitor *m)
 	func_resolution_free(&p->res);
 	free(p);
 	m->priv = NULL;
-	m->points = NULL;
-	m->npoints = 0;
 }
 
 static const struct metric_spec func_metrics[] = {

@@ -108,8 +108,9 @@ static const struct attach_point open_points[] = {
 	{ "open", open_alts, false },
 };
 
-static int open_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int open_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct open_options *o = m->opts;
 
 	(void)err;

@@ -57,8 +57,9 @@ static const struct attach_point pf_points[] = {
 	{ "page_faults", pf_alts, false },
 };
 
-static int pf_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int pf_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct pf_options *o = m->opts;
 
 	cflags_add(cf, "-DPF_MAP_ENTRIES=%lld", o->map_size);

@@ -1,7 +1,7 @@
 /* test_monitors.c - what every built monitor declares, read from the real registry (no BPF is
  * loaded: only the static tables): its metrics against its own columns (indices in range,
  * numeric values, result labels on signed columns, valid and unique names, families that
- * agree), and the attach: choices derived from its points. Links the monitors (emmon). */
+ * agree), and the attach: choices derived from its points. */
 #include <check.h>
 #include <string.h>
 
