@@ -458,7 +458,28 @@ static void bio_destroy(struct monitor *m)
 	m->priv = NULL;
 }
 
-static const char *const bio_attach_choices[] = { "auto", "tracepoint", NULL };
+static const struct metric_spec bio_metrics[] = {
+	{ "ebpf_monitor_block_io_bytes_total",
+	  "Bytes of completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  C_BYTES,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL_BOUNDED("device", C_DEVICE),
+	    METRIC_COL("op", C_IO_TYPE_STR) } },
+	{ "ebpf_monitor_block_io_requests_total",
+	  "Completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL_BOUNDED("device", C_DEVICE),
+	    METRIC_COL("op", C_IO_TYPE_STR) } },
+	{ "ebpf_monitor_block_io_latency_seconds",
+	  "Block I/O latency from issue to completion (in-kernel log2 buckets).",
+	  true,
+	  -1,
+	  -1,
+	  { METRIC_COL_BOUNDED("device", C_DEVICE), METRIC_COL("op", C_IO_TYPE_STR) } },
+};
 
 const struct monitor_ops bio_monitor_ops = {
 	.name = "bio",
@@ -471,7 +492,8 @@ const struct monitor_ops bio_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = bio_option_specs,
 	.options_size = sizeof(struct bio_options),
-	.attach_choices = bio_attach_choices,
+	.metrics = bio_metrics,
+	.nmetrics = sizeof(bio_metrics) / sizeof(bio_metrics[0]),
 	.aggregating = true,
 	.configure = bio_configure,
 	.start = bio_start,

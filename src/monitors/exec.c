@@ -333,8 +333,14 @@ static void exec_destroy(struct monitor *m)
 	m->priv = NULL;
 }
 
-static const char *const exec_attach_choices[] = { "auto", "kprobe", "tracepoint", "raw_syscalls",
-						   NULL };
+static const struct metric_spec exec_metrics[] = {
+	{ "ebpf_monitor_execs_total",
+	  "execve/execveat calls by the calling task's name and result.",
+	  false,
+	  -1,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_RESULT("result", C_RET) } },
+};
 
 const struct monitor_ops exec_monitor_ops = {
 	.name = "exec",
@@ -347,7 +353,8 @@ const struct monitor_ops exec_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = exec_option_specs,
 	.options_size = sizeof(struct exec_options),
-	.attach_choices = exec_attach_choices,
+	.metrics = exec_metrics,
+	.nmetrics = sizeof(exec_metrics) / sizeof(exec_metrics[0]),
 	.aggregating = false,
 	.perf_map = "exec_events",
 	.configure = exec_configure,

@@ -197,18 +197,40 @@ static void func_destroy(struct monitor *m)
 	m->priv = NULL;
 }
 
-static const char *const func_attach_choices[] = { "auto", "kprobe", "kfunc", NULL };
+static const struct metric_spec func_metrics[] = {
+	{ "ebpf_monitor_kernel_function_calls_total",
+	  "Calls of traced kernel functions.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL_BOUNDED("function", C_FUNC) } },
+};
+
+/* Not attached as such: configure() builds one point per resolved function, each with these
+ * alternatives (what the config's attach: may name). */
+static const struct probe_spec func_no_probes[] = { { .prog = NULL } };
+static const struct attach_alt func_template_alts[] = {
+	{ "kprobe", func_no_probes },
+	{ "kfunc", func_no_probes },
+	{ NULL, NULL },
+};
+static const struct attach_point func_template_points[] = {
+	{ "function", func_template_alts, true },
+};
 
 const struct monitor_ops func_monitor_ops = {
 	.name = "func",
 	.description = "kernel function calls by name pattern, per function and task name each "
 		       "interval (needs kprobes or fentry)",
 	.probe_text = em_probe_func,
+	.points = func_template_points,
+	.npoints = sizeof(func_template_points) / sizeof(func_template_points[0]),
 	.columns = func_columns,
 	.ncolumns = C_NCOLS,
 	.options = func_option_specs,
 	.options_size = sizeof(struct func_options),
-	.attach_choices = func_attach_choices,
+	.metrics = func_metrics,
+	.nmetrics = sizeof(func_metrics) / sizeof(func_metrics[0]),
 	.aggregating = true,
 	.configure = func_configure,
 	.collect = func_collect,

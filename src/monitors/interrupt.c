@@ -150,7 +150,15 @@ static void irq_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const irq_attach_choices[] = { "auto", "tracepoint", NULL };
+static const struct metric_spec irq_metrics[] = {
+	{ "ebpf_monitor_interrupts_total",
+	  "Hard and soft interrupts by type, number, handler name and CPU.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL("type", C_TYPE_STR), METRIC_COL("irq", C_IRQ),
+	    METRIC_COL_BOUNDED("name", C_NAME), METRIC_COL("cpu", C_CPU) } },
+};
 
 const struct monitor_ops interrupt_monitor_ops = {
 	.name = "interrupt",
@@ -163,7 +171,8 @@ const struct monitor_ops interrupt_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = irq_option_specs,
 	.options_size = sizeof(struct irq_options),
-	.attach_choices = irq_attach_choices,
+	.metrics = irq_metrics,
+	.nmetrics = sizeof(irq_metrics) / sizeof(irq_metrics[0]),
 	.aggregating = true,
 	.configure = irq_configure,
 	.collect = irq_collect,

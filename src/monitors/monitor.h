@@ -10,6 +10,7 @@
 #include "attach.h"
 #include "config.h"
 #include "maps.h"
+#include "metric.h"
 #include "options.h"
 #include "row.h"
 
@@ -46,7 +47,8 @@ struct monitor_ops {
 	size_t ncolumns;
 	const struct opt_spec *options; /* monitor-specific keys, OPT_END-terminated */
 	size_t options_size;
-	const char *const *attach_choices; /* values of the config's attach:, "auto" first */
+	const struct metric_spec *metrics; /* what its rows become in the Prometheus sink */
+	size_t nmetrics;
 	bool aggregating;         /* rows at the end of each interval */
 	const char *perf_map;     /* BPF_PERF_OUTPUT map read by on_event, or NULL */
 
@@ -146,5 +148,11 @@ static inline uint64_t monitor_ktime_to_real(const struct monitor *m, uint64_t k
 extern const struct monitor_ops *const monitor_registry[];
 extern const size_t monitor_registry_count;
 const struct monitor_ops *monitor_find(const char *name);
+/* The values of a monitor's attach: key: "auto", then the distinct names of its points'
+ * alternatives in first-seen order; NULL-terminated, computed once per registry monitor.
+ * Names past MONITOR_MAX_CHOICES - 2 are left out (the unit tests check none is); a monitor
+ * outside the registry gets only "auto". */
+#define MONITOR_MAX_CHOICES 16
+const char *const *monitor_attach_choices(const struct monitor_ops *o);
 
 #endif

@@ -145,7 +145,15 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const pf_attach_choices[] = { "auto", "perf_event", NULL };
+static const struct metric_spec pf_metrics[] = {
+	{ "ebpf_monitor_page_faults_total",
+	  "Page faults by type (MINOR, MAJOR), CPU and the CPU's NUMA node.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL("type", C_TYPE_STR), METRIC_COL("cpu", C_CPU),
+	    METRIC_COL("node", C_NODE) } },
+};
 
 const struct monitor_ops page_fault_monitor_ops = {
 	.name = "page_fault",
@@ -158,7 +166,8 @@ const struct monitor_ops page_fault_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = pf_option_specs,
 	.options_size = sizeof(struct pf_options),
-	.attach_choices = pf_attach_choices,
+	.metrics = pf_metrics,
+	.nmetrics = sizeof(pf_metrics) / sizeof(pf_metrics[0]),
 	.aggregating = true,
 	.configure = pf_configure,
 	.collect = pf_collect,

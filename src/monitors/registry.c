@@ -34,8 +34,38 @@ size_t monitor_schemas(struct monitor_schema *out, size_t max)
 			.options = o->options,
 			.options_size = o->options_size,
 			.aggregating = o->aggregating,
-			.attach_choices = o->attach_choices,
+			.attach_choices = monitor_attach_choices(o),
 		};
 	}
 	return n;
+}
+
+const char *const *monitor_attach_choices(const struct monitor_ops *o)
+{
+	static const char *choices[sizeof(monitor_registry) / sizeof(monitor_registry[0])]
+				  [MONITOR_MAX_CHOICES];
+	static const char *const auto_only[] = { "auto", NULL };
+	const char **c = NULL;
+	size_t n = 1;
+
+	for (size_t i = 0; i < monitor_registry_count; i++) {
+		if (monitor_registry[i] == o)
+			c = choices[i];
+	}
+	if (!c)
+		return auto_only;
+	if (c[0])
+		return c;
+	c[0] = "auto";
+	for (size_t p = 0; p < o->npoints; p++) {
+		for (const struct attach_alt *a = o->points[p].alts; a && a->name; a++) {
+			size_t k;
+
+			for (k = 0; k < n && strcmp(c[k], a->name); k++)
+				;
+			if (k == n && n + 1 < MONITOR_MAX_CHOICES)
+				c[n++] = a->name;
+		}
+	}
+	return c;
 }

@@ -217,9 +217,12 @@ int runtime_register_all(struct runtime *rt)
 
 static int add_streams(struct runtime *rt, struct monitor *m)
 {
+	const struct stream_desc d = { m->ops->name, m->columns, m->ncolumns, m->ops->metrics,
+				       m->ops->nmetrics };
+
 	for (size_t s = 0; s < rt->host.nsinks; s++) {
 		struct sink *k = rt->host.sinks[s];
-		int r = k->ops->add_stream(k, m->stream, m->ops->name, m->columns, m->ncolumns);
+		int r = k->ops->add_stream(k, m->stream, &d);
 
 		/* The console table shows one monitor; a second one only goes to the files. */
 		if (r == -EBUSY)

@@ -230,8 +230,22 @@ static void syscall_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const syscall_attach_choices[] = { "auto", "raw_tracepoint", "tracepoint",
-						      NULL };
+static const struct metric_spec syscall_metrics[] = {
+	{ "ebpf_monitor_syscalls_total",
+	  "System calls that returned, by task name, system call and category.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL("syscall", C_NAME),
+	    METRIC_COL("category", C_CATEGORY) } },
+	{ "ebpf_monitor_syscall_errors_total",
+	  "System calls that returned an error (-4095..-1).",
+	  false,
+	  C_ERRORS,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL("syscall", C_NAME),
+	    METRIC_COL("category", C_CATEGORY) } },
+};
 
 const struct monitor_ops syscall_monitor_ops = {
 	.name = "syscall",
@@ -244,7 +258,8 @@ const struct monitor_ops syscall_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = syscall_option_specs,
 	.options_size = sizeof(struct syscall_options),
-	.attach_choices = syscall_attach_choices,
+	.metrics = syscall_metrics,
+	.nmetrics = sizeof(syscall_metrics) / sizeof(syscall_metrics[0]),
 	.aggregating = true,
 	.configure = syscall_configure,
 	.start = syscall_start,

@@ -611,9 +611,11 @@ static char *csv_render_header(const struct column *cols, size_t ncols, char del
 	return h;
 }
 
-static int csv_add_stream(struct sink *s, int stream, const char *monitor,
-			  const struct column *cols, size_t ncols)
+static int csv_add_stream(struct sink *s, int stream, const struct stream_desc *d)
 {
+	const char *monitor = d ? d->monitor : NULL;
+	const struct column *cols = d ? d->cols : NULL;
+	size_t ncols = d ? d->ncols : 0;
 	struct csv_sink *cs = s->priv;
 	struct csv_stream *st;
 	int err;
