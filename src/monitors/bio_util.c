@@ -194,7 +194,7 @@ long bio_sweep_stale(const struct agg_map *m, uint64_t now_ns, uint64_t max_age_
 	swept = !s.keys || !s.counted ? -ENOMEM : bio_walk(m, s.cap, sweep_visit, &s);
 	/* The kernel side deletes before it counts, too: exactly one of us owns each entry. */
 	for (size_t i = 0; swept >= 0 && i < s.n; i++) {
-		if (m->ops->delete(m->ctx, s.keys + i * m->key_size) == 0 && s.counted[i])
+		if (m->ops->delete (m->ctx, s.keys + i * m->key_size) == 0 && s.counted[i])
 			swept++;
 	}
 	free(s.keys);
