@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "context_switch.h"
-#include "kernel_semantics.h"
+#include "context_switch_rules.h"
 #include "kversion.h"
 #include "log.h"
 #include "monitor.h"

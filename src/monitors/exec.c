@@ -13,7 +13,6 @@
 
 #include "exec.h"
 #include "kcheck.h"
-#include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
 #include "syscall_table.h"

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "interrupt.h"
-#include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
 #include "tracefs.h"
@@ -70,6 +69,28 @@ static const struct attach_alt irq_alts[] = {
 static const struct attach_point irq_points[] = {
 	{ "irq", irq_alts, false },
 };
+
+/* "HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER",
+ * "RCU" (the kernel's softirq_to_name[]); "VEC<n>" in buf for others. */
+static const char *softirq_name(unsigned vec, char *buf, size_t len)
+{
+	/* include/linux/interrupt.h; IRQ_POLL was BLOCK_IOPOLL before 4.5. */
+	static const char *const names[] = {
+		"HI",	    "TIMER",   "NET_TX", "NET_RX",  "BLOCK",
+		"IRQ_POLL", "TASKLET", "SCHED",	 "HRTIMER", "RCU",
+	};
+
+	if (vec < sizeof(names) / sizeof(names[0]))
+		return names[vec];
+	snprintf(buf, len, "VEC%u", vec);
+	return buf;
+}
+
+/* irq_type 0/1 (IRQ_HARD, IRQ_SOFT) as irq_type_str shows it. */
+static const char *irq_type_str(unsigned type)
+{
+	return type == 0 ? "HARD" : type == 1 ? "SOFT" : "UNKNOWN";
+}
 
 static int irq_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {

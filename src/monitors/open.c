@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "kcheck.h"
-#include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
 #include "syscall_table.h"

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "kcheck.h"
-#include "kernel_semantics.h"
 #include "log.h"
 #include "monitor.h"
 #include "page_fault.h"
@@ -92,6 +91,12 @@ static unsigned cpu_node(unsigned cpu)
 	if (cpu < 1024)
 		cache[cpu] = (int)node + 1;
 	return node;
+}
+
+/* fault_type 0/1 (PF_MINOR, PF_MAJOR) as fault_type_str shows it. */
+static const char *page_fault_type_str(unsigned type)
+{
+	return type == 1 ? "MAJOR" : type == 0 ? "MINOR" : "UNKNOWN";
 }
 
 struct pf_row {

@@ -1,7 +1,8 @@
-/* kernel_semantics.h - what raw kernel values mean, per kernel version: pure functions shared
- * by monitors and unit-tested without a kernel. */
-#ifndef EM_KERNEL_SEMANTICS_H
-#define EM_KERNEL_SEMANTICS_H
+/* context_switch_rules.h - what sched_switch's prev_state means, per kernel version: the
+ * context_switch monitor's pure functions, unit-tested without a kernel
+ * (tests/unit/test_context_switch_rules.c). */
+#ifndef EM_CONTEXT_SWITCH_RULES_H
+#define EM_CONTEXT_SWITCH_RULES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,17 +17,8 @@ bool context_switch_preempt_bit_from_format(const char *format, unsigned long *b
 unsigned long context_switch_preempt_bit(unsigned major, unsigned minor);
 
 /* The kernel's own rule (__schedule): a switch counts in nvcsw when prev was not preempted and
- * was not runnable, else in nivcsw. */
+ * was not runnable, else in nivcsw. The probe applies it (probes/context_switch.bpf.c); this
+ * copy states it where a test can check it. */
 bool context_switch_voluntary(int64_t prev_state, unsigned long preempt_bit);
-
-/* "HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER",
- * "RCU" (the kernel's softirq_to_name[]); "VEC<n>" in buf for others. */
-const char *softirq_name(unsigned vec, char *buf, size_t len);
-
-/* "HARD" or "SOFT" for the interrupt monitor's irq_type 0/1. */
-const char *irq_type_str(unsigned type);
-
-/* "MINOR" or "MAJOR" for the page_fault monitor's fault_type 0/1. */
-const char *page_fault_type_str(unsigned type);
 
 #endif

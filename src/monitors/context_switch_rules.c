@@ -1,5 +1,5 @@
-/* kernel_semantics.c - version-dependent meanings of tracepoint values. */
-#include "kernel_semantics.h"
+/* context_switch_rules.c - see context_switch_rules.h. */
+#include "context_switch_rules.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@ unsigned long context_switch_preempt_bit(unsigned major, unsigned minor)
 		return 4096; /* after TASK_NEW */
 	if (v >= 4002)
 		return 2048; /* after TASK_NOLOAD */
-	return 1024;         /* 3.x: after TASK_PARKED */
+	return 1024;	     /* 3.x: after TASK_PARKED */
 }
 
 /* A tiny evaluator for the constant expressions of a format file's print fmt: numbers (decimal
@@ -137,28 +137,4 @@ bool context_switch_preempt_bit_from_format(const char *format, unsigned long *b
 bool context_switch_voluntary(int64_t prev_state, unsigned long preempt_bit)
 {
 	return prev_state != 0 && !((uint64_t)prev_state & preempt_bit);
-}
-
-const char *softirq_name(unsigned vec, char *buf, size_t len)
-{
-	/* include/linux/interrupt.h; IRQ_POLL was BLOCK_IOPOLL before 4.5. */
-	static const char *const names[] = {
-		"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED",
-		"HRTIMER", "RCU",
-	};
-
-	if (vec < sizeof(names) / sizeof(names[0]))
-		return names[vec];
-	snprintf(buf, len, "VEC%u", vec);
-	return buf;
-}
-
-const char *irq_type_str(unsigned type)
-{
-	return type == 0 ? "HARD" : type == 1 ? "SOFT" : "UNKNOWN";
-}
-
-const char *page_fault_type_str(unsigned type)
-{
-	return type == 1 ? "MAJOR" : type == 0 ? "MINOR" : "UNKNOWN";
 }

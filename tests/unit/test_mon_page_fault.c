@@ -1,0 +1,212 @@
+/* test_mon_page_fault.c - the page_fault monitor from its config to its rows, over the fake
+ * loader: one row per (task, type, cpu, node), MINOR/MAJOR, the NUMA node from the key or,
+ * where the probe leaves it to user space (PF_NODE_FROM_CPU, kernels before 4.10), from the
+ * CPU's sysfs directory, the sort order, the epoch rule and the cflags configure passes. */
+#include <check.h>
+#include <glob.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kcheck.h"
+#include "montest.h"
+#include "page_fault.h"
+#include "testutil.h"
+
+static struct montest t;
+
+static void start(const char *options)
+{
+	char yaml[1024];
+
+	fake_bpf_reset();
+	fake_bpf_map("page_fault", "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value),
+		     10240, false);
+	snprintf(yaml, sizeof(yaml), "monitors:\n  page_fault:\n    enabled: true\n%s", options);
+	ck_assert_msg(montest_start(&t, "page_fault", yaml) == 0, "%s", t.err);
+}
+
+static void put(const char *comm, unsigned type, unsigned cpu, unsigned node, __u64 count)
+{
+	struct pf_key k;
+	struct pf_value v = { count };
+
+	memset(&k, 0, sizeof(k));
+	k.epoch = montest_epoch(&t);
+	k.type = type;
+	k.cpu = cpu;
+	k.node = node;
+	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "pf_counts", &k, &v), 0);
+}
+
+/* The node sysfs links a CPU to ("/sys/devices/system/cpu/cpuN/nodeM"), found here by glob;
+ * 0 on a kernel without NUMA or for a CPU that does not exist. */
+static unsigned sysfs_node(unsigned cpu)
+{
+	char pattern[96];
+	unsigned node = 0;
+	glob_t g;
+
+	snprintf(pattern, sizeof(pattern), "/sys/devices/system/cpu/cpu%u/node[0-9]*", cpu);
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		ck_assert_int_eq(sscanf(strrchr(g.gl_pathv[0], '/') + 1, "node%u", &node), 1);
+		globfree(&g);
+	}
+	return node;
+}
+
+START_TEST(columns)
+{
+	static const char *const names[] = { "timestamp",  "time_str",	     "comm",
+					     "fault_type", "fault_type_str", "cpu",
+					     "numa_node",  "count" };
+
+	start("");
+	ck_assert_uint_eq(t.m.ncolumns, sizeof(names) / sizeof(names[0]));
+	for (size_t i = 0; i < t.m.ncolumns; i++)
+		ck_assert_str_eq(t.m.columns[i].name, names[i]);
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "page_faults"), "perf_event");
+	montest_stop(&t);
+}
+END_TEST
+
+START_TEST(rows_by_type_cpu_and_node)
+{
+	long r;
+
+	start("");
+	put("cc1", PF_MINOR, 0, 0, 500);
+	put("cc1", PF_MINOR, 1, 0, 300); /* the same task on another CPU: its own row */
+	put("cc1", PF_MAJOR, 1, 0, 7);
+	put("0123456789abcdefXX", PF_MINOR, 0, 3, 40); /* node 3 from the kernel: kept */
+	put("odd", 7, 0, 0, 1);
+	montest_interval(&t, 1700000000000000000ull);
+	ck_assert_uint_eq(t.nrows, 5);
+	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "cc1");
+	ck_assert_str_eq(montest_cell(&t, 0, "fault_type"), "0");
+	ck_assert_str_eq(montest_cell(&t, 0, "fault_type_str"), "MINOR");
+	ck_assert_str_eq(montest_cell(&t, 0, "cpu"), "0");
+	ck_assert_str_eq(montest_cell(&t, 0, "numa_node"), "0");
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "500");
+	ck_assert_uint_eq(t.row_ts[0], 1700000000000000000ull);
+	ck_assert_str_eq(montest_cell(&t, 1, "cpu"), "1");
+	ck_assert_str_eq(montest_cell(&t, 1, "count"), "300");
+	ck_assert_str_eq(montest_cell(&t, 2, "comm"), "0123456789abcdef");
+	ck_assert_str_eq(montest_cell(&t, 2, "numa_node"), "3");
+	ck_assert_str_eq(montest_cell(&t, 3, "fault_type"), "1");
+	ck_assert_str_eq(montest_cell(&t, 3, "fault_type_str"), "MAJOR");
+	ck_assert_str_eq(montest_cell(&t, 3, "count"), "7");
+	r = montest_find(&t, "comm", "odd");
+	ck_assert_int_eq(r, 4);
+	ck_assert_str_eq(montest_cell(&t, r, "fault_type_str"), "UNKNOWN");
+	ck_assert_uint_eq(fake_map_count(montest_mod(&t), "pf_counts"), 0);
+	montest_clear_rows(&t);
+	montest_interval(&t, 1700000001000000000ull);
+	ck_assert_uint_eq(t.nrows, 0);
+	montest_stop(&t);
+}
+END_TEST
+
+/* Equal counts: by CPU. */
+START_TEST(ties_by_cpu)
+{
+	start("");
+	put("a", PF_MINOR, 3, 0, 5);
+	put("b", PF_MINOR, 1, 0, 5);
+	put("c", PF_MINOR, 2, 0, 5);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 3);
+	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "b");
+	ck_assert_str_eq(montest_cell(&t, 1, "comm"), "c");
+	ck_assert_str_eq(montest_cell(&t, 2, "comm"), "a");
+	montest_stop(&t);
+}
+END_TEST
+
+/* The probe without bpf_get_numa_node_id writes PF_NODE_UNKNOWN: the row has the CPU's node
+ * as sysfs links it, 0 for a CPU sysfs does not know. */
+START_TEST(node_from_sysfs)
+{
+	char want[16];
+
+	start("");
+	put("a", PF_MINOR, 0, PF_NODE_UNKNOWN, 9);
+	put("b", PF_MINOR, 4000, PF_NODE_UNKNOWN, 8); /* no such CPU, past the cache too */
+	put("c", PF_MAJOR, 0, PF_NODE_UNKNOWN, 7);    /* cpu0 again, from the cache */
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 3);
+	snprintf(want, sizeof(want), "%u", sysfs_node(0));
+	ck_assert_str_eq(montest_cell(&t, 0, "numa_node"), want);
+	ck_assert_str_eq(montest_cell(&t, 1, "cpu"), "4000");
+	ck_assert_str_eq(montest_cell(&t, 1, "numa_node"), "0");
+	ck_assert_str_eq(montest_cell(&t, 2, "numa_node"), want);
+	montest_stop(&t);
+}
+END_TEST
+
+START_TEST(current_epoch_waits)
+{
+	start("");
+	put("early", PF_MINOR, 0, 0, 1);
+	ck_assert_int_eq(monitor_flip_epoch(&t.m, 1), 0);
+	put("late", PF_MINOR, 0, 0, 2);
+	t.m.ops->collect(&t.m, 1);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "early");
+	montest_clear_rows(&t);
+	montest_interval(&t, 2);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "late");
+	montest_stop(&t);
+}
+END_TEST
+
+/* map_size sizes the kernel's map; PF_NODE_FROM_CPU exactly where this kernel's BPF has no
+ * bpf_get_numa_node_id for us, which includes any unprivileged run (no BPF at all). */
+START_TEST(cflags)
+{
+	const char *f;
+
+	start("");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_MAP_ENTRIES="),
+			 "-DPF_MAP_ENTRIES=10240");
+	f = fake_bpf_cflag(montest_mod(&t), "-DPF_NODE_FROM_CPU");
+	if (kcheck_bpf(KBPF_NUMA_NODE_ID)) {
+		ck_assert_ptr_null(f);
+	} else {
+		ck_assert_ptr_nonnull(f);
+		ck_assert_str_eq(f, "-DPF_NODE_FROM_CPU=1");
+	}
+	if (!kcheck_privileged())
+		ck_assert_ptr_nonnull(f);
+	montest_stop(&t);
+
+	start("    map_size: 1048576\n");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_MAP_ENTRIES="),
+			 "-DPF_MAP_ENTRIES=1048576");
+	montest_stop(&t);
+
+	ck_assert_int_ne(montest_start(&t, "page_fault",
+				       "monitors:\n  page_fault:\n    enabled: true\n"
+				       "    map_size: 1048577\n"),
+			 0);
+	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
+	montest_stop(&t);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mon_page_fault");
+	TCase *tc = tcase_create("rows");
+
+	tcase_add_test(tc, columns);
+	tcase_add_test(tc, rows_by_type_cpu_and_node);
+	tcase_add_test(tc, ties_by_cpu);
+	tcase_add_test(tc, node_from_sysfs);
+	tcase_add_test(tc, current_epoch_waits);
+	tcase_add_test(tc, cflags);
+	suite_add_tcase(s, tc);
+	return test_run_suite(s);
+}
