@@ -13,10 +13,21 @@ static const char *const tracefs_candidates[] = {
 	"/sys/kernel/debug/tracing",
 };
 
+static char tracefs_root[256]; /* tracefs_set_root()'s; "" when unset */
+
+void tracefs_set_root(const char *root)
+{
+	snprintf(tracefs_root, sizeof(tracefs_root), "%s", root ? root : "");
+}
+
 const char *tracefs_path(void)
 {
-	char p[256];
+	char p[512];
 
+	if (tracefs_root[0]) {
+		snprintf(p, sizeof(p), "%s/events", tracefs_root);
+		return access(p, R_OK | X_OK) == 0 ? tracefs_root : NULL;
+	}
 	for (size_t i = 0; i < sizeof(tracefs_candidates) / sizeof(tracefs_candidates[0]); i++) {
 		snprintf(p, sizeof(p), "%s/events", tracefs_candidates[i]);
 		if (access(p, R_OK | X_OK) == 0)

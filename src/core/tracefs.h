@@ -8,6 +8,10 @@
 /* "/sys/kernel/tracing" or "/sys/kernel/debug/tracing" (the first with an events/ dir), or
  * NULL when tracefs is not mounted. */
 const char *tracefs_path(void);
+/* For tests (a fixture tree instead of the running kernel's): tracefs_path() looks at `root`
+ * alone from now on, NULL when it has no events/ dir; NULL: the usual places again. The
+ * string is copied. */
+void tracefs_set_root(const char *root);
 
 bool tracefs_event_exists(const char *category, const char *event);
 

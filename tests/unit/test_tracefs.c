@@ -43,12 +43,31 @@ START_TEST(test_offsets)
 }
 END_TEST
 
+/* tracefs_set_root(): a fixture's tree alone, NULL without events/; NULL: the real search. */
+START_TEST(test_set_root)
+{
+	const char *real = tracefs_path();
+	char events[128];
+
+	make_tmpdir("tracefs");
+	tracefs_set_root(tmpdir);
+	ck_assert_ptr_null(tracefs_path());
+	snprintf(events, sizeof(events), "%s/events", tmpdir);
+	ck_assert_int_eq(mkdir(events, 0755), 0);
+	ck_assert_str_eq(tracefs_path(), tmpdir);
+	tracefs_set_root(NULL);
+	ck_assert(real ? tracefs_path() && !strcmp(tracefs_path(), real) : !tracefs_path());
+	rm_tmpdir();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tracefs");
 	TCase *tc = tcase_create("format");
 
 	tcase_add_test(tc, test_offsets);
+	tcase_add_test(tc, test_set_root);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
