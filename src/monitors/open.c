@@ -12,9 +12,10 @@
 #include "kcheck.h"
 #include "log.h"
 #include "monitor.h"
-#include "syscall_table.h"
-#define OPEN_ROW_HELPERS
 #include "open.h"
+#include "open_flags.h"
+#include "open_rows.h"
+#include "syscall_table.h"
 
 struct open_options {
 	long long min_count;

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "flags.h"
+#include "open_flags.h"
 #include "testutil.h"
 
 /* The kernel's values, written out: the C library's macros are what the code must not trust

@@ -5,8 +5,8 @@
 #include <linux/types.h>
 #include <string.h>
 
-#define OPEN_ROW_HELPERS
 #include "open.h"
+#include "open_rows.h"
 #include "testutil.h"
 
 static struct open_key key_with_path(const char *path, int truncated)

@@ -1,9 +1,9 @@
-/* flags.c - readable text for raw kernel values in events: open(2) flags and errno names. */
+/* open_flags.c - the open monitor's text for raw kernel values: open(2) flags and errno names. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "flags.h"
+#include "open_flags.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,6 +1,7 @@
-/* flags.h - readable text for raw kernel values in events: open(2) flags and errno numbers. */
-#ifndef EM_FLAGS_H
-#define EM_FLAGS_H
+/* open_flags.h - the open monitor's text for raw kernel values: open(2) flags and errno
+ * numbers. */
+#ifndef EM_OPEN_FLAGS_H
+#define EM_OPEN_FLAGS_H
 
 #include <stddef.h>
 

@@ -1,0 +1,90 @@
+/* open_rows.c - see open_rows.h. */
+#include "open_rows.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "open_flags.h"
+
+/* The probe's numbers are the kernel's; <errno.h> agrees on x86_64 and aarch64. */
+static const int open_bucket_errno[OPEN_NERRNO] = {
+	[OPEN_E_NOENT] = ENOENT, [OPEN_E_ACCES] = EACCES,   [OPEN_E_PERM] = EPERM,
+	[OPEN_E_EXIST] = EEXIST, [OPEN_E_NOTDIR] = ENOTDIR, [OPEN_E_ISDIR] = EISDIR,
+	[OPEN_E_LOOP] = ELOOP,	 [OPEN_E_MFILE] = EMFILE,   [OPEN_E_NFILE] = ENFILE,
+	[OPEN_E_OTHER] = 0,
+};
+
+const char *open_op_name(unsigned op)
+{
+	static const char *const names[OPEN_NOPS] = { "open", "openat", "openat2" };
+
+	return op < OPEN_NOPS ? names[op] : "?";
+}
+
+void open_value_merge(struct open_value *sum, const struct open_value *cpu)
+{
+	if (!cpu->count)
+		return;
+	if (!sum->count || cpu->lat_min_ns < sum->lat_min_ns)
+		sum->lat_min_ns = cpu->lat_min_ns;
+	if (cpu->lat_max_ns > sum->lat_max_ns)
+		sum->lat_max_ns = cpu->lat_max_ns;
+	sum->count += cpu->count;
+	sum->errors += cpu->errors;
+	sum->lat_sum_ns += cpu->lat_sum_ns;
+	for (int i = 0; i < OPEN_NERRNO; i++)
+		sum->err[i] += cpu->err[i];
+	if (cpu->err[OPEN_E_OTHER])
+		sum->other_errno = cpu->other_errno;
+}
+
+int open_top_errno(const struct open_value *v)
+{
+	int best = -1;
+
+	for (int i = 0; i < OPEN_NERRNO; i++) {
+		if (v->err[i] && (best < 0 || v->err[i] > v->err[best]))
+			best = i;
+	}
+	if (best < 0)
+		return 0;
+	return best == OPEN_E_OTHER ? (int)v->other_errno : open_bucket_errno[best];
+}
+
+/* Length of s[0..n) without an incomplete UTF-8 sequence at its end. */
+static size_t open_utf8_whole(const char *s, size_t n)
+{
+	for (size_t back = 1; back <= 4 && back <= n; back++) {
+		unsigned char c = (unsigned char)s[n - back];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte: look further back for the lead */
+		need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+		return need > back ? n - back : n;
+	}
+	return n;
+}
+
+int open_filename_text(const struct open_key *k, char *buf, size_t len)
+{
+	size_t n = strnlen(k->filename, sizeof(k->filename));
+
+	if (!k->truncated)
+		return snprintf(buf, len, "%.*s", (int)n, k->filename);
+	return snprintf(buf, len, "%.*s...", (int)open_utf8_whole(k->filename, n), k->filename);
+}
+
+int open_flags_text(__u64 flags, char *buf, size_t len)
+{
+	int n = open_flags_fmt((unsigned)flags, buf, len);
+
+	if (flags >> 32) {
+		size_t room = (size_t)n < len ? len - (size_t)n : 0;
+
+		n += snprintf(room ? buf + n : NULL, room, "|0x%llx",
+			      (unsigned long long)(flags & ~0xffffffffull));
+	}
+	return n;
+}

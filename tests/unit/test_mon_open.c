@@ -1,0 +1,520 @@
+/* test_mon_open.c - the open monitor from its config to its rows, over the fake loader: the
+ * columns in the user guide's order, the CPUs merged (count, errors, error rate, latencies), the
+ * most frequent errno, the path as shown (cut paths end with "..." after whole characters), the
+ * flags as names, the operation, sorting, min_count and show_errors_only, a key of the current
+ * epoch left for the next interval, and the probe's flags from the options and the kernel. */
+#include <check.h>
+#include <errno.h>
+#include <linux/types.h>
+#include <string.h>
+
+#include "kcheck.h"
+#include "montest.h"
+#include "open.h"
+#include "syscall_table.h"
+#include "testutil.h"
+
+#define NCPUS 4
+#define K_WRONLY 01
+#define K_CREAT 0100
+#define K_TRUNC 01000
+#define K_CLOEXEC 02000000
+
+static struct montest t;
+
+static void declare_maps(void)
+{
+	fake_bpf_reset();
+	fake_bpf_set_cpus(NCPUS);
+	fake_bpf_map("open", "open_counts", sizeof(struct open_key), sizeof(struct open_value),
+		     10240, true);
+	fake_bpf_map("open", "open_start", 4, sizeof(struct open_start), 10240, false);
+}
+
+static void start(const char *options)
+{
+	char yaml[1024];
+
+	declare_maps();
+	snprintf(yaml, sizeof(yaml), "monitors:\n  open:\n    enabled: true\n%s", options);
+	ck_assert_msg(montest_start(&t, "open", yaml) == 0, "%s", t.err);
+}
+
+static void stop(void)
+{
+	montest_stop(&t);
+}
+
+static struct open_key key(const char *comm, unsigned op, const char *path, __u64 flags)
+{
+	struct open_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.epoch = montest_epoch(&t);
+	k.op = (__u8)op;
+	k.flags = flags;
+	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
+	memcpy(k.filename, path, strnlen(path, sizeof(k.filename) - 1));
+	return k;
+}
+
+/* One key's values, one per CPU, as the probe leaves them. */
+static void put(const struct open_key *k, const struct open_value v[NCPUS])
+{
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", k, v), 0);
+}
+
+/* A key counted on cpu 0 only: n opens of 1 µs, e of them failed with ENOENT. */
+static void put_simple(const char *comm, const char *path, __u64 n, __u64 e)
+{
+	struct open_key k = key(comm, OPEN_OP_OPENAT, path, K_CLOEXEC);
+	struct open_value v[NCPUS];
+
+	memset(v, 0, sizeof(v));
+	v[0] = (struct open_value){ .count = n,
+				    .errors = e,
+				    .lat_sum_ns = 1000 * n,
+				    .lat_min_ns = 1000,
+				    .lat_max_ns = 1000 };
+	v[0].err[OPEN_E_NOENT] = (__u32)e;
+	put(&k, v);
+}
+
+static const char *cell(size_t row, const char *col)
+{
+	const char *s = montest_cell(&t, row, col);
+
+	ck_assert_msg(s != NULL, "no row %zu or no column %s", row, col);
+	return s;
+}
+
+/* The user guide's fields in its order, then the most frequent errno. */
+START_TEST(columns_in_the_guides_order)
+{
+	static const char *const names[] = { "timestamp",  "time_str",	 "comm",       "operation",
+					     "filename",   "count",	 "errors",     "error_rate",
+					     "avg_lat_us", "min_lat_us", "max_lat_us", "flags",
+					     "top_errno" };
+
+	start("");
+	ck_assert_uint_eq(t.m.ncolumns, sizeof(names) / sizeof(names[0]));
+	for (size_t i = 0; i < t.m.ncolumns; i++)
+		ck_assert_str_eq(t.m.columns[i].name, names[i]);
+	stop();
+}
+END_TEST
+
+/* CPUs that saw nothing (all zero), before and between busy ones, must not pull the minimum
+ * latency to 0; the sums and the maximum cover every CPU. */
+START_TEST(cpus_merged_into_one_row)
+{
+	struct open_key k;
+	struct open_value v[NCPUS];
+
+	start("");
+	k = key("cat", OPEN_OP_OPENAT, "/etc/passwd", K_CLOEXEC);
+	memset(v, 0, sizeof(v));
+	v[1] = (struct open_value){ .count = 5,
+				    .errors = 2,
+				    .lat_sum_ns = 5000,
+				    .lat_min_ns = 700,
+				    .lat_max_ns = 2000 };
+	v[1].err[OPEN_E_NOENT] = 2;
+	v[3] = (struct open_value){ .count = 3,
+				    .errors = 1,
+				    .lat_sum_ns = 3000,
+				    .lat_min_ns = 900,
+				    .lat_max_ns = 1200 };
+	v[3].err[OPEN_E_OTHER] = 1;
+	v[3].other_errno = EINVAL;
+	put(&k, v);
+	montest_interval(&t, 1700000000000000000ull);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_uint_eq(t.row_ts[0], 1700000000000000000ull);
+	ck_assert_str_eq(cell(0, "comm"), "cat");
+	ck_assert_str_eq(cell(0, "operation"), "openat");
+	ck_assert_str_eq(cell(0, "filename"), "/etc/passwd");
+	ck_assert_str_eq(cell(0, "count"), "8");
+	ck_assert_str_eq(cell(0, "errors"), "3");
+	ck_assert_str_eq(cell(0, "error_rate"), "0.3750");
+	ck_assert_str_eq(cell(0, "avg_lat_us"), "1.000");
+	ck_assert_str_eq(cell(0, "min_lat_us"), "0.700");
+	ck_assert_str_eq(cell(0, "max_lat_us"), "2.000");
+	ck_assert_str_eq(cell(0, "flags"), "O_RDONLY|O_CLOEXEC");
+	ck_assert_str_eq(cell(0, "top_errno"), "ENOENT");
+	/* drained: the next interval has nothing */
+	ck_assert_uint_eq(fake_map_count(montest_mod(&t), "open_counts"), 0);
+	montest_clear_rows(&t);
+	montest_interval(&t, 1700000001000000000ull);
+	ck_assert_uint_eq(t.nrows, 0);
+
+	/* the minimum from a later CPU */
+	k = key("cat", OPEN_OP_OPENAT, "/etc/passwd", K_CLOEXEC);
+	memset(v, 0, sizeof(v));
+	v[0] = (struct open_value){ .count = 1,
+				    .lat_sum_ns = 900,
+				    .lat_min_ns = 900,
+				    .lat_max_ns = 900 };
+	v[2] = (struct open_value){ .count = 1,
+				    .lat_sum_ns = 400,
+				    .lat_min_ns = 400,
+				    .lat_max_ns = 400 };
+	put(&k, v);
+	montest_interval(&t, 1700000002000000000ull);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(cell(0, "min_lat_us"), "0.400");
+	ck_assert_str_eq(cell(0, "max_lat_us"), "0.900");
+	ck_assert_str_eq(cell(0, "avg_lat_us"), "0.650");
+	ck_assert_str_eq(cell(0, "errors"), "0");
+	ck_assert_str_eq(cell(0, "error_rate"), "0.0000");
+	ck_assert_str_eq(cell(0, "top_errno"), ""); /* no errors: empty */
+
+	/* an "other" errno keeps its name past a later CPU that saw none */
+	montest_clear_rows(&t);
+	k = key("cat", OPEN_OP_OPENAT, "/etc/passwd", K_CLOEXEC);
+	memset(v, 0, sizeof(v));
+	v[0] = (struct open_value){ .count = 1, .errors = 1, .other_errno = ENAMETOOLONG };
+	v[0].err[OPEN_E_OTHER] = 1;
+	v[3] = (struct open_value){ .count = 1 };
+	put(&k, v);
+	montest_interval(&t, 1700000003000000000ull);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(cell(0, "error_rate"), "0.5000");
+	ck_assert_str_eq(cell(0, "top_errno"), "ENAMETOOLONG");
+	stop();
+}
+END_TEST
+
+/* The errno counted most often, the earlier bucket on a tie; "other" by the last one seen. */
+START_TEST(most_frequent_errno)
+{
+	static const struct {
+		unsigned noent, acces, nfile, other;
+		__u32 other_errno;
+		const char *want;
+	} cases[] = {
+		{ 2, 3, 0, 0, 0, "EACCES" },	  { 3, 3, 0, 0, 0, "ENOENT" },
+		{ 3, 3, 4, 0, 0, "ENFILE" },	  { 3, 3, 4, 9, ENAMETOOLONG, "ENAMETOOLONG" },
+		{ 0, 0, 0, 1, EINVAL, "EINVAL" },
+	};
+
+	start("");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[32];
+		struct open_key k;
+		struct open_value v[NCPUS];
+
+		snprintf(path, sizeof(path), "/case/%zu", i);
+		k = key("t", OPEN_OP_OPEN, path, 0);
+		memset(v, 0, sizeof(v));
+		v[0].count = 100 - i; /* rows in the cases' order */
+		v[0].errors = cases[i].noent + cases[i].acces + cases[i].nfile + cases[i].other;
+		v[0].err[OPEN_E_NOENT] = cases[i].noent;
+		v[0].err[OPEN_E_ACCES] = cases[i].acces;
+		v[0].err[OPEN_E_NFILE] = cases[i].nfile;
+		v[0].err[OPEN_E_OTHER] = cases[i].other;
+		v[0].other_errno = cases[i].other_errno;
+		put(&k, v);
+	}
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; i < t.nrows; i++)
+		ck_assert_str_eq(cell(i, "top_errno"), cases[i].want);
+	stop();
+}
+END_TEST
+
+/* A path the probe cut (255 bytes kept) ends with "...", after whole UTF-8 characters. */
+START_TEST(paths_plain_and_cut)
+{
+	char p[OPEN_PATH_LEN], want[OPEN_PATH_LEN + 4];
+	struct open_key k;
+	struct open_value v[NCPUS];
+	long r;
+
+	start("");
+	memset(v, 0, sizeof(v));
+	v[0].count = 1;
+	/* 255 bytes, not cut: as is */
+	memset(p, 'a', sizeof(p) - 1);
+	p[sizeof(p) - 1] = '\0';
+	k = key("a", OPEN_OP_OPENAT, p, 0);
+	put(&k, v);
+	/* the same, cut: a distinct key, "..." after all 255 bytes */
+	k.truncated = 1;
+	put(&k, v);
+	/* 253 bytes, then the first 2 of the 3 bytes of U+20AC (e2 82 ac): dropped */
+	memset(p, 'b', 253);
+	p[253] = (char)0xe2;
+	p[254] = (char)0x82;
+	k = key("b", OPEN_OP_OPENAT, p, 0);
+	k.truncated = 1;
+	put(&k, v);
+	/* 252 bytes and a whole U+20AC: kept */
+	memset(p, 'c', 252);
+	p[252] = (char)0xe2;
+	p[253] = (char)0x82;
+	p[254] = (char)0xac;
+	k = key("c", OPEN_OP_OPENAT, p, 0);
+	k.truncated = 1;
+	put(&k, v);
+	/* a 2-byte character (U+00E9, c3 a9) cut after its lead byte */
+	memset(p, 'd', 254);
+	p[254] = (char)0xc3;
+	k = key("d", OPEN_OP_OPENAT, p, 0);
+	k.truncated = 1;
+	put(&k, v);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 5);
+
+	/* equal counts sort by comm, then path, ...: "a" uncut first, then "a" cut */
+	memset(want, 'a', 255);
+	want[255] = '\0';
+	ck_assert_str_eq(cell(0, "filename"), want);
+	memcpy(want + 255, "...", 4);
+	ck_assert_str_eq(cell(1, "filename"), want);
+	r = montest_find(&t, "comm", "b");
+	ck_assert_int_ge(r, 0);
+	memset(want, 'b', 253);
+	memcpy(want + 253, "...", 4);
+	ck_assert_str_eq(cell((size_t)r, "filename"), want);
+	r = montest_find(&t, "comm", "c");
+	ck_assert_int_ge(r, 0);
+	ck_assert_uint_eq(strlen(cell((size_t)r, "filename")), 255 + 3);
+	ck_assert_int_eq((unsigned char)cell((size_t)r, "filename")[254], 0xac);
+	ck_assert_str_eq(cell((size_t)r, "filename") + 255, "...");
+	r = montest_find(&t, "comm", "d");
+	ck_assert_int_ge(r, 0);
+	ck_assert_uint_eq(strlen(cell((size_t)r, "filename")), 254 + 3);
+	stop();
+}
+END_TEST
+
+/* The flags by name (openat2's upper bits, never valid, as hex) and the syscall's name. */
+START_TEST(flags_and_operation)
+{
+	struct open_key k;
+	struct open_value v[NCPUS];
+	char comm[17];
+
+	start("");
+	memset(v, 0, sizeof(v));
+	v[0].count = 4;
+	k = key("sh", OPEN_OP_OPEN, "/tmp/out", K_WRONLY | K_CREAT | K_TRUNC);
+	put(&k, v);
+	v[0].count = 3;
+	k = key("sh", OPEN_OP_OPENAT2, "/tmp/odd", 0x100000000ull | K_WRONLY);
+	put(&k, v);
+	v[0].count = 2;
+	k = key("sh", OPEN_OP_OPENAT, "/", 02000000 | 0200000); /* x86's O_DIRECTORY */
+	put(&k, v);
+	v[0].count = 1;
+	k = key("sh", 7, "/unknown-op", 0);
+	memset(k.comm, 'x', sizeof(k.comm)); /* 16 bytes, no terminator */
+	put(&k, v);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 4);
+	ck_assert_str_eq(cell(0, "operation"), "open");
+	ck_assert_str_eq(cell(0, "flags"), "O_WRONLY|O_CREAT|O_TRUNC");
+	ck_assert_str_eq(cell(1, "operation"), "openat2");
+	ck_assert_str_eq(cell(1, "flags"), "O_WRONLY|0x100000000");
+	ck_assert_str_eq(cell(2, "operation"), "openat");
+#ifndef __aarch64__
+	ck_assert_str_eq(cell(2, "flags"), "O_RDONLY|O_DIRECTORY|O_CLOEXEC");
+#endif
+	ck_assert_str_eq(cell(3, "operation"), "?");
+	memset(comm, 'x', 16);
+	comm[16] = '\0';
+	ck_assert_str_eq(cell(3, "comm"), comm);
+	stop();
+}
+END_TEST
+
+/* By count, most first; equal counts by comm, path, operation, flags, cut or not. */
+START_TEST(sorted_by_count_then_key)
+{
+	struct open_key k;
+	struct open_value v[NCPUS];
+
+	start("");
+	memset(v, 0, sizeof(v));
+	v[0].count = 2;
+	k = key("b", OPEN_OP_OPENAT, "/x", 1);
+	put(&k, v);
+	k = key("b", OPEN_OP_OPENAT, "/x", 0);
+	put(&k, v);
+	k = key("b", OPEN_OP_OPEN, "/x", 1);
+	put(&k, v);
+	k = key("b", OPEN_OP_OPEN, "/a", 1);
+	put(&k, v);
+	k = key("a", OPEN_OP_OPENAT2, "/z", 1);
+	put(&k, v);
+	v[0].count = 1;
+	v[2].count = 9; /* 10 in all: first */
+	k = key("z", OPEN_OP_OPENAT, "/z", 0);
+	put(&k, v);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 6);
+	ck_assert_str_eq(cell(0, "comm"), "z");
+	ck_assert_str_eq(cell(0, "count"), "10");
+	ck_assert_str_eq(cell(1, "comm"), "a");
+	ck_assert_str_eq(cell(2, "filename"), "/a");
+	ck_assert_str_eq(cell(3, "operation"), "open");
+	ck_assert_str_eq(cell(3, "filename"), "/x");
+	ck_assert_str_eq(cell(4, "operation"), "openat");
+	ck_assert_str_eq(cell(4, "flags"), "O_RDONLY");
+	ck_assert_str_eq(cell(5, "flags"), "O_WRONLY");
+	stop();
+}
+END_TEST
+
+START_TEST(min_count)
+{
+	start("    min_count: 3\n");
+	put_simple("cat", "/three", 3, 0);
+	put_simple("cat", "/two", 2, 0);
+	put_simple("cat", "/many", 100, 1);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 2);
+	ck_assert_str_eq(cell(0, "filename"), "/many");
+	ck_assert_str_eq(cell(1, "filename"), "/three");
+	/* the row left out is drained all the same */
+	ck_assert_uint_eq(fake_map_count(montest_mod(&t), "open_counts"), 0);
+	stop();
+}
+END_TEST
+
+START_TEST(errors_only)
+{
+	start("    show_errors_only: true\n");
+	put_simple("cat", "/fine", 9, 0);
+	put_simple("cat", "/missing", 2, 1);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(cell(0, "filename"), "/missing");
+	ck_assert_str_eq(cell(0, "error_rate"), "0.5000");
+	ck_assert_str_eq(cell(0, "top_errno"), "ENOENT");
+	stop();
+
+	start("");
+	put_simple("cat", "/fine", 9, 0);
+	put_simple("cat", "/missing", 2, 1);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 2);
+	stop();
+}
+END_TEST
+
+/* A key whose every CPU counted nothing makes no row (and no division by zero). */
+START_TEST(nothing_counted_no_row)
+{
+	struct open_key k;
+	struct open_value v[NCPUS];
+
+	start("");
+	memset(v, 0, sizeof(v));
+	k = key("idle", OPEN_OP_OPENAT, "/", 0);
+	put(&k, v);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 0);
+	stop();
+}
+END_TEST
+
+/* A key the probe wrote after the flip (the new epoch) waits for the next interval. */
+START_TEST(current_epoch_waits)
+{
+	start("");
+	put_simple("early", "/e", 1, 0);
+	ck_assert_int_eq(monitor_flip_epoch(&t.m, 1), 0);
+	put_simple("late", "/l", 2, 0);
+	t.m.ops->collect(&t.m, 1);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(cell(0, "comm"), "early");
+	montest_clear_rows(&t);
+	montest_interval(&t, 2);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(cell(0, "comm"), "late");
+	stop();
+}
+END_TEST
+
+/* The probe's flags: the map's size, the native syscall numbers (raw_syscalls), and the LRU
+ * in-flight map where this kernel makes LRU hash maps. */
+START_TEST(options_and_kernel_become_cflags)
+{
+	char want[64];
+
+	start("");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DOPEN_MAP_ENTRIES="),
+			 "-DOPEN_MAP_ENTRIES=10240");
+	snprintf(want, sizeof(want), "-DOPEN_NR_OPENAT=%d", syscall_number("openat"));
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DOPEN_NR_OPENAT="), want);
+	snprintf(want, sizeof(want), "-DOPEN_NR_OPEN=%d", syscall_number("open"));
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DOPEN_NR_OPEN="), want);
+	snprintf(want, sizeof(want), "-DOPEN_NR_OPENAT2=%d", syscall_number("openat2"));
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DOPEN_NR_OPENAT2="), want);
+	if (kcheck_map_supported(KMAP_LRU_HASH))
+		ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_INFLIGHT_LRU=1"));
+	else
+		ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_INFLIGHT_LRU"));
+	stop();
+
+	start("    map_size: 64\n");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DOPEN_MAP_ENTRIES="),
+			 "-DOPEN_MAP_ENTRIES=64");
+	stop();
+
+	declare_maps();
+	ck_assert_int_ne(montest_start(&t, "open",
+				       "monitors:\n  open:\n    enabled: true\n    map_size: 8\n"),
+			 0);
+	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
+	stop();
+}
+END_TEST
+
+/* Syscall tracepoints first, then kprobes, then every syscall's raw record. */
+START_TEST(attach_alternatives_in_order)
+{
+	start("");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "open"), "tracepoint");
+	stop();
+
+	declare_maps();
+	fake_bpf_refuse_alt("tracepoint");
+	ck_assert_msg(montest_start(&t, "open", "monitors:\n  open:\n    enabled: true\n") == 0,
+		      "%s", t.err);
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "open"), "kprobe");
+	stop();
+
+	declare_maps();
+	fake_bpf_refuse_alt("tracepoint");
+	fake_bpf_refuse_alt("kprobe");
+	ck_assert_msg(montest_start(&t, "open", "monitors:\n  open:\n    enabled: true\n") == 0,
+		      "%s", t.err);
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "open"), "raw_syscalls");
+	stop();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mon_open");
+	TCase *tc = tcase_create("rows");
+
+	tcase_add_test(tc, columns_in_the_guides_order);
+	tcase_add_test(tc, cpus_merged_into_one_row);
+	tcase_add_test(tc, most_frequent_errno);
+	tcase_add_test(tc, paths_plain_and_cut);
+	tcase_add_test(tc, flags_and_operation);
+	tcase_add_test(tc, sorted_by_count_then_key);
+	tcase_add_test(tc, min_count);
+	tcase_add_test(tc, errors_only);
+	tcase_add_test(tc, nothing_counted_no_row);
+	tcase_add_test(tc, current_epoch_waits);
+	tcase_add_test(tc, options_and_kernel_become_cflags);
+	tcase_add_test(tc, attach_alternatives_in_order);
+	suite_add_tcase(s, tc);
+	return test_run_suite(s);
+}
