@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 #define REPORT_TYPE(n) extern const struct report_type report_##n;
 #include "types.def"
 #undef REPORT_TYPE
@@ -463,28 +465,10 @@ int arow_enum(const struct arow *r, int s_col, int n_col, const char *const *nam
 
 const char *errno_label(long err, char *buf, size_t len)
 {
-	static const struct {
-		int nr;
-		const char *name;
-	} names[] = {
-		{ 1, "EPERM" },		 { 2, "ENOENT" },	 { 3, "ESRCH" },
-		{ 4, "EINTR" },		 { 5, "EIO" },		 { 6, "ENXIO" },
-		{ 7, "E2BIG" },		 { 8, "ENOEXEC" },	 { 9, "EBADF" },
-		{ 10, "ECHILD" },	 { 11, "EAGAIN" },	 { 12, "ENOMEM" },
-		{ 13, "EACCES" },	 { 14, "EFAULT" },	 { 16, "EBUSY" },
-		{ 17, "EEXIST" },	 { 18, "EXDEV" },	 { 19, "ENODEV" },
-		{ 20, "ENOTDIR" },	 { 21, "EISDIR" },	 { 22, "EINVAL" },
-		{ 23, "ENFILE" },	 { 24, "EMFILE" },	 { 25, "ENOTTY" },
-		{ 26, "ETXTBSY" },	 { 27, "EFBIG" },	 { 28, "ENOSPC" },
-		{ 29, "ESPIPE" },	 { 30, "EROFS" },	 { 31, "EMLINK" },
-		{ 32, "EPIPE" },	 { 36, "ENAMETOOLONG" }, { 38, "ENOSYS" },
-		{ 40, "ELOOP" },	 { 95, "EOPNOTSUPP" },	 { 110, "ETIMEDOUT" },
-		{ 111, "ECONNREFUSED" }, { 115, "EINPROGRESS" }, { 122, "EDQUOT" },
-	};
+	const char *name = err > 0 && err <= 4095 ? errno_name((int)err) : NULL;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].nr == err)
-			return names[i].name;
+	if (name)
+		return name;
 	snprintf(buf, len, "errno %ld", err);
 	return buf;
 }

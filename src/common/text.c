@@ -1,4 +1,5 @@
-/* text.c - text helpers every layer shares: time formats, UTF-8 checks. */
+/* text.c - text helpers every layer shares: time formats, UTF-8 checks, errno names. */
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -58,4 +59,64 @@ int fmt_utf8_len(const char *str, size_t n)
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return (int)need + 1;
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Names by number from <errno.h>: the numbers are the kernel ABI on x86_64 and aarch64 alike.
+ * Aliases (EWOULDBLOCK, EDEADLOCK, ENOTSUP) are left out: each number has one name. */
+/* clang-format off */
+#define E(name) [name] = #name
+static const char *const errno_names[] = {
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG), E(ENOEXEC), E(EBADF),
+	E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(ENOTBLK), E(EBUSY), E(EEXIST),
+	E(EXDEV), E(ENODEV), E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY),
+	E(ETXTBSY), E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE), E(EDOM),
+	E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK), E(ENOSYS), E(ENOTEMPTY), E(ELOOP),
+	E(ENOMSG), E(EIDRM), E(ECHRNG), E(EL2NSYNC), E(EL3HLT), E(EL3RST), E(ELNRNG), E(EUNATCH),
+	E(ENOCSI), E(EL2HLT), E(EBADE), E(EBADR), E(EXFULL), E(ENOANO), E(EBADRQC), E(EBADSLT),
+	E(EBFONT), E(ENOSTR), E(ENODATA), E(ETIME), E(ENOSR), E(ENONET), E(ENOPKG), E(EREMOTE),
+	E(ENOLINK), E(EADV), E(ESRMNT), E(ECOMM), E(EPROTO), E(EMULTIHOP), E(EDOTDOT), E(EBADMSG),
+	E(EOVERFLOW), E(ENOTUNIQ), E(EBADFD), E(EREMCHG), E(ELIBACC), E(ELIBBAD), E(ELIBSCN),
+	E(ELIBMAX), E(ELIBEXEC), E(EILSEQ), E(ERESTART), E(ESTRPIPE), E(EUSERS), E(ENOTSOCK),
+	E(EDESTADDRREQ), E(EMSGSIZE), E(EPROTOTYPE), E(ENOPROTOOPT), E(EPROTONOSUPPORT),
+	E(ESOCKTNOSUPPORT), E(EOPNOTSUPP), E(EPFNOSUPPORT), E(EAFNOSUPPORT), E(EADDRINUSE),
+	E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH), E(ENETRESET), E(ECONNABORTED),
+	E(ECONNRESET), E(ENOBUFS), E(EISCONN), E(ENOTCONN), E(ESHUTDOWN), E(ETOOMANYREFS),
+	E(ETIMEDOUT), E(ECONNREFUSED), E(EHOSTDOWN), E(EHOSTUNREACH), E(EALREADY), E(EINPROGRESS),
+	E(ESTALE), E(EUCLEAN), E(ENOTNAM), E(ENAVAIL), E(EISNAM), E(EREMOTEIO), E(EDQUOT),
+	E(ENOMEDIUM), E(EMEDIUMTYPE), E(ECANCELED), E(ENOKEY), E(EKEYEXPIRED), E(EKEYREVOKED),
+	E(EKEYREJECTED), E(EOWNERDEAD), E(ENOTRECOVERABLE), E(ERFKILL), E(EHWPOISON),
+};
+#undef E
+/* clang-format on */
+
+/* Kernel-internal codes (include/linux/errno.h, in no uapi header): a syscall exit tracepoint
+ * sees them when a signal interrupts a call that is then restarted. */
+static const char *const restart_names[] = {
+	"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD", "ERESTART_RESTARTBLOCK",
+};
+#define RESTART_FIRST 512
+
+const char *errno_name(int err)
+{
+	/* The magnitude, computed unsigned so INT_MIN does not overflow. */
+	unsigned n = err < 0 ? 0u - (unsigned)err : (unsigned)err;
+
+	if (n < ARRAY_SIZE(errno_names))
+		return errno_names[n];
+	if (n - RESTART_FIRST < ARRAY_SIZE(restart_names))
+		return restart_names[n - RESTART_FIRST];
+	return NULL;
+}
+
+int errno_name_fmt(int err, char *buf, size_t len)
+{
+	/* The magnitude, computed unsigned so INT_MIN does not overflow. */
+	unsigned n = err < 0 ? 0u - (unsigned)err : (unsigned)err;
+	const char *name = errno_name(err);
+
+	if (name)
+		return snprintf(buf, len, "%s", name);
+	return snprintf(buf, len, "E%u", n);
 }

@@ -1,4 +1,4 @@
-/* text.h - text helpers every layer shares: time formats, UTF-8 checks. */
+/* text.h - text helpers every layer shares: time formats, UTF-8 checks, errno names. */
 #ifndef EM_TEXT_H
 #define EM_TEXT_H
 
@@ -13,5 +13,10 @@ int fmt_time_str(uint64_t ts_ns, int with_ms, char *buf, size_t len);
  * there are not UTF-8 (stray continuation, overlong, surrogate, truncated). Used to sanitize
  * strings before they reach a terminal or a log line. */
 int fmt_utf8_len(const char *s, size_t n);
+/* "ENOENT" for 2 (or -2, as syscalls return it), the kernel-internal restart codes (512..516)
+ * by their names; NULL for numbers without a name. */
+const char *errno_name(int err);
+/* The same written like snprintf; "E<n>" for numbers without a name. */
+int errno_name_fmt(int err, char *buf, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include "open_flags.h"
 #include "open_rows.h"
 #include "syscall_table.h"
+#include "text.h"
 
 struct open_options {
 	long long min_count;

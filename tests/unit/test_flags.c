@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "open_flags.h"
+#include "text.h"
 #include "testutil.h"
 
 /* The kernel's values, written out: the C library's macros are what the code must not trust
