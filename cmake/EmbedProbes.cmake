@@ -1,6 +1,7 @@
 # Embeds probes/<m>.bpf.c (quoted #includes inlined) as C strings `em_probe_<m>` for every
-# MONITOR(<m>) line of monitors.def, with a small host tool built first.
-function(embed_probes def_file out_file)
+# MONITOR(<m>) line of monitors.def, with a small host tool built first; sets names_var to the
+# monitors' names, in the file's order.
+function(embed_probes def_file out_file names_var)
   file(STRINGS ${def_file} _lines REGEX "^MONITOR\\(")
   set(_names "")
   foreach(_l ${_lines})
@@ -15,4 +16,5 @@ function(embed_probes def_file out_file)
     COMMAND embed_probe ${out_file} ${CMAKE_SOURCE_DIR}/probes ${_names}
     DEPENDS embed_probe ${def_file} ${_probe_files}
     COMMENT "Embedding BPF probe sources")
+  set(${names_var} ${_names} PARENT_SCOPE)
 endfunction()

@@ -236,7 +236,7 @@ int analyze_run(const struct analyze_opts *o)
 				strerror(errno));
 			return ANALYZE_EXIT_ERROR;
 		}
-		html_doc_begin(html, o);
+		out_doc_begin(&(struct out){ html, OUT_HTML, NULL, 0, false }, o);
 	}
 	for (size_t i = 0; report_types[i]; i++) {
 		const struct report_type *t = report_types[i];
@@ -256,10 +256,10 @@ int analyze_run(const struct analyze_opts *o)
 				struct out ho = { html, OUT_HTML, t->name, 0, false };
 
 				/* The navigation links every type asked for: say why one is empty. */
-				html_section_begin(&ho, t);
+				out_section_begin(&ho, t);
 				out_note(&ho, "no %s files in %s for %s", t->name,
 					 o->nfiles ? "the files given" : dir, o->period.desc);
-				html_section_end(&ho);
+				out_section_end(&ho);
 			}
 			file_list_free(&fl);
 			continue;
@@ -270,7 +270,7 @@ int analyze_run(const struct analyze_opts *o)
 		file_list_free(&fl);
 	}
 	if (html) {
-		html_doc_end(html);
+		out_doc_end(&(struct out){ html, OUT_HTML, NULL, 0, false });
 		if (ferror(html) | fclose(html)) {
 			fprintf(stderr, "ebpf-monitor-analyze: writing %s failed (disk full?)\n",
 				htmp);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report.h"
+#include "report_out.h"
 
 #define SVG_W 900
 #define BAR_LABEL_W 300
@@ -20,6 +20,8 @@
 #define HEAT_X0 80
 #define HEAT_ROW_MIN 12 /* px per CPU; few CPUs get taller rows, up to */
 #define HEAT_ROW_MAX 36
+#define HTML_TS_POINTS 240 /* points of a time-series chart */
+#define HTML_HEAT_COLS 96
 
 static const char *const html_colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e" };
 
@@ -105,8 +107,9 @@ static void html_close_kv(struct out *o)
 	}
 }
 
-void html_doc_begin(FILE *f, const struct analyze_opts *o)
+static void html_doc_begin(struct out *out, const struct analyze_opts *o)
 {
+	FILE *f = out->f;
 	char now[40];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -150,12 +153,12 @@ void html_doc_begin(FILE *f, const struct analyze_opts *o)
 	fputs("</nav>\n", f);
 }
 
-void html_doc_end(FILE *f)
+static void html_doc_end(struct out *o)
 {
-	fputs("</body>\n</html>\n", f);
+	fputs("</body>\n</html>\n", o->f);
 }
 
-void html_section_begin(struct out *o, const struct report_type *t)
+static void html_section_begin(struct out *o, const struct report_type *t)
 {
 	fprintf(o->f,
 		"<section class=\"report\" id=\"report-%s\" data-type=\"%s\">\n<h2>%s: ", t->name,
@@ -164,13 +167,13 @@ void html_section_begin(struct out *o, const struct report_type *t)
 	fputs("</h2>\n", o->f);
 }
 
-void html_section_end(struct out *o)
+static void html_section_end(struct out *o)
 {
 	html_close_kv(o);
 	fputs("</section>\n", o->f);
 }
 
-void html_heading(struct out *o, const char *title)
+static void html_heading(struct out *o, const char *title)
 {
 	html_close_kv(o);
 	fputs("<h3>", o->f);
@@ -178,7 +181,7 @@ void html_heading(struct out *o, const char *title)
 	fputs("</h3>\n", o->f);
 }
 
-void html_kv(struct out *o, const char *label, const char *value)
+static void html_kv(struct out *o, const char *label, const char *value)
 {
 	if (!o->in_kv) {
 		fputs("<table class=\"kv\">\n", o->f);
@@ -193,7 +196,7 @@ void html_kv(struct out *o, const char *label, const char *value)
 	fputs("</td></tr>\n", o->f);
 }
 
-void html_note(struct out *o, const char *text)
+static void html_note(struct out *o, const char *text)
 {
 	html_close_kv(o);
 	fputs("<p class=\"note\">", o->f);
@@ -246,7 +249,7 @@ static void html_bars(struct out *o, const struct ranking *rk, const struct rk_r
 	fputs("</svg>\n", f);
 }
 
-void html_ranking(struct out *o, const struct ranking *rk, const struct rk_rows *rows)
+static void html_ranking(struct out *o, const struct ranking *rk, const struct rk_rows *rows)
 {
 	char other[256];
 	FILE *f = o->f;
@@ -270,7 +273,7 @@ void html_ranking(struct out *o, const struct ranking *rk, const struct rk_rows 
 		html_bars(o, rk, rows);
 	fputs("<table class=\"rank\">\n<tr><th>#</th>", f);
 	for (size_t c = 0; c < rk->ncols; c++) {
-		bool k = rk->cols[c].kind == RK_KEY || rk->cols[c].kind == RK_FN_TEXT;
+		bool k = rk_col_is_text(&rk->cols[c]);
 
 		fputs(k ? "<th class=\"k\">" : "<th>", f);
 		html_esc(f, rk->cols[c].title);
@@ -280,7 +283,7 @@ void html_ranking(struct out *o, const struct ranking *rk, const struct rk_rows 
 	for (size_t i = 0; i < rows->n; i++) {
 		fprintf(f, "<tr><td>%zu</td>", i + 1);
 		for (size_t c = 0; c < rk->ncols; c++) {
-			bool k = rk->cols[c].kind == RK_KEY || rk->cols[c].kind == RK_FN_TEXT;
+			bool k = rk_col_is_text(&rk->cols[c]);
 
 			fputs(k ? "<td class=\"k\">" : "<td>", f);
 			html_esc(f, rk_cell(rows, rk, i, c));
@@ -291,7 +294,7 @@ void html_ranking(struct out *o, const struct ranking *rk, const struct rk_rows 
 	fputs("</table>\n", f);
 	if (rows->nrest)
 		fprintf(f, "<p class=\"rest\">%zu more: %.0f (%.2f%%)</p>\n", rows->nrest,
-			rows->rest, rows->total > 0 ? 100.0 * rows->rest / rows->total : 0.0);
+			rows->rest, rk_pct(rows->rest, rows->total));
 	if (rk_other_text(rk, rows, other, sizeof(other))) {
 		fputs("<p class=\"rest\">", f);
 		html_esc(f, other);
@@ -328,7 +331,7 @@ static double html_nice(double x)
 	return 10 * p;
 }
 
-void html_tschart(struct out *o, const struct tschart *c, const struct series *g)
+static void html_tschart(struct out *o, const struct tschart *c, const struct series *g)
 {
 	FILE *f = o->f;
 	double top = 0;
@@ -408,10 +411,12 @@ void html_tschart(struct out *o, const struct tschart *c, const struct series *g
 	fputs("</svg>\n</div>\n", f);
 }
 
-void html_heatmap(struct out *o, const struct heatmap *h, const struct series *g,
-		  const size_t *rows, size_t nrows)
+static void html_heatmap(struct out *o, const struct heatmap *h, const struct heat_rows *hr)
 {
-	double secs = (double)g->width_ms / 1000.0, top = 0;
+	const struct series *g = hr->g;
+	const size_t *rows = hr->rows;
+	size_t nrows = hr->nrows;
+	double secs = (double)g->width_ms / 1000.0, top = hr->top;
 	double cw = (double)(SVG_W - HEAT_X0 - 20) / (double)(g->nb ? g->nb : 1);
 	int rh = nrows ? 240 / (int)nrows : HEAT_ROW_MAX;
 	int height;
@@ -421,10 +426,6 @@ void html_heatmap(struct out *o, const struct heatmap *h, const struct series *g
 	html_close_kv(o);
 	rh = rh < HEAT_ROW_MIN ? HEAT_ROW_MIN : rh > HEAT_ROW_MAX ? HEAT_ROW_MAX : rh;
 	height = (int)nrows * rh + 40;
-	for (size_t i = 0; i < nrows; i++)
-		for (size_t b = 0; b < g->nb; b++)
-			if (series_get(g, b, rows[i]) / secs > top)
-				top = series_get(g, b, rows[i]) / secs;
 	fprintf(f, "<div class=\"chart\" id=\"%s-%s\">\n<h3>", o->type, h->id);
 	html_esc(f, h->title);
 	fputs(" (", f);
@@ -473,3 +474,18 @@ void html_heatmap(struct out *o, const struct heatmap *h, const struct series *g
 		height - 10, t);
 	fputs("</svg>\n</div>\n", f);
 }
+
+const struct report_out report_out_html = {
+	.ts_points = HTML_TS_POINTS,
+	.heat_cols = HTML_HEAT_COLS,
+	.doc_begin = html_doc_begin,
+	.doc_end = html_doc_end,
+	.section_begin = html_section_begin,
+	.section_end = html_section_end,
+	.heading = html_heading,
+	.kv = html_kv,
+	.note = html_note,
+	.ranking = html_ranking,
+	.tschart = html_tschart,
+	.heatmap = html_heatmap,
+};

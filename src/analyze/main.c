@@ -155,9 +155,81 @@ static int main_split(int argc, char **argv)
 	return split_run(&o);
 }
 
+enum { OPT_FROM = 256, OPT_TO, OPT_HTML, OPT_DELIM, OPT_MAX_KEYS, OPT_NO_REPORTS };
+
+/* One option of the report command into o (and the period's words): -1 to go on, else the
+ * exit status. */
+static int main_opt(int c, struct analyze_opts *o, const char **date, const char **from,
+		    const char **to)
+{
+	switch (c) {
+	case 'd':
+		*date = optarg;
+		break;
+	case OPT_FROM:
+		*from = optarg;
+		break;
+	case OPT_TO:
+		*to = optarg;
+		break;
+	case 't':
+		if (parse_types(optarg, &o->types) < 0)
+			return ANALYZE_EXIT_USAGE;
+		o->types_explicit = strcmp(optarg, "all") != 0;
+		break;
+	case 'i':
+		o->input_dir = optarg;
+		break;
+	case 'H':
+		if (!*optarg || strchr(optarg, '/') || !strcmp(optarg, "..") ||
+		    !strcmp(optarg, ".")) {
+			fprintf(stderr,
+				"ebpf-monitor-analyze: --hostname wants a directory "
+				"name, without '/': %s\n",
+				optarg);
+			return ANALYZE_EXIT_USAGE;
+		}
+		o->hostname = optarg;
+		break;
+	case 'r':
+		o->reports_dir = optarg;
+		break;
+	case OPT_NO_REPORTS:
+		o->reports_dir = NULL;
+		break;
+	case 'n':
+		if (parse_size("--top", optarg, 1, &o->top) < 0)
+			return ANALYZE_EXIT_USAGE;
+		break;
+	case OPT_HTML:
+		o->html_path = optarg;
+		break;
+	case OPT_DELIM:
+		if (parse_delim(optarg, &o->delim) < 0)
+			return ANALYZE_EXIT_USAGE;
+		break;
+	case OPT_MAX_KEYS:
+		if (parse_size("--max-keys", optarg, 1, &o->max_keys) < 0)
+			return ANALYZE_EXIT_USAGE;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	case 'h':
+		usage(stdout);
+		return ANALYZE_EXIT_OK;
+	case 'V':
+		printf("ebpf-monitor-analyze %s\n", EM_VERSION);
+		return ANALYZE_EXIT_OK;
+	default:
+		usage(stderr);
+		return ANALYZE_EXIT_USAGE;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_FROM = 256, OPT_TO, OPT_HTML, OPT_DELIM, OPT_MAX_KEYS, OPT_NO_REPORTS };
 	static const struct option longopts[] = {
 		{ "date", required_argument, NULL, 'd' },
 		{ "from", required_argument, NULL, OPT_FROM },
@@ -191,69 +263,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; report_types[i]; i++)
 		o.types |= 1u << i;
 	while ((c = getopt_long(argc, argv, "d:t:i:H:r:n:qhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			date = optarg;
-			break;
-		case OPT_FROM:
-			from = optarg;
-			break;
-		case OPT_TO:
-			to = optarg;
-			break;
-		case 't':
-			if (parse_types(optarg, &o.types) < 0)
-				return ANALYZE_EXIT_USAGE;
-			o.types_explicit = strcmp(optarg, "all") != 0;
-			break;
-		case 'i':
-			o.input_dir = optarg;
-			break;
-		case 'H':
-			if (!*optarg || strchr(optarg, '/') || !strcmp(optarg, "..") ||
-			    !strcmp(optarg, ".")) {
-				fprintf(stderr,
-					"ebpf-monitor-analyze: --hostname wants a directory "
-					"name, without '/': %s\n",
-					optarg);
-				return ANALYZE_EXIT_USAGE;
-			}
-			o.hostname = optarg;
-			break;
-		case 'r':
-			o.reports_dir = optarg;
-			break;
-		case OPT_NO_REPORTS:
-			o.reports_dir = NULL;
-			break;
-		case 'n':
-			if (parse_size("--top", optarg, 1, &o.top) < 0)
-				return ANALYZE_EXIT_USAGE;
-			break;
-		case OPT_HTML:
-			o.html_path = optarg;
-			break;
-		case OPT_DELIM:
-			if (parse_delim(optarg, &o.delim) < 0)
-				return ANALYZE_EXIT_USAGE;
-			break;
-		case OPT_MAX_KEYS:
-			if (parse_size("--max-keys", optarg, 1, &o.max_keys) < 0)
-				return ANALYZE_EXIT_USAGE;
-			break;
-		case 'q':
-			o.quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return ANALYZE_EXIT_OK;
-		case 'V':
-			printf("ebpf-monitor-analyze %s\n", EM_VERSION);
-			return ANALYZE_EXIT_OK;
-		default:
-			usage(stderr);
-			return ANALYZE_EXIT_USAGE;
-		}
+		int rc = main_opt(c, &o, &date, &from, &to);
+
+		if (rc >= 0)
+			return rc;
 	}
 	if (date && (from || to)) {
 		fprintf(stderr,

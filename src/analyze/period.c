@@ -120,6 +120,25 @@ static void period_label_part(int64_t ms, char *buf, size_t len)
 		strftime(buf, len, "%Y%m%d_%H%M%S", &tm);
 }
 
+/* How a period reads: "<from><sep><to>", "<from_pre><from><from_post>", "<to_pre><to>" or
+ * all, as it has both ends, the start only, the end only or neither. */
+struct period_fmt {
+	const char *sep, *from_pre, *from_post, *to_pre, *all;
+};
+
+static void period_words(const struct period *p, char *buf, size_t len, const char *a,
+			 const char *b, const struct period_fmt *w)
+{
+	if (p->has_from && p->has_to)
+		snprintf(buf, len, "%s%s%s", a, w->sep, b);
+	else if (p->has_from)
+		snprintf(buf, len, "%s%s%s", w->from_pre, a, w->from_post);
+	else if (p->has_to)
+		snprintf(buf, len, "%s%s", w->to_pre, b);
+	else
+		snprintf(buf, len, "%s", w->all);
+}
+
 int period_parse(const char *date, const char *from, const char *to, struct period *ret,
 		 const char **ret_err)
 {
@@ -162,27 +181,15 @@ int period_parse(const char *date, const char *from, const char *to, struct peri
 			else
 				period_label_part(shown, b, sizeof(b));
 		}
-		if (p.has_from && p.has_to)
-			snprintf(p.label, sizeof(p.label), "%s-%s", a, b);
-		else if (p.has_from)
-			snprintf(p.label, sizeof(p.label), "%s-end", a);
-		else if (p.has_to)
-			snprintf(p.label, sizeof(p.label), "start-%s", b);
-		else
-			snprintf(p.label, sizeof(p.label), "all");
+		period_words(&p, p.label, sizeof(p.label), a, b,
+			     &(struct period_fmt){ "-", "", "-end", "start-", "all" });
 	}
 	if (p.has_from)
 		time_format_local(p.from_ms, false, fa, sizeof(fa));
 	if (p.has_to)
 		time_format_local(p.to_ms, false, fb, sizeof(fb));
-	if (p.has_from && p.has_to)
-		snprintf(p.desc, sizeof(p.desc), "%s .. %s", fa, fb);
-	else if (p.has_from)
-		snprintf(p.desc, sizeof(p.desc), "from %s", fa);
-	else if (p.has_to)
-		snprintf(p.desc, sizeof(p.desc), "until %s", fb);
-	else
-		snprintf(p.desc, sizeof(p.desc), "all data");
+	period_words(&p, p.desc, sizeof(p.desc), fa, fb,
+		     &(struct period_fmt){ " .. ", "from ", "", "until ", "all data" });
 	*ret = p;
 	return 0;
 }

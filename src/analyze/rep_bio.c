@@ -208,14 +208,16 @@ static const char *bio_dev_p99(const void *ctx, const struct agg_item *it, char 
 	return bio_dev_quantile(ctx, it, true, buf, len);
 }
 
-static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
+/* What the files had: the figures the report can give. */
+struct bio_has {
+	bool bytes, lat, devs;
+};
+
+static void bio_overview(struct bio_state *st, const struct report_ctx *ctx,
+			 const struct bio_has *h, struct out *o)
 {
-	struct bio_state *st = p;
-	bool bytes = ctx->st.col_files[C_BYTES] > 0, lat = st->tot[V_LATW] > 0;
-	bool pct = st->p50.n || st->p99.n, devs = ctx->st.col_files[C_DEV] > 0;
-	size_t top = ctx->opts->top;
+	bool bytes = h->bytes, lat = h->lat, devs = h->devs, pct = st->p50.n || st->p99.n;
 	double span = report_span_s(ctx);
-	struct ranking rk;
 
 	out_heading(o, "Overview");
 	out_kv(o, "requests", "%.0f", st->tot[V_REQ]);
@@ -247,6 +249,12 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 			 "p50/p99 (est.): quantiles of the per-interval p50/p99 columns, weighted "
 			 "by requests; exact ones need the raw latencies");
 	}
+}
+
+static void bio_charts(struct bio_state *st, const struct report_ctx *ctx, const struct bio_has *h,
+		       struct out *o)
+{
+	bool bytes = h->bytes, lat = h->lat;
 
 	if (bytes)
 		out_tschart(o,
@@ -279,33 +287,35 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 				       .min_width_ms = report_min_width(ctx),
 				       .lines = { { "avg latency us", S_LATSUM, S_LATW, 1.0, 3 } },
 			       });
+}
 
-	rk = (struct ranking){ .id = "top-processes",
-			       .title = "processes by requests",
-			       .value_name = "requests",
-			       .t = st->b.t[T_COMM],
-			       .slot = V_REQ,
-			       .top = top,
-			       .bars = true };
+/* The size and latency columns of a ranking: MiB, avg_us, max_us. */
+static void bio_add_size_latency(struct ranking *rk, const struct bio_has *h)
+{
+	if (h->bytes)
+		rk_add(rk, "MiB", RK_MIB, V_BYTES, 0, 2);
+	if (h->lat)
+		rk_add_latency(rk, V_LATSUM, V_LATW, V_LATMAX);
+}
+
+static void bio_rank_processes(struct bio_state *st, size_t top, const struct bio_has *h,
+			       struct out *o)
+{
+	struct ranking rk;
+
+	rk_init(&rk, "top-processes", "processes by requests", "requests", st->b.t[T_COMM], V_REQ,
+		top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "requests");
-	if (bytes)
-		rk_add(&rk, "MiB", RK_MIB, V_BYTES, 0, 2);
-	if (lat) {
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		rk_add(&rk, "max_us", RK_IF, V_LATMAX, V_LATW, 3);
-	}
+	bio_add_size_latency(&rk, h);
 	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	if (bytes) {
-		rk = (struct ranking){ .id = "top-processes-bytes",
-				       .title = "processes by bytes",
-				       .value_name = "bytes",
-				       .t = st->b.t[T_COMM],
-				       .slot = V_BYTES,
-				       .top = top,
-				       .skip_zero = true,
-				       .empty = "no bytes" };
+	if (h->bytes) {
+		rk_init(&rk, "top-processes-bytes", "processes by bytes", "bytes", st->b.t[T_COMM],
+			V_BYTES, top);
+		rk.skip_zero = true;
+		rk.empty = "no bytes";
 		rk_add(&rk, "MiB", RK_MIB, V_BYTES, 0, 2);
 		rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
 		rk_add(&rk, "cum", RK_CUM, 0, 0, 0);
@@ -315,73 +325,74 @@ static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
 		rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 		out_ranking(o, &rk);
 	}
+}
 
-	if (devs) {
-		rk = (struct ranking){ .id = "devices",
-				       .title = "devices by requests",
-				       .value_name = "requests",
-				       .t = st->b.t[T_DEV],
-				       .slot = V_REQ,
-				       .top = top,
-				       .bars = true,
-				       .fn_ctx = st };
-		rk_add(&rk, "requests", RK_VAL, V_REQ, 0, 0);
-		rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
-		if (bytes) {
-			rk_add(&rk, "read_MiB", RK_MIB, V_RBYTES, 0, 2);
-			rk_add(&rk, "write_MiB", RK_MIB, V_WBYTES, 0, 2);
-		}
-		if (lat)
-			rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		if (st->p50.n) {
-			rk_add(&rk, "p50_us", RK_FN, 0, 0, 0);
-			rk.cols[rk.ncols - 1].fn = bio_dev_p50;
-		}
-		if (st->p99.n) {
-			rk_add(&rk, "p99_us", RK_FN, 0, 0, 0);
-			rk.cols[rk.ncols - 1].fn = bio_dev_p99;
-		}
-		/* The device column is text but not last: keep it last for alignment. */
-		rk_add(&rk, "device", RK_KEY, 0, 0, 0);
-		out_ranking(o, &rk);
-	}
+static void bio_rank_devices(struct bio_state *st, size_t top, const struct bio_has *h,
+			     struct out *o)
+{
+	bool bytes = h->bytes, lat = h->lat;
+	struct ranking rk;
 
-	rk = (struct ranking){ .id = "io-types",
-			       .title = "io types by requests",
-			       .value_name = "requests",
-			       .t = st->b.t[T_TYPE],
-			       .slot = V_REQ,
-			       .top = top };
+	rk_init(&rk, "devices", "devices by requests", "requests", st->b.t[T_DEV], V_REQ, top);
+	rk.bars = true;
+	rk.fn_ctx = st;
 	rk_add(&rk, "requests", RK_VAL, V_REQ, 0, 0);
 	rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
-	if (bytes)
-		rk_add(&rk, "MiB", RK_MIB, V_BYTES, 0, 2);
-	if (lat) {
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		rk_add(&rk, "max_us", RK_IF, V_LATMAX, V_LATW, 3);
+	if (bytes) {
+		rk_add(&rk, "read_MiB", RK_MIB, V_RBYTES, 0, 2);
+		rk_add(&rk, "write_MiB", RK_MIB, V_WBYTES, 0, 2);
 	}
+	if (lat)
+		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
+	if (st->p50.n) {
+		rk_add(&rk, "p50_us", RK_FN, 0, 0, 0);
+		rk.cols[rk.ncols - 1].fn = bio_dev_p50;
+	}
+	if (st->p99.n) {
+		rk_add(&rk, "p99_us", RK_FN, 0, 0, 0);
+		rk.cols[rk.ncols - 1].fn = bio_dev_p99;
+	}
+	/* The device column is text but not last: keep it last for alignment. */
+	rk_add(&rk, "device", RK_KEY, 0, 0, 0);
+	out_ranking(o, &rk);
+}
+
+static void bio_rank_types(struct bio_state *st, size_t top, const struct bio_has *h, struct out *o)
+{
+	struct ranking rk;
+
+	rk_init(&rk, "io-types", "io types by requests", "requests", st->b.t[T_TYPE], V_REQ, top);
+	rk_add(&rk, "requests", RK_VAL, V_REQ, 0, 0);
+	rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
+	bio_add_size_latency(&rk, h);
 	rk_add(&rk, "type", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-process-device",
-			       .title = "process x device x type by requests",
-			       .value_name = "requests",
-			       .t = st->b.t[T_TRIPLE],
-			       .slot = V_REQ,
-			       .top = top };
+	rk_init(&rk, "top-process-device", "process x device x type by requests", "requests",
+		st->b.t[T_TRIPLE], V_REQ, top);
 	rk_add_ranked(&rk, "requests");
-	if (bytes)
-		rk_add(&rk, "MiB", RK_MIB, V_BYTES, 0, 2);
-	if (lat) {
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		rk_add(&rk, "max_us", RK_IF, V_LATMAX, V_LATW, 3);
-	}
+	bio_add_size_latency(&rk, h);
 	if (st->p99.n)
 		rk_add(&rk, "p99max_us", RK_VAL, V_P99MAX, 0, 3);
 	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 	rk_add(&rk, "device", RK_KEY, 1, 0, 0);
 	rk_add(&rk, "type", RK_KEY, 2, 0, 0);
 	out_ranking(o, &rk);
+}
+
+static void bio_render(void *p, const struct report_ctx *ctx, struct out *o)
+{
+	struct bio_state *st = p;
+	struct bio_has h = { .bytes = ctx->st.col_files[C_BYTES] > 0,
+			     .lat = st->tot[V_LATW] > 0,
+			     .devs = ctx->st.col_files[C_DEV] > 0 };
+
+	bio_overview(st, ctx, &h, o);
+	bio_charts(st, ctx, &h, o);
+	bio_rank_processes(st, ctx->opts->top, &h, o);
+	if (h.devs)
+		bio_rank_devices(st, ctx->opts->top, &h, o);
+	bio_rank_types(st, ctx->opts->top, &h, o);
 }
 
 const struct report_type report_bio = {

@@ -93,29 +93,20 @@ static void cs_render(void *p, const struct report_ctx *ctx, struct out *o)
 					  { "involuntary/s", 2, -1, 1.0, 2 } },
 		       });
 
-	rk = (struct ranking){ .id = "busiest-cpus",
-			       .title = "CPUs by switches",
-			       .value_name = "switches",
-			       .t = st->b.t[T_CPU],
-			       .slot = V_CNT,
-			       .top = top,
-			       .balance = "CPUs",
-			       .bars = true,
-			       .label_prefix = "cpu " };
+	rk_init(&rk, "busiest-cpus", "CPUs by switches", "switches", st->b.t[T_CPU], V_CNT, top);
+	rk.balance = "CPUs";
+	rk.bars = true;
+	rk.label_prefix = "cpu ";
 	rk_add_ranked(&rk, "switches");
 	if (vol)
 		rk_add(&rk, "vol%", RK_PCT, V_VOL, V_VI, 0);
 	rk_add(&rk, "cpu", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-pairs",
-			       .title = "process pairs (prev -> next)",
-			       .value_name = "switches",
-			       .t = st->b.t[T_PAIR],
-			       .slot = V_CNT,
-			       .top = top,
-			       .bars = true,
-			       .key_join = " -> " };
+	rk_init(&rk, "top-pairs", "process pairs (prev -> next)", "switches", st->b.t[T_PAIR],
+		V_CNT, top);
+	rk.bars = true;
+	rk.key_join = " -> ";
 	rk_add_ranked(&rk, "switches");
 	if (vol)
 		rk_add(&rk, "vol%", RK_PCT, V_VOL, V_VI, 0);
@@ -123,12 +114,8 @@ static void cs_render(void *p, const struct report_ctx *ctx, struct out *o)
 	rk_add(&rk, "next", RK_KEY, 1, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-switched-out",
-			       .title = "processes switched out",
-			       .value_name = "switches",
-			       .t = st->b.t[T_PREV],
-			       .slot = V_CNT,
-			       .top = top };
+	rk_init(&rk, "top-switched-out", "processes switched out", "switches", st->b.t[T_PREV],
+		V_CNT, top);
 	rk_add_ranked(&rk, "switches");
 	if (vol)
 		rk_add_part(&rk, "voluntary", "vol%", V_VOL, V_VI);

@@ -94,27 +94,17 @@ static void ex_render(void *p, const struct report_ctx *ctx, struct out *o)
 			   .lines = { { "execs/s", 0, -1, 1.0, 3 }, { "failed/s", 1, -1, 1.0, 3 } },
 		   });
 
-	rk = (struct ranking){ .id = "top-programs",
-			       .title = "programs by execs",
-			       .value_name = "execs",
-			       .t = st->b.t[T_FILE],
-			       .slot = V_N_EXECS,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-programs", "programs by execs", "execs", st->b.t[T_FILE], V_N_EXECS, top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "execs");
 	if (ret)
 		rk_add(&rk, "failed", RK_VAL, V_FAIL, 0, 0);
 	rk_add(&rk, "program", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-parents",
-			       .title = "parents by execs",
-			       .value_name = "execs",
-			       .t = st->b.t[T_PARENT],
-			       .slot = V_N_EXECS,
-			       .top = top,
-			       .bars = true,
-			       .key_join = " " };
+	rk_init(&rk, "top-parents", "parents by execs", "execs", st->b.t[T_PARENT], V_N_EXECS, top);
+	rk.bars = true;
+	rk.key_join = " ";
 	rk_add_ranked(&rk, "execs");
 	if (ret)
 		rk_add(&rk, "failed", RK_VAL, V_FAIL, 0, 0);
@@ -124,25 +114,15 @@ static void ex_render(void *p, const struct report_ctx *ctx, struct out *o)
 	out_ranking(o, &rk);
 
 	if (ret) {
-		rk = (struct ranking){ .id = "failed",
-				       .title = "failed execs",
-				       .value_name = "failures",
-				       .t = st->b.t[T_FAIL],
-				       .slot = V_N_EXECS,
-				       .top = top,
-				       .empty = "no failed execs" };
+		rk_init(&rk, "failed", "failed execs", "failures", st->b.t[T_FAIL], V_N_EXECS, top);
+		rk.empty = "no failed execs";
 		rk_add_ranked(&rk, "failures");
 		rk_add(&rk, "errno", RK_KEY, 1, 0, 0);
 		rk_add(&rk, "program", RK_KEY, 0, 0, 0);
 		out_ranking(o, &rk);
 	}
 	if (uid) {
-		rk = (struct ranking){ .id = "users",
-				       .title = "users by execs",
-				       .value_name = "execs",
-				       .t = st->b.t[T_UID],
-				       .slot = V_N_EXECS,
-				       .top = top };
+		rk_init(&rk, "users", "users by execs", "execs", st->b.t[T_UID], V_N_EXECS, top);
 		rk_add_ranked(&rk, "execs");
 		rk_add(&rk, "uid", RK_KEY, 0, 0, 0);
 		out_ranking(o, &rk);

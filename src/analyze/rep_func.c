@@ -64,24 +64,14 @@ static void fn_render(void *p, const struct report_ctx *ctx, struct out *o)
 			       .lines = { { "calls/s", 0, -1, 1.0, 2 } },
 		       });
 
-	rk = (struct ranking){ .id = "top-functions",
-			       .title = "functions by calls",
-			       .value_name = "calls",
-			       .t = st->b.t[T_FUNC],
-			       .slot = V_CALLS,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-functions", "functions by calls", "calls", st->b.t[T_FUNC], V_CALLS, top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "calls");
 	rk_add(&rk, "function", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-processes",
-			       .title = "processes by calls",
-			       .value_name = "calls",
-			       .t = st->b.t[T_COMM],
-			       .slot = V_CALLS,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-processes", "processes by calls", "calls", st->b.t[T_COMM], V_CALLS, top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "calls");
 	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
@@ -95,13 +85,8 @@ static void fn_render(void *p, const struct report_ctx *ctx, struct out *o)
 		text_clean(procs[i].key, procs[i].keylen, 64, name, sizeof(name));
 		snprintf(title, sizeof(title), "functions of %s", name);
 		snprintf(id, sizeof(id), "process-%zu", i + 1);
-		rk = (struct ranking){ .id = id,
-				       .title = title,
-				       .value_name = "calls",
-				       .t = st->b.t[T_PAIR],
-				       .slot = V_CALLS,
-				       .top = FUNC_PER_PROCESS,
-				       .prefix = prefix };
+		rk_init(&rk, id, title, "calls", st->b.t[T_PAIR], V_CALLS, FUNC_PER_PROCESS);
+		rk.prefix = prefix;
 		rk_add_ranked(&rk, "calls");
 		rk_add(&rk, "function", RK_KEY, 1, 0, 0);
 		out_ranking(o, &rk);

@@ -94,6 +94,21 @@ static void irq_row(void *p, const struct arow *r)
 	report_heat_add(&st->b, r->ts_ms, r->n[C_CPU], r->n[C_COUNT]);
 }
 
+static void irq_distribution(struct out *o, struct agg_table *t, const char *id, const char *title,
+			     const char *what, const char *key, const char *label_prefix)
+{
+	out_distribution(o, t,
+			 &(struct rk_dist){ id,
+					    title,
+					    "interrupts",
+					    what,
+					    key,
+					    label_prefix,
+					    V_CNT,
+					    { "hard", "soft" },
+					    { V_HARD, V_SOFT } });
+}
+
 static void irq_render(void *p, const struct report_ctx *ctx, struct out *o)
 {
 	struct irq_state *st = p;
@@ -120,83 +135,28 @@ static void irq_render(void *p, const struct report_ctx *ctx, struct out *o)
 		out_kv(o, "max handling latency", "%.3f us", st->tot[V_LATMAX]);
 	}
 
-	out_heatmap(o, &(struct heatmap){ .id = "heatmap",
-					  .title = "interrupts per CPU over time",
-					  .unit = "per second",
-					  .row_name = "cpu",
-					  .s = &st->b.heat,
-					  .min_width_ms = report_min_width(ctx) });
-	out_tschart(o,
-		    &(struct tschart){
-			    .id = "over-time",
-			    .title = "interrupts",
-			    .unit = "per second",
-			    .s = &st->b.ts,
-			    .nlines = 2,
-			    .min_width_ms = report_min_width(ctx),
-			    .lines = { { "hard/s", 0, -1, 1.0, 2 }, { "soft/s", 1, -1, 1.0, 2 } },
-		    });
+	out_cpu_charts(o, ctx, &st->b, "interrupts", "hard/s", "soft/s");
 
-	rk = (struct ranking){ .id = "per-cpu",
-			       .title = "interrupts per CPU",
-			       .value_name = "interrupts",
-			       .t = st->b.t[T_CPU],
-			       .slot = V_CNT,
-			       .by_key_number = true,
-			       .balance = "CPUs",
-			       .bars = true,
-			       .label_prefix = "cpu " };
-	rk_add(&rk, "interrupts", RK_VAL, V_CNT, 0, 0);
-	rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
-	rk_add(&rk, "hard", RK_VAL, V_HARD, 0, 0);
-	rk_add(&rk, "soft", RK_VAL, V_SOFT, 0, 0);
-	rk_add(&rk, "cpu", RK_KEY, 0, 0, 0);
-	out_ranking(o, &rk);
-
-	if (nodes) {
-		rk = (struct ranking){ .id = "per-node",
-				       .title = "interrupts per NUMA node",
-				       .value_name = "interrupts",
-				       .t = st->b.t[T_NODE],
-				       .slot = V_CNT,
-				       .by_key_number = true,
-				       .balance = "nodes",
-				       .bars = true,
-				       .label_prefix = "node " };
-		rk_add(&rk, "interrupts", RK_VAL, V_CNT, 0, 0);
-		rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
-		rk_add(&rk, "hard", RK_VAL, V_HARD, 0, 0);
-		rk_add(&rk, "soft", RK_VAL, V_SOFT, 0, 0);
-		rk_add(&rk, "node", RK_KEY, 0, 0, 0);
-		out_ranking(o, &rk);
-	} else {
+	irq_distribution(o, st->b.t[T_CPU], "per-cpu", "interrupts per CPU", "CPUs", "cpu", "cpu ");
+	if (nodes)
+		irq_distribution(o, st->b.t[T_NODE], "per-node", "interrupts per NUMA node",
+				 "nodes", "node", "node ");
+	else
 		out_note(o, "no numa_node column: no per-NUMA distribution");
-	}
 
-	rk = (struct ranking){ .id = "top-irqs",
-			       .title = "IRQs by count",
-			       .value_name = "interrupts",
-			       .t = st->b.t[T_IRQ],
-			       .slot = V_CNT,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-irqs", "IRQs by count", "interrupts", st->b.t[T_IRQ], V_CNT, top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "interrupts");
-	if (lat) {
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		rk_add(&rk, "max_us", RK_IF, V_LATMAX, V_LATW, 3);
-	}
+	if (lat)
+		rk_add_latency(&rk, V_LATSUM, V_LATW, V_LATMAX);
 	rk_add(&rk, "type", RK_KEY, 0, 0, 0);
 	rk_add(&rk, "irq", RK_KEY, 1, 0, 0);
 	rk_add(&rk, "name", RK_KEY, 2, 0, 0);
 	out_ranking(o, &rk);
 
 	if (comms) {
-		rk = (struct ranking){ .id = "top-processes",
-				       .title = "interrupted processes by count",
-				       .value_name = "interrupts",
-				       .t = st->b.t[T_COMM],
-				       .slot = V_CNT,
-				       .top = top };
+		rk_init(&rk, "top-processes", "interrupted processes by count", "interrupts",
+			st->b.t[T_COMM], V_CNT, top);
 		rk_add_ranked(&rk, "interrupts");
 		rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 		out_ranking(o, &rk);

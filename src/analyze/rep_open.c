@@ -89,6 +89,23 @@ static const char *op_top_errno(const void *ctx, const struct agg_item *it, char
 	return buf;
 }
 
+/* The keys of t by opens, with their errors and latency where the files had them. */
+static void op_top_opens(struct out *o, const struct agg_table *t, const char *id,
+			 const char *title, const char *key, size_t top, bool errs, bool lat)
+{
+	struct ranking rk;
+
+	rk_init(&rk, id, title, "opens", t, V_OPENS, top);
+	rk.bars = true;
+	rk_add_ranked(&rk, "opens");
+	if (errs)
+		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
+	if (lat)
+		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
+	rk_add(&rk, key, RK_KEY, 0, 0, 0);
+	out_ranking(o, &rk);
+}
+
 static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 {
 	struct op_state *st = p;
@@ -124,47 +141,17 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 			   .lines = { { "opens/s", 0, -1, 1.0, 2 }, { "errors/s", 1, -1, 1.0, 2 } },
 		   });
 
-	rk = (struct ranking){ .id = "top-files",
-			       .title = "files by opens",
-			       .value_name = "opens",
-			       .t = st->b.t[T_FILE],
-			       .slot = V_OPENS,
-			       .top = top,
-			       .bars = true };
-	rk_add_ranked(&rk, "opens");
-	if (errs)
-		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
-	if (lat)
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-	rk_add(&rk, "file", RK_KEY, 0, 0, 0);
-	out_ranking(o, &rk);
-
-	rk = (struct ranking){ .id = "top-processes",
-			       .title = "processes by opens",
-			       .value_name = "opens",
-			       .t = st->b.t[T_COMM],
-			       .slot = V_OPENS,
-			       .top = top,
-			       .bars = true };
-	rk_add_ranked(&rk, "opens");
-	if (errs)
-		rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);
-	if (lat)
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
-	out_ranking(o, &rk);
+	op_top_opens(o, st->b.t[T_FILE], "top-files", "files by opens", "file", top, errs, lat);
+	op_top_opens(o, st->b.t[T_COMM], "top-processes", "processes by opens", "process", top,
+		     errs, lat);
 
 	if (errs) {
-		rk = (struct ranking){ .id = "failing-paths",
-				       .title = "failing paths by errors",
-				       .value_name = "errors",
-				       .t = st->b.t[T_FILE],
-				       .slot = V_ERRS,
-				       .top = top,
-				       .skip_zero = true,
-				       .bars = true,
-				       .fn_ctx = st,
-				       .empty = "no failed opens" };
+		rk_init(&rk, "failing-paths", "failing paths by errors", "errors", st->b.t[T_FILE],
+			V_ERRS, top);
+		rk.skip_zero = true;
+		rk.bars = true;
+		rk.fn_ctx = st;
+		rk.empty = "no failed opens";
 		rk_add_ranked(&rk, "errors");
 		rk_add(&rk, "opens", RK_VAL, V_OPENS, 0, 0);
 		rk_add(&rk, "err%", RK_PCT, V_ERRS, V_OPENS, 0);
@@ -175,14 +162,10 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 		rk_add(&rk, "file", RK_KEY, 0, 0, 0);
 		out_ranking(o, &rk);
 		if (ctx->st.col_files[C_ERRNO]) {
-			rk = (struct ranking){ .id = "errnos",
-					       .title = "errors by errno",
-					       .value_name = "errors",
-					       .t = st->b.t[T_ERRNO],
-					       .slot = V_ERRS,
-					       .top = top,
-					       .skip_zero = true,
-					       .empty = "no failed opens" };
+			rk_init(&rk, "errnos", "errors by errno", "errors", st->b.t[T_ERRNO],
+				V_ERRS, top);
+			rk.skip_zero = true;
+			rk.empty = "no failed opens";
 			rk_add_ranked(&rk, "errors");
 			rk_add(&rk, "errno", RK_KEY, 0, 0, 0);
 			out_ranking(o, &rk);
@@ -192,12 +175,8 @@ static void op_render(void *p, const struct report_ctx *ctx, struct out *o)
 		}
 	}
 	if (ops) {
-		rk = (struct ranking){ .id = "operations",
-				       .title = "operations by opens",
-				       .value_name = "opens",
-				       .t = st->b.t[T_OP],
-				       .slot = V_OPENS,
-				       .top = top };
+		rk_init(&rk, "operations", "operations by opens", "opens", st->b.t[T_OP], V_OPENS,
+			top);
 		rk_add_ranked(&rk, "opens");
 		if (errs)
 			rk_add_part(&rk, "errors", "err%", V_ERRS, V_OPENS);

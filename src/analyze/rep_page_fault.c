@@ -64,22 +64,16 @@ static void pf_row(void *p, const struct arow *r)
 static void pf_distribution(struct out *o, struct agg_table *t, const char *id, const char *title,
 			    const char *what, const char *key, const char *label_prefix)
 {
-	struct ranking rk = { .id = id,
-			      .title = title,
-			      .value_name = "faults",
-			      .t = t,
-			      .slot = V_CNT,
-			      .by_key_number = true,
-			      .balance = what,
-			      .bars = true,
-			      .label_prefix = label_prefix };
-
-	rk_add(&rk, "faults", RK_VAL, V_CNT, 0, 0);
-	rk_add(&rk, "share", RK_SHARE, 0, 0, 0);
-	rk_add(&rk, "minor", RK_VAL, V_MINOR, 0, 0);
-	rk_add(&rk, "major", RK_VAL, V_MAJOR, 0, 0);
-	rk_add(&rk, key, RK_KEY, 0, 0, 0);
-	out_ranking(o, &rk);
+	out_distribution(o, t,
+			 &(struct rk_dist){ id,
+					    title,
+					    "faults",
+					    what,
+					    key,
+					    label_prefix,
+					    V_CNT,
+					    { "minor", "major" },
+					    { V_MINOR, V_MAJOR } });
 }
 
 static void pf_render(void *p, const struct report_ctx *ctx, struct out *o)
@@ -104,49 +98,26 @@ static void pf_render(void *p, const struct report_ctx *ctx, struct out *o)
 	if (span > 0)
 		out_kv(o, "faults per second", "%.2f (over %.3f s)", n / span, span);
 
-	out_heatmap(o, &(struct heatmap){ .id = "heatmap",
-					  .title = "page faults per CPU over time",
-					  .unit = "per second",
-					  .row_name = "cpu",
-					  .s = &st->b.heat,
-					  .min_width_ms = report_min_width(ctx) });
-	out_tschart(o,
-		    &(struct tschart){
-			    .id = "over-time",
-			    .title = "page faults",
-			    .unit = "per second",
-			    .s = &st->b.ts,
-			    .nlines = 2,
-			    .min_width_ms = report_min_width(ctx),
-			    .lines = { { "minor/s", 0, -1, 1.0, 2 }, { "major/s", 1, -1, 1.0, 2 } },
-		    });
+	out_cpu_charts(o, ctx, &st->b, "page faults", "minor/s", "major/s");
 
 	pf_distribution(o, st->b.t[T_CPU], "per-cpu", "page faults per CPU", "CPUs", "cpu", "cpu ");
 	if (nodes)
 		pf_distribution(o, st->b.t[T_NODE], "per-node", "page faults per NUMA node",
 				"nodes", "node", "node ");
 	if (comms) {
-		rk = (struct ranking){ .id = "top-processes",
-				       .title = "processes by faults",
-				       .value_name = "faults",
-				       .t = st->b.t[T_COMM],
-				       .slot = V_CNT,
-				       .top = top,
-				       .bars = true };
+		rk_init(&rk, "top-processes", "processes by faults", "faults", st->b.t[T_COMM],
+			V_CNT, top);
+		rk.bars = true;
 		rk_add_ranked(&rk, "faults");
 		rk_add(&rk, "minor", RK_VAL, V_MINOR, 0, 0);
 		rk_add_part(&rk, "major", "major%", V_MAJOR, V_CNT);
 		rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 		out_ranking(o, &rk);
 
-		rk = (struct ranking){ .id = "top-major",
-				       .title = "processes by major faults",
-				       .value_name = "major faults",
-				       .t = st->b.t[T_COMM],
-				       .slot = V_MAJOR,
-				       .top = top,
-				       .skip_zero = true,
-				       .empty = "no major faults" };
+		rk_init(&rk, "top-major", "processes by major faults", "major faults",
+			st->b.t[T_COMM], V_MAJOR, top);
+		rk.skip_zero = true;
+		rk.empty = "no major faults";
 		rk_add_ranked(&rk, "major");
 		rk_add(&rk, "faults", RK_VAL, V_CNT, 0, 0);
 		rk_add(&rk, "process", RK_KEY, 0, 0, 0);

@@ -116,64 +116,44 @@ static void sc_render(void *p, const struct report_ctx *ctx, struct out *o)
 			   .lines = { { "calls/s", 0, -1, 1.0, 2 }, { "errors/s", 1, -1, 1.0, 2 } },
 		   });
 
-	rk = (struct ranking){ .id = "top-syscalls",
-			       .title = "syscalls by calls",
-			       .value_name = "calls",
-			       .t = st->b.t[T_SYS],
-			       .slot = V_CALLS,
-			       .top = top,
-			       .bars = true,
-			       .label_parts = 1 };
+	rk_init(&rk, "top-syscalls", "syscalls by calls", "calls", st->b.t[T_SYS], V_CALLS, top);
+	rk.bars = true;
+	rk.label_parts = 1;
 	rk_add_ranked(&rk, "calls");
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_CALLS);
-	if (lat) {
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
-		rk_add(&rk, "max_us", RK_IF, V_LATMAX, V_LATW, 3);
-	}
+	if (lat)
+		rk_add_latency(&rk, V_LATSUM, V_LATW, V_LATMAX);
 	if (cat)
 		rk_add(&rk, "category", RK_KEY, 1, 0, 0);
 	rk_add(&rk, "syscall", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-processes",
-			       .title = "processes by calls",
-			       .value_name = "calls",
-			       .t = st->b.t[T_COMM],
-			       .slot = V_CALLS,
-			       .top = top,
-			       .bars = true };
+	rk_init(&rk, "top-processes", "processes by calls", "calls", st->b.t[T_COMM], V_CALLS, top);
+	rk.bars = true;
 	rk_add_ranked(&rk, "calls");
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_CALLS);
 	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 	out_ranking(o, &rk);
 
-	rk = (struct ranking){ .id = "top-pairs",
-			       .title = "process x syscall by calls",
-			       .value_name = "calls",
-			       .t = st->b.t[T_PAIR],
-			       .slot = V_CALLS,
-			       .top = top };
+	rk_init(&rk, "top-pairs", "process x syscall by calls", "calls", st->b.t[T_PAIR], V_CALLS,
+		top);
 	rk_add_ranked(&rk, "calls");
 	if (errs)
 		rk_add_part(&rk, "errors", "err%", V_ERRS, V_CALLS);
 	if (lat)
-		rk_add(&rk, "avg_us", RK_RATIO, V_LATSUM, V_LATW, 3);
+		rk_add_latency(&rk, V_LATSUM, V_LATW, -1);
 	rk_add(&rk, "process", RK_KEY, 0, 0, 0);
 	rk_add(&rk, "syscall", RK_KEY, 1, 0, 0);
 	out_ranking(o, &rk);
 
 	if (errs) {
-		rk = (struct ranking){ .id = "top-errors",
-				       .title = "errors by process x syscall",
-				       .value_name = "errors",
-				       .t = st->b.t[T_PAIR],
-				       .slot = V_ERRS,
-				       .top = top,
-				       .skip_zero = true,
-				       .bars = true,
-				       .empty = "no failed calls" };
+		rk_init(&rk, "top-errors", "errors by process x syscall", "errors", st->b.t[T_PAIR],
+			V_ERRS, top);
+		rk.skip_zero = true;
+		rk.bars = true;
+		rk.empty = "no failed calls";
 		rk_add_ranked(&rk, "errors");
 		rk_add(&rk, "calls", RK_VAL, V_CALLS, 0, 0);
 		rk_add(&rk, "err%", RK_PCT, V_ERRS, V_CALLS, 0);
@@ -183,12 +163,8 @@ static void sc_render(void *p, const struct report_ctx *ctx, struct out *o)
 	}
 
 	if (cat) {
-		rk = (struct ranking){ .id = "categories",
-				       .title = "categories by calls",
-				       .value_name = "calls",
-				       .t = st->b.t[T_CAT],
-				       .slot = V_CALLS,
-				       .top = top };
+		rk_init(&rk, "categories", "categories by calls", "calls", st->b.t[T_CAT], V_CALLS,
+			top);
 		rk_add_ranked(&rk, "calls");
 		if (errs)
 			rk_add_part(&rk, "errors", "err%", V_ERRS, V_CALLS);

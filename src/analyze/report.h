@@ -1,6 +1,6 @@
 /* report.h - what a report type is (columns it reads by header name, its aggregation state,
  * one render function for both the text and the HTML report) and the output primitives
- * it renders with. */
+ * it renders with: the model it describes, never a back end. */
 #ifndef EM_ANALYZE_REPORT_H
 #define EM_ANALYZE_REPORT_H
 
@@ -131,7 +131,7 @@ const char *errno_label(long err, char *buf, size_t len); /* "ENOENT", "errno 20
  * n_col (the monitor's enum, in names' order); -1 when neither says. */
 int arow_enum(const struct arow *r, int s_col, int n_col, const char *const *names, size_t n);
 
-/* ---- Output: one render function, text or HTML ---- */
+/* ---- Output: one render function, text or HTML (report_out.h: the back ends) ---- */
 
 enum out_mode { OUT_TEXT, OUT_HTML };
 
@@ -211,6 +211,12 @@ struct heatmap {
 	int64_t min_width_ms;
 };
 
+/* The document around the sections (HTML: head and navigation; text: nothing). */
+void out_doc_begin(struct out *o, const struct analyze_opts *opts);
+void out_doc_end(struct out *o);
+/* A type's section: its title; report_render() writes both ends. */
+void out_section_begin(struct out *o, const struct report_type *t);
+void out_section_end(struct out *o);
 void out_heading(struct out *o, const char *title);
 void out_kv(struct out *o, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -221,55 +227,36 @@ void out_ranking(struct out *o, const struct ranking *rk);
 void out_tschart(struct out *o, const struct tschart *c);
 void out_heatmap(struct out *o, const struct heatmap *h);
 
+/* rk as a ranking of t by slot, at most top rows (0: every key), its value named value_name
+ * (in "... more" and chart titles): no columns yet, every other field 0. */
+void rk_init(struct ranking *rk, const char *id, const char *title, const char *value_name,
+	     const struct agg_table *t, int slot, size_t top);
 /* Appends a column to rk. */
 void rk_add(struct ranking *rk, const char *title, enum rk_kind kind, int a, int b, int prec);
 /* Appends the ranked value (titled so), its share and the cumulative share. */
 void rk_add_ranked(struct ranking *rk, const char *title);
+/* Appends "avg_us" (v[sum] / v[weight]) and, with max >= 0, "max_us" (v[max] where measured). */
+void rk_add_latency(struct ranking *rk, int sum, int weight, int max);
 /* Appends v[part] and 100 * v[part] / v[whole]: "errors", "err%". */
 void rk_add_part(struct ranking *rk, const char *title, const char *pct_title, int part, int whole);
+/* A per-key distribution (CPUs, NUMA nodes): the keys of t by key number with their count,
+ * share and two parts of it, a balance score over the keys (named what) and bars. */
+struct rk_dist {
+	const char *id, *title, *value_name, *what, *key, *label_prefix;
+	int slot;
+	const char *part_title[2];
+	int part_slot[2];
+};
+void out_distribution(struct out *o, const struct agg_table *t, const struct rk_dist *d);
+/* The per-CPU heat map of b and its two-line chart over time (slots 0 and 1 of b's series),
+ * both of what ("interrupts"): the heat map types'. */
+void out_cpu_charts(struct out *o, const struct report_ctx *ctx, const struct report_base *b,
+		    const char *what, const char *line0, const char *line1);
 /* Line l of a time series chart at bucket b of g: a rate per second, or a ratio; NAN for none. */
 double ts_line_value(const struct series *g, size_t b, const struct ts_line *l);
 
 /* The common header (period, files, rows, malformed) and the report around render(). */
 void report_render(const struct report_ctx *ctx, void *state, struct out *o);
-
-/* HTML document around the report sections. */
-void html_doc_begin(FILE *f, const struct analyze_opts *o);
-void html_doc_end(FILE *f);
-/* Text and HTML backends of the out_* primitives (render.c dispatches). */
-struct rk_rows;
-void html_section_begin(struct out *o, const struct report_type *t);
-void html_section_end(struct out *o);
-void html_heading(struct out *o, const char *title);
-void html_kv(struct out *o, const char *label, const char *value);
-void html_note(struct out *o, const char *text);
-void html_ranking(struct out *o, const struct ranking *rk, const struct rk_rows *rows);
-void html_tschart(struct out *o, const struct tschart *c, const struct series *g);
-void html_heatmap(struct out *o, const struct heatmap *h, const struct series *g,
-		  const size_t *rows, size_t nrows);
-
-/* A computed ranking: the rows shown, their cells, and what was left out. */
-struct rk_rows {
-	size_t n;		      /* rows shown */
-	const struct agg_item *items; /* n rows, in order */
-	char **cells;		      /* n * ncols strings */
-	double total;		      /* of the ranked value over every key */
-	size_t nkeys;		      /* keys that ranked (after prefix and skip_zero) */
-	double rest;		      /* ranked value of the keys not shown */
-	size_t nrest;
-	double other;			    /* the "(other)" bucket's ranked value */
-	unsigned long long evicted, folded; /* keys evicted into it, lookups that found no room */
-	bool has_balance;
-	double balance; /* Jain's index over the keys */
-	const struct agg_item *busiest;
-	double busiest_share;
-};
-
-const char *rk_cell(const struct rk_rows *rows, const struct ranking *rk, size_t i, size_t c);
-/* What "(other)" holds, as a sentence; false when it holds nothing. */
-bool rk_other_text(const struct ranking *rk, const struct rk_rows *rows, char *buf, size_t len);
-/* Label of a row for charts: its key parts (after the prefix) joined by key_join. */
-void rk_label(const struct ranking *rk, const struct agg_item *it, char *buf, size_t len);
 
 /* Text sanitised for output: control bytes as '?', at most max bytes ("..." when cut). */
 void text_clean(const char *s, size_t len, size_t max, char *buf, size_t buflen);

@@ -179,6 +179,42 @@ static const char *split_current_path(const struct split_run *s)
 	return NULL;
 }
 
+/* The monitor's name without its time, or the file name without .csv. */
+static void split_stem(const char *base, char *stem, size_t len)
+{
+	snprintf(stem, len, "%s", base);
+	for (size_t i = 0; report_types[i]; i++) {
+		int64_t ms;
+		unsigned seq;
+
+		if (files_parse_name(base, report_types[i]->name, &ms, &seq))
+			snprintf(stem, len, "%s", report_types[i]->name);
+	}
+	if (strlen(stem) > 4 && !strcmp(stem + strlen(stem) - 4, ".csv"))
+		stem[strlen(stem) - 4] = '\0';
+}
+
+/* rec as the file's header: its timestamp column in *ts, its width in *nfields. 0, 1 when it
+ * has no timestamp column (said: the file is skipped), or -ENOMEM. */
+static int split_take_header(struct split_run *s, struct csv_record *rec, const char *path, int *ts,
+			     size_t *nfields)
+{
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (!strcmp(rec->field[i], "timestamp") ||
+		    (i == 0 && !strcmp(rec->field[i], "\xef\xbb\xbftimestamp")))
+			*ts = (int)i;
+	if (*ts < 0) {
+		fprintf(stderr,
+			"ebpf-monitor-analyze: split: %s: no header line with a timestamp column: "
+			"skipped\n",
+			path);
+		return 1;
+	}
+	*nfields = rec->nfields;
+	s->header = split_header(rec, s->o->delim);
+	return s->header ? 0 : -ENOMEM;
+}
+
 static int split_file(struct split_run *s, const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -189,17 +225,7 @@ static int split_file(struct split_run *s, const char *path)
 	int fd, rc = 0, ts = -1;
 	size_t nfields = 0;
 
-	/* The monitor's name without its time, or the file name without .csv. */
-	snprintf(stem, sizeof(stem), "%s", base);
-	for (size_t i = 0; report_types[i]; i++) {
-		int64_t ms;
-		unsigned seq;
-
-		if (files_parse_name(base, report_types[i]->name, &ms, &seq))
-			snprintf(stem, sizeof(stem), "%s", report_types[i]->name);
-	}
-	if (strlen(stem) > 4 && !strcmp(stem + strlen(stem) - 4, ".csv"))
-		stem[strlen(stem) - 4] = '\0';
+	split_stem(base, stem, sizeof(stem));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
@@ -234,22 +260,9 @@ static int split_file(struct split_run *s, const char *path)
 		if (rc < 0)
 			break;
 		if (!s->header) {
-			for (size_t i = 0; i < rec.nfields; i++)
-				if (!strcmp(rec.field[i], "timestamp") ||
-				    (i == 0 && !strcmp(rec.field[i], "\xef\xbb\xbftimestamp")))
-					ts = (int)i;
-			if (ts < 0) {
-				fprintf(stderr,
-					"ebpf-monitor-analyze: split: %s: no header line with a "
-					"timestamp column: skipped\n",
-					path);
-				rc = 0;
-				break;
-			}
-			nfields = rec.nfields;
-			s->header = split_header(&rec, s->o->delim);
-			if (!s->header) {
-				rc = -ENOMEM;
+			rc = split_take_header(s, &rec, path, &ts, &nfields);
+			if (rc) {
+				rc = rc > 0 ? 0 : rc;
 				break;
 			}
 			continue;

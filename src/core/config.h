@@ -143,6 +143,11 @@ struct monitor_cfg *config_monitor(struct config *cfg, const char *name);
 /* Same schema and the same values for every key (for reloads: unchanged monitors keep running). */
 bool config_monitor_equal(const struct monitor_cfg *a, const struct monitor_cfg *b);
 void config_free(struct config *cfg);
+/* The core keys whose change a reload does not apply (they take effect at the next restart):
+ * how many differ between old and new; the first max of their names go to ret_keys (may be
+ * NULL when max is 0). */
+size_t config_restart_changes(const struct config *old, const struct config *new,
+			      const char **ret_keys, size_t max);
 /* The guide's spelling of `name` if the user guide documents such a monitor, else NULL. */
 const char *config_guide_monitor(const char *name); /* NULL-safe, idempotent */
 

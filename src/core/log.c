@@ -14,7 +14,7 @@
 
 #include "io.h"
 #include "log.h"
-#include "row.h"
+#include "text.h"
 
 #define LOG_SIMPLE_FORMAT "%(levelname)s: %(message)s"
 #define LOG_DETAILED_FORMAT "%(asctime)s [%(levelname)s] %(name)s:%(lineno)d %(message)s"

@@ -14,7 +14,6 @@
 
 #include "bio.h"
 #include "bio_util.h"
-#include "loader.h"
 #include "log.h"
 #include "monitor.h"
 #include "tracefs.h"
@@ -195,8 +194,9 @@ static int bio_field_find(const struct bio_field *f, int *ret_off, int *ret_size
 
 /* Record offsets (and sizes) from tracefs become -D flags for the probe. The required
  * events come first in bio_fields: their sizes are the ones the others must match. */
-static int bio_layout_flags(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int bio_layout_flags(struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	int off[BIO_NFIELDS], size[BIO_NFIELDS], found[BIO_NFIELDS];
 	int sector_size = 0, rwbs_size = 0;
 	bool group_ok[BIO_REQUEUE + 1] = { true, true, true, true };
@@ -233,8 +233,8 @@ static int bio_layout_flags(struct monitor *m, struct cflags *cf, char *err, siz
 				 "requests issued from kworkers are charged to the kworker" :
 				 "a second request at a sector in flight is taken for a requeue");
 	}
-	m->point_off[P_INSERT] = !group_ok[BIO_ATTRIBUTION];
-	m->point_off[P_REQUEUE] = !group_ok[BIO_REQUEUE];
+	plan->point_off[P_INSERT] = !group_ok[BIO_ATTRIBUTION];
+	plan->point_off[P_REQUEUE] = !group_ok[BIO_REQUEUE];
 	for (size_t i = 0; i < BIO_NFIELDS; i++) {
 		if (found[i] && group_ok[bio_fields[i].need])
 			cflags_add(cf, "-D%s_OFF=%d", bio_fields[i].macro, off[i]);
@@ -243,8 +243,9 @@ static int bio_layout_flags(struct monitor *m, struct cflags *cf, char *err, siz
 	return cflags_add(cf, "-DBIO_RWBS_SIZE=%d", rwbs_size) ? -E2BIG : 0;
 }
 
-static int bio_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int bio_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct bio_options *o = m->opts;
 
 	m->priv = calloc(1, sizeof(struct bio_priv));
@@ -256,7 +257,7 @@ static int bio_configure(struct monitor *m, struct cflags *cf, char *err, size_t
 	if (o->min_latency_us > 0)
 		cflags_add(cf, "-DBIO_MIN_LAT_NS=%lluULL",
 			   (unsigned long long)o->min_latency_us * 1000ull);
-	return bio_layout_flags(m, cf, err, errlen);
+	return bio_layout_flags(plan, err, errlen);
 }
 
 static int bio_start(struct monitor *m)
@@ -285,50 +286,15 @@ static const char *bio_device(struct bio_priv *p, uint32_t dev, char *buf, size_
 
 /* ---- the stale sweep: bio_util.c's walk over a loaded map ---- */
 
-struct bio_map_ctx {
-	struct monitor *m;
-	int fd;
-	size_t key_size;
-};
-
-static int bio_map_next(void *ctx, const void *key, void *ret_next)
-{
-	struct bio_map_ctx *c = ctx;
-
-	return loader_map_next_key(c->m->bpf, c->fd, key, ret_next, c->key_size);
-}
-
-static int bio_map_lookup(void *ctx, const void *key, void *ret_value)
-{
-	struct bio_map_ctx *c = ctx;
-
-	return loader_map_lookup(c->m->bpf, c->fd, key, ret_value);
-}
-
-static int bio_map_delete(void *ctx, const void *key)
-{
-	struct bio_map_ctx *c = ctx;
-
-	return loader_map_delete(c->m->bpf, c->fd, key);
-}
-
-static const struct agg_map_ops bio_map_ops = { bio_map_next, bio_map_lookup, bio_map_delete };
-
 static long bio_sweep(struct monitor *m, const char *map, size_t value_size, long skip_off,
 		      uint64_t now_ns)
 {
-	struct bio_map_ctx c = { m, loader_map_fd(m->bpf, map), sizeof(struct bio_req_key) };
-	struct agg_map a = {
-		.ops = &bio_map_ops,
-		.ctx = &c,
-		.key_size = sizeof(struct bio_req_key),
-		.value_size = value_size,
-		.ncpus = 0,
-		.max_entries = loader_map_max_entries(m->bpf, map),
-	};
+	struct monitor_map mm;
+	struct agg_map a;
+	int r = monitor_map_walk(m, map, sizeof(struct bio_req_key), value_size, false, &mm, &a);
 
-	if (c.fd < 0)
-		return c.fd;
+	if (r < 0)
+		return r;
 	return bio_sweep_stale(&a, now_ns, BIO_STALE_NS, skip_off);
 }
 
@@ -338,11 +304,11 @@ static long bio_sweep(struct monitor *m, const char *map, size_t value_size, lon
 static void bio_fold_unmatched(struct monitor *m)
 {
 	const struct bio_priv *p = m->priv;
-	int fd = loader_map_fd(m->bpf, "em_stats"), k = 1; /* EM_STAT_UNMATCHED */
+	int fd = monitor_map_fd(m, "em_stats"), k = 1; /* EM_STAT_UNMATCHED */
 	uint64_t kernel = 0;
 
 	if (fd >= 0)
-		(void)loader_map_lookup(m->bpf, fd, &k, &kernel);
+		(void)monitor_map_lookup(m, fd, &k, &kernel);
 	if (kernel + p->swept > m->stats.lost_unmatched)
 		m->stats.lost_unmatched = kernel + p->swept; /* logged by monitor_check_losses() */
 }
@@ -365,7 +331,7 @@ static void bio_sweep_all(struct monitor *m)
 		p->swept += (uint64_t)r;
 	else if (r < 0)
 		log_warn("bio: sweeping bio_inflight failed: %s", strerror((int)-r));
-	if (m->point_off[P_INSERT])
+	if (!monitor_point_attached(m, P_INSERT))
 		return;
 	r = bio_sweep(m, "bio_submitters", sizeof(struct bio_submitter), -1, now);
 	if (r > 0)
@@ -465,20 +431,14 @@ static void bio_collect(struct monitor *m, uint64_t now_ns)
  * only by the sweep a minute later. Said here, so a short run does not hide it. */
 static void bio_report_in_flight(struct monitor *m)
 {
-	struct bio_map_ctx c = { m, loader_map_fd(m->bpf, "bio_inflight"),
-				 sizeof(struct bio_req_key) };
-	struct agg_map a = {
-		.ops = &bio_map_ops,
-		.ctx = &c,
-		.key_size = sizeof(struct bio_req_key),
-		.value_size = sizeof(struct bio_inflight),
-		.max_entries = loader_map_max_entries(m->bpf, "bio_inflight"),
-	};
+	struct monitor_map mm;
+	struct agg_map a;
 	uint64_t oldest = 0;
 	struct timespec ts;
 	long n;
 
-	if (c.fd < 0)
+	if (monitor_map_walk(m, "bio_inflight", sizeof(struct bio_req_key),
+			     sizeof(struct bio_inflight), false, &mm, &a) < 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	n = bio_count_stale(&a, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
@@ -492,13 +452,34 @@ static void bio_report_in_flight(struct monitor *m)
 
 static void bio_destroy(struct monitor *m)
 {
-	if (m->bpf && m->priv)
+	if (m->priv)
 		bio_report_in_flight(m);
 	free(m->priv);
 	m->priv = NULL;
 }
 
-static const char *const bio_attach_choices[] = { "auto", "tracepoint", NULL };
+static const struct metric_spec bio_metrics[] = {
+	{ "ebpf_monitor_block_io_bytes_total",
+	  "Bytes of completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  C_BYTES,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL_BOUNDED("device", C_DEVICE),
+	    METRIC_COL("op", C_IO_TYPE_STR) } },
+	{ "ebpf_monitor_block_io_requests_total",
+	  "Completed block I/O requests by submitting task, device and operation.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL_BOUNDED("device", C_DEVICE),
+	    METRIC_COL("op", C_IO_TYPE_STR) } },
+	{ "ebpf_monitor_block_io_latency_seconds",
+	  "Block I/O latency from issue to completion (in-kernel log2 buckets).",
+	  true,
+	  -1,
+	  -1,
+	  { METRIC_COL_BOUNDED("device", C_DEVICE), METRIC_COL("op", C_IO_TYPE_STR) } },
+};
 
 const struct monitor_ops bio_monitor_ops = {
 	.name = "bio",
@@ -511,7 +492,8 @@ const struct monitor_ops bio_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = bio_option_specs,
 	.options_size = sizeof(struct bio_options),
-	.attach_choices = bio_attach_choices,
+	.metrics = bio_metrics,
+	.nmetrics = sizeof(bio_metrics) / sizeof(bio_metrics[0]),
 	.aggregating = true,
 	.configure = bio_configure,
 	.start = bio_start,

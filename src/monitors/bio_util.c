@@ -113,105 +113,128 @@ static bool bio_skipped(const unsigned char *value, size_t value_size, long skip
 	return flag != 0;
 }
 
+/* Walks the map's keys with their values (the first 8 bytes of a value: its start time),
+ * calling visit until it returns nonzero or the keys end. The kernel deletes completed
+ * requests meanwhile, which restarts get_next_key from the top: the walk is bounded to
+ * 4 * cap steps, and what it misses is seen next time. 0 or -errno. */
+static int bio_walk(const struct agg_map *m, size_t cap,
+		    int (*visit)(void *ctx, const unsigned char *key, const unsigned char *value),
+		    void *ctx)
+{
+	unsigned char *cursor = malloc(2 * m->key_size), *value = malloc(m->value_size);
+	bool started = false;
+	size_t steps = 0;
+	int r = 0;
+
+	if (!cursor || !value) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (steps++ < 4 * cap) {
+		unsigned char *next = cursor + m->key_size;
+
+		r = m->ops->next_key(m->ctx, started ? cursor : NULL, next);
+		if (r) {
+			if (r == -ENOENT)
+				r = 0;
+			break;
+		}
+		memcpy(cursor, next, m->key_size);
+		started = true;
+		if (m->ops->lookup(m->ctx, cursor, value))
+			continue; /* gone meanwhile */
+		if (visit(ctx, cursor, value))
+			break;
+	}
+out:
+	free(cursor);
+	free(value);
+	return r;
+}
+
+static size_t bio_walk_cap(const struct agg_map *m)
+{
+	return m->max_entries ? m->max_entries + 16 : 4096;
+}
+
+struct sweep {
+	const struct agg_map *m;
+	uint64_t before_ns; /* entries that started before this are stale */
+	long skip_off;
+	size_t n, cap;
+	unsigned char *keys;
+	bool *counted;
+};
+
+static int sweep_visit(void *ctx, const unsigned char *key, const unsigned char *value)
+{
+	struct sweep *s = ctx;
+	uint64_t ts;
+
+	memcpy(&ts, value, sizeof(ts));
+	if (ts < s->before_ns) {
+		s->counted[s->n] = !bio_skipped(value, s->m->value_size, s->skip_off);
+		memcpy(s->keys + s->n++ * s->m->key_size, key, s->m->key_size);
+	}
+	return s->n == s->cap;
+}
+
 long bio_sweep_stale(const struct agg_map *m, uint64_t now_ns, uint64_t max_age_ns, long skip_off)
 {
-	size_t cap = m->max_entries ? m->max_entries + 16 : 4096, n = 0, steps = 0;
-	unsigned char *keys, *cursor, *value;
-	bool started = false, *counted;
+	struct sweep s = { m, now_ns - max_age_ns, skip_off, 0, bio_walk_cap(m), NULL, NULL };
 	long swept = 0;
 
 	if (m->value_size < sizeof(uint64_t) || m->ncpus)
 		return -EINVAL;
 	if (now_ns < max_age_ns)
 		return 0;
-	keys = malloc(cap * m->key_size);
-	counted = malloc(cap * sizeof(*counted));
-	cursor = malloc(2 * m->key_size);
-	value = malloc(m->value_size);
-	if (!keys || !counted || !cursor || !value) {
-		swept = -ENOMEM;
-		goto out;
-	}
-	/* Collect first: deleting while walking makes get_next_key restart from the top. The
-	 * kernel deletes completed requests meanwhile, which restarts the walk too: bounded, and
-	 * what is left is swept next time. */
-	while (n < cap && steps++ < 4 * cap) {
-		unsigned char *next = cursor + m->key_size;
-		uint64_t ts;
-		int r = m->ops->next_key(m->ctx, started ? cursor : NULL, next);
-
-		if (r == -ENOENT)
-			break;
-		if (r) {
-			swept = r;
-			goto out;
-		}
-		memcpy(cursor, next, m->key_size);
-		started = true;
-		if (m->ops->lookup(m->ctx, cursor, value))
-			continue; /* gone meanwhile */
-		memcpy(&ts, value, sizeof(ts));
-		if (ts < now_ns - max_age_ns) {
-			counted[n] = !bio_skipped(value, m->value_size, skip_off);
-			memcpy(keys + n++ * m->key_size, cursor, m->key_size);
-		}
-	}
+	s.keys = malloc(s.cap * m->key_size);
+	s.counted = malloc(s.cap * sizeof(*s.counted));
+	/* Collect first: deleting while walking makes get_next_key restart from the top. */
+	swept = !s.keys || !s.counted ? -ENOMEM : bio_walk(m, s.cap, sweep_visit, &s);
 	/* The kernel side deletes before it counts, too: exactly one of us owns each entry. */
-	for (size_t i = 0; i < n; i++) {
-		if (m->ops->delete(m->ctx, keys + i * m->key_size) == 0 && counted[i])
+	for (size_t i = 0; swept >= 0 && i < s.n; i++) {
+		if (m->ops->delete (m->ctx, s.keys + i * m->key_size) == 0 && s.counted[i])
 			swept++;
 	}
-out:
-	free(keys);
-	free(counted);
-	free(cursor);
-	free(value);
+	free(s.keys);
+	free(s.counted);
 	return swept;
+}
+
+struct stale_count {
+	uint64_t now_ns, max_age_ns, oldest;
+	size_t value_size;
+	long skip_off, n;
+};
+
+static int count_visit(void *ctx, const unsigned char *key, const unsigned char *value)
+{
+	struct stale_count *c = ctx;
+	uint64_t ts;
+
+	(void)key;
+	memcpy(&ts, value, sizeof(ts));
+	if (ts < c->now_ns && c->now_ns - ts > c->max_age_ns &&
+	    !bio_skipped(value, c->value_size, c->skip_off)) {
+		c->n++;
+		if (c->now_ns - ts > c->oldest)
+			c->oldest = c->now_ns - ts;
+	}
+	return 0;
 }
 
 long bio_count_stale(const struct agg_map *m, uint64_t now_ns, uint64_t max_age_ns, long skip_off,
 		     uint64_t *ret_oldest_ns)
 {
-	size_t cap = m->max_entries ? m->max_entries + 16 : 4096, steps = 0;
-	unsigned char *cursor, *value;
-	uint64_t oldest = 0;
-	bool started = false;
-	long n = 0;
+	struct stale_count c = { now_ns, max_age_ns, 0, m->value_size, skip_off, 0 };
+	int r;
 
 	if (m->value_size < sizeof(uint64_t) || m->ncpus)
 		return -EINVAL;
-	cursor = malloc(2 * m->key_size);
-	value = malloc(m->value_size);
-	if (!cursor || !value) {
-		n = -ENOMEM;
-		goto out;
-	}
-	while (steps++ < 4 * cap) {
-		unsigned char *next = cursor + m->key_size;
-		uint64_t ts;
-		int r = m->ops->next_key(m->ctx, started ? cursor : NULL, next);
-
-		if (r == -ENOENT)
-			break;
-		if (r) {
-			n = r;
-			goto out;
-		}
-		memcpy(cursor, next, m->key_size);
-		started = true;
-		if (m->ops->lookup(m->ctx, cursor, value))
-			continue;
-		memcpy(&ts, value, sizeof(ts));
-		if (ts < now_ns && now_ns - ts > max_age_ns &&
-		    !bio_skipped(value, m->value_size, skip_off)) {
-			n++;
-			if (now_ns - ts > oldest)
-				oldest = now_ns - ts;
-		}
-	}
-	*ret_oldest_ns = oldest;
-out:
-	free(cursor);
-	free(value);
-	return n;
+	r = bio_walk(m, bio_walk_cap(m), count_visit, &c);
+	if (r)
+		return r;
+	*ret_oldest_ns = c.oldest;
+	return c.n;
 }

@@ -13,7 +13,6 @@
 #include "context_switch.h"
 #include "kernel_semantics.h"
 #include "kversion.h"
-#include "loader.h"
 #include "log.h"
 #include "monitor.h"
 #include "tracefs.h"
@@ -72,8 +71,9 @@ static void cs_field_flag(struct cflags *cf, const char *field, const char *macr
 		cflags_add(cf, "-DCS_%s_SIZE=%d", macro, sz);
 }
 
-static int cs_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct cs_options *o = m->opts;
 	unsigned major = 0, minor = 0;
 
@@ -166,7 +166,20 @@ static void cs_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const cs_attach_choices[] = { "auto", "tracepoint", NULL };
+static const struct metric_spec cs_metrics[] = {
+	{ "ebpf_monitor_context_switches_total",
+	  "Context switches by CPU and kind (the task switched out blocked: voluntary).",
+	  false,
+	  C_VOL,
+	  -1,
+	  { METRIC_COL("cpu", C_CPU), METRIC_FIXED("kind", "voluntary") } },
+	{ "ebpf_monitor_context_switches_total",
+	  NULL,
+	  false,
+	  C_INVOL,
+	  -1,
+	  { METRIC_COL("cpu", C_CPU), METRIC_FIXED("kind", "involuntary") } },
+};
 
 const struct monitor_ops context_switch_monitor_ops = {
 	.name = "context_switch",
@@ -179,7 +192,8 @@ const struct monitor_ops context_switch_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = cs_option_specs,
 	.options_size = sizeof(struct cs_options),
-	.attach_choices = cs_attach_choices,
+	.metrics = cs_metrics,
+	.nmetrics = sizeof(cs_metrics) / sizeof(cs_metrics[0]),
 	.aggregating = true,
 	.configure = cs_configure,
 	.collect = cs_collect,

@@ -14,7 +14,6 @@
 #include "exec.h"
 #include "kcheck.h"
 #include "kernel_semantics.h"
-#include "loader.h"
 #include "log.h"
 #include "monitor.h"
 #include "syscall_table.h"
@@ -109,8 +108,9 @@ struct exec_priv {
 	struct exec_event joined; /* an event rebuilt from its pieces, for on_event */
 };
 
-static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int exec_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct exec_options *o = m->opts;
 	int off, size;
 
@@ -120,7 +120,7 @@ static int exec_configure(struct monitor *m, struct cflags *cf, char *err, size_
 			 o->perf_buffer_pages);
 		return -EINVAL;
 	}
-	m->perf_pages = (unsigned)o->perf_buffer_pages;
+	plan->perf_pages = (unsigned)o->perf_buffer_pages;
 	cflags_add(cf, "-DEXEC_MAX_ARGS=%lld", o->max_args);
 	/* Before 4.18 the event travels in pieces with 128 bytes per argument (exec.h). */
 	if (o->max_args > EXEC_ARGS_SIZE / EXEC_ARG_LEN &&
@@ -165,7 +165,7 @@ static unsigned proc_ppid(unsigned pid)
 /* Seeds the kernel's child->parent map with the processes that already exist. */
 static int exec_start(struct monitor *m)
 {
-	int fd = loader_map_fd(m->bpf, "exec_ppid");
+	int fd = monitor_map_fd(m, "exec_ppid");
 	struct exec_priv *pv = calloc(1, sizeof(*pv));
 	struct dirent *d;
 	unsigned seeded = 0;
@@ -173,12 +173,12 @@ static int exec_start(struct monitor *m)
 
 	if (!pv)
 		return -ENOMEM;
-	pv->ncpus = loader_possible_cpus();
+	pv->ncpus = monitor_possible_cpus();
 	pv->pending = calloc(pv->ncpus ? pv->ncpus : 1, sizeof(*pv->pending));
 	m->priv = pv;
 	if (!pv->pending)
 		return -ENOMEM;
-	if (fd < 0 || !m->chosen[1])
+	if (fd < 0 || !monitor_point_attached(m, 1))
 		return 0;
 	dir = opendir("/proc");
 	if (!dir)
@@ -192,7 +192,7 @@ static int exec_start(struct monitor *m)
 			continue;
 		k = (__u32)pid;
 		v = proc_ppid(k);
-		if (v && loader_map_update(m->bpf, fd, &k, &v) == 0)
+		if (v && monitor_map_update(m, fd, &k, &v) == 0)
 			seeded++;
 	}
 	closedir(dir);
@@ -333,8 +333,14 @@ static void exec_destroy(struct monitor *m)
 	m->priv = NULL;
 }
 
-static const char *const exec_attach_choices[] = { "auto", "kprobe", "tracepoint", "raw_syscalls",
-						   NULL };
+static const struct metric_spec exec_metrics[] = {
+	{ "ebpf_monitor_execs_total",
+	  "execve/execveat calls by the calling task's name and result.",
+	  false,
+	  -1,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_RESULT("result", C_RET) } },
+};
 
 const struct monitor_ops exec_monitor_ops = {
 	.name = "exec",
@@ -347,7 +353,8 @@ const struct monitor_ops exec_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = exec_option_specs,
 	.options_size = sizeof(struct exec_options),
-	.attach_choices = exec_attach_choices,
+	.metrics = exec_metrics,
+	.nmetrics = sizeof(exec_metrics) / sizeof(exec_metrics[0]),
 	.aggregating = false,
 	.perf_map = "exec_events",
 	.configure = exec_configure,

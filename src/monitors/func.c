@@ -69,8 +69,9 @@ static void log_names(const char *what, const struct func_names *n, size_t total
 	log_info("%s %zu: %s%s", what, total, list, total > n->n ? ", ..." : "");
 }
 
-static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int func_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct func_options *o = m->opts;
 	struct func_priv *p;
 	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
@@ -121,8 +122,8 @@ static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_
 				      "0123456789_") == strlen(fn))
 			cflags_add(cf, "-DFUNC_NAME_%zu=%s", i, fn);
 	}
-	m->points = p->points;
-	m->npoints = p->res.chosen.n;
+	plan->points = p->points;
+	plan->npoints = p->res.chosen.n;
 	cflags_add(cf, "-DFUNC_COUNT=%zu", p->res.chosen.n);
 	cflags_add(cf, "-DFUNC_MAP_ENTRIES=%lld", o->map_size);
 	if (btf)
@@ -130,7 +131,7 @@ static int func_configure(struct monitor *m, struct cflags *cf, char *err, size_
 	if (o->per_pid)
 		cflags_add(cf, "-DFUNC_PER_PID=1");
 	else
-		m->ncolumns = C_PID; /* no pid column */
+		plan->ncolumns = C_PID; /* no pid column */
 	return 0;
 }
 
@@ -194,22 +195,42 @@ static void func_destroy(struct monitor *m)
 	func_resolution_free(&p->res);
 	free(p);
 	m->priv = NULL;
-	m->points = NULL;
-	m->npoints = 0;
 }
 
-static const char *const func_attach_choices[] = { "auto", "kprobe", "kfunc", NULL };
+static const struct metric_spec func_metrics[] = {
+	{ "ebpf_monitor_kernel_function_calls_total",
+	  "Calls of traced kernel functions.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL_BOUNDED("function", C_FUNC) } },
+};
+
+/* Not attached as such: configure() builds one point per resolved function, each with these
+ * alternatives (what the config's attach: may name). */
+static const struct probe_spec func_no_probes[] = { { .prog = NULL } };
+static const struct attach_alt func_template_alts[] = {
+	{ "kprobe", func_no_probes },
+	{ "kfunc", func_no_probes },
+	{ NULL, NULL },
+};
+static const struct attach_point func_template_points[] = {
+	{ "function", func_template_alts, true },
+};
 
 const struct monitor_ops func_monitor_ops = {
 	.name = "func",
 	.description = "kernel function calls by name pattern, per function and task name each "
 		       "interval (needs kprobes or fentry)",
 	.probe_text = em_probe_func,
+	.points = func_template_points,
+	.npoints = sizeof(func_template_points) / sizeof(func_template_points[0]),
 	.columns = func_columns,
 	.ncolumns = C_NCOLS,
 	.options = func_option_specs,
 	.options_size = sizeof(struct func_options),
-	.attach_choices = func_attach_choices,
+	.metrics = func_metrics,
+	.nmetrics = sizeof(func_metrics) / sizeof(func_metrics[0]),
 	.aggregating = true,
 	.configure = func_configure,
 	.collect = func_collect,

@@ -11,7 +11,6 @@
 
 #include "interrupt.h"
 #include "kernel_semantics.h"
-#include "loader.h"
 #include "log.h"
 #include "monitor.h"
 #include "tracefs.h"
@@ -72,8 +71,9 @@ static const struct attach_point irq_points[] = {
 	{ "irq", irq_alts, false },
 };
 
-static int irq_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int irq_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct irq_options *o = m->opts;
 	int off, size;
 
@@ -111,7 +111,7 @@ static int irq_row_order(const void *a, const void *b)
 static void irq_collect(struct monitor *m, uint64_t now_ns)
 {
 	struct agg_batch b = AGG_BATCH(struct irq_row, irq_merge);
-	int names_fd = loader_map_fd(m->bpf, "irq_names");
+	int names_fd = monitor_map_fd(m, "irq_names");
 
 	if (monitor_drain_rows(m, "irq_counts", sizeof(struct irq_key), sizeof(struct irq_value),
 			       false, &b, irq_row_order) < 0)
@@ -128,8 +128,7 @@ static void irq_collect(struct monitor *m, uint64_t now_ns)
 		snprintf(comm, sizeof(comm), "%.*s", 16, r->key.comm);
 		if (r->key.type == IRQ_SOFT)
 			snprintf(name, sizeof(name), "%s", softirq_name(r->key.irq, vec, sizeof(vec)));
-		else if (names_fd >= 0 &&
-			 loader_map_lookup(m->bpf, names_fd, &r->key.irq, &hn) == 0)
+		else if (names_fd >= 0 && monitor_map_lookup(m, names_fd, &r->key.irq, &hn) == 0)
 			snprintf(name, sizeof(name), "%.*s", (int)sizeof(hn.name), hn.name);
 		else
 			name[0] = '\0';
@@ -151,7 +150,15 @@ static void irq_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const irq_attach_choices[] = { "auto", "tracepoint", NULL };
+static const struct metric_spec irq_metrics[] = {
+	{ "ebpf_monitor_interrupts_total",
+	  "Hard and soft interrupts by type, number, handler name and CPU.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL("type", C_TYPE_STR), METRIC_COL("irq", C_IRQ),
+	    METRIC_COL_BOUNDED("name", C_NAME), METRIC_COL("cpu", C_CPU) } },
+};
 
 const struct monitor_ops interrupt_monitor_ops = {
 	.name = "interrupt",
@@ -164,7 +171,8 @@ const struct monitor_ops interrupt_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = irq_option_specs,
 	.options_size = sizeof(struct irq_options),
-	.attach_choices = irq_attach_choices,
+	.metrics = irq_metrics,
+	.nmetrics = sizeof(irq_metrics) / sizeof(irq_metrics[0]),
 	.aggregating = true,
 	.configure = irq_configure,
 	.collect = irq_collect,

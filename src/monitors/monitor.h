@@ -9,6 +9,8 @@
 #include "agg.h"
 #include "attach.h"
 #include "config.h"
+#include "maps.h"
+#include "metric.h"
 #include "options.h"
 #include "row.h"
 
@@ -23,6 +25,18 @@ struct cflags {
 };
 int cflags_add(struct cflags *cf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What configure() asks of the framework, which applies it: monitors never write the
+ * framework's fields of struct monitor. Preset from the ops (the filters' flags already in
+ * cflags) before configure() runs. */
+struct monitor_plan {
+	struct cflags cflags;		   /* -D flags for the probe text */
+	const struct attach_point *points; /* the ops' points, or the monitor's own (func) */
+	size_t npoints;
+	bool point_off[MONITOR_MAX_POINTS]; /* points not to attach (a feature switched off) */
+	size_t ncolumns;     /* the ops' columns, or fewer: trailing extras dropped */
+	unsigned perf_pages; /* per CPU, a power of two */
+};
+
 struct monitor_ops {
 	const char *name;         /* YAML key, CSV stem, log prefix */
 	const char *description;  /* one line for --help */
@@ -33,12 +47,14 @@ struct monitor_ops {
 	size_t ncolumns;
 	const struct opt_spec *options; /* monitor-specific keys, OPT_END-terminated */
 	size_t options_size;
-	const char *const *attach_choices; /* values of the config's attach:, "auto" first */
+	const struct metric_spec *metrics; /* what its rows become in the Prometheus sink */
+	size_t nmetrics;
 	bool aggregating;         /* rows at the end of each interval */
 	const char *perf_map;     /* BPF_PERF_OUTPUT map read by on_event, or NULL */
 
-	/* Options -> cflags; may reject a combination with a message. Before compiling. */
-	int (*configure)(struct monitor *m, struct cflags *cf, char *err, size_t errlen);
+	/* Options -> the plan (flags, points, columns); may reject a combination with a message.
+	 * May set priv. Before compiling. */
+	int (*configure)(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen);
 	/* After load and attach: seed maps etc. May be NULL. */
 	int (*start)(struct monitor *m);
 	void (*on_event)(struct monitor *m, int cpu, const void *data, int size);
@@ -58,6 +74,9 @@ struct monitor_stats {
 	uint64_t reported_lost;   /* total already logged */
 };
 
+/* A running monitor. A monitor's callbacks use ops, cfg, opts, priv, columns/ncolumns,
+ * interval_end_ns and stats (its loss counters); the rest is the framework's (lifecycle.c,
+ * maps.c, the runtime), set from the plan. Maps are reached through maps.h. */
 struct monitor {
 	const struct monitor_ops *ops;
 	struct monitor_cfg *cfg;
@@ -65,17 +84,17 @@ struct monitor {
 	void *priv;
 	struct bpf_mod *bpf;
 	int stream;               /* sink stream id */
-	const struct column *columns; /* the ops' columns; configure() may drop trailing extras */
+	const struct column *columns; /* the ops' columns, plan.ncolumns of them */
 	size_t ncolumns;
 	uint32_t epoch;           /* em_epoch's current value (aggregating monitors) */
 	uint64_t interval_end_ns; /* CLOCK_REALTIME end of the interval being drained */
 	bool drain_pending;       /* flipped, grace period not over, not drained yet */
-	unsigned perf_pages;      /* per CPU, power of two; configure() may change it */
-	const struct attach_point *points; /* the ops' points, or configure()'s own (func) */
+	unsigned perf_pages;	  /* per CPU, power of two: the plan's */
+	const struct attach_point *points; /* the plan's */
 	size_t npoints;
 	const struct attach_alt *chosen[MONITOR_MAX_POINTS]; /* per point; NULL: not attached */
 	char *not_chosen[MONITOR_MAX_POINTS]; /* per point: why preferred alternatives failed */
-	bool point_off[MONITOR_MAX_POINTS];   /* configure() turned the point off (no latency) */
+	bool point_off[MONITOR_MAX_POINTS];   /* the plan turned the point off (no latency) */
 	struct monitor_stats stats;
 	uint64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for CLOCK_REALTIME */
 	struct monitor_host *host;
@@ -104,19 +123,8 @@ int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops,
 			size_t errlen);
 int monitor_setup_end(struct monitor *m, char *err, size_t errlen);
 void monitor_teardown(struct monitor *m); /* NULL-safe, idempotent */
-/* Aggregating monitors: end the interval (flip em_epoch) ... */
-int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns);
-/* ... and, after a short grace period, drain every key of an older epoch from `map`. */
-long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t value_size,
-		   bool percpu, agg_drain_cb cb, void *ctx);
-/* monitor_drain() into rows (b), sorted with cmp; rows dropped for lack of memory are logged.
- * Returns the number of rows or -errno (then b is empty and the keys wait for the next
- * drain). The caller frees b with agg_batch_free(). */
-long monitor_drain_rows(struct monitor *m, const char *map, size_t key_size, size_t value_size,
-			bool percpu, struct agg_batch *b, int (*cmp)(const void *, const void *));
-/* Grace period between the flip and the drain: programs that read the old epoch are done. */
-#define MONITOR_DRAIN_GRACE_S 0.02
-
+/* Whether point i (an index into the plan's points) is attached. */
+bool monitor_point_attached(const struct monitor *m, size_t i);
 /* Reads the probe's loss counters; logs what is new. */
 void monitor_check_losses(struct monitor *m);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, refreshed by the caller now and then (NTP steps). */
@@ -140,5 +148,11 @@ static inline uint64_t monitor_ktime_to_real(const struct monitor *m, uint64_t k
 extern const struct monitor_ops *const monitor_registry[];
 extern const size_t monitor_registry_count;
 const struct monitor_ops *monitor_find(const char *name);
+/* The values of a monitor's attach: key: "auto", then the distinct names of its points'
+ * alternatives in first-seen order; NULL-terminated, computed once per registry monitor.
+ * Names past MONITOR_MAX_CHOICES - 2 are left out (the unit tests check none is); a monitor
+ * outside the registry gets only "auto". */
+#define MONITOR_MAX_CHOICES 16
+const char *const *monitor_attach_choices(const struct monitor_ops *o);
 
 #endif

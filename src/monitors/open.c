@@ -108,8 +108,9 @@ static const struct attach_point open_points[] = {
 	{ "open", open_alts, false },
 };
 
-static int open_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int open_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct open_options *o = m->opts;
 
 	(void)err;
@@ -213,8 +214,26 @@ static void open_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const open_attach_choices[] = { "auto", "tracepoint", "kprobe", "raw_syscalls",
-						   NULL };
+static const struct metric_spec open_metrics[] = {
+	{ "ebpf_monitor_file_opens_total",
+	  "File opens by task name and result.",
+	  false,
+	  C_COUNT,
+	  C_ERRORS,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_FIXED("result", "success") } },
+	{ "ebpf_monitor_file_opens_total",
+	  NULL,
+	  false,
+	  C_ERRORS,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_FIXED("result", "error") } },
+	{ "ebpf_monitor_file_open_errors_total",
+	  "Failed file opens by path and the interval's most frequent errno.",
+	  false,
+	  C_ERRORS,
+	  -1,
+	  { METRIC_COL_BOUNDED("path", C_FILENAME), METRIC_COL("errno", C_TOP_ERRNO) } },
+};
 
 const struct monitor_ops open_monitor_ops = {
 	.name = "open",
@@ -227,7 +246,8 @@ const struct monitor_ops open_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = open_option_specs,
 	.options_size = sizeof(struct open_options),
-	.attach_choices = open_attach_choices,
+	.metrics = open_metrics,
+	.nmetrics = sizeof(open_metrics) / sizeof(open_metrics[0]),
 	.aggregating = true,
 	.configure = open_configure,
 	.collect = open_collect,

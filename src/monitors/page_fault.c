@@ -57,8 +57,9 @@ static const struct attach_point pf_points[] = {
 	{ "page_faults", pf_alts, false },
 };
 
-static int pf_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int pf_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct pf_options *o = m->opts;
 
 	cflags_add(cf, "-DPF_MAP_ENTRIES=%lld", o->map_size);
@@ -144,7 +145,15 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const pf_attach_choices[] = { "auto", "perf_event", NULL };
+static const struct metric_spec pf_metrics[] = {
+	{ "ebpf_monitor_page_faults_total",
+	  "Page faults by type (MINOR, MAJOR), CPU and the CPU's NUMA node.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL("type", C_TYPE_STR), METRIC_COL("cpu", C_CPU),
+	    METRIC_COL("node", C_NODE) } },
+};
 
 const struct monitor_ops page_fault_monitor_ops = {
 	.name = "page_fault",
@@ -157,7 +166,8 @@ const struct monitor_ops page_fault_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = pf_option_specs,
 	.options_size = sizeof(struct pf_options),
-	.attach_choices = pf_attach_choices,
+	.metrics = pf_metrics,
+	.nmetrics = sizeof(pf_metrics) / sizeof(pf_metrics[0]),
 	.aggregating = true,
 	.configure = pf_configure,
 	.collect = pf_collect,

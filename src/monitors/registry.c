@@ -1,19 +1,9 @@
-/* registry.c - the list of built monitors (from monitors.def) and their common lifecycle:
- * configure, compile, attach, start, read; and teardown in reverse. */
-#define LOG_NAME "ebpf_monitor.registry"
-
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
+/* registry.c - the list of built monitors (from monitors.def), lookups, and the config
+ * schemas they declare. Their common lifecycle is lifecycle.c, their maps maps.c. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "loader.h"
-#include "log.h"
 #include "monitor.h"
-#include "sink.h"
 
 #define MONITOR(n) &n##_monitor_ops,
 const struct monitor_ops *const monitor_registry[] = {
@@ -44,396 +34,38 @@ size_t monitor_schemas(struct monitor_schema *out, size_t max)
 			.options = o->options,
 			.options_size = o->options_size,
 			.aggregating = o->aggregating,
-			.attach_choices = o->attach_choices,
+			.attach_choices = monitor_attach_choices(o),
 		};
 	}
 	return n;
 }
 
-int cflags_add(struct cflags *cf, const char *fmt, ...)
+const char *const *monitor_attach_choices(const struct monitor_ops *o)
 {
-	va_list ap;
-	char *s;
-	int r;
+	static const char *choices[sizeof(monitor_registry) / sizeof(monitor_registry[0])]
+				  [MONITOR_MAX_CHOICES];
+	static const char *const auto_only[] = { "auto", NULL };
+	const char **c = NULL;
+	size_t n = 1;
 
-	if (cf->n == (int)(sizeof(cf->v) / sizeof(cf->v[0])))
-		return -E2BIG;
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	cf->v[cf->n++] = s;
-	return 0;
-}
-
-static void cflags_free(struct cflags *cf)
-{
-	for (int i = 0; i < cf->n; i++)
-		free(cf->v[i]);
-	cf->n = 0;
-}
-
-uint64_t monitor_clock_offset(void)
-{
-	struct timespec rt, mono;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return ((uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec) -
-	       ((uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec);
-}
-
-void monitor_emit(struct monitor *m, const struct row *r)
-{
-	struct monitor_host *h = m->host;
-
-	m->stats.rows++;
-	for (size_t i = 0; i < h->nsinks; i++)
-		(void)h->sinks[i]->ops->write_row(h->sinks[i], m->stream, r);
-	/* between rows: a scrape sees each row's counters whole */
-	if (h->yield && m->stats.rows % AGG_YIELD_EVERY == 0)
-		h->yield(h->yield_ctx);
-}
-
-/* Filters become -D flags (so an unfiltered probe pays nothing) and map contents. */
-static void filter_cflags(const struct filter_cfg *f, struct cflags *cf)
-{
-	if (f->exclude_self)
-		cflags_add(cf, "-DEM_SELF_TGID=%d", (int)getpid());
-	if (f->npids)
-		cflags_add(cf, "-DEM_FILTER_PIDS=1");
-	if (f->nuids)
-		cflags_add(cf, "-DEM_FILTER_UIDS=1");
-	if (f->ncomms)
-		cflags_add(cf, "-DEM_FILTER_COMMS=1");
-	if (f->nexclude_comms)
-		cflags_add(cf, "-DEM_FILTER_EXCLUDE_COMMS=1");
-}
-
-static int fill_filter_map(struct monitor *m, const char *map, const void *keys, size_t n,
-			   size_t key_size)
-{
-	int fd = loader_map_fd(m->bpf, map);
-	unsigned char one = 1;
-
-	if (!n)
-		return 0;
-	if (fd < 0)
-		return fd;
-	for (size_t i = 0; i < n; i++) {
-		int r = loader_map_update(m->bpf, fd, (const char *)keys + i * key_size, &one);
-
-		if (r)
-			return r;
+	for (size_t i = 0; i < monitor_registry_count; i++) {
+		if (monitor_registry[i] == o)
+			c = choices[i];
 	}
-	return 0;
-}
+	if (!c)
+		return auto_only;
+	if (c[0])
+		return c;
+	c[0] = "auto";
+	for (size_t p = 0; p < o->npoints; p++) {
+		for (const struct attach_alt *a = o->points[p].alts; a && a->name; a++) {
+			size_t k;
 
-static int fill_filters(struct monitor *m)
-{
-	const struct filter_cfg *f = &m->cfg->filters;
-	char comms[FILTER_MAX][16];
-	int r;
-
-	r = fill_filter_map(m, "em_filter_pids", f->pids, f->npids, sizeof(f->pids[0]));
-	if (!r)
-		r = fill_filter_map(m, "em_filter_uids", f->uids, f->nuids, sizeof(f->uids[0]));
-	/* The kernel compares all 16 bytes: zero-pad each name. */
-	memset(comms, 0, sizeof(comms));
-	for (size_t i = 0; i < f->ncomms; i++)
-		strncpy(comms[i], f->comms[i], 15);
-	if (!r)
-		r = fill_filter_map(m, "em_filter_comms", comms, f->ncomms, 16);
-	memset(comms, 0, sizeof(comms));
-	for (size_t i = 0; i < f->nexclude_comms; i++)
-		strncpy(comms[i], f->exclude_comms[i], 15);
-	if (!r)
-		r = fill_filter_map(m, "em_filter_exclude_comms", comms, f->nexclude_comms, 16);
-	return r;
-}
-
-/* ---- aggregation glue: agg.c's map operations on a loaded map ---- */
-
-struct drain_ctx {
-	struct monitor *m;
-	int fd;
-	size_t key_size;
-};
-
-static int drain_next(void *ctx, const void *key, void *ret_next)
-{
-	struct drain_ctx *d = ctx;
-
-	return loader_map_next_key(d->m->bpf, d->fd, key, ret_next, d->key_size);
-}
-
-static int drain_lookup(void *ctx, const void *key, void *ret_value)
-{
-	struct drain_ctx *d = ctx;
-
-	return loader_map_lookup(d->m->bpf, d->fd, key, ret_value);
-}
-
-static int drain_delete(void *ctx, const void *key)
-{
-	struct drain_ctx *d = ctx;
-
-	return loader_map_delete(d->m->bpf, d->fd, key);
-}
-
-static const struct agg_map_ops drain_ops = { drain_next, drain_lookup, drain_delete };
-
-int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns)
-{
-	int fd = loader_map_fd(m->bpf, "em_epoch"), zero = 0;
-	uint32_t next = m->epoch ^ 1u;
-	int r;
-
-	if (fd < 0)
-		return fd;
-	r = loader_map_update(m->bpf, fd, &zero, &next);
-	if (r)
-		return r;
-	m->epoch = next;
-	m->interval_end_ns = interval_end_ns;
-	m->drain_pending = true;
-	return 0;
-}
-
-long monitor_drain(struct monitor *m, const char *map, size_t key_size, size_t value_size,
-		   bool percpu, agg_drain_cb cb, void *ctx)
-{
-	struct drain_ctx d = { m, loader_map_fd(m->bpf, map), key_size };
-	struct agg_map a = {
-		.ops = &drain_ops,
-		.ctx = &d,
-		.key_size = key_size,
-		.value_size = value_size,
-		.ncpus = percpu ? loader_possible_cpus() : 0,
-		.max_entries = loader_map_max_entries(m->bpf, map),
-		.yield = m->host->yield,
-		.yield_ctx = m->host->yield_ctx,
-	};
-	long r;
-
-	if (d.fd < 0)
-		return d.fd;
-	m->drain_pending = false;
-	r = agg_drain(&a, m->epoch, cb, ctx);
-	if (r < 0)
-		log_warn("%s: draining %s failed: %s", m->ops->name, map, strerror((int)-r));
-	return r;
-}
-
-long monitor_drain_rows(struct monitor *m, const char *map, size_t key_size, size_t value_size,
-			bool percpu, struct agg_batch *b, int (*cmp)(const void *, const void *))
-{
-	long r = monitor_drain(m, map, key_size, value_size, percpu, agg_batch_collect, b);
-
-	if (r < 0) {
-		agg_batch_free(b);
-		return r;
-	}
-	if (b->dropped)
-		log_warn("%s: out of memory: %zu rows of this interval dropped", m->ops->name,
-			 b->dropped);
-	agg_batch_sort(b, cmp);
-	return (long)b->n;
-}
-
-static void on_perf_event(void *ctx, int cpu, const void *data, int size)
-{
-	struct monitor *m = ctx;
-
-	m->stats.events++;
-	m->ops->on_event(m, cpu, data, size);
-}
-
-static void on_perf_lost(void *ctx, int cpu, uint64_t lost)
-{
-	struct monitor *m = ctx;
-
-	m->stats.lost_perf += lost;
-}
-
-/* `attach: kprobe` forces the points that have a kprobe alternative; a point without one
- * (exec's parent tracking is tracepoint-only) keeps its own chain. */
-static const char *point_force(const struct attach_point *pt, const char *attach)
-{
-	if (!attach || !strcmp(attach, "auto"))
-		return NULL;
-	for (const struct attach_alt *a = pt->alts; a->name; a++) {
-		if (!strcmp(a->name, attach))
-			return attach;
-	}
-	return NULL;
-}
-
-int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops,
-			struct monitor_cfg *cfg, struct monitor_host *host, char *err,
-			size_t errlen)
-{
-	struct cflags cf = { .n = 0 };
-	int r;
-
-	memset(m, 0, sizeof(*m));
-	m->ops = ops;
-	m->cfg = cfg;
-	m->opts = cfg->opts;
-	m->host = host;
-	m->perf_pages = 64;
-	m->mono_to_real_ns = monitor_clock_offset();
-	m->columns = ops->columns;
-	m->ncolumns = ops->ncolumns;
-	m->points = ops->points;
-	m->npoints = ops->npoints;
-	filter_cflags(&cfg->filters, &cf);
-
-	if (ops->configure) {
-		r = ops->configure(m, &cf, err, errlen);
-		if (r) {
-			cflags_free(&cf);
-			goto err_teardown; /* configure may have allocated priv */
+			for (k = 0; k < n && strcmp(c[k], a->name); k++)
+				;
+			if (k == n && n + 1 < MONITOR_MAX_CHOICES)
+				c[n++] = a->name;
 		}
 	}
-	r = loader_compile_start(ops->name, ops->probe_text, (const char *const *)cf.v, cf.n,
-				 &m->bpf, err, errlen);
-	cflags_free(&cf);
-	if (r)
-		goto err_teardown;
-	return 0;
-
-err_teardown:
-	monitor_teardown(m);
-	return r ? r : -EINVAL;
-}
-
-int monitor_setup_end(struct monitor *m, char *err, size_t errlen)
-{
-	const struct monitor_ops *ops = m->ops;
-	struct monitor_cfg *cfg = m->cfg;
-	size_t attached = 0;
-	int r = loader_compile_finish(m->bpf, err, errlen);
-
-	if (r)
-		goto err_teardown;
-	r = fill_filters(m);
-	if (r) {
-		snprintf(err, errlen, "%s: setting up filters failed: %s", ops->name, strerror(-r));
-		goto err_teardown;
-	}
-
-	if (m->npoints > MONITOR_MAX_POINTS) {
-		snprintf(err, errlen, "%s: %zu probe points, at most %d", ops->name, m->npoints,
-			 MONITOR_MAX_POINTS);
-		r = -E2BIG;
-		goto err_teardown;
-	}
-	for (size_t i = 0; i < m->npoints; i++) {
-		const struct attach_point *pt = &m->points[i];
-		char why[1536];
-
-		if (m->point_off[i])
-			continue;
-		r = loader_attach_point(m->bpf, pt, point_force(pt, cfg->attach), &m->chosen[i],
-					why, sizeof(why));
-		if (why[0])
-			m->not_chosen[i] = strdup(why);
-		if (r == 0) {
-			if (why[0])
-				log_info("%s: %s attached via %s (not via %s)", ops->name, pt->name,
-					 m->chosen[i]->name, why);
-			else
-				log_info("%s: %s attached via %s", ops->name, pt->name,
-					 m->chosen[i]->name);
-			attached++;
-			continue;
-		}
-		if (pt->optional) {
-			log_warn("%s: optional probe point %s not attached (%s)", ops->name, pt->name,
-				 why);
-			continue;
-		}
-		snprintf(err, errlen, "%s: cannot attach %s: %s", ops->name, pt->name, why);
-		goto err_teardown;
-	}
-	if (!attached) {
-		/* Every point optional and none attached: nothing would ever be counted. */
-		snprintf(err, errlen, "%s: no probe point could be attached (%s%s%s)", ops->name,
-			 m->npoints ? m->points[0].name : "none",
-			 m->npoints && m->not_chosen[0] ? ": " : "",
-			 m->npoints && m->not_chosen[0] ? m->not_chosen[0] : "");
-		r = -ENOENT;
-		goto err_teardown;
-	}
-	if (ops->start) {
-		r = ops->start(m);
-		if (r) {
-			snprintf(err, errlen, "%s: start failed: %s", ops->name, strerror(-r));
-			goto err_teardown;
-		}
-	}
-	if (ops->perf_map) {
-		r = loader_perf_open(m->bpf, ops->perf_map, m->perf_pages, on_perf_event,
-				     on_perf_lost, m);
-		if (r) {
-			snprintf(err, errlen, "%s: opening perf buffers failed: %s", ops->name,
-				 strerror(-r));
-			goto err_teardown;
-		}
-	}
-	return 0;
-
-err_teardown:
-	monitor_teardown(m);
-	return r ? r : -EINVAL;
-}
-
-void monitor_check_losses(struct monitor *m)
-{
-	int fd = m->bpf ? loader_map_fd(m->bpf, "em_stats") : -1;
-	uint64_t total;
-
-	if (fd >= 0) {
-		int k = 0; /* EM_STAT_MAP_FULL */
-		uint64_t v = 0;
-
-		if (loader_map_lookup(m->bpf, fd, &k, &v) == 0)
-			m->stats.lost_map_full = v;
-		k = 1; /* EM_STAT_UNMATCHED */
-		if (loader_map_lookup(m->bpf, fd, &k, &v) == 0 && v > m->stats.lost_unmatched)
-			m->stats.lost_unmatched = v;
-		/* EM_STAT_PERF_FAIL needs no reading: the kernel counts those in lost_perf too */
-	}
-	if (m->bpf)
-		m->stats.lost_recursion = loader_recursion_misses(m->bpf);
-	total = m->stats.lost_perf + m->stats.lost_map_full + m->stats.lost_unmatched +
-		m->stats.lost_recursion;
-	if (total > m->stats.reported_lost) {
-		log_warn("%s: %llu events lost since the last report (perf buffer overruns %llu, "
-			 "map full %llu, unmatched %llu, skipped by the kernel %llu in total)",
-			 m->ops->name, (unsigned long long)(total - m->stats.reported_lost),
-			 (unsigned long long)m->stats.lost_perf,
-			 (unsigned long long)m->stats.lost_map_full,
-			 (unsigned long long)m->stats.lost_unmatched,
-			 (unsigned long long)m->stats.lost_recursion);
-		m->stats.reported_lost = total;
-	}
-}
-
-void monitor_teardown(struct monitor *m)
-{
-	if (!m || !m->ops)
-		return;
-	if (m->ops->destroy)
-		m->ops->destroy(m);
-	m->priv = NULL;
-	loader_destroy(m->bpf);
-	m->bpf = NULL;
-	memset(m->chosen, 0, sizeof(m->chosen));
-	for (size_t i = 0; i < sizeof(m->not_chosen) / sizeof(m->not_chosen[0]); i++) {
-		free(m->not_chosen[i]);
-		m->not_chosen[i] = NULL;
-	}
+	return c;
 }

@@ -227,9 +227,12 @@ int runtime_register_all(struct runtime *rt)
 
 static int add_streams(struct runtime *rt, struct monitor *m)
 {
+	const struct stream_desc d = { m->ops->name, m->columns, m->ncolumns, m->ops->metrics,
+				       m->ops->nmetrics };
+
 	for (size_t s = 0; s < rt->host.nsinks; s++) {
 		struct sink *k = rt->host.sinks[s];
-		int r = k->ops->add_stream(k, m->stream, m->ops->name, m->columns, m->ncolumns);
+		int r = k->ops->add_stream(k, m->stream, &d);
 
 		/* The console table shows one monitor; a second one only goes to the files. */
 		if (r == -EBUSY)
@@ -563,15 +566,11 @@ int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg
 {
 	struct monitor_cfg *todo[RUNTIME_MAX_SLOTS];
 	size_t ntodo = 0, started;
-	const typeof(newcfg->output.prometheus) *np = &newcfg->output.prometheus,
-						*op = &rt->cfg->output.prometheus;
 	int failed = 0;
 
 	/* The outputs outlive reloads (files stay open, counters keep counting): their own
-	 * settings apply at the next start. */
-	if (newcfg->output.formats != rt->cfg->output.formats || np->enabled != op->enabled ||
-	    strcmp(np->listen, op->listen) || strcmp(np->path, op->path) ||
-	    np->max_label_values != op->max_label_values || np->max_series != op->max_series)
+	 * settings (the core keys marked OPT_RESTART) apply at the next start. */
+	if (config_restart_changes(rt->cfg, newcfg, NULL, 0))
 		log_warn(
 			"SIGHUP: changes to output.format and output.prometheus take effect at the "
 			"next restart; the outputs keep running as they are");

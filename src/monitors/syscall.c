@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
 #include "log.h"
 #include "monitor.h"
 #include "syscall.h"
@@ -126,8 +125,9 @@ static bool all_categories_counted(const struct syscall_options *o)
 	return true;
 }
 
-static int syscall_configure(struct monitor *m, struct cflags *cf, char *err, size_t errlen)
+static int syscall_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
+	struct cflags *cf = &plan->cflags;
 	const struct syscall_options *o = m->opts;
 
 	cflags_add(cf, "-DSYSCALL_MAP_ENTRIES=%lld", o->map_size);
@@ -136,8 +136,8 @@ static int syscall_configure(struct monitor *m, struct cflags *cf, char *err, si
 	if (o->latency) {
 		cflags_add(cf, "-DSYSCALL_LATENCY=1");
 	} else {
-		m->point_off[P_ENTER] = true;
-		m->ncolumns = C_AVG_LAT; /* no latency columns */
+		plan->point_off[P_ENTER] = true;
+		plan->ncolumns = C_AVG_LAT; /* no latency columns */
 	}
 	return 0;
 }
@@ -150,12 +150,12 @@ static int syscall_start(struct monitor *m)
 
 	if (all_categories_counted(o))
 		return 0;
-	fd = loader_map_fd(m->bpf, "syscall_allowed");
+	fd = monitor_map_fd(m, "syscall_allowed");
 	if (fd < 0)
 		return fd;
 	for (__u32 nr = 0; nr < SYSCALL_NR_MAX; nr++) {
 		__u8 ok = category_counted(o, syscall_category_of_nr(nr));
-		int r = loader_map_update(m->bpf, fd, &nr, &ok);
+		int r = monitor_map_update(m, fd, &nr, &ok);
 
 		if (r)
 			return r;
@@ -230,8 +230,22 @@ static void syscall_collect(struct monitor *m, uint64_t now_ns)
 	agg_batch_free(&b);
 }
 
-static const char *const syscall_attach_choices[] = { "auto", "raw_tracepoint", "tracepoint",
-						      NULL };
+static const struct metric_spec syscall_metrics[] = {
+	{ "ebpf_monitor_syscalls_total",
+	  "System calls that returned, by task name, system call and category.",
+	  false,
+	  C_COUNT,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL("syscall", C_NAME),
+	    METRIC_COL("category", C_CATEGORY) } },
+	{ "ebpf_monitor_syscall_errors_total",
+	  "System calls that returned an error (-4095..-1).",
+	  false,
+	  C_ERRORS,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", C_COMM), METRIC_COL("syscall", C_NAME),
+	    METRIC_COL("category", C_CATEGORY) } },
+};
 
 const struct monitor_ops syscall_monitor_ops = {
 	.name = "syscall",
@@ -244,7 +258,8 @@ const struct monitor_ops syscall_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = syscall_option_specs,
 	.options_size = sizeof(struct syscall_options),
-	.attach_choices = syscall_attach_choices,
+	.metrics = syscall_metrics,
+	.nmetrics = sizeof(syscall_metrics) / sizeof(syscall_metrics[0]),
 	.aggregating = true,
 	.configure = syscall_configure,
 	.start = syscall_start,

@@ -5,6 +5,7 @@
 
 #include "io.h"
 #include "sink.h"
+#include "text.h"
 
 #define CONSOLE_TIME_WIDTH 22 /* "[2025-11-21 14:30:00]" and a space, as in the guide */
 
@@ -113,15 +114,16 @@ static int console_emit(struct console_sink *cs)
 	return err;
 }
 
-static int console_add_stream(struct sink *s, int stream, const char *monitor,
-			      const struct column *cols, size_t ncols)
+static int console_add_stream(struct sink *s, int stream, const struct stream_desc *d)
 {
+	const struct column *cols = d ? d->cols : NULL;
+	size_t ncols = d ? d->ncols : 0;
 	struct console_sink *cs = s->priv;
 	size_t i, last, used, start;
 
 	if (cs->added)
 		return -EBUSY;
-	if (stream < 0 || (!cols && ncols))
+	if (stream < 0 || !d || (!cols && ncols))
 		return -EINVAL;
 	cs->added = true;
 	cs->stream = stream;

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "sink.h"
 #include "strbuf.h"
+#include "text.h"
 
 #define CSV_FLUSH_BYTES (1UL << 20) /* write when this much is pending, whatever buffer_rows */
 #define CSV_KEEP_BYTES (4UL << 20)  /* most kept in memory while writes fail */
@@ -610,9 +611,11 @@ static char *csv_render_header(const struct column *cols, size_t ncols, char del
 	return h;
 }
 
-static int csv_add_stream(struct sink *s, int stream, const char *monitor,
-			  const struct column *cols, size_t ncols)
+static int csv_add_stream(struct sink *s, int stream, const struct stream_desc *d)
 {
+	const char *monitor = d ? d->monitor : NULL;
+	const struct column *cols = d ? d->cols : NULL;
+	size_t ncols = d ? d->ncols : 0;
 	struct csv_sink *cs = s->priv;
 	struct csv_stream *st;
 	int err;

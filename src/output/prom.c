@@ -2,7 +2,9 @@
  * up per label set into counters that only grow (and histograms, where a row carries log2
  * buckets), keeps the number of label values and series bounded, and renders the text
  * exposition format. Counters live as long as the sink, which outlives monitor restarts and
- * SIGHUP reloads: a restarted monitor keeps adding to the same series. */
+ * SIGHUP reloads: a restarted monitor keeps adding to the same series. What a monitor's rows
+ * become is the monitor's to say (monitor_ops.metrics, metric.h); each stream brings its
+ * metrics along, and families render in the order the streams first declared them. */
 #include "prom.h"
 
 #include <errno.h>
@@ -13,151 +15,10 @@
 #include <string.h>
 
 #include "row.h"
+#include "text.h"
 
-#define PM_MAX_LABELS 4
 #define PM_OTHER "other"
 #define PM_HIST_MAX 64
-
-/* ---- what each monitor's rows become ---- */
-
-enum pl_kind {
-	PL_COL,	   /* a column's value (numbers as text) */
-	PL_FIXED,  /* a constant */
-	PL_RESULT, /* "success" when the S64 column is 0, else "error" */
-};
-
-struct pm_label {
-	const char *name;
-	enum pl_kind kind;
-	const char *arg; /* column name or the constant */
-	bool bounded;	 /* free text (task names, paths): max_label_values applies */
-};
-
-struct pm_spec {
-	const char *monitor;
-	const char *name; /* a family: specs sharing a name add to the same series */
-	const char *help;
-	bool histogram;	   /* from row.hist; value/minus unused */
-	const char *value; /* column added to the counter; NULL: 1 per row */
-	const char *minus; /* column subtracted from it; NULL: none */
-	struct pm_label labels[PM_MAX_LABELS];
-};
-
-#define L(n, c)                     \
-	{                           \
-		n, PL_COL, c, false \
-	}
-#define LB(n, c)                   \
-	{                          \
-		n, PL_COL, c, true \
-	}
-#define LF(n, v)                      \
-	{                             \
-		n, PL_FIXED, v, false \
-	}
-
-static const struct pm_spec specs[] = {
-	{ "syscall",
-	  "ebpf_monitor_syscalls_total",
-	  "System calls that returned, by task name, system call and category.",
-	  false,
-	  "count",
-	  NULL,
-	  { LB("comm", "comm"), L("syscall", "syscall_name"), L("category", "category") } },
-	{ "syscall",
-	  "ebpf_monitor_syscall_errors_total",
-	  "System calls that returned an error (-4095..-1).",
-	  false,
-	  "error_count",
-	  NULL,
-	  { LB("comm", "comm"), L("syscall", "syscall_name"), L("category", "category") } },
-	{ "exec",
-	  "ebpf_monitor_execs_total",
-	  "execve/execveat calls by the calling task's name and result.",
-	  false,
-	  NULL,
-	  NULL,
-	  { LB("comm", "comm"), { "result", PL_RESULT, "ret", false } } },
-	{ "open",
-	  "ebpf_monitor_file_opens_total",
-	  "File opens by task name and result.",
-	  false,
-	  "count",
-	  "errors",
-	  { LB("comm", "comm"), LF("result", "success") } },
-	{ "open",
-	  "ebpf_monitor_file_opens_total",
-	  NULL,
-	  false,
-	  "errors",
-	  NULL,
-	  { LB("comm", "comm"), LF("result", "error") } },
-	{ "open",
-	  "ebpf_monitor_file_open_errors_total",
-	  "Failed file opens by path and the interval's most frequent errno.",
-	  false,
-	  "errors",
-	  NULL,
-	  { LB("path", "filename"), L("errno", "top_errno") } },
-	{ "bio",
-	  "ebpf_monitor_block_io_bytes_total",
-	  "Bytes of completed block I/O requests by submitting task, device and operation.",
-	  false,
-	  "total_bytes",
-	  NULL,
-	  { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
-	{ "bio",
-	  "ebpf_monitor_block_io_requests_total",
-	  "Completed block I/O requests by submitting task, device and operation.",
-	  false,
-	  "count",
-	  NULL,
-	  { LB("comm", "comm"), LB("device", "device"), L("op", "io_type_str") } },
-	{ "bio",
-	  "ebpf_monitor_block_io_latency_seconds",
-	  "Block I/O latency from issue to completion (in-kernel log2 buckets).",
-	  true,
-	  NULL,
-	  NULL,
-	  { LB("device", "device"), L("op", "io_type_str") } },
-	{ "page_fault",
-	  "ebpf_monitor_page_faults_total",
-	  "Page faults by type (MINOR, MAJOR), CPU and the CPU's NUMA node.",
-	  false,
-	  "count",
-	  NULL,
-	  { L("type", "fault_type_str"), L("cpu", "cpu"), L("node", "numa_node") } },
-	{ "context_switch",
-	  "ebpf_monitor_context_switches_total",
-	  "Context switches by CPU and kind (the task switched out blocked: voluntary).",
-	  false,
-	  "voluntary",
-	  NULL,
-	  { L("cpu", "cpu"), LF("kind", "voluntary") } },
-	{ "context_switch",
-	  "ebpf_monitor_context_switches_total",
-	  NULL,
-	  false,
-	  "involuntary",
-	  NULL,
-	  { L("cpu", "cpu"), LF("kind", "involuntary") } },
-	{ "interrupt",
-	  "ebpf_monitor_interrupts_total",
-	  "Hard and soft interrupts by type, number, handler name and CPU.",
-	  false,
-	  "count",
-	  NULL,
-	  { L("type", "irq_type_str"), L("irq", "irq"), LB("name", "name"), L("cpu", "cpu") } },
-	{ "func",
-	  "ebpf_monitor_kernel_function_calls_total",
-	  "Calls of traced kernel functions.",
-	  false,
-	  "count",
-	  NULL,
-	  { LB("function", "func_name") } },
-};
-
-#define NSPECS (sizeof(specs) / sizeof(specs[0]))
 
 /* ---- a string -> index map (open addressing, FNV-1a) ---- */
 
@@ -278,16 +139,15 @@ struct pm_labelset {
 
 struct pm_monitor {
 	char *name;
-	struct pm_labelset sets[PM_MAX_LABELS * 2];
+	struct pm_labelset sets[METRIC_MAX_LABELS * 2];
 	size_t nsets;
 	double lost[LOST_NREASONS]; /* since the sink started, over restarts */
 	double rows, folded;
 };
 
-struct pm_use { /* one spec, resolved against a stream's columns */
-	size_t spec;
-	int value, minus; /* column indices, -1: none */
-	int label_col[PM_MAX_LABELS];
+struct pm_use { /* one metric the stream's columns have */
+	const struct metric_spec *sp;
+	size_t fam; /* index into fams */
 };
 
 struct pm_stream {
@@ -295,7 +155,7 @@ struct pm_stream {
 	size_t mon;
 	const struct column *cols;
 	size_t ncols;
-	struct pm_use uses[NSPECS];
+	struct pm_use *uses;
 	size_t nuses;
 	uint64_t last_lost[LOST_NREASONS];
 	struct stream_probe *probes; /* strings owned */
@@ -306,9 +166,8 @@ struct prom_sink {
 	struct sink sink;
 	unsigned max_label_values, max_series;
 	char *version, *bcc_version, *kernel;
-	struct pm_family fams[NSPECS];
+	struct pm_family *fams; /* in the order the streams declared them */
 	size_t nfams;
-	size_t spec_fam[NSPECS];
 	struct pm_monitor *mons;
 	size_t nmons;
 	struct pm_stream *streams;
@@ -414,15 +273,16 @@ static struct pm_labelset *labelset(struct pm_monitor *m, const char *label)
 }
 
 /* The label's value for this row, as text in buf (or a constant). */
-static const char *label_text(const struct pm_label *l, const struct column *cols, int col,
+static const char *label_text(const struct metric_label *l, const struct column *cols,
 			      const struct row *r, char *buf, size_t len)
 {
 	const struct cell *c;
+	int col = l->col;
 
-	if (l->kind == PL_FIXED)
-		return l->arg;
+	if (l->kind == ML_FIXED)
+		return l->value;
 	c = &r->cells[col];
-	if (l->kind == PL_RESULT)
+	if (l->kind == ML_RESULT)
 		return (cols[col].type == COL_S64 ? c->i : (int64_t)c->u) == 0 ? "success" :
 										 "error";
 	if (cols[col].type == COL_STR)
@@ -448,17 +308,17 @@ static double cell_number(const struct column *col, const struct cell *c)
 
 /* Renders `label="value",...` into ps->key; fold: 1 every bounded label is "other", 2 every
  * label but the constant ones. */
-static int render_key(struct prom_sink *ps, const struct pm_spec *sp, const char *const *vals,
+static int render_key(struct prom_sink *ps, const struct metric_spec *sp, const char *const *vals,
 		      int fold)
 {
 	struct strbuf *k = &ps->key;
 
 	k->len = 0;
-	for (size_t i = 0; i < PM_MAX_LABELS && sp->labels[i].name; i++) {
-		const struct pm_label *l = &sp->labels[i];
+	for (size_t i = 0; i < METRIC_MAX_LABELS && sp->labels[i].name; i++) {
+		const struct metric_label *l = &sp->labels[i];
 		const char *v = vals[i];
 
-		if ((fold == 1 && l->bounded) || (fold == 2 && l->kind != PL_FIXED))
+		if ((fold == 1 && l->bounded) || (fold == 2 && l->kind != ML_FIXED))
 			v = PM_OTHER;
 		if ((i && strbuf_putc(k, ',')) || strbuf_puts(k, l->name) ||
 		    strbuf_add(k, "=\"", 2) || prom_append_label_value(k, v) || strbuf_putc(k, '"'))
@@ -493,23 +353,22 @@ static struct pm_series *series_get(struct prom_sink *ps, struct pm_family *f, b
 	return &f->series[i];
 }
 
-/* Finds the row's series for one spec, folding labels as the bounds demand. */
+/* Finds the row's series for one metric, folding labels as the bounds demand. */
 static struct pm_series *series_for(struct prom_sink *ps, struct pm_monitor *mon,
 				    const struct pm_stream *st, const struct pm_use *u,
 				    const struct row *r, bool *folded)
 {
-	const struct pm_spec *sp = &specs[u->spec];
-	struct pm_family *f = &ps->fams[ps->spec_fam[u->spec]];
-	char bufs[PM_MAX_LABELS][64];
-	const char *vals[PM_MAX_LABELS] = { 0 };
+	const struct metric_spec *sp = u->sp;
+	struct pm_family *f = &ps->fams[u->fam];
+	char bufs[METRIC_MAX_LABELS][64];
+	const char *vals[METRIC_MAX_LABELS] = { 0 };
 	struct pm_series *s;
 	bool created;
 
-	for (size_t i = 0; i < PM_MAX_LABELS && sp->labels[i].name; i++) {
-		const struct pm_label *l = &sp->labels[i];
+	for (size_t i = 0; i < METRIC_MAX_LABELS && sp->labels[i].name; i++) {
+		const struct metric_label *l = &sp->labels[i];
 		struct pm_labelset *set;
-		const char *v =
-			label_text(l, st->cols, u->label_col[i], r, bufs[i], sizeof(bufs[i]));
+		const char *v = label_text(l, st->cols, r, bufs[i], sizeof(bufs[i]));
 		size_t vl = strlen(v);
 
 		vals[i] = v;
@@ -570,17 +429,17 @@ static int prom_write_row(struct sink *snk, int stream, const struct row *r)
 	mon->rows++;
 	for (size_t i = 0; i < st->nuses; i++) {
 		const struct pm_use *u = &st->uses[i];
-		const struct pm_spec *sp = &specs[u->spec];
+		const struct metric_spec *sp = u->sp;
 		struct pm_series *s;
 		double v = 1;
 
 		if (sp->histogram) {
 			if (!r->hist || !r->hist->nslots || r->hist->nslots > PM_HIST_MAX)
 				continue;
-		} else if (sp->value) {
-			v = cell_number(&st->cols[u->value], &r->cells[u->value]);
-			if (u->minus >= 0)
-				v -= cell_number(&st->cols[u->minus], &r->cells[u->minus]);
+		} else if (sp->value >= 0) {
+			v = cell_number(&st->cols[sp->value], &r->cells[sp->value]);
+			if (sp->minus >= 0)
+				v -= cell_number(&st->cols[sp->minus], &r->cells[sp->minus]);
 			if (!(v > 0)) /* 0, negative or NaN: nothing to add */
 				continue;
 		}
@@ -606,15 +465,6 @@ static int prom_write_row(struct sink *snk, int stream, const struct row *r)
 
 /* ---- streams and health ---- */
 
-static int col_index(const struct column *cols, size_t ncols, const char *name)
-{
-	for (size_t i = 0; i < ncols; i++) {
-		if (!strcmp(cols[i].name, name))
-			return (int)i;
-	}
-	return -1;
-}
-
 static long monitor_index(struct prom_sink *ps, const char *name)
 {
 	struct pm_monitor *nm;
@@ -634,14 +484,50 @@ static long monitor_index(struct prom_sink *ps, const char *name)
 	return (long)ps->nmons++;
 }
 
-static int prom_add_stream(struct sink *snk, int stream, const char *monitor,
-			   const struct column *cols, size_t ncols)
+/* A column index the stream has (0 <= col < ncols). */
+static bool has_col(int col, size_t ncols)
+{
+	return col >= 0 && (size_t)col < ncols;
+}
+
+/* The family named name, added (with the metric's help and kind) when new; -EINVAL when one of
+ * that name is of the other kind. */
+static long family_index(struct prom_sink *ps, const struct metric_spec *sp)
+{
+	struct pm_family *nf;
+	size_t f;
+
+	for (f = 0; f < ps->nfams && strcmp(ps->fams[f].name, sp->family); f++)
+		;
+	if (f < ps->nfams) {
+		if (ps->fams[f].histogram != sp->histogram)
+			return -EINVAL;
+		if (!*ps->fams[f].help && sp->help)
+			ps->fams[f].help = sp->help;
+		return (long)f;
+	}
+	nf = realloc(ps->fams, (ps->nfams + 1) * sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	ps->fams = nf;
+	memset(&nf[f], 0, sizeof(nf[f]));
+	nf[f].name = sp->family;
+	nf[f].help = sp->help ? sp->help : "";
+	nf[f].histogram = sp->histogram;
+	ps->nfams++;
+	return (long)f;
+}
+
+static int prom_add_stream(struct sink *snk, int stream, const struct stream_desc *d)
 {
 	struct prom_sink *ps = snk->priv;
 	struct pm_stream *st;
+	struct pm_use *uses;
+	size_t nuses = 0;
 	long mon;
 
-	if (stream < 0 || stream >= 1024 || !monitor || !cols)
+	if (stream < 0 || stream >= 1024 || !d || !d->monitor || !d->cols ||
+	    (d->nmetrics && !d->metrics))
 		return -EINVAL;
 	if ((size_t)stream >= ps->nstreams) {
 		struct pm_stream *ns = realloc(ps->streams, (size_t)(stream + 1) * sizeof(*ns));
@@ -655,32 +541,44 @@ static int prom_add_stream(struct sink *snk, int stream, const char *monitor,
 	st = &ps->streams[stream];
 	if (st->used)
 		return -EEXIST;
-	mon = monitor_index(ps, monitor);
-	if (mon < 0)
-		return (int)mon;
-	st->mon = (size_t)mon;
-	st->cols = cols;
-	st->ncols = ncols;
-	/* Resolve each spec of this monitor against the columns it really has (configure() may
-	 * drop trailing extras): a spec missing a column is left out. */
-	for (size_t i = 0; i < NSPECS; i++) {
-		const struct pm_spec *sp = &specs[i];
-		struct pm_use u = { .spec = i, .value = -1, .minus = -1 };
-		bool ok = !strcmp(sp->monitor, monitor);
+	uses = calloc(d->nmetrics ? d->nmetrics : 1, sizeof(*uses));
+	if (!uses)
+		return -ENOMEM;
+	/* The metrics the stream's columns have (configure() may drop trailing extras): one
+	 * whose column is missing is left out. */
+	for (size_t i = 0; i < d->nmetrics; i++) {
+		const struct metric_spec *sp = &d->metrics[i];
+		bool ok = sp->family != NULL;
+		long f;
 
-		if (ok && sp->value)
-			ok = (u.value = col_index(cols, ncols, sp->value)) >= 0;
-		if (ok && sp->minus)
-			ok = (u.minus = col_index(cols, ncols, sp->minus)) >= 0;
-		for (size_t l = 0; ok && l < PM_MAX_LABELS && sp->labels[l].name; l++) {
-			u.label_col[l] = -1;
-			if (sp->labels[l].kind != PL_FIXED)
-				ok = (u.label_col[l] = col_index(cols, ncols, sp->labels[l].arg)) >=
-				     0;
+		if (ok && !sp->histogram)
+			ok = (sp->value == -1 || has_col(sp->value, d->ncols)) &&
+			     (sp->minus == -1 || has_col(sp->minus, d->ncols));
+		for (size_t l = 0; ok && l < METRIC_MAX_LABELS && sp->labels[l].name; l++) {
+			if (sp->labels[l].kind == ML_FIXED)
+				ok = sp->labels[l].value != NULL;
+			else
+				ok = has_col(sp->labels[l].col, d->ncols);
 		}
-		if (ok)
-			st->uses[st->nuses++] = u;
+		if (!ok)
+			continue;
+		f = family_index(ps, sp);
+		if (f < 0) {
+			free(uses);
+			return (int)f;
+		}
+		uses[nuses++] = (struct pm_use){ sp, (size_t)f };
 	}
+	mon = monitor_index(ps, d->monitor);
+	if (mon < 0) {
+		free(uses);
+		return (int)mon;
+	}
+	st->mon = (size_t)mon;
+	st->cols = d->cols;
+	st->ncols = d->ncols;
+	st->uses = uses;
+	st->nuses = nuses;
 	st->used = true;
 	return 0;
 }
@@ -911,9 +809,12 @@ static void prom_destroy(struct sink *snk)
 			pm_index_free(&ps->mons[m].sets[l].values);
 		free(ps->mons[m].name);
 	}
+	free(ps->fams);
 	free(ps->mons);
-	for (size_t s = 0; s < ps->nstreams; s++)
+	for (size_t s = 0; s < ps->nstreams; s++) {
 		free_probes(&ps->streams[s]);
+		free(ps->streams[s].uses);
+	}
 	free(ps->streams);
 	strbuf_free(&ps->key);
 	free(ps->version);
@@ -950,19 +851,6 @@ struct sink *prom_sink_create(const struct prom_sink_options *o)
 		prom_destroy(&ps->sink);
 		errno = ENOMEM;
 		return NULL;
-	}
-	for (size_t i = 0; i < NSPECS; i++) {
-		size_t f;
-
-		for (f = 0; f < ps->nfams && strcmp(ps->fams[f].name, specs[i].name); f++)
-			;
-		if (f == ps->nfams) {
-			ps->fams[f].name = specs[i].name;
-			ps->fams[f].help = specs[i].help;
-			ps->fams[f].histogram = specs[i].histogram;
-			ps->nfams++;
-		}
-		ps->spec_fam[i] = f;
 	}
 	return &ps->sink;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "metric.h"
 #include "row.h"
 
 struct sink;
@@ -25,12 +26,20 @@ struct stream_health {
 	uint64_t lost_perf, lost_map_full, lost_unmatched, lost_recursion;
 };
 
+/* A stream: one monitor's rows, their columns and the metrics they become. */
+struct stream_desc {
+	const char *monitor;	   /* copied */
+	const struct column *cols; /* borrowed: valid until the sink's destroy */
+	size_t ncols;
+	const struct metric_spec *metrics; /* borrowed, like cols; NULL: none */
+	size_t nmetrics;
+};
+
 struct sink_ops {
 	const char *name;
 	/* Declares a stream (one per monitor); stream ids are small, dense, chosen by the caller.
-	 * `cols` is borrowed and must stay valid until destroy; `monitor` is copied. */
-	int (*add_stream)(struct sink *s, int stream, const char *monitor,
-			  const struct column *cols, size_t ncols);
+	 * `d` itself may be temporary; what it points to is kept as it says. */
+	int (*add_stream)(struct sink *s, int stream, const struct stream_desc *d);
 	/* Returns 0 or -errno; a failed row is counted by the sink, never half-written. */
 	int (*write_row)(struct sink *s, int stream, const struct row *r);
 	/* Writes buffered rows; with sync, also fsync()s. */

@@ -44,7 +44,8 @@ static struct sink *exec_console(void)
 	struct sink *s = console_sink_create(pfd[1]);
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(s->ops->add_stream(s, 0, "exec", exec_cols, 6), 0);
+	ck_assert_int_eq(s->ops->add_stream(s, 0, &(struct stream_desc){ "exec", exec_cols, 6 }),
+			 0);
 	return s;
 }
 
@@ -89,7 +90,7 @@ START_TEST(test_guide_layout_aggregate)
 	struct sink *s = console_sink_create(pfd[1]);
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(s->ops->add_stream(s, 2, "func", cols, 6), 0);
+	ck_assert_int_eq(s->ops->add_stream(s, 2, &(struct stream_desc){ "func", cols, 6 }), 0);
 	cells[2].s = "nginx";
 	cells[3].s = "vfs_read";
 	ck_assert_int_eq(s->ops->write_row(s, 2, &r), 0);
@@ -129,8 +130,10 @@ START_TEST(test_one_stream_only)
 {
 	struct sink *s = exec_console();
 
-	ck_assert_int_eq(s->ops->add_stream(s, 1, "open", exec_cols, 6), -EBUSY);
-	ck_assert_int_eq(s->ops->add_stream(s, 0, "exec", exec_cols, 6), -EBUSY);
+	ck_assert_int_eq(s->ops->add_stream(s, 1, &(struct stream_desc){ "open", exec_cols, 6 }),
+			 -EBUSY);
+	ck_assert_int_eq(s->ops->add_stream(s, 0, &(struct stream_desc){ "exec", exec_cols, 6 }),
+			 -EBUSY);
 	sink_destroy(s);
 }
 END_TEST

@@ -54,7 +54,9 @@ static struct sink *exec_sink(const struct csv_sink_options *o)
 	struct sink *s = csv_sink_create(o);
 
 	ck_assert_msg(s != NULL, "csv_sink_create: %s", strerror(errno));
-	ck_assert_int_eq(s->ops->add_stream(s, 0, "exec", exec_cols, EXEC_NCOLS), 0);
+	ck_assert_int_eq(s->ops->add_stream(s, 0,
+					    &(struct stream_desc){ "exec", exec_cols, EXEC_NCOLS }),
+			 0);
 	return s;
 }
 
@@ -293,9 +295,16 @@ START_TEST(test_file_names)
 	/* A restart within the same second gets a new name rather than the old file. */
 	b = exec_sink(&o);
 	ck_assert_int_eq(write_exec(b, (uint64_t)T0 * NS, 2, "second", "f"), 0);
-	ck_assert_int_eq(b->ops->add_stream(b, 1, "page_fault", exec_cols, EXEC_NCOLS), 0);
-	ck_assert_int_eq(b->ops->add_stream(b, 1, "other", exec_cols, EXEC_NCOLS), -EEXIST);
-	ck_assert_int_eq(b->ops->add_stream(b, 2, "../evil", exec_cols, EXEC_NCOLS), -EINVAL);
+	ck_assert_int_eq(
+		b->ops->add_stream(b, 1,
+				   &(struct stream_desc){ "page_fault", exec_cols, EXEC_NCOLS }),
+		0);
+	ck_assert_int_eq(
+		b->ops->add_stream(b, 1, &(struct stream_desc){ "other", exec_cols, EXEC_NCOLS }),
+		-EEXIST);
+	ck_assert_int_eq(
+		b->ops->add_stream(b, 2, &(struct stream_desc){ "../evil", exec_cols, EXEC_NCOLS }),
+		-EINVAL);
 	sink_destroy(a);
 	sink_destroy(b);
 	ck_assert_ptr_nonnull(strstr(slurp_tmp("exec_20251121_143000.csv"), ",first,"));
@@ -413,7 +422,7 @@ START_TEST(test_numbers)
 	char buf[32];
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(s->ops->add_stream(s, 3, "func", cols, 5), 0);
+	ck_assert_int_eq(s->ops->add_stream(s, 3, &(struct stream_desc){ "func", cols, 5 }), 0);
 	ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
 	ck_assert_int_eq(s->ops->write_row(s, 0, &r), -EINVAL);
 	sink_destroy(s);
@@ -470,7 +479,8 @@ START_TEST(test_formula_guard)
 		o.start = T0 + pass;
 		s = csv_sink_create(&o);
 		ck_assert_ptr_nonnull(s);
-		ck_assert_int_eq(s->ops->add_stream(s, 0, "g", cols, 2), 0);
+		ck_assert_int_eq(s->ops->add_stream(s, 0, &(struct stream_desc){ "g", cols, 2 }),
+				 0);
 		for (i = 0; i < n; i++) {
 			cells[0].s = names[i];
 			cells[1].i = -2; /* numbers are never guarded */
@@ -575,7 +585,9 @@ static void partial_row_child(void)
 	/* Room for the header, two rows and half of the third. */
 	set_fsize(strlen(EXEC_HEADER) + 2 * rlen + rlen / 2);
 	s = csv_sink_create(&o);
-	CHILD_CHECK(s && s->ops->add_stream(s, 0, "exec", exec_cols, EXEC_NCOLS) == 0);
+	CHILD_CHECK(s &&
+		    s->ops->add_stream(
+			    s, 0, &(struct stream_desc){ "exec", exec_cols, EXEC_NCOLS }) == 0);
 	for (i = 1; i <= 5; i++)
 		CHILD_CHECK(write_exec(s, (uint64_t)T0 * NS, i, "c", long_name()) == 0);
 	CHILD_CHECK(s->ops->flush(s, false) == -EFBIG);
@@ -612,7 +624,9 @@ static void bounded_memory_child(void)
 
 	set_fsize(strlen(EXEC_HEADER));
 	s = csv_sink_create(&o);
-	CHILD_CHECK(s && s->ops->add_stream(s, 0, "exec", exec_cols, EXEC_NCOLS) == 0);
+	CHILD_CHECK(s &&
+		    s->ops->add_stream(
+			    s, 0, &(struct stream_desc){ "exec", exec_cols, EXEC_NCOLS }) == 0);
 	for (i = 1; i <= 20; i++)
 		(void)write_exec(s, (uint64_t)T0 * NS, i, "c", "f");
 	csv_sink_stats(s, &w, &d, &e);

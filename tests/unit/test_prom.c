@@ -1,29 +1,75 @@
 /* test_prom.c - the Prometheus sink without HTTP: counters add up interval rows per label set,
  * label values are escaped as the exposition format requires, values past max_label_values
- * fold into "other", max_series bounds every metric, histograms come out cumulative, and the
- * health metrics follow the monitors' stats. */
+ * fold into "other", max_series bounds every metric, histograms come out cumulative, a stream's
+ * metrics are those its columns have, and the health metrics follow the monitors' stats. */
 #include <check.h>
 #include <string.h>
 
 #include "prom.h"
 #include "testutil.h"
 
+/* The sink's mechanics on metric tables of the test's own (the monitors' real ones are checked
+ * against their columns by test_monitors). */
+enum { S_TS, S_TIMESTR, S_COMM, S_NR, S_NAME, S_CATEGORY, S_COUNT, S_ERRORS, S_RATE, S_NCOLS };
+
 static const struct column sys_cols[] = {
-	{ "timestamp", COL_TIMESTAMP, 0, 0 },
-	{ "time_str", COL_TIMESTR, 0, 0 },
-	{ "comm", COL_STR, 0, 0 },
-	{ "syscall_nr", COL_U64, 0, 0 },
-	{ "syscall_name", COL_STR, 0, 0 },
-	{ "category", COL_STR, 0, 0 },
-	{ "count", COL_U64, 0, 0 },
-	{ "error_count", COL_U64, 0, 0 },
-	{ "error_rate", COL_F64, 4, 0 },
+	[S_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[S_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+	[S_COMM] = { "comm", COL_STR, 0, 0 },
+	[S_NR] = { "nr", COL_U64, 0, 0 },
+	[S_NAME] = { "name", COL_STR, 0, 0 },
+	[S_CATEGORY] = { "category", COL_STR, 0, 0 },
+	[S_COUNT] = { "count", COL_U64, 0, 0 },
+	[S_ERRORS] = { "errors", COL_U64, 0, 0 },
+	[S_RATE] = { "rate", COL_F64, 4, 0 },
 };
 
+static const struct metric_spec sys_metrics[] = {
+	{ "test_calls_total",
+	  "Calls by task name, call and category.",
+	  false,
+	  S_COUNT,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", S_COMM), METRIC_COL("syscall", S_NAME),
+	    METRIC_COL("category", S_CATEGORY) } },
+	{ "test_call_errors_total",
+	  "Calls that failed.",
+	  false,
+	  S_ERRORS,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", S_COMM), METRIC_COL("syscall", S_NAME),
+	    METRIC_COL("category", S_CATEGORY) } },
+	/* past the stream's columns when it has S_RATE columns: left out */
+	{ "test_rates_total", "Rates.", false, S_RATE, -1, { METRIC_COL("syscall", S_NAME) } },
+};
+
+#define SYS_STREAM(ncols) (&(struct stream_desc){ "syscall", sys_cols, ncols, sys_metrics, 3 })
+
+enum { B_TS, B_COMM, B_OP, B_COUNT, B_BYTES, B_DEVICE, B_NCOLS };
+
 static const struct column bio_cols[] = {
-	{ "timestamp", COL_TIMESTAMP, 0, 0 }, { "comm", COL_STR, 0, 0 },
-	{ "io_type_str", COL_STR, 0, 0 },     { "count", COL_U64, 0, 0 },
-	{ "total_bytes", COL_U64, 0, 0 },     { "device", COL_STR, 0, 0 },
+	[B_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[B_COMM] = { "comm", COL_STR, 0, 0 },
+	[B_OP] = { "op", COL_STR, 0, 0 },
+	[B_COUNT] = { "count", COL_U64, 0, 0 },
+	[B_BYTES] = { "bytes", COL_U64, 0, 0 },
+	[B_DEVICE] = { "device", COL_STR, 0, 0 },
+};
+
+static const struct metric_spec bio_metrics[] = {
+	{ "test_bytes_total",
+	  "Bytes.",
+	  false,
+	  B_BYTES,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", B_COMM), METRIC_COL_BOUNDED("device", B_DEVICE),
+	    METRIC_COL("op", B_OP) } },
+	{ "test_latency_seconds",
+	  "Latency.",
+	  true,
+	  -1,
+	  -1,
+	  { METRIC_COL_BOUNDED("device", B_DEVICE), METRIC_COL("op", B_OP) } },
 };
 
 static struct sink *make(unsigned k, unsigned max_series)
@@ -32,22 +78,22 @@ static struct sink *make(unsigned k, unsigned max_series)
 	struct sink *s = prom_sink_create(&o);
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(s->ops->add_stream(s, 0, "syscall", sys_cols, 9), 0);
+	ck_assert_int_eq(s->ops->add_stream(s, 0, SYS_STREAM(S_RATE)), 0);
 	return s;
 }
 
 static void sys_row(struct sink *s, const char *comm, const char *name, unsigned long long n,
 		    unsigned long long errors)
 {
-	struct cell c[9];
+	struct cell c[S_NCOLS];
 	struct row r = { .ts_ns = 1, .cells = c };
 
 	memset(c, 0, sizeof(c));
-	c[2].s = comm;
-	c[4].s = name;
-	c[5].s = "process";
-	c[6].u = n;
-	c[7].u = errors;
+	c[S_COMM].s = comm;
+	c[S_NAME].s = name;
+	c[S_CATEGORY].s = "process";
+	c[S_COUNT].u = n;
+	c[S_ERRORS].u = errors;
 	ck_assert_int_eq(s->ops->write_row(s, 0, &r), 0);
 }
 
@@ -106,20 +152,127 @@ START_TEST(counters_add_up_deltas)
 	sys_row(s, "bash", "getppid", 23, 0);
 	sys_row(s, "we\"ird\\", "close", 7, 3);
 	t = render(s);
-	ck_assert_ptr_nonnull(strstr(t, "# HELP ebpf_monitor_syscalls_total "));
-	ck_assert_ptr_nonnull(strstr(t, "# TYPE ebpf_monitor_syscalls_total counter\n"));
-	ck_assert_ptr_nonnull(
-		strstr(t, "ebpf_monitor_syscalls_total{comm=\"bash\",syscall=\"getppid\","
-			  "category=\"process\"} 123\n"));
-	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_syscalls_total{comm=\"we\\\"ird\\\\\","
+	ck_assert_ptr_nonnull(strstr(t, "# HELP test_calls_total "));
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE test_calls_total counter\n"));
+	ck_assert_ptr_nonnull(strstr(t, "test_calls_total{comm=\"bash\",syscall=\"getppid\","
+					"category=\"process\"} 123\n"));
+	ck_assert_ptr_nonnull(strstr(t, "test_calls_total{comm=\"we\\\"ird\\\\\","
 					"syscall=\"close\",category=\"process\"} 7\n"));
 	/* a zero delta makes no series */
-	ck_assert_ptr_null(strstr(t, "ebpf_monitor_syscall_errors_total{comm=\"bash\""));
-	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_syscall_errors_total{comm=\"we\\\"ird\\\\\","
+	ck_assert_ptr_null(strstr(t, "test_call_errors_total{comm=\"bash\""));
+	ck_assert_ptr_nonnull(strstr(t, "test_call_errors_total{comm=\"we\\\"ird\\\\\","
 					"syscall=\"close\",category=\"process\"} 3\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_build_info{version=\"1.2.3\","
 					"bcc_version=\"0.26.0\",kernel=\"6.18\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_rows_total{monitor=\"syscall\"} 3\n"));
+	/* its column is past the stream's: left out */
+	ck_assert_ptr_null(strstr(t, "test_rates_total"));
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
+/* A value less a minus column, constant labels, a result label, a family of two metrics. */
+enum { O_TS, O_COMM, O_COUNT, O_ERRORS, O_RET, O_NCOLS };
+
+static const struct column open_cols[] = {
+	[O_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[O_COMM] = { "comm", COL_STR, 0, 0 },
+	[O_COUNT] = { "count", COL_U64, 0, 0 },
+	[O_ERRORS] = { "errors", COL_U64, 0, 0 },
+	[O_RET] = { "ret", COL_S64, 0, 0 },
+};
+
+static const struct metric_spec open_metrics[] = {
+	{ "test_opens_total",
+	  "Opens by result.",
+	  false,
+	  O_COUNT,
+	  O_ERRORS,
+	  { METRIC_COL_BOUNDED("comm", O_COMM), METRIC_FIXED("result", "success") } },
+	{ "test_opens_total",
+	  NULL,
+	  false,
+	  O_ERRORS,
+	  -1,
+	  { METRIC_COL_BOUNDED("comm", O_COMM), METRIC_FIXED("result", "error") } },
+	{ "test_rows_total", "Rows by result.", false, -1, -1, { METRIC_RESULT("result", O_RET) } },
+};
+
+static void open_row(struct sink *s, unsigned long long count, unsigned long long errors,
+		     long long ret)
+{
+	struct cell c[O_NCOLS];
+	struct row r = { .ts_ns = 1, .cells = c };
+
+	memset(c, 0, sizeof(c));
+	c[O_COMM].s = "cat";
+	c[O_COUNT].u = count;
+	c[O_ERRORS].u = errors;
+	c[O_RET].i = ret;
+	ck_assert_int_eq(s->ops->write_row(s, 0, &r), 0);
+}
+
+START_TEST(minus_fixed_and_result_labels)
+{
+	struct prom_sink_options o = { 100, 1000, NULL, NULL, NULL };
+	struct sink *s = prom_sink_create(&o);
+	char *t, *help;
+
+	ck_assert_int_eq(s->ops->add_stream(s, 0,
+					    &(struct stream_desc){ "open", open_cols, O_NCOLS,
+								   open_metrics, 3 }),
+			 0);
+	open_row(s, 10, 3, 0);
+	open_row(s, 5, 0, -2);
+	open_row(s, 4, 4, 0); /* nothing succeeded: no success to add */
+	t = render(s);
+	help = strstr(t, "# HELP test_opens_total Opens by result.\n"
+			 "# TYPE test_opens_total counter\n");
+	ck_assert_ptr_nonnull(help);
+	ck_assert_ptr_null(strstr(help + 1, "# HELP test_opens_total"));
+	ck_assert_ptr_nonnull(strstr(t, "test_opens_total{comm=\"cat\",result=\"success\"} 12\n"));
+	ck_assert_ptr_nonnull(strstr(t, "test_opens_total{comm=\"cat\",result=\"error\"} 7\n"));
+	ck_assert_ptr_nonnull(strstr(t, "test_rows_total{result=\"success\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "test_rows_total{result=\"error\"} 1\n"));
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
+START_TEST(streams_bring_their_metrics)
+{
+	static const struct metric_spec clash[] = {
+		{ "test_calls_total", "A histogram now.", true, -1, -1, { { NULL } } },
+	};
+	struct sink *s = make(100, 1000);
+	char *t;
+
+	/* a second stream with every column: its metric past S_RATE is in */
+	ck_assert_int_eq(s->ops->add_stream(s, 1, SYS_STREAM(S_NCOLS)), 0);
+	/* a family is a counter or a histogram, whoever declares it */
+	ck_assert_int_eq(
+		s->ops->add_stream(s, 2,
+				   &(struct stream_desc){ "other", sys_cols, S_NCOLS, clash, 1 }),
+		-EINVAL);
+	/* no metrics: rows are counted, nothing else */
+	ck_assert_int_eq(
+		s->ops->add_stream(s, 3, &(struct stream_desc){ "none", sys_cols, S_NCOLS }), 0);
+	{
+		struct cell c[S_NCOLS] = { 0 };
+		struct row r = { .ts_ns = 1, .cells = c };
+
+		c[S_NAME].s = "read";
+		c[S_RATE].f = 0.5;
+		ck_assert_int_eq(s->ops->write_row(s, 1, &r), 0);
+		ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
+	}
+	t = render(s);
+	ck_assert_ptr_nonnull(strstr(t, "# HELP test_rates_total Rates.\n"));
+	ck_assert_ptr_nonnull(strstr(t, "test_rates_total{syscall=\"read\"} 0.5\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_rows_total{monitor=\"none\"} 1\n"));
+	/* families render in the order the streams declared them */
+	ck_assert(strstr(t, "# HELP test_calls_total") < strstr(t, "# HELP test_rates_total"));
 	free(t);
 	sink_destroy(s);
 }
@@ -164,8 +317,7 @@ START_TEST(max_series_bounds_every_metric)
 	t = render(s);
 	ck_assert_ptr_nonnull(
 		strstr(t, "{comm=\"other\",syscall=\"other\",category=\"other\"} 496\n"));
-	for (char *p = strstr(t, "ebpf_monitor_syscalls_total{"); p;
-	     p = strstr(p + 1, "ebpf_monitor_syscalls_total{"))
+	for (char *p = strstr(t, "test_calls_total{"); p; p = strstr(p + 1, "test_calls_total{"))
 		total += strtod(strchr(p, '}') + 2, NULL);
 	ck_assert(total == 500); /* folding loses nothing */
 	free(t);
@@ -179,31 +331,33 @@ START_TEST(histogram_cumulative)
 	struct sink *s = prom_sink_create(&o);
 	uint64_t slots[4] = { 1, 0, 2, 5 };
 	struct row_hist h = { slots, 4, 0.5 };
-	struct cell c[6];
+	struct cell c[B_NCOLS];
 	struct row r = { .ts_ns = 1, .cells = c, .hist = &h };
 	char *t;
 
-	ck_assert_int_eq(s->ops->add_stream(s, 3, "bio", bio_cols, 6), 0);
+	ck_assert_int_eq(s->ops->add_stream(s, 3,
+					    &(struct stream_desc){ "bio", bio_cols, B_NCOLS,
+								   bio_metrics, 2 }),
+			 0);
 	memset(c, 0, sizeof(c));
-	c[1].s = "dd";
-	c[2].s = "WRITE";
-	c[3].u = 8;
-	c[4].u = 4096;
-	c[5].s = "vda";
+	c[B_COMM].s = "dd";
+	c[B_OP].s = "WRITE";
+	c[B_COUNT].u = 8;
+	c[B_BYTES].u = 4096;
+	c[B_DEVICE].s = "vda";
 	ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
 	ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
 	t = render(s);
-	ck_assert_ptr_nonnull(strstr(t,
-				     "# TYPE ebpf_monitor_block_io_latency_seconds histogram\n"
-				     "ebpf_monitor_block_io_latency_seconds_bucket{device=\"vda\","
-				     "op=\"WRITE\",le=\"0.000001\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE test_latency_seconds histogram\n"
+					"test_latency_seconds_bucket{device=\"vda\","
+					"op=\"WRITE\",le=\"0.000001\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "le=\"0.000002\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "le=\"0.000004\"} 6\n"));
 	ck_assert_ptr_nonnull(strstr(t, "le=\"+Inf\"} 16\n"));
-	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_block_io_latency_seconds_sum{device=\"vda\","
+	ck_assert_ptr_nonnull(strstr(t, "test_latency_seconds_sum{device=\"vda\","
 					"op=\"WRITE\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "_count{device=\"vda\",op=\"WRITE\"} 16\n"));
-	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_block_io_bytes_total{comm=\"dd\","
+	ck_assert_ptr_nonnull(strstr(t, "test_bytes_total{comm=\"dd\","
 					"device=\"vda\",op=\"WRITE\"} 8192\n"));
 	free(t);
 	sink_destroy(s);
@@ -231,7 +385,7 @@ START_TEST(health_survives_restarts)
 	/* the monitor stops and starts again (a reload): a new stream whose stats start at 0 */
 	h.stopped = true;
 	s->ops->health(s, 0, &h);
-	ck_assert_int_eq(s->ops->add_stream(s, 1, "syscall", sys_cols, 9), 0);
+	ck_assert_int_eq(s->ops->add_stream(s, 1, SYS_STREAM(S_RATE)), 0);
 	h = (struct stream_health){ .probes = p, .nprobes = 1, .lost_map_full = 2 };
 	s->ops->health(s, 1, &h);
 	t = render(s);
@@ -252,6 +406,8 @@ int main(void)
 	tcase_add_test(tc, label_escaping);
 	tcase_add_test(tc, values);
 	tcase_add_test(tc, counters_add_up_deltas);
+	tcase_add_test(tc, minus_fixed_and_result_labels);
+	tcase_add_test(tc, streams_bring_their_metrics);
 	tcase_add_test(tc, top_k_folds_into_other);
 	tcase_add_test(tc, max_series_bounds_every_metric);
 	tcase_add_test(tc, histogram_cumulative);

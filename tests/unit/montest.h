@@ -1,0 +1,53 @@
+/* montest.h - runs one monitor from its config through configure, setup, its events or map
+ * contents and collect to the rows it emits, over the fake loader (fake_loader.h): the test
+ * plays the kernel. Rows are kept as text, one cell per column, as the CSV would show them. */
+#ifndef EM_MONTEST_H
+#define EM_MONTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "fake_loader.h"
+#include "monitor.h"
+#include "sink.h"
+
+#define MONTEST_MAX_ROWS 4096
+
+struct montest {
+	struct monitor_schema schemas[CONFIG_MAX_MONITORS]; /* the config points into them */
+	struct config cfg;
+	struct monitor m;
+	struct monitor_host host;
+	struct sink sink;
+	bool started;
+	char err[4096];
+	size_t nrows;
+	char **cells[MONTEST_MAX_ROWS]; /* per row: m.ncolumns strings */
+	uint64_t row_ts[MONTEST_MAX_ROWS];
+};
+
+/* Loads `yaml` (a whole config file's text; the monitor's section must be in it) and sets the
+ * monitor `name` up over the fake loader. 0, or -errno with t->err saying why (a config error
+ * or the monitor's own). */
+int montest_start(struct montest *t, const char *name, const char *yaml);
+/* The module the monitor runs on (declare its maps with fake_bpf_map() before the start). */
+struct bpf_mod *montest_mod(const struct montest *t);
+/* The epoch the probe writes into keys right now. */
+uint32_t montest_epoch(const struct montest *t);
+/* The end of an interval as the runtime does it: flips the epoch and collects at now_ns. */
+void montest_interval(struct montest *t, uint64_t now_ns);
+/* Delivers one perf record as the kernel would. */
+void montest_event(struct montest *t, int cpu, const void *data, int size);
+/* Row i's cell of column `col` as text ("" for an empty cell); NULL when there is no such row
+ * or column. */
+const char *montest_cell(const struct montest *t, size_t row, const char *col);
+/* The first row whose column `col` reads `value`, or -1. */
+long montest_find(const struct montest *t, const char *col, const char *value);
+/* Forgets the rows collected so far. */
+void montest_clear_rows(struct montest *t);
+/* Tears the monitor down (its destroy() runs) and frees everything; idempotent. */
+void montest_stop(struct montest *t);
+
+#endif
