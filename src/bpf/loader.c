@@ -809,12 +809,10 @@ static unsigned fnv1a(const char *s)
 	return h;
 }
 
-static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, size_t whylen)
+/* Attachments known not to work here, refused before a program is loaded: -EOPNOTSUPP with why,
+ * else 0. */
+static int attach_refused(const struct probe_spec *p, char *why, size_t whylen)
 {
-	struct stderr_capture cap;
-	char sym[128], ev[96], out[1024];
-	int progfd, fd = -1, e = 0;
-
 #ifndef EM_BCC_HAVE_KFUNC
 	if (p->kind == ATTACH_KFUNC) {
 		snprintf(why, whylen, "fentry is not in this bcc (%s; bcc attaches it from 0.14)",
@@ -826,14 +824,20 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 		snprintf(why, whylen, "fentry needs kernel BTF (no /sys/kernel/btf/vmlinux)");
 		return -EOPNOTSUPP;
 	}
-	/* Known refusals first: no program load for an attachment that cannot work. */
 	if ((p->kind == ATTACH_KPROBE || p->kind == ATTACH_KRETPROBE) && !kprobes_available()) {
 		snprintf(why, whylen,
 			 "kprobes are not available in this kernel "
 			 "(CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)");
 		return -EOPNOTSUPP;
 	}
-	progfd = prog_fd(m, p->prog, prog_type_of(p->kind), why, whylen);
+	return 0;
+}
+
+/* The program's fd for p's kind, or -errno with why (fentry's refusals explained). */
+static int attach_prog_fd(struct bpf_mod *m, const struct probe_spec *p, char *why, size_t whylen)
+{
+	int progfd = prog_fd(m, p->prog, prog_type_of(p->kind), why, whylen);
+
 	if (progfd < 0) {
 		if (p->kind == ATTACH_KFUNC && progfd == -EPERM)
 			snprintf(why, whylen, "fentry on %s is not permitted by this kernel "
@@ -845,142 +849,188 @@ static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, 
 				"(its libbpf is older than the kernel: \"failed to find valid kernel "
 				"BTF\")",
 				p->target, EM_BCC_VERSION);
-		return progfd;
 	}
+	return progfd;
+}
 
-	switch (p->kind) {
-	case ATTACH_KPROBE:
-	case ATTACH_KRETPROBE:
-		if (!strncmp(p->target, "syscall:", 8)) {
-			if (loader_syscall_symbol(p->target + 8, sym, sizeof(sym))) {
-				snprintf(why, whylen, "no kernel symbol for syscall %s",
-					 p->target + 8);
-				return -ENOENT;
-			}
-		} else {
-			snprintf(sym, sizeof(sym), "%s", p->target);
-			if (loader_kallsyms_has(sym) != 1) {
-				snprintf(why, whylen, "no kernel symbol %s", sym);
-				return -ENOENT;
-			}
-		}
-		/* kprobe event names are bounded (bcc appends "_bcc_<pid>"): a prefix of the
-		 * symbol plus a hash of all of it keeps them short and distinct. */
-		snprintf(ev, sizeof(ev), "em_%c_%.40s_%08x", p->kind == ATTACH_KPROBE ? 'p' : 'r',
-			 sym, fnv1a(sym));
-		capture_begin(&cap);
-		errno = 0;
-		fd = bpf_attach_kprobe(progfd,
-				       p->kind == ATTACH_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
-				       ev, sym, 0, 0);
-		e = errno;
-		capture_end(&cap, out, sizeof(out));
-		log_captured(m->name, out);
-		if (fd < 0) {
-			snprintf(why, whylen, "%s %s: %s", attach_kind_name(p->kind), sym,
-				 strerror(e ? e : EINVAL));
-			return -(e ? e : EINVAL);
-		}
-		log_debug("%s: %s attached to %s", m->name, attach_kind_name(p->kind), sym);
-		return add_link(m, fd, ev);
-
-	case ATTACH_TRACEPOINT: {
-		char cat[64];
-		const char *colon = strchr(p->target, ':');
-
-		if (!colon || colon - p->target >= (long)sizeof(cat))
-			return -EINVAL;
-		snprintf(cat, sizeof(cat), "%.*s", (int)(colon - p->target), p->target);
-		if (!tracefs_path()) {
-			snprintf(why, whylen, "tracefs is not mounted "
-				 "(mount -t tracefs nodev /sys/kernel/tracing)");
-			return -ENODEV;
-		}
-		if (!tracefs_event_exists(cat, colon + 1)) {
-			snprintf(why, whylen, "no tracepoint %s in this kernel", p->target);
+/* The kernel symbol of a kprobe target ("syscall:<name>" or a symbol): 0, or -ENOENT with why. */
+static int kprobe_symbol(const struct probe_spec *p, char *sym, size_t symlen, char *why,
+			 size_t whylen)
+{
+	if (!strncmp(p->target, "syscall:", 8)) {
+		if (loader_syscall_symbol(p->target + 8, sym, symlen)) {
+			snprintf(why, whylen, "no kernel symbol for syscall %s", p->target + 8);
 			return -ENOENT;
-		}
-		capture_begin(&cap);
-		errno = 0;
-		fd = bpf_attach_tracepoint(progfd, cat, colon + 1);
-		e = errno;
-		capture_end(&cap, out, sizeof(out));
-		log_captured(m->name, out);
-		if (fd < 0) {
-			/* Asked only now: the probe attaches and detaches a program, and the
-			 * detach waits for RCU (about 50 ms). */
-			if (!strncmp(p->target, "syscalls:", 9) && !kcheck_bpf(KBPF_SYSCALL_TP))
-				snprintf(why, whylen,
-					 "syscall tracepoints take no BPF program in "
-					 "this kernel (they do from 4.14)");
-			else if (e == ENOENT &&
-				 access("/sys/kernel/debug/tracing/events", R_OK) != 0)
-				snprintf(
-					why, whylen,
-					"tracepoint %s: bcc %s looks for it under "
-					"/sys/kernel/debug/tracing, which is not mounted (mount -t "
-					"debugfs nodev /sys/kernel/debug)",
-					p->target, EM_BCC_VERSION);
-			else
-				snprintf(why, whylen, "tracepoint %s: %s", p->target,
-					 strerror(e ? e : EINVAL));
-			return -(e ? e : EINVAL);
-		}
-		log_debug("%s: tracepoint %s attached", m->name, p->target);
-		return add_link(m, fd, NULL);
-	}
-
-	case ATTACH_RAW_TRACEPOINT:
-		capture_begin(&cap);
-		errno = 0;
-		fd = em_attach_raw_tracepoint(progfd, p->target);
-		e = errno;
-		capture_end(&cap, out, sizeof(out));
-		log_captured(m->name, out);
-		if (fd < 0) {
-			snprintf(why, whylen, "raw tracepoint %s: %s", p->target,
-				 strerror(e ? e : EINVAL));
-			return -(e ? e : EINVAL);
-		}
-		return add_link(m, fd, NULL);
-
-	case ATTACH_KFUNC:
-		capture_begin(&cap);
-		errno = 0;
-		fd = em_attach_kfunc(progfd);
-		e = errno;
-		capture_end(&cap, out, sizeof(out));
-		log_captured(m->name, out);
-		if (fd < 0) {
-			snprintf(why, whylen, "fentry %s: %s", p->target, strerror(e ? e : EINVAL));
-			return -(e ? e : EINVAL);
-		}
-		return add_link(m, fd, NULL);
-
-	case ATTACH_PERF_EVENT: {
-		long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-
-		for (int cpu = 0; cpu < ncpu && cpu < MAX_CPUS; cpu++) {
-			capture_begin(&cap);
-			errno = 0;
-			fd = bpf_attach_perf_event(progfd, p->perf_type, (uint32_t)p->perf_config,
-						   p->sample_period, 0, -1, cpu, -1);
-			e = errno;
-			capture_end(&cap, out, sizeof(out));
-			if (fd < 0 && e == ENODEV)
-				continue; /* offline CPU */
-			if (fd < 0) {
-				log_captured(m->name, out);
-				snprintf(why, whylen, "perf event %u/%llu on cpu %d: %s",
-					 p->perf_type, (unsigned long long)p->perf_config, cpu,
-					 strerror(e ? e : EINVAL));
-				return -(e ? e : EINVAL);
-			}
-			if (add_link(m, fd, NULL))
-				return -E2BIG;
 		}
 		return 0;
 	}
+	snprintf(sym, symlen, "%s", p->target);
+	if (loader_kallsyms_has(sym) != 1) {
+		snprintf(why, whylen, "no kernel symbol %s", sym);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int attach_kprobe(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
+			 size_t whylen)
+{
+	struct stderr_capture cap;
+	char sym[128], ev[96], out[1024];
+	int fd, e, r = kprobe_symbol(p, sym, sizeof(sym), why, whylen);
+
+	if (r)
+		return r;
+	/* kprobe event names are bounded (bcc appends "_bcc_<pid>"): a prefix of the
+	 * symbol plus a hash of all of it keeps them short and distinct. */
+	snprintf(ev, sizeof(ev), "em_%c_%.40s_%08x", p->kind == ATTACH_KPROBE ? 'p' : 'r', sym,
+		 fnv1a(sym));
+	capture_begin(&cap);
+	errno = 0;
+	fd = bpf_attach_kprobe(progfd,
+			       p->kind == ATTACH_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN, ev,
+			       sym, 0, 0);
+	e = errno;
+	capture_end(&cap, out, sizeof(out));
+	log_captured(m->name, out);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s %s: %s", attach_kind_name(p->kind), sym,
+			 strerror(e ? e : EINVAL));
+		return -(e ? e : EINVAL);
+	}
+	log_debug("%s: %s attached to %s", m->name, attach_kind_name(p->kind), sym);
+	return add_link(m, fd, ev);
+}
+
+/* Why a tracepoint attach failed with errno e, in words. */
+static void tracepoint_failure(const struct probe_spec *p, int e, char *why, size_t whylen)
+{
+	/* Asked only now: the probe attaches and detaches a program, and the
+	 * detach waits for RCU (about 50 ms). */
+	if (!strncmp(p->target, "syscalls:", 9) && !kcheck_bpf(KBPF_SYSCALL_TP))
+		snprintf(why, whylen,
+			 "syscall tracepoints take no BPF program in "
+			 "this kernel (they do from 4.14)");
+	else if (e == ENOENT && access("/sys/kernel/debug/tracing/events", R_OK) != 0)
+		snprintf(why, whylen,
+			 "tracepoint %s: bcc %s looks for it under "
+			 "/sys/kernel/debug/tracing, which is not mounted (mount -t "
+			 "debugfs nodev /sys/kernel/debug)",
+			 p->target, EM_BCC_VERSION);
+	else
+		snprintf(why, whylen, "tracepoint %s: %s", p->target, strerror(e ? e : EINVAL));
+}
+
+static int attach_tracepoint(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
+			     size_t whylen)
+{
+	struct stderr_capture cap;
+	char cat[64], out[1024];
+	const char *colon = strchr(p->target, ':');
+	int fd, e;
+
+	if (!colon || colon - p->target >= (long)sizeof(cat))
+		return -EINVAL;
+	snprintf(cat, sizeof(cat), "%.*s", (int)(colon - p->target), p->target);
+	if (!tracefs_path()) {
+		snprintf(why, whylen,
+			 "tracefs is not mounted "
+			 "(mount -t tracefs nodev /sys/kernel/tracing)");
+		return -ENODEV;
+	}
+	if (!tracefs_event_exists(cat, colon + 1)) {
+		snprintf(why, whylen, "no tracepoint %s in this kernel", p->target);
+		return -ENOENT;
+	}
+	capture_begin(&cap);
+	errno = 0;
+	fd = bpf_attach_tracepoint(progfd, cat, colon + 1);
+	e = errno;
+	capture_end(&cap, out, sizeof(out));
+	log_captured(m->name, out);
+	if (fd < 0) {
+		tracepoint_failure(p, e, why, whylen);
+		return -(e ? e : EINVAL);
+	}
+	log_debug("%s: tracepoint %s attached", m->name, p->target);
+	return add_link(m, fd, NULL);
+}
+
+/* A raw tracepoint or fentry: one link, made by bcc's (compat) call. */
+static int attach_link(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
+		       size_t whylen)
+{
+	struct stderr_capture cap;
+	char out[1024];
+	int fd, e;
+
+	capture_begin(&cap);
+	errno = 0;
+	fd = p->kind == ATTACH_KFUNC ? em_attach_kfunc(progfd) :
+				       em_attach_raw_tracepoint(progfd, p->target);
+	e = errno;
+	capture_end(&cap, out, sizeof(out));
+	log_captured(m->name, out);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s %s: %s",
+			 p->kind == ATTACH_KFUNC ? "fentry" : "raw tracepoint", p->target,
+			 strerror(e ? e : EINVAL));
+		return -(e ? e : EINVAL);
+	}
+	return add_link(m, fd, NULL);
+}
+
+/* One perf event per online CPU. */
+static int attach_perf_event(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
+			     size_t whylen)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	struct stderr_capture cap;
+	char out[1024];
+	int fd, e;
+
+	for (int cpu = 0; cpu < ncpu && cpu < MAX_CPUS; cpu++) {
+		capture_begin(&cap);
+		errno = 0;
+		fd = bpf_attach_perf_event(progfd, p->perf_type, (uint32_t)p->perf_config,
+					   p->sample_period, 0, -1, cpu, -1);
+		e = errno;
+		capture_end(&cap, out, sizeof(out));
+		if (fd < 0 && e == ENODEV)
+			continue; /* offline CPU */
+		if (fd < 0) {
+			log_captured(m->name, out);
+			snprintf(why, whylen, "perf event %u/%llu on cpu %d: %s", p->perf_type,
+				 (unsigned long long)p->perf_config, cpu, strerror(e ? e : EINVAL));
+			return -(e ? e : EINVAL);
+		}
+		if (add_link(m, fd, NULL))
+			return -E2BIG;
+	}
+	return 0;
+}
+
+static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, size_t whylen)
+{
+	/* Known refusals first: no program load for an attachment that cannot work. */
+	int progfd = attach_refused(p, why, whylen);
+
+	if (progfd)
+		return progfd;
+	progfd = attach_prog_fd(m, p, why, whylen);
+	if (progfd < 0)
+		return progfd;
+	switch (p->kind) {
+	case ATTACH_KPROBE:
+	case ATTACH_KRETPROBE:
+		return attach_kprobe(m, p, progfd, why, whylen);
+	case ATTACH_TRACEPOINT:
+		return attach_tracepoint(m, p, progfd, why, whylen);
+	case ATTACH_RAW_TRACEPOINT:
+	case ATTACH_KFUNC:
+		return attach_link(m, p, progfd, why, whylen);
+	case ATTACH_PERF_EVENT:
+		return attach_perf_event(m, p, progfd, why, whylen);
 	}
 	return -EINVAL;
 }

@@ -43,7 +43,7 @@ int app_absolute_paths(struct config *cfg, const char *base);
  * checks them with io_dir_check (no symbolic link or directory another user controls on the
  * way, no world-writable directory without the sticky bit). The output directory must also be
  * writable. Returns 0, or -errno with one message naming the key, the problem and the fix
- * (main exits EXIT_OUTPUT). A log directory that cannot be created is left to the logger (a
+ * (exit 5, EXIT_OUTPUT). A log directory that cannot be created is left to the logger (a
  * warning, logging goes on to stderr). Paths must be absolute (app_absolute_paths). */
 int app_prepare_dirs(const struct config *cfg, char *err, size_t errlen);
 

@@ -322,50 +322,159 @@ static void check_headers(struct kfeature_result *r)
 	snprintf(r->detail, sizeof(r->detail), "/lib/modules/%s/build", u.release);
 }
 
+/* Tracing program types first: RHEL 7's backport (3.10.0-957+) loads kprobe, tracepoint and
+ * perf_event programs only, and refuses a socket filter. */
+static void check_bpf_syscall(struct kfeature_result *r)
+{
+	static const struct {
+		enum bpf_prog_type type;
+		const char *name;
+	} kinds[] = {
+		{ BPF_PROG_TYPE_TRACEPOINT, "tracepoint" },
+		{ BPF_PROG_TYPE_KPROBE, "kprobe" },
+		{ BPF_PROG_TYPE_SOCKET_FILTER, "socket filter" },
+	};
+	int fd, first = 0;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		fd = load_trivial(kinds[i].type);
+		if (fd >= 0) {
+			close(fd);
+			set(r, true, "programs load (%s)", kinds[i].name);
+			return;
+		}
+		if (!first)
+			first = fd;
+		if (fd == -ENOSYS || fd == -EPERM)
+			break;
+	}
+	fd = first;
+	if (fd == -ENOSYS) {
+		set(r, false, "not built into this kernel (CONFIG_BPF_SYSCALL=n)");
+	} else if (fd == -EPERM) {
+		set(r, false, "permission denied: run as root");
+	} else {
+		set(r, false, "BPF_PROG_LOAD of a tracepoint program failed: %s", strerror(-fd));
+	}
+}
+
+/* t: tracefs_path() */
+static void check_kprobes(struct kfeature_result *r, const char *t)
+{
+	char p[512];
+
+	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0) {
+		set(r, true, "kprobe PMU");
+		return;
+	}
+	if (t) {
+		snprintf(p, sizeof(p), "%s/kprobe_events", t);
+		if (access(p, F_OK) == 0) {
+			set(r, true, "%s", p);
+			return;
+		}
+	}
+	set(r, false, "%s",
+	    t ? "not available: kernel built without CONFIG_KPROBES (no kprobe PMU, no "
+		"kprobe_events)" :
+		"unknown: tracefs not mounted and no kprobe PMU");
+}
+
+static void check_syscall_tracepoints(struct kfeature_result *r, const char *t)
+{
+	if (tracefs_event_exists("raw_syscalls", "sys_enter") &&
+	    tracefs_event_exists("syscalls", "sys_enter_execve")) {
+		if (kcheck_bpf(KBPF_SYSCALL_TP))
+			set(r, true, "raw_syscalls and syscalls:sys_enter_*");
+		else
+			set(r, true,
+			    "raw_syscalls; syscalls:sys_enter_* exist but take no BPF "
+			    "program (before 4.14): exec and open use kprobes or raw_syscalls");
+	} else
+		set(r, false, t ? "missing (CONFIG_FTRACE_SYSCALLS=n)" : "tracefs not mounted");
+}
+
+static void check_raw_tracepoints(struct kfeature_result *r)
+{
+	union bpf_attr a;
+	int fd, tp;
+
+	fd = load_trivial(BPF_PROG_TYPE_RAW_TRACEPOINT);
+	if (fd < 0) {
+		set(r, false, "program type not supported (needs 4.17+): %s", strerror(-fd));
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.raw_tracepoint.name = (unsigned long)"sched_switch";
+	a.raw_tracepoint.prog_fd = (unsigned)fd;
+	tp = (int)sys_bpf(BPF_RAW_TRACEPOINT_OPEN, &a);
+	if (tp >= 0) {
+		close(tp);
+		set(r, true, "attach to sched_switch works");
+	} else {
+		set(r, false, "BPF_RAW_TRACEPOINT_OPEN failed: %s", strerror(errno));
+	}
+	close(fd);
+}
+
+static void check_perf_events(struct kfeature_result *r)
+{
+	struct perf_event_attr pa;
+	int fd;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.type = PERF_TYPE_SOFTWARE;
+	pa.size = sizeof(pa);
+	pa.config = PERF_COUNT_SW_PAGE_FAULTS_MIN;
+	pa.disabled = 1;
+	fd = (int)syscall(__NR_perf_event_open, &pa, -1, 0, -1, 0);
+	if (fd >= 0) {
+		close(fd);
+		set(r, true, "software events open");
+	} else {
+		set(r, false, "perf_event_open failed: %s", strerror(errno));
+	}
+}
+
+static void check_kernel_version(struct kfeature_result *r)
+{
+	const char *src;
+	unsigned v = kversion_running(&src);
+
+	if (v)
+		set(r, true, "%u.%u.%u (%s; kprobe programs carry it, checked before 5.0)", v >> 16,
+		    (v >> 8) & 0xff, v & 0xff, src);
+	else
+		set(r, false,
+		    "unknown: no vDSO note, /proc/version_signature or uname -r; "
+		    "kprobe loads fail on kernels before 5.0");
+}
+
+/* "probe_read_str yes, get_numa_node_id no, ...": always ok, the detail says what is there. */
+static void check_bpf_helpers(struct kfeature_result *r)
+{
+	size_t n = 0;
+
+	r->ok = true;
+	for (int b = 0; b < KBPF_COUNT; b++) {
+		int w = snprintf(r->detail + n, sizeof(r->detail) - n, "%s%s %s", b ? ", " : "",
+				 kbpf_names[b], kcheck_bpf((enum kbpf)b) ? "yes" : "no");
+
+		if (w < 0 || (size_t)w >= sizeof(r->detail) - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
 void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 {
 	const char *t = tracefs_path();
-	char p[512];
-	int fd;
 
 	memset(r, 0, sizeof(*r));
 	switch (f) {
-	case KF_BPF_SYSCALL: {
-		/* Tracing program types first: RHEL 7's backport (3.10.0-957+) loads kprobe,
-		 * tracepoint and perf_event programs only, and refuses a socket filter. */
-		static const struct {
-			enum bpf_prog_type type;
-			const char *name;
-		} kinds[] = {
-			{ BPF_PROG_TYPE_TRACEPOINT, "tracepoint" },
-			{ BPF_PROG_TYPE_KPROBE, "kprobe" },
-			{ BPF_PROG_TYPE_SOCKET_FILTER, "socket filter" },
-		};
-		int first = 0;
-
-		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-			fd = load_trivial(kinds[i].type);
-			if (fd >= 0) {
-				close(fd);
-				set(r, true, "programs load (%s)", kinds[i].name);
-				return;
-			}
-			if (!first)
-				first = fd;
-			if (fd == -ENOSYS || fd == -EPERM)
-				break;
-		}
-		fd = first;
-		if (fd == -ENOSYS) {
-			set(r, false, "not built into this kernel (CONFIG_BPF_SYSCALL=n)");
-		} else if (fd == -EPERM) {
-			set(r, false, "permission denied: run as root");
-		} else {
-			set(r, false, "BPF_PROG_LOAD of a tracepoint program failed: %s",
-			    strerror(-fd));
-		}
+	case KF_BPF_SYSCALL:
+		check_bpf_syscall(r);
 		return;
-	}
 	case KF_TRACEFS:
 		if (t)
 			set(r, true, "%s", t);
@@ -376,21 +485,7 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 		check_headers(r);
 		return;
 	case KF_KPROBES:
-		if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0) {
-			set(r, true, "kprobe PMU");
-			return;
-		}
-		if (t) {
-			snprintf(p, sizeof(p), "%s/kprobe_events", t);
-			if (access(p, F_OK) == 0) {
-				set(r, true, "%s", p);
-				return;
-			}
-		}
-		set(r, false, "%s",
-		    t ? "not available: kernel built without CONFIG_KPROBES (no kprobe PMU, no "
-			"kprobe_events)"
-		      : "unknown: tracefs not mounted and no kprobe PMU");
+		check_kprobes(r, t);
 		return;
 	case KF_TRACEPOINTS:
 		if (tracefs_event_exists("sched", "sched_switch"))
@@ -400,92 +495,26 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *r)
 					  "tracefs not mounted");
 		return;
 	case KF_SYSCALL_TRACEPOINTS:
-		if (tracefs_event_exists("raw_syscalls", "sys_enter") &&
-		    tracefs_event_exists("syscalls", "sys_enter_execve")) {
-			if (kcheck_bpf(KBPF_SYSCALL_TP))
-				set(r, true, "raw_syscalls and syscalls:sys_enter_*");
-			else
-				set(r, true,
-				    "raw_syscalls; syscalls:sys_enter_* exist but take no BPF "
-				    "program (before 4.14): exec and open use kprobes or raw_syscalls");
-		} else
-			set(r, false, t ? "missing (CONFIG_FTRACE_SYSCALLS=n)" :
-					  "tracefs not mounted");
+		check_syscall_tracepoints(r, t);
 		return;
-	case KF_RAW_TRACEPOINTS: {
-		union bpf_attr a;
-		int tp;
-
-		fd = load_trivial(BPF_PROG_TYPE_RAW_TRACEPOINT);
-		if (fd < 0) {
-			set(r, false, "program type not supported (needs 4.17+): %s",
-			    strerror(-fd));
-			return;
-		}
-		memset(&a, 0, sizeof(a));
-		a.raw_tracepoint.name = (unsigned long)"sched_switch";
-		a.raw_tracepoint.prog_fd = (unsigned)fd;
-		tp = (int)sys_bpf(BPF_RAW_TRACEPOINT_OPEN, &a);
-		if (tp >= 0) {
-			close(tp);
-			set(r, true, "attach to sched_switch works");
-		} else {
-			set(r, false, "BPF_RAW_TRACEPOINT_OPEN failed: %s", strerror(errno));
-		}
-		close(fd);
+	case KF_RAW_TRACEPOINTS:
+		check_raw_tracepoints(r);
 		return;
-	}
-	case KF_PERF_EVENTS: {
-		struct perf_event_attr pa;
-
-		memset(&pa, 0, sizeof(pa));
-		pa.type = PERF_TYPE_SOFTWARE;
-		pa.size = sizeof(pa);
-		pa.config = PERF_COUNT_SW_PAGE_FAULTS_MIN;
-		pa.disabled = 1;
-		fd = (int)syscall(__NR_perf_event_open, &pa, -1, 0, -1, 0);
-		if (fd >= 0) {
-			close(fd);
-			set(r, true, "software events open");
-		} else {
-			set(r, false, "perf_event_open failed: %s", strerror(errno));
-		}
+	case KF_PERF_EVENTS:
+		check_perf_events(r);
 		return;
-	}
 	case KF_BTF:
 		if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 			set(r, true, "/sys/kernel/btf/vmlinux");
 		else
 			set(r, false, "no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF=n)");
 		return;
-	case KF_KERNEL_VERSION: {
-		const char *src;
-		unsigned v = kversion_running(&src);
-
-		if (v)
-			set(r, true, "%u.%u.%u (%s; kprobe programs carry it, checked before 5.0)",
-			    v >> 16, (v >> 8) & 0xff, v & 0xff, src);
-		else
-			set(r, false,
-			    "unknown: no vDSO note, /proc/version_signature or uname -r; "
-			    "kprobe loads fail on kernels before 5.0");
+	case KF_KERNEL_VERSION:
+		check_kernel_version(r);
 		return;
-	}
-	case KF_BPF_HELPERS: {
-		size_t n = 0;
-
-		r->ok = true;
-		for (int b = 0; b < KBPF_COUNT; b++) {
-			int w = snprintf(r->detail + n, sizeof(r->detail) - n, "%s%s %s",
-					 b ? ", " : "", kbpf_names[b],
-					 kcheck_bpf((enum kbpf)b) ? "yes" : "no");
-
-			if (w < 0 || (size_t)w >= sizeof(r->detail) - n)
-				break;
-			n += (size_t)w;
-		}
+	case KF_BPF_HELPERS:
+		check_bpf_helpers(r);
 		return;
-	}
 	case KF_COUNT:
 		break;
 	}

@@ -46,7 +46,7 @@ static void http_yield(void *ctx)
 		prom_http_run(rt->http);
 }
 
-static int create_prometheus(struct runtime *rt)
+int runtime_create_endpoint(struct runtime *rt)
 {
 	const typeof(rt->cfg->output.prometheus) *pc = &rt->cfg->output.prometheus;
 	struct utsname u;
@@ -58,18 +58,26 @@ static int create_prometheus(struct runtime *rt)
 	};
 	char err[512];
 
+	if (!pc->enabled)
+		return 0;
 	if (uname(&u) == 0)
 		po.kernel = u.release;
 	rt->prom = prom_sink_create(&po);
 	if (!rt->prom) {
-		log_error("output.prometheus: %s", strerror(errno));
-		return RUNTIME_ERR_ENDPOINT;
+		int e = errno;
+
+		log_error("output.prometheus: %s", strerror(e));
+		return e ? -e : -ENOMEM;
 	}
 	rt->host.sinks[rt->host.nsinks++] = rt->prom;
+	errno = 0;
 	rt->http = prom_http_start(pc->listen, pc->path, rt->prom, err, sizeof(err));
 	if (!rt->http) {
+		/* the socket's errno where it survived (EADDRINUSE, EADDRNOTAVAIL, EACCES...) */
+		int e = errno ? errno : EADDRNOTAVAIL;
+
 		log_error("%s", err);
-		return RUNTIME_ERR_ENDPOINT;
+		return -e;
 	}
 	rt->host.yield = http_yield;
 	rt->host.yield_ctx = rt;
@@ -129,8 +137,10 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		co.to_stdout = files[i].to_stdout;
 		k = csv_sink_create(&co);
 		if (!k) {
-			output_dir_error(co.directory, errno);
-			return RUNTIME_ERR_OUTPUT;
+			int e = errno;
+
+			output_dir_error(co.directory, e);
+			return e ? -e : -EIO;
 		}
 		rt->host.sinks[rt->host.nsinks++] = k;
 	}
@@ -141,7 +151,7 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		if (con)
 			rt->host.sinks[rt->host.nsinks++] = con;
 	}
-	return rt->cfg->output.prometheus.enabled ? create_prometheus(rt) : 0;
+	return 0;
 }
 
 static int add_fd(int epfd, int fd, uint64_t data)
@@ -292,30 +302,57 @@ int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t 
 	return r ? r : start_end(rt, slot, err, errlen);
 }
 
-size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n,
-			  runtime_start_failed_cb failed, void *ctx)
+void runtime_two_pass(size_t n, runtime_begin_fn begin, runtime_end_fn end, void *ctx)
 {
-	size_t slots[RUNTIME_MAX_SLOTS], started = 0;
-	int begun[RUNTIME_MAX_SLOTS];
-	char err[2048];
+	bool begun[RUNTIME_MAX_SLOTS];
 
 	if (n > RUNTIME_MAX_SLOTS)
 		n = RUNTIME_MAX_SLOTS;
 	/* every compile under way (compile_parallelism() at a time) before the first is awaited */
-	for (size_t i = 0; i < n; i++) {
-		begun[i] = start_begin(rt, mcs[i], &slots[i], err, sizeof(err)) == 0;
-		if (!begun[i])
-			failed(ctx, mcs[i], err);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!begun[i])
-			continue;
-		if (start_end(rt, slots[i], err, sizeof(err)))
-			failed(ctx, mcs[i], err);
-		else
-			started++;
-	}
-	return started;
+	for (size_t i = 0; i < n; i++)
+		begun[i] = begin(ctx, i) == 0;
+	for (size_t i = 0; i < n; i++)
+		end(ctx, i, begun[i]);
+}
+
+struct start_many {
+	struct runtime *rt;
+	struct monitor_cfg **mcs;
+	size_t slots[RUNTIME_MAX_SLOTS], started;
+	runtime_start_failed_cb failed;
+	void *ctx;
+	char err[2048];
+};
+
+static int start_many_begin(void *ctx, size_t i)
+{
+	struct start_many *s = ctx;
+	int r = start_begin(s->rt, s->mcs[i], &s->slots[i], s->err, sizeof(s->err));
+
+	if (r)
+		s->failed(s->ctx, s->mcs[i], s->err);
+	return r;
+}
+
+static void start_many_end(void *ctx, size_t i, bool begun)
+{
+	struct start_many *s = ctx;
+
+	if (!begun)
+		return;
+	if (start_end(s->rt, s->slots[i], s->err, sizeof(s->err)))
+		s->failed(s->ctx, s->mcs[i], s->err);
+	else
+		s->started++;
+}
+
+size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n,
+			  runtime_start_failed_cb failed, void *ctx)
+{
+	struct start_many s = { .rt = rt, .mcs = mcs, .failed = failed, .ctx = ctx };
+
+	runtime_two_pass(n, start_many_begin, start_many_end, &s);
+	return s.started;
 }
 
 #define OUTPUT_REPORT_EVERY_S 60

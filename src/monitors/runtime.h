@@ -62,15 +62,15 @@ static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
 }
 
 void runtime_init(struct runtime *rt);
-/* The outputs of output.format (CSV, JSON lines files or stdout), the console table when
- * `console` (and stdout is not taken by JSON lines), and the Prometheus sink and its endpoint
- * when output.prometheus.enabled. They live until runtime_shutdown(), across reloads. 0, or
- * after logging one error that names the problem and the fix: RUNTIME_ERR_OUTPUT (an output
- * directory that is read-only, not writable, not a directory: main exits with EXIT_OUTPUT) or
- * RUNTIME_ERR_ENDPOINT (the metrics port is taken, ...: EXIT_RUNTIME). */
-#define RUNTIME_ERR_OUTPUT (-1)
-#define RUNTIME_ERR_ENDPOINT (-2)
+/* The outputs of output.format (CSV, JSON lines files or stdout) and the console table when
+ * `console` (and stdout is not taken by JSON lines). They live until runtime_shutdown(), across
+ * reloads. 0, or -errno after logging one error that names the output directory's problem
+ * (read-only, not writable, not a directory) and the fix. */
 int runtime_create_sinks(struct runtime *rt, bool console);
+/* The Prometheus sink and its endpoint, when output.prometheus.enabled (after
+ * runtime_create_sinks(): the last sink). 0, or -errno after logging one error that names the
+ * problem (the metrics port is taken, the address is not on this host, ...) and the fix. */
+int runtime_create_endpoint(struct runtime *rt);
 /* About once a second: logs a CSV write failure (disk full, I/O error) when it starts, a reminder
  * once a minute while it lasts and its end with the rows dropped meanwhile. */
 void runtime_check_output(struct runtime *rt, time_t now);
@@ -86,6 +86,13 @@ typedef void (*runtime_start_failed_cb)(void *ctx, const struct monitor_cfg *mc,
  * each one that could not start. Returns how many started. */
 size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n,
 			  runtime_start_failed_cb failed, void *ctx);
+/* The parallel start's two passes over n monitors (at most RUNTIME_MAX_SLOTS): begin(ctx, i)
+ * for each (its compile under way, compile_parallelism() at a time, none awaited), then
+ * end(ctx, i, begun) for each in order, `begun` telling whether its begin() returned 0. Used by
+ * runtime_start_many() and by --check, which sets monitors up without a runtime. */
+typedef int (*runtime_begin_fn)(void *ctx, size_t i);
+typedef void (*runtime_end_fn)(void *ctx, size_t i, bool begun);
+void runtime_two_pass(size_t n, runtime_begin_fn begin, runtime_end_fn end, void *ctx);
 /* Registers every started monitor's descriptors (after runtime_start()s before the loop). */
 int runtime_register_all(struct runtime *rt);
 /* Stops one monitor losing nothing: detach, drain its perf buffers, emit its pending and last
