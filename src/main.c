@@ -1,8 +1,8 @@
 /* main.c - ebpf-monitor's entry point: the arguments, then app_run() (src/app/run.c). */
 #include <stdio.h>
 
-#include "cli.h"
-#include "run.h"
+#include "core/cli.h"
+#include "app/run.h"
 
 int main(int argc, char **argv)
 {

@@ -1,7 +1,7 @@
 /* agg.c - the analyzer's bounded hash table: open addressing over entries carved from an arena,
  * so the bytes a table holds are counted exactly and capped. At the cap the lighter half of the
  * keys is evicted into "(other)", and the report says how much went there. */
-#include "agg.h"
+#include "analyze/agg.h"
 
 #include <errno.h>
 #include <stdlib.h>

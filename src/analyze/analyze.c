@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "files.h"
-#include "report.h"
+#include "analyze/analyze.h"
+#include "analyze/files.h"
+#include "analyze/report.h"
 
 /* mkdir -p; 0 or -errno. */
 static int analyze_mkdirs(const char *dir)

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "period.h"
+#include "analyze/period.h"
 
 /* Exit codes, also in --help and the man page. */
 #define ANALYZE_EXIT_OK 0

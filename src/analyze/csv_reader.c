@@ -1,7 +1,7 @@
 /* csv_reader.c - streaming RFC 4180 reader: a state machine over a fixed-size input window (runs
  * of plain bytes copied at once), so memory stays bounded whatever the file size. Accepts LF
  * and CRLF line ends. */
-#include "csv_reader.h"
+#include "analyze/csv_reader.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* files.c - selecting input files by name: a file can only hold rows from its own start to the
  * start of the next file of its type (the monitor opens a new one each day and each run), so
  * a period reads only the files that overlap it. */
-#include "files.h"
+#include "analyze/files.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "period.h"
+#include "analyze/period.h"
 
 struct file_list {
 	char **paths; /* owned */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report_out.h"
+#include "analyze/report_out.h"
 
 #define SVG_W 900
 #define BAR_LABEL_W 300

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-#include "report.h"
+#include "analyze/analyze.h"
+#include "analyze/report.h"
 
 static void usage(FILE *f)
 {

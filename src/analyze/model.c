@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_out.h"
+#include "analyze/report_out.h"
 
 void rk_init(struct ranking *rk, const char *id, const char *title, const char *value_name,
 	     const struct agg_table *t, int slot, size_t top)

@@ -1,6 +1,6 @@
 /* period.c - parsing and rendering times for the analyzer; every calendar computation goes
  * through localtime_r/mktime, so TZ decides what "a day" is, as it did for the monitor. */
-#include "period.h"
+#include "analyze/period.h"
 
 #include <ctype.h>
 #include <errno.h>

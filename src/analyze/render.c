@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "report_out.h"
+#include "analyze/report_out.h"
 
 static const struct report_out *out_backend(const struct out *o)
 {

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_COMM, C_TYPE_STR, C_TYPE, C_COUNT, C_BYTES, C_AVG, C_MAX, C_DEV, C_P50, C_P99, C_NCOLS };
 

@@ -2,7 +2,7 @@
  * (prev -> next) process pairs, the voluntary share (the task blocked rather than being
  * preempted), a per-CPU heat map. */
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_CPU, C_COUNT, C_PREV, C_NEXT, C_VOL, C_INVOL, C_NCOLS };
 

@@ -2,7 +2,7 @@
  * failed execs by program and errno, execs per user. */
 #include <string.h>
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_COMM, C_FILE, C_UID, C_PPID, C_RET, C_NCOLS };
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_COMM, C_FUNC, C_COUNT, C_NCOLS };
 

@@ -2,7 +2,7 @@
  * score, the busiest IRQs with handling latency weighted by count, a per-CPU heat map. */
 #include <string.h>
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_CPU, C_COUNT, C_COMM, C_TYPE_STR, C_TYPE, C_IRQ, C_NAME, C_AVG, C_MAX, C_NODE, C_NCOLS };
 

@@ -2,7 +2,7 @@
  * errno, errors by errno, latency weighted by opens. */
 #include <string.h>
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_COMM, C_OP, C_FILE, C_COUNT, C_ERRS, C_AVG, C_MAX, C_ERRNO, C_NCOLS };
 

@@ -1,7 +1,7 @@
 /* rep_page_fault.c - the page_fault report: minor and major faults per CPU and NUMA node with
  * balance scores, the processes that fault most, a per-CPU heat map. */
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_CPU, C_COUNT, C_COMM, C_TYPE_STR, C_TYPE, C_NODE, C_NCOLS };
 

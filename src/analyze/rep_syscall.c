@@ -1,7 +1,7 @@
 /* rep_syscall.c - the syscall report: calls and errors per syscall, process and process x
  * syscall, error top-N with error rates, latency weighted by calls. */
 
-#include "report.h"
+#include "analyze/report.h"
 
 enum { C_COMM, C_NAME, C_NR, C_CAT, C_COUNT, C_ERRS, C_AVG, C_MAX, C_NCOLS };
 

@@ -1,21 +1,21 @@
 /* report.c - reading CSV files into a report type: columns bound by header name, each row's
  * cells checked and parsed once, malformed rows counted (with a few examples) and skipped. */
-#include "report.h"
+#include "analyze/report.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "common/text.h"
 
 #define REPORT_TYPE(n) extern const struct report_type report_##n;
-#include "types.def"
+#include "analyze/types.def"
 #undef REPORT_TYPE
 
 const struct report_type *const report_types[] = {
 #define REPORT_TYPE(n) &report_##n,
-#include "types.def"
+#include "analyze/types.def"
 #undef REPORT_TYPE
 	NULL,
 };

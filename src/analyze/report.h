@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "agg.h"
-#include "analyze.h"
-#include "csv_reader.h"
+#include "analyze/agg.h"
+#include "analyze/analyze.h"
+#include "analyze/csv_reader.h"
 
 #define ACOL_MAX 16
 #define REPORT_MAX_EXAMPLES 5

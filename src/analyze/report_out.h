@@ -6,7 +6,7 @@
 #ifndef EM_ANALYZE_REPORT_OUT_H
 #define EM_ANALYZE_REPORT_OUT_H
 
-#include "report.h"
+#include "analyze/report.h"
 
 /* A computed ranking: the rows shown, their cells, and what was left out. */
 struct rk_rows {

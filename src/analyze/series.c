@@ -1,6 +1,6 @@
 /* series.c - time series with a bounded bucket count: when a new point falls outside the span
  * that max_nb buckets can cover, the width steps up the ladder and buckets merge exactly. */
-#include "agg.h"
+#include "analyze/agg.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "csv_reader.h"
-#include "files.h"
-#include "report.h"
+#include "analyze/analyze.h"
+#include "analyze/csv_reader.h"
+#include "analyze/files.h"
+#include "analyze/report.h"
 
 #define SPLIT_OUT_BUF (1u << 20)
 

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "report_out.h"
+#include "analyze/report_out.h"
 
 #define TEXT_TS_ROWS 24	  /* rows of an "over time" table */
 #define TEXT_HEAT_COLS 60 /* columns of a text heat map */

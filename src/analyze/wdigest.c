@@ -1,7 +1,7 @@
 /* wdigest.c - weighted quantiles in bounded memory: exact on small inputs (the golden tests rely
  * on it), approximate (neighbours merged into equal-weight clusters) once more than cap distinct
  * values were seen. */
-#include "agg.h"
+#include "analyze/agg.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,16 +1,16 @@
 /* check_report.c - --check: kernel features, then each selected monitor set up for real (in
  * parallel, as a start does: runtime_two_pass) and undone, its attach choices printed in order. */
-#include "check_report.h"
+#include "app/check_report.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kcheck.h"
-#include "loader.h"
-#include "monitor.h"
-#include "runtime.h"
+#include "core/kcheck.h"
+#include "bpf/loader.h"
+#include "monitors/monitor.h"
+#include "app/runtime.h"
 
 struct check {
 	struct monitor_cfg **sel;

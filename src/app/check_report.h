@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "core/config.h"
 
 /* Prints the report on stdout. 0 when every selected monitor can run; -EPERM when not root
  * (the attach alternatives cannot be tried), -EOPNOTSUPP when probes cannot be compiled or

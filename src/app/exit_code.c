@@ -1,9 +1,9 @@
 /* exit_code.c - failures to the documented exit codes. */
-#include "exit_code.h"
+#include "app/exit_code.h"
 
 #include <errno.h>
 
-#include "cli.h"
+#include "core/cli.h"
 
 int app_exit_code(enum app_step step, int err)
 {

@@ -1,7 +1,7 @@
 /* loop.c - the event loop: one thread, epoll over perf buffers, timerfds and a signalfd. */
 #define LOG_NAME "ebpf_monitor"
 
-#include "loop.h"
+#include "app/loop.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -14,13 +14,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "daemon.h"
-#include "loader.h"
-#include "log.h"
-#include "monitor.h"
-#include "prom_http.h"
-#include "sink.h"
+#include "core/app.h"
+#include "core/daemon.h"
+#include "bpf/loader.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "output/prom_http.h"
+#include "output/sink.h"
 
 static uint64_t now_real_ns(void)
 {

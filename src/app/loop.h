@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "cli.h"
-#include "config.h"
-#include "runtime.h"
+#include "core/cli.h"
+#include "core/config.h"
+#include "app/runtime.h"
 
 struct app_loop {
 	struct runtime *rt;

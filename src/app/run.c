@@ -2,7 +2,7 @@
  * daemon mode, start, the event loop, shutdown; each failure's exit code from app_exit_code(). */
 #define LOG_NAME "ebpf_monitor"
 
-#include "run.h"
+#include "app/run.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -14,17 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "check_report.h"
-#include "config.h"
-#include "daemon.h"
-#include "exit_code.h"
-#include "kcheck.h"
-#include "log.h"
-#include "loop.h"
-#include "monitor.h"
-#include "runtime.h"
-#include "usage.h"
+#include "core/app.h"
+#include "app/check_report.h"
+#include "core/config.h"
+#include "core/daemon.h"
+#include "app/exit_code.h"
+#include "core/kcheck.h"
+#include "core/log.h"
+#include "app/loop.h"
+#include "monitors/monitor.h"
+#include "app/runtime.h"
+#include "app/usage.h"
 
 struct app {
 	const struct cli_options *opt;

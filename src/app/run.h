@@ -2,7 +2,7 @@
 #ifndef EM_RUN_H
 #define EM_RUN_H
 
-#include "cli.h"
+#include "core/cli.h"
 
 /* --help, --version, --daemon-status, --daemon-stop, --check, or the monitor itself: load and
  * check the configuration, select the monitors, take the PID file, daemonize, start them, run

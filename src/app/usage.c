@@ -1,11 +1,11 @@
 /* usage.c - --help and --version. */
-#include "usage.h"
+#include "app/usage.h"
 
 #include <stdio.h>
 #include <sys/utsname.h>
 
-#include "config.h"
-#include "monitor.h"
+#include "core/config.h"
+#include "monitors/monitor.h"
 
 void app_print_help(void)
 {

@@ -1,5 +1,5 @@
 /* bundle.c - see bundle.h. */
-#include "bundle.h"
+#include "bpf/bundle.h"
 
 #include <ctype.h>
 #include <errno.h>

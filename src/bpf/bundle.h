@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "compile.h"
+#include "bpf/compile.h"
 
 struct bundle_member {
 	const char *name; /* the monitor's name: prefix of its renamed common identifiers */

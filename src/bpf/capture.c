@@ -1,7 +1,7 @@
 /* capture.c - libbcc's stderr, caught around each bcc call and handed to our log. */
 #define LOG_NAME "ebpf_monitor.loader"
 
-#include "capture.h"
+#include "bpf/capture.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 
 void capture_begin(struct stderr_capture *c)
 {

@@ -12,7 +12,7 @@
  */
 #define LOG_NAME "ebpf_monitor.loader"
 
-#include "compile.h"
+#include "bpf/compile.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -29,9 +29,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bcc_compat.h"
-#include "capture.h"
-#include "log.h"
+#include "bpf/bcc_compat.h"
+#include "bpf/capture.h"
+#include "core/log.h"
 
 #define IMAGE_MAGIC 0x656d696du /* "emim" */
 #define IMAGE_MAX_FDS 250       /* under the kernel's SCM_MAX_FD (253) */

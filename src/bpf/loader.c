@@ -2,7 +2,7 @@
  * attach chains, opens perf buffers, and undoes all of it on destroy. */
 #define LOG_NAME "ebpf_monitor.loader"
 
-#include "loader.h"
+#include "bpf/loader.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,14 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bcc_compat.h"
-#include "bundle.h"
-#include "capture.h"
-#include "compile.h"
-#include "kcheck.h"
-#include "kversion.h"
-#include "log.h"
-#include "tracefs.h"
+#include "bpf/bcc_compat.h"
+#include "bpf/bundle.h"
+#include "bpf/capture.h"
+#include "bpf/compile.h"
+#include "core/kcheck.h"
+#include "core/kversion.h"
+#include "core/log.h"
+#include "core/tracefs.h"
 
 #define MAX_PROGS 32
 #define MAX_LINKS 256

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "attach.h"
+#include "bpf/attach.h"
 
 struct bpf_mod;
 

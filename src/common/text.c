@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "text.h"
+#include "common/text.h"
 
 int fmt_timestamp(uint64_t ts_ns, char *buf, size_t len)
 {

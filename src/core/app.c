@@ -2,7 +2,7 @@
  * which monitors, how logging is set up. Everything here runs before any BPF is loaded. */
 #define LOG_NAME "ebpf_monitor"
 
-#include "app.h"
+#include "core/app.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io.h"
-#include "log.h"
+#include "core/io.h"
+#include "core/log.h"
 
 static const char *const default_config_paths[] = {
 	"config/monitor_config.yaml",

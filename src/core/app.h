@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli.h"
-#include "config.h"
+#include "core/cli.h"
+#include "core/config.h"
 
 /* Defaults, then the explicit file, else ./config/monitor_config.yaml, else
  * /etc/ebpf-monitor/monitor_config.yaml, else built-in defaults. 0 or -errno + err. */

@@ -1,5 +1,5 @@
 /* cli.c - parses the command line; no side effects beyond filling struct cli_options. */
-#include "cli.h"
+#include "core/cli.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "core/config.h"
 
 enum exit_code {
 	EXIT_OK = 0,

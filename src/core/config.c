@@ -1,7 +1,7 @@
 /* config.c - the configuration's schema (the user guide's keys, one table row each) and loading
  * a file into it. The pieces: ydoc.c (the YAML tree), options.c (the option engine), filter.c
  * (`filters:`), listen.c (listen addresses), suggest.c ("did you mean"). */
-#include "config.h"
+#include "core/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "filter.h"
-#include "ydoc.h"
+#include "core/filter.h"
+#include "core/ydoc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a config is a few KiB; more is the wrong file */
 #define CONFIG_MAX_WARNINGS 100

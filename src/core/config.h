@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "options.h"
+#include "core/options.h"
 
 #define CONFIG_MAX_MONITORS 16
 

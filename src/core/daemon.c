@@ -1,5 +1,5 @@
 /* daemon.c - PID file, detaching, status file and the --daemon-status/--daemon-stop commands. */
-#include "daemon.h"
+#include "core/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "core/io.h"
 
 static int parent_dir_create(const char *path)
 {

@@ -1,13 +1,13 @@
 /* filter.c - which tasks a monitor sees: the pids, uids and task names of a `filters:` section,
  * with the same rules for the config file and the command line. */
-#include "filter.h"
+#include "core/filter.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "ydoc.h"
+#include "core/config.h"
+#include "core/ydoc.h"
 
 #define FILTER_PID_MAX 4194304	  /* PID_MAX_LIMIT: pid_max cannot be raised above it */
 #define FILTER_UID_MAX 4294967294 /* (uid_t)-1 means "no user" */

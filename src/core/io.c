@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "core/io.h"
 
 ssize_t io_write_all(int fd, const void *buf, size_t len)
 {

@@ -1,6 +1,6 @@
 /* kcheck.c - kernel capability detection for --check and for clear startup errors. Uses the
  * bpf(2) and perf_event_open(2) system calls directly: no libbcc, no compiling. */
-#include "kcheck.h"
+#include "core/kcheck.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,8 +15,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "kversion.h"
-#include "tracefs.h"
+#include "core/kversion.h"
+#include "core/tracefs.h"
 
 static const char *const names[KF_COUNT] = {
 	[KF_BPF_SYSCALL] = "bpf syscall",

@@ -1,5 +1,5 @@
 /* kversion.c - the running kernel's LINUX_VERSION_CODE (see kversion.h). */
-#include "kversion.h"
+#include "core/kversion.h"
 
 #include <elf.h>
 #include <stdio.h>

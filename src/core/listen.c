@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "core/config.h"
 
 int config_parse_listen(const char *s, char *host, size_t hostlen, unsigned *port, char *why,
 			size_t whylen)

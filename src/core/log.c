@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io.h"
-#include "log.h"
-#include "text.h"
+#include "core/io.h"
+#include "core/log.h"
+#include "common/text.h"
 
 #define LOG_SIMPLE_FORMAT "%(levelname)s: %(message)s"
 #define LOG_DETAILED_FORMAT "%(asctime)s [%(levelname)s] %(name)s:%(lineno)d %(message)s"

@@ -1,7 +1,7 @@
 /* options.c - the option engine: a value of each option type read from a YAML node (with its
  * range, choices and check), defaults from a row's `def` text, freeing and comparing. Monitor
  * keys and the core keys (config.c's table) go through it alike. */
-#include "options.h"
+#include "core/options.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
-#include "ydoc.h"
+#include "core/config.h"
+#include "core/ydoc.h"
 
 static const char *const bool_words_true[] = { "true", "yes", "on", NULL };
 static const char *const bool_words_false[] = { "false", "no", "off", NULL };

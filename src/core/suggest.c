@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 
 const char *config_suggest(const char *word, const char *const *candidates)
 {

@@ -1,6 +1,6 @@
 /* tracefs.c - finds tracefs and reads tracepoint formats, so probes use the running kernel's
  * field offsets rather than assumed ones. */
-#include "tracefs.h"
+#include "core/tracefs.h"
 
 #include <errno.h>
 #include <stdio.h>

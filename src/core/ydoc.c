@@ -1,6 +1,6 @@
 /* ydoc.c - the parsed YAML document: a tree of nodes built from libyaml events, with positions
  * for messages; and the helpers that quote a user's values in messages. */
-#include "ydoc.h"
+#include "core/ydoc.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* agg.c - drains aggregation maps by epoch; map access goes through agg_map_ops so the logic
  * is tested without a kernel. */
-#include "agg.h"
+#include "monitors/agg.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "bio.h"
-#include "bio_util.h"
-#include "log.h"
-#include "monitor.h"
-#include "tracefs.h"
+#include "probes/bio.h"
+#include "monitors/bio_util.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "core/tracefs.h"
 
 /* An issued request with no completion for this long is counted as unmatched and dropped
  * (its completion was missed); a submitter never issued (merged away) is dropped silently. */

@@ -1,5 +1,5 @@
 /* bio_util.c - the bio monitor's pure logic: merge, percentiles, device names, stale sweep. */
-#include "bio_util.h"
+#include "monitors/bio_util.h"
 
 #include <errno.h>
 #include <stdbool.h>

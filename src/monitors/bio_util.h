@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agg.h"
-#include "bio.h"
+#include "monitors/agg.h"
+#include "probes/bio.h"
 
 /* "READ", "WRITE", "DISCARD", "FLUSH", "OTHER" for BIO_READ..BIO_OTHER ("OTHER" beyond). */
 const char *bio_io_type_name(unsigned io_type);

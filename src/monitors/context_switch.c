@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "context_switch.h"
-#include "context_switch_rules.h"
-#include "kversion.h"
-#include "log.h"
-#include "monitor.h"
-#include "tracefs.h"
+#include "probes/context_switch.h"
+#include "monitors/context_switch_rules.h"
+#include "core/kversion.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "core/tracefs.h"
 
 /* The idle task (pid 0) is shown under this name in both comm columns. */
 #define CS_IDLE_NAME "<idle>"

@@ -1,5 +1,5 @@
 /* context_switch_rules.c - see context_switch_rules.h. */
-#include "context_switch_rules.h"
+#include "monitors/context_switch_rules.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec.h"
-#include "kcheck.h"
-#include "log.h"
-#include "monitor.h"
-#include "syscall_table.h"
-#include "tracefs.h"
+#include "probes/exec.h"
+#include "core/kcheck.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "monitors/syscall_table.h"
+#include "core/tracefs.h"
 
 struct exec_options {
 	long long max_args;

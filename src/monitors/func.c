@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "func.h"
-#include "func_resolve.h"
-#include "log.h"
-#include "monitor.h"
+#include "probes/func.h"
+#include "monitors/func_resolve.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
 
 struct func_options {
 	struct strlist patterns;

@@ -1,5 +1,5 @@
 /* func_resolve.c - pattern -> kernel function resolution for the func monitor. */
-#include "func_resolve.h"
+#include "monitors/func_resolve.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracefs.h"
+#include "core/tracefs.h"
 
 #define FUNC_CUT_SHOWN 16 /* cut names kept for the log */
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interrupt.h"
-#include "log.h"
-#include "monitor.h"
-#include "tracefs.h"
+#include "probes/interrupt.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "core/tracefs.h"
 
 struct irq_options {
 	long long map_size;

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "loader.h"
-#include "log.h"
-#include "monitor.h"
-#include "sink.h"
+#include "bpf/loader.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "output/sink.h"
 
 int cflags_add(struct cflags *cf, const char *fmt, ...)
 {

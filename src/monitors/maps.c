@@ -2,14 +2,14 @@
  * interval's epoch flip and drain. */
 #define LOG_NAME "ebpf_monitor.maps"
 
-#include "maps.h"
+#include "monitors/maps.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "loader.h"
-#include "log.h"
-#include "monitor.h"
+#include "bpf/loader.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
 
 int monitor_map_fd(struct monitor *m, const char *map)
 {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agg.h"
+#include "monitors/agg.h"
 
 struct monitor;
 

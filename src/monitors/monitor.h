@@ -6,13 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agg.h"
-#include "attach.h"
-#include "config.h"
-#include "maps.h"
-#include "metric.h"
-#include "options.h"
-#include "row.h"
+#include "monitors/agg.h"
+#include "bpf/attach.h"
+#include "core/config.h"
+#include "monitors/maps.h"
+#include "output/metric.h"
+#include "core/options.h"
+#include "output/row.h"
 
 struct monitor;
 
@@ -142,7 +142,7 @@ static inline uint64_t monitor_ktime_to_real(const struct monitor *m, uint64_t k
 #define MONITOR(n)                                                                           \
 	extern const struct monitor_ops n##_monitor_ops;                                     \
 	extern const char em_probe_##n[];
-#include "monitors.def"
+#include "monitors/monitors.def"
 #undef MONITOR
 
 extern const struct monitor_ops *const monitor_registry[];

@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kcheck.h"
-#include "log.h"
-#include "monitor.h"
-#include "open.h"
-#include "open_flags.h"
-#include "open_rows.h"
-#include "syscall_table.h"
-#include "text.h"
+#include "core/kcheck.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "probes/open.h"
+#include "monitors/open_flags.h"
+#include "monitors/open_rows.h"
+#include "monitors/syscall_table.h"
+#include "common/text.h"
 
 struct open_options {
 	long long min_count;

@@ -1,11 +1,11 @@
 /* open_rows.c - see open_rows.h. */
-#include "open_rows.h"
+#include "monitors/open_rows.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "open_flags.h"
+#include "monitors/open_flags.h"
 
 /* The probe's numbers are the kernel's; <errno.h> agrees on x86_64 and aarch64. */
 static const int open_bucket_errno[OPEN_NERRNO] = {

@@ -6,7 +6,7 @@
 #include <linux/types.h>
 #include <stddef.h>
 
-#include "open.h"
+#include "probes/open.h"
 
 /* "open", "openat", "openat2"; "?" for anything else. */
 const char *open_op_name(unsigned op);

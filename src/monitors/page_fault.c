@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kcheck.h"
-#include "log.h"
-#include "monitor.h"
-#include "page_fault.h"
+#include "core/kcheck.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "probes/page_fault.h"
 
 struct pf_options {
 	long long map_size;

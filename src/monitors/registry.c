@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor.h"
+#include "monitors/monitor.h"
 
 #define MONITOR(n) &n##_monitor_ops,
 const struct monitor_ops *const monitor_registry[] = {
-#include "monitors.def"
+#include "monitors/monitors.def"
 };
 #undef MONITOR
 

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "monitor.h"
-#include "syscall.h"
-#include "syscall_table.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "probes/syscall.h"
+#include "monitors/syscall_table.h"
 
 static const char *const syscall_category_choices[] = {
 	"file_io", "network", "memory", "process", "ipc", "signal", "time", "other", NULL,

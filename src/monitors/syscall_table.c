@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "syscall_table.h"
+#include "monitors/syscall_table.h"
 #include "syscall_names.h" /* generated: gen_syscalls_<abi>[], _len, _count */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io.h"
-#include "sink.h"
-#include "text.h"
+#include "core/io.h"
+#include "output/sink.h"
+#include "common/text.h"
 
 #define CONSOLE_TIME_WIDTH 22 /* "[2025-11-21 14:30:00]" and a space, as in the guide */
 

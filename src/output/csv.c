@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io.h"
-#include "json.h"
-#include "sink.h"
-#include "strbuf.h"
-#include "text.h"
+#include "core/io.h"
+#include "output/json.h"
+#include "output/sink.h"
+#include "output/strbuf.h"
+#include "common/text.h"
 
 #define CSV_FLUSH_BYTES (1UL << 20) /* write when this much is pending, whatever buffer_rows */
 #define CSV_KEEP_BYTES (4UL << 20)  /* most kept in memory while writes fail */

@@ -1,6 +1,6 @@
 /* json.c - JSON escaping and row objects for the JSON-lines sink. */
-#include "json.h"
-#include "text.h"
+#include "output/json.h"
+#include "common/text.h"
 
 #include <errno.h>
 #include <math.h>

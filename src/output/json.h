@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "row.h"
-#include "strbuf.h"
+#include "output/row.h"
+#include "output/strbuf.h"
 
 /* Appends s (NULL: empty) as a JSON string, quotes included: '"' and '\' escaped, control
  * characters (U+0000..U+001F) as \n \r \t \b \f or \u00XX, everything else as UTF-8. A byte that

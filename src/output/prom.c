@@ -5,7 +5,7 @@
  * SIGHUP reloads: a restarted monitor keeps adding to the same series. What a monitor's rows
  * become is the monitor's to say (monitor_ops.metrics, metric.h); each stream brings its
  * metrics along, and families render in the order the streams first declared them. */
-#include "prom.h"
+#include "output/prom.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "row.h"
-#include "text.h"
+#include "output/row.h"
+#include "common/text.h"
 
 #define PM_OTHER "other"
 #define PM_HIST_MAX 64

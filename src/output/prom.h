@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "sink.h"
-#include "strbuf.h"
+#include "output/sink.h"
+#include "output/strbuf.h"
 
 struct prom_sink_options {
 	/* Per monitor and label (comm, path, device, ...): the first this many distinct values

@@ -4,7 +4,7 @@
  * happens in the loop's thread, so the sink needs no locks. */
 #define LOG_NAME "ebpf_monitor.prometheus"
 
-#include "prom_http.h"
+#include "output/prom_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,10 +18,10 @@
 
 #include <microhttpd.h>
 
-#include "config.h"
-#include "log.h"
-#include "prom.h"
-#include "strbuf.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "output/prom.h"
+#include "output/strbuf.h"
 
 /* libmicrohttpd from 0.9.33 (RHEL 7) to today: the names that changed on the way. */
 #if MHD_VERSION >= 0x00097002

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "sink.h"
+#include "output/sink.h"
 
 struct prom_http;
 

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "row.h"
+#include "output/row.h"
 
 int fmt_cell_number(const struct column *col, const struct cell *c, char *buf, size_t len)
 {

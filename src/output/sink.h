@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "metric.h"
-#include "row.h"
+#include "output/metric.h"
+#include "output/row.h"
 
 struct sink;
 

@@ -3,7 +3,7 @@
  * time series whose buckets coarsen without losing a count. */
 #include <math.h>
 
-#include "agg.h"
+#include "analyze/agg.h"
 #include "testutil.h"
 
 START_TEST(test_table_sums)

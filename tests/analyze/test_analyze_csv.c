@@ -4,7 +4,7 @@
 #include <errno.h>
 
 #include "testutil.h"
-#include "csv_reader.h"
+#include "analyze/csv_reader.h"
 
 /* Reads all of text with the given limits into a printable transcript: one line per record,
  * fields joined by '|' ("BAD(line):why" for malformed ones). Caller frees. */

@@ -3,7 +3,7 @@
  * below, the arithmetic in the comments) and exactly the committed report (expected/). Also:
  * columns found by name, missing columns, delimiters, malformed rows, period and file
  * selection, the memory cap, per-host directories, and split. */
-#include "analyze.h"
+#include "analyze/analyze.h"
 #include "testutil.h"
 
 static void setup(void)
@@ -39,7 +39,7 @@ static void write_file(const char *path, const char *text)
 	ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
 	ck_assert_int_eq(fclose(f), 0);
 }
-#include "report.h"
+#include "analyze/report.h"
 
 #define FIXTURES EM_ANALYZE_FIXTURES
 

@@ -103,8 +103,7 @@ else
 		-Wno-missing-field-initializers -Werror -D_GNU_SOURCE -DEM_VERSION='"0"'
 		-DEM_SOURCE_DIR='"."' -DEM_FIXTURES='"."'
 		-I"$EL7/libmicrohttpd-0.9.33/include" -I"$EL7/libyaml-0.1.4/include"
-		-I"$EL7/check-0.9.9/include" -I"$ROOT/src" -I"$ROOT/src/core" -I"$ROOT/src/output"
-		-I"$ROOT/src/monitors" -I"$ROOT/src/bpf" -I"$ROOT/probes" -I"$OUT/installed"
+		-I"$EL7/check-0.9.9/include" -I"$ROOT/src" -I"$ROOT" -I"$OUT/installed"
 		-I"$ROOT/tests/personality" -I"$ROOT/tests/unit")
 	for f in $(cd "$ROOT" && grep -lE '#include <(microhttpd|yaml|check)\.h>' -r src tests/unit |
 		sort); do

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "bpf_rules.h"
-#include "kversion.h"
+#include "core/kversion.h"
 
 static const struct bpf_profile *active;
 static long (*real_syscall)(long, ...);

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "bpf_rules.h"
-#include "config.h"
-#include "loader.h"
-#include "log.h"
-#include "monitor.h"
+#include "core/config.h"
+#include "bpf/loader.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
 
 /* Whether the profile's kernel has the attachment itself (the programs are checked apart). */
 static const char *attach_missing(const struct bpf_profile *p, const struct probe_spec *s)

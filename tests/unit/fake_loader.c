@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "bpf/loader.h"
 
 #define FAKE_MAX_MAPS 32
 #define FAKE_MAX_DECLS 64

@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "fake_loader.h"
-#include "monitor.h"
-#include "sink.h"
+#include "monitors/monitor.h"
+#include "output/sink.h"
 
 #define MONTEST_MAX_ROWS 4096
 

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "agg.h"
+#include "monitors/agg.h"
 #include "testutil.h"
 
 struct key {

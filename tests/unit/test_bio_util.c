@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bio_util.h"
+#include "monitors/bio_util.h"
 #include "testutil.h"
 
 static __u32 io(const char *rwbs, __u64 bytes)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle.h"
+#include "bpf/bundle.h"
 #include "testutil.h"
 
 /* Two probe texts shaped like the real ones: common.h's per-probe part, then the probe. */

@@ -4,8 +4,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "app.h"
-#include "cli.h"
+#include "core/app.h"
+#include "core/cli.h"
 #include "testutil.h"
 
 static int parse(struct cli_options *o, char *err, ...)

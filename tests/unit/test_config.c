@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "testutil.h"
 
 #define FIXTURE(name) EM_FIXTURES "/config/" name

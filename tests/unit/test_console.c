@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "output/sink.h"
 #include "testutil.h"
 
 #define T0 1763735400ULL /* 2025-11-21 14:30:00 UTC */

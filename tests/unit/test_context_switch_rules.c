@@ -2,7 +2,7 @@
  * nivcsw, on each kernel generation's encoding. */
 #include <check.h>
 
-#include "context_switch_rules.h"
+#include "monitors/context_switch_rules.h"
 #include "testutil.h"
 
 START_TEST(test_preempt_bit_by_version)

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "output/sink.h"
 #include "testutil.h"
 
 #define T0 1763735400 /* 2025-11-21 14:30:00 UTC */

@@ -2,8 +2,8 @@
 #include <check.h>
 #include <errno.h>
 
-#include "cli.h"
-#include "exit_code.h"
+#include "core/cli.h"
+#include "app/exit_code.h"
 #include "testutil.h"
 
 START_TEST(test_success)

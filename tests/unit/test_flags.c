@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "open_flags.h"
-#include "text.h"
+#include "monitors/open_flags.h"
+#include "common/text.h"
 #include "testutil.h"
 
 /* The kernel's values, written out: the C library's macros are what the code must not trust

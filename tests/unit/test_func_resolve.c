@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "func_resolve.h"
+#include "monitors/func_resolve.h"
 #include "testutil.h"
 
 static const char kallsyms[] =

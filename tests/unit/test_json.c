@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "json.h"
+#include "output/json.h"
 #include "testutil.h"
 
 static char out[4096];

@@ -8,7 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "kversion.h"
+#include "core/kversion.h"
 #include "testutil.h"
 
 START_TEST(test_code)

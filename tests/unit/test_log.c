@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "testutil.h"
 
 /* 2025-11-21 14:30:00.123456789 UTC */

@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "bio.h"
+#include "probes/bio.h"
 #include "montest.h"
 #include "testutil.h"
-#include "tracefs.h"
+#include "core/tracefs.h"
 
 static struct montest t;
 
@@ -261,7 +261,7 @@ END_TEST
 static void assert_refused(const char *want)
 {
 	ck_assert_int_ne(try_start(""), 0);
-	ck_assert_msg(strstr(t.err, want), "want '%s' in '%s'", want, t.err);
+	ck_assert_msg(strstr(t.err, want) != NULL, "want '%s' in '%s'", want, t.err);
 	ck_assert_ptr_null(montest_mod(&t)); /* nothing compiled */
 	teardown();
 }
@@ -299,7 +299,7 @@ START_TEST(host_tracefs_relations)
 	if (try_start("") != 0) {
 		ck_assert_msg(!strncmp(t.err, "bio: ", 5), "%s", t.err);
 		if (!tracefs_path())
-			ck_assert_msg(strstr(t.err, "tracefs is not mounted"), "%s", t.err);
+			ck_assert_msg(strstr(t.err, "tracefs is not mounted") != NULL, "%s", t.err);
 		ck_assert_ptr_null(montest_mod(&t));
 		teardown();
 		return;
@@ -368,7 +368,7 @@ static const char *cell(long row, const char *col)
 {
 	const char *c = montest_cell(&t, (size_t)row, col);
 
-	ck_assert_msg(c, "no row %ld or column %s", row, col);
+	ck_assert_msg(c != NULL, "no row %ld or column %s", row, col);
 	return c;
 }
 

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "context_switch.h"
-#include "context_switch_rules.h"
-#include "kversion.h"
+#include "probes/context_switch.h"
+#include "monitors/context_switch_rules.h"
+#include "core/kversion.h"
 #include "montest.h"
 #include "testutil.h"
-#include "tracefs.h"
+#include "core/tracefs.h"
 
 static struct montest t;
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec.h"
+#include "probes/exec.h"
 #include "montest.h"
-#include "syscall_table.h"
+#include "monitors/syscall_table.h"
 #include "testutil.h"
 
 static struct montest t;

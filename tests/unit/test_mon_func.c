@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "func.h"
+#include "probes/func.h"
 #include "montest.h"
 #include "testutil.h"
-#include "tracefs.h"
+#include "core/tracefs.h"
 
 static struct montest t;
 
@@ -245,7 +245,7 @@ static void assert_refused(const char *options, int want_r, const char *want)
 {
 	fixture();
 	ck_assert_int_eq(try_start(options), want_r);
-	ck_assert_msg(strstr(t.err, want), "want '%s' in '%s'", want, t.err);
+	ck_assert_msg(strstr(t.err, want) != NULL, "want '%s' in '%s'", want, t.err);
 	ck_assert_ptr_null(montest_mod(&t)); /* nothing compiled */
 	teardown();
 }

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "interrupt.h"
+#include "probes/interrupt.h"
 #include "montest.h"
 #include "testutil.h"
-#include "tracefs.h"
+#include "core/tracefs.h"
 
 static struct montest t;
 

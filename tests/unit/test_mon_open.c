@@ -8,10 +8,10 @@
 #include <linux/types.h>
 #include <string.h>
 
-#include "kcheck.h"
+#include "core/kcheck.h"
 #include "montest.h"
-#include "open.h"
-#include "syscall_table.h"
+#include "probes/open.h"
+#include "monitors/syscall_table.h"
 #include "testutil.h"
 
 #define NCPUS 4

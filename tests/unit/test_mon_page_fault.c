@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kcheck.h"
+#include "core/kcheck.h"
 #include "montest.h"
-#include "page_fault.h"
+#include "probes/page_fault.h"
 #include "testutil.h"
 
 static struct montest t;

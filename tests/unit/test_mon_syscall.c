@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "montest.h"
-#include "syscall.h"
-#include "syscall_table.h"
+#include "probes/syscall.h"
+#include "monitors/syscall_table.h"
 #include "testutil.h"
 
 static struct montest t;

@@ -5,7 +5,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "monitor.h"
+#include "monitors/monitor.h"
 #include "testutil.h"
 
 static bool prom_name_char(char c, bool first, bool colon)

@@ -5,8 +5,8 @@
 #include <linux/types.h>
 #include <string.h>
 
-#include "open.h"
-#include "open_rows.h"
+#include "probes/open.h"
+#include "monitors/open_rows.h"
 #include "testutil.h"
 
 static struct open_key key_with_path(const char *path, int truncated)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "testutil.h"
-#include "ydoc.h"
+#include "core/ydoc.h"
 
 struct opts {
 	bool b;
@@ -229,6 +229,7 @@ START_TEST(test_restart_changes)
 	struct config base, cfg;
 	const char *keys[4];
 
+	memset(&base, 0, sizeof(base)); /* config_load() takes a zeroed config */
 	load_core(&base, "app:\n  name: x\n");
 	ck_assert_uint_eq(config_restart_changes(&base, &base, keys, 4), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -5,7 +5,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "prom.h"
+#include "output/prom.h"
 #include "testutil.h"
 
 /* The sink's mechanics on metric tables of the test's own (the monitors' real ones are checked

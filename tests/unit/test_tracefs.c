@@ -2,7 +2,7 @@
 #include <check.h>
 #include <errno.h>
 
-#include "tracefs.h"
+#include "core/tracefs.h"
 #include "testutil.h"
 
 /* sched_process_fork on 6.x: comm arrays became __data_loc, child_pid moved to 20. */

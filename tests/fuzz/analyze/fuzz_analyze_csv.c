@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv_reader.h"
-#include "report.h"
+#include "analyze/csv_reader.h"
+#include "analyze/report.h"
 
 static void fuzz_reader(const uint8_t *data, size_t size, uint8_t sel)
 {

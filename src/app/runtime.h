@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "config.h"
-#include "monitor.h"
+#include "core/config.h"
+#include "monitors/monitor.h"
 
 struct csv_health;
 
@@ -42,18 +42,18 @@ struct output_watch {
 };
 
 struct runtime {
-	struct config *cfg;                     /* owned; replaced whole by a reload */
+	struct config *cfg;			/* owned; replaced whole by a reload */
 	struct monitor mons[RUNTIME_MAX_SLOTS]; /* a slot is in use while mons[i].bpf != NULL */
-	size_t nslots;                          /* slots ever used: the loops' bound */
+	size_t nslots;				/* slots ever used: the loops' bound */
 	int interval_fd[RUNTIME_MAX_SLOTS];
 	int drain_fd[RUNTIME_MAX_SLOTS];
-	int next_stream;                        /* stream ids are never reused */
+	int next_stream; /* stream ids are never reused */
 	struct monitor_host host;
-	int epfd;                               /* -1 until the loop exists */
+	int epfd; /* -1 until the loop exists */
 	struct output_watch outw;
-	time_t sink_err_logged[8];              /* last flush error logged, per sink (host.sinks) */
-	struct sink *prom;			/* also in host.sinks; NULL when disabled */
-	struct prom_http *http;			/* serves prom; lives as long as the sinks */
+	time_t sink_err_logged[8]; /* last flush error logged, per sink (host.sinks) */
+	struct sink *prom;	   /* also in host.sinks; NULL when disabled */
+	struct prom_http *http;	   /* serves prom; lives as long as the sinks */
 };
 
 static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
@@ -80,8 +80,7 @@ void runtime_output_health(struct runtime *rt, struct csv_health *h);
 /* Sets up one monitor, gives it a stream in every sink and, once the loop exists, registers
  * its descriptors. 0, or -errno with err filled (the other monitors are unaffected). */
 int runtime_start(struct runtime *rt, struct monitor_cfg *mc, char *err, size_t errlen);
-typedef void (*runtime_start_failed_cb)(void *ctx, const struct monitor_cfg *mc,
-					const char *err);
+typedef void (*runtime_start_failed_cb)(void *ctx, const struct monitor_cfg *mc, const char *err);
 /* runtime_start() for several monitors, their probes compiled in parallel; calls `failed` for
  * each one that could not start. Returns how many started. */
 size_t runtime_start_many(struct runtime *rt, struct monitor_cfg **mcs, size_t n,

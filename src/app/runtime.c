@@ -2,7 +2,7 @@
  * others (what SIGHUP reloads need), and the ordered shutdown that loses no row. */
 #define LOG_NAME "ebpf_monitor"
 
-#include "runtime.h"
+#include "app/runtime.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "loader.h"
-#include "log.h"
-#include "prom.h"
-#include "prom_http.h"
-#include "sink.h"
+#include "core/app.h"
+#include "bpf/loader.h"
+#include "core/log.h"
+#include "output/prom.h"
+#include "output/prom_http.h"
+#include "output/sink.h"
 
 static uint64_t now_real_ns(void)
 {
@@ -436,10 +436,11 @@ void runtime_check_output(struct runtime *rt, time_t now)
 		w->failing = true;
 		w->since = w->last_report = now;
 		w->dropped0 = h.rows_dropped;
-		log_error("CSV output: writing to %s failed: %s; monitoring goes on, up to %llu rows "
-			  "per monitor wait in memory and are written when it works again (the oldest "
-			  "are dropped beyond that, and counted)",
-			  rt->cfg->output.directory, strerror(-h.last_err), h.keep_rows);
+		log_error(
+			"CSV output: writing to %s failed: %s; monitoring goes on, up to %llu rows "
+			"per monitor wait in memory and are written when it works again (the oldest "
+			"are dropped beyond that, and counted)",
+			rt->cfg->output.directory, strerror(-h.last_err), h.keep_rows);
 	} else if (h.failing && now - w->last_report >= OUTPUT_REPORT_EVERY_S) {
 		w->last_report = now;
 		log_error("CSV output: still failing after %lld s: %s; %llu row(s) waiting, %llu "
@@ -448,8 +449,9 @@ void runtime_check_output(struct runtime *rt, time_t now)
 			  h.rows_dropped - w->dropped0);
 	} else if (!h.failing && w->failing) {
 		w->failing = false;
-		log_warn("CSV output: writing again after %lld s; %llu row(s) dropped while it failed",
-			 (long long)(now - w->since), h.rows_dropped - w->dropped0);
+		log_warn(
+			"CSV output: writing again after %lld s; %llu row(s) dropped while it failed",
+			(long long)(now - w->since), h.rows_dropped - w->dropped0);
 	}
 }
 
@@ -527,9 +529,10 @@ void runtime_shutdown(struct runtime *rt)
 
 		runtime_output_health(rt, &h);
 		if (h.rows_dropped || h.rows_pending)
-			log_warn("CSV output: %llu row(s) written, %llu dropped while writing failed, "
-				 "%llu could not be written at the stop",
-				 h.rows_written, h.rows_dropped, h.rows_pending);
+			log_warn(
+				"CSV output: %llu row(s) written, %llu dropped while writing failed, "
+				"%llu could not be written at the stop",
+				h.rows_written, h.rows_dropped, h.rows_pending);
 	}
 	rt->host.yield = NULL;
 	prom_http_stop(rt->http);
@@ -561,8 +564,7 @@ static void reload_failed(void *ctx, const struct monitor_cfg *mc, const char *e
 	++*(int *)ctx;
 }
 
-int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg **sel,
-		   size_t nsel)
+int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg **sel, size_t nsel)
 {
 	struct monitor_cfg *todo[RUNTIME_MAX_SLOTS];
 	size_t ntodo = 0, started;
@@ -588,7 +590,8 @@ int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg
 			continue;
 		}
 		log_info("%s: %s", m->ops->name,
-			 mc ? "configuration changed: restarting it" : "no longer selected: stopping");
+			 mc ? "configuration changed: restarting it" :
+			      "no longer selected: stopping");
 		runtime_stop(rt, i);
 	}
 	for (size_t s = 0; s < nsel; s++) {
