@@ -243,7 +243,6 @@ static void exec_take_part(struct monitor *m, int cpu, const struct exec_arg_par
 	}
 	memcpy(q->args + p->index * EXEC_ARG_LEN, p->data, EXEC_ARG_LEN);
 	q->have |= 1u << p->index;
-	m->stats.events--; /* a piece, not an exec: the event is counted when it comes */
 }
 
 /* The event's arguments from the pieces received before it, packed NUL-separated as the
@@ -274,7 +273,7 @@ static __u32 exec_join_parts(struct monitor *m, int cpu, const struct exec_event
 	return used;
 }
 
-static void exec_on_event(struct monitor *m, int cpu, const void *data, int size)
+static bool exec_on_event(struct monitor *m, int cpu, const void *data, int size)
 {
 	const struct exec_event *e = data;
 	char comm[sizeof(e->comm) + 1], filename[EXEC_FILENAME_LEN + 1];
@@ -288,16 +287,16 @@ static void exec_on_event(struct monitor *m, int cpu, const void *data, int size
 	    size < (int)offsetof(struct exec_event, args) &&
 	    ((const struct exec_arg_part *)data)->kind == EXEC_PART_ARG) {
 		exec_take_part(m, cpu, data);
-		return;
+		return false; /* a piece, not an exec: the event is counted when it comes */
 	}
 	if (size < (int)offsetof(struct exec_event, args)) {
 		m->stats.lost_unmatched++;
-		return;
+		return true;
 	}
 	if (e->flags & EXEC_F_PARTS) {
 		if (!m->priv) { /* exec_start() never ran: nothing to join the pieces in */
 			m->stats.lost_unmatched++;
-			return;
+			return true;
 		}
 		joined = &((struct exec_priv *)m->priv)->joined;
 		memcpy(joined, e, offsetof(struct exec_event, args));
@@ -320,6 +319,7 @@ static void exec_on_event(struct monitor *m, int cpu, const void *data, int size
 	r.ts_ns = monitor_ktime_to_real(m, e->ts_ns);
 	r.cells = cells;
 	monitor_emit(m, &r);
+	return true;
 }
 
 static void exec_destroy(struct monitor *m)

@@ -122,8 +122,8 @@ static void on_perf_event(void *ctx, int cpu, const void *data, int size)
 {
 	struct monitor *m = ctx;
 
-	m->stats.events++;
-	m->ops->on_event(m, cpu, data, size);
+	if (m->ops->on_event(m, cpu, data, size))
+		m->stats.events++;
 }
 
 static void on_perf_lost(void *ctx, int cpu, uint64_t lost)

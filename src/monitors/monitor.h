@@ -57,14 +57,16 @@ struct monitor_ops {
 	int (*configure)(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen);
 	/* After load and attach: seed maps etc. May be NULL. */
 	int (*start)(struct monitor *m);
-	void (*on_event)(struct monitor *m, int cpu, const void *data, int size);
+	/* One perf record. Returns whether it was an event (stats.events counts those): a record
+	 * that is a piece of one (exec before 4.18) returns false, the event counts when whole. */
+	bool (*on_event)(struct monitor *m, int cpu, const void *data, int size);
 	/* End of an interval (aggregating) or a periodic tick; emits rows. May be NULL. */
 	void (*collect)(struct monitor *m, uint64_t now_ns);
 	void (*destroy)(struct monitor *m); /* frees priv; NULL-safe on a half-built monitor */
 };
 
 struct monitor_stats {
-	uint64_t events;          /* perf events received */
+	uint64_t events;          /* perf events received (whole: pieces of one are not counted) */
 	uint64_t rows;            /* rows emitted */
 	uint64_t lost_perf;       /* perf buffer overruns (lost_cb) */
 	uint64_t lost_map_full;   /* kernel map updates that failed */
