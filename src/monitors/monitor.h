@@ -29,12 +29,17 @@ int cflags_add(struct cflags *cf, const char *fmt, ...) __attribute__((format(pr
  * framework's fields of struct monitor. Preset from the ops (the filters' flags already in
  * cflags) before configure() runs. */
 struct monitor_plan {
-	struct cflags cflags;		   /* -D flags for the probe text */
-	const struct attach_point *points; /* the ops' points, or the monitor's own (func) */
+	/* -D flags for the probe text */
+	struct cflags cflags;
+	/* the ops' points, or the monitor's own (func) */
+	const struct attach_point *points;
 	size_t npoints;
-	bool point_off[MONITOR_MAX_POINTS]; /* points not to attach (a feature switched off) */
-	size_t ncolumns;     /* the ops' columns, or fewer: trailing extras dropped */
-	unsigned perf_pages; /* per CPU, a power of two */
+	/* points not to attach (a feature switched off) */
+	bool point_off[MONITOR_MAX_POINTS];
+	/* the ops' columns, or fewer: trailing extras dropped */
+	size_t ncolumns;
+	/* per CPU, a power of two */
+	unsigned perf_pages;
 };
 
 struct monitor_ops {
