@@ -20,6 +20,9 @@ struct ybuild {
 };
 
 static int vfail(struct ydoc *d, int line, int col, int r, char *err, size_t errlen,
+		 const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
+static int vfail(struct ydoc *d, int line, int col, int r, char *err, size_t errlen,
 		 const char *fmt, va_list ap)
 {
 	d->err_line = line;
