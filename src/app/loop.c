@@ -67,20 +67,22 @@ static void drain_timer(int fd)
 	(void)!read(fd, &expirations, sizeof(expirations));
 }
 
+/* A timer firing after `seconds` (and every `seconds` when repeat): its fd, or -errno. */
 static int timer_fd(double seconds, bool repeat)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), e;
 
 	if (fd < 0)
-		return -1;
+		return -errno;
 	its.it_value.tv_sec = (time_t)seconds;
 	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
 	if (repeat)
 		its.it_interval = its.it_value;
 	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		e = errno;
 		close(fd);
-		return -1;
+		return -e;
 	}
 	return fd;
 }
@@ -249,13 +251,26 @@ static int add_loop_fd(int epfd, int fd, enum runtime_tag tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = runtime_tagged(tag, 0, 0) };
 
-	return fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -1 : 0;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* A timer_fd(seconds, repeat) in *ret_fd, watched by epfd as tag: 0 or -errno (*ret_fd is left
+ * as it was when the timer cannot be made). */
+static int add_loop_timer(int epfd, int *ret_fd, double seconds, bool repeat, enum runtime_tag tag)
+{
+	int fd = timer_fd(seconds, repeat);
+
+	if (fd < 0)
+		return fd;
+	*ret_fd = fd;
+	return add_loop_fd(epfd, fd, tag);
 }
 
 int app_loop_setup(struct app_loop *l, double duration)
 {
 	struct runtime *rt = l->rt;
 	sigset_t mask;
+	int r;
 
 	rt->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (rt->epfd < 0)
@@ -265,16 +280,19 @@ int app_loop_setup(struct app_loop *l, double duration)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	l->flush_fd = timer_fd(rt->cfg->output.flush_interval, true);
-	l->tick_fd = timer_fd(1.0, true);
-	l->poll_fd = timer_fd(LOADER_PERF_POLL_S, true);
-	l->stop_fd = duration > 0 ? timer_fd(duration, false) : -1;
-	if (add_loop_fd(rt->epfd, l->sigfd, TAG_SIGNAL) ||
-	    add_loop_fd(rt->epfd, l->flush_fd, TAG_FLUSH) ||
-	    add_loop_fd(rt->epfd, l->tick_fd, TAG_TICK) ||
-	    add_loop_fd(rt->epfd, l->poll_fd, TAG_POLL) ||
-	    (duration > 0 && add_loop_fd(rt->epfd, l->stop_fd, TAG_STOP)) ||
-	    (rt->http && add_loop_fd(rt->epfd, prom_http_fd(rt->http), TAG_HTTP)))
+	if (l->sigfd < 0)
 		return -errno;
-	return runtime_register_all(rt);
+	r = add_loop_fd(rt->epfd, l->sigfd, TAG_SIGNAL);
+	if (!r)
+		r = add_loop_timer(rt->epfd, &l->flush_fd, rt->cfg->output.flush_interval, true,
+				   TAG_FLUSH);
+	if (!r)
+		r = add_loop_timer(rt->epfd, &l->tick_fd, 1.0, true, TAG_TICK);
+	if (!r)
+		r = add_loop_timer(rt->epfd, &l->poll_fd, LOADER_PERF_POLL_S, true, TAG_POLL);
+	if (!r && duration > 0)
+		r = add_loop_timer(rt->epfd, &l->stop_fd, duration, false, TAG_STOP);
+	if (!r && rt->http)
+		r = add_loop_fd(rt->epfd, prom_http_fd(rt->http), TAG_HTTP);
+	return r ? r : runtime_register_all(rt);
 }

@@ -214,7 +214,7 @@ static int run_started(struct app *a)
 	}
 	r = app_loop_setup(&a->loop, a->opt->duration);
 	if (r) {
-		log_error("setting up the event loop failed: %s", strerror(errno));
+		log_error("setting up the event loop failed: %s", strerror(-r));
 		r = app_exit_code(APP_STEP_RUN, r);
 		goto out_shutdown;
 	}

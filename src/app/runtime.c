@@ -57,27 +57,22 @@ int runtime_create_endpoint(struct runtime *rt)
 		.bcc_version = EM_BCC_VERSION,
 	};
 	char err[512];
+	int r;
 
 	if (!pc->enabled)
 		return 0;
 	if (uname(&u) == 0)
 		po.kernel = u.release;
-	rt->prom = prom_sink_create(&po);
-	if (!rt->prom) {
-		int e = errno;
-
-		log_error("output.prometheus: %s", strerror(e));
-		return e ? -e : -ENOMEM;
+	r = prom_sink_create(&po, &rt->prom);
+	if (r) {
+		log_error("output.prometheus: %s", strerror(-r));
+		return r;
 	}
 	rt->host.sinks[rt->host.nsinks++] = rt->prom;
-	errno = 0;
-	rt->http = prom_http_start(pc->listen, pc->path, rt->prom, err, sizeof(err));
-	if (!rt->http) {
-		/* the socket's errno where it survived (EADDRINUSE, EADDRNOTAVAIL, EACCES...) */
-		int e = errno ? errno : EADDRNOTAVAIL;
-
+	r = prom_http_start(pc->listen, pc->path, rt->prom, &rt->http, err, sizeof(err));
+	if (r) {
 		log_error("%s", err);
-		return -e;
+		return r;
 	}
 	rt->host.yield = http_yield;
 	rt->host.yield_ctx = rt;
@@ -127,6 +122,7 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		{ OUTPUT_JSONL, SINK_FORMAT_JSONL, false },
 		{ OUTPUT_JSONL_STDOUT, SINK_FORMAT_JSONL, true },
 	};
+	int r;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct sink *k;
@@ -135,20 +131,18 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 			continue;
 		co.format = files[i].format;
 		co.to_stdout = files[i].to_stdout;
-		k = csv_sink_create(&co);
-		if (!k) {
-			int e = errno;
-
-			output_dir_error(co.directory, e);
-			return e ? -e : -EIO;
+		r = csv_sink_create(&co, &k);
+		if (r) {
+			output_dir_error(co.directory, -r);
+			return r;
 		}
 		rt->host.sinks[rt->host.nsinks++] = k;
 	}
 	/* stdout carries JSON lines then: no table on it */
 	if (console && !(formats & OUTPUT_JSONL_STDOUT)) {
-		struct sink *con = console_sink_create(STDOUT_FILENO);
+		struct sink *con;
 
-		if (con)
+		if (!console_sink_create(STDOUT_FILENO, &con))
 			rt->host.sinks[rt->host.nsinks++] = con;
 	}
 	return 0;

@@ -78,21 +78,19 @@ static void put_renamed(FILE *f, const char *text, const char *prefix)
 	fputs(run, f);
 }
 
-char *bundle_text(const struct bundle_member *mbs, size_t n)
+int bundle_text(const struct bundle_member *mbs, size_t n, char **ret)
 {
 	char *text = NULL;
 	size_t size = 0;
 	FILE *f;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!bundle_eligible(&mbs[i])) {
-			errno = EINVAL;
-			return NULL;
-		}
+		if (!bundle_eligible(&mbs[i]))
+			return -EINVAL;
 	}
 	f = open_memstream(&text, &size);
 	if (!f)
-		return NULL;
+		return errno ? -errno : -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct bundle_member *mb = &mbs[i];
 
@@ -116,14 +114,16 @@ char *bundle_text(const struct bundle_member *mbs, size_t n)
 	if (ferror(f)) {
 		fclose(f);
 		free(text);
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
 	if (fclose(f)) {
+		int r = errno ? -errno : -ENOMEM;
+
 		free(text);
-		return NULL;
+		return r;
 	}
-	return text;
+	*ret = text;
+	return 0;
 }
 
 /* 1 when `text` has `name` as a whole word at p's position. */
@@ -224,7 +224,7 @@ static int owner(const char *name, int is_map, const struct bundle_member *mbs, 
 }
 
 int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t n,
-		 struct bpf_image **ret, char *why, size_t whylen)
+		 struct bpf_image **ret, char *err, size_t errlen)
 {
 	int *fown = calloc(img->nfuncs + 1, sizeof(int)), *mown = calloc(img->nmaps + 1, sizeof(int));
 	char **mname = calloc(img->nmaps + 1, sizeof(char *));
@@ -240,7 +240,7 @@ int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t 
 
 		fown[i] = owner(img->funcs[i].name, 0, mbs, n, &w);
 		if (fown[i] < 0) {
-			snprintf(why, whylen, "program %s is not one member's", img->funcs[i].name);
+			snprintf(err, errlen, "program %s is not one member's", img->funcs[i].name);
 			goto done;
 		}
 	}
@@ -249,7 +249,7 @@ int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t 
 
 		mown[i] = owner(img->maps[i].name, 1, mbs, n, &w);
 		if (mown[i] < 0) {
-			snprintf(why, whylen, "map %s is not one member's", img->maps[i].name);
+			snprintf(err, errlen, "map %s is not one member's", img->maps[i].name);
 			goto done;
 		}
 		if (!(mname[i] = strdup(w))) {

@@ -27,13 +27,13 @@ struct bundle_member {
  * name (bcc's *_PROBE() macros make names the split could not attribute). */
 int bundle_eligible(const struct bundle_member *mb);
 
-/* The combined text (malloc'd), or NULL with errno set (EINVAL: a member not eligible). */
-char *bundle_text(const struct bundle_member *mbs, size_t n);
+/* The combined text (malloc'd) in *ret: 0, -EINVAL (a member not eligible) or -ENOMEM. */
+int bundle_text(const struct bundle_member *mbs, size_t n, char **ret);
 
 /* Splits the image of bundle_text(mbs, n) into ret[0..n): each member's programs and maps,
- * common ones under their written names. 0 and img consumed; or -ENOENT with why naming a
+ * common ones under their written names. 0 and img consumed; or -ENOENT with err naming a
  * program or map that belongs to no member or to several (img and ret untouched). */
 int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t n,
-		 struct bpf_image **ret, char *why, size_t whylen);
+		 struct bpf_image **ret, char *err, size_t errlen);
 
 #endif

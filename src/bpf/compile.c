@@ -77,8 +77,8 @@ static struct bcc_api {
 	__typeof__(&bpf_table_leaf_size_id) table_leaf_size;
 } bcc;
 
-/* 0, or -ELIBACC with why filled. */
-static int bcc_api_open(char *why, size_t len)
+/* 0, or -ELIBACC with err filled. */
+static int bcc_api_open(char *err, size_t errlen)
 {
 	struct sym {
 		const char *name;
@@ -105,14 +105,15 @@ static int bcc_api_open(char *why, size_t len)
 		return 0;
 	bcc.lib = dlopen(EM_LIBBCC_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!bcc.lib) {
-		snprintf(why, len, "cannot load %s (install bcc: libbpfcc on Debian, bcc on RHEL): %s",
+		snprintf(err, errlen,
+			 "cannot load %s (install bcc: libbpfcc on Debian, bcc on RHEL): %s",
 			 EM_LIBBCC_SONAME, dlerror());
 		return -ELIBACC;
 	}
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		*syms[i].slot = dlsym(bcc.lib, syms[i].name);
 		if (!*syms[i].slot) {
-			snprintf(why, len, "%s has no %s", EM_LIBBCC_SONAME, syms[i].name);
+			snprintf(err, errlen, "%s has no %s", EM_LIBBCC_SONAME, syms[i].name);
 			dlclose(bcc.lib);
 			bcc.lib = NULL;
 			return -ELIBACC;
@@ -289,6 +290,7 @@ static void compile_here(const char *text, const char *const *argv, int n,
 	*ret_mod = mod;
 }
 
+/* 0, or -errno (-EPIPE when nothing more could be sent). */
 static int send_all(int sock, const void *p, size_t n)
 {
 	while (n) {
@@ -296,8 +298,10 @@ static int send_all(int sock, const void *p, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return -1;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EPIPE;
 		p = (const char *)p + w;
 		n -= (size_t)w;
 	}
@@ -344,6 +348,7 @@ static void child_main(int sock, pid_t parent, const char *text, const char *con
 
 /* ---- the receiving side ---- */
 
+/* 0, or -errno (-EPROTO at an early end of file). */
 static int read_all(int fd, void *p, size_t n)
 {
 	while (n) {
@@ -351,8 +356,10 @@ static int read_all(int fd, void *p, size_t n)
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			return -1;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EPROTO;
 		p = (char *)p + r;
 		n -= (size_t)r;
 	}

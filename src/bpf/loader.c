@@ -195,11 +195,10 @@ static int bundle_start(struct bpf_mod **mods, size_t n)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
 		b->mbs[i] = member_of(mods[i]);
-	text = bundle_text(b->mbs, n);
-	if (!text) {
-		r = -errno;
+	r = bundle_text(b->mbs, n, &text);
+	if (r)
 		goto fail;
-	}
+	r = -ENOMEM;
 	/* the split needs only names and texts: copies, as members may go first */
 	for (size_t i = 0; i < n; i++) {
 		b->mbs[i] = (struct bundle_member){ strdup(mods[i]->name), strdup(mods[i]->text),
@@ -554,7 +553,7 @@ int loader_prog_type(enum attach_kind kind)
 }
 
 /* Loads `name` as `type` once; returns its fd or -errno with the verifier's last words. */
-static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, size_t whylen)
+static int prog_fd(struct bpf_mod *m, const char *name, int type, char *err, size_t errlen)
 {
 	struct stderr_capture cap;
 	char out[2048];
@@ -570,7 +569,7 @@ static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, siz
 		return -E2BIG;
 	f = image_func(m, name);
 	if (!f || !f->size) {
-		snprintf(why, whylen, "no function %s in the %s probe", name, m->name);
+		snprintf(err, errlen, "no function %s in the %s probe", name, m->name);
 		return -ENOENT;
 	}
 	if (!kern_version)
@@ -587,7 +586,7 @@ static int prog_fd(struct bpf_mod *m, const char *name, int type, char *why, siz
 		int e = errno ? errno : EINVAL;
 
 		log_captured(m->name, out);
-		snprintf(why, whylen, "loading %s failed: %s%s%.300s", name, strerror(e),
+		snprintf(err, errlen, "loading %s failed: %s%s%.300s", name, strerror(e),
 			 out[0] ? ": " : "", out);
 		return -e;
 	}
@@ -809,23 +808,23 @@ static unsigned fnv1a(const char *s)
 	return h;
 }
 
-/* Attachments known not to work here, refused before a program is loaded: -EOPNOTSUPP with why,
+/* Attachments known not to work here, refused before a program is loaded: -EOPNOTSUPP with err,
  * else 0. */
-static int attach_refused(const struct probe_spec *p, char *why, size_t whylen)
+static int attach_refused(const struct probe_spec *p, char *err, size_t errlen)
 {
 #ifndef EM_BCC_HAVE_KFUNC
 	if (p->kind == ATTACH_KFUNC) {
-		snprintf(why, whylen, "fentry is not in this bcc (%s; bcc attaches it from 0.14)",
+		snprintf(err, errlen, "fentry is not in this bcc (%s; bcc attaches it from 0.14)",
 			 EM_BCC_VERSION);
 		return -EOPNOTSUPP;
 	}
 #endif
 	if (p->kind == ATTACH_KFUNC && access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		snprintf(why, whylen, "fentry needs kernel BTF (no /sys/kernel/btf/vmlinux)");
+		snprintf(err, errlen, "fentry needs kernel BTF (no /sys/kernel/btf/vmlinux)");
 		return -EOPNOTSUPP;
 	}
 	if ((p->kind == ATTACH_KPROBE || p->kind == ATTACH_KRETPROBE) && !kprobes_available()) {
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "kprobes are not available in this kernel "
 			 "(CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)");
 		return -EOPNOTSUPP;
@@ -833,18 +832,20 @@ static int attach_refused(const struct probe_spec *p, char *why, size_t whylen)
 	return 0;
 }
 
-/* The program's fd for p's kind, or -errno with why (fentry's refusals explained). */
-static int attach_prog_fd(struct bpf_mod *m, const struct probe_spec *p, char *why, size_t whylen)
+/* The program's fd for p's kind, or -errno with err (fentry's refusals explained). */
+static int attach_prog_fd(struct bpf_mod *m, const struct probe_spec *p, char *err, size_t errlen)
 {
-	int progfd = prog_fd(m, p->prog, prog_type_of(p->kind), why, whylen);
+	int progfd = prog_fd(m, p->prog, prog_type_of(p->kind), err, errlen);
 
 	if (progfd < 0) {
 		if (p->kind == ATTACH_KFUNC && progfd == -EPERM)
-			snprintf(why, whylen, "fentry on %s is not permitted by this kernel "
-				 "(loading the tracing program gives EPERM)", p->target);
-		else if (p->kind == ATTACH_KFUNC && progfd == -ENOENT && strstr(why, "BTF"))
+			snprintf(err, errlen,
+				 "fentry on %s is not permitted by this kernel "
+				 "(loading the tracing program gives EPERM)",
+				 p->target);
+		else if (p->kind == ATTACH_KFUNC && progfd == -ENOENT && strstr(err, "BTF"))
 			snprintf(
-				why, whylen,
+				err, errlen,
 				"fentry on %s: bcc %s cannot read this kernel's BTF "
 				"(its libbpf is older than the kernel: \"failed to find valid kernel "
 				"BTF\")",
@@ -853,31 +854,31 @@ static int attach_prog_fd(struct bpf_mod *m, const struct probe_spec *p, char *w
 	return progfd;
 }
 
-/* The kernel symbol of a kprobe target ("syscall:<name>" or a symbol): 0, or -ENOENT with why. */
-static int kprobe_symbol(const struct probe_spec *p, char *sym, size_t symlen, char *why,
-			 size_t whylen)
+/* The kernel symbol of a kprobe target ("syscall:<name>" or a symbol): 0, or -ENOENT with err. */
+static int kprobe_symbol(const struct probe_spec *p, char *sym, size_t symlen, char *err,
+			 size_t errlen)
 {
 	if (!strncmp(p->target, "syscall:", 8)) {
 		if (loader_syscall_symbol(p->target + 8, sym, symlen)) {
-			snprintf(why, whylen, "no kernel symbol for syscall %s", p->target + 8);
+			snprintf(err, errlen, "no kernel symbol for syscall %s", p->target + 8);
 			return -ENOENT;
 		}
 		return 0;
 	}
 	snprintf(sym, symlen, "%s", p->target);
 	if (loader_kallsyms_has(sym) != 1) {
-		snprintf(why, whylen, "no kernel symbol %s", sym);
+		snprintf(err, errlen, "no kernel symbol %s", sym);
 		return -ENOENT;
 	}
 	return 0;
 }
 
-static int attach_kprobe(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
-			 size_t whylen)
+static int attach_kprobe(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *err,
+			 size_t errlen)
 {
 	struct stderr_capture cap;
 	char sym[128], ev[96], out[1024];
-	int fd, e, r = kprobe_symbol(p, sym, sizeof(sym), why, whylen);
+	int fd, e, r = kprobe_symbol(p, sym, sizeof(sym), err, errlen);
 
 	if (r)
 		return r;
@@ -894,7 +895,7 @@ static int attach_kprobe(struct bpf_mod *m, const struct probe_spec *p, int prog
 	capture_end(&cap, out, sizeof(out));
 	log_captured(m->name, out);
 	if (fd < 0) {
-		snprintf(why, whylen, "%s %s: %s", attach_kind_name(p->kind), sym,
+		snprintf(err, errlen, "%s %s: %s", attach_kind_name(p->kind), sym,
 			 strerror(e ? e : EINVAL));
 		return -(e ? e : EINVAL);
 	}
@@ -903,26 +904,26 @@ static int attach_kprobe(struct bpf_mod *m, const struct probe_spec *p, int prog
 }
 
 /* Why a tracepoint attach failed with errno e, in words. */
-static void tracepoint_failure(const struct probe_spec *p, int e, char *why, size_t whylen)
+static void tracepoint_failure(const struct probe_spec *p, int e, char *err, size_t errlen)
 {
 	/* Asked only now: the probe attaches and detaches a program, and the
 	 * detach waits for RCU (about 50 ms). */
 	if (!strncmp(p->target, "syscalls:", 9) && !kcheck_bpf(KBPF_SYSCALL_TP))
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "syscall tracepoints take no BPF program in "
 			 "this kernel (they do from 4.14)");
 	else if (e == ENOENT && access("/sys/kernel/debug/tracing/events", R_OK) != 0)
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "tracepoint %s: bcc %s looks for it under "
 			 "/sys/kernel/debug/tracing, which is not mounted (mount -t "
 			 "debugfs nodev /sys/kernel/debug)",
 			 p->target, EM_BCC_VERSION);
 	else
-		snprintf(why, whylen, "tracepoint %s: %s", p->target, strerror(e ? e : EINVAL));
+		snprintf(err, errlen, "tracepoint %s: %s", p->target, strerror(e ? e : EINVAL));
 }
 
-static int attach_tracepoint(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
-			     size_t whylen)
+static int attach_tracepoint(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *err,
+			     size_t errlen)
 {
 	struct stderr_capture cap;
 	char cat[64], out[1024];
@@ -933,13 +934,13 @@ static int attach_tracepoint(struct bpf_mod *m, const struct probe_spec *p, int 
 		return -EINVAL;
 	snprintf(cat, sizeof(cat), "%.*s", (int)(colon - p->target), p->target);
 	if (!tracefs_path()) {
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "tracefs is not mounted "
 			 "(mount -t tracefs nodev /sys/kernel/tracing)");
 		return -ENODEV;
 	}
 	if (!tracefs_event_exists(cat, colon + 1)) {
-		snprintf(why, whylen, "no tracepoint %s in this kernel", p->target);
+		snprintf(err, errlen, "no tracepoint %s in this kernel", p->target);
 		return -ENOENT;
 	}
 	capture_begin(&cap);
@@ -949,7 +950,7 @@ static int attach_tracepoint(struct bpf_mod *m, const struct probe_spec *p, int 
 	capture_end(&cap, out, sizeof(out));
 	log_captured(m->name, out);
 	if (fd < 0) {
-		tracepoint_failure(p, e, why, whylen);
+		tracepoint_failure(p, e, err, errlen);
 		return -(e ? e : EINVAL);
 	}
 	log_debug("%s: tracepoint %s attached", m->name, p->target);
@@ -957,8 +958,8 @@ static int attach_tracepoint(struct bpf_mod *m, const struct probe_spec *p, int 
 }
 
 /* A raw tracepoint or fentry: one link, made by bcc's (compat) call. */
-static int attach_link(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
-		       size_t whylen)
+static int attach_link(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *err,
+		       size_t errlen)
 {
 	struct stderr_capture cap;
 	char out[1024];
@@ -972,7 +973,7 @@ static int attach_link(struct bpf_mod *m, const struct probe_spec *p, int progfd
 	capture_end(&cap, out, sizeof(out));
 	log_captured(m->name, out);
 	if (fd < 0) {
-		snprintf(why, whylen, "%s %s: %s",
+		snprintf(err, errlen, "%s %s: %s",
 			 p->kind == ATTACH_KFUNC ? "fentry" : "raw tracepoint", p->target,
 			 strerror(e ? e : EINVAL));
 		return -(e ? e : EINVAL);
@@ -981,8 +982,8 @@ static int attach_link(struct bpf_mod *m, const struct probe_spec *p, int progfd
 }
 
 /* One perf event per online CPU. */
-static int attach_perf_event(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *why,
-			     size_t whylen)
+static int attach_perf_event(struct bpf_mod *m, const struct probe_spec *p, int progfd, char *err,
+			     size_t errlen)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	struct stderr_capture cap;
@@ -1000,7 +1001,7 @@ static int attach_perf_event(struct bpf_mod *m, const struct probe_spec *p, int 
 			continue; /* offline CPU */
 		if (fd < 0) {
 			log_captured(m->name, out);
-			snprintf(why, whylen, "perf event %u/%llu on cpu %d: %s", p->perf_type,
+			snprintf(err, errlen, "perf event %u/%llu on cpu %d: %s", p->perf_type,
 				 (unsigned long long)p->perf_config, cpu, strerror(e ? e : EINVAL));
 			return -(e ? e : EINVAL);
 		}
@@ -1010,37 +1011,37 @@ static int attach_perf_event(struct bpf_mod *m, const struct probe_spec *p, int 
 	return 0;
 }
 
-static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *why, size_t whylen)
+static int attach_one(struct bpf_mod *m, const struct probe_spec *p, char *err, size_t errlen)
 {
 	/* Known refusals first: no program load for an attachment that cannot work. */
-	int progfd = attach_refused(p, why, whylen);
+	int progfd = attach_refused(p, err, errlen);
 
 	if (progfd)
 		return progfd;
-	progfd = attach_prog_fd(m, p, why, whylen);
+	progfd = attach_prog_fd(m, p, err, errlen);
 	if (progfd < 0)
 		return progfd;
 	switch (p->kind) {
 	case ATTACH_KPROBE:
 	case ATTACH_KRETPROBE:
-		return attach_kprobe(m, p, progfd, why, whylen);
+		return attach_kprobe(m, p, progfd, err, errlen);
 	case ATTACH_TRACEPOINT:
-		return attach_tracepoint(m, p, progfd, why, whylen);
+		return attach_tracepoint(m, p, progfd, err, errlen);
 	case ATTACH_RAW_TRACEPOINT:
 	case ATTACH_KFUNC:
-		return attach_link(m, p, progfd, why, whylen);
+		return attach_link(m, p, progfd, err, errlen);
 	case ATTACH_PERF_EVENT:
-		return attach_perf_event(m, p, progfd, why, whylen);
+		return attach_perf_event(m, p, progfd, err, errlen);
 	}
 	return -EINVAL;
 }
 
-static int try_alt(struct bpf_mod *m, const struct attach_alt *alt, char *why, size_t whylen)
+static int try_alt(struct bpf_mod *m, const struct attach_alt *alt, char *err, size_t errlen)
 {
 	int first = m->nlinks, attached = 0;
 
 	for (const struct probe_spec *p = alt->probes; p->prog; p++) {
-		int r = attach_one(m, p, why, whylen);
+		int r = attach_one(m, p, err, errlen);
 
 		if (r == 0) {
 			attached++;
@@ -1048,14 +1049,14 @@ static int try_alt(struct bpf_mod *m, const struct attach_alt *alt, char *why, s
 		}
 		if (p->optional && (r == -ENOENT)) {
 			log_debug("%s: optional %s %s skipped: %s", m->name,
-				  attach_kind_name(p->kind), p->target, why);
+				  attach_kind_name(p->kind), p->target, err);
 			continue;
 		}
 		undo_links(m, first);
 		return r;
 	}
 	if (!attached) {
-		snprintf(why, whylen, "none of its probe points exist in this kernel");
+		snprintf(err, errlen, "none of its probe points exist in this kernel");
 		return -ENOENT;
 	}
 	return 0;

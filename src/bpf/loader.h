@@ -22,8 +22,9 @@ int loader_compile_finish(struct bpf_mod *m, char *err, size_t errlen);
 
 /* Tries the point's alternatives in order (only `force` when non-NULL and not "auto").
  * Returns 0 and sets *ret_alt to the winner, or -errno. Either way `why` names what failed
- * for each alternative tried before (empty when the first one won). Attachments are undone
- * by loader_detach()/loader_destroy(). */
+ * for each alternative tried before (empty when the first one won): it is `why`, not the usual
+ * `err`, because it carries these reasons on success too. Attachments are undone by
+ * loader_detach()/loader_destroy(). */
 int loader_attach_point(struct bpf_mod *m, const struct attach_point *pt, const char *force,
 			const struct attach_alt **ret_alt, char *why, size_t whylen);
 

@@ -35,7 +35,7 @@ static int set_action(struct cli_options *o, enum cli_action a, const char *flag
 {
 	if (o->action != CLI_RUN && o->action != a) {
 		snprintf(err, errlen, "%s cannot be combined with another action flag", flag);
-		return -1;
+		return -EINVAL;
 	}
 	o->action = a;
 	return 0;
@@ -90,7 +90,7 @@ static int parse_formats(const char *arg, unsigned *ret, char *err, size_t errle
 
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	n = cli_split_list(copy, names, 8);
 	for (int i = 0; i < n; i++) {
@@ -103,7 +103,7 @@ static int parse_formats(const char *arg, unsigned *ret, char *err, size_t errle
 				"comma-separated)",
 				names[i]);
 			free(copy);
-			return -1;
+			return -EINVAL;
 		}
 		formats |= bit;
 	}
@@ -113,7 +113,7 @@ static int parse_formats(const char *arg, unsigned *ret, char *err, size_t errle
 			err, errlen,
 			"--format expects a comma-separated list of csv, jsonl, jsonl-stdout, got '%s'",
 			arg);
-		return -1;
+		return -EINVAL;
 	}
 	*ret = formats;
 	return 0;
@@ -130,7 +130,7 @@ static int add_filter_values(struct filter_cfg *f, const char *flag, const char 
 
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	for (item = copy; item && !r; item = next) {
 		const char *value;
@@ -150,7 +150,7 @@ static int add_filter_values(struct filter_cfg *f, const char *flag, const char 
 				 "%s expects a comma-separated list without empty "
 				 "entries, got '%s'",
 				 flag, arg);
-			r = -1;
+			r = -EINVAL;
 			break;
 		}
 		if (!strcmp(key, "uids") && !all_digits(value)) {
@@ -161,21 +161,20 @@ static int add_filter_values(struct filter_cfg *f, const char *flag, const char 
 					 "%s: no user named '%s' (give a user name or "
 					 "a numeric UID)",
 					 flag, value);
-				r = -1;
+				r = -EINVAL;
 				break;
 			}
 			if (e) {
 				snprintf(err, errlen, "%s: cannot look up user '%s': %s", flag,
 					 value, strerror(-e));
-				r = -1;
+				r = e;
 				break;
 			}
 			value = uid;
 		}
-		if (config_filter_add(f, key, value, why, sizeof(why))) {
+		r = config_filter_add(f, key, value, why, sizeof(why));
+		if (r)
 			snprintf(err, errlen, "%s: %s", flag, why);
-			r = -1;
-		}
 	}
 	free(copy);
 	return r;
@@ -185,7 +184,7 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 {
 	struct cli_options o = { .action = CLI_RUN };
 	char *end;
-	int c;
+	int c, r;
 
 	optind = 1;
 	opterr = 0; /* we print our own, single message */
@@ -194,7 +193,7 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 		case 'c':
 			if (!*optarg) {
 				snprintf(err, errlen, "--config needs a file path");
-				return -1;
+				return -EINVAL;
 			}
 			o.config_path = optarg;
 			break;
@@ -205,23 +204,27 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 			o.verbose = true;
 			break;
 		case 'p':
-			if (add_filter_values(&o.filters, "--pid", "pids", optarg, err, errlen))
-				return -1;
+			r = add_filter_values(&o.filters, "--pid", "pids", optarg, err, errlen);
+			if (r)
+				return r;
 			break;
 		case 'u':
-			if (add_filter_values(&o.filters, "--uid", "uids", optarg, err, errlen))
-				return -1;
+			r = add_filter_values(&o.filters, "--uid", "uids", optarg, err, errlen);
+			if (r)
+				return r;
 			break;
 		case OPT_COMM:
-			if (add_filter_values(&o.filters, "--comm", "comms", optarg, err, errlen))
-				return -1;
+			r = add_filter_values(&o.filters, "--comm", "comms", optarg, err, errlen);
+			if (r)
+				return r;
 			break;
 		case 'd':
 			o.daemon = true;
 			break;
 		case OPT_FORMAT:
-			if (parse_formats(optarg, &o.formats, err, errlen))
-				return -1;
+			r = parse_formats(optarg, &o.formats, err, errlen);
+			if (r)
+				return r;
 			break;
 		case OPT_DURATION:
 			errno = 0;
@@ -231,20 +234,23 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 				snprintf(err, errlen,
 					 "--duration expects a positive number of seconds, got '%s'",
 					 optarg);
-				return -1;
+				return -EINVAL;
 			}
 			break;
 		case OPT_CHECK:
-			if (set_action(&o, CLI_CHECK, "--check", err, errlen))
-				return -1;
+			r = set_action(&o, CLI_CHECK, "--check", err, errlen);
+			if (r)
+				return r;
 			break;
 		case OPT_DAEMON_STATUS:
-			if (set_action(&o, CLI_DAEMON_STATUS, "--daemon-status", err, errlen))
-				return -1;
+			r = set_action(&o, CLI_DAEMON_STATUS, "--daemon-status", err, errlen);
+			if (r)
+				return r;
 			break;
 		case OPT_DAEMON_STOP:
-			if (set_action(&o, CLI_DAEMON_STOP, "--daemon-stop", err, errlen))
-				return -1;
+			r = set_action(&o, CLI_DAEMON_STOP, "--daemon-stop", err, errlen);
+			if (r)
+				return r;
 			break;
 		case 'V':
 			o.action = CLI_VERSION;
@@ -254,19 +260,19 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return -1;
+			return -EINVAL;
 		default:
 			if (optopt)
 				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
 			else
 				snprintf(err, errlen, "unknown option '%s' (see --help)",
 					 argv[optind - 1]);
-			return -1;
+			return -EINVAL;
 		}
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
-		return -1;
+		return -EINVAL;
 	}
 	/* --help and --version win over everything else, as users expect. */
 	for (int i = 1; i < argc; i++) {
@@ -284,14 +290,14 @@ int cli_split_list(char *buf, const char **names, int max)
 
 	/* strtok_r would silently skip empty names ("exec,,func"); reject them instead. */
 	if (!*buf || buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
-		return -1;
+		return -EINVAL;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		while (*t == ' ')
 			t++;
 		for (char *e = t + strlen(t); e > t && e[-1] == ' ';)
 			*--e = '\0';
 		if (!*t || n == max)
-			return -1;
+			return -EINVAL;
 		names[n++] = t;
 	}
 	return n;

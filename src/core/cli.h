@@ -38,10 +38,11 @@ struct cli_options {
 	unsigned formats; /* --format: OUTPUT_* bits; 0 = not given (the config's) */
 };
 
-/* Parses argv. Returns 0, or -1 with a one-line message in err (exit code EXIT_USAGE). */
+/* Parses argv. Returns 0, or -errno (-EINVAL; -ENOMEM; a user look-up's error) with a one-line
+ * message in err (exit code EXIT_USAGE). */
 int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t errlen);
 
-/* Splits "a,b" into names; returns the count or -1 (empty name, too many). The names
+/* Splits "a,b" into names; returns the count or -EINVAL (empty name, too many). The names
  * point into buf, which is modified. */
 int cli_split_list(char *buf, const char **names, int max);
 

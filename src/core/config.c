@@ -48,23 +48,21 @@ static const char *const when_choices[] = { "S", "M", "H", "D", "MIDNIGHT", NULL
 static const char *const stream_choices[] = { "ext://sys.stdout", "ext://sys.stderr", NULL };
 static const char *const auto_only[] = { "auto", NULL };
 
-static int check_listen(const void *value, char *why, size_t whylen)
+static int check_listen(const void *value, char *err, size_t errlen)
 {
 	unsigned port;
 
-	if (config_parse_listen(*(char *const *)value, NULL, 0, &port, why, whylen))
-		return -EINVAL;
-	return 0;
+	return config_parse_listen(*(char *const *)value, NULL, 0, &port, err, errlen);
 }
 
-static int check_url_path(const void *value, char *why, size_t whylen)
+static int check_url_path(const void *value, char *err, size_t errlen)
 {
 	const char *p = *(char *const *)value;
 	char got[SHOWN_SIZE + 2];
 
 	if (p[0] == '/' && !strpbrk(p, "?# \t\r\n"))
 		return 0;
-	snprintf(why, whylen, "expected a URL path starting with '/' (e.g. /metrics), got '%s'",
+	snprintf(err, errlen, "expected a URL path starting with '/' (e.g. /metrics), got '%s'",
 		 ydoc_shown_str(p, got, sizeof(got)));
 	return -EINVAL;
 }
@@ -943,7 +941,8 @@ int config_defaults(struct config *cfg, const struct monitor_schema *schemas, si
 	return r;
 }
 
-/* Reads the whole file, refusing anything over CONFIG_MAX_BYTES. */
+/* Reads the whole file, refusing anything over CONFIG_MAX_BYTES (-EFBIG). 0, or -errno with
+ * err filled. */
 static int read_config(const char *path, char **ret_buf, size_t *ret_len, struct config_error *err)
 {
 	size_t len = 0, cap = 4096;
@@ -997,15 +996,16 @@ err_too_large:
 	snprintf(err->msg, sizeof(err->msg),
 		 "%s: config file is larger than %d bytes; is it the right file?", path,
 		 CONFIG_MAX_BYTES);
-	return -1;
+	return -EFBIG;
 err_close:
 	e = errno;
 	close(fd);
 	free(buf);
 	errno = e;
 err_errno:
-	snprintf(err->msg, sizeof(err->msg), "%s: cannot read config: %s", path, strerror(errno));
-	return -1;
+	e = errno ? errno : EIO;
+	snprintf(err->msg, sizeof(err->msg), "%s: cannot read config: %s", path, strerror(e));
+	return -e;
 }
 
 /* cfg must hold this schema's defaults; a zeroed or foreign cfg gets them first. */
@@ -1053,20 +1053,22 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 	l.fmt_ref[0] = l.fmt_ref[1] = NO_NODE;
 	if (!cfg || !path) {
 		snprintf(err->msg, sizeof(err->msg), "config_load: no config or no path");
-		return -1;
+		return -EINVAL;
 	}
 	r = prepare(cfg, schemas, nschemas);
 	if (r) {
 		snprintf(err->msg, sizeof(err->msg), "%s: cannot set the defaults: %s", path,
 			 r == -EINVAL ? "a monitor schema is invalid" : strerror(-r));
-		return -1;
+		return r;
 	}
-	if (replace_path(&cfg->path, path)) {
+	r = replace_path(&cfg->path, path);
+	if (r) {
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
-		return -1;
+		return r;
 	}
-	if (read_config(path, &buf, &len, err))
-		return -1;
+	r = read_config(path, &buf, &len, err);
+	if (r)
+		return r;
 
 	r = ydoc_build(&l.doc, buf, len, why, sizeof(why));
 	if (r) {
@@ -1102,5 +1104,5 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 out:
 	ydoc_free(&l.doc);
 	free(buf);
-	return r ? -1 : 0;
+	return r;
 }

@@ -128,8 +128,10 @@ struct config_error {
 int config_defaults(struct config *cfg, const struct monitor_schema *schemas, size_t nschemas);
 
 /* Parses and validates `path` on top of the defaults. cfg is zeroed or from config_defaults()
- * (a zeroed cfg gets the defaults first). Returns 0, or -1 with err filled (syntax errors and
- * type/range errors alike, with file:line:column of the offending value, and the key).
+ * (a zeroed cfg gets the defaults first). Returns 0, or -errno with err filled: -EINVAL for a
+ * document that is not valid (syntax errors and type/range errors alike, with file:line:column
+ * of the offending value, and the key) or a schema the defaults reject; -EFBIG for a file over
+ * 1 MiB; the errno of a failed open or read (-ENOENT, -EACCES, -EISDIR...); -ENOMEM.
  * Warnings (unknown keys, with "did you mean") go to warn(), one call per warning; warn may be
  * NULL. With a file, a monitor runs only if its section is present (enabled defaults to true
  * there); a `logging.handlers` mapping lists the handlers used (present). On error cfg holds a
@@ -154,11 +156,11 @@ const char *config_guide_monitor(const char *name); /* NULL-safe, idempotent */
 /* Adds one value, given as text, to f's list `key` ("pids", "uids", "comms" or "exclude_comms")
  * with the rules of a `filters:` section: pids 1..4194304, uids 0..4294967294 (decimal), task
  * names of 1 to 15 bytes (stored NUL-padded). A value already in the list is not added again.
- * Returns 0; -EINVAL when text is not valid for key, with why set to "expected ..., got '...'"
- * (why may be NULL); -E2BIG when the list already holds FILTER_MAX values (why says so);
+ * Returns 0; -EINVAL when text is not valid for key, with err set to "expected ..., got '...'"
+ * (err may be NULL); -E2BIG when the list already holds FILTER_MAX values (err says so);
  * -ENOENT for another key. Shared by the config and the command line, so both accept the same values. */
-int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *why,
-		      size_t whylen);
+int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *err,
+		      size_t errlen);
 
 /* The OUTPUT_* bit of a format name ("csv", "jsonl", "jsonl-stdout"), or 0 when unknown. */
 unsigned config_format_bit(const char *name);
@@ -166,9 +168,9 @@ extern const char *const config_format_names[]; /* NULL-terminated, for messages
 
 /* Checks a listen address "HOST:PORT": HOST is an IPv4 address, an IPv6 address in brackets,
  * "localhost" (127.0.0.1) or empty/"*" (every interface, IPv4); PORT is 1..65535. Fills host
- * (numeric, "" for every interface; may be NULL) and port. 0, or -1 with why filled. */
-int config_parse_listen(const char *s, char *host, size_t hostlen, unsigned *port, char *why,
-			size_t whylen);
+ * (numeric, "" for every interface; may be NULL) and port. 0, or -EINVAL with err filled. */
+int config_parse_listen(const char *s, char *host, size_t hostlen, unsigned *port, char *err,
+			size_t errlen);
 
 /* Levenshtein-nearest (case-insensitive) of candidates (NULL-terminated) within
  * min(3, strlen(word) / 3 + 1), or NULL. */

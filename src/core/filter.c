@@ -92,8 +92,8 @@ static int add_comm(char (*comms)[16], size_t *n, const char *name)
 	return 0;
 }
 
-int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *why,
-		      size_t whylen)
+int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *err,
+		      size_t errlen)
 {
 	int fk = filter_key(key);
 	char got[SHOWN_SIZE], first[SHOWN_SIZE], ignored[1];
@@ -101,12 +101,12 @@ int config_filter_add(struct filter_cfg *f, const char *key, const char *text, c
 	size_t len;
 	int r;
 
-	if (!why || !whylen) {
-		why = ignored;
-		whylen = sizeof(ignored);
+	if (!err || !errlen) {
+		err = ignored;
+		errlen = sizeof(ignored);
 	}
 	if (!f || !text || fk < 0 || fk == FK_EXCLUDE_SELF) {
-		snprintf(why, whylen, "not a filter list: %s", key ? key : "(null)");
+		snprintf(err, errlen, "not a filter list: %s", key ? key : "(null)");
 		return -ENOENT;
 	}
 	len = strlen(text);
@@ -122,7 +122,7 @@ int config_filter_add(struct filter_cfg *f, const char *key, const char *text, c
 	}
 	if (len > FILTER_COMM_MAX) {
 		ydoc_shown(text, FILTER_COMM_MAX, first, sizeof(first));
-		snprintf(why, whylen,
+		snprintf(err, errlen,
 			 "expected %s, got '%s' (the kernel keeps only the first %d bytes of "
 			 "a task name: use '%s')",
 			 filter_expected[fk], got, FILTER_COMM_MAX, first);
@@ -133,12 +133,12 @@ int config_filter_add(struct filter_cfg *f, const char *key, const char *text, c
 	r = add_comm(fk == FK_COMMS ? f->comms : f->exclude_comms, filter_count(f, fk), text);
 out:
 	if (r == -E2BIG)
-		snprintf(why, whylen, "more than %d values (a filter holds at most %d)", FILTER_MAX,
+		snprintf(err, errlen, "more than %d values (a filter holds at most %d)", FILTER_MAX,
 			 FILTER_MAX);
 	return r;
 
 err_invalid:
-	snprintf(why, whylen, "expected %s, got '%s'", filter_expected[fk], got);
+	snprintf(err, errlen, "expected %s, got '%s'", filter_expected[fk], got);
 	return -EINVAL;
 }
 
@@ -164,6 +164,7 @@ int filter_set_list(struct filter_cfg *f, int fk, struct ydoc *d, size_t vi, con
 	*filter_count(f, fk) = 0; /* the file's list replaces the one before */
 	for (i = 0; i < n; i++) {
 		const struct ynode *item = ydoc_node(d, items[i]);
+		int r;
 
 		if (v->kind == Y_SEQ)
 			snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
@@ -171,8 +172,9 @@ int filter_set_list(struct filter_cfg *f, int fk, struct ydoc *d, size_t vi, con
 			snprintf(ipath, sizeof(ipath), "%s", path);
 		if (!ydoc_is_value(item))
 			return ydoc_fail_type(d, item, ipath, filter_expected[fk], err, errlen);
-		if (config_filter_add(f, filter_keys[fk], item->text, why, sizeof(why)))
-			return ydoc_fail(d, item, -EINVAL, err, errlen, "%s: %s", ipath, why);
+		r = config_filter_add(f, filter_keys[fk], item->text, why, sizeof(why));
+		if (r)
+			return ydoc_fail(d, item, r, err, errlen, "%s: %s", ipath, why);
 	}
 	return 0;
 }

@@ -103,8 +103,8 @@ static int io_each_prefix(const char *path, int (*fn)(const char *p, void *ctx),
 }
 
 struct io_check {
-	char *why;
-	size_t len;
+	char *err;
+	size_t errlen;
 };
 
 static int io_check_link(const char *p, void *ctx)
@@ -115,10 +115,11 @@ static int io_check_link(const char *p, void *ctx)
 	if (lstat(p, &sb) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (S_ISLNK(sb.st_mode) && !io_trusted_uid(sb.st_uid)) {
-		snprintf(c->why, c->len,
-			 "%s is a symbolic link owned by uid %u, not root: that user could point it "
-			 "anywhere; replace it with a real directory or use another path",
-			 p, (unsigned)sb.st_uid);
+		snprintf(
+			c->err, c->errlen,
+			"%s is a symbolic link owned by uid %u, not root: that user could point it "
+			"anywhere; replace it with a real directory or use another path",
+			p, (unsigned)sb.st_uid);
 		return -EPERM;
 	}
 	return 0;
@@ -132,14 +133,14 @@ static int io_check_dir(const char *p, void *ctx)
 	if (stat(p, &sb) < 0)
 		return -errno;
 	if (!io_trusted_uid(sb.st_uid)) {
-		snprintf(c->why, c->len,
+		snprintf(c->err, c->errlen,
 			 "%s is owned by uid %u, not root: that user could replace what is written "
 			 "there; chown root %s, or use another directory",
 			 p, (unsigned)sb.st_uid, p);
 		return -EPERM;
 	}
 	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
-		snprintf(c->why, c->len,
+		snprintf(c->err, c->errlen,
 			 "%s is writable by every user (mode %04o) without the sticky bit: anyone "
 			 "could plant or swap files there; chmod o-w %s, or use another directory",
 			 p, (unsigned)(sb.st_mode & 07777), p);
@@ -148,20 +149,20 @@ static int io_check_dir(const char *p, void *ctx)
 	return 0;
 }
 
-int io_dir_check(const char *path, char *why, size_t len)
+int io_dir_check(const char *path, char *err, size_t errlen)
 {
-	struct io_check c = { why, len };
+	struct io_check c = { err, errlen };
 	char *real;
 	int r;
 
-	why[0] = '\0';
+	err[0] = '\0';
 	r = io_each_prefix(path, io_check_link, &c);
 	if (r)
 		return r;
 	real = realpath(path, NULL);
 	if (!real) {
 		r = -errno;
-		snprintf(why, len, "%s: %s", path, strerror(-r));
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 		return r;
 	}
 	r = io_each_prefix(real, io_check_dir, &c);

@@ -20,10 +20,10 @@ ssize_t io_write_all(int fd, const void *buf, size_t len);
 int io_mkdir_p(const char *path, mode_t mode);
 
 /* Is the directory `path` safe to write into as root? Refused (-EPERM, with the reason and the
- * fix in why) when a component of the path is a symbolic link owned by a user other than root
+ * fix in err) when a component of the path is a symbolic link owned by a user other than root
  * (or us), or when the directory or one above it (symbolic links resolved) is owned by another
  * user or writable by every user without the sticky bit. -errno (ENOENT, ...) otherwise. */
-int io_dir_check(const char *path, char *why, size_t len);
+int io_dir_check(const char *path, char *err, size_t errlen);
 
 /* An open file we may write to: a regular file owned by root (or us) with one link, or root's
  * character device. 0, -EINVAL (a FIFO, socket, directory, another's device), -EPERM (another

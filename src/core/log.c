@@ -76,7 +76,7 @@ static struct {
 int log_level_parse(const char *s)
 {
 	if (!s)
-		return -1;
+		return -EINVAL;
 	if (!strcasecmp(s, "DEBUG"))
 		return LOG_DEBUG;
 	if (!strcasecmp(s, "INFO"))
@@ -85,7 +85,7 @@ int log_level_parse(const char *s)
 		return LOG_WARNING;
 	if (!strcasecmp(s, "ERROR") || !strcasecmp(s, "CRITICAL"))
 		return LOG_ERROR;
-	return -1;
+	return -EINVAL;
 }
 
 const char *log_level_name(enum log_level l)

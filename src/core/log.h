@@ -28,7 +28,8 @@ struct log_options {
 	int backup_count;            /* 0: keep all rotated files */
 };
 
-/* Parses "DEBUG", "INFO", "WARNING"/"WARN", "ERROR"/"CRITICAL"; -1 if unknown. */
+/* Parses "DEBUG", "INFO", "WARNING"/"WARN", "ERROR"/"CRITICAL" (any case): the level, or
+ * -EINVAL for NULL or another name. */
 int log_level_parse(const char *s);
 const char *log_level_name(enum log_level l);
 

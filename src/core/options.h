@@ -47,9 +47,9 @@ struct opt_spec {
 				       "{x: true}"); NULL: zero/empty */
 	const char *help;
 	unsigned flags; /* OPT_NULLABLE, OPT_RESTART */
-	/* After a value is stored (not when null unset it): 0, or -EINVAL with why set ("PATH: "
+	/* After a value is stored (not when null unset it): 0, or -EINVAL with err set ("PATH: "
 	 * goes before it). */
-	int (*check)(const void *value, char *why, size_t whylen);
+	int (*check)(const void *value, char *err, size_t errlen);
 };
 
 #define OPT_END { 0 }

@@ -1,5 +1,6 @@
 /* syscall_table.c - syscall names by number (tables generated from the kernel headers at build
  * time, see cmake/gen_syscalls.c) and the category of each name (classified here, by hand). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -236,9 +237,9 @@ enum syscall_category syscall_category_of_nr(unsigned nr)
 int syscall_category_parse(const char *name)
 {
 	if (!name)
-		return -1;
+		return -EINVAL;
 	for (unsigned c = 0; c < SC_NCATEGORIES; c++)
 		if (!strcasecmp(categories[c].name, name))
 			return (int)c;
-	return -1;
+	return -EINVAL;
 }

@@ -60,7 +60,7 @@ const char *syscall_category_name(enum syscall_category cat);
  * syscall, not once per event. */
 enum syscall_category syscall_category_of(const char *name);
 enum syscall_category syscall_category_of_nr(unsigned nr);
-/* The category named by a config value ("network", any case), or -1. */
+/* The category named by a config value ("network", any case), or -EINVAL (NULL or unknown). */
 int syscall_category_parse(const char *name);
 
 #endif

@@ -218,21 +218,18 @@ static const struct sink_ops console_ops = {
 	.destroy = console_destroy,
 };
 
-struct sink *console_sink_create(int fd)
+int console_sink_create(int fd, struct sink **ret)
 {
 	struct console_sink *cs;
 
-	if (fd < 0) {
-		errno = EBADF;
-		return NULL;
-	}
+	if (fd < 0)
+		return -EBADF;
 	cs = calloc(1, sizeof(*cs));
-	if (!cs) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!cs)
+		return -ENOMEM;
 	cs->fd = fd;
 	cs->sink.ops = &console_ops;
 	cs->sink.priv = cs;
-	return &cs->sink;
+	*ret = &cs->sink;
+	return 0;
 }

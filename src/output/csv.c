@@ -701,38 +701,31 @@ bool csv_sink_is_file(const struct sink *s)
 	return s && (s->ops == &csv_ops || s->ops == &jsonl_ops);
 }
 
-struct sink *csv_sink_create(const struct csv_sink_options *o)
+int csv_sink_create(const struct csv_sink_options *o, struct sink **ret)
 {
 	bool jsonl = o && o->format == SINK_FORMAT_JSONL;
 	struct csv_sink *cs;
-	int err;
+	int r;
 
 	if (!o || (!o->to_stdout && (!o->directory || !*o->directory)) ||
 	    (o->to_stdout && !jsonl) || o->delimiter == '"' || o->delimiter == '\r' ||
-	    o->delimiter == '\n') {
-		errno = EINVAL;
-		return NULL;
-	}
-	err = o->to_stdout ? 0 : io_mkdir_p(o->directory, 0750);
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
+	    o->delimiter == '\n')
+		return -EINVAL;
+	r = o->to_stdout ? 0 : io_mkdir_p(o->directory, 0750);
+	if (r)
+		return r;
 	cs = calloc(1, sizeof(*cs));
-	if (!cs) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!cs)
+		return -ENOMEM;
 	cs->dirfd = o->to_stdout ? -1 : open(o->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* Refused now, not at the first row: a read-only file system (EROFS) or no permission. */
 	if (!o->to_stdout &&
 	    (cs->dirfd < 0 || faccessat(cs->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0)) {
-		err = errno;
+		r = errno ? -errno : -EIO;
 		if (cs->dirfd >= 0)
 			close(cs->dirfd);
 		free(cs);
-		errno = err;
-		return NULL;
+		return r;
 	}
 	cs->format = jsonl ? SINK_FORMAT_JSONL : SINK_FORMAT_CSV;
 	cs->ext = jsonl ? ".jsonl" : ".csv";
@@ -747,7 +740,8 @@ struct sink *csv_sink_create(const struct csv_sink_options *o)
 	cs->start = o->start ? o->start : time(NULL);
 	cs->now = cs->start;
 	cs->retention_hour = cs->now / 3600;
-	return &cs->sink;
+	*ret = &cs->sink;
+	return 0;
 }
 
 void csv_sink_health(struct sink *s, struct csv_health *h)

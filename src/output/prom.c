@@ -832,14 +832,12 @@ static const struct sink_ops prom_ops = {
 	.health = prom_health,
 };
 
-struct sink *prom_sink_create(const struct prom_sink_options *o)
+int prom_sink_create(const struct prom_sink_options *o, struct sink **ret)
 {
 	struct prom_sink *ps = calloc(1, sizeof(*ps));
 
-	if (!ps) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!ps)
+		return -ENOMEM;
 	ps->sink.ops = &prom_ops;
 	ps->sink.priv = ps;
 	ps->max_label_values = o && o->max_label_values ? o->max_label_values : 100;
@@ -849,8 +847,8 @@ struct sink *prom_sink_create(const struct prom_sink_options *o)
 	ps->kernel = strdup(o && o->kernel ? o->kernel : "unknown");
 	if (!ps->version || !ps->bcc_version || !ps->kernel) {
 		prom_destroy(&ps->sink);
-		errno = ENOMEM;
-		return NULL;
+		return -ENOMEM;
 	}
-	return &ps->sink;
+	*ret = &ps->sink;
+	return 0;
 }

@@ -19,8 +19,8 @@ struct prom_sink_options {
 	const char *version, *bcc_version, *kernel;
 };
 
-/* Returns NULL (errno set) on failure. */
-struct sink *prom_sink_create(const struct prom_sink_options *o);
+/* The sink in *ret: 0 or -ENOMEM. */
+int prom_sink_create(const struct prom_sink_options *o, struct sink **ret);
 
 /* Appends the whole exposition (text format 0.0.4) to b. 0 or -ENOMEM (b then holds a part). */
 int prom_sink_render(struct sink *s, struct strbuf *b);

@@ -115,18 +115,20 @@ static em_mhd_result handle(void *cls, struct MHD_Connection *c, const char *url
 	return reply(c, MHD_HTTP_OK, b.buf, b.len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-/* A listening socket, so that a failure can be named precisely (MHD only says "failed"). */
+/* A listening socket, so that a failure can be named precisely (MHD only says "failed"): its
+ * fd, or -errno with err set. */
 static int listen_socket(const char *listen_addr, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char host[64], why[256];
+	char host[64], reason[256];
 	unsigned port;
 	int fd, one = 1, e;
 
-	if (config_parse_listen(listen_addr, host, sizeof(host), &port, why, sizeof(why))) {
-		snprintf(err, errlen, "output.prometheus.listen: %s", why);
-		return -1;
+	e = config_parse_listen(listen_addr, host, sizeof(host), &port, reason, sizeof(reason));
+	if (e) {
+		snprintf(err, errlen, "output.prometheus.listen: %s", reason);
+		return e;
 	}
 	memset(&ss, 0, sizeof(ss));
 	if (strchr(host, ':')) {
@@ -148,9 +150,10 @@ static int listen_socket(const char *listen_addr, char *err, size_t errlen)
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
+		e = errno;
 		snprintf(err, errlen, "output.prometheus.listen %s: socket: %s", listen_addr,
-			 strerror(errno));
-		return -1;
+			 strerror(e));
+		return -e;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
@@ -179,34 +182,38 @@ static int listen_socket(const char *listen_addr, char *err, size_t errlen)
 		else
 			snprintf(err, errlen, "output.prometheus.listen %s: %s", listen_addr,
 				 strerror(e));
-		return -1;
+		return -e;
 	}
 	return fd;
 }
 
-struct prom_http *prom_http_start(const char *listen_addr, const char *path, struct sink *prom,
-				  char *err, size_t errlen)
+int prom_http_start(const char *listen_addr, const char *path, struct sink *prom,
+		    struct prom_http **ret, char *err, size_t errlen)
 {
 	struct prom_http *h = calloc(1, sizeof(*h));
 	const union MHD_DaemonInfo *info;
-	int fd;
+	int fd, r;
 
 	if (!h || !(h->path = strdup(path))) {
 		snprintf(err, errlen, "output.prometheus: out of memory");
 		free(h);
-		return NULL;
+		return -ENOMEM;
 	}
 	h->prom = prom;
 	fd = listen_socket(listen_addr, err, errlen);
-	if (fd < 0)
+	if (fd < 0) {
+		r = fd;
 		goto err_free;
+	}
 	/* No MHD_USE_INTERNAL_POLLING_THREAD: MHD runs only inside prom_http_run(). */
+	errno = 0;
 	h->d = MHD_start_daemon(EM_MHD_FLAGS, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET,
 				(MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)PROM_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)PROM_HTTP_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
 				NULL, MHD_OPTION_END);
 	if (!h->d) {
+		r = errno ? -errno : -EIO; /* MHD does not say; its errno where it left one */
 		close(fd);
 		snprintf(err, errlen,
 			 "output.prometheus: libmicrohttpd could not start on %s (run with -v for "
@@ -218,16 +225,18 @@ struct prom_http *prom_http_start(const char *listen_addr, const char *path, str
 	if (!info || EM_MHD_EPOLL_FD(info) < 0) {
 		snprintf(err, errlen, "output.prometheus: libmicrohttpd has no epoll support here");
 		MHD_stop_daemon(h->d);
+		r = -EOPNOTSUPP;
 		goto err_free;
 	}
 	h->epfd = EM_MHD_EPOLL_FD(info);
 	log_info("Prometheus metrics at http://%s%s", listen_addr, path);
-	return h;
+	*ret = h;
+	return 0;
 
 err_free:
 	free(h->path);
 	free(h);
-	return NULL;
+	return r;
 }
 
 int prom_http_fd(const struct prom_http *h)

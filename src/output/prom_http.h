@@ -10,9 +10,11 @@
 struct prom_http;
 
 /* Binds `listen` ("HOST:PORT", see config_parse_listen()) and serves GET/HEAD `path` from the
- * sink. NULL with a one-line message in err (what failed and how to fix it) on failure. */
-struct prom_http *prom_http_start(const char *listen, const char *path, struct sink *prom,
-				  char *err, size_t errlen);
+ * sink; the server in *ret. 0, or -errno (the socket's: -EADDRINUSE, -EADDRNOTAVAIL, -EACCES...;
+ * -EINVAL for a bad address, -ENOMEM) with a one-line message in err (what failed and how to
+ * fix it). */
+int prom_http_start(const char *listen, const char *path, struct sink *prom, struct prom_http **ret,
+		    char *err, size_t errlen);
 /* The descriptor to watch for EPOLLIN; on readiness, and when the timeout expires, call
  * prom_http_run(). */
 int prom_http_fd(const struct prom_http *h);

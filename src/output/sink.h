@@ -84,8 +84,9 @@ struct csv_sink_options {
 };
 
 /* A CSV or JSON-lines sink (same naming, rotation and retention; delimiter and header apply to
- * CSV only). Returns NULL and sets errno on failure. */
-struct sink *csv_sink_create(const struct csv_sink_options *o);
+ * CSV only) in *ret. 0, or -errno: -EINVAL for options that cannot work, the output directory's
+ * error (-EROFS, -EACCES, -ENOTDIR...) when it cannot be created or written, -ENOMEM. */
+int csv_sink_create(const struct csv_sink_options *o, struct sink **ret);
 /* Totals over all streams: rows in the files, rows dropped (memory bound reached while writes
  * failed, or out of memory), failed write attempts. Zeroes when `s` is not a CSV/JSONL sink. */
 void csv_sink_stats(struct sink *s, unsigned long long *rows_written,
@@ -103,8 +104,8 @@ void csv_sink_health(struct sink *s, struct csv_health *h);
 /* A CSV or JSON lines file sink (csv_sink_create)? */
 bool csv_sink_is_file(const struct sink *s);
 
-/* Live table on `fd` (normally stdout) for exactly one stream. */
-struct sink *console_sink_create(int fd);
+/* Live table on `fd` (normally stdout) for exactly one stream, in *ret. 0, -EBADF or -ENOMEM. */
+int console_sink_create(int fd, struct sink **ret);
 
 /* Writes `s` as one RFC 4180 field (quoted only when it holds the delimiter, '"', CR, LF, or
  * leading/trailing space; NULL is empty) to buf: at most len-1 bytes and a NUL. Returns the

@@ -75,19 +75,19 @@ START_TEST(test_errors)
 	struct cli_options o;
 	char err[256];
 
-	ck_assert_int_eq(parse(&o, err, "--bogus", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--bogus", NULL), -EINVAL);
 	ck_assert_str_eq(err, "unknown option '--bogus' (see --help)");
-	ck_assert_int_eq(parse(&o, err, "-x", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-x", NULL), -EINVAL);
 	ck_assert_str_eq(err, "unknown option '-x' (see --help)");
-	ck_assert_int_eq(parse(&o, err, "-c", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-c", NULL), -EINVAL);
 	ck_assert_str_eq(err, "option '-c' needs a value");
-	ck_assert_int_eq(parse(&o, err, "--duration", "0", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--duration", "0", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "positive number of seconds, got '0'"));
-	ck_assert_int_eq(parse(&o, err, "--duration", "5s", NULL), -1);
-	ck_assert_int_eq(parse(&o, err, "--duration", "nan", NULL), -1);
-	ck_assert_int_eq(parse(&o, err, "stray", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--duration", "5s", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&o, err, "--duration", "nan", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&o, err, "stray", NULL), -EINVAL);
 	ck_assert_str_eq(err, "unexpected argument 'stray' (see --help)");
-	ck_assert_int_eq(parse(&o, err, "--check", "--daemon-stop", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--check", "--daemon-stop", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "cannot be combined"));
 }
 END_TEST
@@ -105,13 +105,13 @@ START_TEST(test_format_flag)
 	ck_assert_uint_eq(o.formats, OUTPUT_CSV | OUTPUT_JSONL_STDOUT);
 	ck_assert_int_eq(parse(&o, err, "--format", "csv", "--format=jsonl", NULL), 0);
 	ck_assert_uint_eq(o.formats, OUTPUT_JSONL); /* the last one wins */
-	ck_assert_int_eq(parse(&o, err, "--format", "csv,xml", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--format", "csv,xml", NULL), -EINVAL);
 	ck_assert_str_eq(err,
 			 "--format: unknown format 'xml' (expected csv, jsonl or jsonl-stdout, "
 			 "comma-separated)");
-	ck_assert_int_eq(parse(&o, err, "--format", "csv,,jsonl", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--format", "csv,,jsonl", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "comma-separated list"));
-	ck_assert_int_eq(parse(&o, err, "--format", "", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--format", "", NULL), -EINVAL);
 }
 END_TEST
 
@@ -160,25 +160,25 @@ START_TEST(test_filter_flag_errors)
 	char err[256], many[400];
 	size_t n = 0;
 
-	ck_assert_int_eq(parse(&o, err, "-p", "0", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-p", "0", NULL), -EINVAL);
 	ck_assert_str_eq(err, "--pid: expected a process ID in 1..4194304, got '0'");
-	ck_assert_int_eq(parse(&o, err, "--pid", "12,abc", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--pid", "12,abc", NULL), -EINVAL);
 	ck_assert_str_eq(err, "--pid: expected a process ID in 1..4194304, got 'abc'");
-	ck_assert_int_eq(parse(&o, err, "-p", "1,,2", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-p", "1,,2", NULL), -EINVAL);
 	ck_assert_str_eq(err, "--pid expects a comma-separated list without empty entries, "
 			      "got '1,,2'");
-	ck_assert_int_eq(parse(&o, err, "-p", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-p", NULL), -EINVAL);
 	ck_assert_str_eq(err, "option '-p' needs a value");
-	ck_assert_int_eq(parse(&o, err, "-u", "nosuchuser_xyz", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-u", "nosuchuser_xyz", NULL), -EINVAL);
 	ck_assert_str_eq(err, "--uid: no user named 'nosuchuser_xyz' (give a user name or a "
 			      "numeric UID)");
-	ck_assert_int_eq(parse(&o, err, "-u", "4294967295", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-u", "4294967295", NULL), -EINVAL);
 	ck_assert_str_eq(err, "--uid: expected a user ID in 0..4294967294, got '4294967295'");
-	ck_assert_int_eq(parse(&o, err, "--comm", "abcdefghijklmnop", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--comm", "abcdefghijklmnop", NULL), -EINVAL);
 	ck_assert_str_eq(err, "--comm: expected a task name of 1 to 15 bytes, got "
 			      "'abcdefghijklmnop' (the kernel keeps only the first 15 bytes of a "
 			      "task name: use 'abcdefghijklmno')");
-	ck_assert_int_eq(parse(&o, err, "--comm", "", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "--comm", "", NULL), -EINVAL);
 	ck_assert_str_eq(err, "--comm expects a comma-separated list without empty entries, "
 			      "got ''");
 
@@ -187,7 +187,7 @@ START_TEST(test_filter_flag_errors)
 		n += (size_t)snprintf(many + n, sizeof(many) - n, "%s%d", i > 1 ? "," : "", i);
 	ck_assert_msg(parse(&o, err, "-p", many, NULL) == 0, "%s", err);
 	ck_assert_uint_eq(o.filters.npids, 64);
-	ck_assert_int_eq(parse(&o, err, "-p", many, "-p", "65", NULL), -1);
+	ck_assert_int_eq(parse(&o, err, "-p", many, "-p", "65", NULL), -E2BIG);
 	ck_assert_str_eq(err, "--pid: more than 64 values (a filter holds at most 64)");
 }
 END_TEST
@@ -272,10 +272,10 @@ START_TEST(test_split_list)
 	ck_assert_str_eq(names[0], "exec");
 	ck_assert_str_eq(names[1], "func");
 	ck_assert_str_eq(names[2], "syscall");
-	ck_assert_int_eq(cli_split_list(b, names, 8), -1);
-	ck_assert_int_eq(cli_split_list(c, names, 8), -1);
-	ck_assert_int_eq(cli_split_list(d, names, 8), -1);
-	ck_assert_int_eq(cli_split_list(e, names, 2), -1);
+	ck_assert_int_eq(cli_split_list(b, names, 8), -EINVAL);
+	ck_assert_int_eq(cli_split_list(c, names, 8), -EINVAL);
+	ck_assert_int_eq(cli_split_list(d, names, 8), -EINVAL);
+	ck_assert_int_eq(cli_split_list(e, names, 2), -EINVAL);
 }
 END_TEST
 

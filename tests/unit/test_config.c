@@ -468,7 +468,8 @@ START_TEST(test_defaults_bad_schema)
 	/* config_load reports it instead of running with half a config */
 	write_tmp("app:\n  debug: false\n");
 	memset(&cfg, 0, sizeof(cfg));
-	ck_assert_int_eq(config_load(&cfg, tmp_path, bad_schema, 1, collect, &warns, &err), -1);
+	ck_assert_int_eq(config_load(&cfg, tmp_path, bad_schema, 1, collect, &warns, &err),
+			 -EINVAL);
 	unlink(tmp_path);
 	expect_err(" cannot set the defaults: a monitor schema is invalid");
 }
@@ -526,7 +527,7 @@ END_TEST
 
 START_TEST(test_bad_bool_position)
 {
-	ck_assert_int_eq(load(FIXTURE("bad_bool.yaml")), -1);
+	ck_assert_int_eq(load(FIXTURE("bad_bool.yaml")), -EINVAL);
 	ck_assert_str_eq(err.msg, FIXTURE("bad_bool.yaml") ":4:14: monitors.exec.enabled: "
 						     "expected true or false, got 'maybe'");
 }
@@ -561,12 +562,12 @@ START_TEST(test_output_format_and_prometheus)
 	ck_assert_int_eq(load_text("output:\n  format: []\n"), 0);
 	ck_assert_uint_eq(cfg.output.formats, 0);
 
-	ck_assert_int_eq(load_text("output:\n  format: [csv, xml]\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  format: [csv, xml]\n"), -EINVAL);
 	expect_err("2:17: output.format[1]: expected one of csv, jsonl, jsonl-stdout, got 'xml'");
-	ck_assert_int_eq(load_text("output:\n  prometheus:\n    listen: 127.0.0.1:0\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  prometheus:\n    listen: 127.0.0.1:0\n"), -EINVAL);
 	expect_err("3:13: output.prometheus.listen: port of '127.0.0.1:0' must be a number in "
 		   "1..65535");
-	ck_assert_int_eq(load_text("output:\n  prometheus:\n    path: metrics\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  prometheus:\n    path: metrics\n"), -EINVAL);
 	expect_err("3:11: output.prometheus.path: expected a URL path starting with '/' (e.g. "
 		   "/metrics), got 'metrics'");
 	ck_assert_int_eq(load_text("output:\n  prometheus:\n    enabeld: true\n"), 0);
@@ -588,29 +589,31 @@ START_TEST(test_output_format_and_prometheus)
 	ck_assert_str_eq(host, "::");
 	ck_assert_int_eq(config_parse_listen("example.com:80", host, sizeof(host), &port, why,
 					     sizeof(why)),
-			 -1);
+			 -EINVAL);
 	ck_assert_int_eq(config_parse_listen("9435", host, sizeof(host), &port, why, sizeof(why)),
-			 -1);
-	ck_assert_int_eq(
-		config_parse_listen("1.2.3.4:x", host, sizeof(host), &port, why, sizeof(why)), -1);
-	ck_assert_int_eq(
-		config_parse_listen("[::1:80", host, sizeof(host), &port, why, sizeof(why)), -1);
+			 -EINVAL);
+	ck_assert_int_eq(config_parse_listen("1.2.3.4:x", host, sizeof(host), &port, why,
+					     sizeof(why)),
+			 -EINVAL);
+	ck_assert_int_eq(config_parse_listen("[::1:80", host, sizeof(host), &port, why,
+					     sizeof(why)),
+			 -EINVAL);
 }
 END_TEST
 
 START_TEST(test_int_rejects_fraction_and_junk)
 {
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 10.5\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 10.5\n"), -EINVAL);
 	expect_err("3:18: monitors.func.probe_limit: expected an integer, got '10.5'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 10abc\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 10abc\n"), -EINVAL);
 	expect_err("3:18: monitors.func.probe_limit: expected an integer, got '10abc'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit:\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit:\n"), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "monitors.func.probe_limit: expected an integer, "
 					      "got an empty value"));
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  buffer_size: 99999999999999999999999\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  buffer_size: 99999999999999999999999\n"), -EINVAL);
 	expect_err("2:16: output.buffer_size: expected an integer, got "
 		   "'99999999999999999999999'");
 }
@@ -618,28 +621,29 @@ END_TEST
 
 START_TEST(test_range_errors)
 {
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 0\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 0\n"), -EINVAL);
 	expect_err("3:18: monitors.func.probe_limit: expected an integer in 1..1000, got '0'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 1001\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 1001\n"), -EINVAL);
 	expect_err("3:18: monitors.func.probe_limit: expected an integer in 1..1000, got '1001'");
 	config_free(&cfg);
 	ck_assert_int_eq(load_text("monitors:\n  func:\n    probe_limit: 1000\n"), 0);
 	ck_assert_int_eq(((struct func_opts *)opts_of("func"))->probe_limit, 1000);
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  bio:\n    interval: 0.05\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  bio:\n    interval: 0.05\n"), -EINVAL);
 	expect_err("3:15: monitors.bio.interval: expected a number in 0.1..86400, got '0.05'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  buffer_size: 0\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  buffer_size: 0\n"), -EINVAL);
 	expect_err("2:16: output.buffer_size: expected an integer in 1..1000000, got '0'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  flush_interval: 7200\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  flush_interval: 7200\n"), -EINVAL);
 	expect_err("2:19: output.flush_interval: expected a number in 0.1..3600, got '7200'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  retention_days: -1\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  retention_days: -1\n"), -EINVAL);
 	expect_err("2:19: output.retention_days: expected an integer in 0..36500, got '-1'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("logging:\n  handlers:\n    file:\n      interval: 0\n"), -1);
+	ck_assert_int_eq(load_text("logging:\n  handlers:\n    file:\n      interval: 0\n"),
+			 -EINVAL);
 	expect_err("4:17: logging.handlers.file.interval: expected an integer in 1..1000000, "
 		   "got '0'");
 }
@@ -654,14 +658,15 @@ START_TEST(test_doubles)
 	ck_assert_double_eq(config_monitor(&cfg, "func")->interval, 1.5);
 	ck_assert_double_eq(config_monitor(&cfg, "bio")->interval, 10.0);
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  flush_interval: .inf\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  flush_interval: .inf\n"), -EINVAL);
 	expect_err("2:19: output.flush_interval: expected a number, got '.inf'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  flush_interval: nan\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  flush_interval: nan\n"), -EINVAL);
 	expect_err("2:19: output.flush_interval: expected a number, got 'nan'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text_with("monitors:\n  kitchen:\n    ratio: 1.5\n",
-					kitchen_schemas, 1), -1);
+	ck_assert_int_eq(load_text_with("monitors:\n  kitchen:\n    ratio: 1.5\n", kitchen_schemas,
+					1),
+			 -EINVAL);
 	expect_err("3:12: monitors.kitchen.ratio: expected a number in 0..1, got '1.5'");
 }
 END_TEST
@@ -679,15 +684,16 @@ START_TEST(test_strings_and_choices)
 	ck_assert_double_eq(k->ratio, 0.5);
 	config_free(&cfg);
 	ck_assert_int_eq(load_text_with("monitors:\n  kitchen:\n    mode: carefull\n",
-					kitchen_schemas, 1), -1);
+					kitchen_schemas, 1),
+			 -EINVAL);
 	expect_err("3:11: monitors.kitchen.mode: expected one of fast, careful, got 'carefull' "
 		   "(did you mean 'careful'?)");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("app:\n  environment: staging\n"), -1);
+	ck_assert_int_eq(load_text("app:\n  environment: staging\n"), -EINVAL);
 	expect_err("2:16: app.environment: expected one of development, production, "
 		   "got 'staging'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("app:\n  pid_file: ''\n"), -1);
+	ck_assert_int_eq(load_text("app:\n  pid_file: ''\n"), -EINVAL);
 	expect_err("2:13: app.pid_file: expected a non-empty string, got ''");
 }
 END_TEST
@@ -700,26 +706,26 @@ START_TEST(test_attach)
 	ck_assert_str_eq(config_monitor(&cfg, "syscall")->attach, "raw_tracepoint");
 	ck_assert_str_eq(config_monitor(&cfg, "func")->attach, "auto");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    attach: tracepoint\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    attach: tracepoint\n"), -EINVAL);
 	expect_err("3:13: monitors.func.attach: expected one of auto, kprobe, got 'tracepoint'");
 }
 END_TEST
 
 START_TEST(test_wrong_node_kind)
 {
-	ck_assert_int_eq(load_text("app:\n  name: {first: a}\n"), -1);
+	ck_assert_int_eq(load_text("app:\n  name: {first: a}\n"), -EINVAL);
 	expect_err("2:9: app.name: expected a string, got a mapping");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors: [exec, func]\n"), -1);
+	ck_assert_int_eq(load_text("monitors: [exec, func]\n"), -EINVAL);
 	expect_err("1:11: monitors: expected a mapping, got a list");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  exec: true\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  exec: true\n"), -EINVAL);
 	expect_err("2:9: monitors.exec: expected a mapping, got 'true'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  exec:\n    enabled: [true]\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  exec:\n    enabled: [true]\n"), -EINVAL);
 	expect_err("3:14: monitors.exec.enabled: expected true or false, got a list");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  csv_delimiter:\n    a: b\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter:\n    a: b\n"), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, ": output.csv_delimiter: expected one printable "
 					      "ASCII character (or a tab) other than '\"', "
 					      "got a mapping"));
@@ -751,10 +757,10 @@ START_TEST(test_strlist_forms)
 	ck_assert_int_eq(((struct func_opts *)opts_of("func"))->patterns.n, 0);
 	config_free(&cfg);
 
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    patterns: [vfs_read, [x]]\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    patterns: [vfs_read, [x]]\n"), -EINVAL);
 	expect_err("3:26: monitors.func.patterns[1]: expected a string, got a list");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    patterns: {vfs_read: 1}\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    patterns: {vfs_read: 1}\n"), -EINVAL);
 	expect_err("3:15: monitors.func.patterns: expected a list of strings, got a mapping");
 }
 END_TEST
@@ -772,17 +778,20 @@ START_TEST(test_boolmap)
 	config_free(&cfg);
 
 	ck_assert_int_eq(load_text("monitors:\n  syscall:\n    monitor_categories:\n"
-				   "      file_io: true\n      netwrk: true\n"), -1);
+				   "      file_io: true\n      netwrk: true\n"),
+			 -EINVAL);
 	expect_err("5:7: monitors.syscall.monitor_categories: expected one of file_io, network, "
 		   "memory, process, ipc, signal, time, other, got 'netwrk' "
 		   "(did you mean 'network'?)");
 	config_free(&cfg);
 	ck_assert_int_eq(load_text("monitors:\n  syscall:\n    monitor_categories:\n"
-				   "      ipc: sometimes\n"), -1);
+				   "      ipc: sometimes\n"),
+			 -EINVAL);
 	expect_err("4:12: monitors.syscall.monitor_categories.ipc: expected true or false, "
 		   "got 'sometimes'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  syscall:\n    monitor_categories: [ipc]\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  syscall:\n    monitor_categories: [ipc]\n"),
+			 -EINVAL);
 	expect_err("3:25: monitors.syscall.monitor_categories: expected a mapping of names to "
 		   "true or false, got a list");
 }
@@ -805,19 +814,19 @@ START_TEST(test_output_and_delimiter)
 	ck_assert_int_eq(cfg.output.csv_delimiter, '\t');
 	config_free(&cfg);
 
-	ck_assert_int_eq(load_text("output:\n  csv_delimiter: ab\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: ab\n"), -EINVAL);
 	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
 		   "other than '\"', got 'ab'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  csv_delimiter: '\"'\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: '\"'\n"), -EINVAL);
 	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
 		   "other than '\"', got '\"'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  csv_delimiter: \"\\n\"\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: \"\\n\"\n"), -EINVAL);
 	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
 		   "other than '\"', got '\\n'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("output:\n  csv_delimiter: \"\"\n"), -1);
+	ck_assert_int_eq(load_text("output:\n  csv_delimiter: \"\"\n"), -EINVAL);
 	expect_err("2:18: output.csv_delimiter: expected one printable ASCII character (or a tab) "
 		   "other than '\"', got ''");
 }
@@ -845,16 +854,17 @@ START_TEST(test_logging)
 	ck_assert_str_eq(cfg.logging.file.formatter, "detailed");
 	config_free(&cfg);
 
-	ck_assert_int_eq(load_text("logging:\n  level: verbose\n"), -1);
+	ck_assert_int_eq(load_text("logging:\n  level: verbose\n"), -EINVAL);
 	expect_err("2:10: logging.level: expected one of DEBUG, INFO, WARNING, WARN, ERROR, "
 		   "CRITICAL, got 'verbose'");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("logging:\n  handlers:\n    file:\n      when: W0\n"), -1);
+	ck_assert_int_eq(load_text("logging:\n  handlers:\n    file:\n      when: W0\n"), -EINVAL);
 	expect_err("4:13: logging.handlers.file.when: expected one of S, M, H, D, MIDNIGHT, "
 		   "got 'W0'");
 	config_free(&cfg);
 	ck_assert_int_eq(load_text("logging:\n  handlers:\n    console:\n"
-				   "      stream: ext://sys.stdin\n"), -1);
+				   "      stream: ext://sys.stdin\n"),
+			 -EINVAL);
 	expect_err("4:15: logging.handlers.console.stream: expected one of ext://sys.stdout, "
 		   "ext://sys.stderr, got 'ext://sys.stdin' (did you mean 'ext://sys.stdout'?)");
 }
@@ -872,7 +882,8 @@ START_TEST(test_formatter_reference)
 	config_free(&cfg);
 
 	ck_assert_int_eq(load_text("logging:\n  handlers:\n    console:\n"
-				   "      formatter: simpel\n"), -1);
+				   "      formatter: simpel\n"),
+			 -EINVAL);
 	expect_err("4:18: logging.handlers.console.formatter: expected one of detailed, simple, "
 		   "got 'simpel' (did you mean 'simple'?)");
 }
@@ -906,50 +917,50 @@ END_TEST
 
 START_TEST(test_syntax_error)
 {
-	ck_assert_int_eq(load(FIXTURE("syntax_error.yaml")), -1);
+	ck_assert_int_eq(load(FIXTURE("syntax_error.yaml")), -EINVAL);
 	ck_assert_str_eq(err.msg, FIXTURE("syntax_error.yaml") ":6:5: YAML syntax error: did not "
 			 "find expected ',' or ']' (while parsing a flow sequence)");
 	config_free(&cfg);
 
-	ck_assert_int_eq(load_text("app:\n  name: a\n bad: indent\n"), -1);
+	ck_assert_int_eq(load_text("app:\n  name: a\n bad: indent\n"), -EINVAL);
 	expect_err("3:2: YAML syntax error: did not find expected key "
 		   "(while parsing a block mapping)");
 	config_free(&cfg);
 	/* a tab where YAML wants spaces */
-	ck_assert_int_eq(load_text("app:\n\tname: a\n"), -1);
+	ck_assert_int_eq(load_text("app:\n\tname: a\n"), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "YAML syntax error: "));
 	config_free(&cfg);
 	/* bytes that are not UTF-8: position from the byte offset */
-	ck_assert_int_eq(load_text("app:\n  name: \xff\xfe\n"), -1);
+	ck_assert_int_eq(load_text("app:\n  name: \xff\xfe\n"), -EINVAL);
 	expect_err("2:9: YAML syntax error: invalid leading UTF-8 octet");
 }
 END_TEST
 
 START_TEST(test_missing_file)
 {
-	ck_assert_int_eq(load(FIXTURE("no_such_file.yaml")), -1);
+	ck_assert_int_eq(load(FIXTURE("no_such_file.yaml")), -ENOENT);
 	ck_assert_str_eq(err.msg, FIXTURE("no_such_file.yaml") ": cannot read config: "
 						       "No such file or directory");
 	config_free(&cfg);
-	ck_assert_int_eq(load(EM_FIXTURES "/config"), -1);
+	ck_assert_int_eq(load(EM_FIXTURES "/config"), -EISDIR);
 	ck_assert_str_eq(err.msg, EM_FIXTURES "/config: cannot read config: Is a directory");
 }
 END_TEST
 
 START_TEST(test_empty_file)
 {
-	ck_assert_int_eq(load(FIXTURE("empty.yaml")), -1);
+	ck_assert_int_eq(load(FIXTURE("empty.yaml")), -EINVAL);
 	ck_assert_str_eq(err.msg, FIXTURE("empty.yaml") ": config file is empty; expected the "
 			 "sections app, logging, output and monitors");
 	config_free(&cfg);
-	ck_assert_int_eq(load(FIXTURE("comments_only.yaml")), -1);
+	ck_assert_int_eq(load(FIXTURE("comments_only.yaml")), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, ": config file is empty;"));
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("- app\n- monitors\n"), -1);
+	ck_assert_int_eq(load_text("- app\n- monitors\n"), -EINVAL);
 	expect_err("1:1: expected a mapping with the sections app, logging, output and monitors, "
 		   "got a list");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("just some text\n"), -1);
+	ck_assert_int_eq(load_text("just some text\n"), -EINVAL);
 	expect_err("1:1: expected a mapping with the sections app, logging, output and monitors, "
 		   "got 'just some text'");
 }
@@ -965,7 +976,7 @@ START_TEST(test_too_large)
 	memset(big, '#', n);
 	write_tmp_n(big, n);
 	free(big);
-	ck_assert_int_eq(load(tmp_path), -1);
+	ck_assert_int_eq(load(tmp_path), -EFBIG);
 	unlink(tmp_path);
 	snprintf(want, sizeof(want),
 		 "%s: config file is larger than 1048576 bytes; is it the right file?", tmp_path);
@@ -975,7 +986,7 @@ END_TEST
 
 START_TEST(test_multiple_documents)
 {
-	ck_assert_int_eq(load_text("app:\n  debug: true\n---\napp:\n  debug: false\n"), -1);
+	ck_assert_int_eq(load_text("app:\n  debug: true\n---\napp:\n  debug: false\n"), -EINVAL);
 	expect_err("3:1: only one YAML document is allowed in a config file");
 }
 END_TEST
@@ -986,7 +997,7 @@ START_TEST(test_deep_nesting)
 
 	memset(text, '[', 200);
 	strcpy(text + 200, "\n");
-	ck_assert_int_eq(load_text(text), -1);
+	ck_assert_int_eq(load_text(text), -EINVAL);
 	expect_err("1:65: nested deeper than 64 levels");
 }
 END_TEST
@@ -1004,14 +1015,15 @@ START_TEST(test_aliases)
 	ck_assert(config_monitor(&cfg, "syscall")->enabled);
 	config_free(&cfg);
 
-	ck_assert_int_eq(load_text("monitors:\n  func:\n    interval: *nowhere\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  func:\n    interval: *nowhere\n"), -EINVAL);
 	expect_err("3:15: alias '*nowhere' has no anchor '&nowhere' before it");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors: &loop\n  func: *loop\n"), -1);
+	ck_assert_int_eq(load_text("monitors: &loop\n  func: *loop\n"), -EINVAL);
 	expect_err("2:9: alias '*loop' refers to a node that contains it");
 	config_free(&cfg);
 	ck_assert_int_eq(load_text("base: &b\n  interval: 3\n"
-				   "monitors:\n  func:\n    <<: *b\n"), -1);
+				   "monitors:\n  func:\n    <<: *b\n"),
+			 -EINVAL);
 	expect_err("5:5: monitors.func.<<: YAML merge keys are not supported; write the keys out");
 }
 END_TEST
@@ -1092,14 +1104,14 @@ END_TEST
 
 START_TEST(test_duplicate_key)
 {
-	ck_assert_int_eq(load(FIXTURE("duplicate_key.yaml")), -1);
+	ck_assert_int_eq(load(FIXTURE("duplicate_key.yaml")), -EINVAL);
 	ck_assert_str_eq(err.msg, FIXTURE("duplicate_key.yaml") ":6:5: monitors.func.interval: "
 			 "duplicate key, first defined at line 4, column 5");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("monitors:\n  exec: {}\n  bio: {}\n  exec: {}\n"), -1);
+	ck_assert_int_eq(load_text("monitors:\n  exec: {}\n  bio: {}\n  exec: {}\n"), -EINVAL);
 	expect_err("4:3: monitors.exec: duplicate key, first defined at line 2, column 3");
 	config_free(&cfg);
-	ck_assert_int_eq(load_text("app: {}\noutput: {}\napp: {}\n"), -1);
+	ck_assert_int_eq(load_text("app: {}\noutput: {}\napp: {}\n"), -EINVAL);
 	expect_err("3:1: app: duplicate key, first defined at line 1, column 1");
 }
 END_TEST
@@ -1109,7 +1121,8 @@ START_TEST(test_value_sanitized)
 	char want[512];
 
 	ck_assert_int_eq(load_text("monitors:\n  exec:\n"
-				   "    enabled: \"a\\x01b\\nc\\e[31m\"\n"), -1);
+				   "    enabled: \"a\\x01b\\nc\\e[31m\"\n"),
+			 -EINVAL);
 	expect_err("3:14: monitors.exec.enabled: expected true or false, got "
 		   "'a\\x01b\\nc\\x1b[31m'");
 	config_free(&cfg);
@@ -1117,7 +1130,7 @@ START_TEST(test_value_sanitized)
 	ck_assert_int_eq(load_text("app:\n  debug: "
 				   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"),
-			 -1);
+			 -EINVAL);
 	snprintf(want, sizeof(want), "%s:2:10: app.debug: expected true or false, got '%.60s...'",
 		 tmp_path, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	ck_assert_str_eq(err.msg, want);
@@ -1294,7 +1307,7 @@ START_TEST(test_filters_errors)
 	size_t i, o = strlen(text);
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_msg(load_text(cases[i].text) == -1, "loaded: %s", cases[i].text);
+		ck_assert_msg(load_text(cases[i].text) == -EINVAL, "loaded: %s", cases[i].text);
 		expect_err(cases[i].err);
 		config_free(&cfg);
 	}
@@ -1303,7 +1316,7 @@ START_TEST(test_filters_errors)
 	for (i = 1; i <= FILTER_MAX + 1; i++)
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%zu", i > 1 ? ", " : "", i);
 	snprintf(text + o, sizeof(text) - o, "]\n");
-	ck_assert_int_eq(load_text(text), -1);
+	ck_assert_int_eq(load_text(text), -EINVAL);
 	expect_err("2:9: filters.pids: expected at most 64 entries, got 65");
 	config_free(&cfg);
 	text[o - 4] = ']'; /* "..., 64]": 64 fit */
@@ -1372,7 +1385,8 @@ START_TEST(test_free_after_errors)
 	ck_assert_int_eq(load_text("app:\n  name: other\n"
 				   "logging:\n  formatters:\n    x:\n      format: '%(message)s'\n"
 				   "monitors:\n  func:\n    patterns: [a, b, c]\n"
-				   "    probe_limit: x\n"), -1);
+				   "    probe_limit: x\n"),
+			 -EINVAL);
 	ck_assert_str_eq(cfg.app.name, "other");
 	config_free(&cfg);
 	config_free(&cfg); /* idempotent */
@@ -1389,7 +1403,8 @@ START_TEST(test_free_after_errors)
 	/* a second load on top of the first replaces values without leaking them */
 	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, collect, &warns, &err), 0);
 	unlink(tmp_path);
-	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, collect, &warns, &err), -1);
+	ck_assert_int_eq(config_load(&cfg, tmp_path, schemas, NSCHEMAS, collect, &warns, &err),
+			 -ENOENT);
 	config_free(&cfg);
 }
 END_TEST

@@ -81,7 +81,7 @@ START_TEST(test_levels)
 	ck_assert_int_eq(log_level_parse("warn"), LOG_WARNING);
 	ck_assert_int_eq(log_level_parse("CRITICAL"), LOG_ERROR);
 	ck_assert_int_eq(log_level_parse("DEBUG"), LOG_DEBUG);
-	ck_assert_int_eq(log_level_parse("LOUD"), -1);
+	ck_assert_int_eq(log_level_parse("LOUD"), -EINVAL);
 }
 END_TEST
 

@@ -22,10 +22,10 @@ struct opts {
 	struct strlist list;
 };
 
-static int check_no_x(const void *value, char *why, size_t whylen)
+static int check_no_x(const void *value, char *err, size_t errlen)
 {
 	if (strchr(*(char *const *)value, 'x')) {
-		snprintf(why, whylen, "no x please");
+		snprintf(err, errlen, "no x please");
 		return -EINVAL;
 	}
 	return 0;

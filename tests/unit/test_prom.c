@@ -75,9 +75,9 @@ static const struct metric_spec bio_metrics[] = {
 static struct sink *make(unsigned k, unsigned max_series)
 {
 	struct prom_sink_options o = { k, max_series, "1.2.3", "0.26.0", "6.18" };
-	struct sink *s = prom_sink_create(&o);
+	struct sink *s = NULL;
 
-	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(prom_sink_create(&o, &s), 0);
 	ck_assert_int_eq(s->ops->add_stream(s, 0, SYS_STREAM(S_RATE)), 0);
 	return s;
 }
@@ -216,9 +216,10 @@ static void open_row(struct sink *s, unsigned long long count, unsigned long lon
 START_TEST(minus_fixed_and_result_labels)
 {
 	struct prom_sink_options o = { 100, 1000, NULL, NULL, NULL };
-	struct sink *s = prom_sink_create(&o);
+	struct sink *s = NULL;
 	char *t, *help;
 
+	ck_assert_int_eq(prom_sink_create(&o, &s), 0);
 	ck_assert_int_eq(s->ops->add_stream(s, 0,
 					    &(struct stream_desc){ "open", open_cols, O_NCOLS,
 								   open_metrics, 3 }),
@@ -328,13 +329,14 @@ END_TEST
 START_TEST(histogram_cumulative)
 {
 	struct prom_sink_options o = { 100, 1000, NULL, NULL, NULL };
-	struct sink *s = prom_sink_create(&o);
+	struct sink *s = NULL;
 	uint64_t slots[4] = { 1, 0, 2, 5 };
 	struct row_hist h = { slots, 4, 0.5 };
 	struct cell c[B_NCOLS];
 	struct row r = { .ts_ns = 1, .cells = c, .hist = &h };
 	char *t;
 
+	ck_assert_int_eq(prom_sink_create(&o, &s), 0);
 	ck_assert_int_eq(s->ops->add_stream(s, 3,
 					    &(struct stream_desc){ "bio", bio_cols, B_NCOLS,
 								   bio_metrics, 2 }),
