@@ -179,15 +179,17 @@ static int detach(struct app *a)
 static void setup_logging(struct app *a)
 {
 	char logpath[1024];
+	/* the returned errno: the file checks (io_file_check) do not set errno */
+	int e = -app_setup_logging(a->rt->cfg, a->opt->verbose, !a->opt->daemon, logpath,
+				   sizeof(logpath));
 
-	if (app_setup_logging(a->rt->cfg, a->opt->verbose, !a->opt->daemon, logpath,
-			      sizeof(logpath)))
+	if (e > 0)
 		log_warn("log file %s could not be opened: %s%s; logging to stderr only", logpath,
-			 strerror(errno),
-			 errno == ELOOP	 ? " (a symbolic link is in its place: remove it)" :
-			 errno == EPERM	 ? " (another user's file or a hard link: remove it)" :
-			 errno == EINVAL ? " (not a regular file: remove it)" :
-					   "");
+			 strerror(e),
+			 e == ELOOP  ? " (a symbolic link is in its place: remove it)" :
+			 e == EPERM  ? " (another user's file or a hard link: remove it)" :
+			 e == EINVAL ? " (not a regular file: remove it)" :
+				       "");
 	if (a->other && a->other != getpid())
 		log_info("stale PID file %s (pid %d is gone) replaced", a->rt->cfg->app.pid_file,
 			 (int)a->other);

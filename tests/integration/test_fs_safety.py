@@ -70,6 +70,26 @@ def test_planted_links_never_followed_and_modes():
 
 
 @test
+def test_hard_linked_log_file_named_and_untouched():
+    """A hard link planted as the log file is refused with its reason (the file check's errno,
+    not a stale one), and the file it links to is not written."""
+    d = make_workdir()
+    try:
+        logs = os.path.join(d, "logs")
+        os.makedirs(logs, 0o750)
+        v = victim(d, "victim")
+        os.link(v, os.path.join(logs, "monitor.log"))
+        cfg = write_config(d, "  exec:\n    enabled: true\n")
+        m = Monitor(["-c", cfg, "-m", "exec", "--duration", "1"], cwd=d)
+        assert m.wait(60) == 0, m.stderr()
+        assert "could not be opened" in m.stderr(), m.stderr()
+        assert "another user's file or a hard link: remove it" in m.stderr(), m.stderr()
+        assert untouched(v)
+    finally:
+        cleanup(d)
+
+
+@test
 def test_created_files_and_dirs_modes():
     d = make_workdir()
     try:
