@@ -4,7 +4,8 @@
  * exposition format. Counters live as long as the sink, which outlives monitor restarts and
  * SIGHUP reloads: a restarted monitor keeps adding to the same series. What a monitor's rows
  * become is the monitor's to say (monitor_ops.metrics, metric.h); each stream brings its
- * metrics along, and families render in the order the streams first declared them. */
+ * metrics along. Families render sorted by name (as Prometheus' own client libraries do),
+ * whatever order the monitors start in, then the monitors' health. */
 #include "output/prom.h"
 
 #include <errno.h>
@@ -763,15 +764,28 @@ static int render_health(struct prom_sink *ps, struct strbuf *b)
 	return 0;
 }
 
+static int by_family_name(const void *a, const void *b)
+{
+	const struct pm_family *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
 int prom_sink_render(struct sink *snk, struct strbuf *b)
 {
 	struct prom_sink *ps = snk->priv;
+	const struct pm_family **order = calloc(ps->nfams ? ps->nfams : 1, sizeof(*order));
+	int r = 0;
 
-	for (size_t i = 0; i < ps->nfams; i++) {
-		if (render_family(b, &ps->fams[i]))
-			return -ENOMEM;
-	}
-	return render_health(ps, b);
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < ps->nfams; i++)
+		order[i] = &ps->fams[i];
+	qsort(order, ps->nfams, sizeof(*order), by_family_name);
+	for (size_t i = 0; i < ps->nfams && !r; i++)
+		r = render_family(b, order[i]) ? -ENOMEM : 0;
+	free(order);
+	return r ? r : render_health(ps, b);
 }
 
 size_t prom_sink_series(struct sink *snk)

@@ -20,8 +20,14 @@ declare -A allowed=(
 	[app]="app monitors bpf output core common probes"
 	[analyze]="analyze common monitors/syscall_table.h"
 )
+if [ ! -d "$src" ]; then
+	echo "tests/layers/check.sh: no source directory $src" >&2
+	exit 2
+fi
 bad=0
+seen=0
 while IFS= read -r line; do
+	seen=$((seen + 1))
 	file=${line%%:*}
 	inc=$(sed -n 's/.*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' <<<"$line")
 	rel=${file#"$src"/}
@@ -45,8 +51,12 @@ while IFS= read -r line; do
 		bad=$((bad + 1))
 	fi
 done < <(grep -rn --include='*.c' --include='*.h' '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$src")
+if [ $seen -lt 100 ]; then
+	echo "tests/layers/check.sh: only $seen includes read under $src: the check saw nothing" >&2
+	exit 2
+fi
 if [ $bad -gt 0 ]; then
 	echo "$bad include(s) cross the layers (tests/layers/check.sh says which may)"
 	exit 1
 fi
-echo "layers: every include qualified and within its layer's dependencies"
+echo "layers: $seen includes, every one qualified and within its layer's dependencies"

@@ -64,11 +64,10 @@ int montest_start(struct montest *t, const char *name, const char *yaml)
 		return -errno;
 	r = write(fd, yaml, strlen(yaml)) == (ssize_t)strlen(yaml) ? 0 : -EIO;
 	close(fd);
-	if (!r && (config_defaults(&t->cfg, t->schemas, n) ||
-		   config_load(&t->cfg, path, t->schemas, n, warn_ignore, NULL, &cerr))) {
+	if (!r && (r = config_defaults(&t->cfg, t->schemas, n)))
+		snprintf(t->err, sizeof(t->err), "the config's defaults: %s", strerror(-r));
+	if (!r && (r = config_load(&t->cfg, path, t->schemas, n, warn_ignore, NULL, &cerr)))
 		snprintf(t->err, sizeof(t->err), "%s", cerr.msg);
-		r = -EINVAL;
-	}
 	unlink(path);
 	if (r)
 		return r;

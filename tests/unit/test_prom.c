@@ -246,6 +246,9 @@ START_TEST(streams_bring_their_metrics)
 	static const struct metric_spec clash[] = {
 		{ "test_calls_total", "A histogram now.", true, -1, -1, { { NULL } } },
 	};
+	static const struct metric_spec late[] = {
+		{ "test_aaa_total", "Declared last, first by name.", false, -1, -1, { { NULL } } },
+	};
 	struct sink *s = make(100, 1000);
 	char *t;
 
@@ -267,13 +270,20 @@ START_TEST(streams_bring_their_metrics)
 		c[S_RATE].f = 0.5;
 		ck_assert_int_eq(s->ops->write_row(s, 1, &r), 0);
 		ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
+		ck_assert_int_eq(s->ops->add_stream(s, 4,
+						    &(struct stream_desc){ "late", sys_cols, S_NCOLS,
+									   late, 1 }),
+				 0);
+		ck_assert_int_eq(s->ops->write_row(s, 4, &r), 0);
 	}
 	t = render(s);
 	ck_assert_ptr_nonnull(strstr(t, "# HELP test_rates_total Rates.\n"));
 	ck_assert_ptr_nonnull(strstr(t, "test_rates_total{syscall=\"read\"} 0.5\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_rows_total{monitor=\"none\"} 1\n"));
-	/* families render in the order the streams declared them */
-	ck_assert(strstr(t, "# HELP test_calls_total") < strstr(t, "# HELP test_rates_total"));
+	/* families render sorted by name, whatever order the streams declared them in */
+	ck_assert_ptr_nonnull(strstr(t, "test_aaa_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "# HELP test_rates_total"));
+	ck_assert(strstr(t, "# HELP test_aaa_total") < strstr(t, "# HELP test_rates_total"));
 	free(t);
 	sink_destroy(s);
 }
