@@ -271,8 +271,8 @@ START_TEST(streams_bring_their_metrics)
 		ck_assert_int_eq(s->ops->write_row(s, 1, &r), 0);
 		ck_assert_int_eq(s->ops->write_row(s, 3, &r), 0);
 		ck_assert_int_eq(s->ops->add_stream(s, 4,
-						    &(struct stream_desc){ "late", sys_cols, S_NCOLS,
-									   late, 1 }),
+						    &(struct stream_desc){ "late", sys_cols,
+									   S_NCOLS, late, 1 }),
 				 0);
 		ck_assert_int_eq(s->ops->write_row(s, 4, &r), 0);
 	}
