@@ -254,10 +254,11 @@ static bool probe_bpf(enum kbpf f)
 	return false;
 }
 
+static signed char known[KBPF_COUNT];	   /* 0 not probed, 1 yes, -1 no */
+static signed char map_forced[KMAP_COUNT]; /* 0 ask the kernel, 1 yes, -1 no */
+
 bool kcheck_bpf(enum kbpf f)
 {
-	static signed char known[KBPF_COUNT]; /* 0 not probed, 1 yes, -1 no */
-
 	if (f >= KBPF_COUNT)
 		return false;
 	if (!known[f])
@@ -265,11 +266,26 @@ bool kcheck_bpf(enum kbpf f)
 	return known[f] > 0;
 }
 
+void kcheck_force_bpf(enum kbpf f, int answer)
+{
+	if (f < KBPF_COUNT)
+		known[f] = (signed char)(answer > 0 ? 1 : answer == 0 ? -1 : 0);
+}
+
+void kcheck_force_map(enum kmap kind, int answer)
+{
+	if (kind < KMAP_COUNT)
+		map_forced[kind] = (signed char)(answer > 0 ? 1 : answer == 0 ? -1 : 0);
+}
+
 bool kcheck_map_supported(enum kmap kind)
 {
-	int fd = create_map(kind == KMAP_LRU_HASH ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH, 4, 8,
-			    kind == KMAP_HASH_NO_PREALLOC ? BPF_F_NO_PREALLOC : 0);
+	int fd;
 
+	if (kind < KMAP_COUNT && map_forced[kind])
+		return map_forced[kind] > 0;
+	fd = create_map(kind == KMAP_LRU_HASH ? BPF_MAP_TYPE_LRU_HASH : BPF_MAP_TYPE_HASH, 4, 8,
+			kind == KMAP_HASH_NO_PREALLOC ? BPF_F_NO_PREALLOC : 0);
 	if (fd < 0)
 		return false;
 	close(fd);

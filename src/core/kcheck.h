@@ -33,6 +33,7 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *ret);
 enum kmap {
 	KMAP_LRU_HASH,	       /* BPF_MAP_TYPE_LRU_HASH, 4.10 upstream */
 	KMAP_HASH_NO_PREALLOC, /* BPF_MAP_TYPE_HASH with BPF_F_NO_PREALLOC, 4.6 upstream */
+	KMAP_COUNT,
 };
 
 /* True when this kernel creates a map of that kind: a one-entry map is created and closed.
@@ -54,6 +55,11 @@ enum kbpf {
 
 bool kcheck_bpf(enum kbpf f);
 const char *kcheck_bpf_name(enum kbpf f);
+
+/* For tests: the answer kcheck_bpf() / kcheck_map_supported() give from now on (1 yes, 0 no),
+ * so that both of a monitor's choices are checked on any kernel; -1 asks the kernel again. */
+void kcheck_force_bpf(enum kbpf f, int answer);
+void kcheck_force_map(enum kmap kind, int answer);
 
 /* True when the process may load BPF: euid 0, or CAP_SYS_ADMIN, or CAP_BPF+CAP_PERFMON. */
 bool kcheck_privileged(void);

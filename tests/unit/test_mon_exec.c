@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/kcheck.h"
 #include "probes/exec.h"
 #include "montest.h"
 #include "monitors/syscall_table.h"
@@ -421,6 +422,17 @@ START_TEST(options_become_the_plan)
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEXEC_MAX_ARGS="), "-DEXEC_MAX_ARGS=12");
 	ck_assert_uint_eq(t.m.perf_pages, 512);
 	stop();
+
+	/* a kernel without BPF_F_NO_PREALLOC hash maps (before 4.6) gets a preallocated one */
+	kcheck_force_map(KMAP_HASH_NO_PREALLOC, 0);
+	start("");
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DEXEC_INFLIGHT_PREALLOC=1"));
+	stop();
+	kcheck_force_map(KMAP_HASH_NO_PREALLOC, 1);
+	start("");
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DEXEC_INFLIGHT_PREALLOC"));
+	stop();
+	kcheck_force_map(KMAP_HASH_NO_PREALLOC, -1);
 }
 END_TEST
 

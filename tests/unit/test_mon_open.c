@@ -459,6 +459,16 @@ START_TEST(options_and_kernel_become_cflags)
 	else
 		ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_INFLIGHT_LRU"));
 	stop();
+	/* both answers, whatever this kernel says */
+	kcheck_force_map(KMAP_LRU_HASH, 1);
+	start("");
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_INFLIGHT_LRU=1"));
+	stop();
+	kcheck_force_map(KMAP_LRU_HASH, 0);
+	start("");
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_INFLIGHT_LRU"));
+	stop();
+	kcheck_force_map(KMAP_LRU_HASH, -1);
 
 	start("    map_size: 64\n");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DOPEN_MAP_ENTRIES="),

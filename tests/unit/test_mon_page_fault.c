@@ -182,6 +182,18 @@ START_TEST(cflags)
 		ck_assert_ptr_nonnull(f);
 	montest_stop(&t);
 
+	/* both answers, whatever this kernel says */
+	kcheck_force_bpf(KBPF_NUMA_NODE_ID, 1);
+	start("");
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DPF_NODE_FROM_CPU"));
+	montest_stop(&t);
+	kcheck_force_bpf(KBPF_NUMA_NODE_ID, 0);
+	start("");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_NODE_FROM_CPU"),
+			 "-DPF_NODE_FROM_CPU=1");
+	montest_stop(&t);
+	kcheck_force_bpf(KBPF_NUMA_NODE_ID, -1);
+
 	start("    map_size: 1048576\n");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_MAP_ENTRIES="),
 			 "-DPF_MAP_ENTRIES=1048576");
