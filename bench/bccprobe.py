@@ -61,9 +61,26 @@ VARIANTS = {
             ("v = syscall_counts.lookup(&k);",
              "{ int z = 0; v = (struct syscall_value *)syscall_flat.lookup(&z); "
              "if (v) { v->count += k.nr + k.comm[0] + k.epoch; } return 0; }"),
-            ("BPF_PERCPU_HASH(syscall_counts",
+            ("BPF_TABLE(\"percpu_hash\", struct syscall_key, struct syscall_value, syscall_counts,",
              "BPF_PERCPU_ARRAY(syscall_flat, struct syscall_value, 1);\n"
-             "BPF_PERCPU_HASH(syscall_counts")],
+             "BPF_TABLE(\"percpu_hash\", struct syscall_key, struct syscall_value, syscall_counts,")],
+        # bpf_probe_read_kernel (5.5+) for pt_regs->orig_ax instead of bpf_probe_read
+        "readkernel": [("bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);",
+                        "bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);")],
+        # research for issue 18 (not shipped): a per-CPU cache of the running task's name,
+        # valid while the same thread runs and no exec/rename bumped the generation
+        "cache": [("bpf_get_current_comm(&k.comm, sizeof(k.comm));", "sc_cached_comm((__u64 *)k.comm);"),
+                  ("static __always_inline int syscall_account(long nr, long ret)",
+                   "SC_CACHE_DEFS\nstatic __always_inline int syscall_account(long nr, long ret)")],
+        # research for issue 18 (not shipped): the cache also holds the task's slot; counts in
+        # a per-CPU array indexed by (epoch, slot, nr): no comm read and no hash lookup while the
+        # same thread keeps running; bpf_probe_read_kernel for orig_ax
+        "fast": [("static __always_inline int syscall_account(long nr, long ret)\n{",
+                  "SC_CACHE_DEFS\nSC_FAST_DEFS\n"
+                  "static __always_inline int syscall_account(long nr, long ret)\n{\n"
+                  "\tif (sc_fast(nr, ret) == 0) return 0;"),
+                 ("bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);",
+                  "bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);")],
     },
     "cs": {
         # as before the change: five bpf_probe_read calls instead of loads from the record
@@ -91,6 +108,91 @@ VARIANTS = {
     },
 }
 VARIANTS["cs"]["before"] = VARIANTS["cs"]["probe_read"] + VARIANTS["cs"]["atomic"]
+# research: the fast path's bound without the orig_ax read (every call counted as nr 0)
+VARIANTS["sc"]["fastnoread"] = VARIANTS["sc"]["fast"][:1] + [
+    ("bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);", "nr = 0;")]
+
+# The task cache of the research variants: one per-CPU entry, the thread it is for and the
+# generation of names it saw (an exec or rename would bump sc_gen; not attached here: the
+# variants measure the path while the same thread keeps running, the hot loop's case).
+SC_CACHE_DEFS = r"""
+struct sc_task_cache { __u64 pid_tgid; __u32 gen; __u32 slot; __u64 comm[2]; };
+BPF_PERCPU_ARRAY(sc_cache, struct sc_task_cache, 1);
+BPF_ARRAY(sc_gen, __u32, 1);
+static __always_inline void sc_cached_comm(__u64 *comm)
+{
+	int z = 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sc_task_cache *c = sc_cache.lookup(&z);
+	__u32 *g = sc_gen.lookup(&z);
+
+	if (c && g && c->pid_tgid == id && c->gen == *g) {
+		comm[0] = c->comm[0];
+		comm[1] = c->comm[1];
+		return;
+	}
+	bpf_get_current_comm(comm, 16);
+	if (c && g) {
+		c->pid_tgid = id;
+		c->gen = *g;
+		c->comm[0] = comm[0];
+		c->comm[1] = comm[1];
+	}
+}
+"""
+# Counts by (epoch, slot, nr) in a per-CPU array; slots of names from a hash filled on a miss.
+SC_FAST_DEFS = r"""
+#define SC_SLOTS 64
+#define SC_NR 512
+BPF_PERCPU_ARRAY(sc_counts, struct syscall_value, 2 * SC_SLOTS * SC_NR);
+BPF_HASH(sc_slots, struct em_comm, __u32, SC_SLOTS);
+BPF_ARRAY(sc_next_slot, __u32, 1);
+static __always_inline int sc_fast(long nr, long ret)
+{
+	int z = 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sc_task_cache *c = sc_cache.lookup(&z);
+	__u32 *g = sc_gen.lookup(&z), slot, i;
+	struct syscall_value *v;
+
+	if (!c || !g || nr < 0 || nr >= SC_NR)
+		return 1;
+	if (c->pid_tgid != id || c->gen != *g) {
+		struct em_comm name = {};
+		__u32 *s;
+
+		bpf_get_current_comm(&name, sizeof(name));
+		s = sc_slots.lookup(&name);
+		if (!s) {
+			__u32 *next = sc_next_slot.lookup(&z), n;
+
+			if (!next)
+				return 1;
+			n = (*next)++; /* research only: racy between CPUs */
+			if (n >= SC_SLOTS)
+				return 1;
+			sc_slots.update(&name, &n);
+			s = sc_slots.lookup(&name);
+			if (!s)
+				return 1;
+		}
+		c->pid_tgid = id;
+		c->gen = *g;
+		c->slot = *s;
+	}
+	slot = c->slot;
+	if (slot >= SC_SLOTS)
+		return 1;
+	i = ((em_epoch_now() & 1) * SC_SLOTS + slot) * SC_NR + (__u32)nr;
+	v = sc_counts.lookup(&i);
+	if (!v)
+		return 1;
+	v->count++;
+	if (ret < 0 && ret >= -4095)
+		v->errors++;
+	return 0;
+}
+"""
 FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.bpf.c"}
 MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault"}
 
@@ -102,6 +204,7 @@ def variant(probe, name):
             sys.exit("unknown variant %s:%s" % (probe, name))
         for old, new in VARIANTS[probe][name]:
             src = sub(src, old, new)
+        src = src.replace("SC_CACHE_DEFS", SC_CACHE_DEFS).replace("SC_FAST_DEFS", SC_FAST_DEFS)
     b = BPF(text=src, cflags=FLAGS + [
         "-DEM_MONITOR_%s=1" % MONITOR[probe], "-DEM_SELF_TGID=%d" % os.getpid()])
     if probe == "sc":
