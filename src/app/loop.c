@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "core/app.h"
 #include "core/daemon.h"
 #include "bpf/loader.h"
@@ -21,20 +22,6 @@
 #include "monitors/monitor.h"
 #include "output/prom_http.h"
 #include "output/sink.h"
-
-static uint64_t now_real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void config_destroy(struct config *c)
-{
-	config_free(c);
-	free(c);
-}
 
 void app_loop_block_signals(void)
 {
@@ -228,7 +215,7 @@ int app_loop_run(struct app_loop *l)
 				break;
 			case TAG_INTERVAL:
 				drain_timer(rt->interval_fd[a]);
-				runtime_end_interval(rt, a, now_real_ns());
+				runtime_end_interval(rt, a, clock_ns(CLOCK_REALTIME));
 				break;
 			case TAG_DRAIN:
 				drain_timer(rt->drain_fd[a]);

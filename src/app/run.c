@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "core/app.h"
 #include "app/check_report.h"
 #include "core/config.h"
@@ -36,23 +37,9 @@ struct app {
 	struct pidfile pid;
 	pid_t other; /* the pid of a stale PID file taken over, else 0 or ours */
 	int notify;  /* daemon mode: the pipe to the process that launched it, else -1 */
-	double t0;   /* when it started (CLOCK_MONOTONIC seconds) */
+	uint64_t t0; /* when it started (CLOCK_MONOTONIC ns) */
 	struct app_loop loop;
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void config_destroy(struct config *c)
-{
-	config_free(c);
-	free(c);
-}
 
 static void start_failed(void *ctx, const struct monitor_cfg *mc, const char *err)
 {
@@ -221,7 +208,8 @@ static int run_started(struct app *a)
 		goto out_shutdown;
 	}
 	log_info("ebpf-monitor %s: %zu monitor(s) attached in %.3f s; writing to %s/", EM_VERSION,
-		 runtime_running(rt), now_mono() - a->t0, rt->cfg->output.directory);
+		 runtime_running(rt), (double)(clock_ns(CLOCK_MONOTONIC) - a->t0) / 1e9,
+		 rt->cfg->output.directory);
 	notify_started(&a->notify, EXIT_OK);
 	/* Compiling left tens of MB of freed clang/LLVM heap behind: give it back. */
 	malloc_trim(0);
@@ -315,7 +303,7 @@ int app_run(const struct cli_options *opt)
 	a.rt = &rt;
 	a.pid.fd = -1;
 	a.notify = -1;
-	a.t0 = now_mono();
+	a.t0 = clock_ns(CLOCK_MONOTONIC);
 	a.nschemas = monitor_schemas(a.schemas, CONFIG_MAX_MONITORS);
 	runtime_init(&rt);
 	/* The configuration's one owner: replaced whole by a reload, freed here. */

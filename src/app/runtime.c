@@ -14,20 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "core/app.h"
 #include "bpf/loader.h"
 #include "core/log.h"
 #include "output/prom.h"
 #include "output/prom_http.h"
 #include "output/sink.h"
-
-static uint64_t now_real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void runtime_init(struct runtime *rt)
 {
@@ -492,7 +485,7 @@ void runtime_stop(struct runtime *rt, size_t slot)
 		return;
 	loader_detach(m->bpf);
 	grace();
-	final_rows(m, now_real_ns());
+	final_rows(m, clock_ns(CLOCK_REALTIME));
 	runtime_health(rt, slot, false, true);
 	runtime_flush(rt, false);
 	close_timers(rt, slot);
@@ -501,7 +494,7 @@ void runtime_stop(struct runtime *rt, size_t slot)
 
 void runtime_shutdown(struct runtime *rt)
 {
-	uint64_t end = now_real_ns();
+	uint64_t end = clock_ns(CLOCK_REALTIME);
 
 	struct bpf_mod *mods[RUNTIME_MAX_SLOTS];
 	size_t n = 0;
@@ -604,8 +597,7 @@ int runtime_reload(struct runtime *rt, struct config *newcfg, struct monitor_cfg
 		}
 	}
 	/* Every monitor now points into newcfg: the old one can go. */
-	config_free(rt->cfg);
-	free(rt->cfg);
+	config_destroy(rt->cfg);
 	rt->cfg = newcfg;
 	return failed;
 }

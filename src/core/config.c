@@ -866,6 +866,12 @@ void config_free(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+void config_destroy(struct config *cfg)
+{
+	config_free(cfg);
+	free(cfg);
+}
+
 /* The built-in formatters, which the file's merge with by name. */
 static int default_formatters(struct config *cfg)
 {

@@ -145,6 +145,8 @@ struct monitor_cfg *config_monitor(struct config *cfg, const char *name);
 /* Same schema and the same values for every key (for reloads: unchanged monitors keep running). */
 bool config_monitor_equal(const struct monitor_cfg *a, const struct monitor_cfg *b);
 void config_free(struct config *cfg);
+/* config_free() and free() of a config the caller allocated; NULL-safe. */
+void config_destroy(struct config *cfg);
 /* The core keys whose change a reload does not apply (they take effect at the next restart):
  * how many differ between old and new; the first max of their names go to ret_keys (may be
  * NULL when max is 0). */

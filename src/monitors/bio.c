@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "probes/bio.h"
 #include "monitors/bio_util.h"
 #include "core/log.h"
@@ -263,10 +264,8 @@ static int bio_configure(struct monitor *m, struct monitor_plan *plan, char *err
 static int bio_start(struct monitor *m)
 {
 	struct bio_priv *p = m->priv;
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	p->interval_start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	p->interval_start_ns = clock_ns(CLOCK_REALTIME);
 	return 0;
 }
 
@@ -304,11 +303,8 @@ static long bio_sweep(struct monitor *m, const char *map, size_t value_size, lon
 static void bio_fold_unmatched(struct monitor *m)
 {
 	const struct bio_priv *p = m->priv;
-	int fd = monitor_map_fd(m, "em_stats"), k = 1; /* EM_STAT_UNMATCHED */
-	uint64_t kernel = 0;
+	uint64_t kernel = monitor_kernel_stat(m, MONITOR_KSTAT_UNMATCHED);
 
-	if (fd >= 0)
-		(void)monitor_map_lookup(m, fd, &k, &kernel);
 	if (kernel + p->swept > m->stats.lost_unmatched)
 		m->stats.lost_unmatched = kernel + p->swept; /* logged by monitor_check_losses() */
 }
@@ -316,12 +312,10 @@ static void bio_fold_unmatched(struct monitor *m)
 static void bio_sweep_all(struct monitor *m)
 {
 	struct bio_priv *p = m->priv;
-	struct timespec ts;
 	uint64_t now;
 	long r;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	now = clock_ns(CLOCK_MONOTONIC); /* bpf_ktime_get_ns()'s clock */
 	if (now - p->last_sweep_ns < BIO_SWEEP_EVERY_NS)
 		return;
 	p->last_sweep_ns = now;
@@ -434,15 +428,13 @@ static void bio_report_in_flight(struct monitor *m)
 	struct monitor_map mm;
 	struct agg_map a;
 	uint64_t oldest = 0;
-	struct timespec ts;
 	long n;
 
 	if (monitor_map_walk(m, "bio_inflight", sizeof(struct bio_req_key),
 			     sizeof(struct bio_inflight), false, &mm, &a) < 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	n = bio_count_stale(&a, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
-			    BIO_LATE_AT_STOP_NS, offsetof(struct bio_inflight, skip), &oldest);
+	n = bio_count_stale(&a, clock_ns(CLOCK_MONOTONIC), BIO_LATE_AT_STOP_NS,
+			    offsetof(struct bio_inflight, skip), &oldest);
 	if (n > 0)
 		log_warn("bio: %ld requests issued 1 s or more before the stop (the oldest %.1f s) "
 			 "never completed while watched: their completion events were lost in the "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bpf/loader.h"
+#include "common/clock.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
 #include "output/sink.h"
@@ -41,12 +42,9 @@ static void cflags_free(struct cflags *cf)
 
 uint64_t monitor_clock_offset(void)
 {
-	struct timespec rt, mono;
+	uint64_t real = clock_ns(CLOCK_REALTIME);
 
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return ((uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec) -
-	       ((uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec);
+	return real - clock_ns(CLOCK_MONOTONIC);
 }
 
 void monitor_emit(struct monitor *m, const struct row *r)
@@ -79,7 +77,7 @@ static void filter_cflags(const struct filter_cfg *f, struct cflags *cf)
 static int fill_filter_map(struct monitor *m, const char *map, const void *keys, size_t n,
 			   size_t key_size)
 {
-	int fd = loader_map_fd(m->bpf, map);
+	int fd = monitor_map_fd(m, map);
 	unsigned char one = 1;
 
 	if (!n)
@@ -87,7 +85,7 @@ static int fill_filter_map(struct monitor *m, const char *map, const void *keys,
 	if (fd < 0)
 		return fd;
 	for (size_t i = 0; i < n; i++) {
-		int r = loader_map_update(m->bpf, fd, (const char *)keys + i * key_size, &one);
+		int r = monitor_map_update(m, fd, (const char *)keys + i * key_size, &one);
 
 		if (r)
 			return r;
@@ -197,12 +195,8 @@ int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops, struct
 					 err, errlen);
 	cflags_free(&plan.cflags);
 	if (r)
-		goto err_teardown; /* configure may have allocated priv */
-	return 0;
-
-err_teardown:
-	monitor_teardown(m);
-	return r ? r : -EINVAL;
+		monitor_teardown(m); /* configure may have allocated priv */
+	return r;
 }
 
 int monitor_setup_end(struct monitor *m, char *err, size_t errlen)
@@ -282,22 +276,16 @@ err_teardown:
 
 void monitor_check_losses(struct monitor *m)
 {
-	int fd = m->bpf ? loader_map_fd(m->bpf, "em_stats") : -1;
-	uint64_t total;
+	uint64_t unmatched, total;
 
-	if (fd >= 0) {
-		int k = 0; /* EM_STAT_MAP_FULL */
-		uint64_t v = 0;
-
-		if (loader_map_lookup(m->bpf, fd, &k, &v) == 0)
-			m->stats.lost_map_full = v;
-		k = 1; /* EM_STAT_UNMATCHED */
-		if (loader_map_lookup(m->bpf, fd, &k, &v) == 0 && v > m->stats.lost_unmatched)
-			m->stats.lost_unmatched = v;
+	if (m->bpf) {
+		m->stats.lost_map_full = monitor_kernel_stat(m, MONITOR_KSTAT_MAP_FULL);
+		unmatched = monitor_kernel_stat(m, MONITOR_KSTAT_UNMATCHED);
+		if (unmatched > m->stats.lost_unmatched)
+			m->stats.lost_unmatched = unmatched;
 		/* EM_STAT_PERF_FAIL needs no reading: the kernel counts those in lost_perf too */
-	}
-	if (m->bpf)
 		m->stats.lost_recursion = loader_recursion_misses(m->bpf);
+	}
 	total = m->stats.lost_perf + m->stats.lost_map_full + m->stats.lost_unmatched +
 		m->stats.lost_recursion;
 	if (total > m->stats.reported_lost) {
@@ -314,7 +302,7 @@ void monitor_check_losses(struct monitor *m)
 
 bool monitor_point_attached(const struct monitor *m, size_t i)
 {
-	return i < m->npoints && i < MONITOR_MAX_POINTS && m->chosen[i];
+	return i < m->npoints && m->chosen[i]; /* npoints <= MONITOR_MAX_POINTS: apply_plan() */
 }
 
 void monitor_teardown(struct monitor *m)

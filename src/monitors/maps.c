@@ -26,6 +26,16 @@ int monitor_map_lookup(struct monitor *m, int fd, const void *key, void *value)
 	return loader_map_lookup(m->bpf, fd, key, value);
 }
 
+uint64_t monitor_kernel_stat(struct monitor *m, enum monitor_kstat which)
+{
+	int fd = monitor_map_fd(m, "em_stats"), k = (int)which;
+	uint64_t v = 0;
+
+	if (fd < 0 || monitor_map_lookup(m, fd, &k, &v))
+		return 0;
+	return v;
+}
+
 unsigned monitor_possible_cpus(void)
 {
 	return loader_possible_cpus();

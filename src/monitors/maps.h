@@ -18,6 +18,13 @@ int monitor_map_fd(struct monitor *m, const char *map);
 /* 0 or -errno. A per-CPU map's lookup fills one value per possible CPU, 8-byte strided. */
 int monitor_map_update(struct monitor *m, int fd, const void *key, const void *value);
 int monitor_map_lookup(struct monitor *m, int fd, const void *key, void *value);
+/* The probe's own loss counters (em_stats in probes/common.h, where these are EM_STAT_*): what
+ * the kernel side counted since the start; 0 where the module has none. */
+enum monitor_kstat {
+	MONITOR_KSTAT_MAP_FULL = 0,  /* EM_STAT_MAP_FULL */
+	MONITOR_KSTAT_UNMATCHED = 1, /* EM_STAT_UNMATCHED */
+};
+uint64_t monitor_kernel_stat(struct monitor *m, enum monitor_kstat which);
 /* Possible CPUs: how many values a per-CPU map's lookup returns. */
 unsigned monitor_possible_cpus(void);
 
