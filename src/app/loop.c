@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -52,26 +51,6 @@ static void drain_timer(int fd)
 	uint64_t expirations;
 
 	(void)!read(fd, &expirations, sizeof(expirations));
-}
-
-/* A timer firing after `seconds` (and every `seconds` when repeat): its fd, or -errno. */
-static int timer_fd(double seconds, bool repeat)
-{
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), e;
-
-	if (fd < 0)
-		return -errno;
-	its.it_value.tv_sec = (time_t)seconds;
-	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (repeat)
-		its.it_interval = its.it_value;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-		e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
 }
 
 /* SIGHUP: reopen files (external rotation), then reload the config; a bad one is refused and
@@ -236,16 +215,14 @@ int app_loop_run(struct app_loop *l)
 
 static int add_loop_fd(int epfd, int fd, enum runtime_tag tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = runtime_tagged(tag, 0, 0) };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	return runtime_watch(epfd, fd, runtime_tagged(tag, 0, 0));
 }
 
-/* A timer_fd(seconds, repeat) in *ret_fd, watched by epfd as tag: 0 or -errno (*ret_fd is left
- * as it was when the timer cannot be made). */
+/* A runtime_timer_fd(seconds, repeat) in *ret_fd, watched by epfd as tag: 0 or -errno
+ * (*ret_fd is left as it was when the timer cannot be made). */
 static int add_loop_timer(int epfd, int *ret_fd, double seconds, bool repeat, enum runtime_tag tag)
 {
-	int fd = timer_fd(seconds, repeat);
+	int fd = runtime_timer_fd(seconds, repeat);
 
 	if (fd < 0)
 		return fd;

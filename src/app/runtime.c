@@ -141,14 +141,14 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 	return 0;
 }
 
-static int add_fd(int epfd, int fd, uint64_t data)
+int runtime_watch(int epfd, int fd, uint64_t data)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-static int make_timer(double seconds)
+int runtime_timer_fd(double seconds, bool repeat)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -157,7 +157,8 @@ static int make_timer(double seconds)
 		return -errno;
 	its.it_value.tv_sec = (time_t)seconds;
 	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
-	its.it_interval = its.it_value;
+	if (repeat)
+		its.it_interval = its.it_value;
 	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
 		int e = -errno;
 
@@ -182,22 +183,24 @@ static int register_slot(struct runtime *rt, size_t i)
 	int r;
 
 	for (size_t p = 0; p < loader_perf_count(m->bpf); p++) {
-		r = add_fd(rt->epfd, loader_perf_fd(m->bpf, p),
-			   runtime_tagged(TAG_PERF, (unsigned)i, (unsigned)p));
+		r = runtime_watch(rt->epfd, loader_perf_fd(m->bpf, p),
+				  runtime_tagged(TAG_PERF, (unsigned)i, (unsigned)p));
 		if (r)
 			return r;
 	}
 	if (!m->ops->aggregating || !m->ops->collect)
 		return 0;
-	rt->interval_fd[i] = make_timer(m->cfg->interval);
+	rt->interval_fd[i] = runtime_timer_fd(m->cfg->interval, true);
 	if (rt->interval_fd[i] < 0)
 		return rt->interval_fd[i];
 	rt->drain_fd[i] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (rt->drain_fd[i] < 0)
 		return -errno;
-	r = add_fd(rt->epfd, rt->interval_fd[i], runtime_tagged(TAG_INTERVAL, (unsigned)i, 0));
+	r = runtime_watch(rt->epfd, rt->interval_fd[i],
+			  runtime_tagged(TAG_INTERVAL, (unsigned)i, 0));
 	if (!r)
-		r = add_fd(rt->epfd, rt->drain_fd[i], runtime_tagged(TAG_DRAIN, (unsigned)i, 0));
+		r = runtime_watch(rt->epfd, rt->drain_fd[i],
+				  runtime_tagged(TAG_DRAIN, (unsigned)i, 0));
 	return r;
 }
 

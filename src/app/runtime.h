@@ -33,6 +33,12 @@ static inline uint64_t runtime_tagged(enum runtime_tag t, unsigned a, unsigned b
 	return (uint64_t)t << 56 | (uint64_t)(a & 0xffffffu) << 24 | (b & 0xffffffu);
 }
 
+/* fd watched by epfd for input, its events tagged `data` (runtime_tagged()): 0 or -errno. */
+int runtime_watch(int epfd, int fd, uint64_t data);
+/* A timerfd (CLOCK_MONOTONIC, non-blocking) firing after `seconds`, and every `seconds` when
+ * repeat: its fd, or -errno. */
+int runtime_timer_fd(double seconds, bool repeat);
+
 /* The CSV output's health as last reported: a failure is logged when it starts, then at most
  * once a minute, and its end once. */
 struct output_watch {
