@@ -22,14 +22,20 @@
 #include "output/prom_http.h"
 #include "output/sink.h"
 
+/* The signals the loop takes through its signalfd: stop (INT, TERM) and reload (HUP). */
+static void loop_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+}
+
 void app_loop_block_signals(void)
 {
 	sigset_t mask;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
+	loop_signals(&mask);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -239,10 +245,7 @@ int app_loop_setup(struct app_loop *l, double duration)
 	rt->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (rt->epfd < 0)
 		return -errno;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
+	loop_signals(&mask);
 	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (l->sigfd < 0)
 		return -errno;
