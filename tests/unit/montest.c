@@ -49,9 +49,9 @@ static void warn_ignore(void *ctx, const char *msg)
 	(void)msg;
 }
 
-int montest_start(struct montest *t, const char *name, const char *yaml)
+int montest_start(struct montest *t, const char *name, const char *options)
 {
-	char path[] = "/tmp/montest.XXXXXX";
+	char path[] = "/tmp/montest.XXXXXX", *yaml = NULL;
 	struct config_error cerr = { { 0 } };
 	struct monitor_cfg *mc;
 	size_t n;
@@ -59,11 +59,17 @@ int montest_start(struct montest *t, const char *name, const char *yaml)
 
 	memset(t, 0, sizeof(*t));
 	n = monitor_schemas(t->schemas, CONFIG_MAX_MONITORS);
+	if (asprintf(&yaml, "monitors:\n  %s:\n    enabled: true\n%s", name, options) < 0)
+		return -ENOMEM;
 	fd = mkstemp(path);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		free(yaml);
+		return r;
+	}
 	r = write(fd, yaml, strlen(yaml)) == (ssize_t)strlen(yaml) ? 0 : -EIO;
 	close(fd);
+	free(yaml);
 	if (!r && (r = config_defaults(&t->cfg, t->schemas, n)))
 		snprintf(t->err, sizeof(t->err), "the config's defaults: %s", strerror(-r));
 	if (!r && (r = config_load(&t->cfg, path, t->schemas, n, warn_ignore, NULL, &cerr)))

@@ -28,10 +28,11 @@ struct montest {
 	uint64_t row_ts[MONTEST_MAX_ROWS];
 };
 
-/* Loads `yaml` (a whole config file's text; the monitor's section must be in it) and sets the
- * monitor `name` up over the fake loader. 0, or -errno with t->err saying why (a config error
- * or the monitor's own). */
-int montest_start(struct montest *t, const char *name, const char *yaml);
+/* Loads a config in which the monitor `name` is enabled with `options` (lines of its section,
+ * each indented four spaces, e.g. "    map_size: 64\n"; "" for its defaults) and sets it up
+ * over the fake loader. 0, or -errno with t->err saying why (a config error or the monitor's
+ * own). */
+int montest_start(struct montest *t, const char *name, const char *options);
 /* The module the monitor runs on (declare its maps with fake_bpf_map() before the start). */
 struct bpf_mod *montest_mod(const struct montest *t);
 /* The epoch the probe writes into keys right now. */

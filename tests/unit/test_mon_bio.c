@@ -145,11 +145,8 @@ static void declare_maps(void)
 
 static int try_start(const char *options)
 {
-	char yaml[1024];
-
 	declare_maps();
-	snprintf(yaml, sizeof(yaml), "monitors:\n  bio:\n    enabled: true\n%s", options);
-	return montest_start(&t, "bio", yaml);
+	return montest_start(&t, "bio", options);
 }
 
 static void start(const char *options)

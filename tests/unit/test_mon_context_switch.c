@@ -19,14 +19,10 @@ static struct montest t;
 
 static void start(const char *options)
 {
-	char yaml[1024];
-
 	fake_bpf_reset();
 	fake_bpf_map("context_switch", "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value),
 		     10240, false);
-	snprintf(yaml, sizeof(yaml), "monitors:\n  context_switch:\n    enabled: true\n%s",
-		 options);
-	ck_assert_msg(montest_start(&t, "context_switch", yaml) == 0, "%s", t.err);
+	ck_assert_msg(montest_start(&t, "context_switch", options) == 0, "%s", t.err);
 }
 
 /* prev or next NULL: the idle task (pid 0), its comm as the kernel has it ("swapper/N"). */
@@ -153,10 +149,7 @@ START_TEST(min_switches)
 	ck_assert_str_eq(montest_cell(&t, 0, "prev_comm"), "c");
 	montest_stop(&t);
 
-	ck_assert_int_ne(montest_start(&t, "context_switch",
-				       "monitors:\n  context_switch:\n    enabled: true\n"
-				       "    min_switches: -1\n"),
-			 0);
+	ck_assert_int_ne(montest_start(&t, "context_switch", "    min_switches: -1\n"), 0);
 	ck_assert_msg(strstr(t.err, "min_switches") != NULL, "%s", t.err);
 	montest_stop(&t);
 }
@@ -262,10 +255,7 @@ START_TEST(cflags)
 			 "-DCS_MAP_ENTRIES=16");
 	montest_stop(&t);
 
-	ck_assert_int_ne(montest_start(&t, "context_switch",
-				       "monitors:\n  context_switch:\n    enabled: true\n"
-				       "    map_size: 15\n"),
-			 0);
+	ck_assert_int_ne(montest_start(&t, "context_switch", "    map_size: 15\n"), 0);
 	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
 	montest_stop(&t);
 }

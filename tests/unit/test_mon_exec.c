@@ -26,11 +26,8 @@ static void declare_maps(void)
 
 static void start(const char *options)
 {
-	char yaml[1024];
-
 	declare_maps();
-	snprintf(yaml, sizeof(yaml), "monitors:\n  exec:\n    enabled: true\n%s", options);
-	ck_assert_msg(montest_start(&t, "exec", yaml) == 0, "%s", t.err);
+	ck_assert_msg(montest_start(&t, "exec", options) == 0, "%s", t.err);
 }
 
 static void stop(void)
@@ -396,8 +393,7 @@ START_TEST(parent_map_seeded_from_proc)
 	/* without fork tracking the map would go stale: not seeded */
 	declare_maps();
 	fake_bpf_refuse_alt("tracepoint");
-	ck_assert_msg(montest_start(&t, "exec", "monitors:\n  exec:\n    enabled: true\n") == 0,
-		      "%s", t.err);
+	ck_assert_msg(montest_start(&t, "exec", "") == 0, "%s", t.err);
 	ck_assert_ptr_null(fake_bpf_attached(montest_mod(&t), "parent"));
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "execve"), "kprobe");
 	ck_assert_uint_eq(fake_map_count(montest_mod(&t), "exec_ppid"), 0);
@@ -439,10 +435,7 @@ END_TEST
 START_TEST(perf_buffer_pages_must_be_a_power_of_two)
 {
 	declare_maps();
-	ck_assert_int_eq(montest_start(&t, "exec",
-				       "monitors:\n  exec:\n    enabled: true\n"
-				       "    perf_buffer_pages: 100\n"),
-			 -EINVAL);
+	ck_assert_int_eq(montest_start(&t, "exec", "    perf_buffer_pages: 100\n"), -EINVAL);
 	ck_assert_str_eq(t.err,
 			 "monitors.exec.perf_buffer_pages: expected a power of two, got 100");
 	ck_assert_ptr_null(fake_bpf_last()); /* refused before compiling */
@@ -450,10 +443,7 @@ START_TEST(perf_buffer_pages_must_be_a_power_of_two)
 
 	/* below the option's range: the config refuses it */
 	declare_maps();
-	ck_assert_int_ne(montest_start(&t, "exec",
-				       "monitors:\n  exec:\n    enabled: true\n"
-				       "    perf_buffer_pages: 4\n"),
-			 0);
+	ck_assert_int_ne(montest_start(&t, "exec", "    perf_buffer_pages: 4\n"), 0);
 	ck_assert_msg(strstr(t.err, "perf_buffer_pages") != NULL, "%s", t.err);
 	stop();
 }

@@ -47,13 +47,10 @@ static void fixture(void)
 
 static int try_start(const char *options)
 {
-	char yaml[1024];
-
 	fake_bpf_reset();
 	fake_bpf_map("func", "func_counts", sizeof(struct func_key), sizeof(struct func_value),
 		     10240, true);
-	snprintf(yaml, sizeof(yaml), "monitors:\n  func:\n    enabled: true\n%s", options);
-	return montest_start(&t, "func", yaml);
+	return montest_start(&t, "func", options);
 }
 
 static void start(const char *options)
@@ -147,10 +144,7 @@ START_TEST(kfunc_when_kprobe_fails)
 	fake_bpf_map("func", "func_counts", sizeof(struct func_key), sizeof(struct func_value),
 		     10240, true);
 	fake_bpf_refuse_alt("kprobe");
-	ck_assert_msg(montest_start(&t, "func",
-				    "monitors:\n  func:\n    enabled: true\n"
-				    "    patterns: [tcp_*]\n") == 0,
-		      "%s", t.err);
+	ck_assert_msg(montest_start(&t, "func", "    patterns: [tcp_*]\n") == 0, "%s", t.err);
 	ck_assert_uint_eq(t.m.npoints, 2);
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "tcp_sendmsg"), "kfunc");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "tcp_sendpage"), "kfunc");

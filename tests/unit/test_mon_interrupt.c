@@ -26,11 +26,8 @@ static void declare_maps(bool names)
 
 static void start_with(bool names, const char *options)
 {
-	char yaml[1024];
-
 	declare_maps(names);
-	snprintf(yaml, sizeof(yaml), "monitors:\n  interrupt:\n    enabled: true\n%s", options);
-	ck_assert_msg(montest_start(&t, "interrupt", yaml) == 0, "%s", t.err);
+	ck_assert_msg(montest_start(&t, "interrupt", options) == 0, "%s", t.err);
 }
 
 static void start(const char *options)
@@ -244,10 +241,7 @@ START_TEST(cflags)
 	montest_stop(&t);
 
 	declare_maps(true);
-	ck_assert_int_ne(montest_start(&t, "interrupt",
-				       "monitors:\n  interrupt:\n    enabled: true\n"
-				       "    map_size: 8\n"),
-			 0);
+	ck_assert_int_ne(montest_start(&t, "interrupt", "    map_size: 8\n"), 0);
 	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
 	montest_stop(&t);
 }

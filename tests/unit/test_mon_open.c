@@ -33,11 +33,8 @@ static void declare_maps(void)
 
 static void start(const char *options)
 {
-	char yaml[1024];
-
 	declare_maps();
-	snprintf(yaml, sizeof(yaml), "monitors:\n  open:\n    enabled: true\n%s", options);
-	ck_assert_msg(montest_start(&t, "open", yaml) == 0, "%s", t.err);
+	ck_assert_msg(montest_start(&t, "open", options) == 0, "%s", t.err);
 }
 
 static void stop(void)
@@ -476,9 +473,7 @@ START_TEST(options_and_kernel_become_cflags)
 	stop();
 
 	declare_maps();
-	ck_assert_int_ne(montest_start(&t, "open",
-				       "monitors:\n  open:\n    enabled: true\n    map_size: 8\n"),
-			 0);
+	ck_assert_int_ne(montest_start(&t, "open", "    map_size: 8\n"), 0);
 	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
 	stop();
 }
@@ -493,16 +488,14 @@ START_TEST(attach_alternatives_in_order)
 
 	declare_maps();
 	fake_bpf_refuse_alt("tracepoint");
-	ck_assert_msg(montest_start(&t, "open", "monitors:\n  open:\n    enabled: true\n") == 0,
-		      "%s", t.err);
+	ck_assert_msg(montest_start(&t, "open", "") == 0, "%s", t.err);
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "open"), "kprobe");
 	stop();
 
 	declare_maps();
 	fake_bpf_refuse_alt("tracepoint");
 	fake_bpf_refuse_alt("kprobe");
-	ck_assert_msg(montest_start(&t, "open", "monitors:\n  open:\n    enabled: true\n") == 0,
-		      "%s", t.err);
+	ck_assert_msg(montest_start(&t, "open", "") == 0, "%s", t.err);
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "open"), "raw_syscalls");
 	stop();
 }

@@ -17,13 +17,10 @@ static struct montest t;
 
 static void start(const char *options)
 {
-	char yaml[1024];
-
 	fake_bpf_reset();
 	fake_bpf_map("page_fault", "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value),
 		     10240, false);
-	snprintf(yaml, sizeof(yaml), "monitors:\n  page_fault:\n    enabled: true\n%s", options);
-	ck_assert_msg(montest_start(&t, "page_fault", yaml) == 0, "%s", t.err);
+	ck_assert_msg(montest_start(&t, "page_fault", options) == 0, "%s", t.err);
 }
 
 static void put(const char *comm, unsigned type, unsigned cpu, unsigned node, __u64 count)
@@ -199,10 +196,7 @@ START_TEST(cflags)
 			 "-DPF_MAP_ENTRIES=1048576");
 	montest_stop(&t);
 
-	ck_assert_int_ne(montest_start(&t, "page_fault",
-				       "monitors:\n  page_fault:\n    enabled: true\n"
-				       "    map_size: 1048577\n"),
-			 0);
+	ck_assert_int_ne(montest_start(&t, "page_fault", "    map_size: 1048577\n"), 0);
 	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
 	montest_stop(&t);
 }

@@ -24,11 +24,8 @@ static void declare_maps(void)
 
 static void start(const char *options)
 {
-	char yaml[1024];
-
 	declare_maps();
-	snprintf(yaml, sizeof(yaml), "monitors:\n  syscall:\n    enabled: true\n%s", options);
-	ck_assert_msg(montest_start(&t, "syscall", yaml) == 0, "%s", t.err);
+	ck_assert_msg(montest_start(&t, "syscall", options) == 0, "%s", t.err);
 }
 
 static void stop(void)
@@ -173,9 +170,7 @@ START_TEST(falls_back_to_tracepoint)
 {
 	declare_maps();
 	fake_bpf_refuse_alt("raw_tracepoint");
-	ck_assert_msg(montest_start(&t, "syscall", "monitors:\n  syscall:\n    enabled: true\n") ==
-			      0,
-		      "%s", t.err);
+	ck_assert_msg(montest_start(&t, "syscall", "") == 0, "%s", t.err);
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "sys_exit"), "tracepoint");
 	stop();
 }
