@@ -376,10 +376,11 @@ serial_tail() {
 	tr -d '\r' <"$SERIAL" >"$ARTIFACTS/serial.log" 2>/dev/null || true
 }
 
-# The guest kernel's reports that a CPU did not run for a while. They are not failures by
-# themselves (under TCG a busy host deschedules the emulator for seconds; tests/vm/README.md,
-# "Stability"): a step that really hangs is caught by its time limit. They are counted and shown.
-STALL_RE='watchdog: BUG: soft lockup|rcu: INFO: rcu_[a-z]* (self-)?detected stall|rcu_[a-z]* kthread (starved|timer wakeup)'
+# The guest kernel's reports that a CPU did not run for a while (STALL_RE, stall_count). They
+# are not failures by themselves (under TCG a busy host deschedules the emulator for seconds;
+# tests/vm/README.md, "Stability"): a step that really hangs is caught by its time limit. They
+# are counted and shown.
+. "$ROOT/tests/vm/stalls.sh"
 
 # The host's own watch over the guest's watchdog: the last line of the guest's progress file (one
 # per step and test start and end) and when the host first saw it. A line that stays the same for
@@ -460,7 +461,7 @@ TAIL_PID=""
 
 tr -d '\r' <"$SERIAL" >"$ARTIFACTS/serial.log"
 cp "$OUT"/check-*.txt "$OUT"/tests-*.log "$OUT"/hang*.txt "$ARTIFACTS"/ 2>/dev/null || true
-STALLS=$(grep -caE "$STALL_RE" "$ARTIFACTS/serial.log" || true)
+STALLS=$(stall_count "$ARTIFACTS/serial.log")
 TOTAL_S=$(elapsed "$T0")
 {
 	printf 'vm_kernel %s\n' "$VM_KVER"

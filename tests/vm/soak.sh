@@ -53,6 +53,7 @@ done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ART=$ROOT/tests/vm/artifacts
+. "$ROOT/tests/vm/stalls.sh"
 mkdir -p "$ART/soak"
 
 HOG_PIDS=()
@@ -95,8 +96,8 @@ for i in $(seq "$RUNS"); do
 	total_s=$((total_s + wall))
 	[ "$wall" -le "$max_s" ] || max_s=$wall
 	boot=$(sed -n 's/^boot_s //p' "$ART/times.txt" 2>/dev/null)
-	# Counted here too: a lane that ended early wrote no times.txt. The same reports as run.sh's.
-	stalls=$(grep -caE 'soft lockup|detected stall|kthread (starved|timer wakeup)' "$ART/serial.log")
+	# Counted here too: a lane that ended early wrote no times.txt.
+	stalls=$(stall_count "$ART/serial.log")
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
 	if [ "$rc" -eq 0 ]; then
 		result=pass
