@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/filter.h"
 #include "core/io.h"
 #include "core/log.h"
 
@@ -147,31 +148,25 @@ int app_select_monitors(struct config *cfg, const char *list, const struct monit
 }
 
 /* The lists the command line gave (an empty one was not given) replace the config's. */
-static void override_from_cli(struct filter_cfg *dst, const struct filter_cfg *cli)
+/* The lists the command line gave (--pid, --uid, --comm): they replace the config's. */
+static unsigned cli_filter_set(const struct filter_cfg *cli)
 {
-	if (cli->npids) {
-		memcpy(dst->pids, cli->pids, sizeof(dst->pids));
-		dst->npids = cli->npids;
-	}
-	if (cli->nuids) {
-		memcpy(dst->uids, cli->uids, sizeof(dst->uids));
-		dst->nuids = cli->nuids;
-	}
-	if (cli->ncomms) {
-		memcpy(dst->comms, cli->comms, sizeof(dst->comms));
-		dst->ncomms = cli->ncomms;
-	}
+	return (cli->npids ? 1u << FK_PIDS : 0) | (cli->nuids ? 1u << FK_UIDS : 0) |
+	       (cli->ncomms ? 1u << FK_COMMS : 0);
 }
 
 void app_apply_cli_filters(struct config *cfg, const struct cli_options *o)
 {
+	unsigned set;
+
 	if (!cfg || !o)
 		return;
-	override_from_cli(&cfg->filters, &o->filters);
+	set = cli_filter_set(&o->filters);
+	filter_override(&cfg->filters, &o->filters, set);
 	if (o->formats)
 		cfg->output.formats = o->formats;
 	for (size_t i = 0; i < cfg->nmonitors; i++)
-		override_from_cli(&cfg->monitors[i].filters, &o->filters);
+		filter_override(&cfg->monitors[i].filters, &o->filters, set);
 }
 
 /* snprintf onto buf at *o; false once the text no longer fits. */
