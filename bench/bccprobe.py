@@ -99,14 +99,31 @@ VARIANTS = {
             ("v->involuntary++;", "__sync_fetch_and_add(&v->involuntary, 1);")],
         # a per-CPU hash (the key holds the CPU already: no gain expected)
         "percpu": [("BPF_HASH(cs_counts", "BPF_PERCPU_HASH(cs_counts")],
+        # research for issue 18: prev's slot from this CPU's "who runs here" entry, next's from
+        # a per-CPU direct-mapped pid cache, counts in a per-CPU array [prev slot][next slot]
+        "fast": [("\tif (prev_pid && em_skip_current())\n\t\treturn 0;\n\tk.epoch",
+                  "\tif (cs_fast(ctx, prev_pid, next_pid, state) == 0)\n\t\treturn 0;\n"
+                  "\tif (prev_pid && em_skip_current())\n\t\treturn 0;\n\tk.epoch"),
+                 ("int tp_sched_switch(void *ctx)", "CS_FAST_DEFS\nint tp_sched_switch(void *ctx)")],
     },
     "pf": {
         # no bpf_get_current_comm
         "nocomm": [("bpf_get_current_comm(&k.comm, sizeof(k.comm));", "")],
         # as before the change: an atomic add instead of a plain increment
         "atomic": [("v->count++;", "__sync_fetch_and_add(&v->count, 1);")],
+        # no bpf_get_numa_node_id (user space derives the node from the CPU)
+        "nonode": [("\tk.node = bpf_get_numa_node_id();", "\tk.node = PF_NODE_UNKNOWN;")],
+        # research for issue 18: a per-CPU task cache -> slot -> per-CPU array [slot][type]
+        "fast": [("static __always_inline int pf_account(__u32 type)\n{",
+                  "PF_FAST_DEFS\nstatic __always_inline int pf_account(__u32 type)\n{\n"
+                  "\tif (pf_fast(type) == 0) return 0;")],
     },
 }
+# research: the fast paths without em_skip_current() (the self/filter check)
+VARIANTS["cs"]["fastnoskip"] = VARIANTS["cs"]["fast"] + [
+    ("\tif (prev_pid && em_skip_current())\n\t\treturn 1;", "")]
+VARIANTS["pf"]["fastnogen"] = VARIANTS["pf"]["fast"] + [
+    ("c->pid_tgid != id || c->gen != *g", "c->pid_tgid != id")]
 VARIANTS["cs"]["before"] = VARIANTS["cs"]["probe_read"] + VARIANTS["cs"]["atomic"]
 # research: the fast path's bound without the orig_ax read (every call counted as nr 0)
 VARIANTS["sc"]["fastnoread"] = VARIANTS["sc"]["fast"][:1] + [
@@ -193,6 +210,149 @@ static __always_inline int sc_fast(long nr, long ret)
 	return 0;
 }
 """
+# Research (issue 18): the page-fault fast path. A per-CPU cache of the running thread's slot
+# (valid while the same pid_tgid runs here and the generation is unchanged); slots of names
+# from a hash, allocated here on a miss (racy between CPUs: research only; the product's user
+# space assigns them); counts per CPU in an array indexed by slot, [minor, major].
+PF_FAST_DEFS = r"""
+#define PF_SLOTS 256
+#define PF_SLOT_SKIP 0xfffffffeu
+struct pf_task_cache { __u64 pid_tgid; __u32 gen; __u32 slot; };
+struct pf_slot_value { __u64 c[2]; };
+BPF_PERCPU_ARRAY(pf_cache, struct pf_task_cache, 1);
+BPF_ARRAY(pf_gen, __u32, 1);
+BPF_PERCPU_ARRAY(pf_fast_counts, struct pf_slot_value, PF_SLOTS);
+BPF_HASH(pf_slots, struct em_comm, __u32, PF_SLOTS);
+BPF_ARRAY(pf_next_slot, __u32, 1);
+static __always_inline int pf_fast(__u32 type)
+{
+	int z = 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pf_task_cache *c = pf_cache.lookup(&z);
+	__u32 *g = pf_gen.lookup(&z), slot;
+	struct pf_slot_value *v;
+
+	if (!c || !g)
+		return 1;
+	if (c->pid_tgid != id || c->gen != *g) {
+		struct em_comm name = {};
+		__u32 *s, n = PF_SLOT_SKIP;
+
+		if (!em_skip_current()) {
+			bpf_get_current_comm(&name, sizeof(name));
+			s = pf_slots.lookup(&name);
+			if (s) {
+				n = *s;
+			} else {
+				__u32 *next = pf_next_slot.lookup(&z);
+
+				if (!next)
+					return 1;
+				n = (*next)++;
+				if (n < PF_SLOTS)
+					pf_slots.update(&name, &n);
+			}
+		}
+		c->pid_tgid = id;
+		c->gen = *g;
+		c->slot = n;
+	}
+	slot = c->slot;
+	if (slot == PF_SLOT_SKIP)
+		return 0;
+	if (slot >= PF_SLOTS)
+		return 1;
+	v = pf_fast_counts.lookup(&slot);
+	if (!v)
+		return 1;
+	v->c[type & 1]++;
+	return 0;
+}
+"""
+# Research (issue 18): the context-switch fast path. prev is the task that was next at this
+# CPU's previous switch: a per-CPU "who runs here" entry gives its slot; next's slot comes from
+# a per-CPU direct-mapped pid cache (validated by the generation), or the name hash on a miss.
+# Slot 0 is the idle task. Counts per CPU in an array [prev slot] of [next slot][voluntary].
+CS_FAST_DEFS = r"""
+#define CS_SLOTS 64
+#define CS_PIDC 256
+#define CS_SLOT_NONE 0xffffffffu
+struct cs_task { __u32 pid; __u32 gen; __u32 slot; __u32 pad; };
+struct cs_fast_row { __u64 c[CS_SLOTS][2]; };
+BPF_PERCPU_ARRAY(cs_cur, struct cs_task, 1);
+BPF_PERCPU_ARRAY(cs_pidc, struct cs_task, CS_PIDC);
+BPF_ARRAY(cs_gen, __u32, 1);
+BPF_PERCPU_ARRAY(cs_fast_counts, struct cs_fast_row, CS_SLOTS);
+BPF_HASH(cs_slots, struct em_comm, __u32, CS_SLOTS);
+BPF_ARRAY(cs_next_slot, __u32, 1);
+static __always_inline __u32 cs_slot_of(void *ctx, int off)
+{
+	struct em_comm name;
+	int z = 0;
+	__u32 *s, *next, n;
+
+	cs_read_comm(ctx, off, name.name);
+	s = cs_slots.lookup(&name);
+	if (s)
+		return *s;
+	next = cs_next_slot.lookup(&z);
+	if (!next)
+		return CS_SLOT_NONE;
+	n = ++(*next);
+	if (n >= CS_SLOTS)
+		return CS_SLOT_NONE;
+	cs_slots.update(&name, &n);
+	return n;
+}
+static __always_inline int cs_fast(void *ctx, __s32 prev_pid, __s32 next_pid, __s64 state)
+{
+	int z = 0;
+	struct cs_task *cur = cs_cur.lookup(&z);
+	__u32 *g = cs_gen.lookup(&z), ps, ns, gen;
+	struct cs_fast_row *r;
+
+	if (!cur || !g)
+		return 1;
+	gen = *g;
+	if (prev_pid == 0)
+		ps = 0;
+	else if (cur->pid == prev_pid && cur->gen == gen)
+		ps = cur->slot;
+	else
+		ps = cs_slot_of(ctx, CS_PREV_COMM_OFF);
+	if (next_pid == 0) {
+		ns = 0;
+	} else {
+		__u32 i = next_pid & (CS_PIDC - 1);
+		struct cs_task *e = cs_pidc.lookup(&i);
+
+		if (!e)
+			return 1;
+		if (e->pid == next_pid && e->gen == gen) {
+			ns = e->slot;
+		} else {
+			ns = cs_slot_of(ctx, CS_NEXT_COMM_OFF);
+			e->pid = next_pid;
+			e->gen = gen;
+			e->slot = ns;
+		}
+	}
+	cur->pid = next_pid;
+	cur->gen = gen;
+	cur->slot = ns;
+	if (ps >= CS_SLOTS || ns >= CS_SLOTS)
+		return 1;
+	if (prev_pid && em_skip_current())
+		return 1;
+	r = cs_fast_counts.lookup(&ps);
+	if (!r)
+		return 1;
+	/* clang drops the mask (it knows ns < CS_SLOTS), the verifier lost that: hide ns */
+	asm volatile("" : "+r"(ns));
+	r->c[ns & (CS_SLOTS - 1)][prev_pid != 0 && state != 0 && !(state & CS_PREEMPT_BIT)]++;
+	return 0;
+}
+"""
 FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.bpf.c"}
 MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault"}
 
@@ -204,7 +364,10 @@ def variant(probe, name):
             sys.exit("unknown variant %s:%s" % (probe, name))
         for old, new in VARIANTS[probe][name]:
             src = sub(src, old, new)
-        src = src.replace("SC_CACHE_DEFS", SC_CACHE_DEFS).replace("SC_FAST_DEFS", SC_FAST_DEFS)
+            # the research code is put in as it is named, so later changes can reach into it
+            for k, v in (("SC_CACHE_DEFS", SC_CACHE_DEFS), ("SC_FAST_DEFS", SC_FAST_DEFS),
+                         ("PF_FAST_DEFS", PF_FAST_DEFS), ("CS_FAST_DEFS", CS_FAST_DEFS)):
+                src = src.replace(k, v)
     b = BPF(text=src, cflags=FLAGS + [
         "-DEM_MONITOR_%s=1" % MONITOR[probe], "-DEM_SELF_TGID=%d" % os.getpid()])
     if probe == "sc":
