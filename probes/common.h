@@ -208,6 +208,8 @@ static __always_inline void em_read_str_bounded(void *dst, const int size, const
 #define EM_STAT_PERF_FAIL 2
 #define EM_NSTATS 4
 
+#include "task_slots.h"
+
 #endif /* EM_PROBE_COMMON_H */
 
 /*
@@ -236,22 +238,27 @@ BPF_HASH(em_filter_comms, struct em_comm, __u8, 64);
 BPF_HASH(em_filter_exclude_comms, struct em_comm, __u8, 64);
 #endif
 
-/* True when the configured filters exclude the current task (the monitor itself aside). */
-static __always_inline int em_filtered_current(void)
+/* True when the uid filter excludes the current task. */
+static __always_inline int em_filtered_uid(void)
+{
+#ifdef EM_FILTER_UIDS
+	__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+	if (!em_filter_uids.lookup(&uid))
+		return 1;
+#endif
+	return 0;
+}
+
+/* True when the filters on what stays fixed while a thread keeps its name (its process, its
+ * name) exclude the current task. */
+static __always_inline int em_filtered_task(void)
 {
 #ifdef EM_FILTER_PIDS
 	{
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 		if (!em_filter_pids.lookup(&tgid))
-			return 1;
-	}
-#endif
-#ifdef EM_FILTER_UIDS
-	{
-		__u32 uid = (__u32)bpf_get_current_uid_gid();
-
-		if (!em_filter_uids.lookup(&uid))
 			return 1;
 	}
 #endif
@@ -271,6 +278,12 @@ static __always_inline int em_filtered_current(void)
 	}
 #endif
 	return 0;
+}
+
+/* True when the configured filters exclude the current task (the monitor itself aside). */
+static __always_inline int em_filtered_current(void)
+{
+	return em_filtered_task() || em_filtered_uid();
 }
 
 /* True when the current task is not to be measured: filtered out, or the monitor itself. */
@@ -304,3 +317,97 @@ static __always_inline void em_count(int idx)
 	if (v)
 		__sync_fetch_and_add(v, 1);
 }
+
+
+/* ---- task slots (EM_TASK_SLOTS defined: a monitor's fast path; src/monitors/task_slots.h) ----
+ *
+ * The running thread's name without a helper call or a hash lookup while the same thread keeps
+ * running on a CPU: a per-CPU entry holds the thread's pid_tgid, its name and the slot user
+ * space gave that name (an index into the monitor's per-CPU count arrays), valid while em_gen
+ * is unchanged. em_gen is bumped by the kernel where a name can change or a thread id can be
+ * reused (em_tp_task_fork on sched:sched_process_fork, which runs before the child first does;
+ * em_tp_task_rename on task:task_rename, which exec and prctl(PR_SET_NAME) both pass), and by
+ * user space when it (re)assigns slots and once a second (a rename of another, running thread
+ * through /proc/<pid>/comm passes the tracepoint just before the name is copied: a refresh in
+ * between keeps the old name until the next bump). Names without a slot take the monitor's
+ * hash path with the cached name; a name that gets hot there is noted in em_hot for user space
+ * to promote. The filters on the process and the name are evaluated when the entry is
+ * refreshed; the uid filter (setuid changes it without an exec) on every event. */
+#ifdef EM_TASK_SLOTS
+BPF_PERCPU_ARRAY(em_task_cache, struct em_task, 1);
+BPF_ARRAY(em_gen, __u32, 1);
+BPF_HASH(em_slot_of, struct em_comm, __u32, EM_TASK_SLOTS);
+BPF_PERCPU_ARRAY(em_hot, struct em_hot_names, 1);
+
+static __always_inline int em_task_names_changed(void)
+{
+	int zero = 0;
+	__u32 *g = em_gen.lookup(&zero);
+
+	if (g)
+		__sync_fetch_and_add(g, 1);
+	return 0;
+}
+
+int em_tp_task_fork(void *ctx)
+{
+	return em_task_names_changed();
+}
+
+int em_tp_task_rename(void *ctx)
+{
+	return em_task_names_changed();
+}
+
+/* The running thread's entry, refreshed when stale; NULL only if a map is missing. */
+static __always_inline struct em_task *em_task_current(void)
+{
+	int zero = 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct em_task *t = em_task_cache.lookup(&zero);
+	__u32 *g = em_gen.lookup(&zero);
+
+	if (!t || !g)
+		return 0;
+	if (t->pid_tgid != id || t->gen != *g) {
+		/* The name goes through the stack: before 4.11 helpers write only there, before
+		 * 4.18 map keys are read only from there. */
+		struct em_comm c = {};
+		__u32 *s;
+
+		t->pid_tgid = id;
+		t->gen = *g;
+		bpf_get_current_comm(&c.name, sizeof(c.name));
+		__builtin_memcpy(t->comm, c.name, sizeof(t->comm));
+		if ((EM_SELF_TGID && (id >> 32) == EM_SELF_TGID) || em_filtered_task()) {
+			t->slot = EM_SLOT_SKIP;
+			return t;
+		}
+		s = em_slot_of.lookup(&c);
+		t->slot = s ? *s : EM_SLOT_NONE;
+	}
+	return t;
+}
+
+/* True when the event of the thread t is not to be counted. */
+static __always_inline int em_task_skipped(const struct em_task *t)
+{
+	return t->slot == EM_SLOT_SKIP || em_filtered_uid();
+}
+
+/* A hash-path count reached EM_HOT_AT: the name is worth a slot (a hint; user space decides). */
+static __always_inline void em_task_note_hot(const char *name)
+{
+	int zero = 0;
+	struct em_hot_names *h = em_hot.lookup(&zero);
+
+	if (h) {
+		__u32 i = h->n;
+
+		if (i < EM_HOT_N) {
+			__builtin_memcpy(h->name[i], name, EM_COMM_LEN);
+			h->n = i + 1;
+		}
+	}
+}
+#endif

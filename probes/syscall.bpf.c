@@ -17,13 +17,26 @@ BPF_ARRAY(syscall_allowed, __u8, SYSCALL_NR_MAX); /* 1: the number's category is
 BPF_HASH(syscall_start, __u32, __u64, SYSCALL_MAP_ENTRIES);
 #endif
 
+#ifdef SYSCALL_FAST
+/* The fast path (EM_TASK_SLOTS: the task-slot cache of common.h): a name with a slot counts in
+ * a row of this per-CPU array, one cell per syscall (sc_index()), cumulative: user space takes
+ * the differences, so nothing is zeroed and no epoch is read. */
+BPF_PERCPU_ARRAY(syscall_fast, struct syscall_fast_row, EM_TASK_SLOTS);
+#endif
+
 static __always_inline int syscall_account(long nr, long ret)
 {
 	struct syscall_key k = {};
 	struct syscall_value *v;
+#ifdef SYSCALL_FAST
+	struct em_task *t = em_task_current();
 
+	if (nr < 0 || !t || em_task_skipped(t))
+		return 0;
+#else
 	if (nr < 0 || em_skip_current())
 		return 0;
+#endif
 #ifdef SYSCALL_CAT_FILTER
 	if (nr < SYSCALL_NR_MAX) {
 		__u32 i = (__u32)nr;
@@ -33,9 +46,28 @@ static __always_inline int syscall_account(long nr, long ret)
 			return 0;
 	}
 #endif
+#ifdef SYSCALL_FAST
+	{
+		__u32 slot = t->slot, i = syscall_index(nr);
+
+		if (slot < EM_TASK_SLOTS && i < SYSCALL_NIDX) {
+			struct syscall_fast_row *r = syscall_fast.lookup(&slot);
+
+			if (r) {
+				/* Per-CPU value: this CPU is the only writer. */
+				r->v[i].count++;
+				if (ret < 0 && ret >= -4095)
+					r->v[i].errors++;
+				return 0;
+			}
+		}
+	}
+	__builtin_memcpy(k.comm, t->comm, sizeof(k.comm));
+#else
+	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+#endif
 	k.epoch = em_epoch_now();
 	k.nr = (__u32)nr;
-	bpf_get_current_comm(&k.comm, sizeof(k.comm));
 	v = syscall_counts.lookup(&k);
 	if (!v) {
 		struct syscall_value zero = {};
@@ -51,6 +83,10 @@ static __always_inline int syscall_account(long nr, long ret)
 	v->count++;
 	if (ret < 0 && ret >= -4095)
 		v->errors++;
+#ifdef SYSCALL_FAST
+	if (v->count == EM_HOT_AT)
+		em_task_note_hot(k.comm);
+#endif
 #ifdef SYSCALL_LATENCY
 	{
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();

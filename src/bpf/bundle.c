@@ -13,7 +13,9 @@
 static const char *const renamed_ids[] = {
 	"em_filter_pids", "em_filter_uids", "em_filter_comms", "em_filter_exclude_comms",
 	"em_filtered_current", "em_skip_current", "em_epoch", "em_epoch_now",
-	"em_stats", "em_count", NULL,
+	"em_stats", "em_count", "em_filtered_uid", "em_filtered_task", "em_task_cache", "em_gen",
+	"em_slot_of", "em_hot", "em_task_names_changed", "em_tp_task_fork", "em_tp_task_rename",
+	"em_task_current", "em_task_skipped", "em_task_note_hot", NULL,
 };
 static const char *const per_probe_macros[] = { "EM_SELF_TGID", NULL };
 

@@ -33,6 +33,7 @@ void kcheck_probe(enum kfeature f, struct kfeature_result *ret);
 enum kmap {
 	KMAP_LRU_HASH,	       /* BPF_MAP_TYPE_LRU_HASH, 4.10 upstream */
 	KMAP_HASH_NO_PREALLOC, /* BPF_MAP_TYPE_HASH with BPF_F_NO_PREALLOC, 4.6 upstream */
+	KMAP_PERCPU_ARRAY,     /* BPF_MAP_TYPE_PERCPU_ARRAY, 4.6 upstream */
 	KMAP_COUNT,
 };
 

@@ -26,6 +26,11 @@ int monitor_map_lookup(struct monitor *m, int fd, const void *key, void *value)
 	return loader_map_lookup(m->bpf, fd, key, value);
 }
 
+int monitor_map_delete(struct monitor *m, int fd, const void *key)
+{
+	return loader_map_delete(m->bpf, fd, key);
+}
+
 uint64_t monitor_kernel_stat(struct monitor *m, enum monitor_kstat which)
 {
 	int fd = monitor_map_fd(m, "em_stats"), k = (int)which;

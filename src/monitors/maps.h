@@ -18,6 +18,7 @@ int monitor_map_fd(struct monitor *m, const char *map);
 /* 0 or -errno. A per-CPU map's lookup fills one value per possible CPU, 8-byte strided. */
 int monitor_map_update(struct monitor *m, int fd, const void *key, const void *value);
 int monitor_map_lookup(struct monitor *m, int fd, const void *key, void *value);
+int monitor_map_delete(struct monitor *m, int fd, const void *key);
 /* The probe's own loss counters (em_stats in probes/common.h, where these are EM_STAT_*): what
  * the kernel side counted since the start; 0 where the module has none. */
 enum monitor_kstat {

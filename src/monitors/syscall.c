@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kcheck.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
 #include "probes/syscall.h"
 #include "monitors/syscall_table.h"
+#include "monitors/task_slots.h"
 
 static const char *const syscall_category_choices[] = {
 	"file_io", "network", "memory", "process", "ipc", "signal", "time", "other", NULL,
@@ -24,7 +26,21 @@ struct syscall_options {
 	bool show_errors_only;
 	bool latency;
 	long long map_size;
+	char *fast_names;
 };
+
+/* Kernel memory the fast path's cells may take when fast_names is auto, all CPUs together. */
+#define SYSCALL_FAST_BUDGET (8u << 20)
+
+static int check_fast_names(const void *value, char *err, size_t errlen)
+{
+	long long n;
+
+	if (task_slots_parse(*(char *const *)value, &n) == 0)
+		return 0;
+	snprintf(err, errlen, "must be auto or a number from 0 to %d", TASK_SLOTS_MAX);
+	return -EINVAL;
+}
 
 static const struct opt_spec syscall_option_specs[] = {
 	{ "monitor_categories", OPT_BOOLMAP, offsetof(struct syscall_options, monitor_categories),
@@ -37,6 +53,10 @@ static const struct opt_spec syscall_option_specs[] = {
 	  "also time each call (attaches sys_enter; costs more)" },
 	{ "map_size", OPT_INT, offsetof(struct syscall_options, map_size), 16, 1048576, NULL,
 	  "10240", "distinct (task name, syscall) pairs per interval before counting stops" },
+	{ "fast_names", OPT_STRING, offsetof(struct syscall_options, fast_names), 0, 0, NULL, "auto",
+	  "busy task names counted on the fast path (6 KiB of kernel memory per name and CPU); "
+	  "auto: as many as fit in 8 MiB, at most 64; 0: none",
+	  0, check_fast_names },
 	OPT_END,
 };
 
@@ -69,7 +89,7 @@ static const struct column syscall_columns[C_NCOLS] = {
 	[C_MAX_LAT] = { "max_latency_us", COL_F64, 3, 0 },
 };
 
-enum { P_EXIT, P_ENTER };
+enum { P_EXIT, P_ENTER, P_TASK_FORK, P_TASK_RENAME };
 
 static const struct probe_spec exit_raw[] = {
 	{ ATTACH_RAW_TRACEPOINT, "sys_exit", "raw_sys_exit" },
@@ -107,6 +127,7 @@ static const struct attach_alt enter_alts[] = {
 static const struct attach_point syscall_points[] = {
 	[P_EXIT] = { "sys_exit", exit_alts, false },
 	[P_ENTER] = { "sys_enter", enter_alts, false },
+	TASK_SLOTS_POINTS, /* P_TASK_FORK, P_TASK_RENAME */
 };
 
 static bool category_counted(const struct syscall_options *o, int cat)
@@ -125,29 +146,69 @@ static bool all_categories_counted(const struct syscall_options *o)
 	return true;
 }
 
+/* The fast path (SYSCALL_FAST): names with a task slot count in per-CPU cells; user space
+ * keeps the cells' last values to take differences. */
+struct syscall_priv {
+	unsigned nslots;
+	struct task_slots *ts;
+	struct syscall_fast_row *buf;  /* one row per possible CPU, for a lookup */
+	struct syscall_fast_value *last; /* per slot and cell: the sums over CPUs last read */
+};
+
 static int syscall_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
 	struct cflags *cf = &plan->cflags;
 	const struct syscall_options *o = m->opts;
+	struct syscall_priv *p;
+	long long want = -1;
+	unsigned nslots = 0;
 
 	cflags_add(cf, "-DSYSCALL_MAP_ENTRIES=%lld", o->map_size);
 	if (!all_categories_counted(o))
 		cflags_add(cf, "-DSYSCALL_CAT_FILTER=1");
+	(void)task_slots_parse(o->fast_names, &want);
+	/* Latency needs the hash path's fields; the fast path needs per-CPU arrays (4.6). */
+	if (!o->latency && kcheck_map_supported(KMAP_PERCPU_ARRAY))
+		nslots = task_slots_size(want, sizeof(struct syscall_fast_row),
+					 monitor_possible_cpus(), SYSCALL_FAST_BUDGET);
+	if (nslots) {
+		cflags_add(cf, "-DSYSCALL_FAST=1");
+		cflags_add(cf, "-DEM_TASK_SLOTS=%u", nslots);
+	} else {
+		plan->point_off[P_TASK_FORK] = plan->point_off[P_TASK_RENAME] = true;
+	}
 	if (o->latency) {
 		cflags_add(cf, "-DSYSCALL_LATENCY=1");
 	} else {
 		plan->point_off[P_ENTER] = true;
 		plan->ncolumns = C_AVG_LAT; /* no latency columns */
 	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "syscall: out of memory");
+		return -ENOMEM;
+	}
+	p->nslots = nslots;
+	m->priv = p;
 	return 0;
 }
 
-/* Fills the in-kernel category filter: one byte per syscall number. */
+/* Fills the in-kernel category filter (one byte per syscall number) and opens the fast path. */
 static int syscall_start(struct monitor *m)
 {
 	const struct syscall_options *o = m->opts;
-	int fd;
+	struct syscall_priv *p = m->priv;
+	int fd, r;
 
+	if (p->nslots) {
+		p->buf = calloc(monitor_possible_cpus(), sizeof(*p->buf));
+		p->last = calloc((size_t)p->nslots * SYSCALL_NIDX, sizeof(*p->last));
+		if (!p->buf || !p->last)
+			return -ENOMEM;
+		r = task_slots_open(m, p->nslots, &p->ts);
+		if (r)
+			return r;
+	}
 	if (all_categories_counted(o))
 		return 0;
 	fd = monitor_map_fd(m, "syscall_allowed");
@@ -155,12 +216,33 @@ static int syscall_start(struct monitor *m)
 		return fd;
 	for (__u32 nr = 0; nr < SYSCALL_NR_MAX; nr++) {
 		__u8 ok = category_counted(o, syscall_category_of_nr(nr));
-		int r = monitor_map_update(m, fd, &nr, &ok);
 
+		r = monitor_map_update(m, fd, &nr, &ok);
 		if (r)
 			return r;
 	}
 	return 0;
+}
+
+static void syscall_tick(struct monitor *m)
+{
+	struct syscall_priv *p = m->priv;
+
+	if (p)
+		task_slots_tick(p->ts);
+}
+
+static void syscall_destroy(struct monitor *m)
+{
+	struct syscall_priv *p = m->priv;
+
+	if (!p)
+		return;
+	task_slots_free(p->ts);
+	free(p->buf);
+	free(p->last);
+	free(p);
+	m->priv = NULL;
 }
 
 struct syscall_row {
@@ -196,14 +278,113 @@ static int by_count_desc(const void *a, const void *b)
 	return strncmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
 }
 
+static int by_key(const void *a, const void *b)
+{
+	const struct syscall_row *x = a, *y = b;
+	int c = memcmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
+
+	if (c)
+		return c;
+	return x->key.nr < y->key.nr ? -1 : x->key.nr > y->key.nr;
+}
+
+/* The fast path's counts since the last read, as rows into b, one per (slot, syscall) that
+ * counted; what each slot counted into slot_events. Then hands the interval to task_slots. */
+static void syscall_collect_fast(struct monitor *m, struct agg_batch *b)
+{
+	struct syscall_priv *p = m->priv;
+	unsigned ncpus = monitor_possible_cpus();
+	size_t nhash = b->n;
+	uint64_t *slot_events = calloc(p->nslots, sizeof(*slot_events));
+	char(*names)[TASK_NAME_LEN] = calloc(nhash ? nhash : 1, sizeof(*names));
+	uint64_t *events = calloc(nhash ? nhash : 1, sizeof(*events));
+	int fd = monitor_map_fd(m, "syscall_fast");
+
+	if (!slot_events || !names || !events || fd < 0) {
+		/* Nothing read: the cells keep counting, the next interval reads the difference. */
+		log_warn("syscall: fast-path counts not read this interval: %s",
+			 fd < 0 ? strerror(-fd) : "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nhash; i++) {
+		const struct syscall_row *r = agg_batch_at(b, i);
+
+		memcpy(names[i], r->key.comm, TASK_NAME_LEN);
+		events[i] = r->v.count;
+	}
+	for (__u32 slot = 0; slot < p->nslots; slot++) {
+		const char *name = task_slots_name(p->ts, slot);
+
+		if (!name || monitor_map_lookup(m, fd, &slot, p->buf) < 0)
+			continue;
+		for (unsigned i = 0; i < SYSCALL_NIDX; i++) {
+			struct syscall_fast_value *last = &p->last[(size_t)slot * SYSCALL_NIDX + i];
+			struct syscall_fast_value now = { 0, 0 };
+			struct syscall_value d = { 0 };
+			struct syscall_key k = { 0 };
+
+			for (unsigned c = 0; c < ncpus; c++) {
+				now.count += p->buf[c].v[i].count;
+				now.errors += p->buf[c].v[i].errors;
+			}
+			d.count = now.count - last->count;
+			d.errors = now.errors - last->errors;
+			*last = now;
+			if (!d.count)
+				continue;
+			slot_events[slot] += d.count;
+			memcpy(k.comm, name, sizeof(k.comm));
+			k.nr = (__u32)syscall_nr_of_index(i);
+			agg_batch_collect(b, &k, &d, 1);
+		}
+	}
+	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_NAME_LEN])names, events, nhash);
+out:
+	free(slot_events);
+	free(names);
+	free(events);
+}
+
+/* Rows of the same key (a name counted on both paths in one interval) become one. */
+static void coalesce(struct agg_batch *b)
+{
+	size_t n = 0;
+
+	agg_batch_sort(b, by_key);
+	for (size_t i = 0; i < b->n; i++) {
+		struct syscall_row *r = (struct syscall_row *)agg_batch_at(b, i);
+		struct syscall_row *prev = n ? (struct syscall_row *)agg_batch_at(b, n - 1) : NULL;
+
+		if (prev && !by_key(prev, r)) {
+			prev->v.count += r->v.count;
+			prev->v.errors += r->v.errors;
+			prev->v.lat_count += r->v.lat_count;
+			prev->v.lat_sum_ns += r->v.lat_sum_ns;
+			if (r->v.lat_max_ns > prev->v.lat_max_ns)
+				prev->v.lat_max_ns = r->v.lat_max_ns;
+			continue;
+		}
+		if (n != i)
+			memcpy((void *)agg_batch_at(b, n), r, b->size);
+		n++;
+	}
+	b->n = n;
+}
+
 static void syscall_collect(struct monitor *m, uint64_t now_ns)
 {
 	const struct syscall_options *o = m->opts;
+	const struct syscall_priv *p = m->priv;
 	struct agg_batch b = AGG_BATCH(struct syscall_row, syscall_merge);
 
 	if (monitor_drain_rows(m, "syscall_counts", sizeof(struct syscall_key),
 			       sizeof(struct syscall_value), true, &b, by_count_desc) < 0)
 		return;
+	if (p && p->ts) {
+		syscall_collect_fast(m, &b);
+		coalesce(&b);
+		agg_batch_sort(&b, by_count_desc);
+	}
 	for (size_t i = 0; i < b.n; i++) {
 		const struct syscall_row *r = agg_batch_at(&b, i);
 		char comm[sizeof(r->key.comm) + 1], name[32];
@@ -264,4 +445,6 @@ const struct monitor_ops syscall_monitor_ops = {
 	.configure = syscall_configure,
 	.start = syscall_start,
 	.collect = syscall_collect,
+	.tick = syscall_tick,
+	.destroy = syscall_destroy,
 };

@@ -69,6 +69,32 @@ def test_syscall_getppid_exact_count_over_intervals():
 
 
 @test
+def test_syscall_fast_path_exact_across_renames_and_forks():
+    """Busy names move to the fast path (task slots) mid-run; every call is still counted once,
+    under the name the thread had when it made it: across a rename (prctl) and in a forked
+    child that renames itself."""
+    d = make_workdir()
+    try:
+        m = start(d, "", args=["-v"])
+        name = comm()[:12]
+        n = 60000
+        Workload(name, "phases", n, 1.3).run()
+        time.sleep(1.5)
+        assert m.stop() == 0, m.stderr()
+        _, rows = csv_rows(d, "syscall")
+        got = {s: sum(int(r["count"]) for r in rows_for(rows, name + s, "getppid"))
+               for s in "abc"}
+        assert got == {"a": n, "b": n + 7, "c": n}, got
+        # the busy names were given the fast path (the hash path alone would pass the above)
+        for s in "ab":
+            assert re.search(rf"syscall: fast path for {name}{s} \(slot \d+\)", m.stderr()), \
+                m.stderr()[-3000:]
+        assert "events lost" not in m.stderr(), m.stderr()
+    finally:
+        cleanup(d)
+
+
+@test
 def test_syscall_errors_counted_with_rate():
     d = make_workdir()
     try:

@@ -4,6 +4,10 @@ task name (comm) first, so its rows are told apart from everything else on the m
   workload.py COMM getppid N [BATCHES] [PAUSE]   exactly N getppid(2) calls
   workload.py COMM badclose N                    N close(-1) calls (EBADF)
   workload.py COMM open PATH N M                 N opens of PATH, the last M with PATH missing
+  workload.py COMM phases N PAUSE               getppid(2) under three names: N in 3 batches as
+                                                 COMMa, PAUSE s apart; renamed (prctl) COMMb, N in
+                                                 2 batches; a forked child renamed COMMc, N calls;
+                                                 then COMMb again, 7 calls
   workload.py COMM flood N DIR                   N task names COMM0..COMM<N-1>, each opening
                                                  one missing path DIR/<i> and calling getppid
   workload.py COMM rawopen SYSCALL PATH N FLAGS [mapped]
@@ -76,6 +80,29 @@ def main():
                 libc.syscall(nr)
             if pause and b + 1 < batches:
                 time.sleep(pause)
+    elif what == "phases":
+        n, pause = int(sys.argv[3]), float(sys.argv[4])
+        nr = SYS["getppid"]
+
+        def calls(k):
+            for _ in range(k):
+                libc.syscall(nr)
+
+        libc.prctl(PR_SET_NAME, (comm + "a").encode(), 0, 0, 0)
+        for b in range(3):
+            calls(n // 3 + (1 if b < n % 3 else 0))
+            time.sleep(pause)
+        libc.prctl(PR_SET_NAME, (comm + "b").encode(), 0, 0, 0)
+        calls(n // 2)
+        time.sleep(pause)
+        calls(n - n // 2)
+        pid = os.fork()
+        if pid == 0:
+            libc.prctl(PR_SET_NAME, (comm + "c").encode(), 0, 0, 0)
+            calls(n)
+            os._exit(0)
+        assert os.waitpid(pid, 0)[1] == 0
+        calls(7)
     elif what == "badclose":
         nr = SYS["close"]
         for _ in range(int(sys.argv[3])):

@@ -2,11 +2,13 @@
 #include "fake_loader.h"
 
 #include <errno.h>
+#include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpf/loader.h"
+#include "probes/task_slots.h"
 
 #define FAKE_MAX_MAPS 32
 #define FAKE_MAX_DECLS 64
@@ -17,6 +19,7 @@ struct fake_map {
 	char name[64];
 	size_t key_size, value_size, max_entries; /* value_size: one CPU's */
 	bool percpu;
+	bool array; /* every index below max_entries exists and reads as zero until written */
 	size_t n;
 	unsigned char *keys, *values; /* n keys; n * stride * ncpus value bytes */
 };
@@ -83,6 +86,19 @@ void fake_bpf_map(const char *monitor, const char *map, size_t key_size, size_t 
 		  size_t max_entries, bool percpu)
 {
 	decl(monitor, map, key_size, value_size, max_entries, percpu);
+}
+
+void fake_bpf_array(const char *monitor, const char *map, size_t value_size, size_t max_entries,
+		    bool percpu)
+{
+	decl(monitor, map, 4, value_size, max_entries, percpu);
+	decls[ndecls - 1].map.array = true;
+}
+
+void fake_bpf_task_slots(const char *monitor, size_t nslots)
+{
+	fake_bpf_map(monitor, "em_slot_of", 16, 4, nslots, false);
+	fake_bpf_array(monitor, "em_hot", sizeof(struct em_hot_names), 1, true);
 }
 
 void fake_bpf_refuse_alt(const char *alt)
@@ -154,7 +170,7 @@ static long key_index(const struct fake_map *f, const void *key)
 /* Array maps are keyed by a __u32 index below max_entries and always hold every index. */
 static bool is_array(const struct fake_map *f)
 {
-	return !strcmp(f->name, "em_epoch") || !strcmp(f->name, "em_stats");
+	return f->array || !strcmp(f->name, "em_epoch") || !strcmp(f->name, "em_stats");
 }
 
 static int map_store(struct fake_map *f, const void *key, const void *value_bytes_in)

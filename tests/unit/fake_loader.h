@@ -20,6 +20,11 @@ void fake_bpf_set_cpus(unsigned n);
  * em_stats, em_filter_*). percpu: a lookup returns one value per CPU, 8-byte strided. */
 void fake_bpf_map(const char *monitor, const char *map, size_t key_size, size_t value_size,
 		  size_t max_entries, bool percpu);
+/* An array map (key: a __u32 index): every index exists, zero until written. */
+void fake_bpf_array(const char *monitor, const char *map, size_t value_size, size_t max_entries,
+		    bool percpu);
+/* The maps of probes/common.h's task slots that user space reads (em_slot_of, em_hot). */
+void fake_bpf_task_slots(const char *monitor, size_t nslots);
 /* Attach alternatives of this name fail (e.g. "raw_tracepoint": the older kernel's path). */
 void fake_bpf_refuse_alt(const char *alt);
 

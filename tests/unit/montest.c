@@ -108,6 +108,12 @@ void montest_interval(struct montest *t, uint64_t now_ns)
 		t->m.ops->collect(&t->m, t->m.interval_end_ns);
 }
 
+void montest_tick(struct montest *t)
+{
+	if (t->m.ops->tick)
+		t->m.ops->tick(&t->m);
+}
+
 void montest_event(struct montest *t, int cpu, const void *data, int size)
 {
 	fake_perf_event(t->m.bpf, cpu, data, size);
