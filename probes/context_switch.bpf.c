@@ -54,6 +54,64 @@ static __always_inline void cs_read_comm(void *ctx, int off, char *dst)
 	}
 }
 
+#ifdef EM_TASK_SLOTS
+/*
+ * The fast path (the task slots of common.h). At a switch on a CPU, prev is the task that was
+ * next at that CPU's previous switch, so a small per-CPU cache of tasks by pid, written when a
+ * task is switched in, answers for both: its slot (the name's, from user space's em_slot_of)
+ * and, learned the first time it is switched out (it is current then), whether the filters
+ * skip it. An entry is valid while the generation (em_gen: forks, renames, slot changes) is the
+ * one it was filled in. A pair of tasks with slots counts in the per-CPU cells of cs_fast
+ * (row: prev, cell: next); a pair with a task without a slot takes the hash path below.
+ * Kernel memory: CS_PIDS * 16 bytes and (EM_TASK_SLOTS + 1)^2 * 16 bytes per possible CPU.
+ */
+#ifndef CS_PIDS
+#define CS_PIDS 256 /* a power of two */
+#endif
+#define CS_IDLE EM_TASK_SLOTS /* the idle task's row and cell */
+#define CS_DIM CS_FAST_DIM(EM_TASK_SLOTS)
+
+#define CS_UNCHECKED 0 /* the filters' verdict, once the task was current */
+#define CS_COUNTED 1
+#define CS_SKIPPED 2
+
+struct cs_task {
+	__u32 pid;
+	__u32 gen;   /* em_gen when this was filled */
+	__u32 slot;  /* its name's slot, or EM_SLOT_NONE */
+	__u32 check; /* CS_UNCHECKED, CS_COUNTED, CS_SKIPPED */
+};
+
+struct cs_fast_row {
+	struct cs_fast_value c[CS_DIM];
+};
+
+BPF_PERCPU_ARRAY(cs_pids, struct cs_task, CS_PIDS);
+BPF_PERCPU_ARRAY(cs_fast, struct cs_fast_row, CS_DIM);
+
+/* The entry of the task pid, whose name is at comm_off in the record; refreshed when stale.
+ * NULL only if the map is missing. */
+static __always_inline struct cs_task *cs_task_of(void *ctx, __u32 pid, int comm_off, __u32 gen)
+{
+	__u32 i = pid & (CS_PIDS - 1);
+	struct cs_task *t = cs_pids.lookup(&i);
+
+	if (t && (t->pid != pid || t->gen != gen)) {
+		/* The name as a map key goes through the stack (before 4.18 keys only from there). */
+		struct em_comm c;
+		__u32 *s;
+
+		cs_read_comm(ctx, comm_off, c.name);
+		s = em_slot_of.lookup(&c);
+		t->pid = pid;
+		t->gen = gen;
+		t->slot = s ? *s : EM_SLOT_NONE;
+		t->check = CS_UNCHECKED;
+	}
+	return t;
+}
+#endif
+
 int tp_sched_switch(void *ctx)
 {
 	struct cs_key k = {};
@@ -61,6 +119,10 @@ int tp_sched_switch(void *ctx)
 	__s32 prev_pid = 0, next_pid = 0;
 	__s64 state = 0;
 	int voluntary;
+#ifdef EM_TASK_SLOTS
+	/* 64-bit: a 32-bit index is widened after its bounds check, which the verifier forgets */
+	__u64 ps = CS_IDLE, ns = CS_IDLE;
+#endif
 
 	CS_LOAD(prev_pid, CS_PREV_PID_OFF);
 	CS_LOAD(next_pid, CS_NEXT_PID_OFF);
@@ -74,10 +136,53 @@ int tp_sched_switch(void *ctx)
 		state = s32;
 	}
 #endif
+	/* __schedule(): nvcsw when not preempted and prev's state is not RUNNING, else nivcsw.
+	 * The idle task's switches are neither: it is not a real task. */
+	voluntary = state != 0 && !(state & CS_PREEMPT_BIT);
 	/* The switching-out task is current here: filters apply to it. The idle task is never
 	 * filtered out (it is nobody's process). */
+#ifdef EM_TASK_SLOTS
+	{
+		int zero = 0;
+		__u32 *g = em_gen.lookup(&zero);
+		struct cs_task *t;
+		struct cs_fast_row *r;
+
+		if (!g)
+			return 0;
+		if (prev_pid) {
+			t = cs_task_of(ctx, prev_pid, CS_PREV_COMM_OFF, *g);
+			if (!t)
+				return 0;
+			if (t->check == CS_UNCHECKED)
+				t->check = em_skip_current() ? CS_SKIPPED : CS_COUNTED;
+			if (t->check == CS_SKIPPED || em_filtered_uid())
+				return 0;
+			ps = t->slot;
+		}
+		if (next_pid) {
+			t = cs_task_of(ctx, next_pid, CS_NEXT_COMM_OFF, *g);
+			if (!t)
+				return 0;
+			ns = t->slot;
+		}
+		if (ps < CS_DIM && ns < CS_DIM) {
+			__u32 row = ps;
+
+			r = cs_fast.lookup(&row);
+			if (r) {
+				/* Per-CPU value: this CPU is the only writer. */
+				r->c[ns].count++;
+				if (prev_pid && voluntary)
+					r->c[ns].voluntary++;
+				return 0;
+			}
+		}
+	}
+#else
 	if (prev_pid && em_skip_current())
 		return 0;
+#endif
 	k.epoch = em_epoch_now();
 	k.cpu = bpf_get_smp_processor_id();
 	k.prev_idle = prev_pid == 0;
@@ -99,14 +204,20 @@ int tp_sched_switch(void *ctx)
 	/* Plain increments: the key holds this CPU, and a program never runs twice at once on
 	 * one CPU, so nobody else writes this value (an atomic add costs ~20 ns each). */
 	v->count++;
-	/* __schedule(): nvcsw when not preempted and prev's state is not RUNNING, else nivcsw.
-	 * The idle task's switches are neither: it is not a real task. */
-	if (prev_pid == 0)
-		return 0;
-	voluntary = state != 0 && !(state & CS_PREEMPT_BIT);
-	if (voluntary)
-		v->voluntary++;
-	else
-		v->involuntary++;
+	if (prev_pid) {
+		if (voluntary)
+			v->voluntary++;
+		else
+			v->involuntary++;
+	}
+#ifdef EM_TASK_SLOTS
+	/* The names without a slot that got busy here: user space may give them one. */
+	if (v->count == EM_HOT_AT) {
+		if (ps == EM_SLOT_NONE)
+			em_task_note_hot(k.prev_comm);
+		if (ns == EM_SLOT_NONE)
+			em_task_note_hot(k.next_comm);
+	}
+#endif
 	return 0;
 }

@@ -9,13 +9,41 @@
 
 BPF_HASH(pf_counts, struct pf_key, struct pf_value, PF_MAP_ENTRIES);
 
+#ifdef EM_TASK_SLOTS
+/* The fast path (the task-slot cache of common.h): while the same thread keeps faulting on a
+ * CPU and its name has a slot, a fault is one increment in this per-CPU array: no helper call
+ * but bpf_get_current_pid_tgid, no hash lookup, no epoch; the node is the CPU's, which user
+ * space finds (configure passes PF_NODE_FROM_CPU with the fast path, for the hash path too).
+ * The hash path below takes the other names, with the cached name. */
+BPF_PERCPU_ARRAY(pf_fast, struct pf_fast_value, EM_TASK_SLOTS);
+#endif
+
 static __always_inline int pf_account(__u32 type)
 {
 	struct pf_key k = {};
 	struct pf_value *v;
+#ifdef EM_TASK_SLOTS
+	struct em_task *t = em_task_current();
+	__u32 slot;
 
+	if (!t || em_task_skipped(t))
+		return 0;
+	slot = t->slot;
+	if (slot < EM_TASK_SLOTS) {
+		struct pf_fast_value *f = pf_fast.lookup(&slot);
+
+		if (f) {
+			/* Per-CPU value: this CPU is the only writer. */
+			f->count[type]++;
+			return 0;
+		}
+	}
+	__builtin_memcpy(k.comm, t->comm, sizeof(k.comm));
+#else
 	if (em_skip_current())
 		return 0;
+	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+#endif
 	k.epoch = em_epoch_now();
 	k.type = type;
 	k.cpu = bpf_get_smp_processor_id();
@@ -24,7 +52,6 @@ static __always_inline int pf_account(__u32 type)
 #else
 	k.node = bpf_get_numa_node_id();
 #endif
-	bpf_get_current_comm(&k.comm, sizeof(k.comm));
 	v = pf_counts.lookup(&k);
 	if (!v) {
 		struct pf_value zero = {};
@@ -39,6 +66,10 @@ static __always_inline int pf_account(__u32 type)
 	/* A plain increment: the key holds this CPU, and a perf event program never runs twice
 	 * at once on one CPU (the kernel skips a nested run), so nobody else writes this value. */
 	v->count++;
+#ifdef EM_TASK_SLOTS
+	if (v->count == EM_HOT_AT)
+		em_task_note_hot(k.comm);
+#endif
 	return 0;
 }
 

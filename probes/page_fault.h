@@ -20,4 +20,11 @@ struct pf_value {
 /* Kernels before 4.10 have no bpf_get_numa_node_id: user space finds the CPU's node. */
 #define PF_NODE_UNKNOWN 0xffffffffu
 
+/* The fast path's cell (EM_TASK_SLOTS): one per task slot in a per-CPU array, so the CPU is
+ * the array's and the node the CPU's (user space finds it). Cumulative: user space takes the
+ * differences between two reads. */
+struct pf_fast_value {
+	__u64 count[2]; /* [PF_MINOR], [PF_MAJOR] */
+};
+
 #endif

@@ -13,8 +13,10 @@
 #include "probes/context_switch.h"
 #include "monitors/context_switch_rules.h"
 #include "core/kversion.h"
+#include "core/kcheck.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
+#include "monitors/task_slots.h"
 #include "core/tracefs.h"
 
 /* The idle task (pid 0) is shown under this name in both comm columns. */
@@ -23,13 +25,35 @@
 struct cs_options {
 	long long min_switches;
 	long long map_size;
+	char *fast_names;
 };
+
+/* The fast path's cells are a matrix of slot pairs: (n + 1)^2 cells of 16 bytes per CPU (the
+ * extra row and column: the idle task). Auto sizes it to this, all CPUs together (64 names:
+ * 65 KiB per CPU); an explicit count is capped so that one CPU's matrix stays under 1 MiB. */
+#define CS_FAST_BUDGET (4u << 20)
+#define CS_FAST_MAX 255
+
+static int check_fast_names(const void *value, char *err, size_t errlen)
+{
+	long long n;
+
+	if (task_slots_parse(*(char *const *)value, &n) == 0 && n <= CS_FAST_MAX)
+		return 0;
+	snprintf(err, errlen, "must be auto or a number from 0 to %d", CS_FAST_MAX);
+	return -EINVAL;
+}
 
 static const struct opt_spec cs_option_specs[] = {
 	{ "min_switches", OPT_INT, offsetof(struct cs_options, min_switches), 0, 1e12, NULL, "10",
 	  "rows only for pairs that switched at least this often in the interval" },
 	{ "map_size", OPT_INT, offsetof(struct cs_options, map_size), 16, 1048576, NULL, "10240",
 	  "distinct (cpu, prev, next) triples per interval before counting stops" },
+	{ "fast_names", OPT_STRING, offsetof(struct cs_options, fast_names), 0, 0, NULL, "auto",
+	  "busy task names whose switches are counted on the fast path (a matrix of name pairs: "
+	  "(n + 1)^2 x 16 bytes of kernel memory per CPU); auto: as many as fit in 4 MiB, at "
+	  "most 64; 0: none",
+	  0, check_fast_names },
 	OPT_END,
 };
 
@@ -56,8 +80,21 @@ static const struct attach_alt cs_alts[] = {
 	{ NULL, NULL },
 };
 
+enum { P_SWITCH, P_TASK_FORK, P_TASK_RENAME };
+
 static const struct attach_point cs_points[] = {
-	{ "sched_switch", cs_alts, false },
+	[P_SWITCH] = { "sched_switch", cs_alts, false },
+	TASK_SLOTS_POINTS, /* P_TASK_FORK, P_TASK_RENAME */
+};
+
+/* The fast path (EM_TASK_SLOTS): pairs of names with task slots count in per-CPU cells, a row
+ * per prev; user space keeps every cell's last values, per CPU (the CPU is a column), to take
+ * differences. Index nslots is the idle task's, in rows and cells. */
+struct cs_priv {
+	unsigned nslots;
+	struct task_slots *ts;
+	struct cs_fast_value *buf;  /* a row per possible CPU, for a lookup */
+	struct cs_fast_value *last; /* per (prev, next, CPU): the values last read */
 };
 
 static void cs_field_flag(struct cflags *cf, const char *field, const char *macro, bool size)
@@ -77,7 +114,21 @@ static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err,
 	const struct cs_options *o = m->opts;
 	unsigned major = 0, minor = 0;
 
+	struct cs_priv *p;
+	long long want = -1;
+	unsigned nslots = 0;
+
 	cflags_add(cf, "-DCS_MAP_ENTRIES=%lld", o->map_size);
+	/* The fast path needs per-CPU arrays (4.6); without it, the hash path alone (as before
+	 * the fast path existed). */
+	(void)task_slots_parse(o->fast_names, &want);
+	if (kcheck_map_supported(KMAP_PERCPU_ARRAY))
+		nslots = task_slots_size_pairs(want, sizeof(struct cs_fast_value),
+					       monitor_possible_cpus(), CS_FAST_BUDGET);
+	if (nslots)
+		cflags_add(cf, "-DEM_TASK_SLOTS=%u", nslots);
+	else
+		plan->point_off[P_TASK_FORK] = plan->point_off[P_TASK_RENAME] = true;
 	cs_field_flag(cf, "prev_comm", "PREV_COMM", false);
 	cs_field_flag(cf, "prev_pid", "PREV_PID", false);
 	cs_field_flag(cf, "prev_state", "PREV_STATE", true);
@@ -102,7 +153,49 @@ static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err,
 		}
 		cflags_add(cf, "-DCS_PREEMPT_BIT=%#lx", bit);
 	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "context_switch: out of memory");
+		return -ENOMEM;
+	}
+	p->nslots = nslots;
+	m->priv = p;
 	return 0;
+}
+
+static int cs_start(struct monitor *m)
+{
+	struct cs_priv *p = m->priv;
+	size_t dim = CS_FAST_DIM(p->nslots), ncpus = monitor_possible_cpus();
+
+	if (!p->nslots)
+		return 0;
+	p->buf = calloc(ncpus * dim, sizeof(*p->buf));
+	p->last = calloc(dim * dim * ncpus, sizeof(*p->last));
+	if (!p->buf || !p->last)
+		return -ENOMEM;
+	return task_slots_open(m, p->nslots, &p->ts);
+}
+
+static void cs_tick(struct monitor *m)
+{
+	struct cs_priv *p = m->priv;
+
+	if (p)
+		task_slots_tick(p->ts);
+}
+
+static void cs_destroy(struct monitor *m)
+{
+	struct cs_priv *p = m->priv;
+
+	if (!p)
+		return;
+	task_slots_free(p->ts);
+	free(p->buf);
+	free(p->last);
+	free(p);
+	m->priv = NULL;
 }
 
 struct cs_row {
@@ -117,6 +210,11 @@ static void cs_merge(void *row, const void *key, const void *values, unsigned nv
 	(void)nvalues; /* a plain hash: one value */
 	memcpy(&r->key, key, sizeof(r->key));
 	memcpy(&r->v, values, sizeof(r->v));
+	/* The idle task is one whatever its comm ("swapper/N"): the rows of both paths meet. */
+	if (r->key.prev_idle)
+		memset(r->key.prev_comm, 0, sizeof(r->key.prev_comm));
+	if (r->key.next_idle)
+		memset(r->key.next_comm, 0, sizeof(r->key.next_comm));
 }
 
 static int cs_by_count_desc(const void *a, const void *b)
@@ -126,6 +224,131 @@ static int cs_by_count_desc(const void *a, const void *b)
 	if (x->v.count != y->v.count)
 		return x->v.count < y->v.count ? 1 : -1;
 	return x->key.cpu < y->key.cpu ? -1 : x->key.cpu > y->key.cpu;
+}
+
+/* Every field of the key but the epoch (rows of one interval). */
+static int cs_by_key(const void *a, const void *b)
+{
+	const struct cs_key *x = &((const struct cs_row *)a)->key,
+			    *y = &((const struct cs_row *)b)->key;
+
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	if (x->prev_idle != y->prev_idle)
+		return x->prev_idle < y->prev_idle ? -1 : 1;
+	if (x->next_idle != y->next_idle)
+		return x->next_idle < y->next_idle ? -1 : 1;
+	if (memcmp(x->prev_comm, y->prev_comm, sizeof(x->prev_comm)))
+		return memcmp(x->prev_comm, y->prev_comm, sizeof(x->prev_comm));
+	return memcmp(x->next_comm, y->next_comm, sizeof(x->next_comm));
+}
+
+/* The name of row or cell i of the fast path's matrix: NULL for a free slot; "" for the idle
+ * task (*idle set). */
+static const char *cs_fast_name(const struct cs_priv *p, unsigned i, bool *idle)
+{
+	*idle = i == p->nslots;
+	return *idle ? "" : task_slots_name(p->ts, i);
+}
+
+/* The fast path's counts since the last read, as rows into b, one per (prev, next, CPU) that
+ * switched; then hands the interval to task_slots, with what each slot took part in. */
+static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
+{
+	struct cs_priv *p = m->priv;
+	unsigned ncpus = monitor_possible_cpus(), dim = CS_FAST_DIM(p->nslots);
+	size_t nhash = b->n, nnames = 0;
+	uint64_t *slot_events = calloc(dim, sizeof(*slot_events));
+	char(*names)[TASK_NAME_LEN] = calloc(nhash ? 2 * nhash : 1, sizeof(*names));
+	uint64_t *events = calloc(nhash ? 2 * nhash : 1, sizeof(*events));
+	int fd = monitor_map_fd(m, "cs_fast");
+
+	if (!slot_events || !names || !events || fd < 0) {
+		/* Nothing read: the cells keep counting, the next interval reads the difference. */
+		log_warn("context_switch: fast-path counts not read this interval: %s",
+			 fd < 0 ? strerror(-fd) : "out of memory");
+		goto out;
+	}
+	/* The hash path's names (either side of a pair; the idle task is nobody's name). */
+	for (size_t i = 0; i < nhash; i++) {
+		const struct cs_row *r = agg_batch_at(b, i);
+
+		if (!r->key.prev_idle) {
+			memcpy(names[nnames], r->key.prev_comm, TASK_NAME_LEN);
+			events[nnames++] = r->v.count;
+		}
+		if (!r->key.next_idle) {
+			memcpy(names[nnames], r->key.next_comm, TASK_NAME_LEN);
+			events[nnames++] = r->v.count;
+		}
+	}
+	for (__u32 ps = 0; ps < dim; ps++) {
+		bool prev_idle, next_idle;
+		const char *prev = cs_fast_name(p, ps, &prev_idle);
+
+		if (!prev || monitor_map_lookup(m, fd, &ps, p->buf) < 0)
+			continue;
+		for (unsigned ns = 0; ns < dim; ns++) {
+			const char *next = cs_fast_name(p, ns, &next_idle);
+
+			if (!next)
+				continue;
+			for (unsigned c = 0; c < ncpus; c++) {
+				const struct cs_fast_value *now = &p->buf[(size_t)c * dim + ns];
+				struct cs_fast_value *last =
+					&p->last[((size_t)ps * dim + ns) * ncpus + c];
+				struct cs_key k = { 0 };
+				struct cs_value d = { now->count - last->count,
+						      now->voluntary - last->voluntary, 0 };
+
+				*last = *now;
+				if (!d.count)
+					continue;
+				if (!prev_idle)
+					d.involuntary = d.count - d.voluntary;
+				else
+					d.voluntary = 0; /* never counted: not a real task */
+				slot_events[ps] += d.count;
+				if (ns != ps)
+					slot_events[ns] += d.count;
+				k.cpu = c;
+				k.prev_idle = prev_idle;
+				k.next_idle = next_idle;
+				memcpy(k.prev_comm, prev, prev_idle ? 0 : sizeof(k.prev_comm));
+				memcpy(k.next_comm, next, next_idle ? 0 : sizeof(k.next_comm));
+				agg_batch_collect(b, &k, &d, 1);
+			}
+		}
+	}
+	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_NAME_LEN])names, events,
+			    nnames);
+out:
+	free(slot_events);
+	free(names);
+	free(events);
+}
+
+/* Rows of the same key (a pair counted on both paths in one interval) become one. */
+static void cs_coalesce(struct agg_batch *b)
+{
+	size_t n = 0;
+
+	agg_batch_sort(b, cs_by_key);
+	for (size_t i = 0; i < b->n; i++) {
+		struct cs_row *r = (struct cs_row *)agg_batch_at(b, i);
+		struct cs_row *prev = n ? (struct cs_row *)agg_batch_at(b, n - 1) : NULL;
+
+		if (prev && !cs_by_key(prev, r)) {
+			prev->v.count += r->v.count;
+			prev->v.voluntary += r->v.voluntary;
+			prev->v.involuntary += r->v.involuntary;
+			continue;
+		}
+		if (n != i)
+			memcpy((void *)agg_batch_at(b, n), r, b->size);
+		n++;
+	}
+	b->n = n;
 }
 
 static void cs_comm(char *dst, size_t len, const char *comm, bool idle)
@@ -139,11 +362,17 @@ static void cs_comm(char *dst, size_t len, const char *comm, bool idle)
 static void cs_collect(struct monitor *m, uint64_t now_ns)
 {
 	const struct cs_options *o = m->opts;
+	const struct cs_priv *p = m->priv;
 	struct agg_batch b = AGG_BATCH(struct cs_row, cs_merge);
 
 	if (monitor_drain_rows(m, "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value),
 			       false, &b, cs_by_count_desc) < 0)
 		return;
+	if (p && p->ts) {
+		cs_collect_fast(m, &b);
+		cs_coalesce(&b);
+		agg_batch_sort(&b, cs_by_count_desc);
+	}
 	for (size_t i = 0; i < b.n; i++) {
 		const struct cs_row *r = agg_batch_at(&b, i);
 		char prev[17], next[17];
@@ -196,5 +425,8 @@ const struct monitor_ops context_switch_monitor_ops = {
 	.nmetrics = sizeof(cs_metrics) / sizeof(cs_metrics[0]),
 	.aggregating = true,
 	.configure = cs_configure,
+	.start = cs_start,
 	.collect = cs_collect,
+	.tick = cs_tick,
+	.destroy = cs_destroy,
 };

@@ -3,6 +3,7 @@
 #define LOG_NAME "ebpf_monitor.page_fault"
 
 #include <dirent.h>
+#include <errno.h>
 #include <linux/perf_event.h>
 #include <linux/types.h>
 #include <stddef.h>
@@ -13,15 +14,34 @@
 #include "core/kcheck.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
+#include "monitors/task_slots.h"
 #include "probes/page_fault.h"
 
 struct pf_options {
 	long long map_size;
+	char *fast_names;
 };
+
+/* Kernel memory the fast path's cells may take when fast_names is auto, all CPUs together. */
+#define PF_FAST_BUDGET (1u << 20)
+
+static int check_fast_names(const void *value, char *err, size_t errlen)
+{
+	long long n;
+
+	if (task_slots_parse(*(char *const *)value, &n) == 0)
+		return 0;
+	snprintf(err, errlen, "must be auto or a number from 0 to %d", TASK_SLOTS_MAX);
+	return -EINVAL;
+}
 
 static const struct opt_spec pf_option_specs[] = {
 	{ "map_size", OPT_INT, offsetof(struct pf_options, map_size), 16, 1048576, NULL, "10240",
 	  "distinct (task, type, cpu, node) keys per interval before counting stops" },
+	{ "fast_names", OPT_STRING, offsetof(struct pf_options, fast_names), 0, 0, NULL, "auto",
+	  "busy task names counted on the fast path (16 bytes of kernel memory per name and CPU); "
+	  "auto: as many as fit in 1 MiB, at most 64; 0: none",
+	  0, check_fast_names },
 	OPT_END,
 };
 
@@ -52,21 +72,90 @@ static const struct attach_alt pf_alts[] = {
 	{ NULL, NULL },
 };
 
+enum { P_FAULTS, P_TASK_FORK, P_TASK_RENAME };
+
 static const struct attach_point pf_points[] = {
-	{ "page_faults", pf_alts, false },
+	[P_FAULTS] = { "page_faults", pf_alts, false },
+	TASK_SLOTS_POINTS, /* P_TASK_FORK, P_TASK_RENAME */
+};
+
+/* The fast path (EM_TASK_SLOTS): names with a task slot count in per-CPU cells; user space
+ * keeps the cells' last values, per CPU (the CPU is a column), to take differences. */
+struct pf_priv {
+	unsigned nslots;
+	struct task_slots *ts;
+	struct pf_fast_value *buf;  /* one value per possible CPU, for a lookup */
+	struct pf_fast_value *last; /* per slot and CPU: the values last read */
 };
 
 static int pf_configure(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
 	struct cflags *cf = &plan->cflags;
 	const struct pf_options *o = m->opts;
+	struct pf_priv *p;
+	long long want = -1;
+	unsigned nslots = 0;
 
 	cflags_add(cf, "-DPF_MAP_ENTRIES=%lld", o->map_size);
+	/* The fast path needs per-CPU arrays (4.6); without it, the hash path alone (as before
+	 * the fast path existed). */
+	(void)task_slots_parse(o->fast_names, &want);
+	if (kcheck_map_supported(KMAP_PERCPU_ARRAY))
+		nslots = task_slots_size(want, sizeof(struct pf_fast_value),
+					 monitor_possible_cpus(), PF_FAST_BUDGET);
+	if (nslots)
+		cflags_add(cf, "-DEM_TASK_SLOTS=%u", nslots);
+	else
+		plan->point_off[P_TASK_FORK] = plan->point_off[P_TASK_RENAME] = true;
 	/* bpf_get_numa_node_id came with 4.10: without it the probe leaves the node to user
-	 * space, which has the same answer (the node of the CPU in the key). */
-	if (!kcheck_bpf(KBPF_NUMA_NODE_ID))
+	 * space, which has the same answer (the node of the CPU in the key). The fast path's
+	 * cells have no node: there the hash path leaves it to user space too (a helper call
+	 * less). */
+	if (nslots || !kcheck_bpf(KBPF_NUMA_NODE_ID))
 		cflags_add(cf, "-DPF_NODE_FROM_CPU=1");
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "page_fault: out of memory");
+		return -ENOMEM;
+	}
+	p->nslots = nslots;
+	m->priv = p;
 	return 0;
+}
+
+static int pf_start(struct monitor *m)
+{
+	struct pf_priv *p = m->priv;
+	unsigned ncpus = monitor_possible_cpus();
+
+	if (!p->nslots)
+		return 0;
+	p->buf = calloc(ncpus, sizeof(*p->buf));
+	p->last = calloc((size_t)p->nslots * ncpus, sizeof(*p->last));
+	if (!p->buf || !p->last)
+		return -ENOMEM;
+	return task_slots_open(m, p->nslots, &p->ts);
+}
+
+static void pf_tick(struct monitor *m)
+{
+	struct pf_priv *p = m->priv;
+
+	if (p)
+		task_slots_tick(p->ts);
+}
+
+static void pf_destroy(struct monitor *m)
+{
+	struct pf_priv *p = m->priv;
+
+	if (!p)
+		return;
+	task_slots_free(p->ts);
+	free(p->buf);
+	free(p->last);
+	free(p);
+	m->priv = NULL;
 }
 
 /* The NUMA node of a CPU, as bpf_get_numa_node_id() gives it: the "nodeN" link in the CPU's
@@ -112,6 +201,8 @@ static void pf_merge(void *row, const void *key, const void *values, unsigned nv
 	(void)nvalues; /* a plain hash: one value */
 	memcpy(&r->key, key, sizeof(r->key));
 	r->count = v->count;
+	if (r->key.node == PF_NODE_UNKNOWN)
+		r->key.node = cpu_node(r->key.cpu);
 }
 
 static int pf_by_count_desc(const void *a, const void *b)
@@ -123,13 +214,112 @@ static int pf_by_count_desc(const void *a, const void *b)
 	return x->key.cpu < y->key.cpu ? -1 : x->key.cpu > y->key.cpu;
 }
 
+/* Every field of the key but the epoch (rows of one interval). */
+static int pf_by_key(const void *a, const void *b)
+{
+	const struct pf_key *x = &((const struct pf_row *)a)->key,
+			    *y = &((const struct pf_row *)b)->key;
+	int c = memcmp(x->comm, y->comm, sizeof(x->comm));
+
+	if (c)
+		return c;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/* The fast path's counts since the last read, as rows into b, one per (slot, type, CPU) that
+ * counted, the node left to user space as the hash path's; then hands the interval to
+ * task_slots. */
+static void pf_collect_fast(struct monitor *m, struct agg_batch *b)
+{
+	struct pf_priv *p = m->priv;
+	unsigned ncpus = monitor_possible_cpus();
+	size_t nhash = b->n;
+	uint64_t *slot_events = calloc(p->nslots, sizeof(*slot_events));
+	char(*names)[TASK_NAME_LEN] = calloc(nhash ? nhash : 1, sizeof(*names));
+	uint64_t *events = calloc(nhash ? nhash : 1, sizeof(*events));
+	int fd = monitor_map_fd(m, "pf_fast");
+
+	if (!slot_events || !names || !events || fd < 0) {
+		/* Nothing read: the cells keep counting, the next interval reads the difference. */
+		log_warn("page_fault: fast-path counts not read this interval: %s",
+			 fd < 0 ? strerror(-fd) : "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nhash; i++) {
+		const struct pf_row *r = agg_batch_at(b, i);
+
+		memcpy(names[i], r->key.comm, TASK_NAME_LEN);
+		events[i] = r->count;
+	}
+	for (__u32 slot = 0; slot < p->nslots; slot++) {
+		const char *name = task_slots_name(p->ts, slot);
+
+		if (!name || monitor_map_lookup(m, fd, &slot, p->buf) < 0)
+			continue;
+		for (unsigned c = 0; c < ncpus; c++) {
+			struct pf_fast_value *last = &p->last[(size_t)slot * ncpus + c];
+
+			for (unsigned type = PF_MINOR; type <= PF_MAJOR; type++) {
+				struct pf_key k = { 0 };
+				struct pf_value d = { p->buf[c].count[type] - last->count[type] };
+
+				if (!d.count)
+					continue;
+				slot_events[slot] += d.count;
+				memcpy(k.comm, name, sizeof(k.comm));
+				k.type = type;
+				k.cpu = c;
+				k.node = PF_NODE_UNKNOWN;
+				agg_batch_collect(b, &k, &d, 1);
+			}
+			*last = p->buf[c];
+		}
+	}
+	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_NAME_LEN])names, events, nhash);
+out:
+	free(slot_events);
+	free(names);
+	free(events);
+}
+
+/* Rows of the same key (a name counted on both paths in one interval) become one. */
+static void pf_coalesce(struct agg_batch *b)
+{
+	size_t n = 0;
+
+	agg_batch_sort(b, pf_by_key);
+	for (size_t i = 0; i < b->n; i++) {
+		struct pf_row *r = (struct pf_row *)agg_batch_at(b, i);
+		struct pf_row *prev = n ? (struct pf_row *)agg_batch_at(b, n - 1) : NULL;
+
+		if (prev && !pf_by_key(prev, r)) {
+			prev->count += r->count;
+			continue;
+		}
+		if (n != i)
+			memcpy((void *)agg_batch_at(b, n), r, b->size);
+		n++;
+	}
+	b->n = n;
+}
+
 static void pf_collect(struct monitor *m, uint64_t now_ns)
 {
+	const struct pf_priv *p = m->priv;
 	struct agg_batch b = AGG_BATCH(struct pf_row, pf_merge);
 
 	if (monitor_drain_rows(m, "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value),
 			       false, &b, pf_by_count_desc) < 0)
 		return;
+	if (p && p->ts) {
+		pf_collect_fast(m, &b);
+		pf_coalesce(&b);
+		agg_batch_sort(&b, pf_by_count_desc);
+	}
 	for (size_t i = 0; i < b.n; i++) {
 		const struct pf_row *r = agg_batch_at(&b, i);
 		char comm[17];
@@ -142,8 +332,7 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 		cells[C_TYPE].u = r->key.type;
 		cells[C_TYPE_STR].s = page_fault_type_str(r->key.type);
 		cells[C_CPU].u = r->key.cpu;
-		cells[C_NODE].u = r->key.node == PF_NODE_UNKNOWN ? cpu_node(r->key.cpu) :
-								   r->key.node;
+		cells[C_NODE].u = r->key.node;
 		cells[C_COUNT].u = r->count;
 		monitor_emit(m, &row);
 	}
@@ -175,5 +364,8 @@ const struct monitor_ops page_fault_monitor_ops = {
 	.nmetrics = sizeof(pf_metrics) / sizeof(pf_metrics[0]),
 	.aggregating = true,
 	.configure = pf_configure,
+	.start = pf_start,
 	.collect = pf_collect,
+	.tick = pf_tick,
+	.destroy = pf_destroy,
 };

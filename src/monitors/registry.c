@@ -58,6 +58,8 @@ const char *const *monitor_attach_choices(const struct monitor_ops *o)
 		return c;
 	c[0] = "auto";
 	for (size_t p = 0; p < o->npoints; p++) {
+		if (o->points[p].internal)
+			continue;
 		for (const struct attach_alt *a = o->points[p].alts; a && a->name; a++) {
 			size_t k;
 

@@ -1,7 +1,8 @@
 /* test_mon_context_switch.c - the context_switch monitor from its config to its rows, over the
  * fake loader: one row per (cpu, prev, next) with the probe's voluntary/involuntary split, the
  * idle task's name, min_switches, the sort order, the epoch rule, and the cflags configure
- * passes (record offsets and the preemption bit, as this kernel's tracefs gives them). The
+ * passes (record offsets and the preemption bit, as this kernel's tracefs gives them), and the
+ * fast path (task slots): per-CPU cells of name pairs merged with the hash path's rows. The
  * rules behind the preemption bit: test_context_switch_rules.c. */
 #include <check.h>
 #include <linux/types.h>
@@ -9,7 +10,9 @@
 #include <string.h>
 
 #include "probes/context_switch.h"
+#include "probes/task_slots.h"
 #include "monitors/context_switch_rules.h"
+#include "core/kcheck.h"
 #include "core/kversion.h"
 #include "montest.h"
 #include "testutil.h"
@@ -17,12 +20,29 @@
 
 static struct montest t;
 
-static void start(const char *options)
+/* The maps of a probe built with nslots task slots (its cells: a row per prev slot and the idle
+ * task); fast: whether this kernel is taken to have per-CPU arrays (the fast path's need). */
+static void declare_maps(unsigned nslots, bool fast)
 {
 	fake_bpf_reset();
 	fake_bpf_map("context_switch", "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value),
 		     10240, false);
+	fake_bpf_task_slots("context_switch", nslots);
+	fake_bpf_array("context_switch", "cs_fast", CS_FAST_ROW_BYTES(nslots),
+		       CS_FAST_DIM(nslots), true);
+	kcheck_force_map(KMAP_PERCPU_ARRAY, fast);
+}
+
+static void start(const char *options)
+{
+	declare_maps(64, true);
 	ck_assert_msg(montest_start(&t, "context_switch", options) == 0, "%s", t.err);
+}
+
+static void stop(void)
+{
+	montest_stop(&t);
+	kcheck_force_map(KMAP_PERCPU_ARRAY, -1);
 }
 
 /* prev or next NULL: the idle task (pid 0), its comm as the kernel has it ("swapper/N"). */
@@ -53,7 +73,7 @@ START_TEST(columns)
 	for (size_t i = 0; i < t.m.ncolumns; i++)
 		ck_assert_str_eq(t.m.columns[i].name, names[i]);
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "sched_switch"), "tracepoint");
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -93,7 +113,7 @@ START_TEST(rows_per_cpu_and_pair)
 	montest_clear_rows(&t);
 	montest_interval(&t, 1700000001000000000ull);
 	ck_assert_uint_eq(t.nrows, 0);
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -120,7 +140,7 @@ START_TEST(idle_names)
 	ck_assert_str_eq(montest_cell(&t, 0, "count"), "25");
 	ck_assert_str_eq(montest_cell(&t, 0, "voluntary"), "0");
 	ck_assert_str_eq(montest_cell(&t, 0, "involuntary"), "0");
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -133,13 +153,13 @@ START_TEST(min_switches)
 	montest_interval(&t, 1);
 	ck_assert_uint_eq(t.nrows, 1);
 	ck_assert_str_eq(montest_cell(&t, 0, "prev_comm"), "c");
-	montest_stop(&t);
+	stop();
 
 	start("    min_switches: 0\n");
 	put(0, "a", "b", 1, 0);
 	montest_interval(&t, 1);
 	ck_assert_uint_eq(t.nrows, 1);
-	montest_stop(&t);
+	stop();
 
 	start("    min_switches: 100\n");
 	put(0, "a", "b", 99, 0);
@@ -147,11 +167,11 @@ START_TEST(min_switches)
 	montest_interval(&t, 1);
 	ck_assert_uint_eq(t.nrows, 1);
 	ck_assert_str_eq(montest_cell(&t, 0, "prev_comm"), "c");
-	montest_stop(&t);
+	stop();
 
 	ck_assert_int_ne(montest_start(&t, "context_switch", "    min_switches: -1\n"), 0);
 	ck_assert_msg(strstr(t.err, "min_switches") != NULL, "%s", t.err);
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -167,7 +187,7 @@ START_TEST(ties_by_cpu)
 	ck_assert_str_eq(montest_cell(&t, 0, "cpu"), "0");
 	ck_assert_str_eq(montest_cell(&t, 1, "cpu"), "1");
 	ck_assert_str_eq(montest_cell(&t, 2, "cpu"), "2");
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -184,7 +204,7 @@ START_TEST(current_epoch_waits)
 	montest_interval(&t, 2);
 	ck_assert_uint_eq(t.nrows, 1);
 	ck_assert_str_eq(montest_cell(&t, 0, "prev_comm"), "late");
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -248,16 +268,210 @@ START_TEST(cflags)
 
 		ck_assert_uint_eq(bit, context_switch_preempt_bit(v >> 16, (v >> 8) & 0xff));
 	}
-	montest_stop(&t);
+	stop();
 
 	start("    map_size: 16\n");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DCS_MAP_ENTRIES="),
 			 "-DCS_MAP_ENTRIES=16");
-	montest_stop(&t);
+	stop();
 
 	ck_assert_int_ne(montest_start(&t, "context_switch", "    map_size: 15\n"), 0);
 	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
-	montest_stop(&t);
+	stop();
+}
+END_TEST
+
+/* The fast path: EM_TASK_SLOTS (auto: as many as fit in 4 MiB of (n + 1)^2 cells per CPU, at
+ * most 64), the two task-slot points; off by the option or on a kernel without per-CPU arrays
+ * (today's probe: the hash path alone). */
+START_TEST(fast_path_built_and_attached)
+{
+	start("");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
+			 "-DEM_TASK_SLOTS=64");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "sched_switch"), "tracepoint");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_fork"), "tracepoint");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_rename"), "tracepoint");
+	stop();
+
+	declare_maps(64, true);
+	fake_bpf_set_cpus(512); /* 22^2 cells x 16 B x 512 CPUs = 3.8 MiB; 23^2: 4.1 MiB */
+	ck_assert_msg(montest_start(&t, "context_switch", "") == 0, "%s", t.err);
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
+			 "-DEM_TASK_SLOTS=21");
+	stop();
+
+	declare_maps(64, true);
+	fake_bpf_set_cpus(100000); /* never fewer than 4 */
+	ck_assert_msg(montest_start(&t, "context_switch", "") == 0, "%s", t.err);
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=4");
+	stop();
+
+	declare_maps(255, true);
+	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 255\n") == 0, "%s",
+		      t.err);
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
+			 "-DEM_TASK_SLOTS=255");
+	stop();
+
+	for (unsigned k = 0; k < 2; k++) {
+		declare_maps(64, k == 1);
+		ck_assert_msg(montest_start(&t, "context_switch",
+					    k == 1 ? "    fast_names: 0\n" : "") == 0,
+			      "%s", t.err);
+		ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS"));
+		ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "sched_switch"), "tracepoint");
+		ck_assert_ptr_null(fake_bpf_attached(montest_mod(&t), "task_fork"));
+		ck_assert_ptr_null(fake_bpf_attached(montest_mod(&t), "task_rename"));
+		/* the hash path's rows as before */
+		put(0, "bash", "cc1", 30, 12);
+		montest_interval(&t, 1);
+		ck_assert_uint_eq(t.nrows, 1);
+		ck_assert_str_eq(montest_cell(&t, 0, "count"), "42");
+		stop();
+	}
+}
+END_TEST
+
+/* The matrix grows with the square of the names: at most 255 (1 MiB per CPU). */
+START_TEST(fast_names_rejects_bad_values)
+{
+	const char *bad[] = { "    fast_names: many\n", "    fast_names: -1\n",
+			      "    fast_names: 256\n" };
+
+	for (unsigned k = 0; k < 3; k++) {
+		declare_maps(64, true);
+		ck_assert_int_ne(montest_start(&t, "context_switch", bad[k]), 0);
+		ck_assert_msg(strstr(t.err, "fast_names") &&
+				      strstr(t.err, "must be auto or a number from 0 to 255"),
+			      "%s", t.err);
+		stop();
+	}
+}
+END_TEST
+
+/* The kernel notes names hot on the hash path (cpu0's em_hot). */
+static void hint(const char *a, const char *b)
+{
+	struct em_hot_names h[2];
+	__u32 zero = 0;
+
+	memset(h, 0, sizeof(h));
+	h[0].n = 2;
+	memcpy(h[0].name[0], a, strnlen(a, 16));
+	memcpy(h[0].name[1], b, strnlen(b, 16));
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_hot", &zero, h), 0);
+}
+
+/* The slot em_slot_of gives name, or -1. */
+static long slot_of(const char *name)
+{
+	char key[16] = "";
+	__u32 slot;
+
+	memcpy(key, name, strnlen(name, 16));
+	if (fake_map_get(montest_mod(&t), "em_slot_of", key, 0, &slot))
+		return -1;
+	return slot;
+}
+
+#define NS 2 /* the slots of the fast-path tests; index NS is the idle task */
+
+/* The cumulative cell (prev, next) of cpu0 and cpu1 as the probe leaves it: count and
+ * voluntary (the probe counts no voluntary switch for the idle task). */
+static void cell(unsigned prev, unsigned next, __u64 n0, __u64 v0, __u64 n1, __u64 v1)
+{
+	struct cs_fast_value row[2][CS_FAST_DIM(NS)];
+	__u32 p = prev;
+
+	memset(row, 0, sizeof(row)); /* an index not written yet */
+	for (unsigned c = 0; c < 2; c++)
+		(void)fake_map_get(montest_mod(&t), "cs_fast", &p, c, row[c]);
+	row[0][next] = (struct cs_fast_value){ n0, v0 };
+	row[1][next] = (struct cs_fast_value){ n1, v1 };
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "cs_fast", &p, row), 0);
+}
+
+/* Two hot names get slots at the next tick; the cells' differences become rows per CPU and
+ * pair (involuntary: the rest of count; none for the idle task), merged with what the hash
+ * path counted for the same pair (the idle task one whatever its comm); cumulative cells: the
+ * next interval shows only what is new; a slot taken back keeps its name until the cells were
+ * read once more. */
+START_TEST(fast_path_pairs_merged)
+{
+	long r;
+
+	declare_maps(NS, true);
+	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 2\n    min_switches: 1\n") ==
+			      0,
+		      "%s", t.err);
+	hint("a", "b");
+	montest_tick(&t);
+	ck_assert_int_eq(slot_of("a"), 0);
+	ck_assert_int_eq(slot_of("b"), 1);
+	put(0, "a", "b", 8, 2);	      /* the hash path, before the slots */
+	put(0, NULL, "a", 0, 0);      /* from the idle task ("swapper/0"): count 0 here */
+	cell(0, 1, 30, 20, 5, 5);     /* a -> b */
+	cell(0, NS, 12, 12, 0, 0);    /* a -> idle */
+	cell(NS, 0, 40, 0, 0, 0);     /* idle -> a */
+	cell(1, 1, 0, 0, 7, 3);	      /* b -> b (two threads of one name) */
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 5);
+	ck_assert_str_eq(montest_cell(&t, 0, "prev_comm"), "a");
+	ck_assert_str_eq(montest_cell(&t, 0, "next_comm"), "b");
+	ck_assert_str_eq(montest_cell(&t, 0, "cpu"), "0");
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "40");
+	ck_assert_str_eq(montest_cell(&t, 0, "voluntary"), "28");
+	ck_assert_str_eq(montest_cell(&t, 0, "involuntary"), "12");
+	r = montest_find(&t, "prev_comm", "<idle>");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(montest_cell(&t, r, "next_comm"), "a");
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "40");
+	ck_assert_str_eq(montest_cell(&t, r, "voluntary"), "0");
+	ck_assert_str_eq(montest_cell(&t, r, "involuntary"), "0");
+	r = montest_find(&t, "next_comm", "<idle>");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(montest_cell(&t, r, "prev_comm"), "a");
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "12");
+	ck_assert_str_eq(montest_cell(&t, r, "voluntary"), "12");
+	ck_assert_str_eq(montest_cell(&t, r, "involuntary"), "0");
+	/* b -> b, cpu1: 7 */
+	ck_assert_str_eq(montest_cell(&t, 3, "prev_comm"), "b");
+	ck_assert_str_eq(montest_cell(&t, 3, "next_comm"), "b");
+	ck_assert_str_eq(montest_cell(&t, 3, "cpu"), "1");
+	ck_assert_str_eq(montest_cell(&t, 3, "count"), "7");
+	ck_assert_str_eq(montest_cell(&t, 3, "involuntary"), "4");
+	/* a -> b, cpu1: 5 */
+	ck_assert_str_eq(montest_cell(&t, 4, "prev_comm"), "a");
+	ck_assert_str_eq(montest_cell(&t, 4, "cpu"), "1");
+	ck_assert_str_eq(montest_cell(&t, 4, "count"), "5");
+
+	montest_clear_rows(&t);
+	cell(0, 1, 31, 20, 5, 5);
+	montest_interval(&t, 2);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "1");
+	ck_assert_str_eq(montest_cell(&t, 0, "voluntary"), "0");
+	ck_assert_str_eq(montest_cell(&t, 0, "involuntary"), "1");
+
+	/* b idle for two intervals (a keeps switching to the idle task): b's slot is taken
+	 * back; what raced that is still b's */
+	montest_clear_rows(&t);
+	cell(0, NS, 13, 13, 0, 0);
+	montest_interval(&t, 3);
+	cell(0, NS, 14, 14, 0, 0);
+	montest_interval(&t, 4);
+	ck_assert_int_eq(slot_of("a"), 0);
+	ck_assert_int_eq(slot_of("b"), -1);
+	montest_clear_rows(&t);
+	cell(0, NS, 15, 15, 0, 0);
+	cell(0, 1, 32, 20, 5, 5);
+	montest_interval(&t, 5);
+	ck_assert_uint_eq(t.nrows, 2);
+	r = montest_find(&t, "next_comm", "b");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "1");
+	stop();
 }
 END_TEST
 
@@ -273,6 +487,9 @@ int main(void)
 	tcase_add_test(tc, ties_by_cpu);
 	tcase_add_test(tc, current_epoch_waits);
 	tcase_add_test(tc, cflags);
+	tcase_add_test(tc, fast_path_built_and_attached);
+	tcase_add_test(tc, fast_names_rejects_bad_values);
+	tcase_add_test(tc, fast_path_pairs_merged);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

@@ -1,7 +1,8 @@
 /* test_mon_page_fault.c - the page_fault monitor from its config to its rows, over the fake
  * loader: one row per (task, type, cpu, node), MINOR/MAJOR, the NUMA node from the key or,
- * where the probe leaves it to user space (PF_NODE_FROM_CPU, kernels before 4.10), from the
- * CPU's sysfs directory, the sort order, the epoch rule and the cflags configure passes. */
+ * where the probe leaves it to user space (PF_NODE_FROM_CPU: kernels before 4.10, and the fast
+ * path), from the CPU's sysfs directory, the sort order, the epoch rule, the cflags configure
+ * passes, and the fast path (task slots): per-CPU cells merged with the hash path's rows. */
 #include <check.h>
 #include <glob.h>
 #include <linux/types.h>
@@ -11,16 +12,37 @@
 #include "core/kcheck.h"
 #include "montest.h"
 #include "probes/page_fault.h"
+#include "probes/task_slots.h"
 #include "testutil.h"
 
 static struct montest t;
 
-static void start(const char *options)
+/* fast: whether this kernel is taken to have per-CPU arrays (the fast path's need) */
+static void declare_maps(bool fast)
 {
 	fake_bpf_reset();
 	fake_bpf_map("page_fault", "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value),
 		     10240, false);
+	fake_bpf_task_slots("page_fault", 64);
+	fake_bpf_array("page_fault", "pf_fast", sizeof(struct pf_fast_value), 64, true);
+	kcheck_force_map(KMAP_PERCPU_ARRAY, fast);
+}
+
+static void start_with(bool fast, const char *options)
+{
+	declare_maps(fast);
 	ck_assert_msg(montest_start(&t, "page_fault", options) == 0, "%s", t.err);
+}
+
+static void start(const char *options)
+{
+	start_with(true, options);
+}
+
+static void stop(void)
+{
+	montest_stop(&t);
+	kcheck_force_map(KMAP_PERCPU_ARRAY, -1);
 }
 
 static void put(const char *comm, unsigned type, unsigned cpu, unsigned node, __u64 count)
@@ -64,7 +86,7 @@ START_TEST(columns)
 	for (size_t i = 0; i < t.m.ncolumns; i++)
 		ck_assert_str_eq(t.m.columns[i].name, names[i]);
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "page_faults"), "perf_event");
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -101,7 +123,7 @@ START_TEST(rows_by_type_cpu_and_node)
 	montest_clear_rows(&t);
 	montest_interval(&t, 1700000001000000000ull);
 	ck_assert_uint_eq(t.nrows, 0);
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -117,7 +139,7 @@ START_TEST(ties_by_cpu)
 	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "b");
 	ck_assert_str_eq(montest_cell(&t, 1, "comm"), "c");
 	ck_assert_str_eq(montest_cell(&t, 2, "comm"), "a");
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -138,7 +160,7 @@ START_TEST(node_from_sysfs)
 	ck_assert_str_eq(montest_cell(&t, 1, "cpu"), "4000");
 	ck_assert_str_eq(montest_cell(&t, 1, "numa_node"), "0");
 	ck_assert_str_eq(montest_cell(&t, 2, "numa_node"), want);
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
@@ -155,17 +177,18 @@ START_TEST(current_epoch_waits)
 	montest_interval(&t, 2);
 	ck_assert_uint_eq(t.nrows, 1);
 	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "late");
-	montest_stop(&t);
+	stop();
 }
 END_TEST
 
-/* map_size sizes the kernel's map; PF_NODE_FROM_CPU exactly where this kernel's BPF has no
- * bpf_get_numa_node_id for us, which includes any unprivileged run (no BPF at all). */
+/* map_size sizes the kernel's map; PF_NODE_FROM_CPU with the fast path, and without it exactly
+ * where this kernel's BPF has no bpf_get_numa_node_id for us, which includes any unprivileged
+ * run (no BPF at all). */
 START_TEST(cflags)
 {
 	const char *f;
 
-	start("");
+	start_with(false, "");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_MAP_ENTRIES="),
 			 "-DPF_MAP_ENTRIES=10240");
 	f = fake_bpf_cflag(montest_mod(&t), "-DPF_NODE_FROM_CPU");
@@ -177,28 +200,185 @@ START_TEST(cflags)
 	}
 	if (!kcheck_privileged())
 		ck_assert_ptr_nonnull(f);
-	montest_stop(&t);
+	stop();
 
-	/* both answers, whatever this kernel says */
+	/* both answers, whatever this kernel says; the fast path always leaves it to us */
 	kcheck_force_bpf(KBPF_NUMA_NODE_ID, 1);
-	start("");
+	start_with(false, "");
 	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DPF_NODE_FROM_CPU"));
-	montest_stop(&t);
-	kcheck_force_bpf(KBPF_NUMA_NODE_ID, 0);
+	stop();
 	start("");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_NODE_FROM_CPU"),
 			 "-DPF_NODE_FROM_CPU=1");
-	montest_stop(&t);
+	stop();
+	kcheck_force_bpf(KBPF_NUMA_NODE_ID, 0);
+	start_with(false, "");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_NODE_FROM_CPU"),
+			 "-DPF_NODE_FROM_CPU=1");
+	stop();
 	kcheck_force_bpf(KBPF_NUMA_NODE_ID, -1);
 
 	start("    map_size: 1048576\n");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DPF_MAP_ENTRIES="),
 			 "-DPF_MAP_ENTRIES=1048576");
-	montest_stop(&t);
+	stop();
 
+	declare_maps(true);
 	ck_assert_int_ne(montest_start(&t, "page_fault", "    map_size: 1048577\n"), 0);
 	ck_assert_msg(strstr(t.err, "map_size") != NULL, "%s", t.err);
-	montest_stop(&t);
+	stop();
+}
+END_TEST
+
+/* The fast path: EM_TASK_SLOTS (auto: 64, the most auto gives; 16 bytes per name and CPU fit
+ * 1 MiB up to 1024 CPUs) and the two task-slot points; off by the option or on a kernel
+ * without per-CPU arrays (today's probe: the hash path alone). */
+START_TEST(fast_path_built_and_attached)
+{
+	start("");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
+			 "-DEM_TASK_SLOTS=64");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "page_faults"), "perf_event");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_fork"), "tracepoint");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_rename"), "tracepoint");
+	stop();
+
+	declare_maps(true);
+	fake_bpf_set_cpus(4096); /* 1 MiB / (16 B x 4096 CPUs): 16 */
+	ck_assert_msg(montest_start(&t, "page_fault", "") == 0, "%s", t.err);
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
+			 "-DEM_TASK_SLOTS=16");
+	stop();
+
+	start("    fast_names: 5\n");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=5");
+	stop();
+
+	for (unsigned k = 0; k < 2; k++) {
+		start_with(k == 1, k == 1 ? "    fast_names: 0\n" : "");
+		ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS"));
+		ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "page_faults"), "perf_event");
+		ck_assert_ptr_null(fake_bpf_attached(montest_mod(&t), "task_fork"));
+		ck_assert_ptr_null(fake_bpf_attached(montest_mod(&t), "task_rename"));
+		/* the hash path's rows as before */
+		put("cc1", PF_MAJOR, 1, 0, 3);
+		montest_interval(&t, 1);
+		ck_assert_uint_eq(t.nrows, 1);
+		ck_assert_str_eq(montest_cell(&t, 0, "count"), "3");
+		stop();
+	}
+}
+END_TEST
+
+START_TEST(fast_names_rejects_bad_values)
+{
+	const char *bad[] = { "    fast_names: lots\n", "    fast_names: -1\n",
+			      "    fast_names: 1025\n" };
+
+	for (unsigned k = 0; k < 3; k++) {
+		declare_maps(true);
+		ck_assert_int_ne(montest_start(&t, "page_fault", bad[k]), 0);
+		ck_assert_msg(strstr(t.err, "fast_names") &&
+				      strstr(t.err, "must be auto or a number from 0 to 1024"),
+			      "%s", t.err);
+		stop();
+	}
+}
+END_TEST
+
+/* The kernel notes a name hot on the hash path (cpu1's em_hot). */
+static void hint(const char *name)
+{
+	struct em_hot_names h[2];
+	__u32 zero = 0;
+
+	memset(h, 0, sizeof(h));
+	h[1].n = 1;
+	memcpy(h[1].name[0], name, strnlen(name, 16));
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_hot", &zero, h), 0);
+}
+
+/* The slot em_slot_of gives name, or -1. */
+static long slot_of(const char *name)
+{
+	char key[16] = "";
+	__u32 slot;
+
+	memcpy(key, name, strnlen(name, 16));
+	if (fake_map_get(montest_mod(&t), "em_slot_of", key, 0, &slot))
+		return -1;
+	return slot;
+}
+
+/* The cumulative cells of slot on cpu0 and cpu1, as the probe leaves them. */
+static void cells(long slot, __u64 min0, __u64 maj0, __u64 min1, __u64 maj1)
+{
+	struct pf_fast_value v[2] = { { { min0, maj0 } }, { { min1, maj1 } } };
+	__u32 s = (__u32)slot;
+
+	ck_assert_int_ge(slot, 0);
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "pf_fast", &s, v), 0);
+}
+
+/* A hot name gets a slot at the next tick; its cells' differences become rows per CPU and
+ * type, the node the CPU's, merged with what the hash path counted for the same key (before
+ * the slot); cumulative cells: the next interval shows only what is new. */
+START_TEST(fast_path_rows_per_cpu_merged)
+{
+	char node0[16];
+
+	snprintf(node0, sizeof(node0), "%u", sysfs_node(0));
+	start("");
+	hint("storm");
+	montest_tick(&t);
+	ck_assert_int_eq(slot_of("storm"), 0);
+	put("storm", PF_MINOR, 0, PF_NODE_UNKNOWN, 1024); /* the hash path, before the slot */
+	put("other", PF_MINOR, 0, PF_NODE_UNKNOWN, 5);
+	cells(0, 100, 2, 30, 0);
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 4);
+	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "storm");
+	ck_assert_str_eq(montest_cell(&t, 0, "fault_type_str"), "MINOR");
+	ck_assert_str_eq(montest_cell(&t, 0, "cpu"), "0");
+	ck_assert_str_eq(montest_cell(&t, 0, "numa_node"), node0);
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "1124");
+	ck_assert_str_eq(montest_cell(&t, 1, "comm"), "storm");
+	ck_assert_str_eq(montest_cell(&t, 1, "cpu"), "1");
+	ck_assert_str_eq(montest_cell(&t, 1, "count"), "30");
+	ck_assert_str_eq(montest_cell(&t, 2, "comm"), "other");
+	ck_assert_str_eq(montest_cell(&t, 3, "comm"), "storm");
+	ck_assert_str_eq(montest_cell(&t, 3, "fault_type_str"), "MAJOR");
+	ck_assert_str_eq(montest_cell(&t, 3, "fault_type"), "1");
+	ck_assert_str_eq(montest_cell(&t, 3, "count"), "2");
+
+	montest_clear_rows(&t);
+	cells(0, 150, 2, 30, 4);
+	montest_interval(&t, 2);
+	ck_assert_uint_eq(t.nrows, 2);
+	ck_assert_str_eq(montest_cell(&t, 0, "cpu"), "0");
+	ck_assert_str_eq(montest_cell(&t, 0, "fault_type_str"), "MINOR");
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "50");
+	ck_assert_str_eq(montest_cell(&t, 1, "cpu"), "1");
+	ck_assert_str_eq(montest_cell(&t, 1, "fault_type_str"), "MAJOR");
+	ck_assert_str_eq(montest_cell(&t, 1, "count"), "4");
+
+	/* idle two intervals: taken back; a free slot's cells are not read, and the next name
+	 * there counts from their values, not from zero */
+	montest_clear_rows(&t);
+	montest_interval(&t, 3);
+	montest_interval(&t, 4);
+	ck_assert_int_eq(slot_of("storm"), -1);
+	montest_interval(&t, 5); /* out of quarantine */
+	ck_assert_uint_eq(t.nrows, 0);
+	hint("next");
+	montest_tick(&t);
+	ck_assert_int_eq(slot_of("next"), 0);
+	cells(0, 151, 2, 30, 4);
+	montest_interval(&t, 6);
+	ck_assert_uint_eq(t.nrows, 1);
+	ck_assert_str_eq(montest_cell(&t, 0, "comm"), "next");
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "1");
+	stop();
 }
 END_TEST
 
@@ -213,6 +393,9 @@ int main(void)
 	tcase_add_test(tc, node_from_sysfs);
 	tcase_add_test(tc, current_epoch_waits);
 	tcase_add_test(tc, cflags);
+	tcase_add_test(tc, fast_path_built_and_attached);
+	tcase_add_test(tc, fast_names_rejects_bad_values);
+	tcase_add_test(tc, fast_path_rows_per_cpu_merged);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
