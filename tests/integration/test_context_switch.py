@@ -2,6 +2,7 @@
 own /proc/<pid>/status counters."""
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -136,5 +137,55 @@ def test_context_switch_min_switches_filters_rows():
         assert rows and all(int(r["count"]) >= 50 for r in rows), [r["count"] for r in rows][:20]
         # the sleeper switched far more than 50 times a second: it is there
         assert [r for r in rows if r["prev_comm"] == sleeper.comm]
+    finally:
+        cleanup(d)
+
+
+def near(got, want, rel=0.02, floor=3):
+    return abs(got - want) <= max(floor, rel * want)
+
+
+@test
+def test_context_switch_fast_path_exact_across_renames_and_forks():
+    """Busy names move to the fast path (task slots) mid-run; every switch is still counted
+    once, under the name the task had: across a rename (prctl) and in a forked child that
+    renames itself. Each name sleeps 4000 times, in two halves 1.2 s apart (its promotion falls
+    in the pause)."""
+    d = make_workdir()
+    try:
+        cfg = write_config(d, "  context_switch:\n    interval: 1\n    min_switches: 1\n")
+        base = "em" + uuid.uuid4().hex[:10]
+        w = Proc(base, "phases", "sleep", 4000, 1.2)
+        m = Monitor(["-c", cfg, "-m", "context_switch", "-v"], cwd=d)
+        m.wait_attached()
+        before = w.status()
+        w.go()
+        out = w.work_done()
+        after = w.status()
+        time.sleep(1.5)
+        assert m.stop() == 0, m.stderr()
+        w.finish()
+        _, rows = csv_rows(d, "context_switch")
+        vol, invol = "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"
+        a_end, c_start, c_end = out["a_end"], out["c_start"], out["c_end"]
+        want = {
+            "a": (a_end[vol] - before[vol], a_end[invol] - before[invol]),
+            # the parent from its rename on, and the child before its own (from its fork)
+            "b": (after[vol] - a_end[vol] + c_start[vol],
+                  after[invol] - a_end[invol] + c_start[invol]),
+            # the child's last switch, as it exits, is a voluntary one
+            "c": (c_end[vol] - c_start[vol] + 1, c_end[invol] - c_start[invol]),
+        }
+        for s in "abc":
+            got_vol, got_invol, count = sums(rows, base + s)
+            print(f"  {base}{s}: monitor vol={got_vol} invol={got_invol}; "
+                  f"/proc vol={want[s][0]} invol={want[s][1]}")
+            assert count == got_vol + got_invol
+            assert want[s][0] >= 3900, want
+            assert near(got_vol, want[s][0]) and near(got_invol, want[s][1]), (s, got_vol, got_invol, want[s])
+            # the busy name was given the fast path (the hash path alone would pass the above)
+            assert re.search(rf"context_switch: fast path for {base}{s} \(slot \d+\)", m.stderr()), \
+                m.stderr()[-3000:]
+        assert "events lost" not in m.stderr(), m.stderr()
     finally:
         cleanup(d)
