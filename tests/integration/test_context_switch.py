@@ -71,11 +71,10 @@ def sums(rows, comm):
             sum(int(r["count"]) for r in mine))
 
 
-@test
-def test_context_switch_matches_proc_status():
+def matches_proc_status(extra):
     d = make_workdir()
     try:
-        cfg = write_config(d, "  context_switch:\n    interval: 1\n    min_switches: 1\n")
+        cfg = write_config(d, "  context_switch:\n    interval: 1\n    min_switches: 1\n" + extra)
         sleeper = Proc("em" + uuid.uuid4().hex[:10], "sleep", 1500)
         spinner = Proc("em" + uuid.uuid4().hex[:10], "spin", 3, 0)
         hog = Proc("em" + uuid.uuid4().hex[:10], "spin", 3, 0)
@@ -118,6 +117,17 @@ def test_context_switch_matches_proc_status():
         assert "events lost" not in m.stderr(), m.stderr()
     finally:
         cleanup(d)
+
+
+@test
+def test_context_switch_matches_proc_status():
+    matches_proc_status("")
+
+
+@test
+def test_context_switch_hash_path_alone_matches_proc_status():
+    """Without the fast path (as on a kernel without per-CPU arrays): the probe as it was."""
+    matches_proc_status("    fast_names: 0\n")
 
 
 @test
@@ -187,5 +197,41 @@ def test_context_switch_fast_path_exact_across_renames_and_forks():
             assert re.search(rf"context_switch: fast path for {base}{s} \(slot \d+\)", m.stderr()), \
                 m.stderr()[-3000:]
         assert "events lost" not in m.stderr(), m.stderr()
+    finally:
+        cleanup(d)
+
+
+@test
+def test_context_switch_comm_filter_in_kernel():
+    """--comm: only switches out of tasks of that name (and of the idle task, nobody's) are
+    counted, exactly; a busy task of another name is never a prev, though it is a next."""
+    d = make_workdir()
+    try:
+        cfg = write_config(d, "  context_switch:\n    interval: 1\n    min_switches: 1\n")
+        kept = Proc("em" + uuid.uuid4().hex[:10], "sleep", 3000)
+        other = Proc("em" + uuid.uuid4().hex[:10], "sleep", 3000)
+        m = Monitor(["-c", cfg, "-m", "context_switch", "--comm", kept.comm], cwd=d)
+        m.wait_attached()
+        before = kept.status()
+        other.status()
+        for p in (kept, other):
+            p.go()
+        for p in (kept, other):
+            p.work_done()
+        after = kept.status()
+        other.status()
+        time.sleep(1.5)
+        assert m.stop() == 0, m.stderr()
+        for p in (kept, other):
+            p.finish()
+        _, rows = csv_rows(d, "context_switch")
+        vol, invol, count = sums(rows, kept.comm)
+        want_vol = after["voluntary_ctxt_switches"] - before["voluntary_ctxt_switches"]
+        want_invol = after["nonvoluntary_ctxt_switches"] - before["nonvoluntary_ctxt_switches"]
+        print(f"  {kept.comm}: monitor vol={vol} invol={invol}; /proc vol={want_vol} invol={want_invol}")
+        assert want_vol >= 2900, want_vol
+        assert near(vol, want_vol) and near(invol, want_invol), (vol, invol, want_vol, want_invol)
+        assert {r["prev_comm"] for r in rows} <= {kept.comm, "<idle>"}, {r["prev_comm"] for r in rows}
+        assert [r for r in rows if r["next_comm"] == other.comm]
     finally:
         cleanup(d)

@@ -23,8 +23,7 @@ def vmstat():
         return {k: int(v) for k, v in (l.split() for l in f)}
 
 
-@test
-def test_page_fault_matches_proc_counters():
+def matches_proc_counters(extra):
     d = make_workdir()
     try:
         # a file on the root disk, written, synced and evicted from the page cache, so that
@@ -37,7 +36,7 @@ def test_page_fault_matches_proc_counters():
         fd = os.open(data, os.O_RDONLY)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         os.close(fd)
-        cfg = write_config(d, "  page_fault:\n    interval: 1\n")
+        cfg = write_config(d, "  page_fault:\n    interval: 1\n" + extra)
         w = Proc("em" + uuid.uuid4().hex[:10], "faults", 64, data)
         m = Monitor(["-c", cfg, "-m", "page_fault"], cwd=d)
         m.wait_attached()
@@ -77,6 +76,47 @@ def test_page_fault_matches_proc_counters():
         cleanup(d)
         if os.path.exists(data):
             os.unlink(data)
+
+
+@test
+def test_page_fault_matches_proc_counters():
+    matches_proc_counters("")
+
+
+@test
+def test_page_fault_hash_path_alone_matches_proc_counters():
+    """Without the fast path (as on a kernel without per-CPU arrays): the probe as it was."""
+    matches_proc_counters("    fast_names: 0\n")
+
+
+@test
+def test_page_fault_comm_filter_in_kernel():
+    """--comm: only faults of tasks of that name are counted, exactly."""
+    d = make_workdir()
+    try:
+        cfg = write_config(d, "  page_fault:\n    interval: 1\n")
+        kept = Proc("em" + uuid.uuid4().hex[:10], "phases", "touch", 16, 0.2)
+        other = Proc("em" + uuid.uuid4().hex[:10], "phases", "touch", 16, 0.2)
+        m = Monitor(["-c", cfg, "-m", "page_fault", "--comm", kept.comm + "a"], cwd=d)
+        m.wait_attached()
+        kept.wait_blocked()
+        min0, _ = proc_faults(kept.pid)
+        for p in (kept, other):
+            p.go()
+        out = kept.work_done()
+        other.work_done()
+        time.sleep(1.5)
+        assert m.stop() == 0, m.stderr()
+        for p in (kept, other):
+            p.finish()
+        _, rows = csv_rows(d, "page_fault")
+        got = sum(int(r["count"]) for r in rows if r["comm"] == kept.comm + "a")
+        want = out["a_end"]["minflt"] - min0
+        print(f"  {kept.comm}a: monitor minor={got}; /proc minflt={want}")
+        assert want >= 4096 and abs(got - want) <= 2, (got, want)
+        assert {r["comm"] for r in rows} == {kept.comm + "a"}, {r["comm"] for r in rows}
+    finally:
+        cleanup(d)
 
 
 @test
