@@ -127,8 +127,12 @@ cpu_ns() {
 # tracer_start MODE: one tracer (or the monitor) for the hot-path comparisons.
 tracer_start() {
 	case $1 in
-	floor-* | sc:* | cs:* | pf:*) bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
+	floor-* | sc:* | scf:* | cs:* | pf:*) bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
 	ours-syscall) monitor_start syscall ;;
+	ours-syscall-hash) # the path of kernels without per-CPU arrays (and of latency: true)
+		sed -E 's/^(  syscall:)$/\1\n    fast_names: 0/' "$CONFIG" >"$WORK/hash.yaml"
+		grep -q 'fast_names: 0' "$WORK/hash.yaml" || die "cannot write $WORK/hash.yaml"
+		monitor_start syscall "$WORK/hash.yaml" ;;
 	ours-cswitch) monitor_start context_switch ;;
 	ours-fault) monitor_start page_fault ;;
 	mon:*) monitor_start "${1#mon:}" ;;
@@ -180,6 +184,14 @@ measure() {
 	taskset -c "$CPU" "$WORK/hotloop" $args "$([ "$1" = syscall ] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
 }
 
+# warm_up: the syscall loop (same binary, same name) for about 1.5 s, its result discarded.
+warm_up() {
+	local end=$((SECONDS + 2))
+	while [ "$SECONDS" -lt "$end" ]; do
+		taskset -c "$CPU" "$WORK/hotloop" syscall "$SYSCALL_N" 20 >/dev/null
+	done
+}
+
 # hot_rounds LOOP TSV MODE...: $ROUNDS rounds of: baseline, MODE1, baseline, MODE2, ..., baseline
 # (the order of the modes rotates each round). One TSV line per case: round mode before case after.
 hot_rounds() {
@@ -193,6 +205,10 @@ hot_rounds() {
 		for ((i = 0; i < n; i++)); do
 			m=${modes[$(((i + r - 1) % n))]}
 			tracer_start "$m" || continue
+			# The same warm-up for every tracer: a busy task name gets the syscall monitor's
+			# fast path within a second (task slots), so the loop's first second is not its
+			# steady state.
+			[ "$loop" != syscall ] || warm_up
 			t=$(measure "$loop")
 			bg_stop
 			b1=$(measure "$loop")
@@ -240,8 +256,8 @@ hot_table() {
 
 part_hotpath() {
 	log "hotpath: syscall (getppid via syscall(2)), $ROUNDS rounds"
-	hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall bpftrace-syscall \
-		syscount bpftrace-syscall-empty
+	hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall ours-syscall-hash \
+		bpftrace-syscall syscount bpftrace-syscall-empty
 	log "hotpath: context switch (pipe ping-pong, both ends on CPU $CPU)"
 	hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch bpftrace-cswitch
 	log "hotpath: page fault (first touch of anonymous 4 KiB pages)"
@@ -251,7 +267,8 @@ part_hotpath() {
 		echo
 		hot_table "$RES/hotpath_syscall.tsv" floor-sys_exit "syscall: getppid() in a loop" \
 			"floor-sys_exit=floor: empty bcc program, raw tracepoint sys_exit" \
-			"ours-syscall=**ebpf-monitor -m syscall** (raw tracepoint sys_exit)" \
+			"ours-syscall=**ebpf-monitor -m syscall** (raw tracepoint sys_exit; fast path: task slots)" \
+			"ours-syscall-hash=ebpf-monitor -m syscall, fast_names: 0 (the hash path: kernels without per-CPU arrays, latency: true)" \
 			"bpftrace-syscall-empty=bpftrace empty program, tracepoint raw_syscalls:sys_exit" \
 			"bpftrace-syscall=bpftrace @[comm, args->id] = count() (tracepoint)" \
 			"syscount=syscount-bpfcc (tracepoint)"
@@ -270,8 +287,8 @@ part_hotpath() {
 part_variants() {
 	local rounds=$VARIANT_ROUNDS
 	log "variants: the monitor's probes with one change at a time, $rounds rounds"
-	ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall sc:full \
-		sc:noskip sc:noepoch sc:nocomm sc:noread sc:nohash
+	ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall scf:full \
+		scf:hashpath scf:noread scf:nogen scf:noid sc:full sc:nocomm sc:noread sc:nohash
 	ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch cs:full cs:before \
 		cs:probe_read cs:atomic cs:percpu
 	ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults pf:full pf:atomic pf:nocomm
@@ -285,12 +302,15 @@ part_variants() {
 		ROUNDS=$rounds hot_table "$RES/variants_syscall.tsv" floor-sys_exit "syscall probe" \
 			"floor-sys_exit=floor: empty program" \
 			"ours-syscall=ebpf-monitor -m syscall" \
-			"sc:full=full: probes/syscall.bpf.c as shipped" \
-			"sc:noskip=noskip: no em_skip_current() (pid_tgid helper, self check)" \
-			"sc:noepoch=noepoch: no em_epoch array lookup" \
-			"sc:nocomm=nocomm: no bpf_get_current_comm (key: epoch, nr)" \
-			"sc:noread=noread: no bpf_probe_read of pt_regs->orig_ax" \
-			"sc:nohash=nohash: a per-CPU array slot instead of the per-CPU hash lookup"
+			"scf:full=fast: probes/syscall.bpf.c as shipped here (task slots), the loop's name in a slot" \
+			"scf:hashpath=fast, the name without a slot: the hash path with the cached name" \
+			"scf:noread=fast without the bpf_probe_read of pt_regs->orig_ax" \
+			"scf:nogen=fast without the em_gen lookup (cache checked by thread id only)" \
+			"scf:noid=fast without bpf_get_current_pid_tgid (cache trusted: a bound)" \
+			"sc:full=hash path: the probe without the fast path (old kernels, latency: true)" \
+			"sc:nocomm=hash path without bpf_get_current_comm (key: epoch, nr)" \
+			"sc:noread=hash path without the bpf_probe_read of pt_regs->orig_ax" \
+			"sc:nohash=hash path with a per-CPU array slot instead of the per-CPU hash lookup"
 		ROUNDS=$rounds hot_table "$RES/variants_cswitch.tsv" floor-sched_switch "context_switch probe" \
 			"floor-sched_switch=floor: empty program" \
 			"cs:full=full: probes/context_switch.bpf.c as shipped (record loaded directly, plain increments)" \

@@ -154,7 +154,8 @@ integration_tests() {
 # old-kernel profile (tests/personality: the shim makes this kernel refuse what RHEL 7's
 # backport, 4.9, 4.15 or 4.18 lacks, so the fallbacks those kernels need run for real).
 PROFILES="rhel7 4.9 4.15 4.18"
-PROFILE_CORE=test_exec_500,test_exec_failed,test_syscall_getppid,test_syscall_errors,test_open_counts
+PROFILE_CORE=test_exec_500,test_exec_failed,test_syscall_getppid,test_syscall_errors,test_syscall_fast_path
+PROFILE_CORE=$PROFILE_CORE,test_open_counts
 PROFILE_CORE=$PROFILE_CORE,test_open_each,test_open_long,test_page_fault_matches
 PROFILE_CORE=$PROFILE_CORE,test_context_switch_matches,test_interrupt_counts,test_bio_dd
 profile_tests() {

@@ -126,8 +126,6 @@ void app_loop_tick(struct app_loop *l)
 		if (!runtime_slot_used(rt, i))
 			continue;
 		rt->mons[i].mono_to_real_ns = offset;
-		if (rt->mons[i].ops->tick)
-			rt->mons[i].ops->tick(&rt->mons[i]);
 		monitor_check_losses(&rt->mons[i]);
 		runtime_health(rt, i, false, false);
 		rows += rt->mons[i].stats.rows;

@@ -450,8 +450,11 @@ void runtime_poll_perf(struct runtime *rt)
 	for (size_t s = 0; s < rt->nslots; s++) {
 		struct monitor *m = &rt->mons[s];
 
-		if (runtime_slot_used(rt, s))
-			loader_perf_consume_all(m->bpf);
+		if (!runtime_slot_used(rt, s))
+			continue;
+		loader_perf_consume_all(m->bpf);
+		if (m->ops->poll)
+			m->ops->poll(m);
 	}
 }
 

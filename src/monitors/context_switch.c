@@ -177,12 +177,12 @@ static int cs_start(struct monitor *m)
 	return task_slots_open(m, p->nslots, &p->ts);
 }
 
-static void cs_tick(struct monitor *m)
+static void cs_poll(struct monitor *m)
 {
 	struct cs_priv *p = m->priv;
 
 	if (p)
-		task_slots_tick(p->ts);
+		task_slots_poll(p->ts);
 }
 
 static void cs_destroy(struct monitor *m)
@@ -427,6 +427,6 @@ const struct monitor_ops context_switch_monitor_ops = {
 	.configure = cs_configure,
 	.start = cs_start,
 	.collect = cs_collect,
-	.tick = cs_tick,
+	.poll = cs_poll,
 	.destroy = cs_destroy,
 };

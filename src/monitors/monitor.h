@@ -67,9 +67,9 @@ struct monitor_ops {
 	bool (*on_event)(struct monitor *m, int cpu, const void *data, int size);
 	/* End of an interval (aggregating) or a periodic tick; emits rows. May be NULL. */
 	void (*collect)(struct monitor *m, uint64_t now_ns);
-	/* Once a second (the loop's tick), for what cannot wait for the interval's end. May be
-	 * NULL. */
-	void (*tick)(struct monitor *m);
+	/* Every 0.1 s (the loop's perf-buffer poll), for what cannot wait for the interval's
+	 * end; cheap. May be NULL. */
+	void (*poll)(struct monitor *m);
 	void (*destroy)(struct monitor *m); /* frees priv; NULL-safe on a half-built monitor */
 };
 

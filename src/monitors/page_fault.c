@@ -137,12 +137,12 @@ static int pf_start(struct monitor *m)
 	return task_slots_open(m, p->nslots, &p->ts);
 }
 
-static void pf_tick(struct monitor *m)
+static void pf_poll(struct monitor *m)
 {
 	struct pf_priv *p = m->priv;
 
 	if (p)
-		task_slots_tick(p->ts);
+		task_slots_poll(p->ts);
 }
 
 static void pf_destroy(struct monitor *m)
@@ -366,6 +366,6 @@ const struct monitor_ops page_fault_monitor_ops = {
 	.configure = pf_configure,
 	.start = pf_start,
 	.collect = pf_collect,
-	.tick = pf_tick,
+	.poll = pf_poll,
 	.destroy = pf_destroy,
 };

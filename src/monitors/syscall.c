@@ -224,12 +224,12 @@ static int syscall_start(struct monitor *m)
 	return 0;
 }
 
-static void syscall_tick(struct monitor *m)
+static void syscall_poll(struct monitor *m)
 {
 	struct syscall_priv *p = m->priv;
 
 	if (p)
-		task_slots_tick(p->ts);
+		task_slots_poll(p->ts);
 }
 
 static void syscall_destroy(struct monitor *m)
@@ -445,6 +445,6 @@ const struct monitor_ops syscall_monitor_ops = {
 	.configure = syscall_configure,
 	.start = syscall_start,
 	.collect = syscall_collect,
-	.tick = syscall_tick,
+	.poll = syscall_poll,
 	.destroy = syscall_destroy,
 };

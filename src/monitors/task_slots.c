@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "common/clock.h"
 #include "core/log.h"
 #include "monitors/maps.h"
 #include "monitors/monitor.h"
@@ -49,8 +50,9 @@ struct task_slots {
 	int slot_of_fd, hot_fd;
 	unsigned n, ncpus;
 	struct slot *s;
-	struct em_hot_names *hot; /* one per CPU, read by the tick */
+	struct em_hot_names *hot; /* one per CPU, read by the poll */
 	struct task_slots_stats stats;
+	uint64_t last_bump_ns; /* CLOCK_MONOTONIC */
 };
 
 unsigned task_slots_size(long long want, size_t cell_bytes, unsigned ncpus, size_t budget_bytes)
@@ -192,9 +194,10 @@ static void take_back(struct task_slots *ts, unsigned slot)
 	log_debug("%s: %.16s leaves the fast path (slot %u)", ts->m->ops->name, key, slot);
 }
 
-void task_slots_tick(struct task_slots *ts)
+void task_slots_poll(struct task_slots *ts)
 {
-	bool any = false;
+	bool any = false, changed = false;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	if (!ts)
 		return;
@@ -204,7 +207,7 @@ void task_slots_tick(struct task_slots *ts)
 
 			for (unsigned i = 0; i < h->n && i < EM_HOT_N; i++) {
 				ts->stats.hints++;
-				(void)give(ts, h->name[i]);
+				changed |= give(ts, h->name[i]);
 			}
 			any |= h->n != 0;
 		}
@@ -215,7 +218,10 @@ void task_slots_tick(struct task_slots *ts)
 			(void)monitor_map_update(ts->m, ts->hot_fd, &(__u32){ 0 }, ts->hot);
 		}
 	}
-	bump_generation();
+	if (changed || now - ts->last_bump_ns >= 1000000000ull) {
+		bump_generation();
+		ts->last_bump_ns = now;
+	}
 }
 
 const char *task_slots_name(const struct task_slots *ts, unsigned slot)

@@ -3,14 +3,14 @@
  *
  * The kernel counts a name with a slot in that slot's cells, cumulatively; a name without one
  * goes the monitor's hash path (keyed by epoch, drained each interval). Slots are given here:
- *   - at once (each tick) to the names the kernel noted as hot on the hash path (em_hot), and
+ *   - within 0.1 s (each poll) to the names the kernel noted as hot on the hash path (em_hot), and
  *     at the end of an interval to the hash path's busiest names, while slots are free;
  *   - a slot whose name counted nothing for two intervals, or that a hash-path name counting
  *     four times as much wants, is taken back: the name leaves em_slot_of and every CPU's cache
  *     is invalidated, and the slot stays out of use (quarantined) until the end of the next
  *     interval, so an increment that raced the change is read under the old name, never under
  *     the next one.
- * Every change to em_slot_of is followed by a generation bump; so is every tick (see
+ * Every change to em_slot_of is followed by a generation bump, and there is one every second (see
  * probes/common.h for why). The monitor reads the slots' cells itself (their layout is its
  * own) and tells this module what each slot counted in the interval. */
 #ifndef EM_TASK_SLOTS_H
@@ -53,8 +53,9 @@ int task_slots_parse(const char *text, long long *ret);
 int task_slots_open(struct monitor *m, unsigned nslots, struct task_slots **ret);
 void task_slots_free(struct task_slots *ts); /* NULL-safe */
 
-/* Once a second: gives slots to the names the kernel noted hot, bumps the generation. */
-void task_slots_tick(struct task_slots *ts);
+/* Every 0.1 s: gives slots to the names the kernel noted hot; bumps the generation when that
+ * changed anything, and at least once a second. */
+void task_slots_poll(struct task_slots *ts);
 
 /* The name a slot counts for (in use or quarantined), or NULL when the slot is free: its cells
  * are read with that name. Not NUL-terminated when TASK_NAME_LEN long. */

@@ -108,10 +108,10 @@ void montest_interval(struct montest *t, uint64_t now_ns)
 		t->m.ops->collect(&t->m, t->m.interval_end_ns);
 }
 
-void montest_tick(struct montest *t)
+void montest_poll(struct montest *t)
 {
-	if (t->m.ops->tick)
-		t->m.ops->tick(&t->m);
+	if (t->m.ops->poll)
+		t->m.ops->poll(&t->m);
 }
 
 void montest_event(struct montest *t, int cpu, const void *data, int size)

@@ -39,8 +39,8 @@ struct bpf_mod *montest_mod(const struct montest *t);
 uint32_t montest_epoch(const struct montest *t);
 /* The end of an interval as the runtime does it: flips the epoch and collects at now_ns. */
 void montest_interval(struct montest *t, uint64_t now_ns);
-/* The runtime's once-a-second tick (the monitor's tick(), if it has one). */
-void montest_tick(struct montest *t);
+/* The runtime's 0.1 s poll (the monitor's poll(), if it has one). */
+void montest_poll(struct montest *t);
 /* Delivers one perf record as the kernel would. */
 void montest_event(struct montest *t, int cpu, const void *data, int size);
 /* Row i's cell of column `col` as text ("" for an empty cell); NULL when there is no such row

@@ -392,7 +392,7 @@ static void cell(unsigned prev, unsigned next, __u64 n0, __u64 v0, __u64 n1, __u
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "cs_fast", &p, row), 0);
 }
 
-/* Two hot names get slots at the next tick; the cells' differences become rows per CPU and
+/* Two hot names get slots at the next poll; the cells' differences become rows per CPU and
  * pair (involuntary: the rest of count; none for the idle task), merged with what the hash
  * path counted for the same pair (the idle task one whatever its comm); cumulative cells: the
  * next interval shows only what is new; a slot taken back keeps its name until the cells were
@@ -406,7 +406,7 @@ START_TEST(fast_path_pairs_merged)
 			      0,
 		      "%s", t.err);
 	hint("a", "b");
-	montest_tick(&t);
+	montest_poll(&t);
 	ck_assert_int_eq(slot_of("a"), 0);
 	ck_assert_int_eq(slot_of("b"), 1);
 	put(0, "a", "b", 8, 2);	      /* the hash path, before the slots */

@@ -320,7 +320,7 @@ static void cells(long slot, __u64 min0, __u64 maj0, __u64 min1, __u64 maj1)
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "pf_fast", &s, v), 0);
 }
 
-/* A hot name gets a slot at the next tick; its cells' differences become rows per CPU and
+/* A hot name gets a slot at the next poll; its cells' differences become rows per CPU and
  * type, the node the CPU's, merged with what the hash path counted for the same key (before
  * the slot); cumulative cells: the next interval shows only what is new. */
 START_TEST(fast_path_rows_per_cpu_merged)
@@ -330,7 +330,7 @@ START_TEST(fast_path_rows_per_cpu_merged)
 	snprintf(node0, sizeof(node0), "%u", sysfs_node(0));
 	start("");
 	hint("storm");
-	montest_tick(&t);
+	montest_poll(&t);
 	ck_assert_int_eq(slot_of("storm"), 0);
 	put("storm", PF_MINOR, 0, PF_NODE_UNKNOWN, 1024); /* the hash path, before the slot */
 	put("other", PF_MINOR, 0, PF_NODE_UNKNOWN, 5);
@@ -371,7 +371,7 @@ START_TEST(fast_path_rows_per_cpu_merged)
 	montest_interval(&t, 5); /* out of quarantine */
 	ck_assert_uint_eq(t.nrows, 0);
 	hint("next");
-	montest_tick(&t);
+	montest_poll(&t);
 	ck_assert_int_eq(slot_of("next"), 0);
 	cells(0, 151, 2, 30, 4);
 	montest_interval(&t, 6);

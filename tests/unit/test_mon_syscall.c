@@ -294,7 +294,7 @@ START_TEST(fast_names_rejects_bad_values)
 }
 END_TEST
 
-/* A name the kernel calls hot gets a slot at the next tick; its rows then sum both paths and
+/* A name the kernel calls hot gets a slot at the next poll; its rows then sum both paths and
  * the cells' differences; idle for two intervals, it gives the slot back, and what raced that
  * is still its own; the next name in that slot counts from there. */
 START_TEST(fast_path_hot_name_lifecycle)
@@ -302,7 +302,7 @@ START_TEST(fast_path_hot_name_lifecycle)
 	start("");
 	ck_assert_int_eq(slot_of("storm"), -1);
 	hint("storm");
-	montest_tick(&t);
+	montest_poll(&t);
 	ck_assert_int_eq(slot_of("storm"), 0);
 	{
 		struct em_hot_names h;
@@ -341,7 +341,7 @@ START_TEST(fast_path_hot_name_lifecycle)
 	/* a late increment that raced the change is read under the old name */
 	cells(0, "getppid", 151, 0, 20, 3);
 	hint("next");
-	montest_tick(&t); /* slot 0 is quarantined: next gets slot 1 */
+	montest_poll(&t); /* slot 0 is quarantined: next gets slot 1 */
 	ck_assert_int_eq(slot_of("next"), 1);
 	montest_interval(&t, 5);
 	ck_assert_uint_eq(t.nrows, 1);
@@ -350,7 +350,7 @@ START_TEST(fast_path_hot_name_lifecycle)
 	/* free again: the next name there counts from the cells' values, not from zero */
 	montest_clear_rows(&t);
 	hint("third");
-	montest_tick(&t);
+	montest_poll(&t);
 	ck_assert_int_eq(slot_of("third"), 0);
 	cells(0, "getppid", 161, 0, 20, 3);
 	montest_interval(&t, 6);
