@@ -5,6 +5,8 @@
 #   bench/run.sh PART [PART...]  only these parts:
 #       hotpath    added ns per event: syscall, context switch, page fault, vs floor and peers
 #       variants   the syscall probe with one cost centre removed at a time (where the ns go)
+#       interleaved  the probes as the monitors build them (fast path and hash path) against the
+#                  floor, alternating many times a second in one process (bccprobe.py interleave)
 #       mixed      wall-time ratio of a build + file + exec workload, monitored / unmonitored
 #       startup    launch to "N monitor(s) attached", per-monitor split, compile times
 #       memory     peak RSS, where it comes from, kernel map and perf-buffer memory
@@ -21,6 +23,7 @@
 #   EBPF_MONITOR  the binary [<repo>/build/ebpf-monitor]      BENCH_WORK  scratch [/tmp/ebpf-bench]
 #   BENCH_ROUNDS  paired repetitions per case [5]              BENCH_CPU   CPU for the hot loops [last]
 #   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 8000 0"]
+#   BENCH_CYCLES  interleaved: cycles per hook [100]
 #   BENCH_QUICK=1 fewer rounds and shorter runs (a smoke test; the numbers are not for the table)
 set -uo pipefail
 
@@ -42,8 +45,9 @@ RATES=${BENCH_RATES:-"1000 2000 5000 8000 0"}
 BURST_SECONDS=10
 SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 BURSTS=40 BURSTS_SLOW=80
 EXECS=2000
+CYCLES=${BENCH_CYCLES:-100}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	ROUNDS=2 PAIRS=1 SPLIT_ROUNDS=1 VARIANT_ROUNDS=1 STARTUP_ROUNDS=1 RATES="1000 0" BURST_SECONDS=3 BURSTS=10 BURSTS_SLOW=10 EXECS=500
+	CYCLES=10 ROUNDS=2 PAIRS=1 SPLIT_ROUNDS=1 VARIANT_ROUNDS=1 STARTUP_ROUNDS=1 RATES="1000 0" BURST_SECONDS=3 BURSTS=10 BURSTS_SLOW=10 EXECS=500
 fi
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -124,17 +128,25 @@ cpu_ns() {
 	fi
 }
 
+# hash_start MONITOR: the monitor with its fast path off (fast_names: 0 in a copy of $CONFIG)
+hash_start() {
+	local f=$WORK/hash-$1.yaml
+	sed -E "s/^(  $1:)\$/\\1\\n    fast_names: 0/" "$CONFIG" >"$f"
+	grep -q 'fast_names: 0' "$f" || die "cannot write $f"
+	monitor_start "$1" "$f"
+}
+
 # tracer_start MODE: one tracer (or the monitor) for the hot-path comparisons.
 tracer_start() {
 	case $1 in
-	floor-* | sc:* | scf:* | cs:* | pf:*) bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
+	floor-* | sc:* | scf:* | cs:* | csf:* | pf:* | pff:*) bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
 	ours-syscall) monitor_start syscall ;;
-	ours-syscall-hash) # the path of kernels without per-CPU arrays (and of latency: true)
-		sed -E 's/^(  syscall:)$/\1\n    fast_names: 0/' "$CONFIG" >"$WORK/hash.yaml"
-		grep -q 'fast_names: 0' "$WORK/hash.yaml" || die "cannot write $WORK/hash.yaml"
-		monitor_start syscall "$WORK/hash.yaml" ;;
+	# the hash path: kernels without per-CPU arrays (and the syscall monitor's latency: true)
+	ours-syscall-hash) hash_start syscall ;;
 	ours-cswitch) monitor_start context_switch ;;
+	ours-cswitch-hash) hash_start context_switch ;;
 	ours-fault) monitor_start page_fault ;;
+	ours-fault-hash) hash_start page_fault ;;
 	mon:*) monitor_start "${1#mon:}" ;;
 	bpftrace-syscall)
 		bg_start bpftrace-syscall Attaching bpftrace -e \
@@ -184,11 +196,17 @@ measure() {
 	taskset -c "$CPU" "$WORK/hotloop" $args "$([ "$1" = syscall ] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
 }
 
-# warm_up: the syscall loop (same binary, same name) for about 1.5 s, its result discarded.
+# warm_up LOOP: the loop (same binary, same name) for about 1.5 s, its result discarded.
 warm_up() {
-	local end=$((SECONDS + 2))
+	local end=$((SECONDS + 2)) args
+	case $1 in
+	syscall) args="syscall $SYSCALL_N 20" ;;
+	cswitch) args="cswitch $CSWITCH_N 10" ;;
+	fault) args="fault $FAULT_MB 10" ;;
+	*) return 0 ;;
+	esac
 	while [ "$SECONDS" -lt "$end" ]; do
-		taskset -c "$CPU" "$WORK/hotloop" syscall "$SYSCALL_N" 20 >/dev/null
+		taskset -c "$CPU" "$WORK/hotloop" $args >/dev/null
 	done
 }
 
@@ -205,10 +223,10 @@ hot_rounds() {
 		for ((i = 0; i < n; i++)); do
 			m=${modes[$(((i + r - 1) % n))]}
 			tracer_start "$m" || continue
-			# The same warm-up for every tracer: a busy task name gets the syscall monitor's
-			# fast path within a second (task slots), so the loop's first second is not its
-			# steady state.
-			[ "$loop" != syscall ] || warm_up
+			# The same warm-up for every tracer: a busy task name gets the monitors' fast
+			# path (task slots) within 0.1 s of its first 1024 events, so the loop's first
+			# second is not its steady state.
+			warm_up "$loop"
 			t=$(measure "$loop")
 			bg_stop
 			b1=$(measure "$loop")
@@ -259,9 +277,10 @@ part_hotpath() {
 	hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall ours-syscall-hash \
 		bpftrace-syscall syscount bpftrace-syscall-empty
 	log "hotpath: context switch (pipe ping-pong, both ends on CPU $CPU)"
-	hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch bpftrace-cswitch
+	hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch ours-cswitch-hash \
+		bpftrace-cswitch
 	log "hotpath: page fault (first touch of anonymous 4 KiB pages)"
-	hot_rounds fault "$RES/hotpath_fault.tsv" floor-page_faults ours-fault bpftrace-fault
+	hot_rounds fault "$RES/hotpath_fault.tsv" floor-page_faults ours-fault ours-fault-hash bpftrace-fault
 	{
 		echo "## 1. Hot path: added cost per event"
 		echo
@@ -274,11 +293,13 @@ part_hotpath() {
 			"syscount=syscount-bpfcc (tracepoint)"
 		hot_table "$RES/hotpath_cswitch.tsv" floor-sched_switch "context switch: pipe ping-pong on one CPU" \
 			"floor-sched_switch=floor: empty bcc program, tracepoint sched:sched_switch" \
-			"ours-cswitch=**ebpf-monitor -m context_switch**" \
+			"ours-cswitch=**ebpf-monitor -m context_switch** (fast path: task slots)" \
+			"ours-cswitch-hash=ebpf-monitor -m context_switch, fast_names: 0 (the hash path: kernels without per-CPU arrays)" \
 			"bpftrace-cswitch=bpftrace @[cpu, prev_comm, next_comm] = count()"
 		hot_table "$RES/hotpath_fault.tsv" floor-page_faults "page fault: first touch of anonymous pages" \
 			"floor-page_faults=floor: empty bcc program, perf events page-faults-min/-maj, period 1" \
-			"ours-fault=**ebpf-monitor -m page_fault**" \
+			"ours-fault=**ebpf-monitor -m page_fault** (fast path: task slots)" \
+			"ours-fault-hash=ebpf-monitor -m page_fault, fast_names: 0 (the hash path: kernels without per-CPU arrays)" \
 			"bpftrace-fault=bpftrace software:minor/major-faults:1 @[comm, cpu] = count()"
 	} >"$RES/hotpath.md"
 	cat "$RES/hotpath.md"
@@ -289,9 +310,10 @@ part_variants() {
 	log "variants: the monitor's probes with one change at a time, $rounds rounds"
 	ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall scf:full \
 		scf:hashpath scf:noread scf:nogen scf:noid sc:full sc:nocomm sc:noread sc:nohash
-	ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch cs:full cs:before \
-		cs:probe_read cs:atomic cs:percpu
-	ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults pf:full pf:atomic pf:nocomm
+	ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch ours-cswitch \
+		csf:full csf:hashpath cs:full cs:before cs:probe_read cs:atomic cs:percpu
+	ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults ours-fault pff:full \
+		pff:hashpath pff:noid pf:full pf:atomic pf:nocomm
 	{
 		echo "## 1b. Where the probes' cost goes: variants"
 		echo
@@ -313,18 +335,132 @@ part_variants() {
 			"sc:nohash=hash path with a per-CPU array slot instead of the per-CPU hash lookup"
 		ROUNDS=$rounds hot_table "$RES/variants_cswitch.tsv" floor-sched_switch "context_switch probe" \
 			"floor-sched_switch=floor: empty program" \
-			"cs:full=full: probes/context_switch.bpf.c as shipped (record loaded directly, plain increments)" \
+			"ours-cswitch=ebpf-monitor -m context_switch" \
+			"csf:full=fast: probes/context_switch.bpf.c as shipped here (task slots), the loop's name in a slot" \
+			"csf:hashpath=fast, the names without a slot: the hash path past the pid cache" \
+			"cs:full=hash path: the probe without the fast path (old kernels; record loaded directly, plain increments)" \
 			"cs:before=before: as shipped until 2026-11-25 (5 bpf_probe_read, 3 atomic adds)" \
 			"cs:probe_read=probe_read: the record read with 5 bpf_probe_read calls" \
 			"cs:atomic=atomic: atomic adds instead of plain increments" \
 			"cs:percpu=percpu: BPF_PERCPU_HASH"
 		ROUNDS=$rounds hot_table "$RES/variants_fault.tsv" floor-page_faults "page_fault probe" \
 			"floor-page_faults=floor: empty programs" \
-			"pf:full=full: probes/page_fault.bpf.c as shipped (plain increment)" \
+			"ours-fault=ebpf-monitor -m page_fault" \
+			"pff:full=fast: probes/page_fault.bpf.c as shipped here (task slots), the loop's name in a slot" \
+			"pff:hashpath=fast, the name without a slot: the hash path with the cached name" \
+			"pff:noid=fast without bpf_get_current_pid_tgid (cache trusted: a bound)" \
+			"pf:full=hash path: the probe without the fast path (old kernels; plain increment)" \
 			"pf:atomic=atomic: as shipped until 2026-11-25 (an atomic add)" \
 			"pf:nocomm=nocomm: no bpf_get_current_comm"
 	} >"$RES/variants.md"
 	cat "$RES/variants.md"
+}
+
+# interleaved_run LOOP TSV MODE...: bccprobe.py interleave (see there): $CYCLES cycles of no tracer
+# and each MODE in turn, the order rotating; one TSV line per run: cycle mode ns_per_event.
+interleaved_run() {
+	local loop=$1 tsv=$2 args
+	shift 2
+	case $loop in
+	syscall) args="$SYSCALL_N 10" ;;
+	cswitch) args="$CSWITCH_N 5" ;;
+	fault) args="$FAULT_MB 5" ;;
+	esac
+	printf 'cycle\tmode\tns\n' >"$tsv"
+	BENCH_HOTLOOP=$WORK/hotloop BENCH_HOTLOOP_ARGS=$args BENCH_CPU=$CPU \
+		"$PY" "$BENCH/bccprobe.py" interleave "$loop" "$CYCLES" "$@" | grep -v '^attached' >>"$tsv" ||
+		log "WARNING: bccprobe.py interleave $loop failed"
+}
+
+# interleaved_table TSV FLOOR TITLE MODE=LABEL...: each mode's added ns per event (its run minus
+# the untraced run of the same cycle), median over all cycles; and the ratio to the floor's, of
+# the medians and per round (the cycles cut into $ROUNDS consecutive rounds: median (min..max)).
+interleaved_table() {
+	local tsv=$1 floor=$2 title=$3 e m label
+	shift 3
+	echo "#### $title"
+	echo
+	echo "Untraced: $(awk -F'\t' '$2 == "none" { print $3 }' "$tsv" | stats | fmt 1 "$(cat)") ns per event;" \
+		"$(awk -F'\t' 'NR > 1 { print $1 }' "$tsv" | sort -u | wc -l) cycles, $ROUNDS rounds; CPU $CPU; $(date -u +%F)."
+	echo
+	echo "| tracer | added ns/event, median (min..max of the rounds' medians) | ratio to floor: of medians; per round median (min..max) |"
+	echo "| --- | --- | --- |"
+	for e in "$@"; do
+		m=${e%%=*} label=${e#*=}
+		awk -F'\t' -v m="$m" -v f="$floor" -v R="$ROUNDS" '
+			function median(a, n,   i, j, t) {
+				if (n < 1) return 0
+				for (i = 2; i <= n; i++)
+					for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+				return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+			}
+			NR > 1 { ns[$1, $2] = $3; if ($1 + 1 > nc) nc = $1 + 1 }
+			END {
+				per = int(nc / R)
+				if (per < 1) { per = 1; R = nc }
+				na = 0; nf = 0
+				for (r = 1; r <= R; r++) {
+					split("", A); split("", F); k = 0; l = 0
+					for (c = (r - 1) * per; c < r * per; c++) {
+						if (!((c, "none") in ns)) continue
+						if ((c, m) in ns) { k++; A[k] = ns[c, m] - ns[c, "none"]; na++; all[na] = A[k] }
+						if ((c, f) in ns) { l++; F[l] = ns[c, f] - ns[c, "none"]; nf++; allf[nf] = F[l] }
+					}
+					am = median(A, k); fm = median(F, l)
+					rm[r] = am
+					ra[r] = fm > 0 ? am / fm : 0
+				}
+				tot = median(all, na); totf = median(allf, nf)
+				ratio = "n/a"
+				if (totf > 0) ratio = sprintf("%.2f", tot / totf)
+				lo = rm[1]; hi = rm[1]; rlo = ra[1]; rhi = ra[1]
+				for (r = 1; r <= R; r++) {
+					if (rm[r] < lo) lo = rm[r]
+					if (rm[r] > hi) hi = rm[r]
+					if (ra[r] < rlo) rlo = ra[r]
+					if (ra[r] > rhi) rhi = ra[r]
+				}
+				rmed = median(ra, R)
+				printf "%.1f (%.1f..%.1f)\t%s\t%.2f (%.2f..%.2f)\n", tot, lo, hi, ratio, rmed, rlo, rhi
+			}' "$tsv" | while IFS=$'\t' read -r a r rr; do
+			printf '| %s | %s | %s; %s |\n' "$label" "$a" "$r" "$rr"
+		done
+	done
+	echo
+}
+
+part_interleaved() {
+	log "interleaved: the probes against the floor, $CYCLES cycles per hook"
+	interleaved_run syscall "$RES/interleaved_syscall.tsv" floor-sys_exit scf:full sc:full
+	interleaved_run cswitch "$RES/interleaved_cswitch.tsv" floor-sched_switch csf:full csf:hashpath cs:full
+	interleaved_run fault "$RES/interleaved_fault.tsv" floor-page_faults pff:full pff:hashpath pf:full
+	{
+		echo "## 1d. The probes against the floor, finely interleaved"
+		echo
+		echo "The probe texts as the monitors build them on this kernel (bench/bccprobe.py), all loaded in"
+		echo "one process and attached one at a time around a short run of the hot loop ($SYSCALL_N"
+		echo "getppid() x 10 bursts, $CSWITCH_N round trips x 5, $FAULT_MB MiB x 5; the least disturbed burst),"
+		echo "with an untraced run in each cycle: every case is measured several times a second, so the"
+		echo "machine's drifts (other tenants, clock) fall on all of them alike. The fast path's rows"
+		echo "are its steady state: the loop's task name holds slot 0, as the monitor gives it to a busy"
+		echo "name; the hash path is what kernels without per-CPU arrays run (fast_names: 0)."
+		echo
+		interleaved_table "$RES/interleaved_syscall.tsv" floor-sys_exit "syscall (raw sys_exit)" \
+			"floor-sys_exit=floor: empty program" \
+			"scf:full=fast path (task slots)" \
+			"sc:full=hash path"
+		interleaved_table "$RES/interleaved_cswitch.tsv" floor-sched_switch "context switch (sched:sched_switch)" \
+			"floor-sched_switch=floor: empty program" \
+			"csf:full=fast path (task slots): both names in slots" \
+			"csf:hashpath=fast path built, names without slots (the hash path past the pid cache)" \
+			"cs:full=hash path"
+		interleaved_table "$RES/interleaved_fault.tsv" floor-page_faults "page fault (perf events page-faults-min/-maj)" \
+			"floor-page_faults=floor: empty programs" \
+			"pff:full=fast path (task slots)" \
+			"pff:hashpath=fast path built, the name without a slot (the hash path, cached name)" \
+			"pf:full=hash path"
+	} >"$RES/interleaved.md"
+	cat "$RES/interleaved.md"
 }
 
 # ---- 2. mixed workload (and the monitor's CPU under load) -----------------------------------
@@ -891,12 +1027,12 @@ part_scaling() {
 # ---- main ---------------------------------------------------------------------------------
 
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(hotpath variants mixed startup memory execburst cpu scaling)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(hotpath variants interleaved mixed startup memory execburst cpu scaling)
 for p in "${PARTS[@]}"; do
 	case $p in
-	hotpath | variants | mixed | startup | memory | execburst | cpu | scaling) ;;
-	-h | --help) sed -n '2,30p' "$0"; exit 0 ;;
-	*) die "unknown part $p (hotpath variants mixed startup memory execburst cpu scaling)" ;;
+	hotpath | variants | interleaved | mixed | startup | memory | execburst | cpu | scaling) ;;
+	-h | --help) sed -n '2,32p' "$0"; exit 0 ;;
+	*) die "unknown part $p (hotpath variants interleaved mixed startup memory execburst cpu scaling)" ;;
 	esac
 done
 build_helpers
