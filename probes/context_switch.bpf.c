@@ -61,15 +61,18 @@ static __always_inline void cs_read_comm(void *ctx, int off, char *dst)
  * task is switched in, answers for both: its slot (the name's, from user space's em_slot_of)
  * and, learned the first time it is switched out (it is current then), whether the filters
  * skip it. An entry is valid while the generation (em_gen: forks, renames, slot changes) is the
- * one it was filled in. A pair of tasks with slots counts in the per-CPU cells of cs_fast
- * (row: prev, cell: next); a pair with a task without a slot takes the hash path below.
- * Kernel memory: CS_PIDS * 16 bytes and (EM_TASK_SLOTS + 1)^2 * 16 bytes per possible CPU.
+ * one it was filled in. A pair of tasks with slots counts in its per-CPU cell of cs_fast
+ * (context_switch.h); a pair with a task without a slot takes the hash path below.
+ * Kernel memory: CS_PIDS * 16 bytes and (EM_TASK_SLOTS + 1) * 512 bytes per possible CPU.
  */
 #ifndef CS_PIDS
 #define CS_PIDS 256 /* a power of two */
 #endif
+#if EM_TASK_SLOTS > CS_FAST_MAX_SLOTS
+#error "context_switch: at most CS_FAST_MAX_SLOTS task slots"
+#endif
 #define CS_IDLE EM_TASK_SLOTS /* the idle task's row and cell */
-#define CS_DIM CS_FAST_DIM(EM_TASK_SLOTS)
+#define CS_ROWS CS_FAST_ROWS(EM_TASK_SLOTS)
 
 #define CS_UNCHECKED 0 /* the filters' verdict, once the task was current */
 #define CS_COUNTED 1
@@ -82,12 +85,13 @@ struct cs_task {
 	__u32 check; /* CS_UNCHECKED, CS_COUNTED, CS_SKIPPED */
 };
 
-struct cs_fast_row {
-	struct cs_fast_value c[CS_DIM];
+struct cs_fast_cells {
+	__u64 c[CS_ROWS][CS_FAST_COLS];
 };
 
 BPF_PERCPU_ARRAY(cs_pids, struct cs_task, CS_PIDS);
-BPF_PERCPU_ARRAY(cs_fast, struct cs_fast_row, CS_DIM);
+/* One element: its lookup has a constant key (the cheapest), and user space reads it at once. */
+BPF_PERCPU_ARRAY(cs_fast, struct cs_fast_cells, 1);
 
 /* The entry of the task pid, whose name is at comm_off in the record; refreshed when stale.
  * NULL only if the map is missing. */
@@ -146,7 +150,7 @@ int tp_sched_switch(void *ctx)
 		int zero = 0;
 		__u32 *g = em_gen.lookup(&zero);
 		struct cs_task *t;
-		struct cs_fast_row *r;
+		struct cs_fast_cells *f;
 
 		if (!g)
 			return 0;
@@ -166,15 +170,11 @@ int tp_sched_switch(void *ctx)
 				return 0;
 			ns = t->slot;
 		}
-		if (ps < CS_DIM && ns < CS_DIM) {
-			__u32 row = ps;
-
-			r = cs_fast.lookup(&row);
-			if (r) {
+		if (ps < CS_ROWS && ns < CS_ROWS) {
+			f = cs_fast.lookup(&zero);
+			if (f) {
 				/* Per-CPU value: this CPU is the only writer. */
-				r->c[ns].count++;
-				if (prev_pid && voluntary)
-					r->c[ns].voluntary++;
+				f->c[ps][ns] += CS_FAST_SWITCH | (prev_pid && voluntary);
 				return 0;
 			}
 		}

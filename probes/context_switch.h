@@ -18,15 +18,17 @@ struct cs_value {
 	__u64 involuntary; /* prev was preempted or still runnable: nivcsw */
 };
 
-/* The fast path's cell (EM_TASK_SLOTS): per CPU, one per (prev, next) pair of task slots, the
- * idle task being index EM_TASK_SLOTS; a row of them per prev (CS_FAST_ROW_BYTES(n) bytes with
- * n slots). Cumulative: user space takes the differences between two reads. */
-struct cs_fast_value {
-	__u64 count;
-	__u64 voluntary; /* involuntary: count - voluntary, except for the idle task (0) */
-};
-
-#define CS_FAST_DIM(nslots) ((nslots) + 1)
-#define CS_FAST_ROW_BYTES(nslots) (CS_FAST_DIM(nslots) * sizeof(struct cs_fast_value))
+/* The fast path's cells (EM_TASK_SLOTS): per CPU, one per (prev, next) pair of task slots, the
+ * idle task being slot EM_TASK_SLOTS, in one per-CPU array element: rows of CS_FAST_COLS cells
+ * (a power of two: the cell's offset is a shift, which every verifier bounds), so at most
+ * CS_FAST_MAX_SLOTS slots (a per-CPU value is at most 32 KiB). A cell is a u64: the switches in
+ * the high 32 bits, the voluntary ones in the low (a switch adds 1 << 32, plus 1 when
+ * voluntary), cumulative: user space takes the difference of two reads modulo 2^64, whose
+ * halves are exact while fewer than 2^32 switches of a pair pass on a CPU between two reads. */
+#define CS_FAST_COLS 64
+#define CS_FAST_MAX_SLOTS (CS_FAST_COLS - 1)
+#define CS_FAST_ROWS(nslots) ((nslots) + 1)
+#define CS_FAST_BYTES(nslots) (CS_FAST_ROWS(nslots) * CS_FAST_COLS * 8)
+#define CS_FAST_SWITCH (1ULL << 32)
 
 #endif

@@ -28,19 +28,18 @@ struct cs_options {
 	char *fast_names;
 };
 
-/* The fast path's cells are a matrix of slot pairs: (n + 1)^2 cells of 16 bytes per CPU (the
- * extra row and column: the idle task). Auto sizes it to this, all CPUs together (64 names:
- * 65 KiB per CPU); an explicit count is capped so that one CPU's matrix stays under 1 MiB. */
+/* The fast path's cells are a matrix of slot pairs, a row of 64 cells of 8 bytes per slot and
+ * CPU (512 bytes; one more row for the idle task), at most 63 slots (32 KiB per CPU). Auto sizes
+ * it to this, all CPUs together. */
 #define CS_FAST_BUDGET (4u << 20)
-#define CS_FAST_MAX 255
 
 static int check_fast_names(const void *value, char *err, size_t errlen)
 {
 	long long n;
 
-	if (task_slots_parse(*(char *const *)value, &n) == 0 && n <= CS_FAST_MAX)
+	if (task_slots_parse(*(char *const *)value, &n) == 0 && n <= CS_FAST_MAX_SLOTS)
 		return 0;
-	snprintf(err, errlen, "must be auto or a number from 0 to %d", CS_FAST_MAX);
+	snprintf(err, errlen, "must be auto or a number from 0 to %d", CS_FAST_MAX_SLOTS);
 	return -EINVAL;
 }
 
@@ -50,9 +49,8 @@ static const struct opt_spec cs_option_specs[] = {
 	{ "map_size", OPT_INT, offsetof(struct cs_options, map_size), 16, 1048576, NULL, "10240",
 	  "distinct (cpu, prev, next) triples per interval before counting stops" },
 	{ "fast_names", OPT_STRING, offsetof(struct cs_options, fast_names), 0, 0, NULL, "auto",
-	  "busy task names whose switches are counted on the fast path (a matrix of name pairs: "
-	  "(n + 1)^2 x 16 bytes of kernel memory per CPU); auto: as many as fit in 4 MiB, at "
-	  "most 64; 0: none",
+	  "busy task names whose switches are counted on the fast path (512 bytes of kernel "
+	  "memory per name and CPU); auto: as many as fit in 4 MiB, at most 63; 0: none",
 	  0, check_fast_names },
 	OPT_END,
 };
@@ -87,14 +85,14 @@ static const struct attach_point cs_points[] = {
 	TASK_SLOTS_POINTS, /* P_TASK_FORK, P_TASK_RENAME */
 };
 
-/* The fast path (EM_TASK_SLOTS): pairs of names with task slots count in per-CPU cells, a row
- * per prev; user space keeps every cell's last values, per CPU (the CPU is a column), to take
- * differences. Index nslots is the idle task's, in rows and cells. */
+/* The fast path (EM_TASK_SLOTS): pairs of names with task slots count in per-CPU cells
+ * (probes/context_switch.h); user space keeps every cell's last value, per CPU (the CPU is a
+ * column), to take differences. Slot nslots is the idle task's, in rows and cells. */
 struct cs_priv {
 	unsigned nslots;
 	struct task_slots *ts;
-	struct cs_fast_value *buf;  /* a row per possible CPU, for a lookup */
-	struct cs_fast_value *last; /* per (prev, next, CPU): the values last read */
+	uint64_t *buf;	/* the cells of every possible CPU, for a lookup */
+	uint64_t *last; /* the same: the values last read */
 };
 
 static void cs_field_flag(struct cflags *cf, const char *field, const char *macro, bool size)
@@ -123,8 +121,10 @@ static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err,
 	 * the fast path existed). */
 	(void)task_slots_parse(o->fast_names, &want);
 	if (kcheck_map_supported(KMAP_PERCPU_ARRAY))
-		nslots = task_slots_size_pairs(want, sizeof(struct cs_fast_value),
-					       monitor_possible_cpus(), CS_FAST_BUDGET);
+		nslots = task_slots_size(want, CS_FAST_COLS * sizeof(uint64_t), monitor_possible_cpus(),
+					 CS_FAST_BUDGET);
+	if (nslots > CS_FAST_MAX_SLOTS)
+		nslots = CS_FAST_MAX_SLOTS;
 	if (nslots)
 		cflags_add(cf, "-DEM_TASK_SLOTS=%u", nslots);
 	else
@@ -166,12 +166,12 @@ static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err,
 static int cs_start(struct monitor *m)
 {
 	struct cs_priv *p = m->priv;
-	size_t dim = CS_FAST_DIM(p->nslots), ncpus = monitor_possible_cpus();
+	size_t ncpus = monitor_possible_cpus();
 
 	if (!p->nslots)
 		return 0;
-	p->buf = calloc(ncpus * dim, sizeof(*p->buf));
-	p->last = calloc(dim * dim * ncpus, sizeof(*p->last));
+	p->buf = calloc(ncpus, CS_FAST_BYTES(p->nslots));
+	p->last = calloc(ncpus, CS_FAST_BYTES(p->nslots));
 	if (!p->buf || !p->last)
 		return -ENOMEM;
 	return task_slots_open(m, p->nslots, &p->ts);
@@ -243,8 +243,8 @@ static int cs_by_key(const void *a, const void *b)
 	return memcmp(x->next_comm, y->next_comm, sizeof(x->next_comm));
 }
 
-/* The name of row or cell i of the fast path's matrix: NULL for a free slot; "" for the idle
- * task (*idle set). */
+/* The name of slot i in the fast path's cells: NULL for a free slot; "" for the idle task (*idle
+ * set). */
 static const char *cs_fast_name(const struct cs_priv *p, unsigned i, bool *idle)
 {
 	*idle = i == p->nslots;
@@ -256,17 +256,19 @@ static const char *cs_fast_name(const struct cs_priv *p, unsigned i, bool *idle)
 static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 {
 	struct cs_priv *p = m->priv;
-	unsigned ncpus = monitor_possible_cpus(), dim = CS_FAST_DIM(p->nslots);
-	size_t nhash = b->n, nnames = 0;
-	uint64_t *slot_events = calloc(dim, sizeof(*slot_events));
+	unsigned ncpus = monitor_possible_cpus(), rows = CS_FAST_ROWS(p->nslots);
+	size_t nhash = b->n, nnames = 0, cpu_cells = CS_FAST_BYTES(p->nslots) / sizeof(uint64_t);
+	uint64_t *slot_events = calloc(rows, sizeof(*slot_events));
+	__u32 zero = 0;
 	char(*names)[TASK_NAME_LEN] = calloc(nhash ? 2 * nhash : 1, sizeof(*names));
 	uint64_t *events = calloc(nhash ? 2 * nhash : 1, sizeof(*events));
-	int fd = monitor_map_fd(m, "cs_fast");
+	int fd = monitor_map_fd(m, "cs_fast"), rc = 0;
 
-	if (!slot_events || !names || !events || fd < 0) {
+	if (!slot_events || !names || !events || fd < 0 ||
+	    (rc = monitor_map_lookup(m, fd, &zero, p->buf)) < 0) {
 		/* Nothing read: the cells keep counting, the next interval reads the difference. */
 		log_warn("context_switch: fast-path counts not read this interval: %s",
-			 fd < 0 ? strerror(-fd) : "out of memory");
+			 fd < 0 ? strerror(-fd) : rc < 0 ? strerror(-rc) : "out of memory");
 		goto out;
 	}
 	/* The hash path's names (either side of a pair; the idle task is nobody's name). */
@@ -282,41 +284,35 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 			events[nnames++] = r->v.count;
 		}
 	}
-	for (__u32 ps = 0; ps < dim; ps++) {
+	for (unsigned ps = 0; ps < rows; ps++) {
 		bool prev_idle, next_idle;
 		const char *prev = cs_fast_name(p, ps, &prev_idle);
 
-		if (!prev || monitor_map_lookup(m, fd, &ps, p->buf) < 0)
-			continue;
-		for (unsigned ns = 0; ns < dim; ns++) {
+		for (unsigned ns = 0; prev && ns < rows; ns++) {
 			const char *next = cs_fast_name(p, ns, &next_idle);
 
-			if (!next)
-				continue;
-			for (unsigned c = 0; c < ncpus; c++) {
-				const struct cs_fast_value *now = &p->buf[(size_t)c * dim + ns];
-				struct cs_fast_value *last =
-					&p->last[((size_t)ps * dim + ns) * ncpus + c];
+			for (unsigned c = 0; next && c < ncpus; c++) {
+				size_t i = c * cpu_cells + (size_t)ps * CS_FAST_COLS + ns;
+				uint64_t d = p->buf[i] - p->last[i]; /* modulo 2^64: see the probe */
 				struct cs_key k = { 0 };
-				struct cs_value d = { now->count - last->count,
-						      now->voluntary - last->voluntary, 0 };
+				struct cs_value v = { d >> 32, (uint32_t)d, 0 };
 
-				*last = *now;
-				if (!d.count)
+				p->last[i] = p->buf[i];
+				if (!v.count)
 					continue;
 				if (!prev_idle)
-					d.involuntary = d.count - d.voluntary;
+					v.involuntary = v.count - v.voluntary;
 				else
-					d.voluntary = 0; /* never counted: not a real task */
-				slot_events[ps] += d.count;
+					v.voluntary = 0; /* never counted: not a real task */
+				slot_events[ps] += v.count;
 				if (ns != ps)
-					slot_events[ns] += d.count;
+					slot_events[ns] += v.count;
 				k.cpu = c;
 				k.prev_idle = prev_idle;
 				k.next_idle = next_idle;
 				memcpy(k.prev_comm, prev, prev_idle ? 0 : sizeof(k.prev_comm));
 				memcpy(k.next_comm, next, next_idle ? 0 : sizeof(k.next_comm));
-				agg_batch_collect(b, &k, &d, 1);
+				agg_batch_collect(b, &k, &v, 1);
 			}
 		}
 	}

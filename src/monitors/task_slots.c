@@ -69,20 +69,6 @@ unsigned task_slots_size(long long want, size_t cell_bytes, unsigned ncpus, size
 	return fit < 4 ? 4 : (unsigned)fit;
 }
 
-unsigned task_slots_size_pairs(long long want, size_t cell_bytes, unsigned ncpus,
-			       size_t budget_bytes)
-{
-	size_t n = AUTO_MAX;
-
-	if (want >= 0)
-		return want > TASK_SLOTS_MAX ? TASK_SLOTS_MAX : (unsigned)want;
-	if (!cell_bytes || !ncpus)
-		return 0;
-	while (n > 4 && (n + 1) * (n + 1) * cell_bytes * ncpus > budget_bytes)
-		n--;
-	return (unsigned)n;
-}
-
 int task_slots_parse(const char *text, long long *ret)
 {
 	char *end;

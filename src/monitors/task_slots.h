@@ -41,10 +41,6 @@ extern const struct attach_alt task_slots_rename_alts[];
 /* How many slots to build with: `want` from the monitor's option (-1: auto, as many as fit in
  * budget_bytes of per-CPU cells at cell_bytes per slot and CPU, at most 64; 0: no fast path). */
 unsigned task_slots_size(long long want, size_t cell_bytes, unsigned ncpus, size_t budget_bytes);
-/* The same for cells per pair of slots (context_switch: a matrix of (n + 1)^2 cells per CPU, the
- * extra row and column for the idle task): auto is the most that fit, at most 64, at least 4. */
-unsigned task_slots_size_pairs(long long want, size_t cell_bytes, unsigned ncpus,
-			       size_t budget_bytes);
 
 /* Parses an option value: "auto" (-1) or a count 0..TASK_SLOTS_MAX. 0 or -EINVAL. */
 int task_slots_parse(const char *text, long long *ret);

@@ -20,22 +20,22 @@
 
 static struct montest t;
 
-/* The maps of a probe built with nslots task slots (its cells: a row per prev slot and the idle
- * task); fast: whether this kernel is taken to have per-CPU arrays (the fast path's need). */
+/* The maps of a probe built with nslots task slots (its cells: one element, a row per prev slot
+ * and the idle task); fast: whether this kernel is taken to have per-CPU arrays (the fast
+ * path's need). */
 static void declare_maps(unsigned nslots, bool fast)
 {
 	fake_bpf_reset();
 	fake_bpf_map("context_switch", "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value),
 		     10240, false);
 	fake_bpf_task_slots("context_switch", nslots);
-	fake_bpf_array("context_switch", "cs_fast", CS_FAST_ROW_BYTES(nslots),
-		       CS_FAST_DIM(nslots), true);
+	fake_bpf_array("context_switch", "cs_fast", CS_FAST_BYTES(nslots), 1, true);
 	kcheck_force_map(KMAP_PERCPU_ARRAY, fast);
 }
 
 static void start(const char *options)
 {
-	declare_maps(64, true);
+	declare_maps(63, true);
 	ck_assert_msg(montest_start(&t, "context_switch", options) == 0, "%s", t.err);
 }
 
@@ -281,41 +281,41 @@ START_TEST(cflags)
 }
 END_TEST
 
-/* The fast path: EM_TASK_SLOTS (auto: as many as fit in 4 MiB of (n + 1)^2 cells per CPU, at
- * most 64), the two task-slot points; off by the option or on a kernel without per-CPU arrays
+/* The fast path: EM_TASK_SLOTS (auto: as many as fit in 4 MiB at 512 bytes per name and CPU, at
+ * most 63), the two task-slot points; off by the option or on a kernel without per-CPU arrays
  * (today's probe: the hash path alone). */
 START_TEST(fast_path_built_and_attached)
 {
 	start("");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=64");
+			 "-DEM_TASK_SLOTS=63");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "sched_switch"), "tracepoint");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_fork"), "tracepoint");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_rename"), "tracepoint");
 	stop();
 
-	declare_maps(64, true);
-	fake_bpf_set_cpus(512); /* 22^2 cells x 16 B x 512 CPUs = 3.8 MiB; 23^2: 4.1 MiB */
+	declare_maps(63, true);
+	fake_bpf_set_cpus(512); /* 4 MiB / (512 B x 512 CPUs) */
 	ck_assert_msg(montest_start(&t, "context_switch", "") == 0, "%s", t.err);
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=21");
+			 "-DEM_TASK_SLOTS=16");
 	stop();
 
-	declare_maps(64, true);
+	declare_maps(63, true);
 	fake_bpf_set_cpus(100000); /* never fewer than 4 */
 	ck_assert_msg(montest_start(&t, "context_switch", "") == 0, "%s", t.err);
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=4");
 	stop();
 
-	declare_maps(255, true);
-	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 255\n") == 0, "%s",
+	declare_maps(63, true);
+	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 63\n") == 0, "%s",
 		      t.err);
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=255");
+			 "-DEM_TASK_SLOTS=63");
 	stop();
 
 	for (unsigned k = 0; k < 2; k++) {
-		declare_maps(64, k == 1);
+		declare_maps(63, k == 1);
 		ck_assert_msg(montest_start(&t, "context_switch",
 					    k == 1 ? "    fast_names: 0\n" : "") == 0,
 			      "%s", t.err);
@@ -333,17 +333,17 @@ START_TEST(fast_path_built_and_attached)
 }
 END_TEST
 
-/* The matrix grows with the square of the names: at most 255 (1 MiB per CPU). */
+/* At most 63 names: the cells of one CPU are one per-CPU value, at most 32 KiB. */
 START_TEST(fast_names_rejects_bad_values)
 {
 	const char *bad[] = { "    fast_names: many\n", "    fast_names: -1\n",
-			      "    fast_names: 256\n" };
+			      "    fast_names: 64\n" };
 
 	for (unsigned k = 0; k < 3; k++) {
-		declare_maps(64, true);
+		declare_maps(63, true);
 		ck_assert_int_ne(montest_start(&t, "context_switch", bad[k]), 0);
 		ck_assert_msg(strstr(t.err, "fast_names") &&
-				      strstr(t.err, "must be auto or a number from 0 to 255"),
+				      strstr(t.err, "must be auto or a number from 0 to 63"),
 			      "%s", t.err);
 		stop();
 	}
@@ -377,19 +377,24 @@ static long slot_of(const char *name)
 
 #define NS 2 /* the slots of the fast-path tests; index NS is the idle task */
 
-/* The cumulative cell (prev, next) of cpu0 and cpu1 as the probe leaves it: count and
- * voluntary (the probe counts no voluntary switch for the idle task). */
+/* The cumulative cell (prev, next) of cpu0 and cpu1 as the probe leaves it, raw. */
+static void cell_raw(unsigned prev, unsigned next, __u64 c0, __u64 c1)
+{
+	static __u64 cells[2][CS_FAST_ROWS(NS)][CS_FAST_COLS];
+	__u32 zero = 0;
+
+	for (unsigned c = 0; c < 2; c++)
+		(void)fake_map_get(montest_mod(&t), "cs_fast", &zero, c, cells[c]);
+	cells[0][prev][next] = c0;
+	cells[1][prev][next] = c1;
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "cs_fast", &zero, cells), 0);
+}
+
+/* The same with switches in the high half, voluntary ones in the low (the probe counts none
+ * for the idle task). */
 static void cell(unsigned prev, unsigned next, __u64 n0, __u64 v0, __u64 n1, __u64 v1)
 {
-	struct cs_fast_value row[2][CS_FAST_DIM(NS)];
-	__u32 p = prev;
-
-	memset(row, 0, sizeof(row)); /* an index not written yet */
-	for (unsigned c = 0; c < 2; c++)
-		(void)fake_map_get(montest_mod(&t), "cs_fast", &p, c, row[c]);
-	row[0][next] = (struct cs_fast_value){ n0, v0 };
-	row[1][next] = (struct cs_fast_value){ n1, v1 };
-	ck_assert_int_eq(fake_map_put(montest_mod(&t), "cs_fast", &p, row), 0);
+	cell_raw(prev, next, n0 << 32 | v0, n1 << 32 | v1);
 }
 
 /* Two hot names get slots at the next poll; the cells' differences become rows per CPU and
@@ -475,6 +480,37 @@ START_TEST(fast_path_pairs_merged)
 }
 END_TEST
 
+/* A cell is two counters in one u64: their differences stay exact when the low half carries into
+ * the high one and when the whole wraps (modulo 2^64). */
+START_TEST(fast_path_cells_wrap)
+{
+	declare_maps(NS, true);
+	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 2\n    min_switches: 1\n") ==
+			      0,
+		      "%s", t.err);
+	hint("a", "b");
+	montest_poll(&t);
+	cell_raw(0, 1, 0xfffffffe00000000ull | 0xfffffffeu, 0x00000005fffffffdull);
+	montest_interval(&t, 1);
+	montest_clear_rows(&t);
+	/* cpu0: +3 switches, 2 of them voluntary, wrapping the whole; cpu1: +4, 4 voluntary,
+	 * the low half carrying */
+	cell_raw(0, 1, 0xfffffffe00000000ull + 0xfffffffeu + (3ull << 32) + 2,
+		 0x00000005fffffffdull + (4ull << 32) + 4);
+	montest_interval(&t, 2);
+	ck_assert_uint_eq(t.nrows, 2);
+	ck_assert_str_eq(montest_cell(&t, 0, "cpu"), "1");
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "4");
+	ck_assert_str_eq(montest_cell(&t, 0, "voluntary"), "4");
+	ck_assert_str_eq(montest_cell(&t, 0, "involuntary"), "0");
+	ck_assert_str_eq(montest_cell(&t, 1, "cpu"), "0");
+	ck_assert_str_eq(montest_cell(&t, 1, "count"), "3");
+	ck_assert_str_eq(montest_cell(&t, 1, "voluntary"), "2");
+	ck_assert_str_eq(montest_cell(&t, 1, "involuntary"), "1");
+	stop();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mon_context_switch");
@@ -490,6 +526,7 @@ int main(void)
 	tcase_add_test(tc, fast_path_built_and_attached);
 	tcase_add_test(tc, fast_names_rejects_bad_values);
 	tcase_add_test(tc, fast_path_pairs_merged);
+	tcase_add_test(tc, fast_path_cells_wrap);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
