@@ -23,7 +23,7 @@
 #   EBPF_MONITOR  the binary [<repo>/build/ebpf-monitor]      BENCH_WORK  scratch [/tmp/ebpf-bench]
 #   BENCH_ROUNDS  paired repetitions per case [5]              BENCH_CPU   CPU for the hot loops [last]
 #   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 8000 0"]
-#   BENCH_CYCLES  interleaved: cycles per hook [100]
+#   BENCH_CYCLES  interleaved: cycles per hook [100]        BENCH_BODY_CYCLES  the same, timed bodies [10]
 #   BENCH_QUICK=1 fewer rounds and shorter runs (a smoke test; the numbers are not for the table)
 set -uo pipefail
 
@@ -45,9 +45,9 @@ RATES=${BENCH_RATES:-"1000 2000 5000 8000 0"}
 BURST_SECONDS=10
 SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 BURSTS=40 BURSTS_SLOW=80
 EXECS=2000
-CYCLES=${BENCH_CYCLES:-100}
+CYCLES=${BENCH_CYCLES:-100} BODY_CYCLES=${BENCH_BODY_CYCLES:-10}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	CYCLES=10 ROUNDS=2 PAIRS=1 SPLIT_ROUNDS=1 VARIANT_ROUNDS=1 STARTUP_ROUNDS=1 RATES="1000 0" BURST_SECONDS=3 BURSTS=10 BURSTS_SLOW=10 EXECS=500
+	CYCLES=10 BODY_CYCLES=2 ROUNDS=2 PAIRS=1 SPLIT_ROUNDS=1 VARIANT_ROUNDS=1 STARTUP_ROUNDS=1 RATES="1000 0" BURST_SECONDS=3 BURSTS=10 BURSTS_SLOW=10 EXECS=500
 fi
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -356,20 +356,44 @@ part_variants() {
 	cat "$RES/variants.md"
 }
 
-# interleaved_run LOOP TSV MODE...: bccprobe.py interleave (see there): $CYCLES cycles of no tracer
-# and each MODE in turn, the order rotating; one TSV line per run: cycle mode ns_per_event.
+# interleaved_run interleave|body LOOP TSV MODE...: bccprobe.py interleave or body (see there):
+# cycles of (no tracer and) each MODE in turn, the order rotating; one TSV line per run: cycle,
+# mode, ns per event (interleave) or per program run (body).
 interleaved_run() {
-	local loop=$1 tsv=$2 args
-	shift 2
+	local how=$1 loop=$2 tsv=$3 args cycles=$CYCLES
+	shift 3
 	case $loop in
 	syscall) args="$SYSCALL_N 10" ;;
 	cswitch) args="$CSWITCH_N 5" ;;
 	fault) args="$FAULT_MB 5" ;;
 	esac
+	[ "$how" = body ] && cycles=$BODY_CYCLES
 	printf 'cycle\tmode\tns\n' >"$tsv"
 	BENCH_HOTLOOP=$WORK/hotloop BENCH_HOTLOOP_ARGS=$args BENCH_CPU=$CPU \
-		"$PY" "$BENCH/bccprobe.py" interleave "$loop" "$CYCLES" "$@" | grep -v '^attached' >>"$tsv" ||
-		log "WARNING: bccprobe.py interleave $loop failed"
+		"$PY" "$BENCH/bccprobe.py" "$how" "$loop" "$cycles" "$@" | grep -v '^attached' >>"$tsv" ||
+		log "WARNING: bccprobe.py $how $loop failed"
+}
+
+# body_table TSV FLOOR TITLE MODE=LABEL...: each mode's ns per program run, median (min..max)
+# over the cycles, and the median minus the empty program's (the timing's own cost).
+body_table() {
+	local tsv=$1 floor=$2 title=$3 e m label fl
+	shift 3
+	fl=$(awk -F'\t' -v m="$floor" '$2 == m { print $3 }' "$tsv" | stats | awk '{ print $1 }')
+	echo "#### $title"
+	echo
+	echo "$(awk -F'\t' 'NR > 1 { print $1 }' "$tsv" | sort -u | wc -l) cycles; CPU $CPU; $(date -u +%F)."
+	echo
+	echo "| program | ns per run, median (min..max) | over the empty program |"
+	echo "| --- | --- | --- |"
+	for e in "$@"; do
+		m=${e%%=*} label=${e#*=}
+		local a
+		a=$(awk -F'\t' -v m="$m" '$2 == m { print $3 }' "$tsv" | stats)
+		printf '| %s | %s | %s |\n' "$label" "$(fmt 1 "$a")" \
+			"$(awk -v a="$(awk '{ print $1 }' <<<"$a")" -v f="$fl" 'BEGIN { if (a == "NA" || f == "") print "n/a"; else printf "%.1f\n", a - f }')"
+	done
+	echo
 }
 
 # interleaved_table TSV FLOOR TITLE MODE=LABEL...: each mode's added ns per event (its run minus
@@ -431,9 +455,16 @@ interleaved_table() {
 
 part_interleaved() {
 	log "interleaved: the probes against the floor, $CYCLES cycles per hook"
-	interleaved_run syscall "$RES/interleaved_syscall.tsv" floor-sys_exit scf:full sc:full
-	interleaved_run cswitch "$RES/interleaved_cswitch.tsv" floor-sched_switch csf:full csf:hashpath cs:full
-	interleaved_run fault "$RES/interleaved_fault.tsv" floor-page_faults pff:full pff:hashpath pf:full
+	interleaved_run interleave syscall "$RES/interleaved_syscall.tsv" floor-sys_exit scf:full sc:full
+	interleaved_run interleave cswitch "$RES/interleaved_cswitch.tsv" floor-sched_switch csf:full \
+		csf:hashpath cs:full
+	interleaved_run interleave fault "$RES/interleaved_fault.tsv" floor-page_faults pff:full \
+		pff:hashpath pf:full
+	log "interleaved: the programs timed from inside, $BODY_CYCLES cycles per hook"
+	interleaved_run body syscall "$RES/body_syscall.tsv" floor-sys_exit scf:full sc:full
+	interleaved_run body cswitch "$RES/body_cswitch.tsv" floor-sched_switch csf:full csf:hashpath cs:full
+	interleaved_run body fault "$RES/body_fault.tsv" floor-page_faults pff:full pff:hashpath pf:full \
+		pf:nocomm
 	{
 		echo "## 1d. The probes against the floor, finely interleaved"
 		echo
@@ -459,6 +490,30 @@ part_interleaved() {
 			"pff:full=fast path (task slots)" \
 			"pff:hashpath=fast path built, the name without a slot (the hash path, cached name)" \
 			"pf:full=hash path"
+		echo "## 1e. The probes' own time"
+		echo
+		echo "The same programs, each timed from inside (bench/bccprobe.py body): its body between two"
+		echo "bpf_ktime_get_ns() calls, summed in a per-CPU map of the bench's own, over the runs of the"
+		echo "same hot loop (nothing global is switched on, unlike kernel.bpf_stats_enabled). The empty"
+		echo "program's figure is the timing's own cost: a probe's own time is its figure minus that."
+		echo "What the hook costs before and after the program (the floor's added time above) is not in"
+		echo "these figures, so they move much less with the machine's load."
+		echo
+		body_table "$RES/body_syscall.tsv" floor-sys_exit "syscall (raw sys_exit)" \
+			"floor-sys_exit=empty program" \
+			"scf:full=fast path (task slots)" \
+			"sc:full=hash path"
+		body_table "$RES/body_cswitch.tsv" floor-sched_switch "context switch (sched:sched_switch)" \
+			"floor-sched_switch=empty program" \
+			"csf:full=fast path (task slots)" \
+			"csf:hashpath=fast path built, names without slots" \
+			"cs:full=hash path"
+		body_table "$RES/body_fault.tsv" floor-page_faults "page fault (perf events)" \
+			"floor-page_faults=empty programs" \
+			"pff:full=fast path (task slots)" \
+			"pff:hashpath=fast path built, the name without a slot" \
+			"pf:full=hash path" \
+			"pf:nocomm=hash path without bpf_get_current_comm"
 	} >"$RES/interleaved.md"
 	cat "$RES/interleaved.md"
 }
