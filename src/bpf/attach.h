@@ -36,7 +36,7 @@ struct attach_point {
 	const char *name;
 	const struct attach_alt *alts;    /* terminated by an entry with name == NULL */
 	bool optional;                    /* the monitor runs (with less data) without it */
-	bool internal;                    /* the monitor's bookkeeping (task slots): its
+	bool internal;			  /* the monitor's bookkeeping (task slots): its
 					     alternatives are not choices of the config's attach: */
 };
 

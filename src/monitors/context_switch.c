@@ -121,8 +121,8 @@ static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err,
 	 * the fast path existed). */
 	(void)task_slots_parse(o->fast_names, &want);
 	if (kcheck_map_supported(KMAP_PERCPU_ARRAY))
-		nslots = task_slots_size(want, CS_FAST_COLS * sizeof(uint64_t), monitor_possible_cpus(),
-					 CS_FAST_BUDGET);
+		nslots = task_slots_size(want, CS_FAST_COLS * sizeof(uint64_t),
+					 monitor_possible_cpus(), CS_FAST_BUDGET);
 	if (nslots > CS_FAST_MAX_SLOTS)
 		nslots = CS_FAST_MAX_SLOTS;
 	if (nslots)
@@ -268,7 +268,9 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 	    (rc = monitor_map_lookup(m, fd, &zero, p->buf)) < 0) {
 		/* Nothing read: the cells keep counting, the next interval reads the difference. */
 		log_warn("context_switch: fast-path counts not read this interval: %s",
-			 fd < 0 ? strerror(-fd) : rc < 0 ? strerror(-rc) : "out of memory");
+			 fd < 0 ? strerror(-fd) :
+			 rc < 0 ? strerror(-rc) :
+				  "out of memory");
 		goto out;
 	}
 	/* The hash path's names (either side of a pair; the idle task is nobody's name). */
@@ -293,7 +295,8 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 
 			for (unsigned c = 0; next && c < ncpus; c++) {
 				size_t i = c * cpu_cells + (size_t)ps * CS_FAST_COLS + ns;
-				uint64_t d = p->buf[i] - p->last[i]; /* modulo 2^64: see the probe */
+				/* modulo 2^64: see probes/context_switch.h */
+				uint64_t d = p->buf[i] - p->last[i];
 				struct cs_key k = { 0 };
 				struct cs_value v = { d >> 32, (uint32_t)d, 0 };
 

@@ -32,10 +32,10 @@ struct task_slots;
  * append TASK_SLOTS_POINTS to its points and turn them off when the fast path is off. */
 extern const struct attach_alt task_slots_fork_alts[];
 extern const struct attach_alt task_slots_rename_alts[];
-#define TASK_SLOTS_POINTS                                                  \
-	{ "task_fork", task_slots_fork_alts, false, true },                \
-	{                                                                  \
-		"task_rename", task_slots_rename_alts, false, true         \
+#define TASK_SLOTS_POINTS                                          \
+	{ "task_fork", task_slots_fork_alts, false, true },        \
+	{                                                          \
+		"task_rename", task_slots_rename_alts, false, true \
 	}
 
 /* How many slots to build with: `want` from the monitor's option (-1: auto, as many as fit in

@@ -287,8 +287,7 @@ END_TEST
 START_TEST(fast_path_built_and_attached)
 {
 	start("");
-	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=63");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=63");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "sched_switch"), "tracepoint");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_fork"), "tracepoint");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_rename"), "tracepoint");
@@ -297,8 +296,7 @@ START_TEST(fast_path_built_and_attached)
 	declare_maps(63, true);
 	fake_bpf_set_cpus(512); /* 4 MiB / (512 B x 512 CPUs) */
 	ck_assert_msg(montest_start(&t, "context_switch", "") == 0, "%s", t.err);
-	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=16");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=16");
 	stop();
 
 	declare_maps(63, true);
@@ -310,8 +308,7 @@ START_TEST(fast_path_built_and_attached)
 	declare_maps(63, true);
 	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 63\n") == 0, "%s",
 		      t.err);
-	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=63");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=63");
 	stop();
 
 	for (unsigned k = 0; k < 2; k++) {
@@ -407,19 +404,19 @@ START_TEST(fast_path_pairs_merged)
 	long r;
 
 	declare_maps(NS, true);
-	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 2\n    min_switches: 1\n") ==
-			      0,
+	ck_assert_msg(montest_start(&t, "context_switch",
+				    "    fast_names: 2\n    min_switches: 1\n") == 0,
 		      "%s", t.err);
 	hint("a", "b");
 	montest_poll(&t);
 	ck_assert_int_eq(slot_of("a"), 0);
 	ck_assert_int_eq(slot_of("b"), 1);
-	put(0, "a", "b", 8, 2);	      /* the hash path, before the slots */
-	put(0, NULL, "a", 0, 0);      /* from the idle task ("swapper/0"): count 0 here */
-	cell(0, 1, 30, 20, 5, 5);     /* a -> b */
-	cell(0, NS, 12, 12, 0, 0);    /* a -> idle */
-	cell(NS, 0, 40, 0, 0, 0);     /* idle -> a */
-	cell(1, 1, 0, 0, 7, 3);	      /* b -> b (two threads of one name) */
+	put(0, "a", "b", 8, 2);	   /* the hash path, before the slots */
+	put(0, NULL, "a", 0, 0);   /* from the idle task ("swapper/0"): count 0 here */
+	cell(0, 1, 30, 20, 5, 5);  /* a -> b */
+	cell(0, NS, 12, 12, 0, 0); /* a -> idle */
+	cell(NS, 0, 40, 0, 0, 0);  /* idle -> a */
+	cell(1, 1, 0, 0, 7, 3);	   /* b -> b (two threads of one name) */
 	montest_interval(&t, 1);
 	ck_assert_uint_eq(t.nrows, 5);
 	ck_assert_str_eq(montest_cell(&t, 0, "prev_comm"), "a");
@@ -485,8 +482,8 @@ END_TEST
 START_TEST(fast_path_cells_wrap)
 {
 	declare_maps(NS, true);
-	ck_assert_msg(montest_start(&t, "context_switch", "    fast_names: 2\n    min_switches: 1\n") ==
-			      0,
+	ck_assert_msg(montest_start(&t, "context_switch",
+				    "    fast_names: 2\n    min_switches: 1\n") == 0,
 		      "%s", t.err);
 	hint("a", "b");
 	montest_poll(&t);

@@ -236,8 +236,7 @@ END_TEST
 START_TEST(fast_path_built_and_attached)
 {
 	start("");
-	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=64");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=64");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "page_faults"), "perf_event");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_fork"), "tracepoint");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_rename"), "tracepoint");
@@ -246,8 +245,7 @@ START_TEST(fast_path_built_and_attached)
 	declare_maps(true);
 	fake_bpf_set_cpus(4096); /* 1 MiB / (16 B x 4096 CPUs): 16 */
 	ck_assert_msg(montest_start(&t, "page_fault", "") == 0, "%s", t.err);
-	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=16");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=16");
 	stop();
 
 	start("    fast_names: 5\n");
