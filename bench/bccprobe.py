@@ -136,7 +136,7 @@ VARIANTS["pff"] = {
 # (No variant without em_gen: the cache would keep a name across exec, and the loop, exec'd by
 # taskset, would keep taskset's name, which has no slot: the hash path, not a bound.)
 FAST_FLAGS = {"scf": ["-DSYSCALL_FAST=1", "-DEM_TASK_SLOTS=64"],
-              "csf": ["-DEM_TASK_SLOTS=63"],
+              "csf": ["-DEM_TASK_SLOTS=62"],
               "pff": ["-DEM_TASK_SLOTS=64", "-DPF_NODE_FROM_CPU=1"]}
 FILES = {"sc": "syscall.bpf.c", "scf": "syscall.bpf.c", "cs": "context_switch.bpf.c",
          "csf": "context_switch.bpf.c", "pf": "page_fault.bpf.c", "pff": "page_fault.bpf.c"}

@@ -86,6 +86,7 @@ struct cs_task {
 };
 
 struct cs_fast_cells {
+	struct cs_task cur; /* the task running on this CPU: next at its last switch */
 	__u64 c[CS_ROWS][CS_FAST_COLS];
 };
 
@@ -148,35 +149,42 @@ int tp_sched_switch(void *ctx)
 #ifdef EM_TASK_SLOTS
 	{
 		int zero = 0;
-		__u32 *g = em_gen.lookup(&zero);
+		__u32 *g = em_gen.lookup(&zero), gen, check;
+		struct cs_fast_cells *f = cs_fast.lookup(&zero);
 		struct cs_task *t;
-		struct cs_fast_cells *f;
 
-		if (!g)
+		if (!g || !f)
 			return 0;
+		gen = *g;
 		if (prev_pid) {
-			t = cs_task_of(ctx, prev_pid, CS_PREV_COMM_OFF, *g);
-			if (!t)
+			/* prev is, most often, the task this CPU switched to last time */
+			if (f->cur.pid == prev_pid && f->cur.gen == gen &&
+			    f->cur.check != CS_UNCHECKED) {
+				ps = f->cur.slot;
+				check = f->cur.check;
+			} else {
+				t = cs_task_of(ctx, prev_pid, CS_PREV_COMM_OFF, gen);
+				if (!t)
+					return 0;
+				if (t->check == CS_UNCHECKED)
+					t->check = em_skip_current() ? CS_SKIPPED : CS_COUNTED;
+				ps = t->slot;
+				check = t->check;
+			}
+			if (check == CS_SKIPPED || em_filtered_uid())
 				return 0;
-			if (t->check == CS_UNCHECKED)
-				t->check = em_skip_current() ? CS_SKIPPED : CS_COUNTED;
-			if (t->check == CS_SKIPPED || em_filtered_uid())
-				return 0;
-			ps = t->slot;
 		}
 		if (next_pid) {
-			t = cs_task_of(ctx, next_pid, CS_NEXT_COMM_OFF, *g);
+			t = cs_task_of(ctx, next_pid, CS_NEXT_COMM_OFF, gen);
 			if (!t)
 				return 0;
+			f->cur = *t;
 			ns = t->slot;
 		}
 		if (ps < CS_ROWS && ns < CS_ROWS) {
-			f = cs_fast.lookup(&zero);
-			if (f) {
-				/* Per-CPU value: this CPU is the only writer. */
-				f->c[ps][ns] += CS_FAST_SWITCH | (prev_pid && voluntary);
-				return 0;
-			}
+			/* Per-CPU value: this CPU is the only writer. */
+			f->c[ps][ns] += CS_FAST_SWITCH | (prev_pid && voluntary);
+			return 0;
 		}
 	}
 #else

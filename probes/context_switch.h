@@ -19,16 +19,18 @@ struct cs_value {
 };
 
 /* The fast path's cells (EM_TASK_SLOTS): per CPU, one per (prev, next) pair of task slots, the
- * idle task being slot EM_TASK_SLOTS, in one per-CPU array element: rows of CS_FAST_COLS cells
- * (a power of two: the cell's offset is a shift, which every verifier bounds), so at most
- * CS_FAST_MAX_SLOTS slots (a per-CPU value is at most 32 KiB). A cell is a u64: the switches in
+ * idle task being slot EM_TASK_SLOTS, in one per-CPU array element, after a record of the probe's
+ * own (CS_FAST_HEAD bytes): rows of CS_FAST_COLS cells (a power of two: the cell's offset is a
+ * shift, which every verifier bounds), so at most CS_FAST_MAX_SLOTS slots (a per-CPU value is
+ * at most 32 KiB). A cell is a u64: the switches in
  * the high 32 bits, the voluntary ones in the low (a switch adds 1 << 32, plus 1 when
  * voluntary), cumulative: user space takes the difference of two reads modulo 2^64, whose
  * halves are exact while fewer than 2^32 switches of a pair pass on a CPU between two reads. */
 #define CS_FAST_COLS 64
-#define CS_FAST_MAX_SLOTS (CS_FAST_COLS - 1)
+#define CS_FAST_MAX_SLOTS (CS_FAST_COLS - 2)
 #define CS_FAST_ROWS(nslots) ((nslots) + 1)
-#define CS_FAST_BYTES(nslots) (CS_FAST_ROWS(nslots) * CS_FAST_COLS * 8)
+#define CS_FAST_HEAD 16 /* bytes before the cells: the probe's own record of the CPU's task */
+#define CS_FAST_BYTES(nslots) (CS_FAST_HEAD + CS_FAST_ROWS(nslots) * CS_FAST_COLS * 8)
 #define CS_FAST_SWITCH (1ULL << 32)
 
 #endif

@@ -29,7 +29,7 @@ struct cs_options {
 };
 
 /* The fast path's cells are a matrix of slot pairs, a row of 64 cells of 8 bytes per slot and
- * CPU (512 bytes; one more row for the idle task), at most 63 slots (32 KiB per CPU). Auto sizes
+ * CPU (512 bytes; one more row for the idle task), at most 62 slots (32 KiB per CPU). Auto sizes
  * it to this, all CPUs together. */
 #define CS_FAST_BUDGET (4u << 20)
 
@@ -50,7 +50,7 @@ static const struct opt_spec cs_option_specs[] = {
 	  "distinct (cpu, prev, next) triples per interval before counting stops" },
 	{ "fast_names", OPT_STRING, offsetof(struct cs_options, fast_names), 0, 0, NULL, "auto",
 	  "busy task names whose switches are counted on the fast path (512 bytes of kernel "
-	  "memory per name and CPU); auto: as many as fit in 4 MiB, at most 63; 0: none",
+	  "memory per name and CPU); auto: as many as fit in 4 MiB, at most 62; 0: none",
 	  0, check_fast_names },
 	OPT_END,
 };
@@ -294,7 +294,8 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 			const char *next = cs_fast_name(p, ns, &next_idle);
 
 			for (unsigned c = 0; next && c < ncpus; c++) {
-				size_t i = c * cpu_cells + (size_t)ps * CS_FAST_COLS + ns;
+				size_t i = c * cpu_cells + CS_FAST_HEAD / sizeof(uint64_t) +
+					   (size_t)ps * CS_FAST_COLS + ns;
 				/* modulo 2^64: see probes/context_switch.h */
 				uint64_t d = p->buf[i] - p->last[i];
 				struct cs_key k = { 0 };
