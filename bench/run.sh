@@ -432,20 +432,28 @@ interleaved_table() {
 					}
 					am = median(A, k); fm = median(F, l)
 					rm[r] = am
-					ra[r] = fm > 0 ? am / fm : 0
+					if (fm > 0) { nr++; ra[nr] = am / fm }
 				}
 				tot = median(all, na); totf = median(allf, nf)
 				ratio = "n/a"
 				if (totf > 0) ratio = sprintf("%.2f", tot / totf)
-				lo = rm[1]; hi = rm[1]; rlo = ra[1]; rhi = ra[1]
+				lo = rm[1]; hi = rm[1]
 				for (r = 1; r <= R; r++) {
 					if (rm[r] < lo) lo = rm[r]
 					if (rm[r] > hi) hi = rm[r]
-					if (ra[r] < rlo) rlo = ra[r]
-					if (ra[r] > rhi) rhi = ra[r]
 				}
-				rmed = median(ra, R)
-				printf "%.1f (%.1f..%.1f)\t%s\t%.2f (%.2f..%.2f)\n", tot, lo, hi, ratio, rmed, rlo, rhi
+				# rounds whose floor measured nothing (noise) have no ratio
+				rr = "n/a"
+				if (nr) {
+					rlo = ra[1]; rhi = ra[1]
+					for (r = 1; r <= nr; r++) {
+						if (ra[r] < rlo) rlo = ra[r]
+						if (ra[r] > rhi) rhi = ra[r]
+					}
+					rr = sprintf("%.2f (%.2f..%.2f)", median(ra, nr), rlo, rhi)
+					if (nr < R) rr = rr sprintf(" of %d rounds", nr)
+				}
+				printf "%.1f (%.1f..%.1f)\t%s\t%s\n", tot, lo, hi, ratio, rr
 			}' "$tsv" | while IFS=$'\t' read -r a r rr; do
 			printf '| %s | %s | %s; %s |\n' "$label" "$a" "$r" "$rr"
 		done
