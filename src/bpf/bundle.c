@@ -230,11 +230,12 @@ int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t 
 {
 	int *fown = calloc(img->nfuncs + 1, sizeof(int)), *mown = calloc(img->nmaps + 1, sizeof(int));
 	char **mname = calloc(img->nmaps + 1, sizeof(char *));
+	char **fname = calloc(img->nfuncs + 1, sizeof(char *));
 	struct bpf_image **out = calloc(n ? n : 1, sizeof(*out));
-	size_t nmaps = img->nmaps;
+	size_t nmaps = img->nmaps, nfuncs = img->nfuncs;
 	int r = -ENOMEM;
 
-	if (!fown || !mown || !mname || !out)
+	if (!fown || !mown || !mname || !fname || !out)
 		goto done;
 	r = -ENOENT;
 	for (size_t i = 0; i < img->nfuncs; i++) {
@@ -243,6 +244,11 @@ int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t 
 		fown[i] = owner(img->funcs[i].name, 0, mbs, n, &w);
 		if (fown[i] < 0) {
 			snprintf(err, errlen, "program %s is not one member's", img->funcs[i].name);
+			goto done;
+		}
+		/* a common.h program (renamed_ids) goes back to the name its member asks for */
+		if (!(fname[i] = strdup(w))) {
+			r = -ENOMEM;
 			goto done;
 		}
 	}
@@ -281,6 +287,9 @@ int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t 
 	for (size_t i = 0; i < img->nfuncs; i++) {
 		struct bpf_image *o = out[fown[i]];
 
+		free(img->funcs[i].name);
+		img->funcs[i].name = fname[i];
+		fname[i] = NULL;
 		o->funcs[o->nfuncs++] = img->funcs[i];
 	}
 	for (size_t i = 0; i < img->nmaps; i++) {
@@ -307,8 +316,11 @@ done:
 	}
 	for (size_t i = 0; mname && i < nmaps; i++)
 		free(mname[i]);
+	for (size_t i = 0; fname && i < nfuncs; i++)
+		free(fname[i]);
 	free(out);
 	free(mname);
+	free(fname);
 	free(mown);
 	free(fown);
 	return r;
