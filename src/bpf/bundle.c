@@ -246,7 +246,7 @@ int bundle_split(struct bpf_image *img, const struct bundle_member *mbs, size_t 
 			snprintf(err, errlen, "program %s is not one member's", img->funcs[i].name);
 			goto done;
 		}
-		/* common.h's programs (em_tp_task_fork) come back as written, as its maps do */
+		/* a common.h program (renamed_ids) goes back to the name its member asks for */
 		if (!(fname[i] = strdup(w))) {
 			r = -ENOMEM;
 			goto done;
