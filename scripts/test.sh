@@ -158,6 +158,7 @@ PROFILE_CORE=test_exec_500,test_exec_failed,test_syscall_getppid,test_syscall_er
 PROFILE_CORE=$PROFILE_CORE,test_open_counts
 PROFILE_CORE=$PROFILE_CORE,test_open_each,test_open_long,test_page_fault_matches
 PROFILE_CORE=$PROFILE_CORE,test_context_switch_matches,test_interrupt_counts,test_bio_dd
+PROFILE_CORE=$PROFILE_CORE,test_context_switch_fast_path,test_page_fault_fast_path
 profile_tests() {
 	local bin=$1 p log rc
 	for p in $PROFILES; do
