@@ -117,8 +117,6 @@ VARIANTS["scf"] = {
     "hashpath": [],
     # no bpf_probe_read of pt_regs->orig_ax (every call counted as getppid's number)
     "noread": [("bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);", "nr = 110;")],
-    # no em_gen lookup: the cache entry is checked against the thread id only
-    "nogen": [("\t__u32 *g = em_gen.lookup(&zero);\n", "\t__u32 gz = 0, *g = &gz;\n")],
     # the thread told by bpf_get_current_task() (inlined by the JIT on new x86_64 kernels)
     "task": [("\t__u64 id = bpf_get_current_pid_tgid();\n", "\t__u64 id = bpf_get_current_task();\n")],
     # no bpf_get_current_pid_tgid: the entry is trusted (a bound, not a correct probe)

@@ -309,7 +309,7 @@ part_variants() {
 	local rounds=$VARIANT_ROUNDS
 	log "variants: the monitor's probes with one change at a time, $rounds rounds"
 	ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall scf:full \
-		scf:hashpath scf:noread scf:nogen scf:noid sc:full sc:nocomm sc:noread sc:nohash
+		scf:hashpath scf:noread scf:task scf:noid sc:full sc:nocomm sc:noread sc:nohash
 	ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch ours-cswitch \
 		csf:full csf:hashpath cs:full cs:before cs:probe_read cs:atomic cs:percpu
 	ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults ours-fault pff:full \
@@ -327,7 +327,7 @@ part_variants() {
 			"scf:full=fast: probes/syscall.bpf.c as shipped here (task slots), the loop's name in a slot" \
 			"scf:hashpath=fast, the name without a slot: the hash path with the cached name" \
 			"scf:noread=fast without the bpf_probe_read of pt_regs->orig_ax" \
-			"scf:nogen=fast without the em_gen lookup (cache checked by thread id only)" \
+			"scf:task=fast, the thread told by bpf_get_current_task() (inlined by new x86_64 JITs) instead of bpf_get_current_pid_tgid()" \
 			"scf:noid=fast without bpf_get_current_pid_tgid (cache trusted: a bound)" \
 			"sc:full=hash path: the probe without the fast path (old kernels, latency: true)" \
 			"sc:nocomm=hash path without bpf_get_current_comm (key: epoch, nr)" \
