@@ -61,7 +61,10 @@ int tp_sched_switch(void *ctx)
 	__s32 prev_pid = 0, next_pid = 0;
 	__s64 state = 0;
 	int voluntary;
+	__u64 w = 1;
 
+	if (em_sample_skip(&w))
+		return 0;
 	CS_LOAD(prev_pid, CS_PREV_PID_OFF);
 	CS_LOAD(next_pid, CS_NEXT_PID_OFF);
 #if CS_PREV_STATE_SIZE == 8
@@ -98,15 +101,15 @@ int tp_sched_switch(void *ctx)
 	}
 	/* Plain increments: the key holds this CPU, and a program never runs twice at once on
 	 * one CPU, so nobody else writes this value (an atomic add costs ~20 ns each). */
-	v->count++;
+	v->count += w;
 	/* __schedule(): nvcsw when not preempted and prev's state is not RUNNING, else nivcsw.
 	 * The idle task's switches are neither: it is not a real task. */
 	if (prev_pid == 0)
 		return 0;
 	voluntary = state != 0 && !(state & CS_PREEMPT_BIT);
 	if (voluntary)
-		v->voluntary++;
+		v->voluntary += w;
 	else
-		v->involuntary++;
+		v->involuntary += w;
 	return 0;
 }

@@ -13,7 +13,10 @@ static __always_inline int pf_account(__u32 type)
 {
 	struct pf_key k = {};
 	struct pf_value *v;
+	__u64 w = 1;
 
+	if (em_sample_skip(&w))
+		return 0;
 	if (em_skip_current())
 		return 0;
 	k.epoch = em_epoch_now();
@@ -38,7 +41,7 @@ static __always_inline int pf_account(__u32 type)
 	}
 	/* A plain increment: the key holds this CPU, and a perf event program never runs twice
 	 * at once on one CPU (the kernel skips a nested run), so nobody else writes this value. */
-	v->count++;
+	v->count += w;
 	return 0;
 }
 

@@ -17,7 +17,7 @@ BPF_ARRAY(syscall_allowed, __u8, SYSCALL_NR_MAX); /* 1: the number's category is
 BPF_HASH(syscall_start, __u32, __u64, SYSCALL_MAP_ENTRIES);
 #endif
 
-static __always_inline int syscall_account(long nr, long ret)
+static __always_inline int syscall_account(long nr, long ret, __u64 w)
 {
 	struct syscall_key k = {};
 	struct syscall_value *v;
@@ -48,9 +48,9 @@ static __always_inline int syscall_account(long nr, long ret)
 		}
 	}
 	/* Per-CPU value: this CPU is the only writer. */
-	v->count++;
+	v->count += w;
 	if (ret < 0 && ret >= -4095)
-		v->errors++;
+		v->errors += w;
 #ifdef SYSCALL_LATENCY
 	{
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -91,7 +91,11 @@ int tp_sys_enter(void *ctx)
 
 int tp_sys_exit(void *ctx)
 {
-	return syscall_account(EM_RAW_SC_ID(ctx), EM_RAW_SC_RET(ctx));
+	__u64 w = 1;
+
+	if (em_sample_skip(&w))
+		return 0;
+	return syscall_account(EM_RAW_SC_ID(ctx), EM_RAW_SC_RET(ctx), w);
 }
 
 #ifdef EM_ARCH_X86_64
@@ -100,9 +104,12 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long nr = -1;
+	__u64 w = 1;
 
+	if (em_sample_skip(&w))
+		return 0;
 	bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);
-	return syscall_account(nr, (long)ctx->args[1]);
+	return syscall_account(nr, (long)ctx->args[1], w);
 }
 
 #ifdef SYSCALL_LATENCY

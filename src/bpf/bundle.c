@@ -11,9 +11,20 @@
 /* common.h's per-probe part: what each member of a bundle gets its own copy of. Identifiers
  * are renamed "<member>__<id>" in the member's text; macros are undone after it. */
 static const char *const renamed_ids[] = {
-	"em_filter_pids", "em_filter_uids", "em_filter_comms", "em_filter_exclude_comms",
-	"em_filtered_current", "em_skip_current", "em_epoch", "em_epoch_now",
-	"em_stats", "em_count", NULL,
+	"em_filter_pids",
+	"em_filter_uids",
+	"em_filter_comms",
+	"em_filter_exclude_comms",
+	"em_filtered_current",
+	"em_skip_current",
+	"em_epoch",
+	"em_epoch_now",
+	"em_stats",
+	"em_count",
+	"em_sample_n",
+	"em_sample_cpu",
+	"em_sample_skip",
+	NULL,
 };
 static const char *const per_probe_macros[] = { "EM_SELF_TGID", NULL };
 

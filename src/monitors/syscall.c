@@ -261,6 +261,7 @@ const struct monitor_ops syscall_monitor_ops = {
 	.metrics = syscall_metrics,
 	.nmetrics = sizeof(syscall_metrics) / sizeof(syscall_metrics[0]),
 	.aggregating = true,
+	.samples = true,
 	.configure = syscall_configure,
 	.start = syscall_start,
 	.collect = syscall_collect,

@@ -40,6 +40,8 @@ struct bpf_mod {
 	loader_lost_cb lost;
 	void *ctx;
 	bool perf_open;
+	int stats_r; /* loader_prog_stats: 0 or -errno */
+	uint64_t run_ns, run_cnt;
 };
 
 static struct fake_decl decls[FAKE_MAX_DECLS];
@@ -154,7 +156,8 @@ static long key_index(const struct fake_map *f, const void *key)
 /* Array maps are keyed by a __u32 index below max_entries and always hold every index. */
 static bool is_array(const struct fake_map *f)
 {
-	return !strcmp(f->name, "em_epoch") || !strcmp(f->name, "em_stats");
+	return !strcmp(f->name, "em_epoch") || !strcmp(f->name, "em_stats") ||
+	       !strcmp(f->name, "em_sample_n") || !strcmp(f->name, "em_sample_cpu");
 }
 
 static int map_store(struct fake_map *f, const void *key, const void *value_bytes_in)
@@ -337,6 +340,21 @@ int loader_compile_start(const char *name, const char *text, const char *const *
 		f->value_size = common[i].v;
 		f->max_entries = common[i].n;
 	}
+	/* sampling (probes/common.h under EM_SAMPLING): N, and the per-CPU state */
+	if (fake_bpf_cflag(m, "-DEM_SAMPLING")) {
+		static const struct fake_map sampling[] = {
+			{ .name = "em_sample_n", .key_size = 4, .value_size = 4, .max_entries = 1 },
+			{ .name = "em_sample_cpu",
+			  .key_size = 4,
+			  .value_size = 16,
+			  .max_entries = 1,
+			  .percpu = true },
+		};
+
+		m->maps[m->nmaps++] = sampling[0];
+		m->maps[m->nmaps++] = sampling[1];
+	}
+	m->stats_r = -EOPNOTSUPP;
 	for (size_t i = 0; i < ndecls; i++) {
 		if (strcmp(decls[i].monitor, name) || m->nmaps == FAKE_MAX_MAPS)
 			continue;
@@ -435,6 +453,20 @@ void loader_perf_consume(struct bpf_mod *m, size_t i)
 void loader_perf_consume_all(struct bpf_mod *m)
 {
 	(void)m;
+}
+
+void fake_bpf_prog_stats(struct bpf_mod *m, uint64_t run_ns, uint64_t run_cnt)
+{
+	m->stats_r = 0;
+	m->run_ns = run_ns;
+	m->run_cnt = run_cnt;
+}
+
+int loader_prog_stats(struct bpf_mod *m, uint64_t *ret_run_ns, uint64_t *ret_run_cnt)
+{
+	*ret_run_ns = m ? m->run_ns : 0;
+	*ret_run_cnt = m ? m->run_cnt : 0;
+	return m ? m->stats_r : -EOPNOTSUPP;
 }
 
 uint64_t loader_recursion_misses(struct bpf_mod *m)

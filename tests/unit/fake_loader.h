@@ -40,6 +40,10 @@ size_t fake_map_count(struct bpf_mod *m, const char *map);
 /* The epoch the probe would copy into its keys now (em_epoch[0]). */
 uint32_t fake_bpf_epoch(struct bpf_mod *m);
 
+/* The kernel's BPF statistics of the module's programs from now on (loader_prog_stats): the
+ * totals since load. Until this is called the module reports none (-EOPNOTSUPP). */
+void fake_bpf_prog_stats(struct bpf_mod *m, uint64_t run_ns, uint64_t run_cnt);
+
 /* A perf record from `cpu`, delivered at once to the monitor's event callback; and records
  * the kernel could not write (the lost callback). */
 void fake_perf_event(struct bpf_mod *m, int cpu, const void *data, int size);

@@ -1,0 +1,215 @@
+/* overhead.c - see overhead.h. */
+#define LOG_NAME "ebpf_monitor.budget"
+
+#include "app/overhead.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/runtime.h"
+#include "bpf/loader.h"
+#include "common/clock.h"
+#include "core/config.h"
+#include "core/kcheck.h"
+#include "core/log.h"
+#include "monitors/monitor.h"
+#include "monitors/sampling.h"
+
+bool overhead_configured(const struct config *cfg)
+{
+	if (cfg->overhead_budget > 0)
+		return true;
+	for (size_t i = 0; i < cfg->nmonitors; i++) {
+		if (cfg->monitors[i].sampling)
+			return true;
+	}
+	return false;
+}
+
+static double seconds(clockid_t c)
+{
+	return (double)clock_ns(c) / 1e9;
+}
+
+/* Opens a measurement window (statistics on until the next tick); false when they cannot be
+ * turned on. */
+static bool window_open(struct overhead_state *o)
+{
+	const char *how = NULL;
+
+	if (o->stats >= 0)
+		return true;
+	o->stats = loader_stats_enable(&how);
+	if (o->stats < 0)
+		return false;
+	o->stats_how = how;
+	return true;
+}
+
+static void window_close(struct overhead_state *o)
+{
+	loader_stats_disable(o->stats);
+	o->stats = -1;
+}
+
+void overhead_configure(struct runtime *rt)
+{
+	struct overhead_state *o = &rt->overhead;
+
+	if (!overhead_configured(rt->cfg)) {
+		if (o->configured)
+			log_info("no overhead budget any more: its measurements stop");
+		window_close(o);
+		o->configured = o->primed = false;
+		return;
+	}
+	if (o->configured)
+		return; /* already measuring */
+	o->configured = true;
+	o->ticks = 0;
+	o->kernel_stats = window_open(o);
+	if (o->kernel_stats) {
+		if (loader_stats_overhead(&o->stats_ns))
+			o->stats_ns = 0;
+		log_info(
+			"overhead budget: the monitors' cost is measured by the kernel's BPF "
+			"statistics (%s), turned on for one second in %d and after each change "
+			"of a sampling rate (they add two clock reads to every BPF program's runs, "
+			"%.0f ns here, which the measurements take off)",
+			o->stats_how, MONITOR_WINDOW_EVERY, o->stats_ns);
+		return;
+	}
+	o->speed = monitor_calibrate() / MONITOR_CALIBRATION_REF_NS;
+	log_warn(
+		"overhead budget: the kernel keeps no BPF statistics here (they need 5.1+): the "
+		"monitors' cost is estimated from their events per second, at this machine's speed "
+		"(%.2f x the reference machine's, measured now); the estimate is coarse",
+		o->speed);
+}
+
+void overhead_tick(struct runtime *rt)
+{
+	struct overhead_state *o = &rt->overhead;
+	struct monitor *ms[RUNTIME_MAX_SLOTS];
+	struct monitor_cost_model cm = { .kernel_stats = o->kernel_stats,
+					 .window = o->stats >= 0,
+					 .stats_ns = o->stats_ns,
+					 .speed = o->speed > 0 ? o->speed : 1 };
+	double now = seconds(CLOCK_MONOTONIC), cpu = seconds(CLOCK_PROCESS_CPUTIME_ID);
+	bool changed, was_primed = o->primed;
+	size_t n = 0;
+
+	if (!o->configured)
+		return;
+	for (size_t i = 0; i < rt->nslots; i++) {
+		if (runtime_slot_used(rt, i))
+			ms[n++] = &rt->mons[i];
+	}
+	/* The process's own CPU, user and system (what /proc/self/stat's utime and stime count,
+	 * read with nanosecond precision instead of clock ticks). */
+	o->self = o->primed && now > o->last_now ? (cpu - o->last_cpu) / (now - o->last_now) : 0;
+	changed = monitors_budget_step(ms, n, rt->cfg->overhead_budget / 100, o->self, now, &cm,
+				       &o->total);
+	o->primed = true;
+	o->last_now = now;
+	o->last_cpu = cpu;
+	if (!o->kernel_stats)
+		return;
+	/* The next second is a window after a change (the new rate's cost), periodically, and
+	 * after the priming tick (the first measurement); otherwise statistics are off. */
+	if (changed || !was_primed || ++o->ticks >= MONITOR_WINDOW_EVERY) {
+		o->ticks = 0;
+		if (!window_open(o))
+			log_warn("overhead budget: the kernel's BPF statistics cannot be turned on "
+				 "now; the costs are estimated from the last measurement");
+	} else {
+		window_close(o);
+	}
+}
+
+void overhead_stop(struct runtime *rt)
+{
+	window_close(&rt->overhead);
+	rt->overhead.configured = false;
+}
+
+void overhead_status(const struct runtime *rt, char *buf, size_t len)
+{
+	const struct overhead_state *o = &rt->overhead;
+	size_t off;
+
+	buf[0] = '\0';
+	if (!overhead_configured(rt->cfg) || !len)
+		return;
+	off = (size_t)snprintf(buf, len, "budget=%g\nbudget_own=", rt->cfg->overhead_budget);
+	for (size_t i = 0; i < rt->nslots && off < len; i++) {
+		const struct monitor *m = &rt->mons[i];
+
+		if (runtime_slot_used(rt, i) && m->sample.on && m->cfg->overhead_budget > 0)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s:%g",
+						buf[off - 1] == '=' ? "" : ",", m->ops->name,
+						m->cfg->overhead_budget);
+	}
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off,
+					"\noverhead=%.3f\noverhead_self=%.3f\ncost_source=%s\n"
+					"sample_rates=",
+					o->total * 100, o->self * 100,
+					o->kernel_stats ? "kernel" : "estimate");
+	for (size_t i = 0; i < rt->nslots && off < len; i++) {
+		const struct monitor *m = &rt->mons[i];
+
+		if (runtime_slot_used(rt, i) && m->sample.on)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s:%u:%.3f",
+						buf[off - 1] == '=' ? "" : ",", m->ops->name,
+						m->sample.rate, m->sample.cost * 100);
+	}
+	if (off < len)
+		snprintf(buf + off, len - off, "\n");
+}
+
+void overhead_check_report(const struct config *cfg, struct monitor_cfg *const *sel, size_t nsel)
+{
+	const char *how = "";
+	int h;
+
+	printf("\nOverhead budget:\n");
+	if (!overhead_configured(cfg)) {
+		printf("  %-16s none (overhead_budget not set): every event is counted\n",
+		       "budget");
+		return;
+	}
+	if (cfg->overhead_budget > 0)
+		printf("  %-16s %g %% of one CPU for the whole monitor (overhead_budget)\n",
+		       "budget", cfg->overhead_budget);
+	else
+		printf("  %-16s none for the whole monitor; monitors' own below\n", "budget");
+	if (!kcheck_privileged()) {
+		printf("  %-16s (not root: cannot tell)\n", "cost measured");
+	} else if ((h = loader_stats_available(&how)) == 0) {
+		printf("  %-16s by the kernel's BPF statistics (%s)\n", "cost measured", how);
+	} else {
+		printf("  %-16s estimated from events per second (the kernel keeps no BPF "
+		       "statistics: %s)\n",
+		       "cost measured", strerror(-h));
+	}
+	for (size_t i = 0; i < nsel; i++) {
+		const struct monitor_cfg *mc = sel[i];
+
+		if (!mc->schema->samples) {
+			printf("  %-16s never samples (%s); its cost counts toward the budget\n",
+			       mc->name,
+			       mc->schema->aggregating ? "exact counts" : "rows are events");
+			continue;
+		}
+		if (mc->overhead_budget > 0)
+			printf("  %-16s samples 1 in N over its own budget of %g %% or the whole one; "
+			       "now 1 in 1 (not running)\n",
+			       mc->name, mc->overhead_budget);
+		else
+			printf("  %-16s samples 1 in N over the budget; now 1 in 1 (not running)\n",
+			       mc->name);
+	}
+}
