@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "app/runtime.h"
@@ -162,17 +163,51 @@ void overhead_status(const struct runtime *rt, char *buf, size_t len)
 		const struct monitor *m = &rt->mons[i];
 
 		if (runtime_slot_used(rt, i) && m->sample.on)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s:%u:%.3f",
+			off += (size_t)snprintf(buf + off, len - off, "%s%s:%u:%.3f:%.0f",
 						buf[off - 1] == '=' ? "" : ",", m->ops->name,
-						m->sample.rate, m->sample.cost * 100);
+						m->sample.rate, m->sample.cost * 100,
+						m->sample.events_per_s);
 	}
 	if (off < len)
 		snprintf(buf + off, len - off, "\n");
 }
 
+/* What the running instance (the status file of cfg's PID file, written in the last 5 s) says
+ * of monitor `name`: "now 1 in 16 (...)", or "not running". */
+static void running_rate(const struct config *cfg, const char *name, char *buf, size_t len)
+{
+	char path[4200], line[2048], *save = NULL;
+	struct stat st;
+	FILE *f;
+
+	snprintf(buf, len, "not running now");
+	snprintf(path, sizeof(path), "%s.status", cfg->app.pid_file);
+	if (stat(path, &st) || time(NULL) - st.st_mtime > 5 || !(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "sample_rates=", 13))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		for (char *r = strtok_r(line + 13, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+			char mon[64];
+			unsigned n;
+			double cost, eps;
+
+			if (sscanf(r, "%63[^:]:%u:%lf:%lf", mon, &n, &cost, &eps) == 4 &&
+			    !strcmp(mon, name))
+				snprintf(buf, len,
+					 "now 1 in %u in the running instance (%.3g %% of one CPU, "
+					 "%.0f events/s)",
+					 n, cost, eps);
+		}
+	}
+	fclose(f);
+}
+
 void overhead_check_report(const struct config *cfg, struct monitor_cfg *const *sel, size_t nsel)
 {
 	const char *how = "";
+	char now[256];
 	int h;
 
 	printf("\nOverhead budget:\n");
@@ -204,12 +239,12 @@ void overhead_check_report(const struct config *cfg, struct monitor_cfg *const *
 			       mc->schema->aggregating ? "exact counts" : "rows are events");
 			continue;
 		}
+		running_rate(cfg, mc->name, now, sizeof(now));
 		if (mc->overhead_budget > 0)
-			printf("  %-16s samples 1 in N over its own budget of %g %% or the whole one; "
-			       "now 1 in 1 (not running)\n",
-			       mc->name, mc->overhead_budget);
+			printf("  %-16s samples 1 in N over its own budget of %g %% or the whole "
+			       "one; %s\n",
+			       mc->name, mc->overhead_budget, now);
 		else
-			printf("  %-16s samples 1 in N over the budget; now 1 in 1 (not running)\n",
-			       mc->name);
+			printf("  %-16s samples 1 in N over the budget; %s\n", mc->name, now);
 	}
 }
