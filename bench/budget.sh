@@ -70,7 +70,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	R[stats]+="$(with_monitor "" "attached in") "
 	kill $sp 2>/dev/null || true
 	wait $sp 2>/dev/null || true
-	echo "round $r: none ${R[none]##* } ..." >&2
+	echo "round $r done" >&2
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }

@@ -321,8 +321,11 @@ static __always_inline void em_count(int idx)
  * event. A per-CPU countdown picks the events counted: after each counted one, the next is
  * 1 to 2N-1 events later (N on average, from bpf_get_prandom_u32: a fixed period would line
  * up with a traced program's own loop, e.g. read+write counted as reads only), and it carries
- * the N its gap was drawn with, so a change of N biases nothing. The random number is drawn
- * once per counted event; a skipped event costs two array lookups and a decrement.
+ * the N its gap was drawn with, so a higher N biases nothing. When N comes down below a gap's,
+ * the rest of that gap is dropped and counting goes on at the new N at once: the interval the
+ * change fell in (marked with the old N) is a little short, and a row marked sample_rate 1 is
+ * exact. The random number is drawn once per counted event; a skipped event costs two array
+ * lookups, a compare and a decrement.
  */
 #ifdef EM_SAMPLING
 BPF_ARRAY(em_sample_n, __u32, 1);
@@ -338,16 +341,17 @@ static __always_inline int em_sample_skip(__u64 *w)
 
 	if (!c || !np)
 		return 0;
-	c->seen++;
-	if (c->left > 1) {
-		c->left--;
-		return 1;
-	}
-	if (c->weight > 1)
-		*w = c->weight;
 	n = *np;
 	if (n > EM_SAMPLE_MAX)
 		n = EM_SAMPLE_MAX;
+	c->seen++;
+	if (c->left > 1 && n >= c->weight) {
+		c->left--;
+		return 1;
+	}
+	/* counted: the last of its gap stands for all of it */
+	if (c->left <= 1 && c->weight > 1)
+		*w = c->weight;
 	if (n <= 1) {
 		c->left = 0;
 		c->weight = 1;

@@ -88,7 +88,7 @@ def test_budget_syscall_storm_sampled_scaled_and_resumed():
                                                   m.stderr())]
         ns = min(max(per_call[-1] if per_call else 60, 30), 200)
         budget = max(BUDGET, round(3 * background + 0.5))
-        rate = int(4 * budget / 100 * 1e9 / ns)
+        rate = min(int(4 * budget / 100 * 1e9 / ns), 10000000)
         calls = rate * STORM_S
         cfg = write_config(d, "  syscall:\n    interval: 1\n", extra=config_text(budget))
         m.proc.send_signal(signal.SIGHUP)
