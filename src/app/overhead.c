@@ -72,14 +72,11 @@ void overhead_configure(struct runtime *rt)
 	o->ticks = 0;
 	o->kernel_stats = window_open(o);
 	if (o->kernel_stats) {
-		if (loader_stats_overhead(&o->stats_ns))
-			o->stats_ns = 0;
-		log_info(
-			"overhead budget: the monitors' cost is measured by the kernel's BPF "
-			"statistics (%s), turned on for one second in %d and after each change "
-			"of a sampling rate (they add two clock reads to every BPF program's runs, "
-			"%.0f ns here, which the measurements take off)",
-			o->stats_how, MONITOR_WINDOW_EVERY, o->stats_ns);
+		log_info("overhead budget: the monitors' cost is measured by the kernel's BPF "
+			 "statistics (%s), turned on for one second in %d and after each change "
+			 "of a sampling rate (while on they add two clock reads to every run of "
+			 "every BPF program on this host)",
+			 o->stats_how, MONITOR_WINDOW_EVERY);
 		return;
 	}
 	o->speed = monitor_calibrate() / MONITOR_CALIBRATION_REF_NS;
@@ -96,7 +93,6 @@ void overhead_tick(struct runtime *rt)
 	struct monitor *ms[RUNTIME_MAX_SLOTS];
 	struct monitor_cost_model cm = { .kernel_stats = o->kernel_stats,
 					 .window = o->stats >= 0,
-					 .stats_ns = o->stats_ns,
 					 .speed = o->speed > 0 ? o->speed : 1 };
 	double now = seconds(CLOCK_MONOTONIC), cpu = seconds(CLOCK_PROCESS_CPUTIME_ID);
 	bool changed, was_primed = o->primed;

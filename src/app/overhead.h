@@ -18,7 +18,6 @@ struct overhead_state {
 	int stats;	       /* loader_stats_enable's handle while a window is open; -1: off */
 	const char *stats_how; /* how they are turned on */
 	double speed;	       /* monitor_calibrate() / the reference, without statistics */
-	double stats_ns;       /* loader_stats_overhead() */
 	unsigned ticks;	       /* since the last measurement window */
 	bool primed;
 	double last_now, last_cpu; /* CLOCK_MONOTONIC and the process's CPU, seconds */

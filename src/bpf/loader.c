@@ -1435,53 +1435,6 @@ int loader_stats_enable(const char **how)
 	return STATS_SYSCTL_HANDLE;
 }
 
-int loader_stats_overhead(double *ret_ns)
-{
-	/* r0 = 0; exit: a socket filter (BPF_PROG_TEST_RUN runs those since 4.12) */
-	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	enum { RUNS = 100000 };
-	unsigned char packet[64] = { 0 };
-	uint64_t info[64], ns, cnt;
-	union bpf_attr a;
-	int fd, r = 0;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insns = (unsigned long)insns;
-	a.insn_cnt = 2;
-	a.license = (unsigned long)"GPL";
-	fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
-	if (fd < 0)
-		return -errno;
-	memset(&a, 0, sizeof(a));
-	a.test.prog_fd = (unsigned)fd;
-	a.test.data_in = (unsigned long)packet;
-	a.test.data_size_in = sizeof(packet);
-	a.test.repeat = RUNS;
-	if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &a, sizeof(a)))
-		r = -errno;
-	memset(&a, 0, sizeof(a));
-	memset(info, 0, sizeof(info));
-	a.info.bpf_fd = (unsigned)fd;
-	a.info.info_len = sizeof(info);
-	a.info.info = (unsigned long)info;
-	if (!r && (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) ||
-		   a.info.info_len < EM_PROG_INFO_RUN_CNT_OFF + 8))
-		r = -EOPNOTSUPP;
-	close(fd);
-	if (r)
-		return r;
-	memcpy(&ns, (char *)info + EM_PROG_INFO_RUN_TIME_NS_OFF, sizeof(ns));
-	memcpy(&cnt, (char *)info + EM_PROG_INFO_RUN_CNT_OFF, sizeof(cnt));
-	if (!cnt)
-		return -EOPNOTSUPP; /* statistics were not on */
-	*ret_ns = (double)ns / (double)cnt;
-	return 0;
-}
-
 int loader_stats_available(const char **how)
 {
 	union bpf_attr a;

@@ -74,10 +74,6 @@ int loader_prog_stats(struct bpf_mod *m, uint64_t *ret_run_ns, uint64_t *ret_run
  * "kernel.bpf_stats_enabled (already on)"). */
 int loader_stats_enable(const char **how);
 void loader_stats_disable(int handle); /* negative: nothing to undo */
-/* While statistics are on: what they add to each run's measured time (the clock reads around
- * it), in ns: the measured time per run of a program that does nothing, run 100000 times with
- * BPF_PROG_TEST_RUN (a few ms). 0, or -errno where that cannot be done (then take 0). */
-int loader_stats_overhead(double *ret_ns);
 /* Whether loader_stats_enable would work, without leaving anything on (for --check): 0 and
  * *how, or -errno. */
 int loader_stats_available(const char **how);

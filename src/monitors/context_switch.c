@@ -195,6 +195,7 @@ const struct monitor_ops context_switch_monitor_ops = {
 	.metrics = cs_metrics,
 	.nmetrics = sizeof(cs_metrics) / sizeof(cs_metrics[0]),
 	.aggregating = true,
+	.event_cost_ns = 60,
 	.samples = true,
 	.configure = cs_configure,
 	.collect = cs_collect,

@@ -232,6 +232,7 @@ const struct monitor_ops func_monitor_ops = {
 	.metrics = func_metrics,
 	.nmetrics = sizeof(func_metrics) / sizeof(func_metrics[0]),
 	.aggregating = true,
+	.event_cost_ns = 80,
 	.samples = true,
 	.configure = func_configure,
 	.collect = func_collect,

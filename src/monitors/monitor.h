@@ -58,8 +58,9 @@ struct monitor_ops {
 	/* Under an overhead budget its probe samples 1 event in N (em_sample_skip in
 	 * probes/common.h, compiled in with EM_SAMPLING) and its rows get a sample_rate column. */
 	bool samples;
-	/* Its probe's run time per event (ns, on the machine of bench/README.md), for the cost
-	 * estimate where the kernel keeps no BPF statistics; 0: MONITOR_EVENT_COST_NS. */
+	/* Its probes' run time per event (ns; measured by the kernel's statistics on the machine
+	 * of bench/README.md, 2026-12-06, with a mixed load), for the cost estimate where the
+	 * kernel keeps none (monitors/sampling.h); 0: MONITOR_EVENT_COST_NS. */
 	unsigned event_cost_ns;
 	const char *perf_map;     /* BPF_PERF_OUTPUT map read by on_event, or NULL */
 

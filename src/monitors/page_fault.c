@@ -174,6 +174,7 @@ const struct monitor_ops page_fault_monitor_ops = {
 	.metrics = pf_metrics,
 	.nmetrics = sizeof(pf_metrics) / sizeof(pf_metrics[0]),
 	.aggregating = true,
+	.event_cost_ns = 70,
 	.samples = true,
 	.configure = pf_configure,
 	.collect = pf_collect,

@@ -203,13 +203,9 @@ void monitor_measure_cost(struct monitor *m, double now, const struct monitor_co
 		s->events_at = now;
 	} else {
 		s->events_per_s = s->on ? (double)(seen - s->seen) / dt : rows_rate(m, now, events);
-		if (kernel && cm->window && ns >= s->run_ns && cnt >= s->run_cnt) {
-			/* the programs' time, without the statistics' own clock reads */
-			double run = (double)(ns - s->run_ns) -
-				     cm->stats_ns * (double)(cnt - s->run_cnt);
+		if (kernel && cm->window && ns >= s->run_ns) {
+			double run = (double)(ns - s->run_ns);
 
-			if (run < 0)
-				run = 0;
 			s->cost = s->window_cost = run / 1e9 / dt;
 			/* a per-event cost from enough events to mean something */
 			if (s->on && seen - s->seen >= 1000)

@@ -261,6 +261,7 @@ const struct monitor_ops syscall_monitor_ops = {
 	.metrics = syscall_metrics,
 	.nmetrics = sizeof(syscall_metrics) / sizeof(syscall_metrics[0]),
 	.aggregating = true,
+	.event_cost_ns = 80,
 	.samples = true,
 	.configure = syscall_configure,
 	.start = syscall_start,

@@ -11,7 +11,14 @@ The budget is 2 % of one CPU unless the machine's own syscalls (other tenants) c
 more than a third of that at full count: full counting could then never resume. The monitor
 measures that first (under a budget it cannot reach), the test sets the budget to three times it
 with a reload (SIGHUP; the budget is read live), and the storm's rate to about four times the
-budget at the cost per call the monitor measured."""
+budget at the cost per call the monitor measured. A machine whose own syscalls cost the monitor
+more than MAX_BACKGROUND at full count is too busy for this test (it says so; under CI=true that
+is a failure).
+
+What sampling cannot remove is the probe's cost of running at all for each call (the call into
+the program, the first lookups: about half of a counted getppid() in the development VM), so the
+test asserts that the cost while sampled is well under the cost at full count, and prints both
+against the budget; bench/budget.sh measures the same on the loop's own CPU."""
 import os
 import re
 import signal
@@ -27,6 +34,7 @@ from harness import Monitor, cleanup, csv_rows, make_workdir, test, write_config
 STORM_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "storm.c")
 BUDGET = 2.0          # % of one CPU, for the whole monitor (at least)
 STORM_S = 8           # seconds of storm
+MAX_BACKGROUND = 5.0  # % of one CPU: the machine's own syscalls at full count, at most
 
 
 def build_storm(d):
@@ -87,6 +95,10 @@ def test_budget_syscall_storm_sampled_scaled_and_resumed():
         per_call = [float(x) for x in re.findall(r"at 1 in 1, \d+ events/s, (\d+) ns per counted",
                                                   m.stderr())]
         ns = min(max(per_call[-1] if per_call else 60, 30), 200)
+        if background > MAX_BACKGROUND:
+            harness.skip(f"the machine's own syscalls cost the syscall monitor {background:.1f} % "
+                         f"of one CPU at full count (over {MAX_BACKGROUND:g} %): too busy to "
+                         "see full counting resume; rerun on a quieter machine")
         budget = max(BUDGET, round(3 * background + 0.5))
         rate = min(int(4 * budget / 100 * 1e9 / ns), 10000000)
         calls = rate * STORM_S
@@ -144,16 +156,18 @@ def test_budget_syscall_storm_sampled_scaled_and_resumed():
             [r for r in rows if float(r["timestamp"]) == last]
 
         held = costs(err, True, rate // 2)
+        full = max(costs(err, False, rate // 2) + [float(warn.group(1))])
         print(f"  background {background:.2f} % at full count, {ns:.0f} ns a counted call; "
               f"budget {budget:g} %; storm of {calls} getppid() at {rate}/s: "
               f"{base['ns_per_call']:.0f} ns of CPU a call without the monitor, "
               f"{under['ns_per_call']:.0f} with it; the monitor's estimate at full count "
-              f"{warn.group(1)} %, sampled (1 in {rates[-1]} at most) median "
+              f"{full:.1f} %, sampled (1 in {rates[-1]} at most) median "
               f"{statistics.median(held) if held else float('nan'):.2f} % over {len(held)} s; "
               f"scaled count {scaled} ({error * 100:+.3f} %)")
-        # held near the budget, loosely: the programs' own cost per call cannot be sampled away
-        assert held and statistics.median(held) <= 2.5 * budget, (held, err)
+        # the cost at full count was over the budget; sampled, well under that (the part that
+        # cannot be sampled away, running the probe at all, is about half at most)
         assert float(warn.group(1)) > budget, warn.group(0)
+        assert held and statistics.median(held) < 0.7 * full, (held, full, err)
     finally:
         cleanup(d)
 
