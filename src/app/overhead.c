@@ -118,9 +118,15 @@ void overhead_tick(struct runtime *rt)
 	 * after the priming tick (the first measurement); otherwise statistics are off. */
 	if (changed || !was_primed || ++o->ticks >= MONITOR_WINDOW_EVERY) {
 		o->ticks = 0;
-		if (!window_open(o))
-			log_warn("overhead budget: the kernel's BPF statistics cannot be turned on "
-				 "now; the costs are estimated from the last measurement");
+		if (!window_open(o)) {
+			if (!o->window_failed)
+				log_warn("overhead budget: the kernel's BPF statistics cannot be "
+					 "turned on now; the costs are estimated from the last "
+					 "measurement until they can");
+			o->window_failed = true;
+		} else {
+			o->window_failed = false;
+		}
 	} else {
 		window_close(o);
 	}

@@ -19,6 +19,7 @@ struct overhead_state {
 	const char *stats_how; /* how they are turned on */
 	double speed;	       /* monitor_calibrate() / the reference, without statistics */
 	unsigned ticks;	       /* since the last measurement window */
+	bool window_failed;    /* a window could not be opened (said once) */
 	bool primed;
 	double last_now, last_cpu; /* CLOCK_MONOTONIC and the process's CPU, seconds */
 	double self, total;	   /* the last tick: the process's own CPU, everything */
