@@ -55,6 +55,19 @@ static void window_close(struct overhead_state *o)
 	o->stats = -1;
 }
 
+/* Whether the kernel reports run times (bpf_prog_info.run_time_ns, 5.1+; a kernel may have the
+ * sysctl without them, a backport): asked of the first running monitor. */
+static bool run_times_reported(struct runtime *rt)
+{
+	uint64_t ns, cnt;
+
+	for (size_t i = 0; i < rt->nslots; i++) {
+		if (runtime_slot_used(rt, i))
+			return monitor_prog_stats(&rt->mons[i], &ns, &cnt) == 0;
+	}
+	return true;
+}
+
 void overhead_configure(struct runtime *rt)
 {
 	struct overhead_state *o = &rt->overhead;
@@ -71,6 +84,10 @@ void overhead_configure(struct runtime *rt)
 	o->configured = true;
 	o->ticks = 0;
 	o->kernel_stats = window_open(o);
+	if (o->kernel_stats && !run_times_reported(rt)) {
+		window_close(o);
+		o->kernel_stats = false;
+	}
 	if (o->kernel_stats) {
 		log_info("overhead budget: the monitors' cost is measured by the kernel's BPF "
 			 "statistics (%s), turned on for one second in %d and after each change "

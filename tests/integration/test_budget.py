@@ -88,7 +88,7 @@ def test_budget_syscall_storm_sampled_scaled_and_resumed():
         cfg = write_config(d, "  syscall:\n    interval: 1\n", extra=config_text(1000))
         m = Monitor(["-c", cfg, "-m", "syscall", "-v"], cwd=d)
         m.wait_attached()
-        m.wait_for("overhead budget: the monitors' cost is measured", 10)
+        m.wait_for("overhead budget: the ", 10)  # measured, or estimated (before 5.1)
         time.sleep(5)
         # what the machine's own syscalls cost the monitor, and a counted call
         background = max(costs(m.stderr(), False) or [0])
