@@ -11,7 +11,8 @@
  * measured at the current rate: at a higher rate at least cost * N / N', at a lower one at most
  * cost * N / N'.
  *
- * A budget is exceeded when the estimate is above it; then the sampling monitors' rates go up
+ * A budget is exceeded when the estimate is above it; then (the caller confirms it the next
+ * second: monitors_budget_step) the sampling monitors' rates go up
  * until the projected cost is BUDGET_TARGET of the budget (or the ceiling, BUDGET_MAX_RATE); the
  * next tick's measurement corrects a projection that was too hopeful. A rate comes down only
  * when the projected cost at the lower rate stays under BUDGET_LOW of every budget that applies,

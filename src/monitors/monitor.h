@@ -110,6 +110,7 @@ struct monitor_sampling {
 			       sample is held at it between windows) */
 	unsigned calm;	    /* the controller's (budget.h) */
 	bool floor_warned;  /* "cannot be held at the lowest rate" said, until it changes */
+	bool raise_pending; /* the last step wanted a higher rate: this one confirms it */
 	const struct column *columns; /* the monitor's columns and sample_rate, when on */
 };
 

@@ -238,7 +238,7 @@ bool monitors_budget_step(struct monitor *const *ms, size_t n, double global, do
 			  double now, const struct monitor_cost_model *cm, double *ret_total)
 {
 	struct budget_entry e[64] = { { 0 } };
-	bool changed = false;
+	bool changed = false, measure = false;
 	double total;
 	char msg[768];
 
@@ -290,6 +290,15 @@ bool monitors_budget_step(struct monitor *const *ms, size_t n, double global, do
 		}
 		if (e[i].next < BUDGET_MAX_RATE)
 			m->sample.floor_warned = false;
+		/* A rate goes up when two steps in a row ask for it (the second one measured: a
+		 * window opens for it), not on one second's spike (a vCPU stolen in the middle
+		 * of a program, a model from other events). */
+		if (e[i].next > e[i].rate && !m->sample.raise_pending) {
+			m->sample.raise_pending = true;
+			measure = true;
+			continue;
+		}
+		m->sample.raise_pending = false;
 		if (level < 0)
 			continue;
 		r = monitor_set_sample_rate(m, e[i].next);
@@ -302,7 +311,7 @@ bool monitors_budget_step(struct monitor *const *ms, size_t n, double global, do
 		log_at(level, msg);
 	}
 	*ret_total = total;
-	return changed;
+	return changed || measure;
 }
 
 /* What a probe does per event, in user space: a 24-byte key (a counter and a 16-byte name that

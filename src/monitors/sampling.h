@@ -73,7 +73,8 @@ void monitor_ns_model(const struct monitor *m, const struct monitor_cost_model *
  * rates (budget_decide), set them and log the changes (a WARNING when sampling starts, an INFO
  * when full counting resumes). global: the top-level budget, a fraction of one CPU (0: none);
  * self: the process's own CPU over the last tick, a fraction. Stores budget_total() (the whole
- * estimate) in *ret_total; returns whether a rate changed (the next tick should measure). */
+ * estimate) in *ret_total; returns whether the next tick should measure: a rate changed, or
+ * one is to go up if the next step confirms it (a rate goes up when two steps in a row ask). */
 bool monitors_budget_step(struct monitor *const *ms, size_t n, double global, double self,
 			  double now, const struct monitor_cost_model *cm, double *ret_total);
 

@@ -279,15 +279,30 @@ START_TEST(step_starts_sampling_with_a_warning_and_resumes_with_info)
 	fake_bpf_prog_stats(montest_mod(&t), 0, 0);
 	seen(0, 0);
 	ck_assert(!monitors_budget_step(ms, 1, 0.02, 0, now, &cm, &total));
-	/* a storm: 2 M events a second at 50 ns each, 10 % of a CPU */
-	runs += 2000000;
+	/* one second's spike: the step asks for a measurement, the rate stays */
 	ns += 100000000;
-	n += 1000000;
-	fake_bpf_prog_stats(montest_mod(&t), ns, runs);
+	n += 1000;
+	fake_bpf_prog_stats(montest_mod(&t), ns, runs += 2000);
 	seen(n, n);
 	ck_assert(monitors_budget_step(ms, 1, 0.02, 0.001, now += 1, &cm, &total));
-	ck_assert_double_eq_tol(total, 0.101, 1e-9);
-	ck_assert_uint_gt(t.m.sample.rate, 1);
+	ck_assert_uint_eq(t.m.sample.rate, 1);
+	n += 1000;
+	fake_bpf_prog_stats(montest_mod(&t), ns += 200000, runs += 2000);
+	seen(n, n);
+	ck_assert(!monitors_budget_step(ms, 1, 0.02, 0.001, now += 1, &cm, &total));
+	ck_assert_uint_eq(t.m.sample.rate, 1);
+	ck_assert_str_eq(drain(logp[0]), "");
+	/* a storm: 2 M events a second at 50 ns each, 10 % of a CPU, two seconds in a row */
+	for (int i = 0; i < 2; i++) {
+		runs += 2000000;
+		ns += 100000000;
+		n += 1000000;
+		fake_bpf_prog_stats(montest_mod(&t), ns, runs);
+		seen(n, n);
+		ck_assert(monitors_budget_step(ms, 1, 0.02, 0.001, now += 1, &cm, &total));
+		ck_assert_double_eq_tol(total, 0.101, 1e-9);
+		ck_assert_uint_eq(t.m.sample.rate > 1, i == 1);
+	}
 	ck_assert_uint_eq(probe_rate(), t.m.sample.rate);
 	out = drain(logp[0]);
 	ck_assert_msg(strstr(out, "WARNING: syscall: overhead estimate 10 % of one CPU is over the "
