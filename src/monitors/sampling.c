@@ -57,7 +57,7 @@ int monitor_sampling_plan(struct monitor *m, struct monitor_plan *plan)
 	s->rate = s->since_flip = s->mark = 1;
 	s->count_col = -1;
 	for (size_t i = 0; i < plan->ncolumns; i++) {
-		if (!strcmp(m->ops->columns[i].name, "count"))
+		if (!strcmp(m->ops->columns[i].name, "count") && m->ops->columns[i].type == COL_U64)
 			s->count_col = (int)i;
 	}
 	if (!m->ops->samples || !m->cfg->sampling)
