@@ -90,15 +90,18 @@ def test_budget_syscall_storm_sampled_scaled_and_resumed():
         m.wait_attached()
         m.wait_for("overhead budget: the ", 10)  # measured, or estimated (before 5.1)
         time.sleep(5)
-        # what the machine's own syscalls cost the monitor, and a counted call
-        background = max(costs(m.stderr(), False) or [0])
+        # what the machine's own syscalls cost the monitor (most seconds: the first one pays
+        # for every key's insertion), and a counted call
+        idle = sorted(costs(m.stderr(), False)[1:]) or [0]
+        background = idle[(len(idle) * 3) // 4]
         per_call = [float(x) for x in re.findall(r"at 1 in 1, \d+ events/s, (\d+) ns per counted",
                                                   m.stderr())]
         ns = min(max(per_call[-1] if per_call else 60, 30), 200)
         if background > MAX_BACKGROUND:
             harness.skip(f"the machine's own syscalls cost the syscall monitor {background:.1f} % "
-                         f"of one CPU at full count (over {MAX_BACKGROUND:g} %): too busy to "
-                         "see full counting resume; rerun on a quieter machine")
+                         f"of one CPU at full count (over {MAX_BACKGROUND:g} %; each second: "
+                         f"{idle}): too busy to see full counting resume; rerun on a quieter "
+                         "machine")
         budget = max(BUDGET, round(3 * background + 0.5))
         rate = min(int(4 * budget / 100 * 1e9 / ns), 10000000)
         calls = rate * STORM_S

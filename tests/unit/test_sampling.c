@@ -129,6 +129,37 @@ START_TEST(own_budget_of_one_monitor)
 }
 END_TEST
 
+/* Which monitors sample under a budget (the README's table): the hot aggregating ones do, the
+ * event monitor and the paired ones (interrupt, bio) never. */
+START_TEST(which_monitors_sample)
+{
+	static const struct {
+		const char *name;
+		bool samples;
+	} all[] = { { "syscall", true },    { "context_switch", true },
+		    { "page_fault", true }, { "open", true },
+		    { "func", true },	    { "exec", false },
+		    { "interrupt", false }, { "bio", false } };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const struct monitor_ops *ops = monitor_find(all[i].name);
+
+		ck_assert_msg(ops, "%s", all[i].name);
+		ck_assert_msg(ops->samples == all[i].samples, "%s", all[i].name);
+		ck_assert_msg(!ops->samples || ops->aggregating, "%s", all[i].name);
+	}
+	/* and those that sample are built to, with the column, under a budget */
+	static const char *const monitors[] = { "context_switch", "page_fault", "open" };
+	for (size_t i = 0; i < sizeof(monitors) / sizeof(monitors[0]); i++) {
+		start(monitors[i], "overhead_budget: 5%\n");
+		ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DEM_SAMPLING") != NULL, "%s",
+			      monitors[i]);
+		ck_assert_str_eq(last_column(), "sample_rate");
+		stop();
+	}
+}
+END_TEST
+
 START_TEST(event_monitors_never_sample)
 {
 	start("exec", "overhead_budget: 2\n");
@@ -335,6 +366,7 @@ int main(void)
 	tcase_add_test(tc, no_budget_no_sampling_no_column);
 	tcase_add_test(tc, budget_builds_the_probe_to_sample_and_appends_the_column);
 	tcase_add_test(tc, own_budget_of_one_monitor);
+	tcase_add_test(tc, which_monitors_sample);
 	tcase_add_test(tc, event_monitors_never_sample);
 	tcase_add_test(tc, rate_is_written_for_the_probe);
 	tcase_add_test(tc, rows_carry_the_largest_rate_their_interval_saw);
