@@ -209,6 +209,7 @@ static __always_inline void em_read_str_bounded(void *dst, const int size, const
 #define EM_NSTATS 4
 
 #include "task_slots.h"
+#include "sample.h"
 
 #endif /* EM_PROBE_COMMON_H */
 
@@ -409,5 +410,63 @@ static __always_inline void em_task_note_hot(const char *name)
 			h->n = i + 1;
 		}
 	}
+/* ---- sampling under an overhead budget (config `overhead_budget`), compiled in only then ----
+ *
+ * A hot aggregating probe starts with
+ *	__u64 w = 1;
+ *	if (em_sample_skip(&w))
+ *		return 0;
+ * and adds w where it added 1 (v->count += w): the counts come out already scaled, and stay
+ * right when N changes in the middle of an interval. Without EM_SAMPLING em_sample_skip() is
+ * a constant 0 and w the constant 1: the compiler emits the same code as without the lines.
+ *
+ * With it, user space writes N (1, 2, 4, ... EM_SAMPLE_MAX) into em_sample_n; 1 counts every
+ * event. A per-CPU countdown picks the events counted: after each counted one, the next is
+ * 1 to 2N-1 events later (N on average, from bpf_get_prandom_u32: a fixed period would line
+ * up with a traced program's own loop, e.g. read+write counted as reads only), and it carries
+ * the N its gap was drawn with, so a higher N biases nothing. When N comes down below a gap's,
+ * the rest of that gap is dropped and counting goes on at the new N at once: the interval the
+ * change fell in (marked with the old N) is a little short, and a row marked sample_rate 1 is
+ * exact. The random number is drawn once per counted event; a skipped event costs two array
+ * lookups, a compare and a decrement.
+ */
+#ifdef EM_SAMPLING
+BPF_ARRAY(em_sample_n, __u32, 1);
+BPF_PERCPU_ARRAY(em_sample_cpu, struct em_sample_state, 1);
+
+/* 1: skip this event; 0: count it, adding *w (left at 1 when nothing is sampled). */
+static __always_inline int em_sample_skip(__u64 *w)
+{
+	int zero = 0;
+	struct em_sample_state *c = em_sample_cpu.lookup(&zero);
+	__u32 *np = em_sample_n.lookup(&zero);
+	__u32 n;
+
+	if (!c || !np)
+		return 0;
+	n = *np;
+	if (n > EM_SAMPLE_MAX)
+		n = EM_SAMPLE_MAX;
+	c->seen++;
+	if (c->left > 1 && n >= c->weight) {
+		c->left--;
+		return 1;
+	}
+	/* counted: the last of its gap stands for all of it */
+	if (c->left <= 1 && c->weight > 1)
+		*w = c->weight;
+	if (n <= 1) {
+		c->left = 0;
+		c->weight = 1;
+		return 0;
+	}
+	c->left = 1 + bpf_get_prandom_u32() % (2 * n - 1);
+	c->weight = n;
+	return 0;
+}
+#else
+static __always_inline int em_sample_skip(__u64 *w)
+{
+	return 0;
 }
 #endif

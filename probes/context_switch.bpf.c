@@ -124,11 +124,14 @@ int tp_sched_switch(void *ctx)
 	__s32 prev_pid = 0, next_pid = 0;
 	__s64 state = 0;
 	int voluntary;
+	__u64 w = 1;
 #ifdef EM_TASK_SLOTS
 	/* 64-bit: a 32-bit index is widened after its bounds check, which the verifier forgets */
 	__u64 ps = CS_IDLE, ns = CS_IDLE;
 #endif
 
+	if (em_sample_skip(&w))
+		return 0;
 	CS_LOAD(prev_pid, CS_PREV_PID_OFF);
 	CS_LOAD(next_pid, CS_NEXT_PID_OFF);
 #if CS_PREV_STATE_SIZE == 8
@@ -183,7 +186,7 @@ int tp_sched_switch(void *ctx)
 		}
 		if (ps < CS_ROWS && ns < CS_ROWS) {
 			/* Per-CPU value: this CPU is the only writer. */
-			f->c[ps][ns] += CS_FAST_SWITCH | (prev_pid && voluntary);
+			f->c[ps][ns] += w * (CS_FAST_SWITCH | (prev_pid && voluntary));
 			return 0;
 		}
 	}
@@ -211,16 +214,16 @@ int tp_sched_switch(void *ctx)
 	}
 	/* Plain increments: the key holds this CPU, and a program never runs twice at once on
 	 * one CPU, so nobody else writes this value (an atomic add costs ~20 ns each). */
-	v->count++;
+	v->count += w;
 	if (prev_pid) {
 		if (voluntary)
-			v->voluntary++;
+			v->voluntary += w;
 		else
-			v->involuntary++;
+			v->involuntary += w;
 	}
 #ifdef EM_TASK_SLOTS
 	/* The names without a slot that got busy here: user space may give them one. */
-	if (v->count == EM_HOT_AT) {
+	if (v->count >= EM_HOT_AT && v->count - w < EM_HOT_AT) {
 		if (ps == EM_SLOT_NONE)
 			em_task_note_hot(k.prev_comm);
 		if (ns == EM_SLOT_NONE)

@@ -18,7 +18,10 @@ static __always_inline int func_account(__u32 idx)
 {
 	struct func_key k = {};
 	struct func_value *v;
+	__u64 w = 1;
 
+	if (em_sample_skip(&w))
+		return 0;
 	if (em_skip_current())
 		return 0;
 	k.epoch = em_epoch_now();
@@ -38,7 +41,7 @@ static __always_inline int func_account(__u32 idx)
 			return 0;
 		}
 	}
-	v->count++; /* per-CPU value: this CPU is the only writer */
+	v->count += w; /* per-CPU value: this CPU is the only writer */
 	return 0;
 }
 

@@ -47,7 +47,10 @@ static __always_inline int open_enter(__u8 op, const char *path, __u64 flags)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct open_start s = {};
+	__u64 w = 1;
 
+	if (em_sample_skip(&w))
+		return 0;
 	if (em_skip_current())
 		return 0;
 #ifdef OPEN_INFLIGHT_LRU
@@ -58,6 +61,9 @@ static __always_inline int open_enter(__u8 op, const char *path, __u64 flags)
 		old->flags = flags;
 		old->path_ptr = (__u64)path;
 		old->op = op;
+#ifdef EM_SAMPLING
+		old->weight = w;
+#endif
 		old->ts_ns = bpf_ktime_get_ns();
 		return 0;
 	}
@@ -65,6 +71,9 @@ static __always_inline int open_enter(__u8 op, const char *path, __u64 flags)
 	s.flags = flags;
 	s.path_ptr = (__u64)path;
 	s.op = op;
+#ifdef EM_SAMPLING
+	s.weight = w;
+#endif
 	s.ts_ns = bpf_ktime_get_ns();
 	if (open_start.update(&tid, &s))
 		em_count(EM_STAT_MAP_FULL);
@@ -108,8 +117,9 @@ static __always_inline void open_count_errno(struct open_value *v, long err)
 	}
 }
 
-/* Counts one finished call under key k. */
-static __always_inline void open_count(struct open_key *k, __u64 d, long ret)
+/* Counts one finished call under key k, as w calls (sampling). The errno buckets stay
+ * unweighted: they only pick the most frequent errno. */
+static __always_inline void open_count(struct open_key *k, __u64 d, long ret, __u64 w)
 {
 	struct open_value *v = open_counts.lookup(k);
 
@@ -124,14 +134,14 @@ static __always_inline void open_count(struct open_key *k, __u64 d, long ret)
 		}
 	}
 	/* Per-CPU value: this CPU is the only writer. */
-	v->count++;
-	v->lat_sum_ns += d;
-	if (v->count == 1 || d < v->lat_min_ns)
+	v->count += w;
+	v->lat_sum_ns += d * w; /* the average stays lat_sum_ns / count */
+	if (v->count == w || d < v->lat_min_ns)
 		v->lat_min_ns = d;
 	if (d > v->lat_max_ns)
 		v->lat_max_ns = d;
 	if (ret < 0) {
-		v->errors++;
+		v->errors += w;
 		open_count_errno(v, -ret);
 	}
 }
@@ -160,6 +170,7 @@ static __always_inline int open_exit(__u8 op, long ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 now = bpf_ktime_get_ns(), d;
 	struct open_start *s;
+	__u64 w = 1;
 
 	/* No entry: the call began before the probes were attached (or its entry was not
 	 * stored, counted there). */
@@ -172,6 +183,9 @@ static __always_inline int open_exit(__u8 op, long ret)
 		return 0;
 	}
 	d = now - s->ts_ns;
+#ifdef EM_SAMPLING
+	w = s->weight; /* what the entry was sampled with */
+#endif
 #if EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY
 	{
 		/* Before 4.18 a map key must be on the stack (288 of its 512 bytes). */
@@ -179,7 +193,7 @@ static __always_inline int open_exit(__u8 op, long ret)
 
 		open_fill_key(&k, s, op);
 		open_start_done(s, tid);
-		open_count(&k, d, ret);
+		open_count(&k, d, ret, w);
 	}
 #else
 	{
@@ -191,7 +205,7 @@ static __always_inline int open_exit(__u8 op, long ret)
 			return 0;
 		open_fill_key(k, s, op);
 		open_start_done(s, tid);
-		open_count(k, d, ret);
+		open_count(k, d, ret, w);
 	}
 #endif
 	return 0;

@@ -30,7 +30,8 @@ struct open_start {
 	__u64 flags;	/* open(2)/openat(2) flags, or open_how.flags for openat2(2) */
 	__u64 path_ptr; /* the user's pointer */
 	__u8 op;	/* enum open_op */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 weight; /* what the call adds to the counts: 1, or N under sampling (em_sample_skip) */
 };
 
 /* Every byte is set by the probe (the map compares all of them). */

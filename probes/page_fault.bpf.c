@@ -22,10 +22,16 @@ static __always_inline int pf_account(__u32 type)
 {
 	struct pf_key k = {};
 	struct pf_value *v;
+	__u64 w = 1;
 #ifdef EM_TASK_SLOTS
-	struct em_task *t = em_task_current();
+	struct em_task *t;
 	__u32 slot;
+#endif
 
+	if (em_sample_skip(&w))
+		return 0;
+#ifdef EM_TASK_SLOTS
+	t = em_task_current();
 	if (!t || em_task_skipped(t))
 		return 0;
 	slot = t->slot;
@@ -34,7 +40,7 @@ static __always_inline int pf_account(__u32 type)
 
 		if (f) {
 			/* Per-CPU value: this CPU is the only writer. */
-			f->count[type]++;
+			f->count[type] += w;
 			return 0;
 		}
 	}
@@ -65,9 +71,9 @@ static __always_inline int pf_account(__u32 type)
 	}
 	/* A plain increment: the key holds this CPU, and a perf event program never runs twice
 	 * at once on one CPU (the kernel skips a nested run), so nobody else writes this value. */
-	v->count++;
+	v->count += w;
 #ifdef EM_TASK_SLOTS
-	if (v->count == EM_HOT_AT)
+	if (v->count >= EM_HOT_AT && v->count - w < EM_HOT_AT) /* crossed it just now */
 		em_task_note_hot(k.comm);
 #endif
 	return 0;

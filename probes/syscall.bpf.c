@@ -19,12 +19,12 @@ BPF_HASH(syscall_start, __u32, __u64, SYSCALL_MAP_ENTRIES);
 
 #ifdef SYSCALL_FAST
 /* The fast path (EM_TASK_SLOTS: the task-slot cache of common.h): a name with a slot counts in
- * a row of this per-CPU array, one cell per syscall (sc_index()), cumulative: user space takes
- * the differences, so nothing is zeroed and no epoch is read. */
+ * a row of this per-CPU array, one cell per syscall (syscall_index()), cumulative: user space
+ * takes the differences, so nothing is zeroed and no epoch is read. */
 BPF_PERCPU_ARRAY(syscall_fast, struct syscall_fast_row, EM_TASK_SLOTS);
 #endif
 
-static __always_inline int syscall_account(long nr, long ret)
+static __always_inline int syscall_account(long nr, long ret, __u64 w)
 {
 	struct syscall_key k = {};
 	struct syscall_value *v;
@@ -55,9 +55,9 @@ static __always_inline int syscall_account(long nr, long ret)
 
 			if (r) {
 				/* Per-CPU value: this CPU is the only writer. */
-				r->v[i].count++;
+				r->v[i].count += w;
 				if (ret < 0 && ret >= -4095)
-					r->v[i].errors++;
+					r->v[i].errors += w;
 				return 0;
 			}
 		}
@@ -80,11 +80,11 @@ static __always_inline int syscall_account(long nr, long ret)
 		}
 	}
 	/* Per-CPU value: this CPU is the only writer. */
-	v->count++;
+	v->count += w;
 	if (ret < 0 && ret >= -4095)
-		v->errors++;
+		v->errors += w;
 #ifdef SYSCALL_FAST
-	if (v->count == EM_HOT_AT)
+	if (v->count >= EM_HOT_AT && v->count - w < EM_HOT_AT) /* crossed it just now */
 		em_task_note_hot(k.comm);
 #endif
 #ifdef SYSCALL_LATENCY
@@ -127,7 +127,11 @@ int tp_sys_enter(void *ctx)
 
 int tp_sys_exit(void *ctx)
 {
-	return syscall_account(EM_RAW_SC_ID(ctx), EM_RAW_SC_RET(ctx));
+	__u64 w = 1;
+
+	if (em_sample_skip(&w))
+		return 0;
+	return syscall_account(EM_RAW_SC_ID(ctx), EM_RAW_SC_RET(ctx), w);
 }
 
 #ifdef EM_ARCH_X86_64
@@ -136,9 +140,12 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long nr = -1;
+	__u64 w = 1;
 
+	if (em_sample_skip(&w))
+		return 0;
 	bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);
-	return syscall_account(nr, (long)ctx->args[1]);
+	return syscall_account(nr, (long)ctx->args[1], w);
 }
 
 #ifdef SYSCALL_LATENCY

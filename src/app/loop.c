@@ -89,6 +89,7 @@ static void reload(struct app_loop *l)
 		return;
 	}
 	failed = runtime_reload(rt, nc, sel, (size_t)nsel);
+	overhead_configure(rt);
 	log_info("SIGHUP: configuration reloaded; %zu monitor(s) running%s", runtime_running(rt),
 		 failed ? ", some failed to start (see above)" : "");
 }
@@ -116,12 +117,13 @@ void app_loop_tick(struct app_loop *l)
 	struct csv_health h;
 	uint64_t offset = monitor_clock_offset();
 	time_t now = time(NULL);
-	char names[256], status[1024];
+	char names[256], status[2048], budget[1024];
 
 	for (size_t i = 0; i < rt->host.nsinks; i++) {
 		if (rt->host.sinks[i]->ops->tick)
 			(void)rt->host.sinks[i]->ops->tick(rt->host.sinks[i], now);
 	}
+	overhead_tick(rt);
 	for (size_t i = 0; i < rt->nslots; i++) {
 		if (!runtime_slot_used(rt, i))
 			continue;
@@ -135,11 +137,12 @@ void app_loop_tick(struct app_loop *l)
 	runtime_output_health(rt, &h);
 	/* For --daemon-status: what an operator asks first. */
 	runtime_names(rt, names, sizeof(names));
+	overhead_status(rt, budget, sizeof(budget));
 	snprintf(status, sizeof(status),
 		 "pid=%d\nstarted=%ld\nmonitors=%s\nrows=%llu\nlost=%llu\nrows_dropped=%llu\n"
-		 "write_errors=%llu\noutput_failing=%d\n",
+		 "write_errors=%llu\noutput_failing=%d\n%s",
 		 (int)getpid(), (long)l->started, names, rows, lost, h.rows_dropped, h.write_errors,
-		 h.failing ? -h.last_err : 0);
+		 h.failing ? -h.last_err : 0, budget);
 	(void)daemon_status_write(rt->cfg->app.pid_file, status);
 }
 

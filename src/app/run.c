@@ -23,6 +23,7 @@
 #include "core/kcheck.h"
 #include "core/log.h"
 #include "app/loop.h"
+#include "app/overhead.h"
 #include "monitors/monitor.h"
 #include "app/runtime.h"
 #include "app/usage.h"
@@ -195,6 +196,7 @@ static int run_started(struct app *a)
 	if (r)
 		return app_exit_code(APP_STEP_RUN, r);
 	runtime_start_many(rt, a->sel, a->nsel, start_failed, NULL);
+	overhead_configure(rt);
 	if (!runtime_running(rt)) {
 		log_error("no monitor could be attached; see the errors above or run "
 			  "ebpf-monitor --check");
@@ -271,8 +273,11 @@ static int dispatch(struct app *a)
 	r = select_monitors(a);
 	if (r)
 		return app_exit_code(APP_STEP_CONFIG, r);
-	if (opt->action == CLI_CHECK)
-		return app_exit_code(APP_STEP_SUPPORT, app_check_report(a->sel, a->nsel));
+	if (opt->action == CLI_CHECK) {
+		r = app_check_report(a->sel, a->nsel);
+		overhead_check_report(a->rt->cfg, a->sel, a->nsel);
+		return app_exit_code(APP_STEP_SUPPORT, r);
+	}
 	return run_monitors(a);
 }
 

@@ -26,6 +26,7 @@ void runtime_init(struct runtime *rt)
 {
 	memset(rt, 0, sizeof(*rt));
 	rt->epfd = -1;
+	rt->overhead.stats = -1;
 	for (size_t i = 0; i < RUNTIME_MAX_SLOTS; i++)
 		rt->interval_fd[i] = rt->drain_fd[i] = -1;
 }
@@ -357,6 +358,7 @@ void runtime_health(struct runtime *rt, size_t slot, bool probes, bool stopped)
 		.lost_map_full = m->stats.lost_map_full,
 		.lost_unmatched = m->stats.lost_unmatched,
 		.lost_recursion = m->stats.lost_recursion,
+		.sample_rate = m->sample.on ? m->sample.rate : 0,
 	};
 
 	if (probes) {
@@ -511,6 +513,7 @@ void runtime_shutdown(struct runtime *rt)
 			mods[n++] = rt->mons[i].bpf;
 	}
 	loader_detach_many(mods, n);
+	overhead_stop(rt);
 	grace();
 	for (size_t i = 0; i < rt->nslots; i++) {
 		if (runtime_slot_used(rt, i))

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "app/overhead.h"
 #include "core/config.h"
 #include "monitors/monitor.h"
 
@@ -60,6 +61,7 @@ struct runtime {
 	time_t sink_err_logged[8]; /* last flush error logged, per sink (host.sinks) */
 	struct sink *prom;	   /* also in host.sinks; NULL when disabled */
 	struct prom_http *http;	   /* serves prom; lives as long as the sinks */
+	struct overhead_state overhead;
 };
 
 static inline bool runtime_slot_used(const struct runtime *rt, size_t i)

@@ -79,6 +79,12 @@ static inline int em_attach_raw_tracepoint(int progfd, const char *name)
 #endif
 /* struct bpf_prog_info.recursion_misses (5.12): its offset, for headers without the field. */
 #define EM_PROG_INFO_RECURSION_MISSES_OFF 208
+/* struct bpf_prog_info.run_time_ns and run_cnt (5.1), likewise; and the bpf() command that
+ * turns those statistics on for as long as its fd is open (5.8). */
+#define EM_PROG_INFO_RUN_TIME_NS_OFF 192
+#define EM_PROG_INFO_RUN_CNT_OFF 200
+#define EM_BPF_ENABLE_STATS 32
+#define EM_BPF_STATS_RUN_TIME 0
 
 /* Programs are loaded with bcc_prog_load() (bcc >= 0.9, one signature since; never libbpf's
  * bpf_prog_load, which on Debian has another): see compile.c. */

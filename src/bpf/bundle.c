@@ -15,7 +15,8 @@ static const char *const renamed_ids[] = {
 	"em_filtered_current", "em_skip_current", "em_epoch", "em_epoch_now",
 	"em_stats", "em_count", "em_filtered_uid", "em_filtered_task", "em_task_cache", "em_gen",
 	"em_slot_of", "em_hot", "em_task_names_changed", "em_tp_task_fork", "em_tp_task_rename",
-	"em_task_current", "em_task_skipped", "em_task_note_hot", NULL,
+	"em_task_current", "em_task_skipped", "em_task_note_hot", "em_sample_n", "em_sample_cpu",
+	"em_sample_skip", NULL,
 };
 static const char *const per_probe_macros[] = { "EM_SELF_TGID", NULL };
 

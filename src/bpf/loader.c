@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
@@ -1343,6 +1344,123 @@ uint64_t loader_recursion_misses(struct bpf_mod *m)
 		}
 	}
 	return total;
+}
+
+#if EM_BCC_VERSION_CODE >= 1900
+_Static_assert(offsetof(struct bpf_prog_info, run_time_ns) == EM_PROG_INFO_RUN_TIME_NS_OFF &&
+		       offsetof(struct bpf_prog_info, run_cnt) == EM_PROG_INFO_RUN_CNT_OFF,
+	       "bpf_prog_info.run_time_ns moved: fix EM_PROG_INFO_RUN_TIME_NS_OFF");
+#endif
+
+int loader_prog_stats(struct bpf_mod *m, uint64_t *ret_run_ns, uint64_t *ret_run_cnt)
+{
+	int r = -EOPNOTSUPP;
+
+	*ret_run_ns = *ret_run_cnt = 0;
+	for (int i = 0; m && i < m->nprogs; i++) {
+		uint64_t info[64], v;
+		union bpf_attr a;
+
+		memset(info, 0, sizeof(info));
+		memset(&a, 0, sizeof(a));
+		a.info.bpf_fd = (unsigned)m->progs[i].fd;
+		a.info.info_len = sizeof(info);
+		a.info.info = (unsigned long)info;
+		/* By offset, as loader_recursion_misses: a kernel before 5.1 fills less. */
+		if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) ||
+		    a.info.info_len < EM_PROG_INFO_RUN_CNT_OFF + 8)
+			continue;
+		memcpy(&v, (char *)info + EM_PROG_INFO_RUN_TIME_NS_OFF, sizeof(v));
+		*ret_run_ns += v;
+		memcpy(&v, (char *)info + EM_PROG_INFO_RUN_CNT_OFF, sizeof(v));
+		*ret_run_cnt += v;
+		r = 0;
+	}
+	return r;
+}
+
+#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
+#define STATS_SYSCTL_HANDLE (INT_MAX - 1) /* no fd: the sysctl is ours to reset */
+#define STATS_SYSCTL_SHARED INT_MAX	  /* the sysctl was on already: leave it */
+
+/* The sysctl's value ('0' or '1'), or -errno. */
+static int stats_sysctl_read(void)
+{
+	char c = 0;
+	int fd = open(STATS_SYSCTL, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = read(fd, &c, 1) == 1 ? c : -EIO;
+	close(fd);
+	return r;
+}
+
+static int stats_sysctl_write(char c)
+{
+	int fd = open(STATS_SYSCTL, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, &c, 1) != 1)
+		r = errno ? -errno : -EIO;
+	close(fd);
+	return r;
+}
+
+int loader_stats_enable(const char **how)
+{
+	union bpf_attr a;
+	int fd, r;
+
+	memset(&a, 0, sizeof(a));
+	/* enable_stats.type is the attr's first word */
+	*(uint32_t *)&a = EM_BPF_STATS_RUN_TIME;
+	fd = (int)syscall(__NR_bpf, EM_BPF_ENABLE_STATS, &a, sizeof(a));
+	if (fd >= 0) {
+		*how = "BPF_ENABLE_STATS";
+		return fd;
+	}
+	r = stats_sysctl_read();
+	if (r == '1') {
+		*how = "kernel.bpf_stats_enabled (already on)";
+		return STATS_SYSCTL_SHARED;
+	}
+	if (r < 0)
+		return r;
+	r = stats_sysctl_write('1');
+	if (r)
+		return r;
+	*how = "kernel.bpf_stats_enabled";
+	return STATS_SYSCTL_HANDLE;
+}
+
+int loader_stats_available(const char **how)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	*(uint32_t *)&a = EM_BPF_STATS_RUN_TIME;
+	fd = (int)syscall(__NR_bpf, EM_BPF_ENABLE_STATS, &a, sizeof(a));
+	if (fd >= 0) {
+		close(fd);
+		*how = "BPF_ENABLE_STATS, 5.8+";
+		return 0;
+	}
+	if (access(STATS_SYSCTL, W_OK) == 0) {
+		*how = "sysctl kernel.bpf_stats_enabled, 5.1+";
+		return 0;
+	}
+	return errno == ENOENT ? -ENOENT : -errno;
+}
+
+void loader_stats_disable(int handle)
+{
+	if (handle == STATS_SYSCTL_HANDLE)
+		(void)stats_sysctl_write('0');
+	else if (handle >= 0 && handle != STATS_SYSCTL_SHARED)
+		close(handle);
 }
 
 void loader_detach_many(struct bpf_mod **mods, size_t n)

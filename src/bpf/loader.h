@@ -61,6 +61,23 @@ void loader_perf_consume_all(struct bpf_mod *m);       /* the same for every buf
  * running on that CPU (bpf_prog_info.recursion_misses, 5.12+; 0 where not reported). */
 uint64_t loader_recursion_misses(struct bpf_mod *m);
 
+/* The kernel's run-time statistics of this module's programs, summed: nanoseconds spent in
+ * them and runs since they were loaded, counted only while statistics are on
+ * (loader_stats_enable). 0, or -EOPNOTSUPP where the kernel keeps none (before 5.1). */
+int loader_prog_stats(struct bpf_mod *m, uint64_t *ret_run_ns, uint64_t *ret_run_cnt);
+
+/* Turns the kernel's BPF run-time statistics on (they cost every BPF program on the host two
+ * clock reads per run): with the bpf() command BPF_ENABLE_STATS (5.8+; on while the returned
+ * handle's fd is open), else the sysctl kernel.bpf_stats_enabled (5.1+; set back by
+ * loader_stats_disable unless it was on already). Returns a handle >= 0, or -errno (-ENOENT:
+ * this kernel has neither). *how says which ("BPF_ENABLE_STATS", "kernel.bpf_stats_enabled",
+ * "kernel.bpf_stats_enabled (already on)"). */
+int loader_stats_enable(const char **how);
+void loader_stats_disable(int handle); /* negative: nothing to undo */
+/* Whether loader_stats_enable would work, without leaving anything on (for --check): 0 and
+ * *how, or -errno. */
+int loader_stats_available(const char **how);
+
 /* Detaches every probe (no new events) but keeps maps and perf buffers readable. */
 void loader_detach(struct bpf_mod *m);
 /* The same for several modules at once (faster than one after another: see loader.c). */

@@ -143,6 +143,8 @@ static const struct opt_spec core_keys[] = {
 
 	{ "monitors", OPT_NODE },
 	{ "filters", OPT_NODE },
+	{ "overhead_budget", OPT_PERCENT, CFG(overhead_budget), CONFIG_BUDGET_MIN,
+	  CONFIG_BUDGET_MAX, .def = "0" },
 	OPT_END
 };
 
@@ -158,6 +160,10 @@ static const struct opt_spec monitor_specs[] = {
 	{ "enabled", OPT_BOOL, offsetof(struct monitor_cfg, enabled) },
 	OPT_END
 };
+
+static const struct opt_spec budget_spec = { "overhead_budget", OPT_PERCENT,
+					     offsetof(struct monitor_cfg, overhead_budget),
+					     CONFIG_BUDGET_MIN, CONFIG_BUDGET_MAX };
 
 static const struct opt_spec interval_spec = {
 	"interval", OPT_DOUBLE, offsetof(struct monitor_cfg, interval), 0.1, 86400
@@ -468,6 +474,17 @@ static int walk_filters(struct loader *l, size_t vi, const char *path, struct fi
 	return walk_section(l, vi, path, NULL, 0, filter_keys, filter_special, &t);
 }
 
+/* Which monitors sample: those that can, under their own budget or the top-level one. */
+static void set_sampling(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nmonitors; i++) {
+		struct monitor_cfg *m = &cfg->monitors[i];
+
+		m->sampling = m->schema->samples &&
+			      (cfg->overhead_budget > 0 || m->overhead_budget > 0);
+	}
+}
+
 /* Each monitor's effective filters: the top-level ones, with the keys its own section set. */
 static void merge_filters(struct loader *l)
 {
@@ -492,7 +509,8 @@ static struct monitor_cfg *find_monitor(struct config *cfg, const char *name)
 	return NULL;
 }
 
-static const char *const monitor_specials[] = { "interval", "attach", "filters", NULL };
+static const char *const monitor_specials[] = { "interval", "attach", "filters", "overhead_budget",
+						NULL };
 
 static int monitor_special(struct loader *l, const char *key, size_t k, size_t vi,
 			   const char *path, void *ctx)
@@ -510,6 +528,16 @@ static int monitor_special(struct loader *l, const char *key, size_t k, size_t v
 			return 0;
 		}
 		return set_opt(l, &interval_spec, m, vi, path);
+	}
+	if (!strcmp(key, "overhead_budget")) {
+		if (!m->schema->samples) {
+			warn_at(l, node(l, k),
+				"%s: has no effect, %s never samples (it counts every event); its "
+				"cost counts toward the top-level overhead_budget",
+				path, m->name);
+			return 0;
+		}
+		return set_opt(l, &budget_spec, m, vi, path);
 	}
 	attach.choices = m->schema->attach_choices ? m->schema->attach_choices : auto_only;
 	return set_opt(l, &attach, m, vi, path);
@@ -817,7 +845,9 @@ struct monitor_cfg *config_monitor(struct config *cfg, const char *name)
 
 bool config_monitor_equal(const struct monitor_cfg *a, const struct monitor_cfg *b)
 {
+	/* overhead_budget itself is read live; whether the probe samples is built into it */
 	if (a->schema != b->schema || a->enabled != b->enabled || a->interval != b->interval ||
+	    a->sampling != b->sampling ||
 	    (a->attach != b->attach &&
 	     (!a->attach || !b->attach || strcmp(a->attach, b->attach))) ||
 	    !filter_equal(&a->filters, &b->filters))
@@ -1105,8 +1135,10 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 	r = check_map(&l, 0, "");
 	if (!r)
 		r = walk_core(&l, 0, "", NULL);
-	if (!r)
+	if (!r) {
 		merge_filters(&l);
+		set_sampling(cfg);
+	}
 out:
 	ydoc_free(&l.doc);
 	free(buf);

@@ -17,9 +17,14 @@ struct monitor_schema {
 	size_t options_size;            /* size of the struct the offsets point into */
 	bool aggregating;               /* has an `interval` */
 	const char *const *attach_choices; /* NULL-terminated, always includes "auto" */
+	bool samples;			   /* samples under an overhead budget */
 };
 
 #define FILTER_MAX 64
+
+/* overhead_budget (top level and per monitor): % of one CPU; 0 is none. */
+#define CONFIG_BUDGET_MIN 0.1
+#define CONFIG_BUDGET_MAX 10000
 
 /* output.format (and --format): which row files/streams are written. */
 #define OUTPUT_CSV 1u	       /* "csv": <monitor>_<time>.csv files */
@@ -48,6 +53,10 @@ struct monitor_cfg {
 	bool enabled;          /* default true when present, false when absent from a file */
 	double interval;       /* seconds, default 2 */
 	char *attach;          /* "auto" default */
+	double overhead_budget; /* its own, % of one CPU; 0: none (only monitors that sample) */
+	bool sampling;		/* a budget applies (its own or the top-level one) and the
+				  monitor samples: its probe is built to sample, rows get
+				  sample_rate */
 	void *opts;            /* options_size bytes, filled from the schema (defaults first); a
 				  list or boolean map in the file replaces the default one */
 	struct src_pos pos;    /* where the section started */
@@ -110,6 +119,7 @@ struct config {
 	} output;
 
 	struct filter_cfg filters; /* top-level `filters:` (already merged into each monitor) */
+	double overhead_budget;	   /* top-level, % of one CPU for everything; 0: none */
 
 	struct monitor_cfg monitors[CONFIG_MAX_MONITORS]; /* one per schema, same order */
 	size_t nmonitors;

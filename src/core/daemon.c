@@ -219,9 +219,72 @@ static void print_duration(long s)
 		printf("%lds", s);
 }
 
+/* The status file's overhead budget lines (src/app/overhead.c writes them), printed:
+ *   budget=2  budget_own=syscall:1,...  overhead=1.640  overhead_self=0.020
+ *   cost_source=kernel|estimate  sample_rates=syscall:16:1.637:2003123,... (N, % cost, events/s) */
+struct budget_lines {
+	double budget, overhead, self;
+	char own[512], source[32], rates[1024];
+	bool present;
+};
+
+static bool budget_line(struct budget_lines *b, char *line)
+{
+	line[strcspn(line, "\n")] = '\0';
+	if (sscanf(line, "budget=%lf", &b->budget) == 1)
+		return b->present = true;
+	if (sscanf(line, "overhead=%lf", &b->overhead) == 1 ||
+	    sscanf(line, "overhead_self=%lf", &b->self) == 1)
+		return true;
+	if (!strncmp(line, "budget_own=", 11))
+		return snprintf(b->own, sizeof(b->own), "%s", line + 11) >= 0;
+	if (!strncmp(line, "cost_source=", 12))
+		return snprintf(b->source, sizeof(b->source), "%s", line + 12) >= 0;
+	if (!strncmp(line, "sample_rates=", 13))
+		return snprintf(b->rates, sizeof(b->rates), "%s", line + 13) >= 0;
+	return false;
+}
+
+static void print_budget(const struct budget_lines *b)
+{
+	char rates[sizeof(b->rates)], *save = NULL;
+	const char *sep = " ";
+
+	if (!b->present)
+		return;
+	printf("  overhead budget: ");
+	if (b->budget > 0)
+		printf("%g %% of one CPU for the whole monitor", b->budget);
+	else
+		printf("none for the whole monitor");
+	if (b->own[0])
+		printf("; own: %s", b->own);
+	printf("\n  overhead now: %.3g %% of one CPU (the process itself %.3g %%), %s\n",
+	       b->overhead, b->self,
+	       strcmp(b->source, "kernel") ? "estimated from events per second" :
+					     "by the kernel's BPF statistics");
+	printf("  sampling:");
+	snprintf(rates, sizeof(rates), "%s", b->rates);
+	for (char *r = strtok_r(rates, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		char name[64];
+		unsigned n;
+		double cost, eps;
+
+		if (sscanf(r, "%63[^:]:%u:%lf:%lf", name, &n, &cost, &eps) != 4)
+			continue;
+		if (n > 1)
+			printf("%s%s 1 in %u (%.3g %%, %.0f events/s)", sep, name, n, cost, eps);
+		else
+			printf("%s%s every event (%.3g %%, %.0f events/s)", sep, name, cost, eps);
+		sep = "; ";
+	}
+	printf("%s\n", b->rates[0] ? "" : " no monitor samples");
+}
+
 int daemon_status(const char *pidfile_path)
 {
 	char path[4200], line[1024], monitors[1024] = "?";
+	struct budget_lines budget = { 0 };
 	unsigned long long rows = 0, lost = 0, dropped = 0;
 	long started = 0;
 	int failing = 0;
@@ -243,9 +306,10 @@ int daemon_status(const char *pidfile_path)
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "started=%ld", &started) == 1 ||
-		    sscanf(line, "rows=%llu", &rows) == 1 || sscanf(line, "lost=%llu", &lost) == 1 ||
+		    sscanf(line, "rows=%llu", &rows) == 1 ||
+		    sscanf(line, "lost=%llu", &lost) == 1 ||
 		    sscanf(line, "rows_dropped=%llu", &dropped) == 1 ||
-		    sscanf(line, "output_failing=%d", &failing) == 1)
+		    sscanf(line, "output_failing=%d", &failing) == 1 || budget_line(&budget, line))
 			continue;
 		if (!strncmp(line, "monitors=", 9)) {
 			line[strcspn(line, "\n")] = '\0';
@@ -264,6 +328,7 @@ int daemon_status(const char *pidfile_path)
 	if (dropped || failing)
 		printf("  CSV rows dropped (output errors): %llu%s%s\n", dropped,
 		       failing ? "; writing fails now: " : "", failing ? strerror(failing) : "");
+	print_budget(&budget);
 	return DAEMON_RUNNING;
 }
 

@@ -273,6 +273,35 @@ static int set_double(const struct opt_spec *o, double *dst, struct ydoc *d, con
 	return 0;
 }
 
+static int set_percent(const struct opt_spec *o, double *dst, struct ydoc *d, const struct ynode *v,
+		       const char *path, char *err, size_t errlen)
+{
+	char what[160], num[64];
+	size_t len;
+	bool off;
+	double x;
+
+	snprintf(what, sizeof(what), "a percentage, %g to %g (e.g. 2 or 2%%), or 0 or off for none",
+		 o->min, o->max);
+	if (!ydoc_is_value(v))
+		return ydoc_fail_type(d, v, path, what, err, errlen);
+	if (!opt_parse_bool(v->text, &off) && !off) {
+		*dst = 0;
+		return 0;
+	}
+	len = strlen(v->text);
+	if (len && v->text[len - 1] == '%')
+		len--;
+	if (!len || len >= sizeof(num))
+		return ydoc_fail_type(d, v, path, what, err, errlen);
+	memcpy(num, v->text, len);
+	num[len] = '\0';
+	if (opt_parse_double(num, &x) || (x != 0 && (x < o->min || x > o->max)))
+		return ydoc_fail_type(d, v, path, what, err, errlen);
+	*dst = x;
+	return 0;
+}
+
 static int set_string(const struct opt_spec *o, char **dst, struct ydoc *d, const struct ynode *v,
 		      const char *path, char *err, size_t errlen)
 {
@@ -361,6 +390,8 @@ static int set_value(const struct opt_spec *o, void *dst, struct ydoc *d, size_t
 		return set_int(o, dst, d, v, path, err, errlen);
 	case OPT_DOUBLE:
 		return set_double(o, dst, d, v, path, err, errlen);
+	case OPT_PERCENT:
+		return set_percent(o, dst, d, v, path, err, errlen);
 	case OPT_STRING:
 		return set_string(o, dst, d, v, path, err, errlen);
 	case OPT_STRLIST:
@@ -463,6 +494,7 @@ bool opt_equal(const struct opt_spec *o, const void *a, const void *b)
 	case OPT_INT:
 		return *(const long long *)x == *(const long long *)y;
 	case OPT_DOUBLE:
+	case OPT_PERCENT:
 		return *(const double *)x == *(const double *)y;
 	case OPT_STRING:
 		return str_equal(*(char *const *)x, *(char *const *)y);

@@ -18,6 +18,8 @@ enum opt_type {
 	OPT_FORMATS, /* unsigned: OUTPUT_* bits, from a format name or a list of them */
 	OPT_SECTION, /* no value: a mapping of the rows whose keys start with this key and '.' */
 	OPT_NODE,    /* no value: the loader reads the node itself (config.c's hooks) */
+	OPT_PERCENT, /* double: a percentage ("2", "0.5", "2%"), 0 or within [min, max]; 0, "0%",
+			"off" and false mean none (0) */
 };
 
 /* opt_spec.flags */

@@ -487,6 +487,7 @@ const struct monitor_ops bio_monitor_ops = {
 	.metrics = bio_metrics,
 	.nmetrics = sizeof(bio_metrics) / sizeof(bio_metrics[0]),
 	.aggregating = true,
+	.event_cost_ns = 3000,
 	.configure = bio_configure,
 	.start = bio_start,
 	.collect = bio_collect,

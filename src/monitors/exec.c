@@ -352,6 +352,7 @@ const struct monitor_ops exec_monitor_ops = {
 	.ncolumns = C_NCOLS,
 	.options = exec_option_specs,
 	.options_size = sizeof(struct exec_options),
+	.event_cost_ns = 3000,
 	.metrics = exec_metrics,
 	.nmetrics = sizeof(exec_metrics) / sizeof(exec_metrics[0]),
 	.aggregating = false,

@@ -195,6 +195,7 @@ const struct monitor_ops interrupt_monitor_ops = {
 	.metrics = irq_metrics,
 	.nmetrics = sizeof(irq_metrics) / sizeof(irq_metrics[0]),
 	.aggregating = true,
+	.event_cost_ns = 600,
 	.configure = irq_configure,
 	.collect = irq_collect,
 };

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
+#include "monitors/sampling.h"
 #include "output/sink.h"
 
 int cflags_add(struct cflags *cf, const char *fmt, ...)
@@ -47,11 +48,30 @@ uint64_t monitor_clock_offset(void)
 	return real - clock_ns(CLOCK_MONOTONIC);
 }
 
+/* Under a budget: the row with its sample_rate cell after the monitor's own (at most 63). */
+static const struct row *sampled_row(struct monitor *m, const struct row *r, struct row *buf,
+				     struct cell *cells)
+{
+	size_t own = m->ncolumns - 1;
+
+	memcpy(cells, r->cells, own * sizeof(*cells));
+	cells[own].u = m->ops->aggregating ? m->sample.mark : m->sample.rate;
+	*buf = *r;
+	buf->cells = cells;
+	return buf;
+}
+
 void monitor_emit(struct monitor *m, const struct row *r)
 {
 	struct monitor_host *h = m->host;
+	struct cell cells[64];
+	struct row with;
 
 	m->stats.rows++;
+	if (m->sample.count_col >= 0)
+		m->sample.counted += r->cells[m->sample.count_col].u;
+	if (m->sample.on && m->ncolumns <= sizeof(cells) / sizeof(cells[0]))
+		r = sampled_row(m, r, &with, cells);
 	for (size_t i = 0; i < h->nsinks; i++)
 		(void)h->sinks[i]->ops->write_row(h->sinks[i], m->stream, r);
 	/* between rows: a scrape sees each row's counters whole */
@@ -189,6 +209,12 @@ int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops, struct
 		r = ops->configure(m, &plan, err, errlen);
 	if (!r)
 		r = apply_plan(m, &plan, err, errlen);
+	if (!r && (r = monitor_sampling_plan(m, &plan)) != 0)
+		snprintf(err, errlen, "%s: %s", ops->name, strerror(-r));
+	if (!r && m->sample.on) {
+		m->columns = m->sample.columns;
+		m->ncolumns = plan.ncolumns + 1;
+	}
 	if (!r)
 		r = loader_compile_start(ops->name, ops->probe_text,
 					 (const char *const *)plan.cflags.v, plan.cflags.n, &m->bpf,

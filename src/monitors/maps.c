@@ -10,6 +10,7 @@
 #include "bpf/loader.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
+#include "monitors/sampling.h"
 
 int monitor_map_fd(struct monitor *m, const char *map)
 {
@@ -39,6 +40,11 @@ uint64_t monitor_kernel_stat(struct monitor *m, enum monitor_kstat which)
 	if (fd < 0 || monitor_map_lookup(m, fd, &k, &v))
 		return 0;
 	return v;
+}
+
+int monitor_prog_stats(struct monitor *m, uint64_t *ret_run_ns, uint64_t *ret_run_cnt)
+{
+	return loader_prog_stats(m->bpf, ret_run_ns, ret_run_cnt);
 }
 
 unsigned monitor_possible_cpus(void)
@@ -102,6 +108,7 @@ int monitor_flip_epoch(struct monitor *m, uint64_t interval_end_ns)
 	m->epoch = next;
 	m->interval_end_ns = interval_end_ns;
 	m->drain_pending = true;
+	monitor_sampling_flip(m);
 	return 0;
 }
 

@@ -26,6 +26,9 @@ enum monitor_kstat {
 	MONITOR_KSTAT_UNMATCHED = 1, /* EM_STAT_UNMATCHED */
 };
 uint64_t monitor_kernel_stat(struct monitor *m, enum monitor_kstat which);
+/* The kernel's run time and run count of the monitor's programs, summed (while its BPF
+ * statistics are on): 0, or -EOPNOTSUPP where it keeps none. */
+int monitor_prog_stats(struct monitor *m, uint64_t *ret_run_ns, uint64_t *ret_run_cnt);
 /* Possible CPUs: how many values a per-CPU map's lookup returns. */
 unsigned monitor_possible_cpus(void);
 

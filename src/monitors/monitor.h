@@ -55,6 +55,13 @@ struct monitor_ops {
 	const struct metric_spec *metrics; /* what its rows become in the Prometheus sink */
 	size_t nmetrics;
 	bool aggregating;         /* rows at the end of each interval */
+	/* Under an overhead budget its probe samples 1 event in N (em_sample_skip in
+	 * probes/common.h, compiled in with EM_SAMPLING) and its rows get a sample_rate column. */
+	bool samples;
+	/* Its probes' run time per event (ns; measured by the kernel's statistics on the machine
+	 * of bench/README.md, 2026-12-06, with a mixed load), for the cost estimate where the
+	 * kernel keeps none (monitors/sampling.h); 0: MONITOR_EVENT_COST_NS. */
+	unsigned event_cost_ns;
 	const char *perf_map;     /* BPF_PERF_OUTPUT map read by on_event, or NULL */
 
 	/* Options -> the plan (flags, points, columns); may reject a combination with a message.
@@ -84,6 +91,32 @@ struct monitor_stats {
 	uint64_t reported_lost;   /* total already logged */
 };
 
+/* The overhead budget's side of a monitor (sampling.c): what it cost, how it samples. */
+struct monitor_sampling {
+	bool on;	     /* the probe samples (EM_SAMPLING): rows carry sample_rate */
+	unsigned rate;	     /* N in the probe's em_sample_n now (1: every event counted) */
+	unsigned since_flip; /* the largest N in effect since the epoch last flipped */
+	unsigned mark;	     /* the rows being drained: the largest N their interval saw */
+	int count_col;	     /* the "count" column, or -1: events for the estimate without stats */
+	uint64_t counted;    /* the count column summed over the rows emitted */
+	/* the last readings, and what they gave over the last tick */
+	bool primed;
+	double measured_at, events_at; /* CLOCK_MONOTONIC s: last reading; events last grew */
+	uint64_t run_ns, run_cnt, seen, events;
+	double cost;	     /* fraction of one CPU */
+	double events_per_s; /* runs of the sampling line (sampling), else rows' counts */
+	/* the cost model (sampling.c): ns per event when every event is counted, and per event
+	 * skipped; from the kernel's statistics when it keeps them (measured: how many times) */
+	double ns_full, ns_skip;
+	unsigned measured_full, measured_skip;
+	double window_cost; /* the last measurement window's cost (a monitor that does not
+			       sample is held at it between windows) */
+	unsigned calm;	    /* the controller's (budget.h) */
+	bool floor_warned;  /* "cannot be held at the lowest rate" said, until it changes */
+	bool raise_pending; /* the last step wanted a higher rate: this one confirms it */
+	const struct column *columns; /* the monitor's columns and sample_rate, when on */
+};
+
 /* A running monitor. A monitor's callbacks use ops, cfg, opts, priv, columns/ncolumns,
  * interval_end_ns and stats (its loss counters); the rest is the framework's (lifecycle.c,
  * maps.c, the runtime), set from the plan. Maps are reached through maps.h. */
@@ -108,6 +141,7 @@ struct monitor {
 	struct monitor_stats stats;
 	uint64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for CLOCK_REALTIME */
 	struct monitor_host *host;
+	struct monitor_sampling sample;
 };
 
 /* Sends one row to every sink. */

@@ -250,6 +250,8 @@ const struct monitor_ops open_monitor_ops = {
 	.metrics = open_metrics,
 	.nmetrics = sizeof(open_metrics) / sizeof(open_metrics[0]),
 	.aggregating = true,
+	.event_cost_ns = 600,
+	.samples = true,
 	.configure = open_configure,
 	.collect = open_collect,
 };

@@ -34,6 +34,7 @@ size_t monitor_schemas(struct monitor_schema *out, size_t max)
 			.options = o->options,
 			.options_size = o->options_size,
 			.aggregating = o->aggregating,
+			.samples = o->samples,
 			.attach_choices = monitor_attach_choices(o),
 		};
 	}

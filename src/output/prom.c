@@ -161,6 +161,7 @@ struct pm_stream {
 	uint64_t last_lost[LOST_NREASONS];
 	struct stream_probe *probes; /* strings owned */
 	size_t nprobes;
+	unsigned sample_rate; /* stream_health's: 0 none */
 };
 
 struct prom_sink {
@@ -618,6 +619,7 @@ static void prom_health(struct sink *snk, int stream, const struct stream_health
 		free_probes(st);
 		return;
 	}
+	st->sample_rate = h->sample_rate;
 	if (!h->probes)
 		return;
 	free_probes(st);
@@ -696,6 +698,32 @@ static int append_labels2(struct strbuf *b, const char *n1, const char *v1, cons
 	return strbuf_putc(b, '\0');
 }
 
+/* Under an overhead budget: each sampling monitor's N (none without a budget). */
+static int render_sample_rates(struct prom_sink *ps, struct strbuf *b)
+{
+	struct strbuf *k = &ps->key;
+	bool any = false;
+
+	for (size_t s = 0; s < ps->nstreams; s++) {
+		const struct pm_stream *st = &ps->streams[s];
+
+		if (!st->used || st->stopped || !st->sample_rate)
+			continue;
+		if (!any &&
+		    append_help(b, "ebpf_monitor_sample_rate",
+				"Under an overhead budget: the monitor counts 1 event in this many "
+				"in the kernel (1: every event), its counts scaled by it.",
+				"gauge"))
+			return -ENOMEM;
+		any = true;
+		if (append_labels2(k, "monitor", ps->mons[st->mon].name, NULL, NULL, NULL, NULL) ||
+		    append_sample(b, "ebpf_monitor_sample_rate", "", k->buf, NULL,
+				  (double)st->sample_rate))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int render_health(struct prom_sink *ps, struct strbuf *b)
 {
 	struct strbuf *k = &ps->key;
@@ -761,7 +789,7 @@ static int render_health(struct prom_sink *ps, struct strbuf *b)
 				return -ENOMEM;
 		}
 	}
-	return 0;
+	return render_sample_rates(ps, b);
 }
 
 static int by_family_name(const void *a, const void *b)

@@ -24,6 +24,8 @@ struct stream_health {
 	size_t nprobes;
 	/* Losses of this stream's monitor since it started (monotonic per stream). */
 	uint64_t lost_perf, lost_map_full, lost_unmatched, lost_recursion;
+	/* Under an overhead budget, the 1-in-N the monitor counts now; 0: it does not sample. */
+	unsigned sample_rate;
 };
 
 /* A stream: one monitor's rows, their columns and the metrics they become. */

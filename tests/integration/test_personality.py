@@ -85,7 +85,8 @@ def test_personality_probecheck_passes_every_profile():
         assert r.returncode == 0 and f"0 failure(s) on {profile}" in out, out
         for mon in ("exec", "syscall", "context_switch", "page_fault", "open", "interrupt", "bio",
                     "func"):
-            assert len(re.findall(rf"^{mon}: PASS$", out, re.M)) == 2, (profile, mon, out)
+            # combined, alone, and combined as an overhead budget builds them (sampling)
+            assert len(re.findall(rf"^{mon}: PASS$", out, re.M)) == 3, (profile, mon, out)
         # exec and open through kprobes on every profile (what a real old kernel with kprobes
         # uses; this host has none to attach them to)
         assert re.search(r"^  execve: kprobe is usable$", out, re.M), out

@@ -141,8 +141,24 @@ static int allowed(int cmd, const union bpf_attr *a)
 			return 1;
 		refuse("a raw tracepoint");
 		return 0;
+	case 32: /* BPF_ENABLE_STATS (5.8): unknown to every profile's kernel */
+		if (active->kernel >= BPF_RULES_KV(5, 8))
+			return 1;
+		refuse("BPF_ENABLE_STATS (from 5.8)");
+		return 0;
 	default:
 		return 1;
+	}
+}
+
+/* Before 5.1 bpf_prog_info ends before run_time_ns (offset 192): the kernel fills and reports
+ * that much only. Map, BTF and link infos are shorter than that anyway. */
+static void shorten_info(int cmd, union bpf_attr *a)
+{
+	if (active && cmd == BPF_OBJ_GET_INFO_BY_FD && active->kernel < BPF_RULES_KV(5, 1) &&
+	    a->info.info_len > 192) {
+		memset((char *)(unsigned long)a->info.info + 192, 0, a->info.info_len - 192);
+		a->info.info_len = 192;
 	}
 }
 
@@ -230,6 +246,8 @@ long syscall(long nr, ...)
 	if (nr == __NR_bpf && !allowed((int)a[0], (const union bpf_attr *)a[1]))
 		return -1;
 	ret = real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr == __NR_bpf && ret == 0)
+		shorten_info((int)a[0], (union bpf_attr *)a[1]);
 	if (nr == __NR_perf_event_open)
 		note_perf_fd((const struct perf_event_attr *)a[0], ret);
 	return ret;

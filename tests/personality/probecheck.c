@@ -1,7 +1,7 @@
 /* probecheck.c - the verifier-constraint check: compiles every monitor's probe the way the
  * daemon does (configured by this kernel's features, combined compiles included) and checks
  * every program of every attach alternative against an old-kernel profile's rules
- * (bpf_rules.c), without loading any. Run under the personality shim of the same profile, so
+ * (bpf_rules.c), without loading any; and once more as an overhead budget builds them. Run under the personality shim of the same profile, so
  * that the feature probes, and with them the probes' -D flags, answer as that kernel would:
  *
  *   LD_PRELOAD=build/libem_personality.so EM_PERSONALITY=4.9 build/em-probecheck
@@ -87,13 +87,16 @@ static int check_alt(const struct bpf_profile *p, struct monitor *m, const struc
  * and checks them; returns how many failed. */
 static int check_set(const struct bpf_profile *p, struct config *cfg, int alone)
 {
+	const char *how = alone ? "each probe compiled alone" :
+			  cfg->overhead_budget > 0 ?
+				  "every probe at once, sampling under an overhead budget" :
+				  "every probe at once (combined compiles)";
 	struct monitor mons[CONFIG_MAX_MONITORS];
 	struct monitor_host host = { .nsinks = 0 };
 	char err[2048];
 	int failed = 0, begun[CONFIG_MAX_MONITORS] = { 0 };
 
-	printf("== %s, %s\n", p->name,
-	       alone ? "each probe compiled alone" : "every probe at once (combined compiles)");
+	printf("== %s, %s\n", p->name, how);
 	for (size_t i = 0; i < monitor_registry_count; i++) {
 		const struct monitor_ops *ops = monitor_registry[i];
 		struct monitor_cfg *mc = config_monitor(cfg, ops->name);
@@ -186,6 +189,11 @@ int main(int argc, char **argv)
 	 * compile (which monitors run decides which): both are checked. */
 	failed = check_set(p, &cfg, 0);
 	failed += check_set(p, &cfg, 1);
+	/* Under an overhead budget the hot probes are built to sample (-DEM_SAMPLING). */
+	cfg.overhead_budget = 2;
+	for (size_t i = 0; i < cfg.nmonitors; i++)
+		cfg.monitors[i].sampling = cfg.monitors[i].schema->samples;
+	failed += check_set(p, &cfg, 0);
 	config_free(&cfg);
 	printf("%d failure(s) on %s\n", failed, p->name);
 	return failed ? 1 : 0;

@@ -43,6 +43,8 @@ struct bpf_mod {
 	loader_lost_cb lost;
 	void *ctx;
 	bool perf_open;
+	int stats_r; /* loader_prog_stats: 0 or -errno */
+	uint64_t run_ns, run_cnt;
 };
 
 static struct fake_decl decls[FAKE_MAX_DECLS];
@@ -95,11 +97,6 @@ void fake_bpf_array(const char *monitor, const char *map, size_t value_size, siz
 	decls[ndecls - 1].map.array = true;
 }
 
-void fake_bpf_task_slots(const char *monitor, size_t nslots)
-{
-	fake_bpf_map(monitor, "em_slot_of", 16, 4, nslots, false);
-	fake_bpf_array(monitor, "em_hot", sizeof(struct em_hot_names), 1, true);
-}
 
 void fake_bpf_refuse_alt(const char *alt)
 {
@@ -170,7 +167,8 @@ static long key_index(const struct fake_map *f, const void *key)
 /* Array maps are keyed by a __u32 index below max_entries and always hold every index. */
 static bool is_array(const struct fake_map *f)
 {
-	return f->array || !strcmp(f->name, "em_epoch") || !strcmp(f->name, "em_stats");
+	return f->array || !strcmp(f->name, "em_epoch") || !strcmp(f->name, "em_stats") ||
+	       !strcmp(f->name, "em_sample_n") || !strcmp(f->name, "em_sample_cpu");
 }
 
 static int map_store(struct fake_map *f, const void *key, const void *value_bytes_in)
@@ -353,6 +351,35 @@ int loader_compile_start(const char *name, const char *text, const char *const *
 		f->value_size = common[i].v;
 		f->max_entries = common[i].n;
 	}
+	/* sampling (probes/common.h under EM_SAMPLING): N, and the per-CPU state */
+	if (fake_bpf_cflag(m, "-DEM_SAMPLING")) {
+		static const struct fake_map sampling[] = {
+			{ .name = "em_sample_n", .key_size = 4, .value_size = 4, .max_entries = 1 },
+			{ .name = "em_sample_cpu",
+			  .key_size = 4,
+			  .value_size = 16,
+			  .max_entries = 1,
+			  .percpu = true },
+		};
+
+		m->maps[m->nmaps++] = sampling[0];
+		m->maps[m->nmaps++] = sampling[1];
+	}
+	/* task slots (probes/common.h under EM_TASK_SLOTS): the maps user space reads */
+	if (fake_bpf_cflag(m, "-DEM_TASK_SLOTS=")) {
+		struct fake_map *f = &m->maps[m->nmaps++];
+
+		*f = (struct fake_map){ .name = "em_slot_of", .key_size = 16, .value_size = 4 };
+		f->max_entries = strtoul(fake_bpf_cflag(m, "-DEM_TASK_SLOTS=") + 16, NULL, 10);
+		f = &m->maps[m->nmaps++];
+		*f = (struct fake_map){ .name = "em_hot",
+					.key_size = 4,
+					.value_size = sizeof(struct em_hot_names),
+					.max_entries = 1,
+					.percpu = true,
+					.array = true };
+	}
+	m->stats_r = -EOPNOTSUPP;
 	for (size_t i = 0; i < ndecls; i++) {
 		if (strcmp(decls[i].monitor, name) || m->nmaps == FAKE_MAX_MAPS)
 			continue;
@@ -451,6 +478,20 @@ void loader_perf_consume(struct bpf_mod *m, size_t i)
 void loader_perf_consume_all(struct bpf_mod *m)
 {
 	(void)m;
+}
+
+void fake_bpf_prog_stats(struct bpf_mod *m, uint64_t run_ns, uint64_t run_cnt)
+{
+	m->stats_r = 0;
+	m->run_ns = run_ns;
+	m->run_cnt = run_cnt;
+}
+
+int loader_prog_stats(struct bpf_mod *m, uint64_t *ret_run_ns, uint64_t *ret_run_cnt)
+{
+	*ret_run_ns = m ? m->run_ns : 0;
+	*ret_run_cnt = m ? m->run_cnt : 0;
+	return m ? m->stats_r : -EOPNOTSUPP;
 }
 
 uint64_t loader_recursion_misses(struct bpf_mod *m)

@@ -17,14 +17,14 @@ void fake_bpf_reset(void);
 /* The number of possible CPUs (per-CPU map values) the fake reports. */
 void fake_bpf_set_cpus(unsigned n);
 /* A map that every module compiled for `monitor` gets (besides the framework's own: em_epoch,
- * em_stats, em_filter_*). percpu: a lookup returns one value per CPU, 8-byte strided. */
+ * em_stats, em_filter_*; em_sample_* with -DEM_SAMPLING; em_slot_of, em_hot with
+ * -DEM_TASK_SLOTS=N). percpu: a lookup returns one value per CPU, 8-byte strided. */
 void fake_bpf_map(const char *monitor, const char *map, size_t key_size, size_t value_size,
 		  size_t max_entries, bool percpu);
 /* An array map (key: a __u32 index): every index exists, zero until written. */
 void fake_bpf_array(const char *monitor, const char *map, size_t value_size, size_t max_entries,
 		    bool percpu);
-/* The maps of probes/common.h's task slots that user space reads (em_slot_of, em_hot). */
-void fake_bpf_task_slots(const char *monitor, size_t nslots);
+
 /* Attach alternatives of this name fail (e.g. "raw_tracepoint": the older kernel's path). */
 void fake_bpf_refuse_alt(const char *alt);
 
@@ -44,6 +44,10 @@ int fake_map_get(struct bpf_mod *m, const char *map, const void *key, unsigned c
 size_t fake_map_count(struct bpf_mod *m, const char *map);
 /* The epoch the probe would copy into its keys now (em_epoch[0]). */
 uint32_t fake_bpf_epoch(struct bpf_mod *m);
+
+/* The kernel's BPF statistics of the module's programs from now on (loader_prog_stats): the
+ * totals since load. Until this is called the module reports none (-EOPNOTSUPP). */
+void fake_bpf_prog_stats(struct bpf_mod *m, uint64_t run_ns, uint64_t run_cnt);
 
 /* A perf record from `cpu`, delivered at once to the monitor's event callback; and records
  * the kernel could not write (the lost callback). */

@@ -88,15 +88,16 @@ static const char *const exec_attach[] = { "auto", "tracepoint", "kprobe", NULL 
 static const char *const tp_attach[] = { "auto", "raw_tracepoint", "tracepoint", NULL };
 static const char *const func_attach[] = { "auto", "kprobe", NULL };
 
+/* the last field: samples under an overhead budget */
 static const struct monitor_schema schemas[] = {
-	{ "exec", NULL, 0, false, exec_attach },
-	{ "func", func_spec, sizeof(struct func_opts), true, func_attach },
-	{ "syscall", syscall_spec, sizeof(struct syscall_opts), true, tp_attach },
-	{ "bio", bio_spec, sizeof(struct bio_opts), true, tp_attach },
-	{ "open", open_spec, sizeof(struct open_opts), true, tp_attach },
-	{ "interrupt", NULL, 0, true, tp_attach },
-	{ "page_fault", NULL, 0, true, tp_attach },
-	{ "context_switch", cs_spec, sizeof(struct cs_opts), true, tp_attach },
+	{ "exec", NULL, 0, false, exec_attach, false },
+	{ "func", func_spec, sizeof(struct func_opts), true, func_attach, true },
+	{ "syscall", syscall_spec, sizeof(struct syscall_opts), true, tp_attach, true },
+	{ "bio", bio_spec, sizeof(struct bio_opts), true, tp_attach, false },
+	{ "open", open_spec, sizeof(struct open_opts), true, tp_attach, true },
+	{ "interrupt", NULL, 0, true, tp_attach, false },
+	{ "page_fault", NULL, 0, true, tp_attach, true },
+	{ "context_switch", cs_spec, sizeof(struct cs_opts), true, tp_attach, true },
 };
 #define NSCHEMAS (sizeof(schemas) / sizeof(schemas[0]))
 
@@ -1427,6 +1428,112 @@ START_TEST(test_suggest)
 }
 END_TEST
 
+START_TEST(test_overhead_budget)
+{
+	/* off by default: nothing samples */
+	ck_assert_msg(load_text("monitors:\n  syscall: {}\n") == 0, "%s", err.msg);
+	ck_assert_double_eq(cfg.overhead_budget, 0);
+	ck_assert(!config_monitor(&cfg, "syscall")->sampling);
+	config_free(&cfg);
+	/* top level: every monitor that can sample does, the others never */
+	ck_assert_msg(load_text("overhead_budget: 2\nmonitors:\n  syscall: {}\n  exec: {}\n"
+				"  bio: {}\n  open: {}\n") == 0,
+		      "%s", err.msg);
+	ck_assert_double_eq(cfg.overhead_budget, 2);
+	ck_assert(config_monitor(&cfg, "syscall")->sampling);
+	ck_assert(config_monitor(&cfg, "open")->sampling);
+	ck_assert(!config_monitor(&cfg, "exec")->sampling);
+	ck_assert(!config_monitor(&cfg, "bio")->sampling);
+	ck_assert_int_eq(warns.n, 0);
+	config_free(&cfg);
+	/* the spellings of a percentage, and of none */
+	static const struct {
+		const char *text;
+		double want;
+	} ok[] = { { "2", 2 },	   { "2%", 2 },	       { "0.5", 0.5 }, { "\"0.5%\"", 0.5 },
+		   { "0.1", 0.1 }, { "10000", 10000 }, { "0", 0 },     { "0%", 0 },
+		   { "off", 0 },   { "false", 0 } };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "overhead_budget: %s\n", ok[i].text);
+		ck_assert_msg(load_text(text) == 0, "%s: %s", ok[i].text, err.msg);
+		ck_assert_double_eq(cfg.overhead_budget, ok[i].want);
+		config_free(&cfg);
+	}
+	/* per monitor, for one monitor only */
+	ck_assert_msg(load_text("monitors:\n  syscall:\n    overhead_budget: 1%\n"
+				"  page_fault: {}\n") == 0,
+		      "%s", err.msg);
+	ck_assert_double_eq(config_monitor(&cfg, "syscall")->overhead_budget, 1);
+	ck_assert(config_monitor(&cfg, "syscall")->sampling);
+	ck_assert(!config_monitor(&cfg, "page_fault")->sampling);
+	ck_assert_double_eq(cfg.overhead_budget, 0);
+}
+END_TEST
+
+START_TEST(test_overhead_budget_errors)
+{
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{ "overhead_budget: -1\n", "1:18: overhead_budget: expected a percentage, 0.1 to "
+					   "10000 (e.g. 2 or 2%), or 0 or off for none, got '-1'" },
+		{ "overhead_budget: 0.01\n", "got '0.01'" },
+		{ "overhead_budget: 20000\n", "got '20000'" },
+		{ "overhead_budget: lots\n", "got 'lots'" },
+		{ "overhead_budget: \"%\"\n", "got '%'" },
+		{ "overhead_budget: 2%%\n", "got '2%%'" },
+		{ "overhead_budget: [2]\n", "overhead_budget: expected a percentage" },
+		{ "monitors:\n  syscall:\n    overhead_budget: true\n",
+		  "3:22: monitors.syscall.overhead_budget: expected a percentage, 0.1 to 10000 (e.g. "
+		  "2 or 2%), or 0 or off for none, got 'true'" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(load_text(bad[i].text), -EINVAL);
+		ck_assert_msg(strstr(err.msg, bad[i].err) != NULL, "%s: %s", bad[i].text, err.msg);
+		config_free(&cfg);
+	}
+}
+END_TEST
+
+START_TEST(test_overhead_budget_on_a_monitor_that_never_samples)
+{
+	ck_assert_msg(load_text("monitors:\n  exec:\n    overhead_budget: 2\n") == 0, "%s",
+		      err.msg);
+	ck_assert_int_eq(warns.n, 1);
+	expect_warning(0, tmp_path,
+		       "3:5: monitors.exec.overhead_budget: has no effect, exec never samples (it "
+		       "counts every event); its cost counts toward the top-level overhead_budget");
+	ck_assert(!config_monitor(&cfg, "exec")->sampling);
+	ck_assert_double_eq(config_monitor(&cfg, "exec")->overhead_budget, 0);
+}
+END_TEST
+
+START_TEST(test_overhead_budget_reload)
+{
+	struct config old;
+
+	ck_assert_msg(load_text("overhead_budget: 2\nmonitors:\n  syscall: {}\n  exec: {}\n") == 0,
+		      "%s", err.msg);
+	old = cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	/* another budget: the monitors keep running (they read it live) */
+	ck_assert_msg(load_text("overhead_budget: 5\nmonitors:\n  syscall: {}\n  exec: {}\n") == 0,
+		      "%s", err.msg);
+	ck_assert(config_monitor_equal(config_monitor(&old, "syscall"),
+				       config_monitor(&cfg, "syscall")));
+	config_free(&cfg);
+	/* none any more: syscall's probe is rebuilt without sampling; exec is unaffected */
+	ck_assert_msg(load_text("monitors:\n  syscall: {}\n  exec: {}\n") == 0, "%s", err.msg);
+	ck_assert(!config_monitor_equal(config_monitor(&old, "syscall"),
+					config_monitor(&cfg, "syscall")));
+	ck_assert(config_monitor_equal(config_monitor(&old, "exec"), config_monitor(&cfg, "exec")));
+	config_free(&old);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1480,6 +1587,10 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_free_after_errors);
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_output_format_and_prometheus);
+	tcase_add_test(tc, test_overhead_budget);
+	tcase_add_test(tc, test_overhead_budget_errors);
+	tcase_add_test(tc, test_overhead_budget_on_a_monitor_that_never_samples);
+	tcase_add_test(tc, test_overhead_budget_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -28,7 +28,6 @@ static void declare_maps(unsigned nslots, bool fast)
 	fake_bpf_reset();
 	fake_bpf_map("context_switch", "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value),
 		     10240, false);
-	fake_bpf_task_slots("context_switch", nslots);
 	fake_bpf_array("context_switch", "cs_fast", CS_FAST_BYTES(nslots), 1, true);
 	kcheck_force_map(KMAP_PERCPU_ARRAY, fast);
 }

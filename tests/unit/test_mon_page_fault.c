@@ -23,7 +23,6 @@ static void declare_maps(bool fast)
 	fake_bpf_reset();
 	fake_bpf_map("page_fault", "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value),
 		     10240, false);
-	fake_bpf_task_slots("page_fault", 64);
 	fake_bpf_array("page_fault", "pf_fast", sizeof(struct pf_fast_value), 64, true);
 	kcheck_force_map(KMAP_PERCPU_ARRAY, fast);
 }

@@ -22,7 +22,6 @@ static void declare_maps(void)
 		     sizeof(struct syscall_value), 10240, true);
 	fake_bpf_map("syscall", "syscall_allowed", 4, 1, SYSCALL_NR_MAX, false);
 	fake_bpf_map("syscall", "syscall_start", 4, 8, 10240, false);
-	fake_bpf_task_slots("syscall", 64);
 	fake_bpf_array("syscall", "syscall_fast", sizeof(struct syscall_fast_row), 64, true);
 	kcheck_force_map(KMAP_PERCPU_ARRAY, 1);
 }

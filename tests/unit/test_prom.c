@@ -410,6 +410,38 @@ START_TEST(health_survives_restarts)
 }
 END_TEST
 
+START_TEST(sample_rate_gauge_under_a_budget)
+{
+	struct sink *s = make(100, 1000);
+	struct stream_health h = { .sample_rate = 0 };
+	char *t;
+
+	/* no budget: no gauge at all */
+	s->ops->health(s, 0, &h);
+	t = render(s);
+	ck_assert_ptr_null(strstr(t, "ebpf_monitor_sample_rate"));
+	free(t);
+	h.sample_rate = 1;
+	s->ops->health(s, 0, &h);
+	t = render(s);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE ebpf_monitor_sample_rate gauge\n"
+					"ebpf_monitor_sample_rate{monitor=\"syscall\"} 1\n"));
+	free(t);
+	h.sample_rate = 64;
+	s->ops->health(s, 0, &h);
+	t = render(s);
+	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_sample_rate{monitor=\"syscall\"} 64\n"));
+	free(t);
+	/* a stopped monitor's gauge goes */
+	h.stopped = true;
+	s->ops->health(s, 0, &h);
+	t = render(s);
+	ck_assert_ptr_null(strstr(t, "ebpf_monitor_sample_rate"));
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("prom");
@@ -424,6 +456,7 @@ int main(void)
 	tcase_add_test(tc, max_series_bounds_every_metric);
 	tcase_add_test(tc, histogram_cumulative);
 	tcase_add_test(tc, health_survives_restarts);
+	tcase_add_test(tc, sample_rate_gauge_under_a_budget);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
