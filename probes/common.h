@@ -319,7 +319,6 @@ static __always_inline void em_count(int idx)
 		__sync_fetch_and_add(v, 1);
 }
 
-
 /* ---- task slots (EM_TASK_SLOTS defined: a monitor's fast path; src/monitors/task_slots.h) ----
  *
  * The running thread's name without a helper call or a hash lookup while the same thread keeps
@@ -410,6 +409,9 @@ static __always_inline void em_task_note_hot(const char *name)
 			h->n = i + 1;
 		}
 	}
+}
+#endif
+
 /* ---- sampling under an overhead budget (config `overhead_budget`), compiled in only then ----
  *
  * A hot aggregating probe starts with
