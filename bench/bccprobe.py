@@ -6,9 +6,26 @@
   bccprobe.py floor-sched_switch  empty program on the sched:sched_switch tracepoint
   bccprobe.py floor-page_faults   empty programs on the software perf events page-faults-min
                                   and page-faults-maj, sample period 1, every CPU
+  bccprobe.py floor-openat        empty programs on syscalls:sys_enter_openat and sys_exit_openat
+                                  (the hooks the open monitor uses)
+  bccprobe.py floor-raw_syscalls  empty programs on the raw_syscalls:sys_enter and sys_exit
+                                  tracepoints (open's last-resort alternative)
+  bccprobe.py floor-rawtp_sys     empty programs on the sys_enter and sys_exit raw tracepoints
+  bccprobe.py opensnoop-tp        opensnoop-bpfcc's own program (its kprobe variant: entry keeps
+                                  comm, path pointer and flags in a hash by pid_tgid; return reads
+                                  the path and sends a 300-byte event per open through a perf
+                                  buffer) on syscalls:sys_enter_openat/sys_exit_openat, and its
+                                  consumer printing each event as opensnoop does: for kernels where
+                                  opensnoop-bpfcc itself cannot attach (no kprobes, no fentry)
   bccprobe.py sc:NAME             the monitor's own probe text (probes/<m>.bpf.c, the monitor's
   bccprobe.py cs:NAME             -D flags for this kernel, default options) on the monitor's
   bccprobe.py pf:NAME             hook, as shipped (NAME full) or with one change (see VARIANTS)
+  bccprobe.py op:NAME             (op: syscalls:sys_enter_openat/sys_exit_openat)
+  bccprobe.py open-collisions     a check, not a measurement: the open probe's fast path with a
+                                  hash that gives every path the same id (OPEN_HASH_MUL=0), a
+                                  child's opens of paths of equal and unequal lengths: each path
+                                  counted exactly under its own id, the fifth path's opens counted
+                                  lost (map full), none given to another path; exits 1 if not
   bccprobe.py compile-times       seconds libbcc takes to compile (clang + load) each probe
                                   text, an empty program, and page_fault with
                                   <uapi/linux/bpf_perf_event.h> (as it was); one line each
@@ -107,6 +124,52 @@ VARIANTS = {
         "atomic": [("v->count++;", "__sync_fetch_and_add(&v->count, 1);")],
     },
 }
+# The open probe (issue 18: where the added ns per open of a known path go). Each variant takes
+# one cost centre out of probes/open.bpf.c; hotloop open (one existing path, openat + close).
+# The shipped fast path is OPEN_FAST=1; op:before* compile the text with OPEN_FAST=0, the path
+# that kernels before 4.18 still run.
+OP_FAST_COUNT = "static __always_inline void open_count_fast("
+OP_FLAGS = {}  # op variants that differ by -D flags only
+VARIANTS["op"] = {
+    # the probe as shipped before issue 18 (OPEN_FAST=0 and em_skip_current(): kernels before
+    # 4.18 run this but for one pid_tgid call less at the entry)
+    "before": [("(EM_SELF_TGID && (id >> 32) == EM_SELF_TGID) || em_filtered_current()",
+                "em_skip_current()")],
+    # research (not shipped): the in-flight record in task storage (5.11+; BTF) instead of the
+    # LRU hash: a thread's own slot, no hashing of its id
+    "tstore": [
+        ('BPF_TABLE("lru_hash", __u32, struct open_start, open_start, OPEN_INFLIGHT_ENTRIES);',
+         "BPF_TASK_STORAGE(open_start, struct open_start);"),
+        ("struct open_start *old = open_start.lookup(&tid);",
+         "struct open_start *old = open_start.task_storage_get((struct task_struct *)"
+         "bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);"),
+        ("if (open_start.update(&tid, &s))", "if (0)"),
+        ("\ts = open_start.lookup(&tid);",
+         "\ts = open_start.task_storage_get((struct task_struct *)bpf_get_current_task_btf(), 0, 0);")],
+    # no self check at the entry (and no filters, none configured here)
+    "noskip": [("\tif ((EM_SELF_TGID && (id >> 32) == EM_SELF_TGID) || em_filtered_current())\n"
+                "\t\treturn 0;\n", "")],
+    # no bpf_ktime_get_ns at entry and exit
+    "nots": [("old->ts_ns = bpf_ktime_get_ns();", "old->ts_ns = 0;"),
+             ("__u64 now = bpf_ktime_get_ns(), d;", "__u64 now = 0, d;")],
+    # the in-flight part only: the exit returns once it found its entry and marked it done
+    "inflight": [("\td = now - s->ts_ns;\n",
+                  "\td = now - s->ts_ns;\n\topen_start_done(s, tid);\n\tif (d != 1)\n\t\treturn 0;\n")],
+    # no bpf_get_current_comm into the key
+    "nocomm": [("bpf_get_current_comm(&k.comm, sizeof(k.comm));", "")],
+    # no path read: the scratch's words as they were (the last path), 40 bytes of it
+    "nopath": [("nw = open_read_path(p, (const char *)s->path_ptr, &k.truncated);",
+                "nw = 5;\n\tp->len = 40;")],
+    # no path hash computed (a constant id)
+    "nopathhash": [(".id = open_hash((const __u64 *)p->path, nw) };", ".id = 0x1234 };")],
+    # no open_paths lookup: the hash is the id, unchecked
+    "nopathid": [("if (open_path_id(p, nw, k.epoch, &k.path_id)) {",
+                  "k.path_id = open_hash((const __u64 *)p->path, nw);\n\tif (0) {")],
+    # a per-CPU array slot instead of the counts' per-CPU hash lookup (the value updated the
+    # same way)
+    "nocount": [("\topen_count(&k, d, ret);\n}\n#endif", "\topen_count_flat(&k, d, ret);\n}\n#endif"),
+                (OP_FAST_COUNT, "OP_FLAT_DEFS\n" + OP_FAST_COUNT)],
+}
 VARIANTS["cs"]["before"] = VARIANTS["cs"]["probe_read"] + VARIANTS["cs"]["atomic"]
 # research: the fast path's bound without the orig_ax read (every call counted as nr 0)
 VARIANTS["sc"]["fastnoread"] = VARIANTS["sc"]["fast"][:1] + [
@@ -193,8 +256,34 @@ static __always_inline int sc_fast(long nr, long ret)
 	return 0;
 }
 """
-FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.bpf.c"}
-MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault"}
+# op:nohash: the value in a per-CPU array slot (no key hashed or compared)
+OP_FLAT_DEFS = r"""
+BPF_PERCPU_ARRAY(op_flat, struct open_value, 1);
+static __always_inline void open_count_flat(void *k, __u64 d, long ret)
+{
+	int z = 0;
+	struct open_value *v = op_flat.lookup(&z);
+
+	if (!v)
+		return;
+	v->count++;
+	v->lat_sum_ns += d;
+	if (v->count == 1 || d < v->lat_min_ns)
+		v->lat_min_ns = d;
+	if (d > v->lat_max_ns)
+		v->lat_max_ns = d;
+	if (ret < 0) {
+		v->errors++;
+		open_count_errno(v, -ret);
+	}
+}
+"""
+FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.bpf.c",
+         "op": "open.bpf.c"}
+MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault", "op": "open"}
+# what each probe's monitor adds to the -D flags on this kernel (src/monitors/<m>.c configure)
+EXTRA_FLAGS = {"op": ["-DOPEN_INFLIGHT_LRU=1", "-DOPEN_NR_OPEN=2", "-DOPEN_NR_OPENAT=257",
+                      "-DOPEN_NR_OPENAT2=437"]}
 
 
 def variant(probe, name):
@@ -204,19 +293,143 @@ def variant(probe, name):
             sys.exit("unknown variant %s:%s" % (probe, name))
         for old, new in VARIANTS[probe][name]:
             src = sub(src, old, new)
-        src = src.replace("SC_CACHE_DEFS", SC_CACHE_DEFS).replace("SC_FAST_DEFS", SC_FAST_DEFS)
-    b = BPF(text=src, cflags=FLAGS + [
+        for name_, defs in (("SC_CACHE_DEFS", SC_CACHE_DEFS), ("SC_FAST_DEFS", SC_FAST_DEFS),
+                            ("OP_FLAT_DEFS", OP_FLAT_DEFS)):
+            src = src.replace(name_, defs)
+    extra = list(EXTRA_FLAGS.get(probe, []))
+    if probe == "op":
+        # op:before* is the probe as before issue 18's fast path (what older kernels run)
+        extra.append("-DOPEN_FAST=%d" % (not name.startswith("before")))
+        extra += OP_FLAGS.get(name, [])
+    b = BPF(text=src, cflags=FLAGS + extra + [
         "-DEM_MONITOR_%s=1" % MONITOR[probe], "-DEM_SELF_TGID=%d" % os.getpid()])
     if probe == "sc":
         b.attach_raw_tracepoint(tp="sys_exit", fn_name="raw_sys_exit")
     elif probe == "cs":
         b.attach_tracepoint(tp="sched:sched_switch", fn_name="tp_sched_switch")
+    elif probe == "op":
+        b.attach_tracepoint(tp="syscalls:sys_enter_openat", fn_name="tp_enter_openat")
+        b.attach_tracepoint(tp="syscalls:sys_exit_openat", fn_name="tp_exit_openat")
     else:
         for cfg, fn in ((PerfSWConfig.PAGE_FAULTS_MIN, "pe_fault_minor"),
                         (PerfSWConfig.PAGE_FAULTS_MAJ, "pe_fault_major")):
             b.attach_perf_event(ev_type=PerfType.SOFTWARE, ev_config=cfg, fn_name=fn,
                                 sample_period=1)
     return b
+
+
+# opensnoop-bpfcc 0.26's kprobe program (bpf_text + bpf_text_kprobe + the entry body, no
+# filters), its entry and return moved onto the openat syscall tracepoints.
+OPENSNOOP_TP = r"""
+#include <uapi/linux/ptrace.h>
+#include <uapi/linux/limits.h>
+#include <linux/sched.h>
+struct val_t {
+    u64 id;
+    char comm[TASK_COMM_LEN];
+    const char *fname;
+    int flags;
+};
+struct data_t {
+    u64 id;
+    u64 ts;
+    u32 uid;
+    int ret;
+    char comm[TASK_COMM_LEN];
+    char name[NAME_MAX];
+    int flags;
+};
+BPF_PERF_OUTPUT(events);
+BPF_HASH(infotmp, u64, struct val_t);
+
+TRACEPOINT_PROBE(syscalls, sys_exit_openat)
+{
+    u64 id = bpf_get_current_pid_tgid();
+    struct val_t *valp;
+    struct data_t data = {};
+    u64 tsp = bpf_ktime_get_ns();
+
+    valp = infotmp.lookup(&id);
+    if (valp == 0)
+        return 0;
+    bpf_probe_read_kernel(&data.comm, sizeof(data.comm), valp->comm);
+    bpf_probe_read_user_str(&data.name, sizeof(data.name), (void *)valp->fname);
+    data.id = valp->id;
+    data.ts = tsp / 1000;
+    data.uid = bpf_get_current_uid_gid();
+    data.flags = valp->flags;
+    data.ret = args->ret;
+    events.perf_submit(args, &data, sizeof(data));
+    infotmp.delete(&id);
+    return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_enter_openat)
+{
+    struct val_t val = {};
+    u64 id = bpf_get_current_pid_tgid();
+    u32 uid = bpf_get_current_uid_gid();
+
+    if (bpf_get_current_comm(&val.comm, sizeof(val.comm)) == 0) {
+        val.id = id;
+        val.fname = args->filename;
+        val.flags = args->flags;
+        infotmp.update(&id, &val);
+    }
+    return 0;
+}
+"""
+
+
+def opensnoop_tp(done):
+    """Runs OPENSNOOP_TP and prints each event as opensnoop-bpfcc does, until done."""
+    b = BPF(text=OPENSNOOP_TP)
+    out = sys.stdout.buffer
+
+    def print_event(cpu, data, size):
+        e = b["events"].event(data)
+        fd, err = (e.ret, 0) if e.ret >= 0 else (-1, -e.ret)
+        out.write(b"%-6d %-16s %4d %3d %s\n" % (e.id >> 32, e.comm, fd, err, e.name))
+
+    b["events"].open_perf_buffer(print_event, page_cnt=64)
+    print("%-6s %-16s %4s %3s PATH" % ("PID", "COMM", "FD", "ERR"), flush=True)
+    print("attached", flush=True)
+    while not done:
+        b.perf_buffer_poll(timeout=100)
+    out.flush()
+
+
+def open_collisions():
+    """See the docstring; prints the ids, counts and paths, then PASS or FAIL."""
+    import ctypes
+    import subprocess
+    src = inline_includes(os.path.join(PROBES, "open.bpf.c"))
+    # (opens, path); "p" then "q" make four paths of one length, the fifth is lost
+    plan = [(3, "ab" * 20), (5, "ba" * 20), (7, "ab" * 19 + "ac"), (2, "ab" * 20),
+            (4, "short"), (6, "lost-fifth"), (9, "x" * 300)]
+    code = ("import os, sys\nsys.stdin.readline()\nfor n, p in %r:\n    for i in range(n):\n"
+            "        try:\n            os.close(os.open('/nonexistent-em-collide/' + p, os.O_RDONLY))\n"
+            "        except OSError:\n            pass\n" % (plan,))
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    b = BPF(text=src, cflags=FLAGS + EXTRA_FLAGS["op"] + [
+        "-DOPEN_FAST=1", "-DOPEN_HASH_MUL=0", "-DEM_FILTER_PIDS=1", "-DEM_MONITOR_open=1"])
+    b["em_filter_pids"][ctypes.c_uint(child.pid)] = ctypes.c_ubyte(1)
+    b.attach_tracepoint(tp="syscalls:sys_enter_openat", fn_name="tp_enter_openat")
+    b.attach_tracepoint(tp="syscalls:sys_exit_openat", fn_name="tp_exit_openat")
+    child.communicate(b"go\n")
+    paths = {(k.epoch, k.id): bytes(v.path[:v.len - 1]).decode() for k, v in b["open_paths"].items()}
+    got = {}
+    for k, vals in b["open_counts"].items():
+        path = paths[(k.epoch, k.path_id)].replace("/nonexistent-em-collide/", "")
+        print("id %d count %d path %s" % (k.path_id, sum(v.count for v in vals), path))
+        got[path] = got.get(path, 0) + sum(v.count for v in vals)
+    lost = b["em_stats"][ctypes.c_int(0)].value
+    want = {}
+    for n, p in plan[:5]:
+        want[p] = want.get(p, 0) + n
+    ok = got == want and lost == 6 + 9 and sorted(k[1] for k in paths) == [0, 1, 2, 3]
+    print("lost (map full) %d\n%s" % (lost, "PASS" if ok else "FAIL: want %r, lost 15" % want))
+    return 0 if ok else 1
 
 
 def compile_times():
@@ -238,6 +451,13 @@ def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode == "compile-times":
         return compile_times()
+    if mode == "open-collisions":
+        sys.exit(open_collisions())
+    done = []
+    signal.signal(signal.SIGTERM, lambda *a: done.append(1))
+    signal.signal(signal.SIGINT, lambda *a: done.append(1))
+    if mode == "opensnoop-tp":
+        return opensnoop_tp(done)
     if mode == "floor-sys_exit":
         b = BPF(text=EMPTY)
         b.attach_raw_tracepoint(tp="sys_exit", fn_name="empty")
@@ -249,13 +469,22 @@ def main():
         for cfg in (PerfSWConfig.PAGE_FAULTS_MIN, PerfSWConfig.PAGE_FAULTS_MAJ):
             b.attach_perf_event(ev_type=PerfType.SOFTWARE, ev_config=cfg,
                                 fn_name="empty", sample_period=1)
-    elif re.match(r"^(sc|cs|pf):\w+$", mode):
+    elif mode == "floor-openat":
+        b = BPF(text=EMPTY)
+        b.attach_tracepoint(tp="syscalls:sys_enter_openat", fn_name="empty")
+        b.attach_tracepoint(tp="syscalls:sys_exit_openat", fn_name="empty")
+    elif mode == "floor-raw_syscalls":
+        b = BPF(text=EMPTY)
+        b.attach_tracepoint(tp="raw_syscalls:sys_enter", fn_name="empty")
+        b.attach_tracepoint(tp="raw_syscalls:sys_exit", fn_name="empty")
+    elif mode == "floor-rawtp_sys":
+        b = BPF(text=EMPTY)
+        b.attach_raw_tracepoint(tp="sys_enter", fn_name="empty")
+        b.attach_raw_tracepoint(tp="sys_exit", fn_name="empty")
+    elif re.match(r"^(sc|cs|pf|op):\w+$", mode):
         b = variant(*mode.split(":"))
     else:
         sys.exit(__doc__)
-    done = []
-    signal.signal(signal.SIGTERM, lambda *a: done.append(1))
-    signal.signal(signal.SIGINT, lambda *a: done.append(1))
     print("attached", flush=True)
     while not done:
         signal.pause()

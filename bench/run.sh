@@ -3,8 +3,9 @@
 #
 #   bench/run.sh                 every part, in order (about 13 minutes)
 #   bench/run.sh PART [PART...]  only these parts:
-#       hotpath    added ns per event: syscall, context switch, page fault, vs floor and peers
-#       variants   the syscall probe with one cost centre removed at a time (where the ns go)
+#       hotpath    added ns per event: syscall, context switch, page fault, open of a known path,
+#                  vs floor and peers
+#       variants   the probes with one cost centre removed at a time (where the ns go)
 #       mixed      wall-time ratio of a build + file + exec workload, monitored / unmonitored
 #       startup    launch to "N monitor(s) attached", per-monitor split, compile times
 #       memory     peak RSS, where it comes from, kernel map and perf-buffer memory
@@ -40,7 +41,7 @@ SPLIT_ROUNDS=3 VARIANT_ROUNDS=3 STARTUP_ROUNDS=3
 CPU=${BENCH_CPU:-$(($(nproc) - 1))}
 RATES=${BENCH_RATES:-"1000 2000 5000 8000 0"}
 BURST_SECONDS=10
-SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 BURSTS=40 BURSTS_SLOW=80
+SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 OPEN_N=5000 BURSTS=40 BURSTS_SLOW=80
 EXECS=2000
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	ROUNDS=2 PAIRS=1 SPLIT_ROUNDS=1 VARIANT_ROUNDS=1 STARTUP_ROUNDS=1 RATES="1000 0" BURST_SECONDS=3 BURSTS=10 BURSTS_SLOW=10 EXECS=500
@@ -127,10 +128,12 @@ cpu_ns() {
 # tracer_start MODE: one tracer (or the monitor) for the hot-path comparisons.
 tracer_start() {
 	case $1 in
-	floor-* | sc:* | cs:* | pf:*) bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
+	floor-* | sc:* | cs:* | pf:* | op:* | opensnoop-tp)
+		bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
 	ours-syscall) monitor_start syscall ;;
 	ours-cswitch) monitor_start context_switch ;;
 	ours-fault) monitor_start page_fault ;;
+	ours-open) monitor_start open ;;
 	mon:*) monitor_start "${1#mon:}" ;;
 	bpftrace-syscall)
 		bg_start bpftrace-syscall Attaching bpftrace -e \
@@ -144,6 +147,14 @@ tracer_start() {
 	bpftrace-fault)
 		bg_start bpftrace-fault Attaching bpftrace -e \
 			'software:minor-faults:1 { @[comm, cpu] = count(); } software:major-faults:1 { @[comm, cpu] = count(); }' ;;
+	# opensnoop-bpfcc attaches fentry or kprobes; where it cannot, opensnoop-tp (bccprobe.py)
+	# runs its program on the syscall tracepoints. Its output (a line per open) goes to a file.
+	opensnoop) bg_start opensnoop 'PID +COMM' opensnoop-bpfcc ;;
+	bpftrace-open)
+		bg_start bpftrace-open Attaching bpftrace -e \
+			'tracepoint:syscalls:sys_enter_openat { @path[tid] = args->filename; @flags[tid] = args->flags; }
+			tracepoint:syscalls:sys_exit_openat /@path[tid]/ { @[comm, str(@path[tid]), @flags[tid]] = count();
+				delete(@path[tid]); delete(@flags[tid]); }' ;;
 	*) die "unknown mode $1" ;;
 	esac
 }
@@ -175,9 +186,10 @@ measure() {
 	syscall) args="syscall $SYSCALL_N" ;;
 	cswitch) args="cswitch $CSWITCH_N" ;;
 	fault) args="fault $FAULT_MB" ;;
+	open) args="open $OPEN_N" ;; # openat(2) of one existing file in /dev/shm, then close(2)
 	esac
 	# context switches and faults vary more from burst to burst: twice the bursts
-	taskset -c "$CPU" "$WORK/hotloop" $args "$([ "$1" = syscall ] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
+	taskset -c "$CPU" "$WORK/hotloop" $args "$([[ $1 == syscall || $1 == open ]] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
 }
 
 # hot_rounds LOOP TSV MODE...: $ROUNDS rounds of: baseline, MODE1, baseline, MODE2, ..., baseline
@@ -238,31 +250,47 @@ hot_table() {
 	echo
 }
 
+# hook HOOK: whether BENCH_HOOKS (default: all four) names HOOK
+hook() { [[ " ${BENCH_HOOKS:-syscall cswitch fault open} " == *" $1 "* ]]; }
+
 part_hotpath() {
-	log "hotpath: syscall (getppid via syscall(2)), $ROUNDS rounds"
-	hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall bpftrace-syscall \
-		syscount bpftrace-syscall-empty
-	log "hotpath: context switch (pipe ping-pong, both ends on CPU $CPU)"
-	hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch bpftrace-cswitch
-	log "hotpath: page fault (first touch of anonymous 4 KiB pages)"
-	hot_rounds fault "$RES/hotpath_fault.tsv" floor-page_faults ours-fault bpftrace-fault
+	hook syscall && log "hotpath: syscall (getppid via syscall(2)), $ROUNDS rounds" &&
+		hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall bpftrace-syscall \
+			syscount bpftrace-syscall-empty
+	hook cswitch && log "hotpath: context switch (pipe ping-pong, both ends on CPU $CPU)" &&
+		hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch bpftrace-cswitch
+	hook fault && log "hotpath: page fault (first touch of anonymous 4 KiB pages)" &&
+		hot_rounds fault "$RES/hotpath_fault.tsv" floor-page_faults ours-fault bpftrace-fault
+	# open: the shipped probe through the monitor, the same text compiled as before the issue-18
+	# fast path (op:before: what older kernels still run), and the peers
+	hook open && log "hotpath: open of a known path (openat + close of one file in /dev/shm)" &&
+		hot_rounds open "$RES/hotpath_open.tsv" floor-openat ours-open op:before opensnoop \
+			opensnoop-tp bpftrace-open
 	{
 		echo "## 1. Hot path: added cost per event"
 		echo
-		hot_table "$RES/hotpath_syscall.tsv" floor-sys_exit "syscall: getppid() in a loop" \
+		hook syscall && hot_table "$RES/hotpath_syscall.tsv" floor-sys_exit "syscall: getppid() in a loop" \
 			"floor-sys_exit=floor: empty bcc program, raw tracepoint sys_exit" \
 			"ours-syscall=**ebpf-monitor -m syscall** (raw tracepoint sys_exit)" \
 			"bpftrace-syscall-empty=bpftrace empty program, tracepoint raw_syscalls:sys_exit" \
 			"bpftrace-syscall=bpftrace @[comm, args->id] = count() (tracepoint)" \
 			"syscount=syscount-bpfcc (tracepoint)"
-		hot_table "$RES/hotpath_cswitch.tsv" floor-sched_switch "context switch: pipe ping-pong on one CPU" \
+		hook cswitch && hot_table "$RES/hotpath_cswitch.tsv" floor-sched_switch "context switch: pipe ping-pong on one CPU" \
 			"floor-sched_switch=floor: empty bcc program, tracepoint sched:sched_switch" \
 			"ours-cswitch=**ebpf-monitor -m context_switch**" \
 			"bpftrace-cswitch=bpftrace @[cpu, prev_comm, next_comm] = count()"
-		hot_table "$RES/hotpath_fault.tsv" floor-page_faults "page fault: first touch of anonymous pages" \
+		hook fault && hot_table "$RES/hotpath_fault.tsv" floor-page_faults "page fault: first touch of anonymous pages" \
 			"floor-page_faults=floor: empty bcc program, perf events page-faults-min/-maj, period 1" \
 			"ours-fault=**ebpf-monitor -m page_fault**" \
 			"bpftrace-fault=bpftrace software:minor/major-faults:1 @[comm, cpu] = count()"
+		hook open && hot_table "$RES/hotpath_open.tsv" floor-openat "open: openat(2) of a known path" \
+			"floor-openat=floor: empty bcc programs, tracepoints syscalls:sys_enter_openat + sys_exit_openat" \
+			"ours-open=**ebpf-monitor -m open** (tracepoints)" \
+			"op:before=the open probe as shipped before issue 18 (bccprobe.py op:before; kernels before 4.18 run it)" \
+			"opensnoop=opensnoop-bpfcc (fentry or kprobes; output to a file)" \
+			"opensnoop-tp=opensnoop-bpfcc's program on the openat tracepoints, its consumer printing (bccprobe.py)" \
+			"bpftrace-open=bpftrace @[comm, str(path), flags] = count(), entry args kept by tid"
+		true
 	} >"$RES/hotpath.md"
 	cat "$RES/hotpath.md"
 }

@@ -14,8 +14,20 @@
 /* Threads inside an open at the same time. */
 #define OPEN_INFLIGHT_ENTRIES 10240
 
+#ifndef OPEN_FAST
+#define OPEN_FAST 0
+#endif
+
 /* BPF_TABLE, not BPF_PERCPU_HASH: bcc 0.18 (Debian 11) has no such macro */
+#if OPEN_FAST
+#define OPEN_COUNT_KEY struct open_fkey
+BPF_TABLE("percpu_hash", struct open_fkey, struct open_value, open_counts, OPEN_MAP_ENTRIES);
+BPF_HASH(open_paths, struct open_path_key, struct open_path, 2 * OPEN_MAP_ENTRIES);
+BPF_PERCPU_ARRAY(open_scratch_path, struct open_path, 1);
+#else
+#define OPEN_COUNT_KEY struct open_key
 BPF_TABLE("percpu_hash", struct open_key, struct open_value, open_counts, OPEN_MAP_ENTRIES);
+#endif
 /*
  * The in-flight record of each thread. With an LRU hash (4.10+; the loader says so with
  * OPEN_INFLIGHT_LRU) a thread's entry stays after its exit, marked done, and its next open
@@ -29,7 +41,7 @@ BPF_TABLE("lru_hash", __u32, struct open_start, open_start, OPEN_INFLIGHT_ENTRIE
 BPF_HASH(open_start, __u32, struct open_start, OPEN_INFLIGHT_ENTRIES);
 #endif
 #define OPEN_OP_DONE 0xff /* open_start.op of an entry whose exit has been seen */
-#if !(EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY)
+#if !(EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY || OPEN_FAST)
 BPF_PERCPU_ARRAY(open_scratch_key, struct open_key, 1);
 #endif
 
@@ -45,10 +57,12 @@ static __always_inline void open_start_done(struct open_start *s, __u32 tid)
 
 static __always_inline int open_enter(__u8 op, const char *path, __u64 flags)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct open_start s = {};
 
-	if (em_skip_current())
+	/* em_skip_current() without a second pid_tgid call */
+	if ((EM_SELF_TGID && (id >> 32) == EM_SELF_TGID) || em_filtered_current())
 		return 0;
 #ifdef OPEN_INFLIGHT_LRU
 	struct open_start *old = open_start.lookup(&tid);
@@ -108,8 +122,23 @@ static __always_inline void open_count_errno(struct open_value *v, long err)
 	}
 }
 
+static __always_inline void open_count_value(struct open_value *v, __u64 d, long ret)
+{
+	/* Per-CPU value: this CPU is the only writer. */
+	v->count++;
+	v->lat_sum_ns += d;
+	if (v->count == 1 || d < v->lat_min_ns)
+		v->lat_min_ns = d;
+	if (d > v->lat_max_ns)
+		v->lat_max_ns = d;
+	if (ret < 0) {
+		v->errors++;
+		open_count_errno(v, -ret);
+	}
+}
+
 /* Counts one finished call under key k. */
-static __always_inline void open_count(struct open_key *k, __u64 d, long ret)
+static __always_inline void open_count(OPEN_COUNT_KEY *k, __u64 d, long ret)
 {
 	struct open_value *v = open_counts.lookup(k);
 
@@ -123,17 +152,7 @@ static __always_inline void open_count(struct open_key *k, __u64 d, long ret)
 			return;
 		}
 	}
-	/* Per-CPU value: this CPU is the only writer. */
-	v->count++;
-	v->lat_sum_ns += d;
-	if (v->count == 1 || d < v->lat_min_ns)
-		v->lat_min_ns = d;
-	if (d > v->lat_max_ns)
-		v->lat_max_ns = d;
-	if (ret < 0) {
-		v->errors++;
-		open_count_errno(v, -ret);
-	}
+	open_count_value(v, d, ret);
 }
 
 /* Fills the key's task name and path (k->filename zeroed by the caller where the path reader
@@ -155,6 +174,152 @@ static __always_inline void open_fill_key(struct open_key *k, const struct open_
 #endif
 }
 
+#if OPEN_FAST
+/*
+ * The fast path (issue 18; kernels whose map helpers take map memory, 4.18+). The 288-byte key
+ * cost the per-CPU hash a jhash and a memcmp of 288 bytes per open, and 256 bytes zeroed
+ * before each read. Here the path is read into per-CPU scratch (not zeroed: only its len bytes
+ * count), hashed here over its own words, and kept once per epoch in open_paths under that
+ * hash; the count's key holds the hash instead of the path (40 bytes). A path found under the
+ * id is compared word by word, and another path there moves this one to the next id (four are
+ * tried, then the open is counted as lost, map full): two paths never share an id in an epoch,
+ * so no count goes to another path's row. User space names each
+ * row from open_paths and drains that epoch's paths with the counts.
+ */
+#ifndef OPEN_HASH_SEED
+#define OPEN_HASH_SEED 0x2545f4914f6cdd1dULL
+#endif
+#ifndef OPEN_HASH_MUL
+#define OPEN_HASH_MUL 0x9e3779b97f4a7c15ULL /* 0 makes every path collide (for a check) */
+#endif
+
+/* clang-format off */
+/* Written out, not looped (see em_str_end in common.h). */
+#define OPEN_HASH_WORD(i)                                                                   \
+	if ((i) >= nw)                                                                      \
+		goto hashed;                                                                \
+	h = (h ^ w[i]) * OPEN_HASH_MUL;                                                     \
+	h ^= h >> 32;
+#define OPEN_SAME_WORD(i)                                                                   \
+	if ((i) >= nw)                                                                      \
+		return 1;                                                                   \
+	if (a[i] != b[i])                                                                   \
+		return 0;
+#define OPEN_X4(m, i) m(i) m(i + 1) m(i + 2) m(i + 3)
+#define OPEN_X32(m)                                                                         \
+	OPEN_X4(m, 0) OPEN_X4(m, 4) OPEN_X4(m, 8) OPEN_X4(m, 12) OPEN_X4(m, 16) OPEN_X4(m, 20) \
+	OPEN_X4(m, 24) OPEN_X4(m, 28)
+/* clang-format on */
+
+static __always_inline __u64 open_hash(const __u64 *w, __u32 nw)
+{
+	__u64 h = OPEN_HASH_SEED ^ nw;
+
+	OPEN_X32(OPEN_HASH_WORD)
+hashed:
+	return h;
+}
+
+/* The first nw words of a and b are equal. */
+static __always_inline int open_same(const __u64 *a, const __u64 *b, __u32 nw)
+{
+	OPEN_X32(OPEN_SAME_WORD)
+	return 1;
+}
+
+/* Reads the path into p (len, and zeros after the terminator to the end of its word); returns
+ * its words. A bad pointer (the call failed with EFAULT) reads as the empty path. */
+static __always_inline __u32 open_read_path(struct open_path *p, const char *src, __u8 *truncated)
+{
+	long n = bpf_probe_read_str(p->path, OPEN_PATH_LEN, src);
+	__u32 rem;
+
+	*truncated = 0;
+	if (n <= 0) {
+		p->path[0] = 0;
+		n = 1;
+	} else if (n >= OPEN_PATH_LEN) {
+		/* The buffer is full: cut unless the string ends exactly there. */
+		char next = 0;
+
+		if (bpf_probe_read(&next, 1, src + OPEN_PATH_LEN - 1) || next)
+			*truncated = 1;
+		n = OPEN_PATH_LEN;
+	}
+	p->len = (__u32)n;
+	rem = (__u32)n & 7;
+	if (rem) {
+		/* the terminator's word: n is 1..256, so the offset is 0..248 */
+		__u64 *last = (__u64 *)(p->path + (((__u32)n - 1) & 0xf8));
+
+		*last &= (1ULL << (rem * 8)) - 1;
+	}
+	return ((__u32)n + 7) >> 3;
+}
+
+/* One id tried for p: 1 when it holds p's text (inserted there if it was free), 0 when it holds
+ * another path's (the next id is tried), -1 when the map is full. */
+static __always_inline int open_try_id(struct open_path *p, struct open_path_key *pk, __u32 nw)
+{
+	struct open_path *q = open_paths.lookup(pk);
+
+	if (!q) {
+		if (open_paths.insert(pk, p) == 0)
+			return 1;
+		q = open_paths.lookup(pk); /* another CPU inserted it first */
+		if (!q)
+			return -1;
+	}
+	return q->len == p->len && open_same((const __u64 *)q->path, (const __u64 *)p->path, nw);
+}
+
+/* The id of p's text in open_paths for this epoch (inserted there where it is new): its hash,
+ * or the next id after ids that hold other paths; written out four times, not looped (see
+ * em_str_end). Nonzero when no id is left. */
+static __always_inline int open_path_id(struct open_path *p, __u32 nw, __u32 epoch, __u64 *ret)
+{
+	struct open_path_key pk = { .epoch = epoch, .id = open_hash((const __u64 *)p->path, nw) };
+	int r;
+
+	if ((r = open_try_id(p, &pk, nw)) != 0)
+		goto out;
+	pk.id++;
+	if ((r = open_try_id(p, &pk, nw)) != 0)
+		goto out;
+	pk.id++;
+	if ((r = open_try_id(p, &pk, nw)) != 0)
+		goto out;
+	pk.id++;
+	r = open_try_id(p, &pk, nw);
+out:
+	if (r <= 0)
+		return -1;
+	*ret = pk.id;
+	return 0;
+}
+
+static __always_inline void open_count_fast(const struct open_start *s, __u8 op, __u64 d, long ret)
+{
+	int zero = 0;
+	struct open_path *p = open_scratch_path.lookup(&zero);
+	struct open_fkey k = {};
+	__u32 nw;
+
+	if (!p)
+		return;
+	k.epoch = em_epoch_now();
+	k.op = op;
+	k.flags = s->flags;
+	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+	nw = open_read_path(p, (const char *)s->path_ptr, &k.truncated);
+	if (open_path_id(p, nw, k.epoch, &k.path_id)) {
+		em_count(EM_STAT_MAP_FULL);
+		return;
+	}
+	open_count(&k, d, ret);
+}
+#endif
+
 static __always_inline int open_exit(__u8 op, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -172,7 +337,10 @@ static __always_inline int open_exit(__u8 op, long ret)
 		return 0;
 	}
 	d = now - s->ts_ns;
-#if EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY
+#if OPEN_FAST
+	open_count_fast(s, op, d, ret);
+	open_start_done(s, tid);
+#elif EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY
 	{
 		/* Before 4.18 a map key must be on the stack (288 of its 512 bytes). */
 		struct open_key k;
