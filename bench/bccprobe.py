@@ -161,13 +161,21 @@ VARIANTS["op"] = {
     "nopath": [("nw = open_read_path(p, (const char *)s->path_ptr, &k.truncated);",
                 "nw = 5;\n\tp->len = 40;")],
     # no path hash computed (a constant id)
-    "nopathhash": [(".id = open_hash((const __u64 *)p->path, nw) };", ".id = 0x1234 };")],
-    # no open_paths lookup: the hash is the id, unchecked
-    "nopathid": [("if (open_path_id(p, nw, k.epoch, &k.path_id)) {",
-                  "k.path_id = open_hash((const __u64 *)p->path, nw);\n\tif (0) {")],
+    "nopathhash": [("pk.id = open_hash((const __u64 *)p->path, nw);", "pk.id = 0x1234;")],
+    # no open_paths lookup and compare: the hash is the id, unchecked
+    "nopathid": [("\tif ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)\n\t\tgoto tried;\n\tpk.id++;",
+                  "\tk.path_id = pk.id;\n\tr = 1;\n\tgoto tried;\n\tpk.id++;")],
+    # research (not shipped): the fast path on the sys_enter/sys_exit raw tracepoints, the
+    # opens picked by number (the exit reads pt_regs->orig_ax): cheaper per open, but run for
+    # every syscall of the machine (bench/run.sh variants measures getppid() under it too)
+    "rawtp": [("int raw_open_exit(void *ctx)", "OP_RAWTP_DEFS\nint raw_open_exit(void *ctx)")],
+    # bpf_probe_read_user_str (5.5+) instead of bpf_probe_read_str for the path
+    "readuser": [("long n = bpf_probe_read_str(p->path, OPEN_PATH_LEN, src);",
+                  "long n = bpf_probe_read_user_str(p->path, OPEN_PATH_LEN, src);")],
     # a per-CPU array slot instead of the counts' per-CPU hash lookup (the value updated the
     # same way)
-    "nocount": [("\topen_count(&k, d, ret);\n}\n#endif", "\topen_count_flat(&k, d, ret);\n}\n#endif"),
+    "nocount": [("\tif (r > 0 && !v)\n\t\tv = open_value_of(&k);\n\tif (r <= 0 || !v) {",
+                 "\topen_count_flat(&k, d, ret);\n\treturn;\n\tif (r <= 0 || !v) {"),
                 (OP_FAST_COUNT, "OP_FLAT_DEFS\n" + OP_FAST_COUNT)],
 }
 VARIANTS["cs"]["before"] = VARIANTS["cs"]["probe_read"] + VARIANTS["cs"]["atomic"]
@@ -278,6 +286,30 @@ static __always_inline void open_count_flat(void *k, __u64 d, long ret)
 	}
 }
 """
+# op:rawtp: the open probe's entry and exit on the raw tracepoints (x86_64 pt_regs)
+OP_RAWTP_DEFS = r"""
+int rawtp_open_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	unsigned long a[3] = {}; /* dx, si, di: flags, path, dfd of openat */
+
+	if ((long)ctx->args[1] != OPEN_NR_OPENAT)
+		return 0;
+	bpf_probe_read(a, sizeof(a), &regs->dx);
+	return open_enter(OPEN_OP_OPENAT, (const char *)a[1], (__u32)a[0]);
+}
+
+int rawtp_open_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = -1;
+
+	bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);
+	if (nr != OPEN_NR_OPENAT)
+		return 0;
+	return open_exit(OPEN_OP_OPENAT, (long)ctx->args[1]);
+}
+"""
 FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.bpf.c",
          "op": "open.bpf.c"}
 MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault", "op": "open"}
@@ -294,7 +326,7 @@ def variant(probe, name):
         for old, new in VARIANTS[probe][name]:
             src = sub(src, old, new)
         for name_, defs in (("SC_CACHE_DEFS", SC_CACHE_DEFS), ("SC_FAST_DEFS", SC_FAST_DEFS),
-                            ("OP_FLAT_DEFS", OP_FLAT_DEFS)):
+                            ("OP_FLAT_DEFS", OP_FLAT_DEFS), ("OP_RAWTP_DEFS", OP_RAWTP_DEFS)):
             src = src.replace(name_, defs)
     extra = list(EXTRA_FLAGS.get(probe, []))
     if probe == "op":
@@ -307,6 +339,9 @@ def variant(probe, name):
         b.attach_raw_tracepoint(tp="sys_exit", fn_name="raw_sys_exit")
     elif probe == "cs":
         b.attach_tracepoint(tp="sched:sched_switch", fn_name="tp_sched_switch")
+    elif probe == "op" and name == "rawtp":
+        b.attach_raw_tracepoint(tp="sys_enter", fn_name="rawtp_open_enter")
+        b.attach_raw_tracepoint(tp="sys_exit", fn_name="rawtp_open_exit")
     elif probe == "op":
         b.attach_tracepoint(tp="syscalls:sys_enter_openat", fn_name="tp_enter_openat")
         b.attach_tracepoint(tp="syscalls:sys_exit_openat", fn_name="tp_exit_openat")

@@ -7,6 +7,9 @@
  *   hotloop open    N BURSTS   N openat(2) of one existing file, each closed again: the same
  *                              known path every time (HOTLOOP_OPEN_PATH, default
  *                              /dev/shm/ebpf-bench-open-known-path, created if missing)
+ *   hotloop newopen N BURSTS   N openat(2) of paths that do not exist, each new (numbered, in
+ *                              /dev/shm/ebpf-bench-open-new-<pid>/): every open a new key; a
+ *                              tracer's map holds N * BURSTS of them or fills
  *
  * Each burst is timed with clock_gettime(CLOCK_MONOTONIC) and divided by the number of events
  * the kernel says happened (syscalls: N; context switches: the voluntary+involuntary switch
@@ -114,6 +117,38 @@ static double burst_open(long n, long *events)
 	return now_ns() - t0;
 }
 
+/* The paths are made before the burst is timed. */
+static double burst_newopen(long n, long *events)
+{
+	static unsigned long next;
+	static char(*paths)[64];
+	static long cap;
+	double t0, t;
+
+	if (n > cap) {
+		free(paths);
+		paths = malloc((size_t)n * sizeof(*paths));
+		if (!paths) {
+			perror("malloc");
+			exit(1);
+		}
+		cap = n;
+	}
+	for (long i = 0; i < n; i++)
+		snprintf(paths[i], sizeof(paths[i]), "/dev/shm/ebpf-bench-open-new-%d/%lu",
+			 (int)getpid(), next++);
+	t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, paths[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+	}
+	t = now_ns() - t0;
+	*events = n;
+	return t;
+}
+
 /* Parent and child share CPU `cpu`; each round trip is two switches between them. */
 static int to_child[2], to_parent[2];
 static pid_t child = -1;
@@ -195,7 +230,7 @@ int main(int argc, char **argv)
 	double *v;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s syscall|cswitch|fault|open N BURSTS\n", argv[0]);
+		fprintf(stderr, "usage: %s syscall|cswitch|fault|open|newopen N BURSTS\n", argv[0]);
 		return 2;
 	}
 	n = atol(argv[2]);
@@ -214,6 +249,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "open")) {
 		burst = burst_open;
 		open_setup();
+	} else if (!strcmp(argv[1], "newopen")) {
+		burst = burst_newopen;
 	} else {
 		fprintf(stderr, "unknown loop %s\n", argv[1]);
 		return 2;

@@ -22,6 +22,9 @@
 #   EBPF_MONITOR  the binary [<repo>/build/ebpf-monitor]      BENCH_WORK  scratch [/tmp/ebpf-bench]
 #   BENCH_ROUNDS  paired repetitions per case [5]              BENCH_CPU   CPU for the hot loops [last]
 #   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 8000 0"]
+#   BENCH_HOOKS   hot-path hooks of hotpath and variants ["syscall cswitch fault open"]
+#   BENCH_CLOCK   hot loops timed by the wall clock, or "cpu": the loop thread's CPU time (time
+#                 other tasks take of the CPU left out; the probes run in its syscalls) [wall]
 #   BENCH_QUICK=1 fewer rounds and shorter runs (a smoke test; the numbers are not for the table)
 set -uo pipefail
 
@@ -189,7 +192,7 @@ measure() {
 	open) args="open $OPEN_N" ;; # openat(2) of one existing file in /dev/shm, then close(2)
 	esac
 	# context switches and faults vary more from burst to burst: twice the bursts
-	taskset -c "$CPU" "$WORK/hotloop" $args "$([[ $1 == syscall || $1 == open ]] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
+	HOTLOOP_CLOCK=${BENCH_CLOCK:-wall} taskset -c "$CPU" "$WORK/hotloop" $args "$([[ $1 == syscall || $1 == open ]] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
 }
 
 # hot_rounds LOOP TSV MODE...: $ROUNDS rounds of: baseline, MODE1, baseline, MODE2, ..., baseline
@@ -234,7 +237,7 @@ hot_table() {
 	fl=$(added "$tsv" "$floor" | stats | awk '{ print $1 }')
 	echo "### $title"
 	echo
-	echo "Untraced: $(fmt 1 "$base") ns per event. Rounds: $ROUNDS; CPU $CPU; $(date -u +%F)."
+	echo "Untraced: $(fmt 1 "$base") ns per event. Rounds: $ROUNDS; CPU $CPU; clock ${BENCH_CLOCK:-wall}; $(date -u +%F)."
 	echo
 	echo "| tracer | added ns/event, median (min..max) | ratio to floor: of medians; per round median (min..max) | ready after s |"
 	echo "| --- | --- | --- | --- |"
@@ -298,11 +301,17 @@ part_hotpath() {
 part_variants() {
 	local rounds=$VARIANT_ROUNDS
 	log "variants: the monitor's probes with one change at a time, $rounds rounds"
-	ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall sc:full \
+	hook syscall && ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall sc:full \
 		sc:noskip sc:noepoch sc:nocomm sc:noread sc:nohash
-	ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch cs:full cs:before \
+	hook cswitch && ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch cs:full cs:before \
 		cs:probe_read cs:atomic cs:percpu
-	ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults pf:full pf:atomic pf:nocomm
+	hook fault && ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults pf:full pf:atomic pf:nocomm
+	# open: where the fast path's ns go, and what raw tracepoints would cost every other syscall
+	hook open && ROUNDS=$rounds hot_rounds open "$RES/variants_open.tsv" floor-openat op:before op:full \
+		op:noskip op:nots op:inflight op:nocomm op:nopath op:nopathhash op:nopathid op:nocount op:tstore \
+		floor-rawtp_sys op:rawtp
+	hook open && ROUNDS=$rounds hot_rounds syscall "$RES/variants_open_getppid.tsv" floor-sys_exit floor-openat \
+		ours-open floor-rawtp_sys op:rawtp
 	{
 		echo "## 1b. Where the probes' cost goes: variants"
 		echo
@@ -310,7 +319,7 @@ part_variants() {
 		echo "kernel), loaded by bench/bccprobe.py on the same hook, as shipped (full) or with one change."
 		echo "$rounds rounds each."
 		echo
-		ROUNDS=$rounds hot_table "$RES/variants_syscall.tsv" floor-sys_exit "syscall probe" \
+		hook syscall && ROUNDS=$rounds hot_table "$RES/variants_syscall.tsv" floor-sys_exit "syscall probe" \
 			"floor-sys_exit=floor: empty program" \
 			"ours-syscall=ebpf-monitor -m syscall" \
 			"sc:full=full: probes/syscall.bpf.c as shipped" \
@@ -319,18 +328,40 @@ part_variants() {
 			"sc:nocomm=nocomm: no bpf_get_current_comm (key: epoch, nr)" \
 			"sc:noread=noread: no bpf_probe_read of pt_regs->orig_ax" \
 			"sc:nohash=nohash: a per-CPU array slot instead of the per-CPU hash lookup"
-		ROUNDS=$rounds hot_table "$RES/variants_cswitch.tsv" floor-sched_switch "context_switch probe" \
+		hook cswitch && ROUNDS=$rounds hot_table "$RES/variants_cswitch.tsv" floor-sched_switch "context_switch probe" \
 			"floor-sched_switch=floor: empty program" \
 			"cs:full=full: probes/context_switch.bpf.c as shipped (record loaded directly, plain increments)" \
 			"cs:before=before: as shipped until 2026-11-25 (5 bpf_probe_read, 3 atomic adds)" \
 			"cs:probe_read=probe_read: the record read with 5 bpf_probe_read calls" \
 			"cs:atomic=atomic: atomic adds instead of plain increments" \
 			"cs:percpu=percpu: BPF_PERCPU_HASH"
-		ROUNDS=$rounds hot_table "$RES/variants_fault.tsv" floor-page_faults "page_fault probe" \
+		hook fault && ROUNDS=$rounds hot_table "$RES/variants_fault.tsv" floor-page_faults "page_fault probe" \
 			"floor-page_faults=floor: empty programs" \
 			"pf:full=full: probes/page_fault.bpf.c as shipped (plain increment)" \
 			"pf:atomic=atomic: as shipped until 2026-11-25 (an atomic add)" \
 			"pf:nocomm=nocomm: no bpf_get_current_comm"
+		hook open && ROUNDS=$rounds hot_table "$RES/variants_open.tsv" floor-openat "open probe: openat(2) of a known path" \
+			"floor-openat=floor: empty programs on syscalls:sys_enter_openat + sys_exit_openat" \
+			"op:before=before: as shipped before issue 18 (the 288-byte key; kernels before 4.18)" \
+			"op:full=full: probes/open.bpf.c as shipped (the fast path: 40-byte key, paths by id)" \
+			"op:noskip=noskip: no self check at the entry" \
+			"op:nots=nots: no bpf_ktime_get_ns at entry and exit" \
+			"op:inflight=inflight: the exit returns once it found its in-flight entry" \
+			"op:nocomm=nocomm: no bpf_get_current_comm" \
+			"op:nopath=nopath: no path read" \
+			"op:nopathhash=nopathhash: no hash of the path computed" \
+			"op:nopathid=nopathid: no open_paths lookup and compare" \
+			"op:nocount=nocount: a per-CPU array slot instead of the counts' per-CPU hash lookup" \
+			"op:tstore=tstore: the in-flight record in task storage (5.11+) instead of the LRU hash" \
+			"floor-rawtp_sys=floor: empty programs on the sys_enter + sys_exit raw tracepoints" \
+			"op:rawtp=rawtp: the fast path on the raw tracepoints, opens picked by number"
+		hook open && ROUNDS=$rounds hot_table "$RES/variants_open_getppid.tsv" floor-sys_exit "open probe: what it costs every other syscall (getppid)" \
+			"floor-sys_exit=floor of the syscall monitor's hook: empty program on the sys_exit raw tracepoint" \
+			"floor-openat=empty programs on syscalls:sys_enter_openat + sys_exit_openat" \
+			"ours-open=ebpf-monitor -m open (the openat tracepoints)" \
+			"floor-rawtp_sys=empty programs on the sys_enter + sys_exit raw tracepoints" \
+			"op:rawtp=rawtp: the open probe on the raw tracepoints, opens picked by number"
+		true
 	} >"$RES/variants.md"
 	cat "$RES/variants.md"
 }

@@ -137,8 +137,8 @@ static __always_inline void open_count_value(struct open_value *v, __u64 d, long
 	}
 }
 
-/* Counts one finished call under key k. */
-static __always_inline void open_count(OPEN_COUNT_KEY *k, __u64 d, long ret)
+/* Key k's value, inserted (zero) where it is new; NULL when the map is full. */
+static __always_inline struct open_value *open_value_of(OPEN_COUNT_KEY *k)
 {
 	struct open_value *v = open_counts.lookup(k);
 
@@ -147,10 +147,18 @@ static __always_inline void open_count(OPEN_COUNT_KEY *k, __u64 d, long ret)
 
 		open_counts.insert(k, &fresh);
 		v = open_counts.lookup(k);
-		if (!v) {
-			em_count(EM_STAT_MAP_FULL);
-			return;
-		}
+	}
+	return v;
+}
+
+/* Counts one finished call under key k. */
+static __always_inline void open_count(OPEN_COUNT_KEY *k, __u64 d, long ret)
+{
+	struct open_value *v = open_value_of(k);
+
+	if (!v) {
+		em_count(EM_STAT_MAP_FULL);
+		return;
 	}
 	open_count_value(v, d, ret);
 }
@@ -257,13 +265,23 @@ static __always_inline __u32 open_read_path(struct open_path *p, const char *src
 	return ((__u32)n + 7) >> 3;
 }
 
-/* One id tried for p: 1 when it holds p's text (inserted there if it was free), 0 when it holds
- * another path's (the next id is tried), -1 when the map is full. */
-static __always_inline int open_try_id(struct open_path *p, struct open_path_key *pk, __u32 nw)
+/*
+ * One id tried for p, k's path_id set to it: 1 when it holds p's text, 0 when it holds another
+ * path's (the next id is tried), -1 when a map is full. A free id is a path new in this epoch:
+ * its count's key is inserted first (*v), then the text, so that a full counts map loses the
+ * open without storing its path. Another CPU may store another path there in between: the key
+ * then stays zero (no row) and the next id is tried.
+ */
+static __always_inline int open_try_id(struct open_path *p, struct open_path_key *pk, __u32 nw,
+				       struct open_fkey *k, struct open_value **v)
 {
 	struct open_path *q = open_paths.lookup(pk);
 
+	k->path_id = pk->id;
 	if (!q) {
+		*v = open_value_of(k);
+		if (!*v)
+			return -1;
 		if (open_paths.insert(pk, p) == 0)
 			return 1;
 		q = open_paths.lookup(pk); /* another CPU inserted it first */
@@ -273,37 +291,15 @@ static __always_inline int open_try_id(struct open_path *p, struct open_path_key
 	return q->len == p->len && open_same((const __u64 *)q->path, (const __u64 *)p->path, nw);
 }
 
-/* The id of p's text in open_paths for this epoch (inserted there where it is new): its hash,
- * or the next id after ids that hold other paths; written out four times, not looped (see
- * em_str_end). Nonzero when no id is left. */
-static __always_inline int open_path_id(struct open_path *p, __u32 nw, __u32 epoch, __u64 *ret)
-{
-	struct open_path_key pk = { .epoch = epoch, .id = open_hash((const __u64 *)p->path, nw) };
-	int r;
-
-	if ((r = open_try_id(p, &pk, nw)) != 0)
-		goto out;
-	pk.id++;
-	if ((r = open_try_id(p, &pk, nw)) != 0)
-		goto out;
-	pk.id++;
-	if ((r = open_try_id(p, &pk, nw)) != 0)
-		goto out;
-	pk.id++;
-	r = open_try_id(p, &pk, nw);
-out:
-	if (r <= 0)
-		return -1;
-	*ret = pk.id;
-	return 0;
-}
-
 static __always_inline void open_count_fast(const struct open_start *s, __u8 op, __u64 d, long ret)
 {
 	int zero = 0;
 	struct open_path *p = open_scratch_path.lookup(&zero);
+	struct open_path_key pk = {};
+	struct open_value *v = NULL;
 	struct open_fkey k = {};
 	__u32 nw;
+	int r;
 
 	if (!p)
 		return;
@@ -312,11 +308,31 @@ static __always_inline void open_count_fast(const struct open_start *s, __u8 op,
 	k.flags = s->flags;
 	bpf_get_current_comm(&k.comm, sizeof(k.comm));
 	nw = open_read_path(p, (const char *)s->path_ptr, &k.truncated);
-	if (open_path_id(p, nw, k.epoch, &k.path_id)) {
+	pk.epoch = k.epoch;
+	pk.id = open_hash((const __u64 *)p->path, nw);
+	/* The id: the hash, or the next one after ids holding other paths; four tried, written
+	 * out, not looped (see em_str_end). */
+	if ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)
+		goto tried;
+	pk.id++;
+	v = NULL;
+	if ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)
+		goto tried;
+	pk.id++;
+	v = NULL;
+	if ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)
+		goto tried;
+	pk.id++;
+	v = NULL;
+	r = open_try_id(p, &pk, nw, &k, &v);
+tried:
+	if (r > 0 && !v)
+		v = open_value_of(&k);
+	if (r <= 0 || !v) {
 		em_count(EM_STAT_MAP_FULL);
 		return;
 	}
-	open_count(&k, d, ret);
+	open_count_value(v, d, ret);
 }
 #endif
 
