@@ -24,8 +24,10 @@
   bccprobe.py open-collisions     a check, not a measurement: the open probe's fast path with a
                                   hash that gives every path the same id (OPEN_HASH_MUL=0), a
                                   child's opens of paths of equal and unequal lengths: each path
-                                  counted exactly under its own id, the fifth path's opens counted
-                                  lost (map full), none given to another path; exits 1 if not
+                                  counted exactly under its own id until the ids to try are used
+                                  (four with loops, two written out), the other paths' opens
+                                  counted lost (map full), none given to another path; exits 1 if
+                                  not
   bccprobe.py compile-times       seconds libbcc takes to compile (clang + load) each probe
                                   text, an empty program, and page_fault with
                                   <uapi/linux/bpf_perf_event.h> (as it was); one line each
@@ -137,6 +139,8 @@ VARIANTS["op"] = {
                 "em_skip_current()")],
     # research (not shipped): the in-flight record in task storage (5.11+; BTF) instead of the
     # LRU hash: a thread's own slot, no hashing of its id
+    # the fast path as kernels before 5.3 compile it (no loops: written out, two ids tried)
+    "unrolled": [],
     "tstore": [
         ('BPF_TABLE("lru_hash", __u32, struct open_start, open_start, OPEN_INFLIGHT_ENTRIES);',
          "BPF_TASK_STORAGE(open_start, struct open_start);"),
@@ -163,8 +167,8 @@ VARIANTS["op"] = {
     # no path hash computed (a constant id)
     "nopathhash": [("pk.id = open_hash((const __u64 *)p->path, nw);", "pk.id = 0x1234;")],
     # no open_paths lookup and compare: the hash is the id, unchecked
-    "nopathid": [("\tif ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)\n\t\tgoto tried;\n\tpk.id++;",
-                  "\tk.path_id = pk.id;\n\tr = 1;\n\tgoto tried;\n\tpk.id++;")],
+    "nopathid": [("\tif ((r = open_check_id(p, &pk, nw)) != 0)\n\t\tgoto tried;\n",
+                  "\tr = 1;\n\tgoto tried;\n")],
     # research (not shipped): the fast path on the sys_enter/sys_exit raw tracepoints, the
     # opens picked by number (the exit reads pt_regs->orig_ax): cheaper per open, but run for
     # every syscall of the machine (bench/run.sh variants measures getppid() under it too)
@@ -174,8 +178,8 @@ VARIANTS["op"] = {
                   "long n = bpf_probe_read_user_str(p->path, OPEN_PATH_LEN, src);")],
     # a per-CPU array slot instead of the counts' per-CPU hash lookup (the value updated the
     # same way)
-    "nocount": [("\tif (r > 0 && !v)\n\t\tv = open_value_of(&k);\n\tif (r <= 0 || !v) {",
-                 "\topen_count_flat(&k, d, ret);\n\treturn;\n\tif (r <= 0 || !v) {"),
+    "nocount": [("\tk.path_id = pk.id;\n\tv = open_value_of(&k);",
+                 "\tk.path_id = pk.id;\n\topen_count_flat(&k, d, ret);\n\treturn;\n\tv = open_value_of(&k);"),
                 (OP_FAST_COUNT, "OP_FLAT_DEFS\n" + OP_FAST_COUNT)],
 }
 VARIANTS["cs"]["before"] = VARIANTS["cs"]["probe_read"] + VARIANTS["cs"]["atomic"]
@@ -314,7 +318,7 @@ FILES = {"sc": "syscall.bpf.c", "cs": "context_switch.bpf.c", "pf": "page_fault.
          "op": "open.bpf.c"}
 MONITOR = {"sc": "syscall", "cs": "context_switch", "pf": "page_fault", "op": "open"}
 # what each probe's monitor adds to the -D flags on this kernel (src/monitors/<m>.c configure)
-EXTRA_FLAGS = {"op": ["-DOPEN_INFLIGHT_LRU=1", "-DOPEN_NR_OPEN=2", "-DOPEN_NR_OPENAT=257",
+EXTRA_FLAGS = {"op": ["-DOPEN_INFLIGHT_LRU=1", "-DOPEN_LOOPS=1", "-DOPEN_NR_OPEN=2", "-DOPEN_NR_OPENAT=257",
                       "-DOPEN_NR_OPENAT2=437"]}
 
 
@@ -332,6 +336,8 @@ def variant(probe, name):
     if probe == "op":
         # op:before* is the probe as before issue 18's fast path (what older kernels run)
         extra.append("-DOPEN_FAST=%d" % (not name.startswith("before")))
+        if name == "unrolled":
+            extra.remove("-DOPEN_LOOPS=1")
         extra += OP_FLAGS.get(name, [])
     b = BPF(text=src, cflags=FLAGS + extra + [
         "-DEM_MONITOR_%s=1" % MONITOR[probe], "-DEM_SELF_TGID=%d" % os.getpid()])
@@ -435,18 +441,24 @@ def opensnoop_tp(done):
 
 
 def open_collisions():
-    """See the docstring; prints the ids, counts and paths, then PASS or FAIL."""
+    """See the docstring: with loops (four ids tried) and without (written out, two)."""
+    return max(open_collisions_one(loops) for loops in (1, 0))
+
+
+def open_collisions_one(loops):
+    """Prints the ids, counts and paths, then PASS or FAIL."""
     import ctypes
     import subprocess
     src = inline_includes(os.path.join(PROBES, "open.bpf.c"))
-    # (opens, path); "p" then "q" make four paths of one length, the fifth is lost
+    # (opens, path): three paths of one length, one shorter, two more; the first again
     plan = [(3, "ab" * 20), (5, "ba" * 20), (7, "ab" * 19 + "ac"), (2, "ab" * 20),
             (4, "short"), (6, "lost-fifth"), (9, "x" * 300)]
     code = ("import os, sys\nsys.stdin.readline()\nfor n, p in %r:\n    for i in range(n):\n"
             "        try:\n            os.close(os.open('/nonexistent-em-collide/' + p, os.O_RDONLY))\n"
             "        except OSError:\n            pass\n" % (plan,))
     child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
-    b = BPF(text=src, cflags=FLAGS + EXTRA_FLAGS["op"] + [
+    flags = [f for f in EXTRA_FLAGS["op"] if f != "-DOPEN_LOOPS=1"] + ["-DOPEN_LOOPS=%d" % loops]
+    b = BPF(text=src, cflags=FLAGS + flags + [
         "-DOPEN_FAST=1", "-DOPEN_HASH_MUL=0", "-DEM_FILTER_PIDS=1", "-DEM_MONITOR_open=1"])
     b["em_filter_pids"][ctypes.c_uint(child.pid)] = ctypes.c_ubyte(1)
     b.attach_tracepoint(tp="syscalls:sys_enter_openat", fn_name="tp_enter_openat")
@@ -459,11 +471,20 @@ def open_collisions():
         print("id %d count %d path %s" % (k.path_id, sum(v.count for v in vals), path))
         got[path] = got.get(path, 0) + sum(v.count for v in vals)
     lost = b["em_stats"][ctypes.c_int(0)].value
+    tries = 4 if loops else 2
+    distinct = []
+    for n, p in plan:
+        if p not in distinct:
+            distinct.append(p)
+    kept = distinct[:tries]
     want = {}
-    for n, p in plan[:5]:
-        want[p] = want.get(p, 0) + n
-    ok = got == want and lost == 6 + 9 and sorted(k[1] for k in paths) == [0, 1, 2, 3]
-    print("lost (map full) %d\n%s" % (lost, "PASS" if ok else "FAIL: want %r, lost 15" % want))
+    for n, p in plan:
+        if p in kept:
+            want[p] = want.get(p, 0) + n
+    want_lost = sum(n for n, p in plan if p not in kept)
+    ok = got == want and lost == want_lost and sorted(k[1] for k in paths) == list(range(tries))
+    print("loops %d, %d ids tried: lost (map full) %d\n%s" % (
+        loops, tries, lost, "PASS" if ok else "FAIL: want %r, lost %d" % (want, want_lost)))
     return 0 if ok else 1
 
 

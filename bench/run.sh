@@ -22,6 +22,7 @@
 #   EBPF_MONITOR  the binary [<repo>/build/ebpf-monitor]      BENCH_WORK  scratch [/tmp/ebpf-bench]
 #   BENCH_ROUNDS  paired repetitions per case [5]              BENCH_CPU   CPU for the hot loops [last]
 #   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 8000 0"]
+#   BENCH_VARIANT_ROUNDS  rounds of the variants part [3]
 #   BENCH_HOOKS   hot-path hooks of hotpath and variants ["syscall cswitch fault open"]
 #   BENCH_CLOCK   hot loops timed by the wall clock, or "cpu": the loop thread's CPU time (time
 #                 other tasks take of the CPU left out; the probes run in its syscalls) [wall]
@@ -40,7 +41,7 @@ ALL_MONITORS=exec,syscall,context_switch,page_fault,open,interrupt,bio
 [ "${BENCH_WITH_FUNC:-0}" = 1 ] && ALL_MONITORS=$ALL_MONITORS,func
 ROUNDS=${BENCH_ROUNDS:-5}
 PAIRS=${BENCH_PAIRS:-3}
-SPLIT_ROUNDS=3 VARIANT_ROUNDS=3 STARTUP_ROUNDS=3
+SPLIT_ROUNDS=3 VARIANT_ROUNDS=${BENCH_VARIANT_ROUNDS:-3} STARTUP_ROUNDS=3
 CPU=${BENCH_CPU:-$(($(nproc) - 1))}
 RATES=${BENCH_RATES:-"1000 2000 5000 8000 0"}
 BURST_SECONDS=10

@@ -189,17 +189,29 @@ static __always_inline void open_fill_key(struct open_key *k, const struct open_
  * before each read. Here the path is read into per-CPU scratch (not zeroed: only its len bytes
  * count), hashed here over its own words, and kept once per epoch in open_paths under that
  * hash; the count's key holds the hash instead of the path (40 bytes). A path found under the
- * id is compared word by word, and another path there moves this one to the next id (four are
- * tried, then the open is counted as lost, map full): two paths never share an id in an epoch,
- * so no count goes to another path's row. User space names each
+ * id is compared word by word, and another path there moves this one to the next id
+ * (OPEN_TRIES, then the open is counted as lost, map full): two paths never share an id in an
+ * epoch, so no count goes to another path's row. User space names each
  * row from open_paths and drains that epoch's paths with the counts.
  */
+#ifndef OPEN_LOOPS
+#define OPEN_LOOPS 0
+#endif
 #ifndef OPEN_HASH_SEED
 #define OPEN_HASH_SEED 0x2545f4914f6cdd1dULL
 #endif
 #ifndef OPEN_HASH_MUL
 #define OPEN_HASH_MUL 0x9e3779b97f4a7c15ULL /* 0 makes every path collide (for a check) */
 #endif
+/* Ids tried per path and epoch (a path whose ids all hold others is counted lost, map full):
+ * two where the compares are written out (before 5.3: they are most of the code). */
+#if OPEN_LOOPS
+#define OPEN_TRIES 4
+#else
+#define OPEN_TRIES 2
+#endif
+
+#define OPEN_WORDS (OPEN_PATH_LEN / 8)
 
 /* clang-format off */
 /* Written out, not looped (see em_str_end in common.h). */
@@ -217,6 +229,7 @@ static __always_inline void open_fill_key(struct open_key *k, const struct open_
 #define OPEN_X32(m)                                                                         \
 	OPEN_X4(m, 0) OPEN_X4(m, 4) OPEN_X4(m, 8) OPEN_X4(m, 12) OPEN_X4(m, 16) OPEN_X4(m, 20) \
 	OPEN_X4(m, 24) OPEN_X4(m, 28)
+#define OPEN_HAS_ZERO(x) (((x)-0x0101010101010101ULL) & ~(x)&0x8080808080808080ULL)
 /* clang-format on */
 
 static __always_inline __u64 open_hash(const __u64 *w, __u32 nw)
@@ -228,12 +241,42 @@ hashed:
 	return h;
 }
 
+#if OPEN_LOOPS
+/*
+ * a and b (of the same length) are equal. Where the verifier takes bounded loops (5.3+), a
+ * loop: the compares, written out at each place they are used, were most of the code to
+ * compile (0.74 s for the probe instead of 0.30 before the fast path; 0.51 s with the loop;
+ * the hash loop, tried too, cost 5 % more per open). It stops at the word that holds the
+ * terminator (the only one with a zero byte: a path has none before it, and the bytes after
+ * it are zeroed), not at a count of words, which would leave the verifier another range for
+ * the count after each exit from the loop and make it walk the rest of the program once per
+ * range.
+ */
+static __always_inline int open_same(const __u64 *a, const __u64 *b, __u32 nw)
+{
+	__u64 x;
+
+	(void)nw;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < OPEN_WORDS; i++) {
+		/* an index, not a pointer clang steps on (which the verifier cannot bound) */
+		asm volatile("" : "+r"(i));
+		x = a[i & (OPEN_WORDS - 1)];
+		if (x != b[i & (OPEN_WORDS - 1)])
+			return 0;
+		if (OPEN_HAS_ZERO(x))
+			break;
+	}
+	return 1;
+}
+#else
 /* The first nw words of a and b are equal. */
 static __always_inline int open_same(const __u64 *a, const __u64 *b, __u32 nw)
 {
 	OPEN_X32(OPEN_SAME_WORD)
 	return 1;
 }
+#endif
 
 /* Reads the path into p (len, and zeros after the terminator to the end of its word); returns
  * its words. A bad pointer (the call failed with EFAULT) reads as the empty path. */
@@ -265,29 +308,14 @@ static __always_inline __u32 open_read_path(struct open_path *p, const char *src
 	return ((__u32)n + 7) >> 3;
 }
 
-/*
- * One id tried for p, k's path_id set to it: 1 when it holds p's text, 0 when it holds another
- * path's (the next id is tried), -1 when a map is full. A free id is a path new in this epoch:
- * its count's key is inserted first (*v), then the text, so that a full counts map loses the
- * open without storing its path. Another CPU may store another path there in between: the key
- * then stays zero (no row) and the next id is tried.
- */
-static __always_inline int open_try_id(struct open_path *p, struct open_path_key *pk, __u32 nw,
-				       struct open_fkey *k, struct open_value **v)
+/* What id pk holds: 1 p's text, 0 another path's, -1 nothing (free). */
+static __always_inline int open_check_id(const struct open_path *p, struct open_path_key *pk,
+					 __u32 nw)
 {
 	struct open_path *q = open_paths.lookup(pk);
 
-	k->path_id = pk->id;
-	if (!q) {
-		*v = open_value_of(k);
-		if (!*v)
-			return -1;
-		if (open_paths.insert(pk, p) == 0)
-			return 1;
-		q = open_paths.lookup(pk); /* another CPU inserted it first */
-		if (!q)
-			return -1;
-	}
+	if (!q)
+		return -1;
 	return q->len == p->len && open_same((const __u64 *)q->path, (const __u64 *)p->path, nw);
 }
 
@@ -296,8 +324,9 @@ static __always_inline void open_count_fast(const struct open_start *s, __u8 op,
 	int zero = 0;
 	struct open_path *p = open_scratch_path.lookup(&zero);
 	struct open_path_key pk = {};
-	struct open_value *v = NULL;
+	struct open_value *v;
 	struct open_fkey k = {};
+	struct open_path *q;
 	__u32 nw;
 	int r;
 
@@ -310,29 +339,43 @@ static __always_inline void open_count_fast(const struct open_start *s, __u8 op,
 	nw = open_read_path(p, (const char *)s->path_ptr, &k.truncated);
 	pk.epoch = k.epoch;
 	pk.id = open_hash((const __u64 *)p->path, nw);
-	/* The id: the hash, or the next one after ids holding other paths; four tried, written
-	 * out, not looped (see em_str_end). */
-	if ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)
+	/* The id: the hash, or the next one after ids holding other paths; OPEN_TRIES tried,
+	 * written out (see em_str_end). */
+	if ((r = open_check_id(p, &pk, nw)) != 0)
+		goto tried;
+#if OPEN_TRIES > 2
+	pk.id++;
+	if ((r = open_check_id(p, &pk, nw)) != 0)
 		goto tried;
 	pk.id++;
-	v = NULL;
-	if ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)
+	if ((r = open_check_id(p, &pk, nw)) != 0)
 		goto tried;
+#endif
 	pk.id++;
-	v = NULL;
-	if ((r = open_try_id(p, &pk, nw, &k, &v)) != 0)
-		goto tried;
-	pk.id++;
-	v = NULL;
-	r = open_try_id(p, &pk, nw, &k, &v);
+	r = open_check_id(p, &pk, nw);
 tried:
-	if (r > 0 && !v)
-		v = open_value_of(&k);
-	if (r <= 0 || !v) {
-		em_count(EM_STAT_MAP_FULL);
-		return;
+	if (r == 0)
+		goto lost; /* every id tried holds another path */
+	k.path_id = pk.id;
+	v = open_value_of(&k);
+	if (!v)
+		goto lost;
+	if (r < 0 && open_paths.insert(&pk, p) != 0) {
+		/*
+		 * A path new in this epoch: its count's key was inserted first, so that a full
+		 * counts map loses the open without storing the path. Another CPU stored a path
+		 * under this id in between: the same one, or (a collision at that very moment)
+		 * another, whose key the zero one now is; this open is then counted lost.
+		 */
+		q = open_paths.lookup(&pk);
+		if (!q || q->len != p->len ||
+		    !open_same((const __u64 *)q->path, (const __u64 *)p->path, nw))
+			goto lost;
 	}
 	open_count_value(v, d, ret);
+	return;
+lost:
+	em_count(EM_STAT_MAP_FULL);
 }
 #endif
 

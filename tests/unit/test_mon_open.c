@@ -42,6 +42,7 @@ static void layout_288(void)
 
 static void layout_kernel(void)
 {
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, -1);
 	kcheck_force_bpf(KBPF_PROBE_READ_STR, -1);
 	kcheck_force_bpf(KBPF_MAP_VALUE_HELPER_MEM, -1);
 	kcheck_force_bpf(KBPF_MAP_VALUE_KEYS, -1);
@@ -589,16 +590,26 @@ START_TEST(options_and_kernel_become_cflags)
 	stop();
 	kcheck_force_map(KMAP_LRU_HASH, -1);
 
-	/* the fast path where map helpers take map memory (4.18), with a seed of its own */
+	/* the fast path where map helpers take map memory (4.18), with a seed of its own, and
+	 * loops where the verifier takes them (5.3) */
 	layout_fast();
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, 1);
 	start("");
 	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_FAST=1"));
 	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_HASH_SEED=0x"));
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_LOOPS=1"));
+	stop();
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, 0);
+	start("");
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_FAST=1"));
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_LOOPS"));
 	stop();
 	layout_288();
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, 1);
 	start("");
 	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_FAST"));
 	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_HASH_SEED"));
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_LOOPS"));
 	stop();
 	layout_kernel();
 
