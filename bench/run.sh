@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh - ebpf-monitor benchmarks (issue 8). Run as root from anywhere:
 #
-#   bench/run.sh                 every part, in order (about 13 minutes)
+#   bench/run.sh                 every part, in order (about 20 minutes)
 #   bench/run.sh PART [PART...]  only these parts:
 #       hotpath    added ns per event: syscall, context switch, page fault, open of a known path,
 #                  vs floor and peers
