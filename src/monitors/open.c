@@ -297,6 +297,10 @@ static int open_drain_fast(struct monitor *m, struct agg_batch *rows)
 		size_t len = 0;
 		struct open_path p;
 
+		/* A key that counted nothing makes no row; the probe leaves one where it lost
+		 * the open after inserting the key (its path could not be stored). */
+		if (!f->v.count)
+			continue;
 		path = open_paths_find(&paths, f->key.path_id, &len);
 		if (!path) {
 			/* not drained (the walk failed): still in the map */

@@ -510,7 +510,8 @@ END_TEST
 
 /* The fast path: rows named from open_paths by id (one path under several keys, the empty
  * path of a bad pointer), a count whose path is missing (never from the probe) shown with an
- * empty path rather than dropped, and the drained epoch's paths deleted with its counts. */
+ * empty path rather than dropped, a key that counted nothing and has no path (the probe lost
+ * that open) without a row, and the drained epoch's paths deleted with its counts. */
 START_TEST(fast_rows_named_from_open_paths)
 {
 	struct open_fkey f;
@@ -540,6 +541,10 @@ START_TEST(fast_rows_named_from_open_paths)
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
 	f.path_id = 44; /* no such path */
 	memcpy(f.comm, "lost", 4);
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
+	/* a key the probe inserted before the path's text could not be stored: nothing counted */
+	f.path_id = 45;
+	memset(v, 0, sizeof(v));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
 	/* the next epoch's path, written after the flip: kept */
 	put_path(e ^ 1, 41, "/shared/path");
