@@ -4,10 +4,16 @@
  *   hotloop syscall N BURSTS   N getppid() calls via syscall(2), per burst
  *   hotloop cswitch N BURSTS   N pipe round trips between two processes pinned to one CPU
  *   hotloop fault   MB BURSTS  touch MB MiB of fresh anonymous memory (4 KiB pages, no THP)
+ *   hotloop open    N BURSTS   N openat(2) of one existing file, each closed again: the same
+ *                              known path every time (HOTLOOP_OPEN_PATH, default
+ *                              /dev/shm/ebpf-bench-open-known-path, created if missing)
+ *   hotloop newopen N BURSTS   N openat(2) of paths that do not exist, each new (numbered, in
+ *                              /dev/shm/ebpf-bench-open-new-<pid>/): every open a new key; a
+ *                              tracer's map holds N * BURSTS of them or fills
  *
  * Each burst is timed with clock_gettime(CLOCK_MONOTONIC) and divided by the number of events
  * the kernel says happened (syscalls: N; context switches: the voluntary+involuntary switch
- * counters of both processes from /proc; faults: getrusage ru_minflt). Prints one line:
+ * counters of both processes from /proc; faults: getrusage ru_minflt; opens: N). Prints one line:
  *   ns_per_event=<minimum over bursts> median=<median> max=<max> events=<per burst>
  * The minimum is the estimate: interference (preemption, vCPU steal, another tenant's cache
  * traffic) can only make a burst slower, so on a shared machine the least disturbed of many
@@ -15,6 +21,7 @@
  * median moves by 10 %. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,11 +34,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* HOTLOOP_CLOCK=cpu: the thread's CPU time instead of the wall clock (time another task takes
+ * of the CPU does not count; the tracer's programs run in our syscalls and do) */
+static clockid_t clock_id = CLOCK_MONOTONIC;
+
 static double now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock_id, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -69,6 +80,73 @@ static double burst_syscall(long n, long *events)
 		syscall(SYS_getppid);
 	*events = n;
 	return now_ns() - t0;
+}
+
+static const char *open_path;
+
+static void open_setup(void)
+{
+	int fd;
+
+	open_path = getenv("HOTLOOP_OPEN_PATH");
+	if (!open_path || !*open_path)
+		open_path = "/dev/shm/ebpf-bench-open-known-path";
+	fd = open(open_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		perror(open_path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/* openat(2) directly (no libc wrapper differences); the close is untraced by an open tracer */
+static double burst_open(long n, long *events)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, open_path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			perror(open_path);
+			exit(1);
+		}
+		syscall(SYS_close, fd);
+	}
+	*events = n;
+	return now_ns() - t0;
+}
+
+/* The paths are made before the burst is timed. */
+static double burst_newopen(long n, long *events)
+{
+	static unsigned long next;
+	static char(*paths)[64];
+	static long cap;
+	double t0, t;
+
+	if (n > cap) {
+		free(paths);
+		paths = malloc((size_t)n * sizeof(*paths));
+		if (!paths) {
+			perror("malloc");
+			exit(1);
+		}
+		cap = n;
+	}
+	for (long i = 0; i < n; i++)
+		snprintf(paths[i], sizeof(paths[i]), "/dev/shm/ebpf-bench-open-new-%d/%lu",
+			 (int)getpid(), next++);
+	t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, paths[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+	}
+	t = now_ns() - t0;
+	*events = n;
+	return t;
 }
 
 /* Parent and child share CPU `cpu`; each round trip is two switches between them. */
@@ -152,11 +230,13 @@ int main(int argc, char **argv)
 	double *v;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s syscall|cswitch|fault N BURSTS\n", argv[0]);
+		fprintf(stderr, "usage: %s syscall|cswitch|fault|open|newopen N BURSTS\n", argv[0]);
 		return 2;
 	}
 	n = atol(argv[2]);
 	bursts = atol(argv[3]);
+	if (getenv("HOTLOOP_CLOCK") && !strcmp(getenv("HOTLOOP_CLOCK"), "cpu"))
+		clock_id = CLOCK_THREAD_CPUTIME_ID;
 	if (n <= 0 || bursts <= 0)
 		return 2;
 	if (!strcmp(argv[1], "syscall")) {
@@ -166,6 +246,11 @@ int main(int argc, char **argv)
 		cswitch_setup(sched_getcpu());
 	} else if (!strcmp(argv[1], "fault")) {
 		burst = burst_fault;
+	} else if (!strcmp(argv[1], "open")) {
+		burst = burst_open;
+		open_setup();
+	} else if (!strcmp(argv[1], "newopen")) {
+		burst = burst_newopen;
 	} else {
 		fprintf(stderr, "unknown loop %s\n", argv[1]);
 		return 2;

@@ -1,10 +1,11 @@
 #!/bin/bash
 # bench/run.sh - ebpf-monitor benchmarks (issue 8). Run as root from anywhere:
 #
-#   bench/run.sh                 every part, in order (about 13 minutes)
+#   bench/run.sh                 every part, in order (about 20 minutes)
 #   bench/run.sh PART [PART...]  only these parts:
-#       hotpath    added ns per event: syscall, context switch, page fault, vs floor and peers
-#       variants   the syscall probe with one cost centre removed at a time (where the ns go)
+#       hotpath    added ns per event: syscall, context switch, page fault, open of a known path,
+#                  vs floor and peers
+#       variants   the probes with one cost centre removed at a time (where the ns go)
 #       interleaved  the probes as the monitors build them (fast path and hash path) against the
 #                  floor, alternating many times a second in one process (bccprobe.py interleave)
 #       mixed      wall-time ratio of a build + file + exec workload, monitored / unmonitored
@@ -24,6 +25,10 @@
 #   BENCH_ROUNDS  paired repetitions per case [5]              BENCH_CPU   CPU for the hot loops [last]
 #   BENCH_PAIRS   monitored runs of the mixed workload [3]     BENCH_RATES exec rates ["1000 2000 5000 8000 0"]
 #   BENCH_CYCLES  interleaved: cycles per hook [100]        BENCH_BODY_CYCLES  the same, timed bodies [10]
+#   BENCH_VARIANT_ROUNDS  rounds of the variants part [3]
+#   BENCH_HOOKS   hot-path hooks of hotpath and variants ["syscall cswitch fault open"]
+#   BENCH_CLOCK   hot loops timed by the wall clock, or "cpu": the loop thread's CPU time (time
+#                 other tasks take of the CPU left out; the probes run in its syscalls) [wall]
 #   BENCH_QUICK=1 fewer rounds and shorter runs (a smoke test; the numbers are not for the table)
 set -uo pipefail
 
@@ -39,11 +44,11 @@ ALL_MONITORS=exec,syscall,context_switch,page_fault,open,interrupt,bio
 [ "${BENCH_WITH_FUNC:-0}" = 1 ] && ALL_MONITORS=$ALL_MONITORS,func
 ROUNDS=${BENCH_ROUNDS:-5}
 PAIRS=${BENCH_PAIRS:-3}
-SPLIT_ROUNDS=3 VARIANT_ROUNDS=3 STARTUP_ROUNDS=3
+SPLIT_ROUNDS=3 VARIANT_ROUNDS=${BENCH_VARIANT_ROUNDS:-3} STARTUP_ROUNDS=3
 CPU=${BENCH_CPU:-$(($(nproc) - 1))}
 RATES=${BENCH_RATES:-"1000 2000 5000 8000 0"}
 BURST_SECONDS=10
-SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 BURSTS=40 BURSTS_SLOW=80
+SYSCALL_N=30000 CSWITCH_N=2000 FAULT_MB=16 OPEN_N=5000 BURSTS=40 BURSTS_SLOW=80
 EXECS=2000
 CYCLES=${BENCH_CYCLES:-100} BODY_CYCLES=${BENCH_BODY_CYCLES:-10}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
@@ -139,7 +144,8 @@ hash_start() {
 # tracer_start MODE: one tracer (or the monitor) for the hot-path comparisons.
 tracer_start() {
 	case $1 in
-	floor-* | sc:* | scf:* | cs:* | csf:* | pf:* | pff:*) bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
+	floor-* | sc:* | scf:* | cs:* | csf:* | pf:* | pff:* | op:* | opensnoop-tp)
+		bg_start "bcc-$1" '^attached' "$PY" "$BENCH/bccprobe.py" "$1" ;;
 	ours-syscall) monitor_start syscall ;;
 	# the hash path: kernels without per-CPU arrays (and the syscall monitor's latency: true)
 	ours-syscall-hash) hash_start syscall ;;
@@ -147,6 +153,7 @@ tracer_start() {
 	ours-cswitch-hash) hash_start context_switch ;;
 	ours-fault) monitor_start page_fault ;;
 	ours-fault-hash) hash_start page_fault ;;
+	ours-open) monitor_start open ;;
 	mon:*) monitor_start "${1#mon:}" ;;
 	bpftrace-syscall)
 		bg_start bpftrace-syscall Attaching bpftrace -e \
@@ -160,6 +167,14 @@ tracer_start() {
 	bpftrace-fault)
 		bg_start bpftrace-fault Attaching bpftrace -e \
 			'software:minor-faults:1 { @[comm, cpu] = count(); } software:major-faults:1 { @[comm, cpu] = count(); }' ;;
+	# opensnoop-bpfcc attaches fentry or kprobes; where it cannot, opensnoop-tp (bccprobe.py)
+	# runs its program on the syscall tracepoints. Its output (a line per open) goes to a file.
+	opensnoop) bg_start opensnoop 'PID +COMM' opensnoop-bpfcc ;;
+	bpftrace-open)
+		bg_start bpftrace-open Attaching bpftrace -e \
+			'tracepoint:syscalls:sys_enter_openat { @path[tid] = args->filename; @flags[tid] = args->flags; }
+			tracepoint:syscalls:sys_exit_openat /@path[tid]/ { @[comm, str(@path[tid]), @flags[tid]] = count();
+				delete(@path[tid]); delete(@flags[tid]); }' ;;
 	*) die "unknown mode $1" ;;
 	esac
 }
@@ -191,9 +206,10 @@ measure() {
 	syscall) args="syscall $SYSCALL_N" ;;
 	cswitch) args="cswitch $CSWITCH_N" ;;
 	fault) args="fault $FAULT_MB" ;;
+	open) args="open $OPEN_N" ;; # openat(2) of one existing file in /dev/shm, then close(2)
 	esac
 	# context switches and faults vary more from burst to burst: twice the bursts
-	taskset -c "$CPU" "$WORK/hotloop" $args "$([ "$1" = syscall ] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
+	HOTLOOP_CLOCK=${BENCH_CLOCK:-wall} taskset -c "$CPU" "$WORK/hotloop" $args "$([[ $1 == syscall || $1 == open ]] && echo "$BURSTS" || echo "$BURSTS_SLOW")" | sed -E 's/^ns_per_event=([0-9.]+).*/\1/'
 }
 
 # warm_up LOOP: the loop (same binary, same name) for about 1.5 s, its result discarded.
@@ -256,7 +272,7 @@ hot_table() {
 	fl=$(added "$tsv" "$floor" | stats | awk '{ print $1 }')
 	echo "### $title"
 	echo
-	echo "Untraced: $(fmt 1 "$base") ns per event. Rounds: $ROUNDS; CPU $CPU; $(date -u +%F)."
+	echo "Untraced: $(fmt 1 "$base") ns per event. Rounds: $ROUNDS; CPU $CPU; clock ${BENCH_CLOCK:-wall}; $(date -u +%F)."
 	echo
 	echo "| tracer | added ns/event, median (min..max) | ratio to floor: of medians; per round median (min..max) | ready after s |"
 	echo "| --- | --- | --- | --- |"
@@ -272,35 +288,52 @@ hot_table() {
 	echo
 }
 
+# hook HOOK: whether BENCH_HOOKS (default: all four) names HOOK
+hook() { [[ " ${BENCH_HOOKS:-syscall cswitch fault open} " == *" $1 "* ]]; }
+
 part_hotpath() {
-	log "hotpath: syscall (getppid via syscall(2)), $ROUNDS rounds"
-	hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall ours-syscall-hash \
-		bpftrace-syscall syscount bpftrace-syscall-empty
-	log "hotpath: context switch (pipe ping-pong, both ends on CPU $CPU)"
-	hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch ours-cswitch-hash \
-		bpftrace-cswitch
-	log "hotpath: page fault (first touch of anonymous 4 KiB pages)"
-	hot_rounds fault "$RES/hotpath_fault.tsv" floor-page_faults ours-fault ours-fault-hash bpftrace-fault
+	hook syscall && log "hotpath: syscall (getppid via syscall(2)), $ROUNDS rounds" &&
+		hot_rounds syscall "$RES/hotpath_syscall.tsv" floor-sys_exit ours-syscall ours-syscall-hash \
+			bpftrace-syscall syscount bpftrace-syscall-empty
+	hook cswitch && log "hotpath: context switch (pipe ping-pong, both ends on CPU $CPU)" &&
+		hot_rounds cswitch "$RES/hotpath_cswitch.tsv" floor-sched_switch ours-cswitch \
+			ours-cswitch-hash bpftrace-cswitch
+	hook fault && log "hotpath: page fault (first touch of anonymous 4 KiB pages)" &&
+		hot_rounds fault "$RES/hotpath_fault.tsv" floor-page_faults ours-fault ours-fault-hash \
+			bpftrace-fault
+	# open: the shipped probe through the monitor, the same text compiled as before the issue-18
+	# fast path (op:before: what older kernels still run), and the peers
+	hook open && log "hotpath: open of a known path (openat + close of one file in /dev/shm)" &&
+		hot_rounds open "$RES/hotpath_open.tsv" floor-openat ours-open op:before opensnoop \
+			opensnoop-tp bpftrace-open
 	{
 		echo "## 1. Hot path: added cost per event"
 		echo
-		hot_table "$RES/hotpath_syscall.tsv" floor-sys_exit "syscall: getppid() in a loop" \
+		hook syscall && hot_table "$RES/hotpath_syscall.tsv" floor-sys_exit "syscall: getppid() in a loop" \
 			"floor-sys_exit=floor: empty bcc program, raw tracepoint sys_exit" \
 			"ours-syscall=**ebpf-monitor -m syscall** (raw tracepoint sys_exit; fast path: task slots)" \
 			"ours-syscall-hash=ebpf-monitor -m syscall, fast_names: 0 (the hash path: kernels without per-CPU arrays, latency: true)" \
 			"bpftrace-syscall-empty=bpftrace empty program, tracepoint raw_syscalls:sys_exit" \
 			"bpftrace-syscall=bpftrace @[comm, args->id] = count() (tracepoint)" \
 			"syscount=syscount-bpfcc (tracepoint)"
-		hot_table "$RES/hotpath_cswitch.tsv" floor-sched_switch "context switch: pipe ping-pong on one CPU" \
+		hook cswitch && hot_table "$RES/hotpath_cswitch.tsv" floor-sched_switch "context switch: pipe ping-pong on one CPU" \
 			"floor-sched_switch=floor: empty bcc program, tracepoint sched:sched_switch" \
 			"ours-cswitch=**ebpf-monitor -m context_switch** (fast path: task slots)" \
 			"ours-cswitch-hash=ebpf-monitor -m context_switch, fast_names: 0 (the hash path: kernels without per-CPU arrays)" \
 			"bpftrace-cswitch=bpftrace @[cpu, prev_comm, next_comm] = count()"
-		hot_table "$RES/hotpath_fault.tsv" floor-page_faults "page fault: first touch of anonymous pages" \
+		hook fault && hot_table "$RES/hotpath_fault.tsv" floor-page_faults "page fault: first touch of anonymous pages" \
 			"floor-page_faults=floor: empty bcc program, perf events page-faults-min/-maj, period 1" \
 			"ours-fault=**ebpf-monitor -m page_fault** (fast path: task slots)" \
 			"ours-fault-hash=ebpf-monitor -m page_fault, fast_names: 0 (the hash path: kernels without per-CPU arrays)" \
 			"bpftrace-fault=bpftrace software:minor/major-faults:1 @[comm, cpu] = count()"
+		hook open && hot_table "$RES/hotpath_open.tsv" floor-openat "open: openat(2) of a known path" \
+			"floor-openat=floor: empty bcc programs, tracepoints syscalls:sys_enter_openat + sys_exit_openat" \
+			"ours-open=**ebpf-monitor -m open** (tracepoints)" \
+			"op:before=the open probe as shipped before issue 18 (bccprobe.py op:before; kernels before 4.18 run it)" \
+			"opensnoop=opensnoop-bpfcc (fentry or kprobes; output to a file)" \
+			"opensnoop-tp=opensnoop-bpfcc's program on the openat tracepoints, its consumer printing (bccprobe.py)" \
+			"bpftrace-open=bpftrace @[comm, str(path), flags] = count(), entry args kept by tid"
+		true
 	} >"$RES/hotpath.md"
 	cat "$RES/hotpath.md"
 }
@@ -308,12 +341,19 @@ part_hotpath() {
 part_variants() {
 	local rounds=$VARIANT_ROUNDS
 	log "variants: the monitor's probes with one change at a time, $rounds rounds"
-	ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit ours-syscall scf:full \
-		scf:hashpath scf:noread scf:task scf:noid sc:full sc:nocomm sc:noread sc:nohash
-	ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch ours-cswitch \
-		csf:full csf:hashpath cs:full cs:before cs:probe_read cs:atomic cs:percpu
-	ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults ours-fault pff:full \
-		pff:hashpath pff:noid pf:full pf:atomic pf:nocomm
+	hook syscall && ROUNDS=$rounds hot_rounds syscall "$RES/variants_syscall.tsv" floor-sys_exit \
+		ours-syscall scf:full scf:hashpath scf:noread scf:task scf:noid sc:full sc:nocomm sc:noread \
+		sc:nohash
+	hook cswitch && ROUNDS=$rounds hot_rounds cswitch "$RES/variants_cswitch.tsv" floor-sched_switch \
+		ours-cswitch csf:full csf:hashpath cs:full cs:before cs:probe_read cs:atomic cs:percpu
+	hook fault && ROUNDS=$rounds hot_rounds fault "$RES/variants_fault.tsv" floor-page_faults \
+		ours-fault pff:full pff:hashpath pff:noid pf:full pf:atomic pf:nocomm
+	# open: where the fast path's ns go, and what raw tracepoints would cost every other syscall
+	hook open && ROUNDS=$rounds hot_rounds open "$RES/variants_open.tsv" floor-openat op:before op:full \
+		op:noskip op:nots op:inflight op:nocomm op:nopath op:nopathhash op:nopathid op:nocount op:tstore \
+		floor-rawtp_sys op:rawtp
+	hook open && ROUNDS=$rounds hot_rounds syscall "$RES/variants_open_getppid.tsv" floor-sys_exit floor-openat \
+		ours-open floor-rawtp_sys op:rawtp
 	{
 		echo "## 1b. Where the probes' cost goes: variants"
 		echo
@@ -321,7 +361,7 @@ part_variants() {
 		echo "kernel), loaded by bench/bccprobe.py on the same hook, as shipped (full) or with one change."
 		echo "$rounds rounds each."
 		echo
-		ROUNDS=$rounds hot_table "$RES/variants_syscall.tsv" floor-sys_exit "syscall probe" \
+		hook syscall && ROUNDS=$rounds hot_table "$RES/variants_syscall.tsv" floor-sys_exit "syscall probe" \
 			"floor-sys_exit=floor: empty program" \
 			"ours-syscall=ebpf-monitor -m syscall" \
 			"scf:full=fast: probes/syscall.bpf.c as shipped here (task slots), the loop's name in a slot" \
@@ -333,7 +373,7 @@ part_variants() {
 			"sc:nocomm=hash path without bpf_get_current_comm (key: epoch, nr)" \
 			"sc:noread=hash path without the bpf_probe_read of pt_regs->orig_ax" \
 			"sc:nohash=hash path with a per-CPU array slot instead of the per-CPU hash lookup"
-		ROUNDS=$rounds hot_table "$RES/variants_cswitch.tsv" floor-sched_switch "context_switch probe" \
+		hook cswitch && ROUNDS=$rounds hot_table "$RES/variants_cswitch.tsv" floor-sched_switch "context_switch probe" \
 			"floor-sched_switch=floor: empty program" \
 			"ours-cswitch=ebpf-monitor -m context_switch" \
 			"csf:full=fast: probes/context_switch.bpf.c as shipped here (task slots), the loop's name in a slot" \
@@ -343,7 +383,7 @@ part_variants() {
 			"cs:probe_read=probe_read: the record read with 5 bpf_probe_read calls" \
 			"cs:atomic=atomic: atomic adds instead of plain increments" \
 			"cs:percpu=percpu: BPF_PERCPU_HASH"
-		ROUNDS=$rounds hot_table "$RES/variants_fault.tsv" floor-page_faults "page_fault probe" \
+		hook fault && ROUNDS=$rounds hot_table "$RES/variants_fault.tsv" floor-page_faults "page_fault probe" \
 			"floor-page_faults=floor: empty programs" \
 			"ours-fault=ebpf-monitor -m page_fault" \
 			"pff:full=fast: probes/page_fault.bpf.c as shipped here (task slots), the loop's name in a slot" \
@@ -352,6 +392,28 @@ part_variants() {
 			"pf:full=hash path: the probe without the fast path (old kernels; plain increment)" \
 			"pf:atomic=atomic: as shipped until 2026-11-25 (an atomic add)" \
 			"pf:nocomm=nocomm: no bpf_get_current_comm"
+		hook open && ROUNDS=$rounds hot_table "$RES/variants_open.tsv" floor-openat "open probe: openat(2) of a known path" \
+			"floor-openat=floor: empty programs on syscalls:sys_enter_openat + sys_exit_openat" \
+			"op:before=before: as shipped before issue 18 (the 288-byte key; kernels before 4.18)" \
+			"op:full=full: probes/open.bpf.c as shipped (the fast path: 40-byte key, paths by id)" \
+			"op:noskip=noskip: no self check at the entry" \
+			"op:nots=nots: no bpf_ktime_get_ns at entry and exit" \
+			"op:inflight=inflight: the exit returns once it found its in-flight entry" \
+			"op:nocomm=nocomm: no bpf_get_current_comm" \
+			"op:nopath=nopath: no path read" \
+			"op:nopathhash=nopathhash: no hash of the path computed" \
+			"op:nopathid=nopathid: no open_paths lookup and compare" \
+			"op:nocount=nocount: a per-CPU array slot instead of the counts' per-CPU hash lookup" \
+			"op:tstore=tstore: the in-flight record in task storage (5.11+) instead of the LRU hash" \
+			"floor-rawtp_sys=floor: empty programs on the sys_enter + sys_exit raw tracepoints" \
+			"op:rawtp=rawtp: the fast path on the raw tracepoints, opens picked by number"
+		hook open && ROUNDS=$rounds hot_table "$RES/variants_open_getppid.tsv" floor-sys_exit "open probe: what it costs every other syscall (getppid)" \
+			"floor-sys_exit=floor of the syscall monitor's hook: empty program on the sys_exit raw tracepoint" \
+			"floor-openat=empty programs on syscalls:sys_enter_openat + sys_exit_openat" \
+			"ours-open=ebpf-monitor -m open (the openat tracepoints)" \
+			"floor-rawtp_sys=empty programs on the sys_enter + sys_exit raw tracepoints" \
+			"op:rawtp=rawtp: the open probe on the raw tracepoints, opens picked by number"
+		true
 	} >"$RES/variants.md"
 	cat "$RES/variants.md"
 }

@@ -45,6 +45,34 @@ struct open_key {
 	char filename[OPEN_PATH_LEN];
 };
 
+/* The fast path's key (OPEN_FAST: kernels whose map helpers take map memory, 4.18+): the path
+ * replaced by path_id, under which its text is in open_paths for the epoch. 40 bytes instead
+ * of 288. */
+struct open_fkey {
+	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u8 op;
+	__u8 truncated;
+	__u16 pad;
+	__u64 flags;
+	char comm[16];
+	__u64 path_id; /* the path's hash, + 1 per other path found under it (open_paths) */
+};
+
+/* open_paths' key: the epoch first (user space drains it as it drains the counts). */
+struct open_path_key {
+	__u32 epoch;
+	__u32 pad;
+	__u64 id;
+};
+
+/* A path as the probe read it (open_paths' value): len bytes, the terminator included, then
+ * zeros to the end of the last 8-byte word; the words after that are not defined. */
+struct open_path {
+	__u32 len;
+	__u32 pad;
+	char path[OPEN_PATH_LEN];
+};
+
 /* Per CPU; user space merges the CPUs. Every counted call has a matching entry, so the
  * latency fields cover `count` calls. */
 struct open_value {

@@ -207,6 +207,7 @@ static const char *const kbpf_names[KBPF_COUNT] = {
 	[KBPF_MAP_VALUE_KEYS] = "map values as map keys",
 	[KBPF_SYSCALL_TP] = "BPF on syscall tracepoints",
 	[KBPF_KPROBE_KERN_VERSION] = "kprobes need kern_version",
+	[KBPF_BOUNDED_LOOPS] = "bounded loops",
 };
 
 const char *kcheck_bpf_name(enum kbpf f)
@@ -247,6 +248,14 @@ static bool probe_bpf(enum kbpf f)
 		if (fd >= 0)
 			close(fd);
 		return fd < 0;
+	}
+	case KBPF_BOUNDED_LOOPS: {
+		/* r1 = 3; do r1 -= 1; while (r1 != 0) */
+		const struct bpf_insn insns[] = { MOV_K(0, 0), MOV_K(1, 3), ADD_K(1, -1),
+						  INSN(BPF_JMP | BPF_JNE | BPF_K, 1, 0, -2, 0),
+						  EXIT };
+
+		return tracing_prog_loads(insns, sizeof(insns) / sizeof(insns[0]));
 	}
 	case KBPF_COUNT:
 		break;

@@ -51,6 +51,7 @@ enum kbpf {
 	KBPF_MAP_VALUE_KEYS,	   /* a map helper's key/value may point into a map value (4.18) */
 	KBPF_SYSCALL_TP,	   /* syscalls:sys_enter_* tracepoints take a BPF program (4.14) */
 	KBPF_KPROBE_KERN_VERSION, /* kprobe programs must carry the kernel's version (before 5.0) */
+	KBPF_BOUNDED_LOOPS,	  /* the verifier takes a jump backwards: a bounded loop (5.3) */
 	KBPF_COUNT,
 };
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "monitors/open_flags.h"
@@ -87,4 +88,96 @@ int open_flags_text(__u64 flags, char *buf, size_t len)
 			      (unsigned long long)(flags & ~0xffffffffull));
 	}
 	return n;
+}
+
+size_t open_path_text_len(const struct open_path *p)
+{
+	size_t n = p->len ? p->len - 1 : 0;
+
+	if (n > sizeof(p->path) - 1)
+		n = sizeof(p->path) - 1;
+	return strnlen(p->path, n);
+}
+
+void open_paths_add(void *ctx, const void *key, const void *values, unsigned nvalues)
+{
+	struct open_paths_table *t = ctx;
+	const struct open_path_key *k = key;
+	const struct open_path *p = values;
+	size_t len = open_path_text_len(p);
+
+	(void)nvalues;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct open_path_ref *refs = realloc(t->refs, cap * sizeof(*refs));
+
+		if (!refs) {
+			t->dropped++;
+			return;
+		}
+		t->refs = refs;
+		t->cap = cap;
+	}
+	if (t->used + len > t->text_cap) {
+		size_t cap = t->text_cap ? t->text_cap : 16384;
+		char *text;
+
+		while (cap < t->used + len)
+			cap *= 2;
+		text = realloc(t->text, cap);
+		if (!text) {
+			t->dropped++;
+			return;
+		}
+		t->text = text;
+		t->text_cap = cap;
+	}
+	memcpy(t->text + t->used, p->path, len);
+	t->refs[t->n++] = (struct open_path_ref){ k->id, t->used, len };
+	t->used += len;
+	t->sorted = false;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct open_path_ref *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+const char *open_paths_find(struct open_paths_table *t, __u64 id, size_t *len)
+{
+	struct open_path_ref want = { id, 0, 0 }, *r;
+
+	if (!t->n)
+		return NULL;
+	if (!t->sorted) {
+		qsort(t->refs, t->n, sizeof(*t->refs), by_id);
+		t->sorted = true;
+	}
+	r = bsearch(&want, t->refs, t->n, sizeof(*t->refs), by_id);
+	if (!r)
+		return NULL;
+	*len = r->len;
+	return t->text + r->off;
+}
+
+void open_paths_free(struct open_paths_table *t)
+{
+	free(t->refs);
+	free(t->text);
+	memset(t, 0, sizeof(*t));
+}
+
+void open_key_from_fast(struct open_key *k, const struct open_fkey *f, const char *path, size_t len)
+{
+	memset(k, 0, sizeof(*k));
+	k->epoch = f->epoch;
+	k->op = f->op;
+	k->truncated = f->truncated;
+	k->flags = f->flags;
+	memcpy(k->comm, f->comm, sizeof(k->comm));
+	if (len > sizeof(k->filename) - 1)
+		len = sizeof(k->filename) - 1;
+	memcpy(k->filename, path, len);
 }

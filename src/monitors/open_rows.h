@@ -4,6 +4,7 @@
 #define EM_OPEN_ROWS_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "probes/open.h"
@@ -21,5 +22,30 @@ int open_filename_text(const struct open_key *k, char *buf, size_t len);
 /* open_flags_fmt() for the low 32 bits; openat2's upper bits (never valid) as hex. Writes like
  * snprintf. */
 int open_flags_text(__u64 flags, char *buf, size_t len);
+
+/* The fast path's paths (struct open_path in open_paths) of one drained epoch, by id. */
+struct open_path_ref {
+	__u64 id;
+	size_t off; /* into the table's text */
+	size_t len; /* without the terminator */
+};
+struct open_paths_table {
+	struct open_path_ref *refs;
+	size_t n, cap;
+	char *text;
+	size_t used, text_cap;
+	bool sorted;
+	size_t dropped; /* paths that did not fit in memory */
+};
+/* An agg_drain_cb (ctx: the table): keeps a drained open_paths entry. */
+void open_paths_add(void *ctx, const void *key, const void *values, unsigned nvalues);
+/* The path of id (its length in *len), or NULL. */
+const char *open_paths_find(struct open_paths_table *t, __u64 id, size_t *len);
+void open_paths_free(struct open_paths_table *t);
+/* The length of an open_path's text, the terminator excluded (at most OPEN_PATH_LEN - 1). */
+size_t open_path_text_len(const struct open_path *p);
+/* The full key of a fast-path count: f's fields and the path (len bytes, not terminated). */
+void open_key_from_fast(struct open_key *k, const struct open_fkey *f, const char *path,
+			size_t len);
 
 #endif

@@ -20,7 +20,8 @@ def features(old_helpers, map_value_keys, syscall_tp):
     return (f"probe_read_str {yn(not old_helpers)}, get_numa_node_id {yn(not old_helpers)}, "
             f"helper memory in map values {yn(not old_helpers)}, "
             f"map values as map keys {yn(map_value_keys)}, "
-            f"BPF on syscall tracepoints {yn(syscall_tp)}, kprobes need kern_version yes")
+            f"BPF on syscall tracepoints {yn(syscall_tp)}, kprobes need kern_version yes, "
+            f"bounded loops no")
 
 
 OLD = {"exec": "raw_syscalls", "syscall": "tracepoint", "open": "raw_syscalls", "bpf": "tracepoint",

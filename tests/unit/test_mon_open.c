@@ -2,7 +2,9 @@
  * columns in the user guide's order, the CPUs merged (count, errors, error rate, latencies), the
  * most frequent errno, the path as shown (cut paths end with "..." after whole characters), the
  * flags as names, the operation, sorting, min_count and show_errors_only, a key of the current
- * epoch left for the next interval, and the probe's flags from the options and the kernel. */
+ * epoch left for the next interval, and the probe's flags from the options and the kernel.
+ * Every row test runs twice: with the 288-byte key (kernels before 4.18) and with the fast
+ * path's key and its paths map (open_paths), whatever this kernel is. */
 #include <check.h>
 #include <errno.h>
 #include <linux/types.h>
@@ -21,13 +23,40 @@
 #define K_CLOEXEC 02000000
 
 static struct montest t;
+static int fast; /* the layout of this test case: the fast path's (1) or the 288-byte key's */
+
+/* The tcases' fixtures: what kcheck says of map helpers taking map memory decides the layout. */
+static void layout_fast(void)
+{
+	fast = 1;
+	kcheck_force_bpf(KBPF_PROBE_READ_STR, 1);
+	kcheck_force_bpf(KBPF_MAP_VALUE_HELPER_MEM, 1);
+	kcheck_force_bpf(KBPF_MAP_VALUE_KEYS, 1);
+}
+
+static void layout_288(void)
+{
+	fast = 0;
+	kcheck_force_bpf(KBPF_MAP_VALUE_KEYS, 0);
+}
+
+static void layout_kernel(void)
+{
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, -1);
+	kcheck_force_bpf(KBPF_PROBE_READ_STR, -1);
+	kcheck_force_bpf(KBPF_MAP_VALUE_HELPER_MEM, -1);
+	kcheck_force_bpf(KBPF_MAP_VALUE_KEYS, -1);
+}
 
 static void declare_maps(void)
 {
 	fake_bpf_reset();
 	fake_bpf_set_cpus(NCPUS);
-	fake_bpf_map("open", "open_counts", sizeof(struct open_key), sizeof(struct open_value),
-		     10240, true);
+	fake_bpf_map("open", "open_counts",
+		     fast ? sizeof(struct open_fkey) : sizeof(struct open_key),
+		     sizeof(struct open_value), 10240, true);
+	fake_bpf_map("open", "open_paths", sizeof(struct open_path_key), sizeof(struct open_path),
+		     20480, false);
 	fake_bpf_map("open", "open_start", 4, sizeof(struct open_start), 10240, false);
 }
 
@@ -55,10 +84,51 @@ static struct open_key key(const char *comm, unsigned op, const char *path, __u6
 	return k;
 }
 
-/* One key's values, one per CPU, as the probe leaves them. */
+/* An id for a path, as the probe's hash gives one (any distinct number does here). */
+static __u64 path_id(const char *path)
+{
+	__u64 h = 1469598103934665603ull;
+
+	for (; *path; path++)
+		h = (h ^ (unsigned char)*path) * 1099511628211ull;
+	return h;
+}
+
+/* The fast path's paths map entry for path in epoch (as the probe inserts it). */
+static void put_path(__u32 epoch, __u64 id, const char *path)
+{
+	struct open_path_key pk = { epoch, 0, id };
+	struct open_path p;
+	size_t n = strnlen(path, OPEN_PATH_LEN - 1);
+
+	memset(&p, 0, sizeof(p));
+	p.len = (__u32)n + 1;
+	memcpy(p.path, path, n);
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_paths", &pk, &p), 0);
+}
+
+/* One key's values, one per CPU, as the probe leaves them: under the 288-byte key, or (fast)
+ * under the path's id with the path in open_paths. */
 static void put(const struct open_key *k, const struct open_value v[NCPUS])
 {
-	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", k, v), 0);
+	struct open_fkey f;
+	char path[OPEN_PATH_LEN];
+
+	if (!fast) {
+		ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", k, v), 0);
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.epoch = k->epoch;
+	f.op = k->op;
+	f.truncated = k->truncated;
+	f.flags = k->flags;
+	memcpy(f.comm, k->comm, sizeof(f.comm));
+	memcpy(path, k->filename, sizeof(path));
+	path[sizeof(path) - 1] = '\0';
+	f.path_id = path_id(path);
+	put_path(f.epoch, f.path_id, path);
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
 }
 
 /* A key counted on cpu 0 only: n opens of 1 µs, e of them failed with ENOENT. */
@@ -428,10 +498,68 @@ START_TEST(current_epoch_waits)
 	t.m.ops->collect(&t.m, 1);
 	ck_assert_uint_eq(t.nrows, 1);
 	ck_assert_str_eq(cell(0, "comm"), "early");
+	/* the fast path: the old epoch's path drained, the new one's kept for its counts */
+	ck_assert_uint_eq(fake_map_count(montest_mod(&t), "open_paths"), fast ? 1 : 0);
 	montest_clear_rows(&t);
 	montest_interval(&t, 2);
 	ck_assert_uint_eq(t.nrows, 1);
 	ck_assert_str_eq(cell(0, "comm"), "late");
+	stop();
+}
+END_TEST
+
+/* The fast path: rows named from open_paths by id (one path under several keys, the empty
+ * path of a bad pointer), a count whose path is missing (never from the probe) shown with an
+ * empty path rather than dropped, a key that counted nothing and has no path (the probe lost
+ * that open) without a row, and the drained epoch's paths deleted with its counts. */
+START_TEST(fast_rows_named_from_open_paths)
+{
+	struct open_fkey f;
+	struct open_value v[NCPUS];
+	__u32 e;
+	long r;
+
+	start("");
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_FAST=1"));
+	e = montest_epoch(&t);
+	memset(v, 0, sizeof(v));
+	v[0].count = 3;
+	memset(&f, 0, sizeof(f));
+	f.epoch = e;
+	f.op = OPEN_OP_OPENAT;
+	memcpy(f.comm, "one", 3);
+	f.path_id = 41;
+	put_path(e, 41, "/shared/path");
+	put_path(e, 42, "/unused/path"); /* inserted, its count lost (map full): drained too */
+	put_path(e, 43, "");
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
+	memcpy(f.comm, "two", 3);
+	v[0].count = 2;
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
+	f.path_id = 43;
+	v[0].count = 1;
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
+	f.path_id = 44; /* no such path */
+	memcpy(f.comm, "lost", 4);
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
+	/* a key the probe inserted before the path's text could not be stored: nothing counted */
+	f.path_id = 45;
+	memset(v, 0, sizeof(v));
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "open_counts", &f, v), 0);
+	/* the next epoch's path, written after the flip: kept */
+	put_path(e ^ 1, 41, "/shared/path");
+	montest_interval(&t, 1);
+	ck_assert_uint_eq(t.nrows, 4);
+	ck_assert_str_eq(cell(0, "comm"), "one");
+	ck_assert_str_eq(cell(0, "filename"), "/shared/path");
+	ck_assert_str_eq(cell(1, "comm"), "two");
+	ck_assert_str_eq(cell(1, "filename"), "/shared/path");
+	r = montest_find(&t, "comm", "lost");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(cell((size_t)r, "filename"), "");
+	ck_assert_str_eq(cell((size_t)r, "count"), "1");
+	ck_assert_uint_eq(fake_map_count(montest_mod(&t), "open_counts"), 0);
+	ck_assert_uint_eq(fake_map_count(montest_mod(&t), "open_paths"), 1);
 	stop();
 }
 END_TEST
@@ -466,6 +594,29 @@ START_TEST(options_and_kernel_become_cflags)
 	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_INFLIGHT_LRU"));
 	stop();
 	kcheck_force_map(KMAP_LRU_HASH, -1);
+
+	/* the fast path where map helpers take map memory (4.18), with a seed of its own, and
+	 * loops where the verifier takes them (5.3) */
+	layout_fast();
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, 1);
+	start("");
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_FAST=1"));
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_HASH_SEED=0x"));
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_LOOPS=1"));
+	stop();
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, 0);
+	start("");
+	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DOPEN_FAST=1"));
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_LOOPS"));
+	stop();
+	layout_288();
+	kcheck_force_bpf(KBPF_BOUNDED_LOOPS, 1);
+	start("");
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_FAST"));
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_HASH_SEED"));
+	ck_assert_ptr_null(fake_bpf_cflag(montest_mod(&t), "-DOPEN_LOOPS"));
+	stop();
+	layout_kernel();
 
 	start("    map_size: 64\n");
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DOPEN_MAP_ENTRIES="),
@@ -504,18 +655,26 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("mon_open");
-	TCase *tc = tcase_create("rows");
+	TCase *rows[2] = { tcase_create("rows_288_byte_key"), tcase_create("rows_fast_path") };
+	TCase *tc = tcase_create("setup");
 
-	tcase_add_test(tc, columns_in_the_guides_order);
-	tcase_add_test(tc, cpus_merged_into_one_row);
-	tcase_add_test(tc, most_frequent_errno);
-	tcase_add_test(tc, paths_plain_and_cut);
-	tcase_add_test(tc, flags_and_operation);
-	tcase_add_test(tc, sorted_by_count_then_key);
-	tcase_add_test(tc, min_count);
-	tcase_add_test(tc, errors_only);
-	tcase_add_test(tc, nothing_counted_no_row);
-	tcase_add_test(tc, current_epoch_waits);
+	tcase_add_unchecked_fixture(rows[0], layout_288, layout_kernel);
+	tcase_add_unchecked_fixture(rows[1], layout_fast, layout_kernel);
+	for (int i = 0; i < 2; i++) {
+		tcase_add_test(rows[i], columns_in_the_guides_order);
+		tcase_add_test(rows[i], cpus_merged_into_one_row);
+		tcase_add_test(rows[i], most_frequent_errno);
+		tcase_add_test(rows[i], paths_plain_and_cut);
+		tcase_add_test(rows[i], flags_and_operation);
+		tcase_add_test(rows[i], sorted_by_count_then_key);
+		tcase_add_test(rows[i], min_count);
+		tcase_add_test(rows[i], errors_only);
+		tcase_add_test(rows[i], nothing_counted_no_row);
+		tcase_add_test(rows[i], current_epoch_waits);
+		suite_add_tcase(s, rows[i]);
+	}
+	tcase_add_test(rows[1], fast_rows_named_from_open_paths);
+	tcase_add_unchecked_fixture(tc, layout_kernel, layout_kernel);
 	tcase_add_test(tc, options_and_kernel_become_cflags);
 	tcase_add_test(tc, attach_alternatives_in_order);
 	suite_add_tcase(s, tc);
