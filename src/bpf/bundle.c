@@ -11,12 +11,32 @@
 /* common.h's per-probe part: what each member of a bundle gets its own copy of. Identifiers
  * are renamed "<member>__<id>" in the member's text; macros are undone after it. */
 static const char *const renamed_ids[] = {
-	"em_filter_pids", "em_filter_uids", "em_filter_comms", "em_filter_exclude_comms",
-	"em_filtered_current", "em_skip_current", "em_epoch", "em_epoch_now",
-	"em_stats", "em_count", "em_filtered_uid", "em_filtered_task", "em_task_cache", "em_gen",
-	"em_slot_of", "em_hot", "em_task_names_changed", "em_tp_task_fork", "em_tp_task_rename",
-	"em_task_current", "em_task_skipped", "em_task_note_hot", "em_sample_n", "em_sample_cpu",
-	"em_sample_skip", NULL,
+	"em_filter_pids",
+	"em_filter_uids",
+	"em_filter_comms",
+	"em_filter_exclude_comms",
+	"em_filtered_current",
+	"em_skip_current",
+	"em_epoch",
+	"em_epoch_now",
+	"em_stats",
+	"em_count",
+	"em_filtered_uid",
+	"em_filtered_task",
+	"em_task_cache",
+	"em_gen",
+	"em_slot_of",
+	"em_hot",
+	"em_task_names_changed",
+	"em_tp_task_fork",
+	"em_tp_task_rename",
+	"em_task_current",
+	"em_task_skipped",
+	"em_task_note_hot",
+	"em_sample_n",
+	"em_sample_cpu",
+	"em_sample_skip",
+	NULL,
 };
 static const char *const per_probe_macros[] = { "EM_SELF_TGID", NULL };
 

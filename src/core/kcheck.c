@@ -293,9 +293,9 @@ bool kcheck_map_supported(enum kmap kind)
 
 	if (kind < KMAP_COUNT && map_forced[kind])
 		return map_forced[kind] > 0;
-	fd = create_map(kind == KMAP_LRU_HASH	    ? BPF_MAP_TYPE_LRU_HASH
-			: kind == KMAP_PERCPU_ARRAY ? BPF_MAP_TYPE_PERCPU_ARRAY
-						    : BPF_MAP_TYPE_HASH,
+	fd = create_map(kind == KMAP_LRU_HASH	  ? BPF_MAP_TYPE_LRU_HASH :
+			kind == KMAP_PERCPU_ARRAY ? BPF_MAP_TYPE_PERCPU_ARRAY :
+						    BPF_MAP_TYPE_HASH,
 			4, 8, kind == KMAP_HASH_NO_PREALLOC ? BPF_F_NO_PREALLOC : 0);
 	if (fd < 0)
 		return false;

@@ -53,7 +53,8 @@ static const struct opt_spec syscall_option_specs[] = {
 	  "also time each call (attaches sys_enter; costs more)" },
 	{ "map_size", OPT_INT, offsetof(struct syscall_options, map_size), 16, 1048576, NULL,
 	  "10240", "distinct (task name, syscall) pairs per interval before counting stops" },
-	{ "fast_names", OPT_STRING, offsetof(struct syscall_options, fast_names), 0, 0, NULL, "auto",
+	{ "fast_names", OPT_STRING, offsetof(struct syscall_options, fast_names), 0, 0, NULL,
+	  "auto",
 	  "busy task names counted on the fast path (6 KiB of kernel memory per name and CPU); "
 	  "auto: as many as fit in 8 MiB, at most 64; 0: none",
 	  0, check_fast_names },
@@ -151,7 +152,7 @@ static bool all_categories_counted(const struct syscall_options *o)
 struct syscall_priv {
 	unsigned nslots;
 	struct task_slots *ts;
-	struct syscall_fast_row *buf;  /* one row per possible CPU, for a lookup */
+	struct syscall_fast_row *buf;	 /* one row per possible CPU, for a lookup */
 	struct syscall_fast_value *last; /* per slot and cell: the sums over CPUs last read */
 };
 

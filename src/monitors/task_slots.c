@@ -32,9 +32,9 @@ const struct attach_alt task_slots_rename_alts[] = {
 	{ NULL, NULL },
 };
 
-#define AUTO_MAX 64	    /* slots when sized automatically */
-#define IDLE_INTERVALS 2    /* a slot that counted nothing this long is taken back */
-#define OUTBID_FACTOR 4     /* a hash-path name counting this many times a slot's takes it */
+#define AUTO_MAX 64	      /* slots when sized automatically */
+#define IDLE_INTERVALS 2      /* a slot that counted nothing this long is taken back */
+#define OUTBID_FACTOR 4	      /* a hash-path name counting this many times a slot's takes it */
 #define PROMOTE_MIN EM_HOT_AT /* a hash-path name's count in an interval that earns a slot */
 
 enum slot_state { SLOT_FREE, SLOT_USED, SLOT_QUARANTINED };
@@ -229,8 +229,8 @@ struct named_count {
 
 static int by_name(const void *a, const void *b)
 {
-	return memcmp(((const struct named_count *)a)->name,
-		      ((const struct named_count *)b)->name, TASK_NAME_LEN);
+	return memcmp(((const struct named_count *)a)->name, ((const struct named_count *)b)->name,
+		      TASK_NAME_LEN);
 }
 
 static int by_events_desc(const void *a, const void *b)
@@ -247,8 +247,7 @@ static long coldest(const struct task_slots *ts, const uint64_t *slot_events)
 	long best = -1;
 
 	for (unsigned i = 0; i < ts->n; i++) {
-		if (ts->s[i].state == SLOT_USED &&
-		    (best < 0 || slot_events[i] < slot_events[best]))
+		if (ts->s[i].state == SLOT_USED && (best < 0 || slot_events[i] < slot_events[best]))
 			best = i;
 	}
 	return best;

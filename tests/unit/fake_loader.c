@@ -97,7 +97,6 @@ void fake_bpf_array(const char *monitor, const char *map, size_t value_size, siz
 	decls[ndecls - 1].map.array = true;
 }
 
-
 void fake_bpf_refuse_alt(const char *alt)
 {
 	if (nrefused < sizeof(refused) / sizeof(refused[0]))

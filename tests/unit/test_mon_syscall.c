@@ -180,7 +180,6 @@ START_TEST(falls_back_to_tracepoint)
 }
 END_TEST
 
-
 /* ---- the fast path: task slots ---- */
 
 /* The kernel's hint that a name got hot on the hash path (cpu 1's em_hot). */
@@ -243,8 +242,7 @@ START_TEST(fast_path_built_and_attached)
 	start("");
 	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DSYSCALL_FAST=1"));
 	/* 2 CPUs: 8 MiB holds 682 names' cells; auto takes at most 64 */
-	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="),
-			 "-DEM_TASK_SLOTS=64");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_TASK_SLOTS="), "-DEM_TASK_SLOTS=64");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_fork"), "tracepoint");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "task_rename"), "tracepoint");
 	stop();
@@ -371,7 +369,7 @@ START_TEST(fast_path_promotes_and_outbids_at_interval_end)
 	ck_assert_int_eq(slot_of("warm"), 0);
 	ck_assert_int_eq(slot_of("cool"), -1);
 	montest_clear_rows(&t);
-	cells(0, "read", 1000, 0, 0, 0);	 /* warm: 1000 in this interval */
+	cells(0, "read", 1000, 0, 0, 0);       /* warm: 1000 in this interval */
 	put("hotter", "write", 4001, 0, 0, 0); /* more than 4 x 1000 */
 	montest_interval(&t, 2);
 	ck_assert_uint_eq(t.nrows, 2);
