@@ -214,6 +214,7 @@ static void cells(long slot, const char *syscall, __u64 c0, __u64 e0, __u64 c1, 
 
 	ck_assert_int_ge(slot, 0);
 	ck_assert_uint_lt(i, SYSCALL_NIDX);
+	memset(rows, 0, sizeof(rows)); /* a cell never written reads as zero */
 	for (unsigned c = 0; c < 2; c++)
 		(void)fake_map_get(montest_mod(&t), "syscall_fast", &s, c, &rows[c]);
 	rows[0].v[i] = (struct syscall_fast_value){ c0, e0 };

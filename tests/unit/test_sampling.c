@@ -144,7 +144,7 @@ START_TEST(which_monitors_sample)
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		const struct monitor_ops *ops = monitor_find(all[i].name);
 
-		ck_assert_msg(ops, "%s", all[i].name);
+		ck_assert_msg(ops != NULL, "%s", all[i].name);
 		ck_assert_msg(ops->samples == all[i].samples, "%s", all[i].name);
 		ck_assert_msg(!ops->samples || ops->aggregating, "%s", all[i].name);
 	}
