@@ -213,7 +213,11 @@ def test_bio_dd_bytes_exact_and_agree_with_diskstats(d, dd_dir):
     # ext4) from dd's context too; with a journal jbd2 writes it instead. Not 1 MiB more.
     written = total(rows, writer, "WRITE", disk)
     assert 64 * MIB <= written < 65 * MIB, (written, [r for r in rows if r["comm"] == writer])
-    assert total(rows, reader, "READ", disk) == 64 * MIB, [r for r in rows if r["comm"] == reader]
+    # The read: exactly its 64 MiB of data, plus a metadata block or two when the file's inode
+    # or extent block was evicted since the write (seen once under the 4.9 profile in CI: 65
+    # requests, 64 MiB + 4 KiB); the page cache is never in the way of O_DIRECT data.
+    read = total(rows, reader, "READ", disk)
+    assert 64 * MIB <= read <= 64 * MIB + 2 * 4096, (read, [r for r in rows if r["comm"] == reader])
     assert total(rows, reader, "WRITE") == 0
     assert all(r["device"] == disk for r in rows if r["comm"] in (writer, reader)), rows
     # one 4 KiB read: one request, and every latency column is its latency
