@@ -205,6 +205,12 @@ static __always_inline void em_read_str_bounded(void *dst, const int size, const
 /* Loss counters kept in a per-monitor array map, summed by user space. */
 #define EM_STAT_MAP_FULL 0
 #define EM_STAT_UNMATCHED 1
+/* Makes the compiler forget what it knows about v: a bounds check after it is emitted as
+ * written, on the register that is then used. Without it clang folds a check it can prove into
+ * the computation of v (a range test as one unsigned compare of v - base), and verifiers before
+ * ~6.8, which do not carry bounds across that subtraction, refuse the access. */
+#define EM_BARRIER_VAR(v) asm volatile("" : "+r"(v))
+
 #define EM_STAT_PERF_FAIL 2
 #define EM_NSTATS 4
 

@@ -19,8 +19,8 @@ BPF_HASH(syscall_start, __u32, __u64, SYSCALL_MAP_ENTRIES);
 
 #ifdef SYSCALL_FAST
 /* The fast path (EM_TASK_SLOTS: the task-slot cache of common.h): a name with a slot counts in
- * a row of this per-CPU array, one cell per syscall (syscall_index()), cumulative: user space
- * takes the differences, so nothing is zeroed and no epoch is read. */
+ * a row of this per-CPU array, one cell per syscall number below SYSCALL_NIDX, cumulative: user
+ * space takes the differences, so nothing is zeroed and no epoch is read. */
 BPF_PERCPU_ARRAY(syscall_fast, struct syscall_fast_row, EM_TASK_SLOTS);
 #endif
 
@@ -48,8 +48,10 @@ static __always_inline int syscall_account(long nr, long ret, __u64 w)
 #endif
 #ifdef SYSCALL_FAST
 	{
-		__u32 slot = t->slot, i = syscall_index(nr);
+		__u32 slot = t->slot;
+		__u64 i = (__u64)nr; /* nr >= 0 here */
 
+		EM_BARRIER_VAR(i);
 		if (slot < EM_TASK_SLOTS && i < SYSCALL_NIDX) {
 			struct syscall_fast_row *r = syscall_fast.lookup(&slot);
 

@@ -55,7 +55,7 @@ static const struct opt_spec syscall_option_specs[] = {
 	  "10240", "distinct (task name, syscall) pairs per interval before counting stops" },
 	{ "fast_names", OPT_STRING, offsetof(struct syscall_options, fast_names), 0, 0, NULL,
 	  "auto",
-	  "busy task names counted on the fast path (6 KiB of kernel memory per name and CPU); "
+	  "busy task names counted on the fast path (8 KiB of kernel memory per name and CPU); "
 	  "auto: as many as fit in 8 MiB, at most 64; 0: none",
 	  0, check_fast_names },
 	OPT_END,
