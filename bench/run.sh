@@ -14,6 +14,7 @@
 #       execburst  fork+exec at rising rates: rows in the exec CSV vs execs made, losses
 #       cpu        the monitor's own CPU time while the system is idle (ours: no workload)
 #       scaling    cost per event as distinct keys grow (task names, paths); where maps fill
+#       attrib     the hot paths with attribution on and off (cgroup, unit, container columns)
 #
 # Every figure is measured against a baseline in the same run, with the baseline and the
 # measured case interleaved (baseline, case, baseline, case, ..., baseline); medians and the
@@ -141,6 +142,21 @@ hash_start() {
 	monitor_start "$1" "$f"
 }
 
+# attrib_start MONITOR [hash]: the monitor with attribution on (issue 19), and with hash its fast
+# path off, in a copy of $CONFIG
+attrib_start() {
+	local f=$WORK/attrib-$1${2:+-hash}.yaml
+	{
+		printf 'attribution:\n  enabled: true\n'
+		if [ -n "${2:-}" ]; then
+			sed -E "s/^(  $1:)\$/\\1\\n    fast_names: 0/" "$CONFIG"
+		else
+			cat "$CONFIG"
+		fi
+	} >"$f"
+	monitor_start "$1" "$f"
+}
+
 # tracer_start MODE: one tracer (or the monitor) for the hot-path comparisons.
 tracer_start() {
 	case $1 in
@@ -154,6 +170,12 @@ tracer_start() {
 	ours-fault) monitor_start page_fault ;;
 	ours-fault-hash) hash_start page_fault ;;
 	ours-open) monitor_start open ;;
+	# attribution on: the same monitors keyed by cgroup too
+	ours-syscall-attrib) attrib_start syscall ;;
+	ours-syscall-hash-attrib) attrib_start syscall hash ;;
+	ours-cswitch-attrib) attrib_start context_switch ;;
+	ours-fault-attrib) attrib_start page_fault ;;
+	ours-open-attrib) attrib_start open ;;
 	mon:*) monitor_start "${1#mon:}" ;;
 	bpftrace-syscall)
 		bg_start bpftrace-syscall Attaching bpftrace -e \
@@ -336,6 +358,37 @@ part_hotpath() {
 		true
 	} >"$RES/hotpath.md"
 	cat "$RES/hotpath.md"
+}
+
+part_attrib() {
+	log "attrib: the hot paths with and without attribution (issue 19), $ROUNDS rounds"
+	hook syscall && hot_rounds syscall "$RES/attrib_syscall.tsv" floor-sys_exit ours-syscall \
+		ours-syscall-attrib ours-syscall-hash ours-syscall-hash-attrib
+	hook cswitch && hot_rounds cswitch "$RES/attrib_cswitch.tsv" floor-sched_switch ours-cswitch \
+		ours-cswitch-attrib
+	hook fault && hot_rounds fault "$RES/attrib_fault.tsv" floor-page_faults ours-fault \
+		ours-fault-attrib
+	hook open && hot_rounds open "$RES/attrib_open.tsv" floor-openat ours-open ours-open-attrib
+	{
+		echo "## 10. Attribution: the hot paths with and without it"
+		echo
+		echo "The same monitor, with \`attribution: {enabled: true}\` and without, in one run. Per-round"
+		echo "ratio: added ns with attribution / added ns without, in the same round."
+		echo
+		echo "| hook | without: added ns | with: added ns | ratio with/without per round, median (min..max) |"
+		echo "| --- | --- | --- | --- |"
+		local h tsv plain
+		for h in syscall:ours-syscall syscall:ours-syscall-hash cswitch:ours-cswitch \
+			fault:ours-fault open:ours-open; do
+			tsv=$RES/attrib_${h%%:*}.tsv plain=${h#*:}
+			[ -f "$tsv" ] && grep -q "	$plain-attrib	" "$tsv" || continue
+			printf '| %s | %s | %s | %s |\n' "$plain" "$(fmt 1 "$(added "$tsv" "$plain" | stats)")" \
+				"$(fmt 1 "$(added "$tsv" "$plain-attrib" | stats)")" \
+				"$(fmt 2 "$(ratio_to "$tsv" "$plain-attrib" "$plain" | stats)")"
+		done
+		echo
+	} >"$RES/attrib.md"
+	cat "$RES/attrib.md"
 }
 
 part_variants() {
@@ -1152,12 +1205,12 @@ part_scaling() {
 # ---- main ---------------------------------------------------------------------------------
 
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(hotpath variants interleaved mixed startup memory execburst cpu scaling)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(hotpath variants interleaved mixed startup memory execburst cpu scaling attrib)
 for p in "${PARTS[@]}"; do
 	case $p in
-	hotpath | variants | interleaved | mixed | startup | memory | execburst | cpu | scaling) ;;
-	-h | --help) sed -n '2,32p' "$0"; exit 0 ;;
-	*) die "unknown part $p (hotpath variants interleaved mixed startup memory execburst cpu scaling)" ;;
+	hotpath | variants | interleaved | mixed | startup | memory | execburst | cpu | scaling | attrib) ;;
+	-h | --help) sed -n '2,33p' "$0"; exit 0 ;;
+	*) die "unknown part $p (hotpath variants interleaved mixed startup memory execburst cpu scaling attrib)" ;;
 	esac
 done
 build_helpers

@@ -1,7 +1,8 @@
-/* bio.bpf.c - block I/O per (task name, io type, device) each interval: count, bytes and the
- * latency from block_rq_issue to block_rq_complete (sum, min, max, log2 histogram).
- * Only tracepoint record fields are read, at the offsets user space found in the running
- * kernel's format files (they differ across kernels: rwbs[8]/rwbs[10], 6.x __data_loc). */
+/* bio.bpf.c - block I/O per (task name, io type, device, and with attribution the submitting
+ * process's class) each interval: count, bytes and the latency from block_rq_issue to
+ * block_rq_complete (sum, min, max, log2 histogram). Only tracepoint record fields are read, at
+ * the offsets user space found in the running kernel's format files (they differ across
+ * kernels: rwbs[8]/rwbs[10], 6.x __data_loc). */
 #include "common.h"
 #include "bio.h"
 
@@ -111,8 +112,8 @@ int tp_rq_insert(void *ctx)
 	if (old && BIO_IS_REISSUE(old))
 		return 0;
 	s.ts_ns = bpf_ktime_get_ns();
-	s.tgid = bpf_get_current_pid_tgid() >> 32;
-	s.skip = em_skip_current();
+	s.who = em_who();
+	s.skip = em_skip_current() || em_who_skipped(s.who);
 	bpf_get_current_comm(&s.comm, sizeof(s.comm));
 	if (bio_submitters.update(&k, &s))
 		em_count(EM_STAT_MAP_FULL);
@@ -142,10 +143,12 @@ int tp_rq_issue(void *ctx)
 	s = bio_submitters.lookup(&k);
 	if (s) {
 		v.skip = s->skip;
+		v.who = s->who;
 		__builtin_memcpy(&v.comm, s->comm, sizeof(v.comm));
 		bio_submitters.delete(&k);
 	} else {
-		v.skip = em_skip_current();
+		v.who = em_who();
+		v.skip = em_skip_current() || em_who_skipped(v.who);
 		bpf_get_current_comm(&v.comm, sizeof(v.comm));
 	}
 	/* Still in flight under this key: a request whose completion the kernel skipped (its
@@ -169,6 +172,7 @@ static __always_inline void bio_account(struct bio_inflight *req, struct bio_req
 	volatile __u32 slot = bio_hist_slot(lat);
 
 	k.epoch = em_epoch_now();
+	k.who = req->who;
 	k.dev = rk->dev;
 	k.io_type = rk->io_type;
 	__builtin_memcpy(&k.comm, req->comm, sizeof(k.comm));

@@ -31,8 +31,10 @@ struct bio_req_key {
 /* block_rq_insert: who submitted the request (issue may run later, in a kworker). */
 struct bio_submitter {
 	__u64 ts_ns; /* bpf_ktime_get_ns() at insert; user space sweeps stale entries */
-	__u32 tgid;  /* not in the rows yet (they are per task name) */
-	__u32 skip;  /* 1: the submitter is filtered out (em_skip_current() at insert) */
+	__u32 who;   /* the submitting process's attribution (em_who() at insert: its class, or
+			EM_WHO_TGID | its tgid); 0 without attribution */
+	__u32 skip;  /* 1: the submitter is filtered out (em_skip_current() at insert, or its
+			class by the attribution filters) */
 	char comm[BIO_COMM_LEN];
 };
 
@@ -43,10 +45,18 @@ struct bio_inflight {
 	__u32 requeued; /* block_rq_requeue saw it: its next issue is the same request */
 	__u32 skip;	/* a filtered-out task's: kept so a re-issue stays filtered out */
 	char comm[BIO_COMM_LEN];
+	__u32 who; /* the submitter's attribution, as in struct bio_submitter */
+	__u32 pad;
 };
 
+/* Requests are counted under the task that submitted them (its name, and with attribution its
+ * process's class): the one current at block_rq_insert, or at block_rq_issue for a request
+ * issued without an insert (blk-mq's direct issue runs in the submitter's context). Requests
+ * the kernel's own threads submit (writeback's kworkers, jbd2's journal commits) have the class
+ * em_who() gives a kernel thread: that of the root cgroup ("/"), no process's. */
 struct bio_key {
 	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u32 who;   /* attribution (probes/attrib.h); 0 without */
 	__u32 dev;
 	__u32 io_type;
 	char comm[BIO_COMM_LEN];

@@ -212,9 +212,11 @@ static __always_inline void em_read_str_bounded(void *dst, const int size, const
 #define EM_BARRIER_VAR(v) asm volatile("" : "+r"(v))
 
 #define EM_STAT_PERF_FAIL 2
+#define EM_STAT_WHO_GONE_FULL 3 /* an exit's mark did not fit in em_who_gone (attribution) */
 #define EM_NSTATS 4
 
 #include "task_slots.h"
+#include "attrib.h"
 #include "sample.h"
 
 #endif /* EM_PROBE_COMMON_H */
@@ -325,6 +327,127 @@ static __always_inline void em_count(int idx)
 		__sync_fetch_and_add(v, 1);
 }
 
+/* ---- attribution (EM_ATTRIB defined: config `attribution`; src/monitors/attrib.h) ----
+ *
+ * em_who_of maps a process (its tgid) to its attribution class, which user space gives every
+ * process it resolves from /proc/<pid>/cgroup (all of them at start). The kernel keeps it right
+ * as processes come and go, in the order things happen: a child inherits its parent's class on
+ * sched:sched_process_fork, before it first runs (a 1 ms process is attributed without user
+ * space: its cgroup is its parent's until it moves); an exit removes the entry (its pid can be
+ * reused at once, and the next owner gets the entry of its own parent); a move to another cgroup
+ * of the hierarchy (cgroup:cgroup_attach_task, where the kernel has it) removes the entry and
+ * notes the task in em_moved, which user space resolves at its next 0.1 s poll. A process
+ * without an entry is counted under EM_WHO_TGID | tgid and resolved when its key is read; if
+ * it exited unresolved, em_who_gone says so and its counts go to "unknown", never to whoever
+ * has its pid by then. Thread creations go through the fork tracepoint too: their entries (by
+ * thread id, never looked up as a tgid) are removed at the thread's exit. */
+#ifdef EM_ATTRIB
+#ifndef EM_ATTRIB_TASKS
+#define EM_ATTRIB_TASKS 32768
+#endif
+#ifndef EM_WHO_ROOT
+#define EM_WHO_ROOT 0
+#endif
+#ifndef EM_FORK_CHILD_OFF
+#define EM_FORK_CHILD_OFF 44 /* sched_process_fork's child_pid with char[16] names (3.10-6.x) */
+#endif
+#ifndef EM_FREE_PID_OFF
+#define EM_FREE_PID_OFF 24 /* sched_process_free's pid with a char[16] name (3.10-6.x) */
+#endif
+#ifndef EM_CGATTACH_ROOT_OFF
+#define EM_CGATTACH_ROOT_OFF 8
+#endif
+#ifndef EM_CGATTACH_PID_OFF
+#define EM_CGATTACH_PID_OFF 24
+#endif
+BPF_HASH(em_who_of, __u32, __u32, EM_ATTRIB_TASKS);
+BPF_HASH(em_who_gone, __u32, __u64, EM_ATTRIB_TASKS / 4); /* tgid -> exit time */
+#if EM_ATTRIB_PERCPU
+BPF_PERCPU_ARRAY(em_moved, struct em_moved, 1);
+#else
+BPF_ARRAY(em_moved, struct em_moved, 1); /* no per-CPU arrays (before 4.6): one shared list */
+#endif
+
+/* The current process's who value (see probes/attrib.h). */
+static __always_inline __u32 em_who(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 *c = em_who_of.lookup(&tgid);
+
+	return c ? *c : (EM_WHO_TGID | tgid);
+}
+
+/* True when the who value is a class the filters leave out. */
+static __always_inline int em_who_skipped(__u32 who)
+{
+	return (who & (EM_WHO_TGID | EM_WHO_SKIP)) == EM_WHO_SKIP;
+}
+
+struct em_fork_rec {
+	char common[EM_FORK_CHILD_OFF];
+	__s32 child_pid;
+};
+
+int em_tp_who_fork(struct em_fork_rec *a)
+{
+	__u32 parent = bpf_get_current_pid_tgid() >> 32;
+	__u32 child = (__u32)a->child_pid;
+	__u32 *c = em_who_of.lookup(&parent);
+
+	if (c) {
+		__u32 v = *c; /* before 4.18 a map helper's value comes from the stack */
+
+		em_who_of.update(&child, &v);
+	}
+	return 0;
+}
+
+/* sched:sched_process_exit: a process that exits without a class leaves a mark (its counts
+ * cannot be resolved once it is gone). The entry of one with a class stays until the task is
+ * freed: it still faults and is switched out on its way out. */
+int em_tp_who_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+
+	if (tid == tgid && !em_who_of.lookup(&tgid)) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (em_who_gone.update(&tgid, &now) != 0)
+			em_count(EM_STAT_WHO_GONE_FULL);
+	}
+	return 0;
+}
+
+struct em_free_rec {
+	char common[EM_FREE_PID_OFF];
+	__s32 pid;
+};
+
+/* sched:sched_process_free: the task is gone (after its last switch). Its pid may be in use
+ * again already (the tracepoint runs an RCU grace period after the pid was freed): then this
+ * removes the new process's inherited entry, which user space reads again (its own cgroup),
+ * never a wrong one. */
+int em_tp_who_free(struct em_free_rec *a)
+{
+	__u32 pid = (__u32)a->pid;
+
+	em_who_of.delete(&pid);
+	return 0;
+}
+
+#else
+static __always_inline __u32 em_who(void)
+{
+	return 0;
+}
+
+static __always_inline int em_who_skipped(__u32 who)
+{
+	return 0;
+}
+#endif
+
 /* ---- task slots (EM_TASK_SLOTS defined: a monitor's fast path; src/monitors/task_slots.h) ----
  *
  * The running thread's name without a helper call or a hash lookup while the same thread keeps
@@ -342,7 +465,7 @@ static __always_inline void em_count(int idx)
 #ifdef EM_TASK_SLOTS
 BPF_PERCPU_ARRAY(em_task_cache, struct em_task, 1);
 BPF_ARRAY(em_gen, __u32, 1);
-BPF_HASH(em_slot_of, struct em_comm, __u32, EM_TASK_SLOTS);
+BPF_HASH(em_slot_of, struct em_task_key, __u32, EM_TASK_SLOTS);
 BPF_PERCPU_ARRAY(em_hot, struct em_hot_names, 1);
 
 static __always_inline int em_task_names_changed(void)
@@ -378,14 +501,16 @@ static __always_inline struct em_task *em_task_current(void)
 	if (t->pid_tgid != id || t->gen != *g) {
 		/* The name goes through the stack: before 4.11 helpers write only there, before
 		 * 4.18 map keys are read only from there. */
-		struct em_comm c = {};
+		struct em_task_key c = {};
 		__u32 *s;
 
 		t->pid_tgid = id;
 		t->gen = *g;
 		bpf_get_current_comm(&c.name, sizeof(c.name));
 		__builtin_memcpy(t->comm, c.name, sizeof(t->comm));
-		if ((EM_SELF_TGID && (id >> 32) == EM_SELF_TGID) || em_filtered_task()) {
+		c.who = t->who = em_who();
+		if ((EM_SELF_TGID && (id >> 32) == EM_SELF_TGID) || em_filtered_task() ||
+		    em_who_skipped(c.who)) {
 			t->slot = EM_SLOT_SKIP;
 			return t;
 		}
@@ -401,8 +526,9 @@ static __always_inline int em_task_skipped(const struct em_task *t)
 	return t->slot == EM_SLOT_SKIP || em_filtered_uid();
 }
 
-/* A hash-path count reached EM_HOT_AT: the name is worth a slot (a hint; user space decides). */
-static __always_inline void em_task_note_hot(const char *name)
+/* A hash-path count reached EM_HOT_AT: the name (and who) is worth a slot (a hint; user space
+ * decides). */
+static __always_inline void em_task_note_hot(const char *name, __u32 who)
 {
 	int zero = 0;
 	struct em_hot_names *h = em_hot.lookup(&zero);
@@ -411,10 +537,70 @@ static __always_inline void em_task_note_hot(const char *name)
 		__u32 i = h->n;
 
 		if (i < EM_HOT_N) {
-			__builtin_memcpy(h->name[i], name, EM_COMM_LEN);
+			__builtin_memcpy(h->key[i].name, name, EM_COMM_LEN);
+			h->key[i].who = who;
 			h->n = i + 1;
 		}
 	}
+}
+#endif
+
+/* attribution: a task moved to another cgroup (see the attribution part above) */
+#ifdef EM_ATTRIB
+struct em_cgattach_rec {
+	char common[EM_CGATTACH_ROOT_OFF];
+	__s32 dst_root;
+};
+struct em_cgattach_pid {
+	char common[EM_CGATTACH_PID_OFF];
+	__s32 pid;
+};
+
+/* The task pid's cgroup may have changed: user space reads it again (within 0.1 s); with
+ * moved, the kernel saw it move and its entry goes now. */
+static __always_inline int em_who_changed(__u32 pid, int moved)
+{
+	int zero = 0;
+	struct em_moved *mv;
+
+	if (moved)
+		em_who_of.delete(&pid);
+	mv = em_moved.lookup(&zero);
+	if (mv) {
+		__u32 i = mv->n;
+
+		if (i < EM_MOVED_N) {
+			mv->pid[i] = pid;
+			mv->n = i + 1;
+		}
+	}
+#ifdef EM_TASK_SLOTS
+	{
+		__u32 *g = em_gen.lookup(&zero);
+
+		if (g)
+			__sync_fetch_and_add(g, 1);
+	}
+#endif
+	return 0;
+}
+
+int em_tp_who_move(void *ctx)
+{
+	__s32 root = ((struct em_cgattach_rec *)ctx)->dst_root;
+	__u32 pid = (__u32)((struct em_cgattach_pid *)ctx)->pid;
+
+	return root == EM_WHO_ROOT ? em_who_changed(pid, 1) : 0;
+}
+
+/* Where the kernel has no cgroup tracepoints (before 4.9: RHEL 7) it cannot see a move: a
+ * process that was moved before it exec'd (systemd, runc, cgexec start services and containers
+ * so) keeps the class it inherited until user space reads its cgroup, within 0.1 s of the exec;
+ * and user space reads every process again every 2 s (a move without an exec). Its entry stays
+ * meanwhile: a short-lived program keeps its parent's class, which is right unless it moved. */
+int em_tp_who_exec(void *ctx)
+{
+	return em_who_changed(bpf_get_current_pid_tgid() >> 32, 0);
 }
 #endif
 

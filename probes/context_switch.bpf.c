@@ -1,5 +1,10 @@
 /* context_switch.bpf.c - counts sched_switch per (cpu, prev task name, next task name), split
- * into voluntary and involuntary the way the kernel's nvcsw/nivcsw counters are. */
+ * into voluntary and involuntary the way the kernel's nvcsw/nivcsw counters are.
+ *
+ * Attribution (EM_ATTRIB): a switch is the task switched out's (prev, which is current here, as
+ * the filters already have it), so the key carries prev's who value (em_who()); the idle task
+ * is no process: who 0, no class. With attribution filters (CS_IDLE_SKIPPED) its switches out
+ * are not counted at all: they would be no unit's, and user space would drop their rows. */
 #include "common.h"
 #include "context_switch.h"
 
@@ -36,12 +41,12 @@ BPF_HASH(cs_counts, struct cs_key, struct cs_value, CS_MAP_ENTRIES);
 /* A tracepoint program may load its record directly (the verifier checks the offsets against
  * the record's size; loads must be aligned to their size): five bpf_probe_read calls cost
  * ~100 ns more per switch (bench/, variants). An odd layout falls back to the helper. */
-#define CS_LOAD(dst, off)                                                                 \
-	do {                                                                              \
-		if ((off) % sizeof(dst) == 0)                                             \
-			(dst) = *(__typeof__(dst) *)((char *)ctx + (off));                \
-		else                                                                      \
-			bpf_probe_read(&(dst), sizeof(dst), (char *)ctx + (off));         \
+#define CS_LOAD(dst, off)                                                         \
+	do {                                                                      \
+		if ((off) % sizeof(dst) == 0)                                     \
+			(dst) = *(__typeof__(dst) *)((char *)ctx + (off));        \
+		else                                                              \
+			bpf_probe_read(&(dst), sizeof(dst), (char *)ctx + (off)); \
 	} while (0)
 
 static __always_inline void cs_read_comm(void *ctx, int off, char *dst)
@@ -58,12 +63,22 @@ static __always_inline void cs_read_comm(void *ctx, int off, char *dst)
 /*
  * The fast path (the task slots of common.h). At a switch on a CPU, prev is the task that was
  * next at that CPU's previous switch, so a small per-CPU cache of tasks by pid, written when a
- * task is switched in, answers for both: its slot (the name's, from user space's em_slot_of)
- * and, learned the first time it is switched out (it is current then), whether the filters
- * skip it. An entry is valid while the generation (em_gen: forks, renames, slot changes) is the
- * one it was filled in. A pair of tasks with slots counts in its per-CPU cell of cs_fast
- * (context_switch.h); a pair with a task without a slot takes the hash path below.
- * Kernel memory: CS_PIDS * 16 bytes and (EM_TASK_SLOTS + 1) * 512 bytes per possible CPU.
+ * task is switched in, answers for both: its slot (its name and who value's, from user space's
+ * em_slot_of) and, learned the first time it is switched out (it is current then), whether the
+ * filters skip it. An entry is valid while the generation (em_gen: forks, renames, slot
+ * changes, cgroup moves) is the one it was filled in. A pair of tasks with slots counts in its
+ * per-CPU cell of cs_fast (context_switch.h); a pair with a task without a slot takes the hash
+ * path below.
+ *
+ * With attribution, a slot is a (name, who) pair's, and a task's entry holds its who value. A
+ * task switched in is not current, so its who is looked up by its pid in em_who_of (a thread
+ * born while monitoring has its own entry there; one that ran before has none and keeps the
+ * value its entry had): a hint, which picks the slot it is counted under as next, where only the
+ * name is shown, so whatever who that slot carries the row is exact. The first time the task is
+ * switched out its who is read as the current process's (em_who()), and the slot looked up again
+ * if that differs: as prev, the slot (the matrix's row) always carries the task's own who value,
+ * and so does the hash path's key.
+ * Kernel memory: CS_PIDS * 24 bytes and (EM_TASK_SLOTS + 1) * 512 bytes per possible CPU.
  */
 #ifndef CS_PIDS
 #define CS_PIDS 256 /* a power of two */
@@ -81,8 +96,10 @@ static __always_inline void cs_read_comm(void *ctx, int off, char *dst)
 struct cs_task {
 	__u32 pid;
 	__u32 gen;   /* em_gen when this was filled */
-	__u32 slot;  /* its name's slot, or EM_SLOT_NONE */
+	__u32 slot;  /* the slot of its name and who, or EM_SLOT_NONE */
 	__u32 check; /* CS_UNCHECKED, CS_COUNTED, CS_SKIPPED */
+	__u32 who;   /* its process's who value (a hint until checked); 0 without attribution */
+	__u32 pad;
 };
 
 struct cs_fast_cells {
@@ -94,26 +111,38 @@ BPF_PERCPU_ARRAY(cs_pids, struct cs_task, CS_PIDS);
 /* One element: its lookup has a constant key (the cheapest), and user space reads it at once. */
 BPF_PERCPU_ARRAY(cs_fast, struct cs_fast_cells, 1);
 
-/* The entry of the task pid, whose name is at comm_off in the record; refreshed when stale.
- * NULL only if the map is missing. */
-static __always_inline struct cs_task *cs_task_of(void *ctx, __u32 pid, int comm_off, __u32 gen)
+/* Fills t for the task pid, whose name is at comm_off in the record, of who value who. */
+static __always_inline void cs_fill(void *ctx, struct cs_task *t, __u32 pid, int comm_off,
+				    __u32 gen, __u32 who)
 {
-	__u32 i = pid & (CS_PIDS - 1);
-	struct cs_task *t = cs_pids.lookup(&i);
+	/* The key goes through the stack (before 4.18 keys only from there). */
+	struct em_task_key c;
+	__u32 *s;
 
-	if (t && (t->pid != pid || t->gen != gen)) {
-		/* The name as a map key goes through the stack (before 4.18 keys only from there). */
-		struct em_comm c;
-		__u32 *s;
+	cs_read_comm(ctx, comm_off, c.name);
+	c.who = who;
+	c.pad = 0;
+	s = em_slot_of.lookup(&c);
+	t->pid = pid;
+	t->gen = gen;
+	t->slot = s ? *s : EM_SLOT_NONE;
+	t->check = CS_UNCHECKED;
+	t->who = who;
+}
 
-		cs_read_comm(ctx, comm_off, c.name);
-		s = em_slot_of.lookup(&c);
-		t->pid = pid;
-		t->gen = gen;
-		t->slot = s ? *s : EM_SLOT_NONE;
-		t->check = CS_UNCHECKED;
-	}
-	return t;
+/* The who value of the task pid switched in (not current): its entry in em_who_of, or, for a
+ * thread without one, what t (the entry being refilled) had for it. 0 without attribution. */
+static __always_inline __u32 cs_who_hint(const struct cs_task *t, __u32 pid)
+{
+#ifdef EM_ATTRIB
+	__u32 *c = em_who_of.lookup(&pid);
+
+	if (c)
+		return *c;
+	return t->pid == pid ? t->who : (EM_WHO_TGID | pid);
+#else
+	return 0;
+#endif
 }
 #endif
 
@@ -125,14 +154,20 @@ int tp_sched_switch(void *ctx)
 	__s64 state = 0;
 	int voluntary;
 	__u64 w = 1;
+	__u32 pwho = 0; /* prev's who value; 0 for the idle task */
 #ifdef EM_TASK_SLOTS
 	/* 64-bit: a 32-bit index is widened after its bounds check, which the verifier forgets */
 	__u64 ps = CS_IDLE, ns = CS_IDLE;
+	__u32 nwho = 0; /* next's (a hint: see above), for its hot note */
 #endif
 
 	if (em_sample_skip(&w))
 		return 0;
 	CS_LOAD(prev_pid, CS_PREV_PID_OFF);
+#ifdef CS_IDLE_SKIPPED
+	if (!prev_pid)
+		return 0;
+#endif
 	CS_LOAD(next_pid, CS_NEXT_PID_OFF);
 #if CS_PREV_STATE_SIZE == 8
 	CS_LOAD(state, CS_PREV_STATE_OFF);
@@ -148,11 +183,11 @@ int tp_sched_switch(void *ctx)
 	 * The idle task's switches are neither: it is not a real task. */
 	voluntary = state != 0 && !(state & CS_PREEMPT_BIT);
 	/* The switching-out task is current here: filters apply to it. The idle task is never
-	 * filtered out (it is nobody's process). */
+	 * filtered out by them (it is nobody's process). */
 #ifdef EM_TASK_SLOTS
 	{
 		int zero = 0;
-		__u32 *g = em_gen.lookup(&zero), gen, check;
+		__u32 *g = em_gen.lookup(&zero), gen, check, i;
 		struct cs_fast_cells *f = cs_fast.lookup(&zero);
 		struct cs_task *t;
 
@@ -165,24 +200,42 @@ int tp_sched_switch(void *ctx)
 			    f->cur.check != CS_UNCHECKED) {
 				ps = f->cur.slot;
 				check = f->cur.check;
+				pwho = f->cur.who;
 			} else {
-				t = cs_task_of(ctx, prev_pid, CS_PREV_COMM_OFF, gen);
+				i = prev_pid & (CS_PIDS - 1);
+				t = cs_pids.lookup(&i);
 				if (!t)
 					return 0;
-				if (t->check == CS_UNCHECKED)
-					t->check = em_skip_current() ? CS_SKIPPED : CS_COUNTED;
+				if (t->pid != prev_pid || t->gen != gen ||
+				    t->check == CS_UNCHECKED) {
+					/* current: its own who value, its slot for that */
+					__u32 who = em_who();
+
+					if (t->pid != prev_pid || t->gen != gen || t->who != who)
+						cs_fill(ctx, t, prev_pid, CS_PREV_COMM_OFF, gen,
+							who);
+					t->check = em_skip_current() || em_who_skipped(who) ?
+							   CS_SKIPPED :
+							   CS_COUNTED;
+				}
 				ps = t->slot;
 				check = t->check;
+				pwho = t->who;
 			}
 			if (check == CS_SKIPPED || em_filtered_uid())
 				return 0;
 		}
 		if (next_pid) {
-			t = cs_task_of(ctx, next_pid, CS_NEXT_COMM_OFF, gen);
+			i = next_pid & (CS_PIDS - 1);
+			t = cs_pids.lookup(&i);
 			if (!t)
 				return 0;
+			if (t->pid != next_pid || t->gen != gen)
+				cs_fill(ctx, t, next_pid, CS_NEXT_COMM_OFF, gen,
+					cs_who_hint(t, next_pid));
 			f->cur = *t;
 			ns = t->slot;
+			nwho = t->who;
 		}
 		if (ps < CS_ROWS && ns < CS_ROWS) {
 			/* Per-CPU value: this CPU is the only writer. */
@@ -191,10 +244,16 @@ int tp_sched_switch(void *ctx)
 		}
 	}
 #else
-	if (prev_pid && em_skip_current())
-		return 0;
+	if (prev_pid) {
+		if (em_skip_current())
+			return 0;
+		pwho = em_who();
+		if (em_who_skipped(pwho))
+			return 0;
+	}
 #endif
 	k.epoch = em_epoch_now();
+	k.who = pwho;
 	k.cpu = bpf_get_smp_processor_id();
 	k.prev_idle = prev_pid == 0;
 	k.next_idle = next_pid == 0;
@@ -225,9 +284,9 @@ int tp_sched_switch(void *ctx)
 	/* The names without a slot that got busy here: user space may give them one. */
 	if (v->count >= EM_HOT_AT && v->count - w < EM_HOT_AT) {
 		if (ps == EM_SLOT_NONE)
-			em_task_note_hot(k.prev_comm);
+			em_task_note_hot(k.prev_comm, pwho);
 		if (ns == EM_SLOT_NONE)
-			em_task_note_hot(k.next_comm);
+			em_task_note_hot(k.next_comm, nwho);
 	}
 #endif
 	return 0;

@@ -5,9 +5,12 @@
 
 struct cs_key {
 	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u32 who;   /* attribution (probes/attrib.h): the process of the task switched out (prev);
+			0 for the idle task and without attribution */
 	__u32 cpu;
 	__u32 prev_idle; /* prev is the idle task (pid 0) */
 	__u32 next_idle;
+	__u32 pad; /* 0: the names 8-byte aligned (the probe stores them 8 bytes at a time) */
 	char prev_comm[16];
 	char next_comm[16];
 };
@@ -29,7 +32,7 @@ struct cs_value {
 #define CS_FAST_COLS 64
 #define CS_FAST_MAX_SLOTS (CS_FAST_COLS - 2)
 #define CS_FAST_ROWS(nslots) ((nslots) + 1)
-#define CS_FAST_HEAD 16 /* bytes before the cells: the probe's own record of the CPU's task */
+#define CS_FAST_HEAD 24 /* bytes before the cells: the probe's own record of the CPU's task */
 #define CS_FAST_BYTES(nslots) (CS_FAST_HEAD + CS_FAST_ROWS(nslots) * CS_FAST_COLS * 8)
 #define CS_FAST_SWITCH (1ULL << 32)
 

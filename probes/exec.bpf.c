@@ -1,5 +1,7 @@
 /* exec.bpf.c - one event per execve/execveat: stashed at entry, completed with the return
- * value at exit, sent through a perf buffer. Parent pids come from sched_process_fork. */
+ * value at exit, sent through a perf buffer. Parent pids come from sched_process_fork. With
+ * attribution the event carries the process's who value, taken at entry by every attach chain
+ * (exec_fill_header): an exec changes neither the tgid nor the cgroup. */
 #include "common.h"
 #include "exec.h"
 
@@ -16,8 +18,9 @@
 BPF_PERF_OUTPUT(exec_events);
 BPF_HASH(exec_ppid, __u32, __u32, EXEC_PPID_ENTRIES);
 
-/* The event's fields that need no helper memory: the same on every kernel. */
-static __always_inline void exec_fill_header(struct exec_event *e, __u64 id, __u32 flags)
+/* The event's fields that need no helper memory: the same on every kernel. who: em_who() of
+ * the exec'ing process (attribution; 0 without). */
+static __always_inline void exec_fill_header(struct exec_event *e, __u64 id, __u32 flags, __u32 who)
 {
 	__u32 tgid = id >> 32;
 	__u64 ugid = bpf_get_current_uid_gid();
@@ -32,6 +35,7 @@ static __always_inline void exec_fill_header(struct exec_event *e, __u64 id, __u
 	e->retval = 0;
 	e->argc = 0;
 	e->flags = flags;
+	e->who = who;
 }
 
 #if EM_MAP_KEYS_STACK_ONLY || EM_HELPER_MEM_STACK_ONLY
@@ -43,7 +47,6 @@ static __always_inline void exec_fill_header(struct exec_event *e, __u64 id, __u
  * (see exec.h). Arguments keep fixed 128-byte places; at most 8 of them.
  */
 #define EXEC_NSLOTS 1024 /* execs in flight at once, by thread id: 1.4 MB */
-#define EXEC_SLOT_BUSY 1 /* exec_event.pad of a slot between entry and exit */
 #if EXEC_MAX_ARGS > EXEC_ARGS_SIZE / EXEC_ARG_LEN
 #define EXEC_SLOT_ARGS (EXEC_ARGS_SIZE / EXEC_ARG_LEN)
 #else
@@ -73,18 +76,21 @@ BPF_ARRAY(exec_slots, struct exec_event, EXEC_NSLOTS);
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 idx = (__u32)id & (EXEC_NSLOTS - 1);
+	__u32 idx = (__u32)id & (EXEC_NSLOTS - 1), who;
 	struct exec_event *e;
 
 	if (em_skip_current())
+		return 0;
+	who = em_who();
+	if (em_who_skipped(who))
 		return 0;
 	/* map values are 8-aligned; said so, clang copies words, not bytes */
 	e = __builtin_assume_aligned(exec_slots.lookup(&idx), 8);
 	if (!e)
 		return 0;
-	if (e->pad == EXEC_SLOT_BUSY && e->tid != (__u32)id)
+	if ((e->flags & EXEC_F_INFLIGHT) && e->tid != (__u32)id)
 		em_count(EM_STAT_MAP_FULL); /* another thread's exec in this slot is lost */
-	exec_fill_header(e, id, flags | EXEC_F_PARTS);
+	exec_fill_header(e, id, flags | EXEC_F_PARTS, who);
 	{
 		struct em_comm c = {};
 
@@ -119,7 +125,7 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 	}
 done:
 	e->args_size = e->argc * EXEC_ARG_LEN;
-	e->pad = EXEC_SLOT_BUSY;
+	e->flags |= EXEC_F_INFLIGHT;
 	return 0;
 }
 
@@ -131,9 +137,9 @@ static __always_inline int exec_exit(void *ctx, long ret)
 	__u64 buf[offsetof(struct exec_event, args) / 8];
 	struct exec_event *e = __builtin_assume_aligned(exec_slots.lookup(&idx), 8);
 
-	if (!e || e->pad != EXEC_SLOT_BUSY || e->tid != (__u32)id)
+	if (!e || !(e->flags & EXEC_F_INFLIGHT) || e->tid != (__u32)id)
 		return 0;
-	e->pad = 0;
+	e->flags &= ~EXEC_F_INFLIGHT;
 	e->retval = (__s32)ret;
 	argc = e->argc;
 #pragma unroll
@@ -171,15 +177,18 @@ BPF_F_TABLE("hash", __u64, struct exec_event, exec_inflight, EXEC_INFLIGHT_ENTRI
 static __always_inline int exec_enter(const char *filename, const char *const *argv, __u32 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 zero = 0, off = 0;
+	__u32 zero = 0, off = 0, who;
 	struct exec_event *e;
 
 	if (em_skip_current())
 		return 0;
+	who = em_who();
+	if (em_who_skipped(who))
+		return 0;
 	e = exec_scratch.lookup(&zero);
 	if (!e)
 		return 0;
-	exec_fill_header(e, id, flags);
+	exec_fill_header(e, id, flags, who);
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	bpf_probe_read_str(e->filename, sizeof(e->filename), filename);
 

@@ -12,6 +12,8 @@
 #define EXEC_F_ARGS_TRUNCATED 1u /* more arguments than captured */
 #define EXEC_F_EXECVEAT 2u
 #define EXEC_F_PARTS 4u /* kernels before 4.18: the arguments came ahead as exec_arg_parts */
+/* The kernel's own, never sent (before 4.18): a slot between an exec's entry and its exit. */
+#define EXEC_F_INFLIGHT 8u
 
 /* Kernels before 4.18 (4.11 for some of it) let a program hand only stack memory to helpers,
  * and the stack is 512 bytes: the exit sends each argument as its own record, then the event
@@ -37,7 +39,7 @@ struct exec_event {
 	__u32 argc;       /* arguments captured */
 	__u32 args_size;  /* bytes used in args */
 	__u32 flags;
-	__u32 pad;
+	__u32 who; /* attribution (probes/attrib.h): em_who() at entry; 0 without */
 	/* 8-aligned (where they are anyway): kernels before 4.18 copy them word by word */
 	char comm[16] __attribute__((aligned(8))); /* the calling task, before the exec */
 	char filename[EXEC_FILENAME_LEN] __attribute__((aligned(8)));

@@ -1,6 +1,6 @@
 /* func.bpf.c - counts calls of kernel functions chosen by name pattern, per (function, task
- * name[, pid]), through one small program per function: a kprobe, or an fentry (kfunc) program
- * where the kernel has BTF and trampolines. */
+ * name[, pid][, attribution class of the calling process]), through one small program per
+ * function: a kprobe, or an fentry (kfunc) program where the kernel has BTF and trampolines. */
 #include "common.h"
 #include "func.h"
 
@@ -23,6 +23,9 @@ static __always_inline int func_account(__u32 idx)
 	if (em_sample_skip(&w))
 		return 0;
 	if (em_skip_current())
+		return 0;
+	k.who = em_who();
+	if (em_who_skipped(k.who))
 		return 0;
 	k.epoch = em_epoch_now();
 	k.idx = idx;

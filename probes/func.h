@@ -6,6 +6,7 @@
 
 struct func_key {
 	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u32 who;   /* attribution (probes/attrib.h); 0 without */
 	__u32 idx;   /* which function: position in the resolved list */
 	__u32 pid;   /* 0 unless per_pid */
 	char comm[16];

@@ -1,5 +1,11 @@
 /* interrupt.bpf.c - hard IRQs and softirqs per (cpu, number, interrupted task), with handling
- * latency from entry/exit pairs. */
+ * latency from entry/exit pairs.
+ *
+ * Attribution: an interrupt is counted under the task it interrupted, the task current on the
+ * CPU when the handler runs (the comm in the key is that task's too), so em_who() here is that
+ * task's process's class: a softirq raised by a process's own network traffic usually runs in
+ * its context, a device's IRQ lands on whatever ran, the idle task included. The class is taken
+ * at entry and kept for the exit (irq_start.who). */
 #include "common.h"
 #include "interrupt.h"
 
@@ -22,12 +28,13 @@ struct irq_args {
 	__s32 irq;
 };
 
-static __always_inline struct irq_value *irq_value_of(__u32 type, __u32 irq)
+static __always_inline struct irq_value *irq_value_of(__u32 type, __u32 irq, __u32 who)
 {
 	struct irq_key k = {};
 	struct irq_value *v;
 
 	k.epoch = em_epoch_now();
+	k.who = who;
 	k.cpu = bpf_get_smp_processor_id();
 	k.type = type;
 	k.irq = irq;
@@ -49,18 +56,23 @@ static __always_inline struct irq_value *irq_value_of(__u32 type, __u32 irq)
 static __always_inline int irq_entry(struct irq_start *s, __u32 type, __u32 irq)
 {
 	struct irq_value *v;
+	__u32 who;
 
 	if (!s)
 		return 0;
 	s->ts = 0;
 	if (em_filtered_current())
 		return 0;
-	v = irq_value_of(type, irq);
+	who = em_who();
+	s->irq = irq;
+	s->who = who;
+	if (em_who_skipped(who))
+		return 0; /* the exit sees the class and does not call it unmatched */
+	v = irq_value_of(type, irq, who);
 	if (!v)
 		return 0;
 	__sync_fetch_and_add(&v->count, 1);
 	s->ts = bpf_ktime_get_ns();
-	s->irq = irq;
 	return 0;
 }
 
@@ -73,13 +85,13 @@ static __always_inline int irq_exit(struct irq_start *s, __u32 type, __u32 irq)
 		return 0;
 	if (!s->ts || s->irq != irq) {
 		/* An exit without its entry (running when we attached): count, don't invent. */
-		if (!em_filtered_current())
+		if (!em_filtered_current() && !(s->irq == irq && em_who_skipped(s->who)))
 			em_count(EM_STAT_UNMATCHED);
 		return 0;
 	}
 	d = bpf_ktime_get_ns() - s->ts;
 	s->ts = 0;
-	v = irq_value_of(type, irq);
+	v = irq_value_of(type, irq, s->who);
 	if (!v)
 		return 0;
 	v->lat_count++;

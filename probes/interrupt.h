@@ -7,6 +7,7 @@
 
 struct irq_key {
 	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u32 who;   /* attribution (probes/attrib.h): the interrupted task's; 0 without */
 	__u32 cpu;
 	__u32 type;  /* IRQ_HARD, IRQ_SOFT */
 	__u32 irq;   /* IRQ number, or softirq vector */
@@ -21,11 +22,12 @@ struct irq_value {
 	__u64 lat_max_ns;
 };
 
-/* Per CPU: when the handler now running began. */
+/* Per CPU: when the handler now running began, and whom it interrupted (the exit counts its
+ * latency under the entry's key without a second lookup). */
 struct irq_start {
 	__u64 ts;
 	__u32 irq;
-	__u32 pad;
+	__u32 who;
 };
 
 /* 8-aligned: kernels before 4.11 read it word by word on the stack (probes/common.h). */

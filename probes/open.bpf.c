@@ -1,8 +1,9 @@
-/* open.bpf.c - counts open(2), openat(2) and openat2(2) per (task name, syscall, flags, path)
- * with errors by errno and latency from sys_enter to sys_exit. The entry keeps the flags and
- * the path's address by thread id (32 bytes); the exit reads the path straight into the key,
- * after the kernel's own copy has faulted its page in (so a path in a page not yet touched is
- * read too), as opensnoop does. Only tracepoint records and user memory are read. */
+/* open.bpf.c - counts open(2), openat(2) and openat2(2) per (task name, syscall, flags, path,
+ * and with attribution the process's class) with errors by errno and latency from sys_enter to
+ * sys_exit. The entry keeps the flags, the path's address and the class by thread id (32
+ * bytes); the exit reads the path straight into the key, after the kernel's own copy has
+ * faulted its page in (so a path in a page not yet touched is read too), as opensnoop does.
+ * Only tracepoint records and user memory are read. */
 #include <uapi/asm-generic/errno.h>
 
 #include "common.h"
@@ -61,18 +62,26 @@ static __always_inline int open_enter(__u8 op, const char *path, __u64 flags)
 	__u32 tid = (__u32)id;
 	struct open_start s = {};
 	__u64 w = 1;
+	__u32 who;
 
 	if (em_sample_skip(&w))
 		return 0;
 	/* em_skip_current() without a second pid_tgid call */
 	if ((EM_SELF_TGID && (id >> 32) == EM_SELF_TGID) || em_filtered_current())
 		return 0;
+	/* The opening process's attribution, here rather than at the exit (the same process):
+	 * a class the filters leave out then costs no in-flight entry. */
+	who = em_who();
+	if (em_who_skipped(who))
+		return 0;
 #ifdef OPEN_INFLIGHT_LRU
 	struct open_start *old = open_start.lookup(&tid);
 
 	if (old) {
 		/* this thread's entry from an earlier open: rewritten in place */
-		old->flags = flags;
+		old->flags = (__u32)flags;
+		old->flags_hi = (flags >> 32) != 0;
+		old->who = who;
 		old->path_ptr = (__u64)path;
 		old->op = op;
 #ifdef EM_SAMPLING
@@ -82,7 +91,9 @@ static __always_inline int open_enter(__u8 op, const char *path, __u64 flags)
 		return 0;
 	}
 #endif
-	s.flags = flags;
+	s.flags = (__u32)flags;
+	s.flags_hi = (flags >> 32) != 0;
+	s.who = who;
 	s.path_ptr = (__u64)path;
 	s.op = op;
 #ifdef EM_SAMPLING
@@ -179,7 +190,9 @@ static __always_inline void open_count(OPEN_COUNT_KEY *k, __u64 d, long ret, __u
 static __always_inline void open_fill_key(struct open_key *k, const struct open_start *s, __u8 op)
 {
 	k->epoch = em_epoch_now();
+	k->who = s->who;
 	k->op = op;
+	k->flags_hi = s->flags_hi;
 	k->pad = 0;
 	k->flags = s->flags;
 	bpf_get_current_comm(&k->comm, sizeof(k->comm));
@@ -345,7 +358,9 @@ static __always_inline void open_count_fast(const struct open_start *s, __u8 op,
 	if (!p)
 		return;
 	k.epoch = em_epoch_now();
+	k.who = s->who;
 	k.op = op;
+	k.flags_hi = s->flags_hi;
 	k.flags = s->flags;
 	bpf_get_current_comm(&k.comm, sizeof(k.comm));
 	nw = open_read_path(p, (const char *)s->path_ptr, &k.truncated);

@@ -1,5 +1,8 @@
 /* page_fault.bpf.c - counts page faults per (task name, major/minor, cpu, node) from the
- * kernel's own software perf events: the same accounting point as a task's majflt/minflt. */
+ * kernel's own software perf events: the same accounting point as a task's majflt/minflt.
+ * With attribution (EM_ATTRIB), per who value too: the faulting task is current here, so a
+ * fault is its process's (em_who(); the task cache's who on the fast path, whose slots are per
+ * name and who). */
 #include "common.h"
 #include "page_fault.h"
 
@@ -45,8 +48,12 @@ static __always_inline int pf_account(__u32 type)
 		}
 	}
 	__builtin_memcpy(k.comm, t->comm, sizeof(k.comm));
+	k.who = t->who;
 #else
 	if (em_skip_current())
+		return 0;
+	k.who = em_who();
+	if (em_who_skipped(k.who))
 		return 0;
 	bpf_get_current_comm(&k.comm, sizeof(k.comm));
 #endif
@@ -74,7 +81,7 @@ static __always_inline int pf_account(__u32 type)
 	v->count += w;
 #ifdef EM_TASK_SLOTS
 	if (v->count >= EM_HOT_AT && v->count - w < EM_HOT_AT) /* crossed it just now */
-		em_task_note_hot(k.comm);
+		em_task_note_hot(k.comm, k.who);
 #endif
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 struct pf_key {
 	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u32 who;   /* attribution (probes/attrib.h): the faulting task's process; 0 without */
 	__u32 type;  /* PF_MINOR, PF_MAJOR */
 	__u32 cpu;
 	__u32 node; /* NUMA node of the CPU (bpf_get_numa_node_id), or PF_NODE_UNKNOWN */

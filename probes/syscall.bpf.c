@@ -36,6 +36,9 @@ static __always_inline int syscall_account(long nr, long ret, __u64 w)
 #else
 	if (nr < 0 || em_skip_current())
 		return 0;
+	k.who = em_who();
+	if (em_who_skipped(k.who))
+		return 0;
 #endif
 #ifdef SYSCALL_CAT_FILTER
 	if (nr < SYSCALL_NR_MAX) {
@@ -65,6 +68,7 @@ static __always_inline int syscall_account(long nr, long ret, __u64 w)
 		}
 	}
 	__builtin_memcpy(k.comm, t->comm, sizeof(k.comm));
+	k.who = t->who;
 #else
 	bpf_get_current_comm(&k.comm, sizeof(k.comm));
 #endif
@@ -87,7 +91,7 @@ static __always_inline int syscall_account(long nr, long ret, __u64 w)
 		v->errors += w;
 #ifdef SYSCALL_FAST
 	if (v->count >= EM_HOT_AT && v->count - w < EM_HOT_AT) /* crossed it just now */
-		em_task_note_hot(k.comm);
+		em_task_note_hot(k.comm, k.who);
 #endif
 #ifdef SYSCALL_LATENCY
 	{

@@ -6,6 +6,7 @@
 
 struct syscall_key {
 	__u32 epoch; /* first: see src/monitors/agg.h */
+	__u32 who;   /* attribution (probes/attrib.h); 0 without */
 	__u32 nr;
 	char comm[16];
 };

@@ -14,13 +14,22 @@ struct em_task {
 	__u32 gen; /* em_gen when this was filled */
 	__u32 slot;
 	char comm[16];
+	__u32 who; /* em_who() (probes/attrib.h); 0 without attribution */
+	__u32 pad;
+};
+
+/* What a slot counts for: a task name and, with attribution, its who value (em_slot_of's key). */
+struct em_task_key {
+	char name[16];
+	__u32 who;
+	__u32 pad;
 };
 
 /* Per CPU: names that got hot on the hash path since user space last read (and cleared) this. */
 struct em_hot_names {
 	__u32 n;
 	__u32 pad;
-	char name[EM_HOT_N][16];
+	struct em_task_key key[EM_HOT_N];
 };
 
 #endif

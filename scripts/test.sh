@@ -159,6 +159,7 @@ PROFILE_CORE=$PROFILE_CORE,test_open_counts
 PROFILE_CORE=$PROFILE_CORE,test_open_each,test_open_long,test_page_fault_matches
 PROFILE_CORE=$PROFILE_CORE,test_context_switch_matches,test_interrupt_counts,test_bio_dd
 PROFILE_CORE=$PROFILE_CORE,test_context_switch_fast_path,test_page_fault_fast_path
+PROFILE_CORE=$PROFILE_CORE,test_attrib_four_layouts_exact_v1,test_attrib_short_lived
 profile_tests() {
 	local bin=$1 p log rc
 	for p in $PROFILES; do

@@ -159,9 +159,10 @@ void report_render(const struct report_ctx *ctx, void *state, struct out *o)
 	if (list[0])
 		out_note(o, "columns missing from %s files (figures needing them are left out): %s",
 			 partial ? "some" : "the", list);
-	if (st->used)
+	if (st->used) {
 		t->render(state, ctx, o);
-	else
+		report_attrib_render(ctx, state, o);
+	} else
 		out_note(o, "no rows in the period: nothing to report");
 	out_section_end(o);
 }

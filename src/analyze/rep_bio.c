@@ -409,4 +409,6 @@ const struct report_type report_bio = {
 	.release = bio_release,
 	.row = bio_row,
 	.render = bio_render,
+	.attrib = { { "bytes", AM_SUM, C_BYTES, NULL, true },
+		    { "requests", AM_SUM, C_COUNT, NULL, false } },
 };

@@ -134,4 +134,5 @@ const struct report_type report_context_switch = {
 	.ts_slots = 3,
 	.row = cs_row,
 	.render = cs_render,
+	.attrib = { { "switches", AM_SUM, C_COUNT, NULL, false } },
 };

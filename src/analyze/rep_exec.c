@@ -141,4 +141,6 @@ const struct report_type report_exec = {
 	.ts_slots = 2,
 	.row = ex_row,
 	.render = ex_render,
+	.attrib = { { "execs", AM_ROWS, 0, NULL, false },
+		    { "failed", AM_NONZERO, C_RET, "fail%", false } },
 };

@@ -105,4 +105,5 @@ const struct report_type report_func = {
 	.ts_slots = 1,
 	.row = fn_row,
 	.render = fn_render,
+	.attrib = { { "calls", AM_SUM, C_COUNT, NULL, false } },
 };

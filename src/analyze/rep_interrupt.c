@@ -175,4 +175,5 @@ const struct report_type report_interrupt = {
 	.ts_slots = 2,
 	.row = irq_row,
 	.render = irq_render,
+	.attrib = { { "interrupts", AM_SUM, C_COUNT, NULL, false } },
 };

@@ -198,4 +198,6 @@ const struct report_type report_open = {
 	.ts_slots = 2,
 	.row = op_row,
 	.render = op_render,
+	.attrib = { { "opens", AM_SUM, C_COUNT, NULL, false },
+		    { "errors", AM_SUM, C_ERRS, "err%", false } },
 };

@@ -136,4 +136,5 @@ const struct report_type report_page_fault = {
 	.ts_slots = 2,
 	.row = pf_row,
 	.render = pf_render,
+	.attrib = { { "faults", AM_SUM, C_COUNT, NULL, false } },
 };

@@ -186,4 +186,6 @@ const struct report_type report_syscall = {
 	.check_columns = sc_check,
 	.row = sc_row,
 	.render = sc_render,
+	.attrib = { { "calls", AM_SUM, C_COUNT, NULL, false },
+		    { "errors", AM_SUM, C_ERRS, "err%", false } },
 };

@@ -149,6 +149,7 @@ static bool report_parse_cell(enum acol_kind k, const char *s, size_t len, doubl
 struct report_binding {
 	int ts;
 	int idx[ACOL_MAX];
+	int attrib[ATTRIB_NKEYS]; /* unit, container_id (attrib.c) */
 	size_t nfields;
 };
 
@@ -159,8 +160,11 @@ static const char *report_bind(struct report_ctx *ctx, const struct csv_record *
 	const struct report_type *t = ctx->type;
 	static char why[96];
 	bool bound[ACOL_MAX];
+	const char *unusable;
 
 	b->ts = -1;
+	for (int k = 0; k < ATTRIB_NKEYS; k++)
+		b->attrib[k] = -1;
 	b->nfields = rec->nfields;
 	for (size_t c = 0; c < t->ncols; c++)
 		b->idx[c] = -1;
@@ -187,9 +191,10 @@ static const char *report_bind(struct report_ctx *ctx, const struct csv_record *
 		if (count && bound[c])
 			ctx->st.col_files[c]++;
 	}
-	if (t->check_columns)
-		return t->check_columns(bound);
-	return NULL;
+	unusable = t->check_columns ? t->check_columns(bound) : NULL;
+	if (!unusable)
+		report_attrib_bind(ctx, rec, b->attrib, count);
+	return unusable;
 }
 
 /* Parses the bound cells of rec into row; NULL, or why the row is malformed (in why). */
@@ -331,6 +336,8 @@ int report_read_stream(struct report_ctx *ctx, void *state, struct csv_reader *r
 			report_malformed(ctx, name, rec.line, why);
 			continue;
 		}
+		if (report_attrib_row(ctx, state, b.attrib, &rec, &row) < 0)
+			return -ENOMEM;
 		t->row(state, &row);
 		ctx->st.used++;
 		if (row.ts_ms < ctx->st.first_ms)
@@ -402,6 +409,7 @@ void report_state_free(const struct report_type *t, void *state)
 	if (t->release)
 		t->release(b);
 	report_tables_free(b->t, t->ntables);
+	report_attrib_free(b);
 	series_free(&b->ts);
 	series_free(&b->heat);
 	free(b);

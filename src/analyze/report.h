@@ -39,6 +39,34 @@ struct arow {
 	bool has[ACOL_MAX]; /* the file has the column and the cell is not empty */
 };
 
+/* Attribution (ebpf-monitor's `attribution:`): a file with a `unit` column gets a per-unit
+ * ranking of its type's measures, one with non-empty `container_id` cells a per-container one
+ * (attrib.c). Those columns are found by header name like the type's own but are not among
+ * them: a file without them reports exactly as it did before they existed. */
+enum attrib_measure_kind {
+	AM_SUM,	    /* the sum of column col */
+	AM_ROWS,    /* one per row (event monitors: exec) */
+	AM_NONZERO, /* rows whose column col is there and not 0 (a failed exec's ret) */
+};
+
+struct attrib_measure {
+	const char *title; /* "calls"; NULL: none (past the last) */
+	enum attrib_measure_kind kind;
+	int col;	       /* the type's column (AM_SUM, AM_NONZERO) */
+	const char *pct_title; /* non-NULL: also as a % of the first measure ("err%") */
+	bool mib;	       /* bytes, shown in MiB */
+};
+
+#define ATTRIB_MEASURES 2
+enum { ATTRIB_UNIT, ATTRIB_CONTAINER, ATTRIB_NKEYS };
+
+/* Its state, in struct report_base: a table per key (made at the first row that has the
+ * column), and what rows outside any container add up to. */
+struct report_attrib {
+	struct agg_table *t[ATTRIB_NKEYS];
+	double outside[ATTRIB_MEASURES]; /* rows with an empty container_id */
+};
+
 /* What reading the files saw, for the report header. */
 struct report_stats {
 	size_t files, files_skipped;
@@ -50,7 +78,8 @@ struct report_stats {
 		unsigned long long n;
 	} gaps[8];
 	size_t ngaps;
-	size_t col_files[ACOL_MAX]; /* files that had column i */
+	size_t col_files[ACOL_MAX];	   /* files that had column i */
+	size_t attrib_files[ATTRIB_NKEYS]; /* files that had unit, container_id */
 	char examples[REPORT_MAX_EXAMPLES][160];
 	size_t nexamples;
 };
@@ -68,6 +97,7 @@ struct report_base {
 	struct agg_table *t[REPORT_MAX_TABLES];
 	struct series ts;
 	struct series heat;
+	struct report_attrib attrib; /* attrib.c's */
 };
 
 struct report_type {
@@ -90,6 +120,8 @@ struct report_type {
 	void (*release)(void *state); /* optional: frees what init allocated */
 	void (*row)(void *state, const struct arow *r);
 	void (*render)(void *state, const struct report_ctx *ctx, struct out *o);
+	/* Per unit / per container: what is summed per key, ranked by the first measure. */
+	struct attrib_measure attrib[ATTRIB_MEASURES];
 };
 
 struct report_ctx {
@@ -257,6 +289,16 @@ double ts_line_value(const struct series *g, size_t b, const struct ts_line *l);
 
 /* The common header (period, files, rows, malformed) and the report around render(). */
 void report_render(const struct report_ctx *ctx, void *state, struct out *o);
+
+/* attrib.c: the attribution columns' positions in a header (-1: none) into idx, counted in
+ * ctx's stats when count; one used row into b's per-unit and per-container tables (0 or
+ * -ENOMEM: the tables could not be made); the sections, after the type's own (nothing when no
+ * file had the columns); the tables freed. */
+void report_attrib_bind(struct report_ctx *ctx, const struct csv_record *rec, int *idx, bool count);
+int report_attrib_row(const struct report_ctx *ctx, struct report_base *b, const int *idx,
+		      const struct csv_record *rec, const struct arow *row);
+void report_attrib_render(const struct report_ctx *ctx, const struct report_base *b, struct out *o);
+void report_attrib_free(struct report_base *b);
 
 /* Text sanitised for output: control bytes as '?', at most max bytes ("..." when cut). */
 void text_clean(const char *s, size_t len, size_t max, char *buf, size_t buflen);

@@ -43,7 +43,7 @@ static void check_end(void *ctx, size_t i, bool begun)
 	for (size_t p = 0; p < m->npoints; p++) {
 		if (m->point_off[p])
 			continue;
-		printf("  %-16s %-10s %s", p ? "" : ops->name, m->points[p].name,
+		printf("  %-16s %-12s %s", p ? "" : ops->name, m->points[p].name,
 		       m->chosen[p] ? m->chosen[p]->name : "not attached (optional)");
 		if (m->not_chosen[p])
 			printf(m->chosen[p] ? " (not %s)" : " (%s)", m->not_chosen[p]);

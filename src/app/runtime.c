@@ -359,6 +359,8 @@ void runtime_health(struct runtime *rt, size_t slot, bool probes, bool stopped)
 		.lost_unmatched = m->stats.lost_unmatched,
 		.lost_recursion = m->stats.lost_recursion,
 		.sample_rate = m->sample.on ? m->sample.rate : 0,
+		.attribution = m->attrib != NULL,
+		.unattributed = m->stats.unattributed,
 	};
 
 	if (probes) {
@@ -455,8 +457,7 @@ void runtime_poll_perf(struct runtime *rt)
 		if (!runtime_slot_used(rt, s))
 			continue;
 		loader_perf_consume_all(m->bpf);
-		if (m->ops->poll)
-			m->ops->poll(m);
+		monitor_poll(m);
 	}
 }
 
@@ -476,6 +477,12 @@ static void final_rows(struct monitor *m, uint64_t end)
 	log_info("%s: %llu events, %llu rows, %llu lost", m->ops->name,
 		 (unsigned long long)m->stats.events, (unsigned long long)m->stats.rows,
 		 (unsigned long long)m->stats.reported_lost);
+	if (m->attrib)
+		log_info("%s: attribution: %llu counted under cgroup \"unknown\" (gone before "
+			 "their cgroup could be read), %llu rows left out by the unit, container "
+			 "and cgroup filters",
+			 m->ops->name, (unsigned long long)m->stats.unattributed,
+			 (unsigned long long)m->stats.filtered_rows);
 }
 
 static void grace(void)

@@ -36,9 +36,29 @@ static const char *const renamed_ids[] = {
 	"em_sample_n",
 	"em_sample_cpu",
 	"em_sample_skip",
+	"em_who_of",
+	"em_who_gone",
+	"em_moved",
+	"em_who",
+	"em_who_skipped",
+	"em_fork_rec",
+	"em_tp_who_fork",
+	"em_tp_who_exit",
+	"em_free_rec",
+	"em_tp_who_free",
+	"em_cgattach_rec",
+	"em_cgattach_pid",
+	"em_tp_who_move",
+	"em_who_changed",
+	"em_tp_who_exec",
 	NULL,
 };
-static const char *const per_probe_macros[] = { "EM_SELF_TGID", NULL };
+/* Macros a probe's part defines when its flags do not: undone after each probe. */
+static const char *const per_probe_macros[] = {
+	"EM_SELF_TGID",	       "EM_ATTRIB_TASKS",  "EM_WHO_ROOT",
+	"EM_FORK_CHILD_OFF",   "EM_FREE_PID_OFF",  "EM_CGATTACH_ROOT_OFF",
+	"EM_CGATTACH_PID_OFF", "EM_ATTRIB_PERCPU", NULL
+};
 
 static int is_ident(int c)
 {

@@ -351,12 +351,17 @@ static const struct sc_field {
 	{ "EM_SC_NR_OFF", "syscalls", "sys_exit_openat", "__syscall_nr", 4 },
 	{ "EM_SC_RET_OFF", "syscalls", "sys_exit_openat", "ret", 8 },
 	{ "EM_SC_ARGS_OFF", "syscalls", "sys_enter_openat", "dfd", 8 },
+	/* attribution (probes/common.h's EM_ATTRIB part) */
+	{ "EM_FORK_CHILD_OFF", "sched", "sched_process_fork", "child_pid", 4 },
+	{ "EM_FREE_PID_OFF", "sched", "sched_process_free", "pid", 4 },
+	{ "EM_CGATTACH_ROOT_OFF", "cgroup", "cgroup_attach_task", "dst_root", 4 },
+	{ "EM_CGATTACH_PID_OFF", "cgroup", "cgroup_attach_task", "pid", 4 },
 };
 
 /* -D flags of the running kernel's conventions, the same for every probe: computed once. */
 static int common_flags(char flags[][64], int max)
 {
-	static char cache[16][64];
+	static char cache[24][64];
 	static int n = -1;
 	int wrapped = 0;
 
@@ -408,7 +413,7 @@ static int common_flags(char flags[][64], int max)
 int loader_compile_start(const char *name, const char *text, const char *const *cflags,
 			 int ncflags, struct bpf_mod **ret, char *err, size_t errlen)
 {
-	char extra[17][64];
+	char extra[25][64];
 	struct bpf_mod *m, **tail;
 	int nextra;
 
@@ -424,7 +429,7 @@ int loader_compile_start(const char *name, const char *text, const char *const *
 	snprintf(m->name, sizeof(m->name), "%s", name);
 
 	/* Conventions of the running kernel every probe may need. */
-	nextra = common_flags(extra, 16);
+	nextra = common_flags(extra, 24);
 	snprintf(extra[nextra++], sizeof(extra[0]), "-DEM_MONITOR_%s=1", name);
 	m->text = strdup(text);
 	m->cflags = calloc((size_t)(ncflags + nextra), sizeof(*m->cflags));

@@ -152,7 +152,8 @@ int app_select_monitors(struct config *cfg, const char *list, const struct monit
 static unsigned cli_filter_set(const struct filter_cfg *cli)
 {
 	return (cli->npids ? 1u << FK_PIDS : 0) | (cli->nuids ? 1u << FK_UIDS : 0) |
-	       (cli->ncomms ? 1u << FK_COMMS : 0);
+	       (cli->ncomms ? 1u << FK_COMMS : 0) | (cli->nunits ? 1u << FK_UNITS : 0) |
+	       (cli->ncontainers ? 1u << FK_CONTAINERS : 0);
 }
 
 void app_apply_cli_filters(struct config *cfg, const struct cli_options *o)
@@ -200,25 +201,33 @@ static bool put_ids(char *buf, size_t len, size_t *o, const char *name, const un
 	return ok;
 }
 
+/* n names of size bytes each at names; with show_empty, "name=-" when there are none. */
+static bool put_names(char *buf, size_t len, size_t *o, const char *name, const char *names,
+		      size_t size, size_t n, bool show_empty)
+{
+	bool ok = true;
+
+	if (n || show_empty)
+		ok = put(buf, len, o, "%s%s=%s", *o ? " " : "", name, n ? "" : "-");
+
+	for (size_t i = 0; ok && i < n; i++) {
+		const char *s = names + i * size;
+
+		ok = put(buf, len, o, "%s", i ? "," : "");
+		/* a task name is the process's to choose: keep control bytes out of the log */
+		for (size_t j = 0; ok && j < size && s[j]; j++) {
+			unsigned char c = (unsigned char)s[j];
+
+			ok = put(buf, len, o, "%c", c < 0x20 || c == 0x7f ? '?' : (char)c);
+		}
+	}
+	return ok;
+}
+
 static bool put_comms(char *buf, size_t len, size_t *o, const char *name, const char (*comms)[16],
 		      size_t n)
 {
-	bool ok = put(buf, len, o, "%s%s=%s", *o ? " " : "", name, n ? "" : "-");
-
-	for (size_t i = 0; ok && i < n; i++) {
-		char shown[16];
-		size_t j;
-
-		/* a task name is the process's to choose: keep control bytes out of the log */
-		for (j = 0; j < sizeof(shown) - 1 && comms[i][j]; j++) {
-			unsigned char c = (unsigned char)comms[i][j];
-
-			shown[j] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-		}
-		shown[j] = '\0';
-		ok = put(buf, len, o, "%s%s", i ? "," : "", shown);
-	}
-	return ok;
+	return put_names(buf, len, o, name, comms[0], sizeof(comms[0]), n, true);
 }
 
 int app_describe_filters(const struct filter_cfg *f, char *buf, size_t len)
@@ -229,12 +238,19 @@ int app_describe_filters(const struct filter_cfg *f, char *buf, size_t len)
 	if (!f || !buf || !len)
 		return -EINVAL;
 	buf[0] = '\0';
-	if (!f->npids && !f->nuids && !f->ncomms && !f->nexclude_comms && f->exclude_self)
+	if (!f->npids && !f->nuids && !f->ncomms && !f->nexclude_comms && !f->nunits &&
+	    !f->ncontainers && !f->ncgroups && f->exclude_self)
 		return put(buf, len, &o, "none") ? 0 : -ENOSPC;
+	/* units, containers and cgroups only when set: most runs filter by none of them */
 	ok = put_ids(buf, len, &o, "pids", f->pids, f->npids) &&
 	     put_ids(buf, len, &o, "uids", f->uids, f->nuids) &&
 	     put_comms(buf, len, &o, "comms", f->comms, f->ncomms) &&
 	     put_comms(buf, len, &o, "exclude_comms", f->exclude_comms, f->nexclude_comms) &&
+	     put_names(buf, len, &o, "units", f->units[0], sizeof(f->units[0]), f->nunits, false) &&
+	     put_names(buf, len, &o, "containers", f->containers[0], sizeof(f->containers[0]),
+		       f->ncontainers, false) &&
+	     put_names(buf, len, &o, "cgroups", f->cgroups[0], sizeof(f->cgroups[0]), f->ncgroups,
+		       false) &&
 	     put(buf, len, &o, " exclude_self=%s", f->exclude_self ? "yes" : "no");
 	return ok ? 0 : -ENOSPC;
 }

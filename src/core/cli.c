@@ -10,7 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_DURATION = 256, OPT_CHECK, OPT_DAEMON_STATUS, OPT_DAEMON_STOP, OPT_COMM, OPT_FORMAT };
+enum {
+	OPT_DURATION = 256,
+	OPT_CHECK,
+	OPT_DAEMON_STATUS,
+	OPT_DAEMON_STOP,
+	OPT_COMM,
+	OPT_UNIT,
+	OPT_CONTAINER,
+	OPT_FORMAT
+};
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -23,6 +32,8 @@ static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "uid", required_argument, NULL, 'u' },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "version", no_argument, NULL, 'V' },
@@ -119,8 +130,8 @@ static int parse_formats(const char *arg, unsigned *ret, char *err, size_t errle
 	return 0;
 }
 
-/* One -p, -u or --comm argument: comma-separated values added to the filter list `key`. Task
- * names are taken as given (they may hold spaces); numbers and user names are trimmed. */
+/* One -p, -u, --comm, --unit or --container argument: comma-separated values added to the filter
+ * list `key`. Task names are taken as given (they may hold spaces); the others are trimmed. */
 static int add_filter_values(struct filter_cfg *f, const char *flag, const char *key,
 			     const char *arg, char *err, size_t errlen)
 {
@@ -215,6 +226,17 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 			break;
 		case OPT_COMM:
 			r = add_filter_values(&o.filters, "--comm", "comms", optarg, err, errlen);
+			if (r)
+				return r;
+			break;
+		case OPT_UNIT:
+			r = add_filter_values(&o.filters, "--unit", "units", optarg, err, errlen);
+			if (r)
+				return r;
+			break;
+		case OPT_CONTAINER:
+			r = add_filter_values(&o.filters, "--container", "containers", optarg, err,
+					      errlen);
 			if (r)
 				return r;
 			break;

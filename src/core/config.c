@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cgroup.h"
 #include "core/filter.h"
 #include "core/ydoc.h"
 
@@ -47,6 +48,28 @@ static const char *const level_choices[] = { "DEBUG", "INFO", "WARNING", "WARN",
 static const char *const when_choices[] = { "S", "M", "H", "D", "MIDNIGHT", NULL };
 static const char *const stream_choices[] = { "ext://sys.stdout", "ext://sys.stderr", NULL };
 static const char *const auto_only[] = { "auto", NULL };
+
+static const char *const hierarchy_choices[] = { "auto", "systemd", "unified", NULL };
+
+static int check_attrib_columns(const void *value, char *err, size_t errlen)
+{
+	const struct strlist *l = value;
+
+	for (size_t i = 0; i < l->n; i++) {
+		int c = 0;
+
+		while (config_attrib_columns[c] && strcmp(l->v[i], config_attrib_columns[c]))
+			c++;
+		if (!config_attrib_columns[c]) {
+			snprintf(err, errlen,
+				 "unknown column '%s': expected cgroup, unit, container_id or "
+				 "pod_uid",
+				 l->v[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
 
 static int check_listen(const void *value, char *err, size_t errlen)
 {
@@ -140,6 +163,16 @@ static const struct opt_spec core_keys[] = {
 	{ "output.csv_formula_guard", OPT_BOOL, CFG(output.csv_formula_guard), .def = "false" },
 	{ "output.retention_days", OPT_INT, CFG(output.retention_days), 0, 36500, .def = "0" },
 	{ "output.batch_size", OPT_INT, CFG(output.batch_size), 0, 1000000, .def = "0" },
+
+	{ "attribution", OPT_SECTION },
+	{ "attribution.enabled", OPT_BOOL, CFG(attribution.enabled), .def = "false" },
+	{ "attribution.columns", OPT_STRLIST, CFG(attribution.columns),
+	  .def = "[cgroup, unit, container_id, pod_uid]",
+	  .check = check_attrib_columns },
+	{ "attribution.hierarchy", OPT_STRING, CFG(attribution.hierarchy),
+	  .choices = hierarchy_choices, .def = "auto" },
+	{ "attribution.max_processes", OPT_INT, CFG(attribution.max_processes), 1024, 4194304,
+	  .def = "32768" },
 
 	{ "monitors", OPT_NODE },
 	{ "filters", OPT_NODE },
@@ -475,6 +508,37 @@ static int walk_filters(struct loader *l, size_t vi, const char *path, struct fi
 }
 
 /* Which monitors sample: those that can, under their own budget or the top-level one. */
+const char *const config_attrib_columns[] = {
+	[ATTRIB_COL_CGROUP] = "cgroup",
+	[ATTRIB_COL_UNIT] = "unit",
+	[ATTRIB_COL_CONTAINER] = "container_id",
+	[ATTRIB_COL_POD] = "pod_uid",
+	[ATTRIB_NCOLS] = NULL,
+};
+
+/* Each monitor's copy of `attribution:`. */
+static void set_attribution(struct config *cfg)
+{
+	unsigned cols = 0;
+	enum cg_hierarchy h = CG_AUTO;
+
+	for (size_t i = 0; i < cfg->attribution.columns.n; i++) {
+		for (int c = 0; c < ATTRIB_NCOLS; c++)
+			if (!strcmp(cfg->attribution.columns.v[i], config_attrib_columns[c]))
+				cols |= 1u << c;
+	}
+	(void)cg_hierarchy_parse(cfg->attribution.hierarchy, &h);
+	for (size_t i = 0; i < cfg->nmonitors; i++) {
+		struct monitor_cfg *m = &cfg->monitors[i];
+
+		/* no column chosen: still keyed by cgroup (filters), shown nowhere */
+		m->attrib_columns = cfg->attribution.enabled ? (cols ? cols : 1u << ATTRIB_NCOLS) :
+							       0;
+		m->attrib_hierarchy = (int)h;
+		m->attrib_max = cfg->attribution.max_processes;
+	}
+}
+
 static void set_sampling(struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->nmonitors; i++) {
@@ -847,7 +911,8 @@ bool config_monitor_equal(const struct monitor_cfg *a, const struct monitor_cfg 
 {
 	/* overhead_budget itself is read live; whether the probe samples is built into it */
 	if (a->schema != b->schema || a->enabled != b->enabled || a->interval != b->interval ||
-	    a->sampling != b->sampling ||
+	    a->sampling != b->sampling || a->attrib_columns != b->attrib_columns ||
+	    a->attrib_hierarchy != b->attrib_hierarchy || a->attrib_max != b->attrib_max ||
 	    (a->attach != b->attach &&
 	     (!a->attach || !b->attach || strcmp(a->attach, b->attach))) ||
 	    !filter_equal(&a->filters, &b->filters))
@@ -1138,6 +1203,7 @@ int config_load(struct config *cfg, const char *path, const struct monitor_schem
 	if (!r) {
 		merge_filters(&l);
 		set_sampling(cfg);
+		set_attribution(cfg);
 	}
 out:
 	ydoc_free(&l.doc);

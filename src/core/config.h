@@ -21,6 +21,12 @@ struct monitor_schema {
 };
 
 #define FILTER_MAX 64
+/* The units, containers and cgroups lists: matched in user space against a task's cgroup (not in
+ * the kernel's maps), and copied with every monitor's filter_cfg, so kept short. */
+#define FILTER_CG_MAX 16
+#define FILTER_UNIT_SIZE 256	 /* systemd's UNIT_NAME_MAX: 255 bytes and the NUL */
+#define FILTER_CONTAINER_SIZE 65 /* 64 hex digits and the NUL */
+#define FILTER_CGROUP_SIZE 256	 /* a path prefix of at most 255 bytes and the NUL */
 
 /* overhead_budget (top level and per monitor): % of one CPU; 0 is none. */
 #define CONFIG_BUDGET_MIN 0.1
@@ -41,6 +47,13 @@ struct filter_cfg {
 	size_t ncomms;
 	char exclude_comms[FILTER_MAX][16];
 	size_t nexclude_comms;
+	/* by cgroup (core/cgroup.h: cg_filter_match), user space: */
+	char units[FILTER_CG_MAX][FILTER_UNIT_SIZE]; /* exact "*.service" / "*.scope" names */
+	size_t nunits;
+	char containers[FILTER_CG_MAX][FILTER_CONTAINER_SIZE]; /* ids or prefixes of 4+ hex digits */
+	size_t ncontainers;
+	char cgroups[FILTER_CG_MAX][FILTER_CGROUP_SIZE]; /* path prefixes: "/", "/system.slice" */
+	size_t ncgroups;
 	bool exclude_self;           /* default true: the monitor does not measure itself */
 };
 
@@ -57,6 +70,11 @@ struct monitor_cfg {
 	bool sampling;		/* a budget applies (its own or the top-level one) and the
 				  monitor samples: its probe is built to sample, rows get
 				  sample_rate */
+	/* attribution (the top-level `attribution:`): bit i is config_attrib_columns[i]; 0 when
+	 * it is off */
+	unsigned attrib_columns;
+	int attrib_hierarchy;  /* enum cg_hierarchy (core/cgroup.h) */
+	long long attrib_max;  /* processes the kernel keeps a class for */
 	void *opts;            /* options_size bytes, filled from the schema (defaults first); a
 				  list or boolean map in the file replaces the default one */
 	struct src_pos pos;    /* where the section started */
@@ -118,6 +136,15 @@ struct config {
 		} prometheus;
 	} output;
 
+	/* `attribution:`: cgroup, systemd unit, container and pod on every row
+	 * (src/monitors/attrib.h); copied into each monitor_cfg's attrib_* fields */
+	struct {
+		bool enabled;		 /* default false */
+		struct strlist columns;	 /* names from config_attrib_columns, default all */
+		char *hierarchy;	 /* "auto" (default), "systemd" or "unified" */
+		long long max_processes; /* em_who_of's entries, default 32768 */
+	} attribution;
+
 	struct filter_cfg filters; /* top-level `filters:` (already merged into each monitor) */
 	double overhead_budget;	   /* top-level, % of one CPU for everything; 0: none */
 
@@ -165,14 +192,22 @@ size_t config_restart_changes(const struct config *old, const struct config *new
 /* The guide's spelling of `name` if the user guide documents such a monitor, else NULL. */
 const char *config_guide_monitor(const char *name); /* NULL-safe, idempotent */
 
-/* Adds one value, given as text, to f's list `key` ("pids", "uids", "comms" or "exclude_comms")
- * with the rules of a `filters:` section: pids 1..4194304, uids 0..4294967294 (decimal), task
- * names of 1 to 15 bytes (stored NUL-padded). A value already in the list is not added again.
+/* Adds one value, given as text, to f's list `key` ("pids", "uids", "comms", "exclude_comms",
+ * "units", "containers" or "cgroups") with the rules of a `filters:` section: pids 1..4194304,
+ * uids 0..4294967294 (decimal), task names of 1 to 15 bytes (stored NUL-padded); units: a systemd
+ * unit name ending in ".service" or ".scope", at most 255 bytes; containers: 4 to 64 lowercase hex
+ * digits (an id or its prefix); cgroups: a path starting with '/', at most 255 bytes, without
+ * empty components (a trailing '/' is dropped). A value already in the list is not added again.
  * Returns 0; -EINVAL when text is not valid for key, with err set to "expected ..., got '...'"
- * (err may be NULL); -E2BIG when the list already holds FILTER_MAX values (err says so);
- * -ENOENT for another key. Shared by the config and the command line, so both accept the same values. */
+ * (err may be NULL); -E2BIG when the list already holds FILTER_MAX values (FILTER_CG_MAX for
+ * units, containers and cgroups; err says so); -ENOENT for another key. Shared by the config and
+ * the command line, so both accept the same values. */
 int config_filter_add(struct filter_cfg *f, const char *key, const char *text, char *err,
 		      size_t errlen);
+
+/* The attribution columns, in the order rows carry them (NULL-terminated). */
+enum { ATTRIB_COL_CGROUP, ATTRIB_COL_UNIT, ATTRIB_COL_CONTAINER, ATTRIB_COL_POD, ATTRIB_NCOLS };
+extern const char *const config_attrib_columns[];
 
 /* The OUTPUT_* bit of a format name ("csv", "jsonl", "jsonl-stdout"), or 0 when unknown. */
 unsigned config_format_bit(const char *name);

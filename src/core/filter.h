@@ -10,7 +10,17 @@ struct filter_cfg;
 struct ydoc;
 
 /* The keys of a `filters:` section; bit i of a set of keys is filter_keys[i]. */
-enum { FK_PIDS, FK_UIDS, FK_COMMS, FK_EXCLUDE_COMMS, FK_EXCLUDE_SELF, FK_COUNT };
+enum {
+	FK_PIDS,
+	FK_UIDS,
+	FK_COMMS,
+	FK_EXCLUDE_COMMS,
+	FK_UNITS, /* these three: matched in user space (core/cgroup.h) */
+	FK_CONTAINERS,
+	FK_CGROUPS,
+	FK_EXCLUDE_SELF,
+	FK_COUNT
+};
 extern const char *const filter_keys[]; /* NULL-terminated */
 
 /* The FK_* of key, or -1. */

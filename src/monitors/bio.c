@@ -1,6 +1,7 @@
-/* bio.c - the bio monitor: per interval, block I/O requests per (task name, io type, device)
- * with bytes, latency (issue to completion: avg, min, max, p50, p99) and throughput, sorted by
- * bytes. Record layouts come from the running kernel's tracefs format files. */
+/* bio.c - the bio monitor: per interval, block I/O requests per (task name, io type, device,
+ * and with attribution the submitting process's class: see probes/bio.h) with bytes, latency
+ * (issue to completion: avg, min, max, p50, p99) and throughput, sorted by bytes. Record
+ * layouts come from the running kernel's tracefs format files. */
 #define LOG_NAME "ebpf_monitor.bio"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "common/clock.h"
 #include "probes/bio.h"
+#include "monitors/attrib.h"
 #include "monitors/bio_util.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
@@ -117,6 +119,7 @@ static const struct attach_point bio_points[] = {
 	[P_ISSUE] = { "rq_issue", issue_alts, false },
 	/* Without it, a request issued from a kworker is charged to the kworker. */
 	[P_INSERT] = { "rq_insert", insert_alts, true },
+	ATTRIB_POINTS,
 };
 
 #define BIO_DEV_CACHE 64
@@ -353,6 +356,24 @@ static void bio_merge(void *row, const void *key, const void *values, unsigned n
 		bio_value_merge(&r->v, &v[c]);
 }
 
+/* By key, the epoch aside: device, io type, task name, class. */
+static int by_key(const void *a, const void *b)
+{
+	const struct bio_row *x = a, *y = b;
+	int c;
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	if (x->key.io_type != y->key.io_type)
+		return x->key.io_type < y->key.io_type ? -1 : 1;
+	c = strncmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
+	if (c)
+		return c;
+	if (x->key.who != y->key.who)
+		return x->key.who < y->key.who ? -1 : 1;
+	return 0;
+}
+
 static int by_bytes_desc(const void *a, const void *b)
 {
 	const struct bio_row *x = a, *y = b;
@@ -361,11 +382,37 @@ static int by_bytes_desc(const void *a, const void *b)
 		return x->v.bytes < y->v.bytes ? 1 : -1;
 	if (x->v.count != y->v.count)
 		return x->v.count < y->v.count ? 1 : -1;
-	if (x->key.dev != y->key.dev)
-		return x->key.dev < y->key.dev ? -1 : 1;
-	if (x->key.io_type != y->key.io_type)
-		return x->key.io_type < y->key.io_type ? -1 : 1;
-	return strncmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
+	return by_key(a, b);
+}
+
+/* Attribution: every row's who value becomes its class (a process the kernel had no class for
+ * is resolved now), then the rows of one key become one (two who values of a drain may be one
+ * class): counts, bytes and sums added, histograms bucket by bucket, the minimum of those that
+ * saw I/O, the maximum. */
+static void bio_attribute(struct monitor *m, struct agg_batch *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct bio_row *r = (struct bio_row *)agg_batch_at(b, i);
+
+		r->key.who = monitor_who(m, r->key.who);
+	}
+	agg_batch_sort(b, by_key);
+	for (size_t i = 0; i < b->n; i++) {
+		struct bio_row *r = (struct bio_row *)agg_batch_at(b, i);
+		struct bio_row *prev = n ? (struct bio_row *)agg_batch_at(b, n - 1) : NULL;
+
+		if (prev && !by_key(prev, r)) {
+			bio_value_merge(&prev->v, &r->v);
+			continue;
+		}
+		if (n != i)
+			memcpy((void *)agg_batch_at(b, n), r, b->size);
+		n++;
+	}
+	b->n = n;
+	agg_batch_sort(b, by_bytes_desc);
 }
 
 static void bio_collect(struct monitor *m, uint64_t now_ns)
@@ -376,9 +423,11 @@ static void bio_collect(struct monitor *m, uint64_t now_ns)
 
 	bio_sweep_all(m);
 	bio_fold_unmatched(m);
-	if (monitor_drain_rows(m, "bio_stats", sizeof(struct bio_key), sizeof(struct bio_value), true,
-			       &b, by_bytes_desc) < 0)
+	if (monitor_drain_rows(m, "bio_stats", sizeof(struct bio_key), sizeof(struct bio_value),
+			       true, &b, by_bytes_desc) < 0)
 		return;
+	if (m->attrib)
+		bio_attribute(m, &b);
 	/* The interval's wall-clock length: the last one (at stop) is usually shorter. */
 	seconds = now_ns > p->interval_start_ns ? (double)(now_ns - p->interval_start_ns) / 1e9 :
 						  m->cfg->interval;
@@ -390,7 +439,7 @@ static void bio_collect(struct monitor *m, uint64_t now_ns)
 		/* The log2 buckets ride along for the Prometheus histogram (not a column). */
 		struct row_hist hist = { (const uint64_t *)r->v.hist, BIO_HIST_SLOTS,
 					 (double)r->v.lat_sum_ns / 1e9 };
-		struct row row = { now_ns, cells, &hist };
+		struct row row = { now_ns, cells, &hist, r->key.who };
 		double mib = (double)r->v.bytes / 1048576.0;
 
 		if (!r->v.count)

@@ -1,5 +1,11 @@
 /* context_switch.c - the context_switch monitor: switches per (cpu, previous task, next task)
- * each interval, with the voluntary/involuntary split of /proc/<pid>/status. */
+ * each interval, with the voluntary/involuntary split of /proc/<pid>/status.
+ *
+ * Attribution: a switch is the task switched out's (prev: its voluntary/involuntary split is
+ * prev's, as /proc/<prev>/status counts it, and prev is the task the filters judge), so rows
+ * carry prev's cgroup, unit, container and pod; a pair whose prev tasks are of two cgroups is two
+ * rows. The idle task is no process: its rows (prev_comm <idle>) have no class, their columns
+ * are empty, and attribution filters leave them out (the probe does not count them then). */
 #define LOG_NAME "ebpf_monitor.context_switch"
 
 #include <errno.h>
@@ -10,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probes/attrib.h"
 #include "probes/context_switch.h"
 #include "monitors/context_switch_rules.h"
 #include "core/kversion.h"
 #include "core/kcheck.h"
 #include "core/log.h"
+#include "monitors/attrib.h"
 #include "monitors/monitor.h"
 #include "monitors/task_slots.h"
 #include "core/tracefs.h"
@@ -83,6 +91,7 @@ enum { P_SWITCH, P_TASK_FORK, P_TASK_RENAME };
 static const struct attach_point cs_points[] = {
 	[P_SWITCH] = { "sched_switch", cs_alts, false },
 	TASK_SLOTS_POINTS, /* P_TASK_FORK, P_TASK_RENAME */
+	ATTRIB_POINTS,
 };
 
 /* The fast path (EM_TASK_SLOTS): pairs of names with task slots count in per-CPU cells
@@ -117,6 +126,10 @@ static int cs_configure(struct monitor *m, struct monitor_plan *plan, char *err,
 	unsigned nslots = 0;
 
 	cflags_add(cf, "-DCS_MAP_ENTRIES=%lld", o->map_size);
+	/* The idle task's switches out are no unit's, container's or cgroup's: with those
+	 * filters their rows would all be left out, so the probe does not count them. */
+	if (m->cfg->filters.nunits || m->cfg->filters.ncontainers || m->cfg->filters.ncgroups)
+		cflags_add(cf, "-DCS_IDLE_SKIPPED=1");
 	/* The fast path needs per-CPU arrays (4.6); without it, the hash path alone (as before
 	 * the fast path existed). */
 	(void)task_slots_parse(o->fast_names, &want);
@@ -217,15 +230,6 @@ static void cs_merge(void *row, const void *key, const void *values, unsigned nv
 		memset(r->key.next_comm, 0, sizeof(r->key.next_comm));
 }
 
-static int cs_by_count_desc(const void *a, const void *b)
-{
-	const struct cs_row *x = a, *y = b;
-
-	if (x->v.count != y->v.count)
-		return x->v.count < y->v.count ? 1 : -1;
-	return x->key.cpu < y->key.cpu ? -1 : x->key.cpu > y->key.cpu;
-}
-
 /* Every field of the key but the epoch (rows of one interval). */
 static int cs_by_key(const void *a, const void *b)
 {
@@ -234,6 +238,8 @@ static int cs_by_key(const void *a, const void *b)
 
 	if (x->cpu != y->cpu)
 		return x->cpu < y->cpu ? -1 : 1;
+	if (x->who != y->who)
+		return x->who < y->who ? -1 : 1;
 	if (x->prev_idle != y->prev_idle)
 		return x->prev_idle < y->prev_idle ? -1 : 1;
 	if (x->next_idle != y->next_idle)
@@ -241,6 +247,18 @@ static int cs_by_key(const void *a, const void *b)
 	if (memcmp(x->prev_comm, y->prev_comm, sizeof(x->prev_comm)))
 		return memcmp(x->prev_comm, y->prev_comm, sizeof(x->prev_comm));
 	return memcmp(x->next_comm, y->next_comm, sizeof(x->next_comm));
+}
+
+/* The busiest first; equal counts by CPU, then by key (one order for every run). */
+static int cs_by_count_desc(const void *a, const void *b)
+{
+	const struct cs_row *x = a, *y = b;
+
+	if (x->v.count != y->v.count)
+		return x->v.count < y->v.count ? 1 : -1;
+	if (x->key.cpu != y->key.cpu)
+		return x->key.cpu < y->key.cpu ? -1 : 1;
+	return cs_by_key(a, b);
 }
 
 /* The name of slot i in the fast path's cells: NULL for a free slot; "" for the idle task (*idle
@@ -252,7 +270,16 @@ static const char *cs_fast_name(const struct cs_priv *p, unsigned i, bool *idle)
 }
 
 /* The fast path's counts since the last read, as rows into b, one per (prev, next, CPU) that
- * switched; then hands the interval to task_slots, with what each slot took part in. */
+ * switched, of prev's who value (its slot's); then hands the interval to task_slots, with what
+ * each slot took part in.
+ *
+ * The hash path's names, for task_slots to give slots to: without attribution both sides of
+ * each pair, as a slot counts both (a slot's events are its switches out and in). With it, a
+ * slot is a (name, who) pair's and the key has no who for next: prev's side alone, each switch
+ * counted twice (a task without a slot is switched in on the hash path as often as it is
+ * switched out there, about), so that the two compare as before. A process the kernel had no
+ * class for (EM_WHO_TGID) cannot have a slot: its name is left out (it would outbid a slot that
+ * it could not take). */
 static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 {
 	struct cs_priv *p = m->priv;
@@ -260,7 +287,7 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 	size_t nhash = b->n, nnames = 0, cpu_cells = CS_FAST_BYTES(p->nslots) / sizeof(uint64_t);
 	uint64_t *slot_events = calloc(rows, sizeof(*slot_events));
 	__u32 zero = 0;
-	char(*names)[TASK_NAME_LEN] = calloc(nhash ? 2 * nhash : 1, sizeof(*names));
+	char(*names)[TASK_KEY_LEN] = calloc(nhash ? 2 * nhash : 1, sizeof(*names));
 	uint64_t *events = calloc(nhash ? 2 * nhash : 1, sizeof(*events));
 	int fd = monitor_map_fd(m, "cs_fast"), rc = 0;
 
@@ -273,16 +300,16 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 				  "out of memory");
 		goto out;
 	}
-	/* The hash path's names (either side of a pair; the idle task is nobody's name). */
+	/* The hash path's names (the idle task is nobody's name), with the kernel's who values. */
 	for (size_t i = 0; i < nhash; i++) {
 		const struct cs_row *r = agg_batch_at(b, i);
 
-		if (!r->key.prev_idle) {
-			memcpy(names[nnames], r->key.prev_comm, TASK_NAME_LEN);
-			events[nnames++] = r->v.count;
+		if (!r->key.prev_idle && !(r->key.who & EM_WHO_TGID)) {
+			task_slots_key(r->key.prev_comm, r->key.who, names[nnames]);
+			events[nnames++] = m->attrib ? 2 * r->v.count : r->v.count;
 		}
-		if (!r->key.next_idle) {
-			memcpy(names[nnames], r->key.next_comm, TASK_NAME_LEN);
+		if (!r->key.next_idle && !m->attrib) {
+			task_slots_key(r->key.next_comm, 0, names[nnames]);
 			events[nnames++] = r->v.count;
 		}
 	}
@@ -312,6 +339,7 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 				if (ns != ps)
 					slot_events[ns] += v.count;
 				k.cpu = c;
+				k.who = prev_idle ? 0 : task_slots_key_who(prev);
 				k.prev_idle = prev_idle;
 				k.next_idle = next_idle;
 				memcpy(k.prev_comm, prev, prev_idle ? 0 : sizeof(k.prev_comm));
@@ -320,8 +348,7 @@ static void cs_collect_fast(struct monitor *m, struct agg_batch *b)
 			}
 		}
 	}
-	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_NAME_LEN])names, events,
-			    nnames);
+	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_KEY_LEN])names, events, nnames);
 out:
 	free(slot_events);
 	free(names);
@@ -368,8 +395,18 @@ static void cs_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain_rows(m, "cs_counts", sizeof(struct cs_key), sizeof(struct cs_value),
 			       false, &b, cs_by_count_desc) < 0)
 		return;
-	if (p && p->ts) {
+	if (p && p->ts)
 		cs_collect_fast(m, &b);
+	if (m->attrib) {
+		/* prev's who value into its class (a process the kernel had no class for is
+		 * resolved now, so rows of two who values may be one); the idle task has none */
+		for (size_t i = 0; i < b.n; i++) {
+			struct cs_row *r = (struct cs_row *)agg_batch_at(&b, i);
+
+			r->key.who = r->key.prev_idle ? ATTRIB_NONE : monitor_who(m, r->key.who);
+		}
+	}
+	if ((p && p->ts) || m->attrib) {
 		cs_coalesce(&b);
 		agg_batch_sort(&b, cs_by_count_desc);
 	}
@@ -377,7 +414,7 @@ static void cs_collect(struct monitor *m, uint64_t now_ns)
 		const struct cs_row *r = agg_batch_at(&b, i);
 		char prev[17], next[17];
 		struct cell cells[C_NCOLS];
-		struct row row = { now_ns, cells };
+		struct row row = { now_ns, cells, NULL, r->key.who };
 
 		if (r->v.count < (uint64_t)o->min_switches)
 			continue;
@@ -413,7 +450,7 @@ static const struct metric_spec cs_metrics[] = {
 const struct monitor_ops context_switch_monitor_ops = {
 	.name = "context_switch",
 	.description = "context switches per CPU and task pair each interval, voluntary and "
-		       "involuntary",
+		       "involuntary (attribution: the cgroup of the task switched out)",
 	.probe_text = em_probe_context_switch,
 	.points = cs_points,
 	.npoints = sizeof(cs_points) / sizeof(cs_points[0]),

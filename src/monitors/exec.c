@@ -1,5 +1,6 @@
 /* exec.c - the exec monitor: one row per execve/execveat, with the parent, the return value
- * and the first arguments. */
+ * and the first arguments; with attribution, the exec'ing process's cgroup, unit, container
+ * and pod (its class when it called exec). */
 #define LOG_NAME "ebpf_monitor.exec"
 
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include "probes/exec.h"
 #include "core/kcheck.h"
 #include "core/log.h"
+#include "monitors/attrib.h"
 #include "monitors/monitor.h"
 #include "monitors/syscall_table.h"
 #include "core/tracefs.h"
@@ -91,6 +93,7 @@ static const struct attach_point exec_points[] = {
 	{ "execve", exec_alts, false },
 	/* Without it the parent comes from /proc, which misses short-lived parents. */
 	{ "parent", parent_alts, true },
+	ATTRIB_POINTS,
 };
 
 /* Arguments sent ahead of their event (exec.h), per CPU: the pieces of one exec are consecutive
@@ -318,6 +321,10 @@ static bool exec_on_event(struct monitor *m, int cpu, const void *data, int size
 	cells[C_ARGV].s = argv;
 	r.ts_ns = monitor_ktime_to_real(m, e->ts_ns);
 	r.cells = cells;
+	/* Resolved now, while the process most likely still runs: a process the kernel had no
+	 * class for (not yet resolved, or its parent was not) is read from /proc; one gone and
+	 * marked by its exit is "unknown". */
+	r.who = monitor_who(m, e->who);
 	monitor_emit(m, &r);
 	return true;
 }

@@ -1,6 +1,7 @@
 /* func.c - the func monitor: calls of kernel functions chosen by name patterns, per function
- * and task name each interval. Each function is its own probe point (kprobe, else fentry), so
- * one that cannot be probed is reported and the others still count. */
+ * and task name (and, with attribution, the calling process's cgroup) each interval. Each
+ * function is its own probe point (kprobe, else fentry), so one that cannot be probed is
+ * reported and the others still count. */
 #define LOG_NAME "ebpf_monitor.func"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "probes/func.h"
 #include "monitors/func_resolve.h"
 #include "core/log.h"
+#include "monitors/attrib.h"
 #include "monitors/monitor.h"
 
 struct func_options {
@@ -47,7 +49,12 @@ static const struct column func_columns[C_NCOLS] = {
 	[C_PID] = { "pid", COL_U64, 0, 0 },
 };
 
-/* The probe points are built at configure time, one per resolved function. */
+/* Attribution's points, after the functions' (the framework turns them off when it is off). */
+static const struct attach_point func_attrib_points[] = { ATTRIB_POINTS };
+#define FUNC_NATTRIB (sizeof(func_attrib_points) / sizeof(func_attrib_points[0]))
+
+/* The probe points are built at configure time, one per resolved function, then attribution's
+ * three. */
 struct func_priv {
 	struct func_resolution res;
 	char kprobe_prog[FUNC_PROBE_CEILING][32];
@@ -55,7 +62,7 @@ struct func_priv {
 	struct probe_spec kprobe_spec[FUNC_PROBE_CEILING][2];
 	struct probe_spec kfunc_spec[FUNC_PROBE_CEILING][2];
 	struct attach_alt alts[FUNC_PROBE_CEILING][3];
-	struct attach_point points[FUNC_PROBE_CEILING];
+	struct attach_point points[FUNC_PROBE_CEILING + FUNC_NATTRIB];
 };
 
 static void log_names(const char *what, const struct func_names *n, size_t total)
@@ -122,8 +129,10 @@ static int func_configure(struct monitor *m, struct monitor_plan *plan, char *er
 				      "0123456789_") == strlen(fn))
 			cflags_add(cf, "-DFUNC_NAME_%zu=%s", i, fn);
 	}
+	/* attrib_plan() knows them by their alts: copies will do */
+	memcpy(&p->points[p->res.chosen.n], func_attrib_points, sizeof(func_attrib_points));
 	plan->points = p->points;
-	plan->npoints = p->res.chosen.n;
+	plan->npoints = p->res.chosen.n + FUNC_NATTRIB;
 	cflags_add(cf, "-DFUNC_COUNT=%zu", p->res.chosen.n);
 	cflags_add(cf, "-DFUNC_MAP_ENTRIES=%lld", o->map_size);
 	if (btf)
@@ -150,13 +159,58 @@ static void func_merge(void *row, const void *key, const void *values, unsigned 
 		r->count += v[c].count;
 }
 
+/* Rows of one (function, task name, pid, class) are one row. */
+static int func_by_key(const void *a, const void *b)
+{
+	const struct func_row *x = a, *y = b;
+	int c = memcmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
+
+	if (c)
+		return c;
+	if (x->key.idx != y->key.idx)
+		return x->key.idx < y->key.idx ? -1 : 1;
+	if (x->key.pid != y->key.pid)
+		return x->key.pid < y->key.pid ? -1 : 1;
+	return x->key.who < y->key.who ? -1 : x->key.who > y->key.who;
+}
+
 static int func_by_count_desc(const void *a, const void *b)
 {
 	const struct func_row *x = a, *y = b;
 
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
-	return x->key.idx < y->key.idx ? -1 : x->key.idx > y->key.idx;
+	if (x->key.idx != y->key.idx)
+		return x->key.idx < y->key.idx ? -1 : 1;
+	return func_by_key(a, b);
+}
+
+/* Attribution: every key's who value becomes its class (a process the kernel had no class
+ * for is resolved now), then rows whose keys became equal are one. */
+static void func_attribute(struct monitor *m, struct agg_batch *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct func_row *r = (struct func_row *)agg_batch_at(b, i);
+
+		r->key.who = monitor_who(m, r->key.who);
+	}
+	agg_batch_sort(b, func_by_key);
+	for (size_t i = 0; i < b->n; i++) {
+		struct func_row *r = (struct func_row *)agg_batch_at(b, i);
+		struct func_row *prev = n ? (struct func_row *)agg_batch_at(b, n - 1) : NULL;
+
+		if (prev && !func_by_key(prev, r)) {
+			prev->count += r->count;
+			continue;
+		}
+		if (n != i)
+			memcpy((void *)agg_batch_at(b, n), r, b->size);
+		n++;
+	}
+	b->n = n;
+	agg_batch_sort(b, func_by_count_desc);
 }
 
 static void func_collect(struct monitor *m, uint64_t now_ns)
@@ -167,11 +221,13 @@ static void func_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain_rows(m, "func_counts", sizeof(struct func_key), sizeof(struct func_value),
 			       true, &b, func_by_count_desc) < 0)
 		return;
+	if (m->attrib)
+		func_attribute(m, &b);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct func_row *r = agg_batch_at(&b, i);
 		char comm[17];
 		struct cell cells[C_NCOLS];
-		struct row row = { now_ns, cells };
+		struct row row = { now_ns, cells, NULL, r->key.who };
 
 		if (!r->count || r->key.idx >= p->res.chosen.n)
 			continue;

@@ -1,5 +1,7 @@
 /* interrupt.c - the interrupt monitor: hard IRQs and softirqs per CPU, number and interrupted
- * task each interval, with handler names and handling latency. */
+ * task each interval, with handler names and handling latency. With attribution an interrupt
+ * belongs to the cgroup, unit, container and pod of the task it interrupted (the comm's task:
+ * see probes/interrupt.bpf.c), not to whoever caused it. */
 #define LOG_NAME "ebpf_monitor.interrupt"
 
 #include <linux/types.h>
@@ -11,6 +13,7 @@
 
 #include "probes/interrupt.h"
 #include "core/log.h"
+#include "monitors/attrib.h"
 #include "monitors/monitor.h"
 #include "core/tracefs.h"
 
@@ -68,6 +71,7 @@ static const struct attach_alt irq_alts[] = {
 
 static const struct attach_point irq_points[] = {
 	{ "irq", irq_alts, false },
+	ATTRIB_POINTS,
 };
 
 /* "HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER",
@@ -118,6 +122,23 @@ static void irq_merge(void *row, const void *key, const void *values, unsigned n
 	memcpy(&r->v, values, sizeof(r->v));
 }
 
+/* Rows of one (cpu, type, number, task name, class) are one row. */
+static int irq_by_key(const void *a, const void *b)
+{
+	const struct irq_row *x = a, *y = b;
+	int c = memcmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
+
+	if (c)
+		return c;
+	if (x->key.cpu != y->key.cpu)
+		return x->key.cpu < y->key.cpu ? -1 : 1;
+	if (x->key.type != y->key.type)
+		return x->key.type < y->key.type ? -1 : 1;
+	if (x->key.irq != y->key.irq)
+		return x->key.irq < y->key.irq ? -1 : 1;
+	return x->key.who < y->key.who ? -1 : x->key.who > y->key.who;
+}
+
 static int irq_row_order(const void *a, const void *b)
 {
 	const struct irq_row *x = a, *y = b;
@@ -126,7 +147,41 @@ static int irq_row_order(const void *a, const void *b)
 		return x->v.count < y->v.count ? 1 : -1;
 	if (x->key.type != y->key.type)
 		return x->key.type < y->key.type ? -1 : 1;
-	return x->key.irq < y->key.irq ? -1 : x->key.irq > y->key.irq;
+	if (x->key.irq != y->key.irq)
+		return x->key.irq < y->key.irq ? -1 : 1;
+	return irq_by_key(a, b);
+}
+
+/* Attribution: every key's who value becomes its class (a process the kernel had no class
+ * for is resolved now), then rows whose keys became equal are one. */
+static void irq_attribute(struct monitor *m, struct agg_batch *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct irq_row *r = (struct irq_row *)agg_batch_at(b, i);
+
+		r->key.who = monitor_who(m, r->key.who);
+	}
+	agg_batch_sort(b, irq_by_key);
+	for (size_t i = 0; i < b->n; i++) {
+		struct irq_row *r = (struct irq_row *)agg_batch_at(b, i);
+		struct irq_row *prev = n ? (struct irq_row *)agg_batch_at(b, n - 1) : NULL;
+
+		if (prev && !irq_by_key(prev, r)) {
+			prev->v.count += r->v.count;
+			prev->v.lat_count += r->v.lat_count;
+			prev->v.lat_sum_ns += r->v.lat_sum_ns;
+			if (r->v.lat_max_ns > prev->v.lat_max_ns)
+				prev->v.lat_max_ns = r->v.lat_max_ns;
+			continue;
+		}
+		if (n != i)
+			memcpy((void *)agg_batch_at(b, n), r, b->size);
+		n++;
+	}
+	b->n = n;
+	agg_batch_sort(b, irq_row_order);
 }
 
 static void irq_collect(struct monitor *m, uint64_t now_ns)
@@ -137,12 +192,14 @@ static void irq_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain_rows(m, "irq_counts", sizeof(struct irq_key), sizeof(struct irq_value),
 			       false, &b, irq_row_order) < 0)
 		return;
+	if (m->attrib)
+		irq_attribute(m, &b);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct irq_row *r = agg_batch_at(&b, i);
 		struct irq_name hn = { { 0 } };
 		char comm[17], name[sizeof(hn.name) + 1], vec[16];
 		struct cell cells[C_NCOLS];
-		struct row row = { now_ns, cells };
+		struct row row = { now_ns, cells, NULL, r->key.who };
 
 		if (!r->v.count)
 			continue; /* only an exit landed in this interval */

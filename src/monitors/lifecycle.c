@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "core/log.h"
 #include "monitors/monitor.h"
+#include "monitors/attrib.h"
 #include "monitors/sampling.h"
 #include "output/sink.h"
 
@@ -48,35 +49,98 @@ uint64_t monitor_clock_offset(void)
 	return real - clock_ns(CLOCK_MONOTONIC);
 }
 
-/* Under a budget: the row with its sample_rate cell after the monitor's own (at most 63). */
-static const struct row *sampled_row(struct monitor *m, const struct row *r, struct row *buf,
-				     struct cell *cells)
-{
-	size_t own = m->ncolumns - 1;
-
-	memcpy(cells, r->cells, own * sizeof(*cells));
-	cells[own].u = m->ops->aggregating ? m->sample.mark : m->sample.rate;
-	*buf = *r;
-	buf->cells = cells;
-	return buf;
-}
-
 void monitor_emit(struct monitor *m, const struct row *r)
 {
 	struct monitor_host *h = m->host;
 	struct cell cells[64];
 	struct row with;
+	uint64_t count;
 
+	if (m->attrib && !attrib_passes(m, r->who)) {
+		m->stats.filtered_rows++;
+		return;
+	}
+	count = m->sample.count_col >= 0 ? r->cells[m->sample.count_col].u : 1;
 	m->stats.rows++;
 	if (m->sample.count_col >= 0)
-		m->sample.counted += r->cells[m->sample.count_col].u;
-	if (m->sample.on && m->ncolumns <= sizeof(cells) / sizeof(cells[0]))
-		r = sampled_row(m, r, &with, cells);
+		m->sample.counted += count;
+	if (m->attrib && r->who == ATTRIB_UNKNOWN)
+		m->stats.unattributed += count;
+	if ((m->attrib || m->sample.on) && m->ncolumns <= sizeof(cells) / sizeof(cells[0])) {
+		/* the monitor's cells, then the attribution cells, then sample_rate */
+		memcpy(cells, r->cells, m->nown * sizeof(*cells));
+		attrib_cells(m, r->who, cells + m->nown);
+		if (m->sample.on)
+			cells[m->nown + m->nattrib].u = m->ops->aggregating ? m->sample.mark :
+									      m->sample.rate;
+		with = *r;
+		with.cells = cells;
+		r = &with;
+	}
 	for (size_t i = 0; i < h->nsinks; i++)
 		(void)h->sinks[i]->ops->write_row(h->sinks[i], m->stream, r);
 	/* between rows: a scrape sees each row's counters whole */
 	if (h->yield && m->stats.rows % AGG_YIELD_EVERY == 0)
 		h->yield(h->yield_ctx);
+}
+
+void monitor_poll(struct monitor *m)
+{
+	if (m->ops->poll)
+		m->ops->poll(m);
+	attrib_poll(m);
+}
+
+/* A monitor's columns with extra ones after them. The sinks borrow a stream's columns until
+ * they are destroyed, which is after the monitor stops (reloads), so each variant is made once
+ * and kept for the life of the process, as the monitors' own tables are. */
+static const struct column *columns_with(const struct column *cols, size_t n,
+					 const struct column *extra, size_t nextra)
+{
+	static struct {
+		const struct column *cols;
+		size_t n, nextra;
+		struct column *with;
+	} made[64];
+	static size_t nmade;
+	struct column *with;
+
+	for (size_t i = 0; i < nmade; i++) {
+		if (made[i].cols == cols && made[i].n == n && made[i].nextra == nextra &&
+		    !memcmp(made[i].with + n, extra, nextra * sizeof(*extra)))
+			return made[i].with;
+	}
+	if (nmade == sizeof(made) / sizeof(made[0]))
+		return NULL;
+	with = calloc(n + nextra, sizeof(*with));
+	if (!with)
+		return NULL;
+	memcpy(with, cols, n * sizeof(*with));
+	memcpy(with + n, extra, nextra * sizeof(*with));
+	made[nmade].cols = cols;
+	made[nmade].n = n;
+	made[nmade].nextra = nextra;
+	made[nmade++].with = with;
+	return with;
+}
+
+/* The row's columns: the plan's, the attribution ones, sample_rate. */
+static int plan_columns(struct monitor *m, size_t nplanned)
+{
+	struct column extra[ATTRIB_NCOLS + 1];
+	size_t nx = attrib_columns(m, extra);
+
+	m->nown = nplanned;
+	m->nattrib = nx;
+	if (m->sample.on)
+		extra[nx++] = monitor_sample_rate_column;
+	if (!nx)
+		return 0;
+	if (nplanned + nx > 64)
+		return -E2BIG;
+	m->columns = columns_with(m->ops->columns, nplanned, extra, nx);
+	m->ncolumns = nplanned + nx;
+	return m->columns ? 0 : -ENOMEM;
 }
 
 /* Filters become -D flags (so an unfiltered probe pays nothing) and map contents. */
@@ -208,13 +272,13 @@ int monitor_setup_begin(struct monitor *m, const struct monitor_ops *ops, struct
 	if (ops->configure)
 		r = ops->configure(m, &plan, err, errlen);
 	if (!r)
+		r = attrib_plan(m, &plan, err, errlen);
+	if (!r)
 		r = apply_plan(m, &plan, err, errlen);
 	if (!r && (r = monitor_sampling_plan(m, &plan)) != 0)
 		snprintf(err, errlen, "%s: %s", ops->name, strerror(-r));
-	if (!r && m->sample.on) {
-		m->columns = m->sample.columns;
-		m->ncolumns = plan.ncolumns + 1;
-	}
+	if (!r && (r = plan_columns(m, plan.ncolumns)) != 0)
+		snprintf(err, errlen, "%s: columns: %s", ops->name, strerror(-r));
 	if (!r)
 		r = loader_compile_start(ops->name, ops->probe_text,
 					 (const char *const *)plan.cflags.v, plan.cflags.n, &m->bpf,
@@ -257,7 +321,8 @@ int monitor_setup_end(struct monitor *m, char *err, size_t errlen)
 			else
 				log_info("%s: %s attached via %s", ops->name, pt->name,
 					 m->chosen[i]->name);
-			attached++;
+			/* bookkeeping (task slots, attribution) counts nothing by itself */
+			attached += !pt->internal;
 			continue;
 		}
 		if (pt->optional) {
@@ -275,6 +340,12 @@ int monitor_setup_end(struct monitor *m, char *err, size_t errlen)
 			 m->npoints && m->not_chosen[0] ? ": " : "",
 			 m->npoints && m->not_chosen[0] ? m->not_chosen[0] : "");
 		r = -ENOENT;
+		goto err_teardown;
+	}
+	r = attrib_start(m);
+	if (r) {
+		snprintf(err, errlen, "%s: attribution: reading the processes' cgroups failed: %s",
+			 ops->name, strerror(-r));
 		goto err_teardown;
 	}
 	if (ops->start) {
@@ -338,6 +409,7 @@ void monitor_teardown(struct monitor *m)
 	if (m->ops->destroy)
 		m->ops->destroy(m);
 	m->priv = NULL;
+	attrib_free(m);
 	m->points = NULL; /* configure()'s own points were in priv (func) */
 	m->npoints = 0;
 	loader_destroy(m->bpf);

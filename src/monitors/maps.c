@@ -32,6 +32,12 @@ int monitor_map_delete(struct monitor *m, int fd, const void *key)
 	return loader_map_delete(m->bpf, fd, key);
 }
 
+int monitor_map_next_key(struct monitor *m, int fd, const void *key, void *ret_next,
+			 size_t key_size)
+{
+	return loader_map_next_key(m->bpf, fd, key, ret_next, key_size);
+}
+
 uint64_t monitor_kernel_stat(struct monitor *m, enum monitor_kstat which)
 {
 	int fd = monitor_map_fd(m, "em_stats"), k = (int)which;

@@ -19,6 +19,9 @@ int monitor_map_fd(struct monitor *m, const char *map);
 int monitor_map_update(struct monitor *m, int fd, const void *key, const void *value);
 int monitor_map_lookup(struct monitor *m, int fd, const void *key, void *value);
 int monitor_map_delete(struct monitor *m, int fd, const void *key);
+/* The key after key (NULL: the first) into ret_next: 0, -ENOENT at the end, or -errno. */
+int monitor_map_next_key(struct monitor *m, int fd, const void *key, void *ret_next,
+			 size_t key_size);
 /* The probe's own loss counters (em_stats in probes/common.h, where these are EM_STAT_*): what
  * the kernel side counted since the start; 0 where the module has none. */
 enum monitor_kstat {

@@ -89,6 +89,9 @@ struct monitor_stats {
 	uint64_t lost_recursion;  /* program runs the kernel skipped (another BPF program was
 				     running on that CPU, e.g. an IRQ during a softirq probe) */
 	uint64_t reported_lost;   /* total already logged */
+	uint64_t unattributed;	  /* counted under cgroup "unknown": the process was gone
+				     before its cgroup could be read (attribution) */
+	uint64_t filtered_rows;	  /* rows the attribution filters kept out in user space */
 };
 
 /* The overhead budget's side of a monitor (sampling.c): what it cost, how it samples. */
@@ -114,7 +117,6 @@ struct monitor_sampling {
 	unsigned calm;	    /* the controller's (budget.h) */
 	bool floor_warned;  /* "cannot be held at the lowest rate" said, until it changes */
 	bool raise_pending; /* the last step wanted a higher rate: this one confirms it */
-	const struct column *columns; /* the monitor's columns and sample_rate, when on */
 };
 
 /* A running monitor. A monitor's callbacks use ops, cfg, opts, priv, columns/ncolumns,
@@ -127,8 +129,12 @@ struct monitor {
 	void *priv;
 	struct bpf_mod *bpf;
 	int stream;               /* sink stream id */
-	const struct column *columns; /* the ops' columns, plan.ncolumns of them */
+	const struct column *columns; /* the ops' columns (plan.ncolumns of them), then the
+					 attribution columns, then sample_rate when sampling */
 	size_t ncolumns;
+	size_t nown;		  /* the ops' columns in rows: plan.ncolumns */
+	size_t nattrib;		  /* attribution columns after them */
+	struct attrib *attrib;	  /* attribution (monitors/attrib.h); NULL when off */
 	uint32_t epoch;           /* em_epoch's current value (aggregating monitors) */
 	uint64_t interval_end_ns; /* CLOCK_REALTIME end of the interval being drained */
 	bool drain_pending;       /* flipped, grace period not over, not drained yet */
@@ -144,8 +150,12 @@ struct monitor {
 	struct monitor_sampling sample;
 };
 
-/* Sends one row to every sink. */
+/* Sends one row to every sink: r's cells are the monitor's own columns; the attribution cells
+ * (from r->who) and sample_rate are added here. A row of a class the attribution filters leave
+ * out is not sent (counted in stats.filtered_rows). */
 void monitor_emit(struct monitor *m, const struct row *r);
+/* Every 0.1 s (the loop's perf-buffer poll): the monitor's poll and the framework's. */
+void monitor_poll(struct monitor *m);
 
 /* Where rows go; owned by main. */
 struct monitor_host {

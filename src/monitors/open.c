@@ -1,5 +1,6 @@
-/* open.c - the open monitor: per interval, opens per (task name, syscall, flags, path) with
- * errors, error rate, the most frequent errno and latency, sorted by count. */
+/* open.c - the open monitor: per interval, opens per (task name, syscall, flags, path, and with
+ * attribution the opening process's class) with errors, error rate, the most frequent errno and
+ * latency, sorted by count. */
 #define LOG_NAME "ebpf_monitor.open"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 
 #include "core/kcheck.h"
 #include "core/log.h"
+#include "monitors/attrib.h"
 #include "monitors/maps.h"
 #include "monitors/monitor.h"
 #include "probes/open.h"
@@ -112,6 +114,7 @@ static const struct attach_alt open_alts[] = {
 
 static const struct attach_point open_points[] = {
 	{ "open", open_alts, false },
+	ATTRIB_POINTS,
 };
 
 struct open_priv {
@@ -187,11 +190,6 @@ static int open_configure(struct monitor *m, struct monitor_plan *plan, char *er
 	return cflags_add(cf, "-DOPEN_MAP_ENTRIES=%lld", o->map_size);
 }
 
-struct open_row {
-	struct open_key key;
-	struct open_value v;
-};
-
 static void open_merge(void *row, const void *key, const void *values, unsigned nvalues)
 {
 	struct open_row *r = row;
@@ -206,34 +204,23 @@ static void open_merge(void *row, const void *key, const void *values, unsigned 
 static int by_count_desc(const void *a, const void *b)
 {
 	const struct open_row *x = a, *y = b;
-	int c;
 
 	if (x->v.count != y->v.count)
 		return x->v.count < y->v.count ? 1 : -1;
-	c = strncmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
-	if (c)
-		return c;
-	c = strncmp(x->key.filename, y->key.filename, sizeof(x->key.filename));
-	if (c)
-		return c;
-	if (x->key.op != y->key.op)
-		return x->key.op < y->key.op ? -1 : 1;
-	if (x->key.flags != y->key.flags)
-		return x->key.flags < y->key.flags ? -1 : 1;
-	return (int)x->key.truncated - (int)y->key.truncated;
+	return open_row_key_cmp(x, y);
 }
 
 static void open_emit_row(struct monitor *m, const struct open_row *r)
 {
 	char comm[sizeof(r->key.comm) + 1], path[OPEN_PATH_LEN + 4], flags[256], top[32];
 	struct cell cells[C_NCOLS];
-	struct row row = { m->interval_end_ns, cells };
+	struct row row = { m->interval_end_ns, cells, NULL, r->key.who };
 	double n = (double)r->v.count;
 	int e = open_top_errno(&r->v);
 
 	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(r->key.comm), r->key.comm);
 	open_filename_text(&r->key, path, sizeof(path));
-	open_flags_text(r->key.flags, flags, sizeof(flags));
+	open_flags_text(r->key.flags, r->key.flags_hi, flags, sizeof(flags));
 	top[0] = '\0';
 	if (e)
 		errno_name_fmt(e, top, sizeof(top));
@@ -355,6 +342,16 @@ static void open_collect(struct monitor *m, uint64_t now_ns)
 	} else if (monitor_drain_rows(m, "open_counts", sizeof(struct open_key),
 				      sizeof(struct open_value), true, &b, by_count_desc) < 0) {
 		return;
+	}
+	if (m->attrib) {
+		/* a process the kernel had no class for is resolved now: rows may become one */
+		for (size_t i = 0; i < b.n; i++) {
+			struct open_row *r = (struct open_row *)agg_batch_at(&b, i);
+
+			r->key.who = monitor_who(m, r->key.who);
+		}
+		b.n = open_rows_coalesce(b.rows, b.n);
+		agg_batch_sort(&b, by_count_desc);
 	}
 	for (size_t i = 0; i < b.n; i++) {
 		const struct open_row *r = agg_batch_at(&b, i);

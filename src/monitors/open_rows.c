@@ -77,17 +77,63 @@ int open_filename_text(const struct open_key *k, char *buf, size_t len)
 	return snprintf(buf, len, "%.*s...", (int)open_utf8_whole(k->filename, n), k->filename);
 }
 
-int open_flags_text(__u64 flags, char *buf, size_t len)
+int open_flags_text(__u32 flags, unsigned hi, char *buf, size_t len)
 {
-	int n = open_flags_fmt((unsigned)flags, buf, len);
+	int n = open_flags_fmt(flags, buf, len);
 
-	if (flags >> 32) {
+	if (hi) {
 		size_t room = (size_t)n < len ? len - (size_t)n : 0;
 
-		n += snprintf(room ? buf + n : NULL, room, "|0x%llx",
-			      (unsigned long long)(flags & ~0xffffffffull));
+		n += snprintf(room ? buf + n : NULL, room, "|bits32-63");
 	}
 	return n;
+}
+
+int open_row_key_cmp(const struct open_row *a, const struct open_row *b)
+{
+	const struct open_key *x = &a->key, *y = &b->key;
+	int c = strncmp(x->comm, y->comm, sizeof(x->comm));
+
+	if (c)
+		return c;
+	c = strncmp(x->filename, y->filename, sizeof(x->filename));
+	if (c)
+		return c;
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	if (x->flags_hi != y->flags_hi)
+		return x->flags_hi < y->flags_hi ? -1 : 1;
+	if (x->truncated != y->truncated)
+		return x->truncated < y->truncated ? -1 : 1;
+	if (x->who != y->who)
+		return x->who < y->who ? -1 : 1;
+	return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return open_row_key_cmp(a, b);
+}
+
+size_t open_rows_coalesce(struct open_row *rows, size_t n)
+{
+	size_t kept = 0;
+
+	if (n < 2)
+		return n;
+	qsort(rows, n, sizeof(*rows), by_key);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && !open_row_key_cmp(&rows[kept - 1], &rows[i])) {
+			open_value_merge(&rows[kept - 1].v, &rows[i].v);
+			continue;
+		}
+		if (kept != i)
+			rows[kept] = rows[i];
+		kept++;
+	}
+	return kept;
 }
 
 size_t open_path_text_len(const struct open_path *p)
@@ -173,8 +219,10 @@ void open_key_from_fast(struct open_key *k, const struct open_fkey *f, const cha
 {
 	memset(k, 0, sizeof(*k));
 	k->epoch = f->epoch;
+	k->who = f->who;
 	k->op = f->op;
 	k->truncated = f->truncated;
+	k->flags_hi = f->flags_hi;
 	k->flags = f->flags;
 	memcpy(k->comm, f->comm, sizeof(k->comm));
 	if (len > sizeof(k->filename) - 1)

@@ -19,9 +19,22 @@ int open_top_errno(const struct open_value *v);
 /* The path as the row shows it: a truncated one ends with "..." (after whole characters).
  * Writes like snprintf; returns the length the text needs. */
 int open_filename_text(const struct open_key *k, char *buf, size_t len);
-/* open_flags_fmt() for the low 32 bits; openat2's upper bits (never valid) as hex. Writes like
+/* open_flags_fmt() for the flags (their low 32 bits); hi non-zero (the key's flags_hi: openat2's
+ * how.flags had bits above 31, which the kernel refuses) adds "|bits32-63". Writes like
  * snprintf. */
-int open_flags_text(__u64 flags, char *buf, size_t len);
+int open_flags_text(__u32 flags, unsigned hi, char *buf, size_t len);
+
+/* A drained count: its key (the path whole) and its CPUs merged. */
+struct open_row {
+	struct open_key key;
+	struct open_value v;
+};
+/* The rows' order by key, the epoch aside: comm, path, operation, flags, cut or not, class. */
+int open_row_key_cmp(const struct open_row *a, const struct open_row *b);
+/* Sorts rows[0..n) by key and merges the rows of one key into one (open_value_merge(): sums,
+ * the minimum of those that counted, the maximum, the errno buckets); returns how many rows
+ * are left. For attribution: two who values of a drain may turn out to be one class. */
+size_t open_rows_coalesce(struct open_row *rows, size_t n);
 
 /* The fast path's paths (struct open_path in open_paths) of one drained epoch, by id. */
 struct open_path_ref {

@@ -1,5 +1,7 @@
 /* page_fault.c - the page_fault monitor: major and minor faults per task name, CPU and NUMA
- * node each interval, from PERF_COUNT_SW_PAGE_FAULTS_MAJ/_MIN (every architecture, RHEL 7.6+). */
+ * node each interval, from PERF_COUNT_SW_PAGE_FAULTS_MAJ/_MIN (every architecture, RHEL 7.6+).
+ * With attribution, per cgroup too: a fault is the faulting task's (it is current when the
+ * event fires), so rows of one name in two cgroups are two rows. */
 #define LOG_NAME "ebpf_monitor.page_fault"
 
 #include <dirent.h>
@@ -13,8 +15,10 @@
 
 #include "core/kcheck.h"
 #include "core/log.h"
+#include "monitors/attrib.h"
 #include "monitors/monitor.h"
 #include "monitors/task_slots.h"
+#include "probes/attrib.h"
 #include "probes/page_fault.h"
 
 struct pf_options {
@@ -77,6 +81,7 @@ enum { P_FAULTS, P_TASK_FORK, P_TASK_RENAME };
 static const struct attach_point pf_points[] = {
 	[P_FAULTS] = { "page_faults", pf_alts, false },
 	TASK_SLOTS_POINTS, /* P_TASK_FORK, P_TASK_RENAME */
+	ATTRIB_POINTS,
 };
 
 /* The fast path (EM_TASK_SLOTS): names with a task slot count in per-CPU cells; user space
@@ -205,15 +210,6 @@ static void pf_merge(void *row, const void *key, const void *values, unsigned nv
 		r->key.node = cpu_node(r->key.cpu);
 }
 
-static int pf_by_count_desc(const void *a, const void *b)
-{
-	const struct pf_row *x = a, *y = b;
-
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	return x->key.cpu < y->key.cpu ? -1 : x->key.cpu > y->key.cpu;
-}
-
 /* Every field of the key but the epoch (rows of one interval). */
 static int pf_by_key(const void *a, const void *b)
 {
@@ -223,11 +219,25 @@ static int pf_by_key(const void *a, const void *b)
 
 	if (c)
 		return c;
+	if (x->who != y->who)
+		return x->who < y->who ? -1 : 1;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	if (x->cpu != y->cpu)
 		return x->cpu < y->cpu ? -1 : 1;
 	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/* The busiest first; equal counts by CPU, then by key (one order for every run). */
+static int pf_by_count_desc(const void *a, const void *b)
+{
+	const struct pf_row *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->key.cpu != y->key.cpu)
+		return x->key.cpu < y->key.cpu ? -1 : 1;
+	return pf_by_key(a, b);
 }
 
 /* The fast path's counts since the last read, as rows into b, one per (slot, type, CPU) that
@@ -237,9 +247,9 @@ static void pf_collect_fast(struct monitor *m, struct agg_batch *b)
 {
 	struct pf_priv *p = m->priv;
 	unsigned ncpus = monitor_possible_cpus();
-	size_t nhash = b->n;
+	size_t nhash = b->n, nnames = 0;
 	uint64_t *slot_events = calloc(p->nslots, sizeof(*slot_events));
-	char(*names)[TASK_NAME_LEN] = calloc(nhash ? nhash : 1, sizeof(*names));
+	char(*names)[TASK_KEY_LEN] = calloc(nhash ? nhash : 1, sizeof(*names));
 	uint64_t *events = calloc(nhash ? nhash : 1, sizeof(*events));
 	int fd = monitor_map_fd(m, "pf_fast");
 
@@ -249,11 +259,16 @@ static void pf_collect_fast(struct monitor *m, struct agg_batch *b)
 			 fd < 0 ? strerror(-fd) : "out of memory");
 		goto out;
 	}
+	/* The hash path's keys, with the kernel's who values. A process the kernel had no class
+	 * for (EM_WHO_TGID) cannot have a slot: its key is left out (it would outbid a slot that
+	 * it could not take). */
 	for (size_t i = 0; i < nhash; i++) {
 		const struct pf_row *r = agg_batch_at(b, i);
 
-		memcpy(names[i], r->key.comm, TASK_NAME_LEN);
-		events[i] = r->count;
+		if (r->key.who & EM_WHO_TGID)
+			continue;
+		task_slots_key(r->key.comm, r->key.who, names[nnames]);
+		events[nnames++] = r->count;
 	}
 	for (__u32 slot = 0; slot < p->nslots; slot++) {
 		const char *name = task_slots_name(p->ts, slot);
@@ -271,6 +286,7 @@ static void pf_collect_fast(struct monitor *m, struct agg_batch *b)
 					continue;
 				slot_events[slot] += d.count;
 				memcpy(k.comm, name, sizeof(k.comm));
+				k.who = task_slots_key_who(name);
 				k.type = type;
 				k.cpu = c;
 				k.node = PF_NODE_UNKNOWN;
@@ -279,7 +295,7 @@ static void pf_collect_fast(struct monitor *m, struct agg_batch *b)
 			*last = p->buf[c];
 		}
 	}
-	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_NAME_LEN])names, events, nhash);
+	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_KEY_LEN])names, events, nnames);
 out:
 	free(slot_events);
 	free(names);
@@ -315,8 +331,18 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain_rows(m, "pf_counts", sizeof(struct pf_key), sizeof(struct pf_value),
 			       false, &b, pf_by_count_desc) < 0)
 		return;
-	if (p && p->ts) {
+	if (p && p->ts)
 		pf_collect_fast(m, &b);
+	if (m->attrib) {
+		/* who values into classes: a process the kernel had no class for is resolved now,
+		 * so rows of two who values may be one */
+		for (size_t i = 0; i < b.n; i++) {
+			struct pf_row *r = (struct pf_row *)agg_batch_at(&b, i);
+
+			r->key.who = monitor_who(m, r->key.who);
+		}
+	}
+	if ((p && p->ts) || m->attrib) {
 		pf_coalesce(&b);
 		agg_batch_sort(&b, pf_by_count_desc);
 	}
@@ -324,7 +350,7 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 		const struct pf_row *r = agg_batch_at(&b, i);
 		char comm[17];
 		struct cell cells[C_NCOLS];
-		struct row row = { now_ns, cells };
+		struct row row = { now_ns, cells, NULL, r->key.who };
 
 		snprintf(comm, sizeof(comm), "%.*s", 16, r->key.comm);
 		memset(cells, 0, sizeof(cells));
@@ -352,7 +378,7 @@ static const struct metric_spec pf_metrics[] = {
 const struct monitor_ops page_fault_monitor_ops = {
 	.name = "page_fault",
 	.description = "page faults: major and minor per task name, CPU and NUMA node each "
-		       "interval",
+		       "interval (attribution: the faulting task's cgroup)",
 	.probe_text = em_probe_page_fault,
 	.points = pf_points,
 	.npoints = sizeof(pf_points) / sizeof(pf_points[0]),

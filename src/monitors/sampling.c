@@ -18,37 +18,7 @@
 
 _Static_assert(BUDGET_MAX_RATE == EM_SAMPLE_MAX, "budget.h and probes/sample.h disagree");
 
-static const struct column sample_rate_column = { "sample_rate", COL_U64, 0, 11 };
-
-/* A monitor's columns with sample_rate after them. The sinks borrow a stream's columns until
- * they are destroyed, which is after the monitor stops (reloads), so each variant is made once
- * and kept for the life of the process, as the monitors' own tables are. */
-static const struct column *with_sample_rate(const struct column *cols, size_t n)
-{
-	static struct {
-		const struct column *cols;
-		size_t n;
-		struct column *with;
-	} made[64];
-	static size_t nmade;
-	struct column *with;
-
-	for (size_t i = 0; i < nmade; i++) {
-		if (made[i].cols == cols && made[i].n == n)
-			return made[i].with;
-	}
-	if (nmade == sizeof(made) / sizeof(made[0]))
-		return NULL;
-	with = calloc(n + 1, sizeof(*with));
-	if (!with)
-		return NULL;
-	memcpy(with, cols, n * sizeof(*with));
-	with[n] = sample_rate_column;
-	made[nmade].cols = cols;
-	made[nmade].n = n;
-	made[nmade++].with = with;
-	return with;
-}
+const struct column monitor_sample_rate_column = { "sample_rate", COL_U64, 0, 11 };
 
 int monitor_sampling_plan(struct monitor *m, struct monitor_plan *plan)
 {
@@ -62,8 +32,7 @@ int monitor_sampling_plan(struct monitor *m, struct monitor_plan *plan)
 	}
 	if (!m->ops->samples || !m->cfg->sampling)
 		return 0;
-	s->columns = with_sample_rate(m->ops->columns, plan->ncolumns);
-	if (!s->columns || cflags_add(&plan->cflags, "-DEM_SAMPLING=1"))
+	if (cflags_add(&plan->cflags, "-DEM_SAMPLING=1"))
 		return -ENOMEM;
 	s->on = true;
 	return 0;

@@ -12,6 +12,7 @@
 
 struct monitor;
 struct monitor_plan;
+struct column;
 
 /* How costs are measured, for every monitor alike.
  *
@@ -47,8 +48,10 @@ struct monitor_cost_model {
 #define MONITOR_SKIP_SHARE 0.08
 
 /* When the budget applies to m (its config says so and its probe samples): -DEM_SAMPLING for
- * the probe and, in m->sample.columns, the planned columns and sample_rate after them. 0 or
+ * the probe (the framework adds monitor_sample_rate_column to the rows). 0 or
  * -ENOMEM. Called by monitor_setup_begin() once the plan is made. */
+/* The column rows of a sampling monitor end with. */
+extern const struct column monitor_sample_rate_column;
 int monitor_sampling_plan(struct monitor *m, struct monitor_plan *plan);
 /* The epoch flipped: the rows of the interval that ended are marked with the largest N it saw. */
 void monitor_sampling_flip(struct monitor *m);

@@ -12,6 +12,7 @@
 
 #include "core/kcheck.h"
 #include "core/log.h"
+#include "monitors/attrib.h"
 #include "monitors/monitor.h"
 #include "probes/syscall.h"
 #include "monitors/syscall_table.h"
@@ -129,6 +130,7 @@ static const struct attach_point syscall_points[] = {
 	[P_EXIT] = { "sys_exit", exit_alts, false },
 	[P_ENTER] = { "sys_enter", enter_alts, false },
 	TASK_SLOTS_POINTS, /* P_TASK_FORK, P_TASK_RENAME */
+	ATTRIB_POINTS,
 };
 
 static bool category_counted(const struct syscall_options *o, int cat)
@@ -268,6 +270,18 @@ static void syscall_merge(void *row, const void *key, const void *values, unsign
 	}
 }
 
+static int by_key(const void *a, const void *b)
+{
+	const struct syscall_row *x = a, *y = b;
+	int c = memcmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
+
+	if (c)
+		return c;
+	if (x->key.who != y->key.who)
+		return x->key.who < y->key.who ? -1 : 1;
+	return x->key.nr < y->key.nr ? -1 : x->key.nr > y->key.nr;
+}
+
 static int by_count_desc(const void *a, const void *b)
 {
 	const struct syscall_row *x = a, *y = b;
@@ -276,17 +290,7 @@ static int by_count_desc(const void *a, const void *b)
 		return x->v.count < y->v.count ? 1 : -1;
 	if (x->key.nr != y->key.nr)
 		return x->key.nr < y->key.nr ? -1 : 1;
-	return strncmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
-}
-
-static int by_key(const void *a, const void *b)
-{
-	const struct syscall_row *x = a, *y = b;
-	int c = memcmp(x->key.comm, y->key.comm, sizeof(x->key.comm));
-
-	if (c)
-		return c;
-	return x->key.nr < y->key.nr ? -1 : x->key.nr > y->key.nr;
+	return by_key(a, b);
 }
 
 /* The fast path's counts since the last read, as rows into b, one per (slot, syscall) that
@@ -297,7 +301,7 @@ static void syscall_collect_fast(struct monitor *m, struct agg_batch *b)
 	unsigned ncpus = monitor_possible_cpus();
 	size_t nhash = b->n;
 	uint64_t *slot_events = calloc(p->nslots, sizeof(*slot_events));
-	char(*names)[TASK_NAME_LEN] = calloc(nhash ? nhash : 1, sizeof(*names));
+	char(*names)[TASK_KEY_LEN] = calloc(nhash ? nhash : 1, sizeof(*names));
 	uint64_t *events = calloc(nhash ? nhash : 1, sizeof(*events));
 	int fd = monitor_map_fd(m, "syscall_fast");
 
@@ -310,7 +314,7 @@ static void syscall_collect_fast(struct monitor *m, struct agg_batch *b)
 	for (size_t i = 0; i < nhash; i++) {
 		const struct syscall_row *r = agg_batch_at(b, i);
 
-		memcpy(names[i], r->key.comm, TASK_NAME_LEN);
+		task_slots_key(r->key.comm, r->key.who, names[i]);
 		events[i] = r->v.count;
 	}
 	for (__u32 slot = 0; slot < p->nslots; slot++) {
@@ -335,11 +339,12 @@ static void syscall_collect_fast(struct monitor *m, struct agg_batch *b)
 				continue;
 			slot_events[slot] += d.count;
 			memcpy(k.comm, name, sizeof(k.comm));
+			k.who = task_slots_key_who(name);
 			k.nr = (__u32)syscall_nr_of_index(i);
 			agg_batch_collect(b, &k, &d, 1);
 		}
 	}
-	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_NAME_LEN])names, events, nhash);
+	task_slots_interval(p->ts, slot_events, (const char(*)[TASK_KEY_LEN])names, events, nhash);
 out:
 	free(slot_events);
 	free(names);
@@ -381,8 +386,17 @@ static void syscall_collect(struct monitor *m, uint64_t now_ns)
 	if (monitor_drain_rows(m, "syscall_counts", sizeof(struct syscall_key),
 			       sizeof(struct syscall_value), true, &b, by_count_desc) < 0)
 		return;
-	if (p && p->ts) {
+	if (p && p->ts)
 		syscall_collect_fast(m, &b);
+	if (m->attrib) {
+		/* a process the kernel had no class for is resolved now: rows may become one */
+		for (size_t i = 0; i < b.n; i++) {
+			struct syscall_row *r = (struct syscall_row *)agg_batch_at(&b, i);
+
+			r->key.who = monitor_who(m, r->key.who);
+		}
+	}
+	if ((p && p->ts) || m->attrib) {
 		coalesce(&b);
 		agg_batch_sort(&b, by_count_desc);
 	}
@@ -390,7 +404,7 @@ static void syscall_collect(struct monitor *m, uint64_t now_ns)
 		const struct syscall_row *r = agg_batch_at(&b, i);
 		char comm[sizeof(r->key.comm) + 1], name[32];
 		struct cell cells[C_NCOLS];
-		struct row row = { now_ns, cells };
+		struct row row = { now_ns, cells, NULL, r->key.who };
 
 		if (!r->v.count || (o->show_errors_only && !r->v.errors))
 			continue;

@@ -13,7 +13,10 @@
 #include "core/log.h"
 #include "monitors/maps.h"
 #include "monitors/monitor.h"
+#include "probes/attrib.h"
 #include "probes/task_slots.h"
+
+_Static_assert(sizeof(struct em_task_key) == TASK_KEY_LEN, "TASK_KEY_LEN");
 
 static const struct probe_spec fork_tp[] = {
 	{ ATTACH_TRACEPOINT, "sched:sched_process_fork", "em_tp_task_fork" },
@@ -40,7 +43,7 @@ const struct attach_alt task_slots_rename_alts[] = {
 enum slot_state { SLOT_FREE, SLOT_USED, SLOT_QUARANTINED };
 
 struct slot {
-	char name[TASK_NAME_LEN];
+	char name[TASK_KEY_LEN];
 	enum slot_state state;
 	unsigned idle; /* intervals in a row without a count */
 };
@@ -127,7 +130,7 @@ void task_slots_free(struct task_slots *ts)
  * rename of this thread to its own name, so that it is atomic with the kernel's other bumps. */
 static void bump_generation(void)
 {
-	char name[TASK_NAME_LEN + 1] = "";
+	char name[16 + 1] = "";
 
 	if (prctl(PR_GET_NAME, name, 0, 0, 0) == 0)
 		(void)prctl(PR_SET_NAME, name, 0, 0, 0);
@@ -136,7 +139,7 @@ static void bump_generation(void)
 static long slot_of_name(const struct task_slots *ts, const char *name)
 {
 	for (unsigned i = 0; i < ts->n; i++) {
-		if (ts->s[i].state == SLOT_USED && !memcmp(ts->s[i].name, name, TASK_NAME_LEN))
+		if (ts->s[i].state == SLOT_USED && !memcmp(ts->s[i].name, name, TASK_KEY_LEN))
 			return i;
 	}
 	return -1;
@@ -145,11 +148,12 @@ static long slot_of_name(const struct task_slots *ts, const char *name)
 /* Gives name a free slot. true when the kernel's map changed. */
 static bool give(struct task_slots *ts, const char *name)
 {
-	char key[TASK_NAME_LEN];
+	char key[TASK_KEY_LEN];
 	__u32 slot;
 	int r;
 
-	if (slot_of_name(ts, name) >= 0)
+	/* a process the kernel has no class for yet: it gets one within a second */
+	if (slot_of_name(ts, name) >= 0 || (task_slots_key_who(name) & EM_WHO_TGID))
 		return false;
 	for (slot = 0; slot < ts->n && ts->s[slot].state != SLOT_FREE; slot++)
 		;
@@ -171,7 +175,7 @@ static bool give(struct task_slots *ts, const char *name)
 
 static void take_back(struct task_slots *ts, unsigned slot)
 {
-	char key[TASK_NAME_LEN];
+	char key[TASK_KEY_LEN];
 
 	memcpy(key, ts->s[slot].name, sizeof(key));
 	(void)monitor_map_delete(ts->m, ts->slot_of_fd, key);
@@ -193,7 +197,7 @@ void task_slots_poll(struct task_slots *ts)
 
 			for (unsigned i = 0; i < h->n && i < EM_HOT_N; i++) {
 				ts->stats.hints++;
-				changed |= give(ts, h->name[i]);
+				changed |= give(ts, (const char *)&h->key[i]);
 			}
 			any |= h->n != 0;
 		}
@@ -208,6 +212,24 @@ void task_slots_poll(struct task_slots *ts)
 		bump_generation();
 		ts->last_bump_ns = now;
 	}
+}
+
+void task_slots_key(const char *name, uint32_t who, char key[TASK_KEY_LEN])
+{
+	struct em_task_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.name, name, sizeof(k.name));
+	k.who = who;
+	memcpy(key, &k, sizeof(k));
+}
+
+uint32_t task_slots_key_who(const char *key)
+{
+	struct em_task_key k;
+
+	memcpy(&k, key, sizeof(k));
+	return k.who;
 }
 
 const char *task_slots_name(const struct task_slots *ts, unsigned slot)
@@ -230,7 +252,7 @@ struct named_count {
 static int by_name(const void *a, const void *b)
 {
 	return memcmp(((const struct named_count *)a)->name, ((const struct named_count *)b)->name,
-		      TASK_NAME_LEN);
+		      TASK_KEY_LEN);
 }
 
 static int by_events_desc(const void *a, const void *b)
@@ -254,7 +276,7 @@ static long coldest(const struct task_slots *ts, const uint64_t *slot_events)
 }
 
 void task_slots_interval(struct task_slots *ts, const uint64_t *slot_events,
-			 const char (*hash_names)[TASK_NAME_LEN], const uint64_t *hash_events,
+			 const char (*hash_names)[TASK_KEY_LEN], const uint64_t *hash_events,
 			 size_t n)
 {
 	struct named_count *c = NULL;
@@ -295,7 +317,9 @@ void task_slots_interval(struct task_slots *ts, const uint64_t *slot_events,
 	for (size_t i = 0; i < nc && c[i].events >= PROMOTE_MIN; i++) {
 		long cold;
 
-		if (slot_of_name(ts, c[i].name) >= 0)
+		/* a process the kernel has no class for yet takes no slot (see give()) */
+		if (slot_of_name(ts, c[i].name) >= 0 ||
+		    (task_slots_key_who(c[i].name) & EM_WHO_TGID))
 			continue;
 		if (give(ts, c[i].name)) {
 			changed = true;

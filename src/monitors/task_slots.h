@@ -26,7 +26,9 @@ struct monitor;
 struct task_slots;
 
 #define TASK_SLOTS_MAX 1024
-#define TASK_NAME_LEN 16
+/* A slot counts for a key: a task name (16 bytes, NUL-padded) and, with attribution, the who
+ * value (probes/attrib.h) of the processes of that name it counts for; struct em_task_key. */
+#define TASK_KEY_LEN 24
 
 /* The two points a monitor with the fast path attaches (their programs are common.h's):
  * append TASK_SLOTS_POINTS to its points and turn them off when the fast path is off. */
@@ -53,17 +55,21 @@ void task_slots_free(struct task_slots *ts); /* NULL-safe */
  * changed anything, and at least once a second. */
 void task_slots_poll(struct task_slots *ts);
 
-/* The name a slot counts for (in use or quarantined), or NULL when the slot is free: its cells
- * are read with that name. Not NUL-terminated when TASK_NAME_LEN long. */
+/* The key a slot counts for (in use or quarantined), or NULL when the slot is free: its cells
+ * are read with that key. Its first 16 bytes are the name (not NUL-terminated when 16 long);
+ * task_slots_key_who() reads its who value. */
 const char *task_slots_name(const struct task_slots *ts, unsigned slot);
+/* A key from a name (16 bytes, NUL-padded) and a who value; the who value of a key. */
+void task_slots_key(const char *name, uint32_t who, char key[TASK_KEY_LEN]);
+uint32_t task_slots_key_who(const char *key);
 unsigned task_slots_count(const struct task_slots *ts);
 
 /* The end of an interval, after the monitor read every named slot: `slot_events[s]` what slot
- * s counted in it; `hash_names`/`hash_events` the names the hash path counted and how much
+ * s counted in it; `hash_names`/`hash_events` the keys (task_slots_key) the hash path counted and how much
  * (n of them, any order; repeats are summed). Frees the slots quarantined an interval ago,
  * takes back idle and outbid slots, gives free slots to the busiest hash-path names. */
 void task_slots_interval(struct task_slots *ts, const uint64_t *slot_events,
-			 const char (*hash_names)[TASK_NAME_LEN], const uint64_t *hash_events,
+			 const char (*hash_names)[TASK_KEY_LEN], const uint64_t *hash_events,
 			 size_t n);
 
 /* Tests: slots given and taken back since the start. */

@@ -21,6 +21,23 @@
 #define PM_OTHER "other"
 #define PM_HIST_MAX 64
 
+/* Attribution (monitors/attrib.h): when a stream's columns include `unit` or `container_id`,
+ * every metric of the stream gets the label `unit` or `container` (each only where its column
+ * is), after the metric's own labels. Both are bounded like free-text labels (max_label_values
+ * per monitor, then "other"; max_series folds them), except the two values that are not free
+ * text: "" (no unit, not in a container) and "unknown" (the process was gone before its cgroup
+ * could be read). They take no place under max_label_values, so host processes never turn into
+ * container="other" because containers came first. */
+enum { PM_ATTR_UNIT, PM_ATTR_CONTAINER, PM_NATTR };
+static const char *const pm_attr_label[PM_NATTR] = { "unit", "container" };
+static const char *const pm_attr_column[PM_NATTR] = { "unit", "container_id" };
+/* container is the id's first 12 hex digits, as `docker ps`, `podman ps` and `nerdctl ps` show
+ * it (and `docker inspect` accepts): the form operators paste, and a fifth of the label bytes.
+ * Two of max_label_values ids sharing 48 bits is beyond plausible (100 ids: ~1e-11); the full id
+ * stays in the CSV and JSON rows. */
+#define PM_CONTAINER_SHORT 12
+#define PM_MAX_SERIES_LABELS (METRIC_MAX_LABELS + PM_NATTR)
+
 /* ---- a string -> index map (open addressing, FNV-1a) ---- */
 
 struct pm_index {
@@ -140,10 +157,12 @@ struct pm_labelset {
 
 struct pm_monitor {
 	char *name;
-	struct pm_labelset sets[METRIC_MAX_LABELS * 2];
+	struct pm_labelset sets[METRIC_MAX_LABELS * 2 + PM_NATTR];
 	size_t nsets;
 	double lost[LOST_NREASONS]; /* since the sink started, over restarts */
 	double rows, folded;
+	bool attributed;     /* some stream of it had attribution: unattributed is exported */
+	double unattributed; /* since the sink started, over restarts */
 };
 
 struct pm_use { /* one metric the stream's columns have */
@@ -159,6 +178,8 @@ struct pm_stream {
 	struct pm_use *uses;
 	size_t nuses;
 	uint64_t last_lost[LOST_NREASONS];
+	uint64_t last_unattributed;
+	int attr_col[PM_NATTR];	     /* the unit and container_id columns; -1: none */
 	struct stream_probe *probes; /* strings owned */
 	size_t nprobes;
 	unsigned sample_rate; /* stream_health's: 0 none */
@@ -308,25 +329,51 @@ static double cell_number(const struct column *col, const struct cell *c)
 	}
 }
 
+/* One label of a series: the metric's own, then the stream's attribution ones. */
+struct pm_label_value {
+	const char *name, *v;
+	bool bounded, fixed;
+	bool attr; /* an attribution label */
+};
+
 /* Renders `label="value",...` into ps->key; fold: 1 every bounded label is "other", 2 every
  * label but the constant ones. */
-static int render_key(struct prom_sink *ps, const struct metric_spec *sp, const char *const *vals,
-		      int fold)
+static int render_key(struct prom_sink *ps, const struct pm_label_value *lv, size_t n, int fold)
 {
 	struct strbuf *k = &ps->key;
 
 	k->len = 0;
-	for (size_t i = 0; i < METRIC_MAX_LABELS && sp->labels[i].name; i++) {
-		const struct metric_label *l = &sp->labels[i];
-		const char *v = vals[i];
+	for (size_t i = 0; i < n; i++) {
+		const char *v = lv[i].v;
 
-		if ((fold == 1 && l->bounded) || (fold == 2 && l->kind != ML_FIXED))
+		if ((fold == 1 && lv[i].bounded) || (fold == 2 && !lv[i].fixed))
 			v = PM_OTHER;
-		if ((i && strbuf_putc(k, ',')) || strbuf_puts(k, l->name) ||
+		if ((i && strbuf_putc(k, ',')) || strbuf_puts(k, lv[i].name) ||
 		    strbuf_add(k, "=\"", 2) || prom_append_label_value(k, v) || strbuf_putc(k, '"'))
 			return -ENOMEM;
 	}
 	return strbuf_putc(k, '\0');
+}
+
+/* The row's attribution label a (PM_ATTR_*), the container id cut to its short form in buf. */
+static const char *attr_text(const struct pm_stream *st, int a, const struct row *r, char *buf,
+			     size_t len)
+{
+	const char *s = r->cells[st->attr_col[a]].s;
+
+	if (!s)
+		return "";
+	if (a == PM_ATTR_CONTAINER && strlen(s) > PM_CONTAINER_SHORT) {
+		snprintf(buf, len, "%.*s", PM_CONTAINER_SHORT, s);
+		return buf;
+	}
+	return s;
+}
+
+/* Attribution values that are not free text: no place taken under max_label_values. */
+static bool attr_fixed_value(const char *v)
+{
+	return !*v || !strcmp(v, "unknown");
 }
 
 static struct pm_series *series_get(struct prom_sink *ps, struct pm_family *f, bool *created)
@@ -362,21 +409,36 @@ static struct pm_series *series_for(struct prom_sink *ps, struct pm_monitor *mon
 {
 	const struct metric_spec *sp = u->sp;
 	struct pm_family *f = &ps->fams[u->fam];
-	char bufs[METRIC_MAX_LABELS][64];
-	const char *vals[METRIC_MAX_LABELS] = { 0 };
+	char bufs[PM_MAX_SERIES_LABELS][64];
+	struct pm_label_value lv[PM_MAX_SERIES_LABELS];
+	size_t n = 0;
 	struct pm_series *s;
 	bool created;
 
-	for (size_t i = 0; i < METRIC_MAX_LABELS && sp->labels[i].name; i++) {
+	for (size_t i = 0; i < METRIC_MAX_LABELS && sp->labels[i].name; i++, n++) {
 		const struct metric_label *l = &sp->labels[i];
+
+		lv[n] = (struct pm_label_value){
+			l->name, label_text(l, st->cols, r, bufs[n], sizeof(bufs[n])), l->bounded,
+			l->kind == ML_FIXED, false
+		};
+	}
+	for (int a = 0; a < PM_NATTR; a++) {
+		if (st->attr_col[a] < 0)
+			continue;
+		lv[n] = (struct pm_label_value){ pm_attr_label[a],
+						 attr_text(st, a, r, bufs[n], sizeof(bufs[n])),
+						 true, false, true };
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
 		struct pm_labelset *set;
-		const char *v = label_text(l, st->cols, r, bufs[i], sizeof(bufs[i]));
+		const char *v = lv[i].v;
 		size_t vl = strlen(v);
 
-		vals[i] = v;
-		if (!l->bounded)
+		if (!lv[i].bounded || (lv[i].attr && attr_fixed_value(v)))
 			continue;
-		set = labelset(mon, l->name);
+		set = labelset(mon, lv[i].name);
 		if (!set)
 			return NULL;
 		/* The first max_label_values distinct values keep their own series. */
@@ -387,13 +449,13 @@ static struct pm_series *series_for(struct prom_sink *ps, struct pm_monitor *mon
 				return NULL;
 			continue;
 		}
-		vals[i] = PM_OTHER;
+		lv[i].v = PM_OTHER;
 		*folded = true;
 	}
 	for (int fold = 0; fold <= 2; fold++) {
 		long have;
 
-		if (render_key(ps, sp, vals, fold))
+		if (render_key(ps, lv, n, fold))
 			return NULL;
 		have = pm_find(&f->index, ps->key.buf, strlen(ps->key.buf));
 		if (have >= 0)
@@ -484,6 +546,33 @@ static long monitor_index(struct prom_sink *ps, const char *name)
 	if (!nm[ps->nmons].name)
 		return -ENOMEM;
 	return (long)ps->nmons++;
+}
+
+/* The attribution columns of a stream (monitor_emit() appends them after the monitor's own,
+ * named as in config_attrib_columns): which label each one feeds; true when the stream has any
+ * of them (cgroup and pod_uid make no label but still mean attribution is on). */
+static bool find_attr_columns(struct pm_stream *st, const struct stream_desc *d)
+{
+	static const char *const others[] = { "cgroup", "pod_uid" };
+	bool any = false;
+
+	for (int a = 0; a < PM_NATTR; a++) {
+		st->attr_col[a] = -1;
+		/* from the end: they come after the monitor's own columns */
+		for (size_t c = d->ncols; c-- > 0;) {
+			if (d->cols[c].type == COL_STR && d->cols[c].name &&
+			    !strcmp(d->cols[c].name, pm_attr_column[a])) {
+				st->attr_col[a] = (int)c;
+				any = true;
+				break;
+			}
+		}
+	}
+	for (size_t c = 0; c < d->ncols && !any; c++) {
+		for (size_t o = 0; o < sizeof(others) / sizeof(others[0]); o++)
+			any = any || (d->cols[c].name && !strcmp(d->cols[c].name, others[o]));
+	}
+	return any;
 }
 
 /* A column index the stream has (0 <= col < ncols). */
@@ -577,6 +666,8 @@ static int prom_add_stream(struct sink *snk, int stream, const struct stream_des
 		return (int)mon;
 	}
 	st->mon = (size_t)mon;
+	if (find_attr_columns(st, d))
+		ps->mons[mon].attributed = true;
 	st->cols = d->cols;
 	st->ncols = d->ncols;
 	st->uses = uses;
@@ -613,6 +704,12 @@ static void prom_health(struct sink *snk, int stream, const struct stream_health
 			mon->lost[i] += (double)(now[i] - st->last_lost[i]);
 			st->last_lost[i] = now[i];
 		}
+	}
+	if (h->attribution)
+		mon->attributed = true;
+	if (h->unattributed > st->last_unattributed) {
+		mon->unattributed += (double)(h->unattributed - st->last_unattributed);
+		st->last_unattributed = h->unattributed;
 	}
 	if (h->stopped) {
 		st->stopped = true;
@@ -724,6 +821,30 @@ static int render_sample_rates(struct prom_sink *ps, struct strbuf *b)
 	return 0;
 }
 
+/* The monitors with attribution: what each counted under cgroup "unknown" (none without). */
+static int render_unattributed(struct prom_sink *ps, struct strbuf *b)
+{
+	struct strbuf *k = &ps->key;
+	bool any = false;
+
+	for (size_t m = 0; m < ps->nmons; m++) {
+		if (!ps->mons[m].attributed)
+			continue;
+		if (!any && append_help(b, "ebpf_monitor_unattributed_total",
+					"Events counted under cgroup and unit \"unknown\", by "
+					"monitor: the process was gone before its cgroup could be "
+					"read (attribution).",
+					"counter"))
+			return -ENOMEM;
+		any = true;
+		if (append_labels2(k, "monitor", ps->mons[m].name, NULL, NULL, NULL, NULL) ||
+		    append_sample(b, "ebpf_monitor_unattributed_total", "", k->buf, NULL,
+				  ps->mons[m].unattributed))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int render_health(struct prom_sink *ps, struct strbuf *b)
 {
 	struct strbuf *k = &ps->key;
@@ -753,6 +874,8 @@ static int render_health(struct prom_sink *ps, struct strbuf *b)
 				return -ENOMEM;
 		}
 	}
+	if (render_unattributed(ps, b))
+		return -ENOMEM;
 	if (append_help(b, "ebpf_monitor_rows_total", "Rows the monitors produced.", "counter"))
 		return -ENOMEM;
 	for (size_t m = 0; m < ps->nmons; m++) {

@@ -44,6 +44,8 @@ struct row {
 	uint64_t ts_ns; /* CLOCK_REALTIME nanoseconds */
 	const struct cell *cells;
 	const struct row_hist *hist; /* NULL for most monitors */
+	uint32_t who; /* attribution class (monitors/attrib.h), 0: none; monitor_emit() adds
+			 the cells */
 };
 
 /* Renders a non-string cell as text (COL_F64: NaN/inf as ""); returns the length, like snprintf,

@@ -26,6 +26,10 @@ struct stream_health {
 	uint64_t lost_perf, lost_map_full, lost_unmatched, lost_recursion;
 	/* Under an overhead budget, the 1-in-N the monitor counts now; 0: it does not sample. */
 	unsigned sample_rate;
+	/* Attribution (monitors/attrib.h) is on for the monitor; then unattributed: what it
+	 * counted under cgroup "unknown" since it started (monotonic per stream, like lost_*). */
+	bool attribution;
+	uint64_t unattributed;
 };
 
 /* A stream: one monitor's rows, their columns and the metrics they become. */

@@ -128,6 +128,42 @@ class HtmlReport(unittest.TestCase):
                                  "/var/www/missing.html"])
 
 
+class AttribHtml(unittest.TestCase):
+    """Files with attribution columns (fixtures attrib/): per unit and per container bars in
+    each type's section, with the fixture's numbers; the HTML still parses."""
+
+    def test_units_and_containers(self):
+        tmp = tempfile.mkdtemp(prefix="em-analyze-cli.")
+        try:
+            html = os.path.join(tmp, "report.html")
+            r = run("-i", os.path.join(FIX, "attrib"), "--date", "20251121", "--no-reports",
+                    "-q", "--html", html)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            root = ET.parse(html).getroot()
+        finally:
+            shutil.rmtree(tmp)
+
+        def bars(mtype, ident):
+            for d in root.iter(XH + "div"):
+                if d.get("id") == "%s-%s" % (mtype, ident):
+                    return [(g.get("data-label"), float(g.get("data-value")))
+                            for g in d.find(SVG + "svg").iter(SVG + "g")
+                            if g.get("class") == "bar"]
+            self.fail("no %s-%s" % (mtype, ident))
+
+        unit_a = "docker-" + "0123456789abcdef" * 4 + ".scope"
+        unit_b = "cri-containerd-" + "fedcba9876543210" * 4 + ".scope"
+        self.assertEqual(bars("syscall", "units"),
+                         [(unit_b, 200), ("nginx.service", 150), (unit_a, 110),
+                          ("unknown", 7), ("(none)", 3)])
+        self.assertEqual(bars("syscall", "containers"),
+                         [("fedcba987654", 200), ("0123456789ab", 110)])
+        # bio ranks bytes
+        self.assertEqual(bars("bio", "units"),
+                         [("mysql.service", 14680064), ("(none)", 1048576), (unit_a, 1048576)])
+        self.assertEqual(bars("exec", "units")[0], ("cron.service", 2))
+
+
 class Cli(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="em-analyze-cli.")

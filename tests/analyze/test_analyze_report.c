@@ -2,7 +2,9 @@
  * fixture (tests/fixtures/analyze) gives exactly the hand-computed figures (asserted one by one
  * below, the arithmetic in the comments) and exactly the committed report (expected/). Also:
  * columns found by name, missing columns, delimiters, malformed rows, period and file
- * selection, the memory cap, per-host directories, and split. */
+ * selection, the memory cap, per-host directories, and split. Attribution: files with unit and
+ * container_id columns (fixtures attrib/) get per-unit and per-container rankings of each type's
+ * measures, again hand-computed and golden. */
 #include "analyze/analyze.h"
 #include "testutil.h"
 
@@ -627,6 +629,227 @@ START_TEST(test_split)
 }
 END_TEST
 
+/* ---- attribution: per unit, per container ---- */
+
+/* The fixtures' units: nginx.service, mysql.service, cron.service, session-3.scope, a Docker
+ * container A (docker-<A>.scope), a Kubernetes container B (cri-containerd-<B>.scope in a
+ * kubepods pod), "unknown" (gone before its cgroup was read) and "" (no unit: kernel threads). */
+#define UNIT_A "docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope"
+#define UNIT_B \
+	"cri-containerd-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope"
+#define SHORT_A "0123456789ab"
+#define SHORT_B "fedcba987654"
+
+static char *attrib_report(const char *type)
+{
+	struct run r = { .dir = "attrib", .type = type, .date = "20251121" };
+
+	return run_report(&r);
+}
+
+START_TEST(test_attrib_syscall)
+{
+	char *rep = attrib_report("syscall");
+
+	/* The type's own figures come first, as without attribution; sample_rate is ignored. */
+	ck_assert_str_eq(kv(rep, "calls"), "470");
+	ck_assert_str_eq(kv(rep, "processes"), "4");
+	/* nginx in nginx.service and in container A: one process name, two units. */
+	ck_assert_str_eq(row(rep, "Top processes by calls", 1),
+			 "1 260 55.32% 55.32% 6 2.31% nginx");
+	ck_assert_str_eq(kv(rep, "units"), "5");
+	/* B: java 200 of 470 = 42.55%, no errors. */
+	ck_assert_str_eq(row(rep, "Top units by calls (5)", 1),
+			 "1 200 42.55% 42.55% 0 0.00% " UNIT_B);
+	/* nginx.service: 100 + 50 (two intervals), errors 0 + 2 = 1.33%. */
+	ck_assert_str_eq(row(rep, "Top units by calls (5)", 2),
+			 "2 150 31.91% 74.47% 2 1.33% nginx.service");
+	/* A: read 40 + 60, open 10 with 4 errors: 110, 4/110 = 3.64%. */
+	ck_assert_str_eq(row(rep, "Top units by calls (5)", 3),
+			 "3 110 23.40% 97.87% 4 3.64% " UNIT_A);
+	ck_assert_str_eq(row(rep, "Top units by calls (5)", 4),
+			 "4 7 1.49% 99.36% 1 14.29% unknown");
+	ck_assert_str_eq(row(rep, "Top units by calls (5)", 5), "5 3 0.64% 100.00% 0 0.00% (none)");
+	ck_assert_str_eq(kv(rep, "containers"), "2");
+	/* Outside: nginx.service 150 + unknown 7 + (none) 3 = 160 of 470. */
+	ck_assert_str_eq(kv(rep, "outside containers"), "160 calls (34.04%)");
+	/* Shares among the 310 calls in containers. */
+	ck_assert_str_eq(row(rep, "Top containers by calls (2)", 1),
+			 "1 200 64.52% 64.52% 0 0.00% " SHORT_B);
+	ck_assert_str_eq(row(rep, "Top containers by calls (2)", 2),
+			 "2 110 35.48% 100.00% 4 3.64% " SHORT_A);
+	/* only the short id (the unit's name holds the whole one) */
+	ck_assert_ptr_nonnull(strstr(rep, "Top containers"));
+	ck_assert_ptr_null(strstr(strstr(rep, "Top containers"), SHORT_A "c"));
+	check_golden(rep, "attrib_syscall_20251121");
+	free(rep);
+}
+END_TEST
+
+START_TEST(test_attrib_page_fault_and_context_switch)
+{
+	char *rep = attrib_report("page_fault");
+
+	/* B: java 1000 + 10 + 490; cron.service: python3 500. */
+	ck_assert_str_eq(row(rep, "Top units by faults (2)", 1), "1 1500 75.00% 75.00% " UNIT_B);
+	ck_assert_str_eq(row(rep, "Top units by faults (2)", 2),
+			 "2 500 25.00% 100.00% cron.service");
+	ck_assert_str_eq(kv(rep, "outside containers"), "500 faults (25.00%)");
+	ck_assert_str_eq(row(rep, "Top containers by faults (1)", 1),
+			 "1 1500 100.00% 100.00% " SHORT_B);
+	check_golden(rep, "attrib_page_fault_20251121");
+	free(rep);
+
+	rep = attrib_report("context_switch");
+	/* nginx.service 100 + 100; A (redis) 150; (none) the idle task's 100; B (java) 50. */
+	ck_assert_str_eq(row(rep, "Top units by switches (4)", 1),
+			 "1 200 40.00% 40.00% nginx.service");
+	ck_assert_str_eq(row(rep, "Top units by switches (4)", 2), "2 150 30.00% 70.00% " UNIT_A);
+	ck_assert_str_eq(row(rep, "Top units by switches (4)", 3), "3 100 20.00% 90.00% (none)");
+	ck_assert_str_eq(row(rep, "Top units by switches (4)", 4), "4 50 10.00% 100.00% " UNIT_B);
+	ck_assert_str_eq(kv(rep, "outside containers"), "300 switches (60.00%)");
+	ck_assert_str_eq(row(rep, "Top containers by switches (2)", 1),
+			 "1 150 75.00% 75.00% " SHORT_A);
+	check_golden(rep, "attrib_context_switch_20251121");
+	free(rep);
+}
+END_TEST
+
+START_TEST(test_attrib_open_and_exec)
+{
+	char *rep = attrib_report("open");
+
+	ck_assert_str_eq(row(rep, "Top units by opens (4)", 1),
+			 "1 100 83.33% 83.33% 0 0.00% nginx.service");
+	ck_assert_str_eq(row(rep, "Top units by opens (4)", 2),
+			 "2 10 8.33% 91.67% 10 100.00% " UNIT_A);
+	/* 5 opens each: by name, session-3.scope before unknown. */
+	ck_assert_str_eq(row(rep, "Top units by opens (4)", 3),
+			 "3 5 4.17% 95.83% 1 20.00% session-3.scope");
+	ck_assert_str_eq(row(rep, "Top units by opens (4)", 4),
+			 "4 5 4.17% 100.00% 4 80.00% unknown");
+	check_golden(rep, "attrib_open_20251121");
+	free(rep);
+
+	/* Events: one per row; failed = ret != 0. */
+	rep = attrib_report("exec");
+	ck_assert_str_eq(row(rep, "Top units by execs (4)", 1),
+			 "1 2 33.33% 33.33% 1 50.00% cron.service");
+	ck_assert_str_eq(row(rep, "Top units by execs (4)", 2),
+			 "2 2 33.33% 66.67% 0 0.00% session-3.scope");
+	ck_assert_str_eq(row(rep, "Top units by execs (4)", 3),
+			 "3 1 16.67% 83.33% 0 0.00% " UNIT_A);
+	ck_assert_str_eq(row(rep, "Top units by execs (4)", 4),
+			 "4 1 16.67% 100.00% 1 100.00% unknown");
+	ck_assert_str_eq(kv(rep, "outside containers"), "5 execs (83.33%)");
+	check_golden(rep, "attrib_exec_20251121");
+	free(rep);
+}
+END_TEST
+
+START_TEST(test_attrib_bio_func_interrupt)
+{
+	char *rep = attrib_report("bio");
+
+	/* Ranked by bytes: mysql.service 4 + 2 + 8 MiB in 100 + 50 + 300 requests; then 1 MiB
+	 * each, by name: "(none)" (kworker, 20 requests) before A (tar, 10). */
+	ck_assert_str_eq(row(rep, "Top units by bytes (3)", 1),
+			 "1 14.00 87.50% 87.50% 450 mysql.service");
+	ck_assert_str_eq(row(rep, "Top units by bytes (3)", 2), "2 1.00 6.25% 93.75% 20 (none)");
+	ck_assert_str_eq(row(rep, "Top units by bytes (3)", 3), "3 1.00 6.25% 100.00% 10 " UNIT_A);
+	ck_assert_str_eq(kv(rep, "outside containers"), "15.00 MiB (93.75%)");
+	ck_assert_str_eq(row(rep, "Top containers by bytes (1)", 1),
+			 "1 1.00 100.00% 100.00% 10 " SHORT_A);
+	check_golden(rep, "attrib_bio_20251121");
+	free(rep);
+
+	rep = attrib_report("func");
+	/* mysql.service 2340; nginx.service 1250 + 750; A 856: of 5196. */
+	ck_assert_str_eq(row(rep, "Top units by calls (3)", 1),
+			 "1 2340 45.03% 45.03% mysql.service");
+	ck_assert_str_eq(row(rep, "Top units by calls (3)", 2),
+			 "2 2000 38.49% 83.53% nginx.service");
+	ck_assert_str_eq(row(rep, "Top units by calls (3)", 3), "3 856 16.47% 100.00% " UNIT_A);
+	check_golden(rep, "attrib_func_20251121");
+	free(rep);
+
+	rep = attrib_report("interrupt");
+	/* The interrupted task's unit: swapper (none) 100 + 300 + 100, B 400, nginx 100. */
+	ck_assert_str_eq(row(rep, "Top units by interrupts (3)", 1), "1 500 50.00% 50.00% (none)");
+	ck_assert_str_eq(row(rep, "Top units by interrupts (3)", 2), "2 400 40.00% 90.00% " UNIT_B);
+	ck_assert_str_eq(row(rep, "Top units by interrupts (3)", 3),
+			 "3 100 10.00% 100.00% nginx.service");
+	ck_assert_str_eq(kv(rep, "outside containers"), "600 interrupts (60.00%)");
+	check_golden(rep, "attrib_interrupt_20251121");
+	free(rep);
+}
+END_TEST
+
+/* Attribution turned on between two files of a day: the per-unit figures cover the file that
+ * has the column and say so; a container_id column with no id in it makes no container
+ * section; --top cuts the units like any ranking. */
+START_TEST(test_attrib_partial)
+{
+	char in[128], path[256], reports[128], rpath[512];
+	struct analyze_opts o = { 0 };
+	const char *bad;
+	char *rep;
+
+	snprintf(in, sizeof(in), "%s/in", tmpdir);
+	ck_assert_int_eq(mkdir(in, 0755), 0);
+	snprintf(path, sizeof(path), "%s/syscall_20251121_100000.csv", in);
+	write_file(path, "timestamp,time_str,comm,syscall_name,count\n"
+			 "1763719200.000,[2025-11-21 10:00:00.000],a,read,10\n");
+	snprintf(path, sizeof(path), "%s/syscall_20251121_110000.csv", in);
+	write_file(path, "timestamp,time_str,comm,syscall_name,count,unit,container_id\n"
+			 "1763722800.000,[2025-11-21 11:00:00.000],b,read,5,cron.service,\n"
+			 "1763722802.000,[2025-11-21 11:00:02.000],c,read,2,,\n"
+			 "1763722802.000,[2025-11-21 11:00:02.000],d,read,1,a.service,\n");
+	snprintf(reports, sizeof(reports), "%s/reports", tmpdir);
+	ck_assert_int_eq(period_parse("20251121", NULL, NULL, &o.period, &bad), 0);
+	o.input_dir = in;
+	o.reports_dir = reports;
+	o.top = 2;
+	o.max_keys = ANALYZE_DEFAULT_MAX_KEYS;
+	o.delim = ',';
+	o.quiet = true;
+	o.types = 1u << report_type_index(report_type_find("syscall"));
+	o.types_explicit = true;
+	ck_assert_int_eq(analyze_run(&o), ANALYZE_EXIT_OK);
+	rep = slurp_all(reports_path(&o, "syscall", rpath, sizeof(rpath)));
+	ck_assert_str_eq(kv(rep, "calls"), "18");
+	ck_assert_str_eq(kv(rep, "units"), "3");
+	ck_assert(has_line(rep, "  note: unit column in 1 of 2 files: rows of the others are not "
+				"in these figures"));
+	/* 8 calls in the file with units: 5 = 62.50%, 2 = 25.00%; the third is cut by --top. */
+	ck_assert_str_eq(row(rep, "Top units by calls (2 of 3)", 1),
+			 "1 5 62.50% 62.50% cron.service");
+	ck_assert_str_eq(row(rep, "Top units by calls (2 of 3)", 2), "2 2 25.00% 87.50% (none)");
+	ck_assert(has_line(rep, "  ... 1 more: 1 calls (12.50%)"));
+	ck_assert_ptr_null(strstr(rep, "Per container"));
+	ck_assert_ptr_null(strstr(rep, "containers"));
+	free(rep);
+}
+END_TEST
+
+/* Without the columns nothing changes: the goldens above are the reports of before, byte for
+ * byte (test_syscall ... test_func), and no attribution heading shows up in any of them. */
+START_TEST(test_attrib_absent)
+{
+	static const char *const types[] = { "exec", "func",	  "syscall",	"bio",
+					     "open", "interrupt", "page_fault", "context_switch" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		char *rep = report_for(types[i]);
+
+		ck_assert_msg(!strstr(rep, "Per unit") && !strstr(rep, "Per container") &&
+				      !strstr(rep, "unit column"),
+			      "%s: attribution figures without the columns", types[i]);
+		free(rep);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("analyze_report");
@@ -652,6 +875,12 @@ int main(void)
 	tcase_add_test(input, test_top_n);
 	tcase_add_test(input, test_hostname);
 	tcase_add_test(input, test_split);
+	tcase_add_test(golden, test_attrib_syscall);
+	tcase_add_test(golden, test_attrib_page_fault_and_context_switch);
+	tcase_add_test(golden, test_attrib_open_and_exec);
+	tcase_add_test(golden, test_attrib_bio_func_interrupt);
+	tcase_add_test(input, test_attrib_partial);
+	tcase_add_test(input, test_attrib_absent);
 	suite_add_tcase(s, golden);
 	suite_add_tcase(s, input);
 	return test_run_suite(s);

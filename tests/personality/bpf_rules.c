@@ -49,14 +49,14 @@
 
 static const struct bpf_profile profiles[] = {
 	{ "rhel7", "RHEL/CentOS 7.6+ (3.10.0-957+, tracing-only backport)", KV(4, 9), TRACING_49,
-	  MAPS_49, false, false },
+	  MAPS_49, false, false, false },
 	{ "4.9", "Debian 9 (4.9)", KV(4, 9), TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER), MAPS_49,
-	  false, false },
+	  false, false, true },
 	{ "4.15", "Ubuntu 18.04 (4.15)", KV(4, 15), TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER),
-	  MAPS_412, false, true },
+	  MAPS_412, false, true, true },
 	{ "4.18", "RHEL 8 (4.18)", KV(4, 18),
 	  TRACING_49 | BIT(BPF_PROG_TYPE_SOCKET_FILTER) | BIT(BPF_PROG_TYPE_RAW_TRACEPOINT),
-	  MAPS_412, true, true },
+	  MAPS_412, true, true, true },
 };
 
 const struct bpf_profile *bpf_profile_find(const char *name)

@@ -22,6 +22,7 @@ struct bpf_profile {
 	uint64_t map_types;    /* bit per BPF_MAP_TYPE_* the kernel creates */
 	bool raw_tracepoints;  /* BPF_RAW_TRACEPOINT_OPEN (4.17) */
 	bool syscall_tp_bpf;   /* syscalls:sys_{enter,exit}_* take a BPF program (4.14) */
+	bool cgroup_tp;	       /* the cgroup:* tracepoints exist (4.9; not in RHEL 7's 3.10) */
 };
 
 /* NULL when unknown. Names: rhel7, 4.9, 4.15, 4.18. */

@@ -9,7 +9,8 @@
  *   - BPF_MAP_CREATE of a map type the profile does not have;
  *   - BPF_RAW_TRACEPOINT_OPEN where the profile has no raw tracepoints;
  *   - BPF_PROG_LOAD of a kprobe program whose kern_version is not the running kernel's;
- *   - PERF_EVENT_IOC_SET_BPF on a syscalls:sys_{enter,exit}_* tracepoint before 4.14.
+ *   - PERF_EVENT_IOC_SET_BPF on a syscalls:sys_{enter,exit}_* tracepoint before 4.14, and on a
+ *     cgroup:* tracepoint where the profile has none (RHEL 7).
  * The profile is named by EM_PERSONALITY; with EM_PERSONALITY_LOG=1 every refusal is printed
  * on stderr and counted at exit. Unknown profile names abort the process: a test must not run
  * unshimmed by accident. Test code only: never installed. */
@@ -162,76 +163,84 @@ static void shorten_info(int cmd, union bpf_attr *a)
 	}
 }
 
-/* ---- syscall tracepoints: their ids, and the perf event fds opened on them ---- */
+/* ---- tracepoints a profile refuses BPF on: their ids, and the perf event fds opened on them ---- */
 
 #define MAX_FDS 65536
-static unsigned char syscall_tp_fd[MAX_FDS / 8];
-static int *syscall_ids;
-static size_t nsyscall_ids;
-static int ids_read;
+static unsigned char refused_tp_fd[MAX_FDS / 8];
+struct tp_ids {
+	const char *category;
+	int *ids;
+	size_t n;
+	int read;
+};
+static struct tp_ids syscall_tps = { "syscalls" }, cgroup_tps = { "cgroup" };
 
-static void read_syscall_ids(void)
+static void read_tp_ids(struct tp_ids *t)
 {
-	static const char *const dirs[] = { "/sys/kernel/tracing/events/syscalls",
-					    "/sys/kernel/debug/tracing/events/syscalls" };
+	static const char *const roots[] = { "/sys/kernel/tracing/events",
+					     "/sys/kernel/debug/tracing/events" };
 	struct dirent *d;
 	DIR *dir = NULL;
 	size_t cap = 0;
+	char base[256];
 
-	ids_read = 1;
-	for (size_t i = 0; i < 2 && !dir; i++)
-		if ((dir = opendir(dirs[i])))
-			while ((d = readdir(dir))) {
-				char p[512];
-				FILE *f;
-				int id;
+	t->read = 1;
+	for (size_t i = 0; i < 2 && !dir; i++) {
+		snprintf(base, sizeof(base), "%s/%s", roots[i], t->category);
+		dir = opendir(base);
+	}
+	while (dir && (d = readdir(dir))) {
+		char p[1024];
+		FILE *f;
+		int id;
 
-				if (d->d_name[0] == '.')
-					continue;
-				snprintf(p, sizeof(p), "%s/%s/id", dirs[i], d->d_name);
-				f = fopen(p, "re");
-				if (!f)
-					continue;
-				if (fscanf(f, "%d", &id) == 1) {
-					if (nsyscall_ids == cap) {
-						int *n = realloc(syscall_ids,
-								 (cap = cap ? cap * 2 : 512) *
-									 sizeof(*n));
-						if (!n) {
-							fclose(f);
-							break;
-						}
-						syscall_ids = n;
-					}
-					syscall_ids[nsyscall_ids++] = id;
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/id", base, d->d_name);
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%d", &id) == 1) {
+			if (t->n == cap) {
+				int *n = realloc(t->ids, (cap = cap ? cap * 2 : 512) * sizeof(*n));
+
+				if (!n) {
+					fclose(f);
+					break;
 				}
-				fclose(f);
+				t->ids = n;
 			}
+			t->ids[t->n++] = id;
+		}
+		fclose(f);
+	}
 	if (dir)
 		closedir(dir);
 }
 
-static bool is_syscall_tp(unsigned long long id)
+static bool is_tp_of(struct tp_ids *t, unsigned long long id)
 {
-	if (!ids_read)
-		read_syscall_ids();
-	for (size_t i = 0; i < nsyscall_ids; i++)
-		if ((unsigned long long)syscall_ids[i] == id)
+	if (!t->read)
+		read_tp_ids(t);
+	for (size_t i = 0; i < t->n; i++)
+		if ((unsigned long long)t->ids[i] == id)
 			return true;
 	return false;
 }
 
 static void note_perf_fd(const struct perf_event_attr *pa, long fd)
 {
-	bool tp;
+	bool refuse_bpf;
 
-	if (!active || active->syscall_tp_bpf || fd < 0 || fd >= MAX_FDS || !pa)
+	if (!active || fd < 0 || fd >= MAX_FDS || !pa)
 		return;
-	tp = pa->type == PERF_TYPE_TRACEPOINT && is_syscall_tp(pa->config);
-	if (tp)
-		syscall_tp_fd[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	refuse_bpf = pa->type == PERF_TYPE_TRACEPOINT &&
+		     ((!active->syscall_tp_bpf && is_tp_of(&syscall_tps, pa->config)) ||
+		      (!active->cgroup_tp && is_tp_of(&cgroup_tps, pa->config)));
+	if (refuse_bpf)
+		refused_tp_fd[fd / 8] |= (unsigned char)(1u << (fd % 8));
 	else
-		syscall_tp_fd[fd / 8] &= (unsigned char)~(1u << (fd % 8));
+		refused_tp_fd[fd / 8] &= (unsigned char)~(1u << (fd % 8));
 }
 
 long syscall(long nr, ...)
@@ -266,7 +275,7 @@ int ioctl(int fd, unsigned long req, ...)
 	if (!real_ioctl)
 		real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
 	if (active && req == PERF_EVENT_IOC_SET_BPF && fd >= 0 && fd < MAX_FDS &&
-	    (syscall_tp_fd[fd / 8] & (1u << (fd % 8))))
-		return (int)refuse("BPF on a syscall tracepoint (from 4.14)");
+	    (refused_tp_fd[fd / 8] & (1u << (fd % 8))))
+		return (int)refuse("BPF on a syscall tracepoint (from 4.14) or a cgroup one (4.9)");
 	return real_ioctl(fd, req, arg);
 }

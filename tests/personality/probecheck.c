@@ -31,6 +31,8 @@ static const char *attach_missing(const struct bpf_profile *p, const struct prob
 	case ATTACH_TRACEPOINT:
 		if (!strncmp(s->target, "syscalls:", 9) && !p->syscall_tp_bpf)
 			return "syscall tracepoints take BPF from 4.14";
+		if (!strncmp(s->target, "cgroup:", 7) && !p->cgroup_tp)
+			return "cgroup tracepoints from 4.9";
 		return NULL;
 	case ATTACH_RAW_TRACEPOINT:
 		return p->raw_tracepoints ? NULL : "raw tracepoints from 4.17";

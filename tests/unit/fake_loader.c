@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bpf/loader.h"
+#include "probes/attrib.h"
 #include "probes/task_slots.h"
 
 #define FAKE_MAX_MAPS 32
@@ -368,12 +369,32 @@ int loader_compile_start(const char *name, const char *text, const char *const *
 	if (fake_bpf_cflag(m, "-DEM_TASK_SLOTS=")) {
 		struct fake_map *f = &m->maps[m->nmaps++];
 
-		*f = (struct fake_map){ .name = "em_slot_of", .key_size = 16, .value_size = 4 };
+		*f = (struct fake_map){ .name = "em_slot_of",
+					.key_size = sizeof(struct em_task_key),
+					.value_size = 4 };
 		f->max_entries = strtoul(fake_bpf_cflag(m, "-DEM_TASK_SLOTS=") + 16, NULL, 10);
 		f = &m->maps[m->nmaps++];
 		*f = (struct fake_map){ .name = "em_hot",
 					.key_size = 4,
 					.value_size = sizeof(struct em_hot_names),
+					.max_entries = 1,
+					.percpu = true,
+					.array = true };
+	}
+	/* attribution (probes/common.h under EM_ATTRIB): the class of each process, exit marks,
+	 * moved tasks */
+	if (fake_bpf_cflag(m, "-DEM_ATTRIB=")) {
+		struct fake_map *f = &m->maps[m->nmaps++];
+
+		*f = (struct fake_map){ .name = "em_who_of", .key_size = 4, .value_size = 4 };
+		f->max_entries = strtoul(fake_bpf_cflag(m, "-DEM_ATTRIB_TASKS=") + 18, NULL, 10);
+		f = &m->maps[m->nmaps++];
+		*f = (struct fake_map){ .name = "em_who_gone", .key_size = 4, .value_size = 8 };
+		f->max_entries = m->maps[m->nmaps - 2].max_entries / 4;
+		f = &m->maps[m->nmaps++];
+		*f = (struct fake_map){ .name = "em_moved",
+					.key_size = 4,
+					.value_size = sizeof(struct em_moved),
 					.max_entries = 1,
 					.percpu = true,
 					.array = true };

@@ -37,6 +37,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(o.filters.npids, 0);
 	ck_assert_uint_eq(o.filters.nuids, 0);
 	ck_assert_uint_eq(o.filters.ncomms, 0);
+	ck_assert_int_eq(o.filters.nunits, 0);
+	ck_assert_int_eq(o.filters.ncontainers, 0);
 }
 END_TEST
 
@@ -154,6 +156,77 @@ START_TEST(test_filter_flags)
 }
 END_TEST
 
+START_TEST(test_unit_container_flags)
+{
+	struct cli_options o;
+	char err[256];
+
+	/* comma-separated, trimmed, repeatable; a repeated value is kept once */
+	ck_assert_msg(parse(&o, err, "--unit", "nginx.service, session-3.scope",
+			    "--unit=getty@tty1.service", "--unit", "nginx.service", NULL) == 0,
+		      "%s", err);
+	ck_assert_int_eq(o.filters.nunits, 3);
+	ck_assert_str_eq(o.filters.units[0], "nginx.service");
+	ck_assert_str_eq(o.filters.units[1], "session-3.scope");
+	ck_assert_str_eq(o.filters.units[2], "getty@tty1.service");
+	ck_assert_int_eq(o.filters.ncontainers, 0);
+	/* a short id, as docker ps shows it, or a whole one */
+	ck_assert_msg(
+		parse(&o, err, "--container", "ca978112ca1b",
+		      "--container=3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d",
+		      NULL) == 0,
+		"%s", err);
+	ck_assert_int_eq(o.filters.ncontainers, 2);
+	ck_assert_str_eq(o.filters.containers[0], "ca978112ca1b");
+	ck_assert_str_eq(o.filters.containers[1],
+			 "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d");
+	ck_assert_int_eq(o.filters.nunits, 0);
+	/* beside the others */
+	ck_assert_msg(parse(&o, err, "--comm", "nginx", "--unit", "nginx.service", "--container",
+			    "abcd", "-p", "1", NULL) == 0,
+		      "%s", err);
+	ck_assert_int_eq(o.filters.ncomms, 1);
+	ck_assert_int_eq(o.filters.nunits, 1);
+	ck_assert_int_eq(o.filters.ncontainers, 1);
+	ck_assert_int_eq(o.filters.npids, 1);
+}
+END_TEST
+
+START_TEST(test_unit_container_flag_errors)
+{
+	struct cli_options o;
+	char err[256], many[400];
+	size_t n = 0;
+
+	ck_assert_int_eq(parse(&o, err, "--unit", "nginx", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--unit: expected a systemd unit name ending in .service or .scope, "
+			      "of at most 255 bytes, got 'nginx' (use 'nginx.service')");
+	ck_assert_int_eq(parse(&o, err, "--unit", "a.service,,b.service", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--unit expects a comma-separated list without empty entries, got "
+			      "'a.service,,b.service'");
+	ck_assert_int_eq(parse(&o, err, "--unit", NULL), -EINVAL);
+	ck_assert_str_eq(err, "option '--unit' needs a value");
+	ck_assert_int_eq(parse(&o, err, "--container", "ABCD", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--container: expected a container ID or its prefix: 4 to 64 "
+			      "lowercase hex digits, got 'ABCD' (use 'abcd')");
+	ck_assert_int_eq(parse(&o, err, "--container", "abc", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--container: expected a container ID or its prefix: 4 to 64 "
+			      "lowercase hex digits, got 'abc'");
+	ck_assert_int_eq(parse(&o, err, "--container", " ", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--container expects a comma-separated list without empty entries, "
+			      "got ' '");
+
+	/* 16 fit, 17 do not */
+	for (int i = 1; i <= FILTER_CG_MAX; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "%su%d.service", i > 1 ? "," : "",
+				      i);
+	ck_assert_msg(parse(&o, err, "--unit", many, NULL) == 0, "%s", err);
+	ck_assert_int_eq(o.filters.nunits, FILTER_CG_MAX);
+	ck_assert_int_eq(parse(&o, err, "--unit", many, "--unit", "x.scope", NULL), -E2BIG);
+	ck_assert_str_eq(err, "--unit: more than 16 values (a filter holds at most 16)");
+}
+END_TEST
+
 START_TEST(test_filter_flag_errors)
 {
 	struct cli_options o;
@@ -233,6 +306,54 @@ START_TEST(test_cli_filters_win)
 }
 END_TEST
 
+START_TEST(test_cli_unit_container_win)
+{
+	struct config cfg;
+	struct cli_options o;
+	char err[256];
+
+	ck_assert_int_eq(config_defaults(&cfg, schemas, 2), 0);
+	/* what a config could have set: units on one monitor, containers and cgroups on all */
+	ck_assert_int_eq(config_filter_add(&cfg.monitors[0].filters, "units", "a.service", NULL, 0),
+			 0);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(config_filter_add(&cfg.monitors[i].filters, "containers", "abcd",
+						   NULL, 0),
+				 0);
+		ck_assert_int_eq(config_filter_add(&cfg.monitors[i].filters, "cgroups",
+						   "/system.slice", NULL, 0),
+				 0);
+	}
+
+	ck_assert_msg(parse(&o, err, "--unit", "nginx.service,b.scope", NULL) == 0, "%s", err);
+	app_apply_cli_filters(&cfg, &o);
+	for (size_t i = 0; i < 2; i++) {
+		const struct filter_cfg *f = &cfg.monitors[i].filters;
+
+		/* given: replaced, for every monitor */
+		ck_assert_int_eq(f->nunits, 2);
+		ck_assert_str_eq(f->units[0], "nginx.service");
+		ck_assert_str_eq(f->units[1], "b.scope");
+		/* not given: the config's stay */
+		ck_assert_int_eq(f->ncontainers, 1);
+		ck_assert_str_eq(f->containers[0], "abcd");
+		ck_assert_int_eq(f->ncgroups, 1);
+	}
+	ck_assert_int_eq(cfg.filters.nunits, 2);
+
+	ck_assert_msg(parse(&o, err, "--container", "ef01", NULL) == 0, "%s", err);
+	app_apply_cli_filters(&cfg, &o);
+	for (size_t i = 0; i < 2; i++) {
+		const struct filter_cfg *f = &cfg.monitors[i].filters;
+
+		ck_assert_int_eq(f->ncontainers, 1);
+		ck_assert_str_eq(f->containers[0], "ef01");
+		ck_assert_int_eq(f->nunits, 2);
+	}
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(test_describe_filters)
 {
 	struct filter_cfg f = { .exclude_self = true };
@@ -259,6 +380,32 @@ START_TEST(test_describe_filters)
 	ck_assert_str_eq(small, "");
 	ck_assert_int_eq(app_describe_filters(NULL, buf, sizeof(buf)), -EINVAL);
 	ck_assert_int_eq(app_describe_filters(&f, buf, 0), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_describe_cgroup_filters)
+{
+	struct filter_cfg f = { .exclude_self = true };
+	char buf[256];
+
+	/* named only when set: a unit alone is a filter, not "none" */
+	ck_assert_int_eq(config_filter_add(&f, "units", "nginx.service", NULL, 0), 0);
+	ck_assert_int_eq(app_describe_filters(&f, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "pids=- uids=- comms=- exclude_comms=- units=nginx.service "
+			      "exclude_self=yes");
+	ck_assert_int_eq(config_filter_add(&f, "units", "session-3.scope", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&f, "containers", "abcd", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/system.slice/", NULL, 0), 0);
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/a b", NULL, 0), 0);
+	ck_assert_int_eq(app_describe_filters(&f, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "pids=- uids=- comms=- exclude_comms=- "
+			      "units=nginx.service,session-3.scope containers=abcd "
+			      "cgroups=/system.slice,/a b exclude_self=yes");
+	memset(&f, 0, sizeof(f));
+	f.exclude_self = true;
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/", NULL, 0), 0);
+	ck_assert_int_eq(app_describe_filters(&f, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "pids=- uids=- comms=- exclude_comms=- cgroups=/ exclude_self=yes");
 }
 END_TEST
 
@@ -291,10 +438,14 @@ int main(void)
 	tcase_add_test(tc, test_split_list);
 	tcase_add_test(tc, test_filter_flags);
 	tcase_add_test(tc, test_filter_flag_errors);
+	tcase_add_test(tc, test_unit_container_flags);
+	tcase_add_test(tc, test_unit_container_flag_errors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("filters");
 	tcase_add_test(tc, test_cli_filters_win);
 	tcase_add_test(tc, test_describe_filters);
+	tcase_add_test(tc, test_cli_unit_container_win);
+	tcase_add_test(tc, test_describe_cgroup_filters);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

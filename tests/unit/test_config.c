@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cgroup.h"
 #include "core/config.h"
 #include "testutil.h"
 
@@ -251,6 +252,9 @@ static void expect_no_filters(const struct filter_cfg *f)
 	ck_assert_uint_eq(f->nuids, 0);
 	ck_assert_uint_eq(f->ncomms, 0);
 	ck_assert_uint_eq(f->nexclude_comms, 0);
+	ck_assert_int_eq(f->nunits, 0);
+	ck_assert_int_eq(f->ncontainers, 0);
+	ck_assert_int_eq(f->ncgroups, 0);
 	ck_assert(f->exclude_self);
 }
 
@@ -1378,6 +1382,242 @@ START_TEST(test_filter_add)
 }
 END_TEST
 
+#define CT_ID "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+
+START_TEST(test_filters_cgroup_keys)
+{
+	const struct filter_cfg *f;
+
+	ck_assert_msg(load_text(
+			      "filters:\n  units: [nginx.service, session-3.scope, nginx.service]\n"
+			      "  containers: ca978112\n"
+			      "  cgroups: [/system.slice/, /kubepods.slice, /]\n"
+			      "monitors:\n  exec:\n    filters:\n      units: sshd.service\n"
+			      "  func:\n    filters:\n      containers: []\n      cgroups: ~\n"
+			      "  bio:\n") == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(warns.n, 0);
+	/* a repeated unit is kept once; a trailing '/' is dropped ("/" stays) */
+	ck_assert_int_eq(cfg.filters.nunits, 2);
+	ck_assert_str_eq(cfg.filters.units[0], "nginx.service");
+	ck_assert_str_eq(cfg.filters.units[1], "session-3.scope");
+	ck_assert_int_eq(cfg.filters.ncontainers, 1);
+	ck_assert_str_eq(cfg.filters.containers[0], "ca978112");
+	ck_assert_int_eq(cfg.filters.ncgroups, 3);
+	ck_assert_str_eq(cfg.filters.cgroups[0], "/system.slice");
+	ck_assert_str_eq(cfg.filters.cgroups[1], "/kubepods.slice");
+	ck_assert_str_eq(cfg.filters.cgroups[2], "/");
+	/* exec replaces units only: containers and cgroups still come from the top level */
+	f = filters_of("exec");
+	ck_assert_int_eq(f->nunits, 1);
+	ck_assert_str_eq(f->units[0], "sshd.service");
+	ck_assert_int_eq(f->ncontainers, 1);
+	ck_assert_int_eq(f->ncgroups, 3);
+	/* func lifts containers and cgroups, keeps the units */
+	f = filters_of("func");
+	ck_assert_int_eq(f->nunits, 2);
+	ck_assert_str_eq(f->units[1], "session-3.scope");
+	ck_assert_int_eq(f->ncontainers, 0);
+	ck_assert_int_eq(f->ncgroups, 0);
+	/* a section without filters, and no section: all of the top level */
+	ck_assert_int_eq(filters_of("bio")->nunits, 2);
+	ck_assert_str_eq(filters_of("bio")->containers[0], "ca978112");
+	ck_assert_int_eq(filters_of("syscall")->ncgroups, 3);
+	ck_assert_str_eq(filters_of("syscall")->cgroups[1], "/kubepods.slice");
+	/* the top level is not changed by the monitors' sections */
+	ck_assert_int_eq(cfg.filters.nunits, 2);
+	ck_assert_int_eq(cfg.filters.ncgroups, 3);
+	config_free(&cfg);
+
+	/* the limits: a 64-digit id, a 255-byte unit name and cgroup path */
+	{
+		char text[1024], unit[256], path[256];
+
+		memset(unit, 'u', sizeof(unit));
+		memcpy(unit + 255 - strlen(".service"), ".service", strlen(".service") + 1);
+		memset(path, 'p', sizeof(path));
+		path[0] = '/';
+		path[255] = '\0';
+		snprintf(text, sizeof(text),
+			 "filters:\n  units: %s\n  containers: [" CT_ID "]\n  cgroups: %s\n", unit,
+			 path);
+		ck_assert_msg(load_text(text) == 0, "%s", err.msg);
+		ck_assert_str_eq(cfg.filters.units[0], unit);
+		ck_assert_str_eq(cfg.filters.containers[0], CT_ID);
+		ck_assert_str_eq(cfg.filters.cgroups[0], path);
+	}
+}
+END_TEST
+
+START_TEST(test_filters_cgroup_reload)
+{
+	struct config old;
+
+	ck_assert_msg(load_text("monitors:\n  exec: {}\n  func: {}\nfilters:\n"
+				"  units: a.service\n") == 0,
+		      "%s", err.msg);
+	old = cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	/* the same lists: nothing restarts */
+	ck_assert_msg(load_text("monitors:\n  exec: {}\n  func: {}\nfilters:\n"
+				"  units: [a.service]\n") == 0,
+		      "%s", err.msg);
+	ck_assert(config_monitor_equal(config_monitor(&old, "exec"), config_monitor(&cfg, "exec")));
+	config_free(&cfg);
+	/* another unit on exec, a container on func: both differ */
+	ck_assert_msg(load_text("monitors:\n  exec:\n    filters:\n      units: b.service\n"
+				"  func:\n    filters:\n      containers: abcd\n"
+				"filters:\n  units: a.service\n") == 0,
+		      "%s", err.msg);
+	ck_assert(
+		!config_monitor_equal(config_monitor(&old, "exec"), config_monitor(&cfg, "exec")));
+	ck_assert(
+		!config_monitor_equal(config_monitor(&old, "func"), config_monitor(&cfg, "func")));
+	config_free(&cfg);
+	ck_assert_msg(load_text("monitors:\n  exec: {}\n  func: {}\nfilters:\n"
+				"  units: a.service\n  cgroups: /x\n") == 0,
+		      "%s", err.msg);
+	ck_assert(
+		!config_monitor_equal(config_monitor(&old, "exec"), config_monitor(&cfg, "exec")));
+	config_free(&old);
+}
+END_TEST
+
+START_TEST(test_filters_cgroup_errors)
+{
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		{ "filters:\n  units: nginx\n",
+		  "2:10: filters.units: expected a systemd unit name ending in .service or .scope, "
+		  "of at most 255 bytes, got 'nginx' (use 'nginx.service')" },
+		{ "filters:\n  units: [a.service, user-1000.slice]\n",
+		  "2:22: filters.units[1]: expected a systemd unit name ending in .service or "
+		  ".scope, of at most 255 bytes, got 'user-1000.slice' (a slice is not a task's "
+		  "unit: use cgroups: '/user.slice/user-1000.slice')" },
+		{ "filters:\n  units: system.slice\n",
+		  "2:10: filters.units: expected a systemd unit name ending in .service or .scope, "
+		  "of at most 255 bytes, got 'system.slice' (a slice is not a task's unit: use "
+		  "cgroups: '/system.slice')" },
+		{ "filters:\n  units: 'a b.service'\n",
+		  "2:10: filters.units: expected a systemd unit name ending in .service or .scope, "
+		  "of at most 255 bytes, got 'a b.service'" },
+		{ "filters:\n  units: sshd.socket\n",
+		  "2:10: filters.units: expected a systemd unit name ending in .service or .scope, "
+		  "of at most 255 bytes, got 'sshd.socket'" },
+		{ "filters:\n  units: [[a.service]]\n",
+		  "2:11: filters.units[0]: expected a systemd unit name ending in .service or "
+		  ".scope, of at most 255 bytes, got a list" },
+		{ "monitors:\n  exec:\n    filters:\n      containers: [ca978112, xyz1]\n",
+		  "4:30: monitors.exec.filters.containers[1]: expected a container ID or its prefix: "
+		  "4 to 64 lowercase hex digits, got 'xyz1'" },
+		{ "filters:\n  containers: CA978112\n",
+		  "2:15: filters.containers: expected a container ID or its prefix: 4 to 64 "
+		  "lowercase hex digits, got 'CA978112' (use 'ca978112')" },
+		{ "filters:\n  containers: 'docker://ca978112'\n",
+		  "2:15: filters.containers: expected a container ID or its prefix: 4 to 64 "
+		  "lowercase hex digits, got 'docker://ca978112' (use 'ca978112')" },
+		{ "filters:\n  containers: abc\n",
+		  "2:15: filters.containers: expected a container ID or its prefix: 4 to 64 "
+		  "lowercase hex digits, got 'abc'" },
+		{ "filters:\n  containers: " CT_ID "0\n",
+		  "2:15: filters.containers: expected a container ID or its prefix: 4 to 64 "
+		  "lowercase hex digits, got "
+		  "'ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee...'" },
+		{ "filters:\n  cgroups: system.slice\n",
+		  "2:12: filters.cgroups: expected a cgroup path starting with '/', of at most 255 "
+		  "bytes, got 'system.slice' (use '/system.slice')" },
+		{ "filters:\n  cgroups: [/a//b]\n",
+		  "2:13: filters.cgroups[0]: expected a cgroup path starting with '/', of at most "
+		  "255 bytes, got '/a//b'" },
+		{ "filters:\n  cgroups: /a/../b\n",
+		  "2:12: filters.cgroups: expected a cgroup path starting with '/', of at most 255 "
+		  "bytes, got '/a/../b'" },
+		{ "filters:\n  cgroups: ''\n",
+		  "2:12: filters.cgroups: expected a cgroup path starting with '/', of at most 255 "
+		  "bytes, got ''" },
+		{ "filters:\n  cgroups: {a: b}\n",
+		  "2:12: filters.cgroups: expected a cgroup path or a list of them, got a mapping" },
+		{ "filters:\n  units: {a: b}\n",
+		  "2:10: filters.units: expected a unit name or a list of them, got a mapping" },
+		{ "filters:\n  containers: {a: b}\n",
+		  "2:15: filters.containers: expected a container ID or a list of them, got a "
+		  "mapping" },
+	};
+	char text[1024] = "filters:\n  units: [";
+	size_t i, o = strlen(text);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(load_text(cases[i].text) == -EINVAL, "loaded: %s", cases[i].text);
+		expect_err(cases[i].err);
+		config_free(&cfg);
+	}
+
+	/* these lists hold 16 */
+	for (i = 1; i <= FILTER_CG_MAX + 1; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%su%zu.service",
+				      i > 1 ? ", " : "", i);
+	snprintf(text + o, sizeof(text) - o, "]\n");
+	ck_assert_int_eq(load_text(text), -EINVAL);
+	expect_err("2:10: filters.units: expected at most 16 entries, got 17");
+	config_free(&cfg);
+	/* a misspelt key is a warning with the right name */
+	ck_assert_msg(load_text("filters:\n  unit: a.service\n  container: abcd\n") == 0, "%s",
+		      err.msg);
+	ck_assert_int_eq(warns.n, 2);
+	expect_warning(0, tmp_path, "2:3: unknown key 'unit' in filters (did you mean 'units'?)");
+	expect_warning(1, tmp_path,
+		       "3:3: unknown key 'container' in filters (did you mean 'containers'?)");
+}
+END_TEST
+
+START_TEST(test_filter_add_cgroup_keys)
+{
+	struct filter_cfg f = { .exclude_self = true };
+	char why[512], v[32];
+	int i;
+
+	/* shared with the command line: the same rules, the same messages without a position */
+	ck_assert_int_eq(config_filter_add(&f, "units", "nginx.service", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "units", "nginx.service", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "units", "getty@tty1.service", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "units", "x\\x2dy.scope", why, sizeof(why)), 0);
+	ck_assert_int_eq(f.nunits, 3);
+	ck_assert_int_eq(config_filter_add(&f, "units", ".service", why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(config_filter_add(&f, "units", "", why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "expected a systemd unit name ending in .service or .scope, of at "
+			      "most 255 bytes, got ''");
+	ck_assert_int_eq(config_filter_add(&f, "units", "-.slice", why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "expected a systemd unit name ending in .service or .scope, of at "
+			      "most 255 bytes, got '-.slice' (a slice is not a task's unit: use "
+			      "cgroups: '/')");
+	ck_assert_int_eq(config_filter_add(&f, "containers", "abcd", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "containers", CT_ID, why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "containers", "abcd", why, sizeof(why)), 0);
+	ck_assert_int_eq(f.ncontainers, 2);
+	ck_assert_int_eq(config_filter_add(&f, "containers", "abcg", why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/a/", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/a", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/a\tb", why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "expected a cgroup path starting with '/', of at most 255 bytes, got "
+			      "'/a\\tb'");
+	ck_assert_int_eq(f.ncgroups, 1);
+	ck_assert_str_eq(f.cgroups[0], "/a");
+	/* the other lists are untouched */
+	ck_assert_int_eq(f.npids, 0);
+	ck_assert_int_eq(f.ncomms, 0);
+
+	for (i = (int)f.ncgroups; i < FILTER_CG_MAX; i++) {
+		snprintf(v, sizeof(v), "/c%d", i);
+		ck_assert_int_eq(config_filter_add(&f, "cgroups", v, why, sizeof(why)), 0);
+	}
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/a", why, sizeof(why)), 0);
+	ck_assert_int_eq(config_filter_add(&f, "cgroups", "/more", why, sizeof(why)), -E2BIG);
+	ck_assert_str_eq(why, "more than 16 values (a filter holds at most 16)");
+	ck_assert_int_eq(f.ncgroups, FILTER_CG_MAX);
+}
+END_TEST
+
 /* ---- lifecycle ---- */
 
 START_TEST(test_free_after_errors)
@@ -1425,6 +1665,64 @@ START_TEST(test_suggest)
 	ck_assert_ptr_null(config_suggest("xy", short_keys));
 	ck_assert_ptr_null(config_suggest(NULL, keys));
 	ck_assert_ptr_null(config_suggest("a", NULL));
+}
+END_TEST
+
+START_TEST(test_attribution)
+{
+	const struct monitor_cfg *mc;
+
+	/* off by default: no monitor keys its rows by cgroup */
+	ck_assert_msg(load_text("monitors:\n  syscall: {}\n") == 0, "%s", err.msg);
+	ck_assert_int_eq(config_monitor(&cfg, "syscall")->attrib_columns, 0);
+	config_free(&cfg);
+	/* on: every column, the hierarchy and the size, copied into each monitor */
+	ck_assert_msg(load_text("attribution:\n  enabled: true\n  hierarchy: unified\n"
+				"  max_processes: 4096\nmonitors:\n  syscall: {}\n  open: {}\n") ==
+			      0,
+		      "%s", err.msg);
+	mc = config_monitor(&cfg, "open");
+	ck_assert_int_eq(mc->attrib_columns, (1 << ATTRIB_NCOLS) - 1);
+	ck_assert_int_eq(mc->attrib_hierarchy, CG_UNIFIED);
+	ck_assert_int_eq(mc->attrib_max, 4096);
+	ck_assert_int_eq(warns.n, 0);
+	config_free(&cfg);
+	/* the columns chosen; none chosen still keys (a filter may want it) */
+	ck_assert_msg(load_text("attribution:\n  enabled: true\n  columns: [pod_uid, unit]\n") == 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(config_monitor(&cfg, "syscall")->attrib_columns,
+			 (1 << ATTRIB_COL_UNIT) | (1 << ATTRIB_COL_POD));
+	config_free(&cfg);
+	ck_assert_msg(load_text("attribution:\n  enabled: true\n  columns: []\n") == 0, "%s",
+		      err.msg);
+	ck_assert_int_eq(config_monitor(&cfg, "syscall")->attrib_columns, 1 << ATTRIB_NCOLS);
+	config_free(&cfg);
+	/* errors name the key and what is accepted */
+	ck_assert_int_eq(load_text("attribution:\n  columns: [unit, pod]\n"), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "attribution.columns") &&
+			      strstr(err.msg, "unknown column 'pod': expected cgroup, unit, "
+					      "container_id or pod_uid"),
+		      "%s", err.msg);
+	ck_assert_int_eq(load_text("attribution:\n  hierarchy: v2\n"), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "attribution.hierarchy") != NULL, "%s", err.msg);
+	ck_assert_int_eq(load_text("attribution:\n  max_processes: 10\n"), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "attribution.max_processes") != NULL, "%s", err.msg);
+	/* a change is a changed monitor (a reload restarts it with the new keys) */
+	{
+		struct config other;
+
+		ck_assert_int_eq(
+			load_text("attribution:\n  enabled: true\nmonitors:\n  syscall: {}\n"), 0);
+		memset(&other, 0, sizeof(other));
+		ck_assert_int_eq(config_defaults(&other, schemas, NSCHEMAS), 0);
+		write_tmp("monitors:\n  syscall: {}\n");
+		ck_assert_int_eq(config_load(&other, tmp_path, schemas, NSCHEMAS, NULL, NULL, &err),
+				 0);
+		unlink(tmp_path);
+		ck_assert(!config_monitor_equal(config_monitor(&cfg, "syscall"),
+						config_monitor(&other, "syscall")));
+		config_free(&other);
+	}
 }
 END_TEST
 
@@ -1584,9 +1882,14 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_filters_errors);
 	tcase_add_test(tc, test_filters_unknown_key);
 	tcase_add_test(tc, test_filter_add);
+	tcase_add_test(tc, test_filters_cgroup_keys);
+	tcase_add_test(tc, test_filters_cgroup_reload);
+	tcase_add_test(tc, test_filters_cgroup_errors);
+	tcase_add_test(tc, test_filter_add_cgroup_keys);
 	tcase_add_test(tc, test_free_after_errors);
 	tcase_add_test(tc, test_suggest);
 	tcase_add_test(tc, test_output_format_and_prometheus);
+	tcase_add_test(tc, test_attribution);
 	tcase_add_test(tc, test_overhead_budget);
 	tcase_add_test(tc, test_overhead_budget_errors);
 	tcase_add_test(tc, test_overhead_budget_on_a_monitor_that_never_samples);

@@ -1,5 +1,6 @@
 /* test_json.c - the JSON-lines renderer: string escaping (quotes, backslashes, control
- * characters, invalid UTF-8 as U+FFFD) and typed row objects keyed by the column names. */
+ * characters, invalid UTF-8 as U+FFFD) and typed row objects keyed by the column names, the
+ * attribution columns included. */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -92,6 +93,70 @@ START_TEST(row_object)
 }
 END_TEST
 
+/* Attribution: the framework appends cgroup, unit, container_id, pod_uid after the monitor's
+ * columns (and before sample_rate); they are keys like any other, and an empty value (a host
+ * process: no container, no pod) stays an empty string, never left out or null. */
+START_TEST(row_with_attribution)
+{
+	static const struct column cols[] = {
+		{ "timestamp", COL_TIMESTAMP, 0, 0 },
+		{ "comm", COL_STR, 0, 0 },
+		{ "count", COL_U64, 0, 0 },
+		{ "cgroup", COL_STR, 0, 0 },
+		{ "unit", COL_STR, 0, 0 },
+		{ "container_id", COL_STR, 0, 0 },
+		{ "pod_uid", COL_STR, 0, 0 },
+		{ "sample_rate", COL_U64, 0, 0 },
+	};
+	struct cell cells[8];
+	struct row r = { .ts_ns = 1732176700123456789ULL, .cells = cells };
+	struct strbuf b = { 0 };
+
+	memset(cells, 0, sizeof(cells));
+	cells[1].s = "nginx";
+	cells[2].u = 42;
+	cells[3].s = "/system.slice/nginx.service";
+	cells[4].s = "nginx.service";
+	cells[5].s = "";
+	cells[6].s = NULL; /* what attrib_cells() gives a row of no class: still "" */
+	cells[7].u = 1;
+	ck_assert_int_eq(json_append_row(&b, cols, 8, &r), 0);
+	/* a container's row, and one the kernel could not attribute */
+	cells[3].s = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
+		     "1a2b3c4d_0000_4000_8000_123456789abc.slice/cri-containerd-"
+		     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
+	cells[4].s = "cri-containerd-"
+		     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
+	cells[5].s = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	cells[6].s = "1a2b3c4d-0000-4000-8000-123456789abc";
+	ck_assert_int_eq(json_append_row(&b, cols, 8, &r), 0);
+	cells[3].s = "unknown";
+	cells[4].s = "unknown";
+	cells[5].s = "";
+	cells[6].s = "";
+	ck_assert_int_eq(json_append_row(&b, cols, 8, &r), 0);
+	ck_assert_int_eq(strbuf_putc(&b, '\0'), 0);
+	ck_assert_str_eq(
+		b.buf,
+		"{\"timestamp\":1732176700.123,\"comm\":\"nginx\",\"count\":42,"
+		"\"cgroup\":\"/system.slice/nginx.service\",\"unit\":\"nginx.service\","
+		"\"container_id\":\"\",\"pod_uid\":\"\",\"sample_rate\":1}\n"
+		"{\"timestamp\":1732176700.123,\"comm\":\"nginx\",\"count\":42,"
+		"\"cgroup\":\"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
+		"1a2b3c4d_0000_4000_8000_123456789abc.slice/cri-containerd-"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\","
+		"\"unit\":\"cri-containerd-"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\","
+		"\"container_id\":"
+		"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+		"\"pod_uid\":\"1a2b3c4d-0000-4000-8000-123456789abc\",\"sample_rate\":1}\n"
+		"{\"timestamp\":1732176700.123,\"comm\":\"nginx\",\"count\":42,"
+		"\"cgroup\":\"unknown\",\"unit\":\"unknown\",\"container_id\":\"\","
+		"\"pod_uid\":\"\",\"sample_rate\":1}\n");
+	strbuf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("json");
@@ -101,6 +166,7 @@ int main(void)
 	tcase_add_test(tc, control_characters);
 	tcase_add_test(tc, utf8_kept_invalid_replaced);
 	tcase_add_test(tc, row_object);
+	tcase_add_test(tc, row_with_attribution);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

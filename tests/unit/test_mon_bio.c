@@ -4,7 +4,8 @@
  * attribution and requeue points switched off with their fields, layouts refused with their
  * message, per-CPU merge, bytes, counts, throughput over the interval, latency avg/min/max and
  * the p50/p99 estimates from the log2 histogram, io type names, device names, sorting,
- * min_latency_us, and the stale sweep of bio_inflight counted as unmatched. One check runs on
+ * min_latency_us, the stale sweep of bio_inflight counted as unmatched, and with attribution a
+ * row per (key, class), rows of one class merged histograms and all. One check runs on
  * the real tracefs, with what holds on any kernel and for any user. */
 #include <check.h>
 #include <dirent.h>
@@ -12,8 +13,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/cgroup.h"
+#include "monitors/attrib.h"
+#include "probes/attrib.h"
 #include "probes/bio.h"
 #include "montest.h"
 #include "testutil.h"
@@ -334,17 +340,24 @@ END_TEST
 
 /* ---- rows ---- */
 
-/* One key's per-CPU values (2 CPUs), written with the current epoch. */
-static void put(const char *comm, __u32 dev, __u32 io_type, const struct bio_value v[2])
+/* One key's per-CPU values (2 CPUs), written with the current epoch, of the submitter who. */
+static void put_who(const char *comm, __u32 dev, __u32 io_type, __u32 who,
+		    const struct bio_value v[2])
 {
 	struct bio_key k;
 
 	memset(&k, 0, sizeof(k));
 	k.epoch = montest_epoch(&t);
+	k.who = who;
 	k.dev = dev;
 	k.io_type = io_type;
 	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "bio_stats", &k, v), 0);
+}
+
+static void put(const char *comm, __u32 dev, __u32 io_type, const struct bio_value v[2])
+{
+	put_who(comm, dev, io_type, 0, v);
 }
 
 /* n requests of lat_us each on one CPU's value, bytes each. */
@@ -507,6 +520,202 @@ START_TEST(device_names_from_sysfs)
 }
 END_TEST
 
+/* ---- attribution (issue 19) ---- */
+
+#define ATTRIB_ON "attribution:\n  enabled: true\n"
+
+/* This process's cgroup path, in the hierarchy the monitor reads. */
+static void own_cgroup(char *buf, size_t len)
+{
+	int r = cg_read_pid(getpid(), (enum cg_hierarchy)t.m.cfg->attrib_hierarchy, buf, len);
+
+	ck_assert_msg(r == 0, "reading /proc/self/cgroup: %d", r);
+}
+
+/* The class attribution gave the cgroup path (the start read every running process's), or 0. */
+static __u32 class_of(const char *path)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++) {
+		if (!strcmp(attrib_class_path(c), path))
+			return c;
+	}
+	return 0;
+}
+
+/* A class of another cgroup than path: one of this machine's (kernel threads are in "/"), or
+ * "unknown" where every process the start saw is in that one cgroup. */
+static __u32 other_class(const char *path)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++) {
+		if (strcmp(attrib_class_path(c), path))
+			return c;
+	}
+	return ATTRIB_UNKNOWN;
+}
+
+/* The pid of a process that has exited (and been reaped). */
+static __u32 dead_pid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	ck_assert_msg(p > 0, "fork failed");
+	ck_assert_int_eq((int)waitpid(p, NULL, 0), (int)p);
+	return (__u32)p;
+}
+
+/* Row i carries class c's cgroup, unit, container and pod. */
+static void assert_class(long i, __u32 c)
+{
+	const struct cg_attr *a = attrib_class_attr(c);
+
+	ck_assert_msg(a != NULL, "no class %u", c);
+	ck_assert_str_eq(cell(i, "cgroup"), attrib_class_path(c));
+	ck_assert_str_eq(cell(i, "unit"), a->unit);
+	ck_assert_str_eq(cell(i, "container_id"), a->container_id);
+	ck_assert_str_eq(cell(i, "pod_uid"), a->pod_uid);
+}
+
+/* The same task name writing to the same device from two classes: two rows, each with its own
+ * bytes and latencies and its class's four columns after the documented ones. */
+START_TEST(attribution_two_classes_two_rows)
+{
+	static const char *const names[] = { "cgroup", "unit", "container_id", "pod_uid" };
+	struct bio_value v[2];
+	char own[4096];
+	__u32 mine, other;
+
+	kernel_6x();
+	start(ATTRIB_ON);
+	ck_assert_int_eq((int)t.m.ncolumns, 15 + 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_str_eq(t.m.columns[15 + i].name, names[i]);
+	ck_assert_msg(flag("EM_ATTRIB") != NULL, "no -DEM_ATTRIB");
+	own_cgroup(own, sizeof(own));
+	mine = class_of(own);
+	ck_assert_msg(mine != 0, "no class for %s", own);
+	other = other_class(own);
+	memset(v, 0, sizeof(v));
+	requests(&v[0], 3, 100, MIB);
+	put_who("dd", DEV_NONE, BIO_WRITE, mine, v);
+	memset(v, 0, sizeof(v));
+	requests(&v[1], 2, 40, MIB / 2);
+	put_who("dd", DEV_NONE, BIO_WRITE, other, v);
+	montest_interval(&t, 1);
+	ck_assert_int_eq((int)t.nrows, 2);
+	ck_assert_str_eq(cell(0, "comm"), "dd");
+	ck_assert_str_eq(cell(0, "io_type_str"), "WRITE");
+	ck_assert_str_eq(cell(0, "count"), "3");
+	ck_assert_str_eq(cell(0, "total_bytes"), "3145728");
+	ck_assert_str_eq(cell(0, "avg_latency_us"), "100.000");
+	assert_class(0, mine);
+	ck_assert_str_eq(cell(1, "comm"), "dd");
+	ck_assert_str_eq(cell(1, "io_type_str"), "WRITE");
+	ck_assert_str_eq(cell(1, "count"), "2");
+	ck_assert_str_eq(cell(1, "total_bytes"), "1048576");
+	ck_assert_str_eq(cell(1, "max_latency_us"), "40.000");
+	assert_class(1, other);
+	teardown();
+}
+END_TEST
+
+/* A submitter the kernel had no class for is keyed by its tgid: this process resolves to its
+ * own cgroup; one gone before it could be read is counted under "unknown" (and in the
+ * monitor's unattributed count: its requests), never dropped. */
+START_TEST(attribution_tgid_resolved_or_unknown)
+{
+	struct bio_value v[2];
+	char own[4096];
+	__u32 gone = dead_pid();
+	long r;
+
+	kernel_6x();
+	start(ATTRIB_ON);
+	own_cgroup(own, sizeof(own));
+	memset(v, 0, sizeof(v));
+	requests(&v[0], 2, 100, MIB);
+	put_who("self", DEV_NONE, BIO_READ, EM_WHO_TGID | (__u32)getpid(), v);
+	memset(v, 0, sizeof(v));
+	requests(&v[1], 3, 100, 4096);
+	put_who("gone", DEV_NONE, BIO_WRITE, EM_WHO_TGID | gone, v);
+	montest_interval(&t, 1);
+	ck_assert_int_eq((int)t.nrows, 2);
+	r = montest_find(&t, "comm", "self");
+	ck_assert_msg(r >= 0, "no row of this process");
+	ck_assert_str_eq(cell(r, "total_bytes"), "2097152");
+	ck_assert_str_eq(cell(r, "cgroup"), own);
+	assert_class(r, class_of(own));
+	r = montest_find(&t, "comm", "gone");
+	ck_assert_msg(r >= 0, "no row of the process gone");
+	ck_assert_str_eq(cell(r, "count"), "3");
+	ck_assert_str_eq(cell(r, "total_bytes"), "12288");
+	ck_assert_str_eq(cell(r, "cgroup"), "unknown");
+	ck_assert_str_eq(cell(r, "unit"), "unknown");
+	ck_assert_str_eq(cell(r, "container_id"), "");
+	ck_assert_str_eq(cell(r, "pod_uid"), "");
+	ck_assert_int_eq((int)t.m.stats.unattributed, 3);
+	teardown();
+}
+END_TEST
+
+/* Two who values of one class (the class the kernel had, and a tgid resolved to it) are one
+ * row: counts and bytes added, the histograms bucket by bucket (the p50/p99 of the whole), the
+ * minimum and maximum over both; the row of another io type stays its own. */
+START_TEST(attribution_equal_classes_merge)
+{
+	struct bio_value v[2];
+	char own[4096];
+	__u32 mine;
+	long r;
+
+	kernel_6x();
+	start("    interval: 2\n" ATTRIB_ON);
+	own_cgroup(own, sizeof(own));
+	mine = class_of(own);
+	ck_assert_msg(mine != 0, "no class for %s", own);
+	/* as in rows_merge_cpus_and_estimate_latency, but the two CPUs' values under two keys */
+	memset(v, 0, sizeof(v));
+	requests(&v[0], 3, 100, MIB);
+	put_who("dd", DEV_NONE, BIO_WRITE, mine, v);
+	memset(v, 0, sizeof(v));
+	requests(&v[1], 1, 3000, MIB);
+	put_who("dd", DEV_NONE, BIO_WRITE, EM_WHO_TGID | (__u32)getpid(), v);
+	memset(v, 0, sizeof(v));
+	requests(&v[0], 1, 10, 4096);
+	put_who("dd", DEV_NONE, BIO_READ, EM_WHO_TGID | (__u32)getpid(), v);
+	montest_interval(&t, 1000000000ull);
+	ck_assert_int_eq((int)t.nrows, 2);
+	ck_assert_str_eq(cell(0, "io_type_str"), "WRITE");
+	ck_assert_str_eq(cell(0, "count"), "4");
+	ck_assert_str_eq(cell(0, "total_bytes"), "4194304");
+	ck_assert_str_eq(cell(0, "throughput_mbps"), "2.000");
+	ck_assert_str_eq(cell(0, "avg_latency_us"), "825.000");
+	ck_assert_str_eq(cell(0, "min_latency_us"), "100.000");
+	ck_assert_str_eq(cell(0, "max_latency_us"), "3000.000");
+	ck_assert_str_eq(cell(0, "p50_latency_us"), "114.000");
+	ck_assert_str_eq(cell(0, "p99_latency_us"), "2524.000");
+	assert_class(0, mine);
+	r = montest_find(&t, "io_type_str", "READ");
+	ck_assert_int_eq((int)r, 1);
+	ck_assert_str_eq(cell(r, "total_bytes"), "4096");
+	assert_class(r, mine);
+	teardown();
+}
+END_TEST
+
+/* Without attribution the rows have no such columns and the probe no EM_ATTRIB. */
+START_TEST(attribution_off_no_columns)
+{
+	kernel_6x();
+	start("");
+	ck_assert_int_eq((int)t.m.ncolumns, 15);
+	ck_assert_msg(flag("EM_ATTRIB") == NULL, "EM_ATTRIB set");
+	ck_assert_msg(fake_bpf_attached(montest_mod(&t), "who_fork") == NULL, "who_fork attached");
+	teardown();
+}
+END_TEST
+
 /* ---- the stale sweep ---- */
 
 static __u64 mono_now(void)
@@ -625,6 +834,10 @@ int main(void)
 	tcase_add_test(rows, rows_merge_cpus_and_estimate_latency);
 	tcase_add_test(rows, rows_sort_ties);
 	tcase_add_test(rows, device_names_from_sysfs);
+	tcase_add_test(rows, attribution_two_classes_two_rows);
+	tcase_add_test(rows, attribution_tgid_resolved_or_unknown);
+	tcase_add_test(rows, attribution_equal_classes_merge);
+	tcase_add_test(rows, attribution_off_no_columns);
 	tcase_add_test(sweep, stale_requests_swept_and_counted);
 	tcase_add_test(sweep, no_attribution_no_submitter_sweep);
 	suite_add_tcase(s, layout);

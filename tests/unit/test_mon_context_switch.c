@@ -2,18 +2,23 @@
  * fake loader: one row per (cpu, prev, next) with the probe's voluntary/involuntary split, the
  * idle task's name, min_switches, the sort order, the epoch rule, and the cflags configure
  * passes (record offsets and the preemption bit, as this kernel's tracefs gives them), and the
- * fast path (task slots): per-CPU cells of name pairs merged with the hash path's rows. The
- * rules behind the preemption bit: test_context_switch_rules.c. */
+ * fast path (task slots): per-CPU cells of name pairs merged with the hash path's rows; with
+ * attribution, rows per class of the task switched out, from either path, the idle task's of
+ * none. The rules behind the preemption bit: test_context_switch_rules.c. */
 #include <check.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "probes/context_switch.h"
 #include "probes/task_slots.h"
 #include "monitors/context_switch_rules.h"
+#include "core/cgroup.h"
 #include "core/kcheck.h"
 #include "core/kversion.h"
+#include "monitors/attrib.h"
 #include "montest.h"
 #include "testutil.h"
 #include "core/tracefs.h"
@@ -32,10 +37,15 @@ static void declare_maps(unsigned nslots, bool fast)
 	kcheck_force_map(KMAP_PERCPU_ARRAY, fast);
 }
 
+static void start_with(bool fast, const char *options)
+{
+	declare_maps(62, fast);
+	ck_assert_msg(montest_start(&t, "context_switch", options) == 0, "%s", t.err);
+}
+
 static void start(const char *options)
 {
-	declare_maps(62, true);
-	ck_assert_msg(montest_start(&t, "context_switch", options) == 0, "%s", t.err);
+	start_with(true, options);
 }
 
 static void stop(void)
@@ -44,14 +54,17 @@ static void stop(void)
 	kcheck_force_map(KMAP_PERCPU_ARRAY, -1);
 }
 
-/* prev or next NULL: the idle task (pid 0), its comm as the kernel has it ("swapper/N"). */
-static void put(unsigned cpu, const char *prev, const char *next, __u64 vol, __u64 invol)
+/* prev or next NULL: the idle task (pid 0), its comm as the kernel has it ("swapper/N"); who:
+ * prev's who value (probes/attrib.h: a class, or 0x80000000 | a tgid; 0 for the idle task). */
+static void put_raw(unsigned cpu, const char *prev, const char *next, __u64 count, __u64 vol,
+		    __u64 invol, __u32 who)
 {
 	struct cs_key k;
-	struct cs_value v = { vol + invol, vol, invol };
+	struct cs_value v = { count, vol, invol };
 
 	memset(&k, 0, sizeof(k));
 	k.epoch = montest_epoch(&t);
+	k.who = who;
 	k.cpu = cpu;
 	k.prev_idle = !prev;
 	k.next_idle = !next;
@@ -60,6 +73,17 @@ static void put(unsigned cpu, const char *prev, const char *next, __u64 vol, __u
 	memcpy(k.prev_comm, prev, strnlen(prev, sizeof(k.prev_comm)));
 	memcpy(k.next_comm, next, strnlen(next, sizeof(k.next_comm)));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "cs_counts", &k, &v), 0);
+}
+
+static void put_who(unsigned cpu, const char *prev, const char *next, __u64 vol, __u64 invol,
+		    __u32 who)
+{
+	put_raw(cpu, prev, next, vol + invol, vol, invol, who);
+}
+
+static void put(unsigned cpu, const char *prev, const char *next, __u64 vol, __u64 invol)
+{
+	put_who(cpu, prev, next, vol, invol, 0);
 }
 
 START_TEST(columns)
@@ -346,29 +370,43 @@ START_TEST(fast_names_rejects_bad_values)
 }
 END_TEST
 
-/* The kernel notes names hot on the hash path (cpu0's em_hot). */
-static void hint(const char *a, const char *b)
+/* The kernel notes names (with who values) hot on the hash path (cpu0's em_hot). */
+static void hint_who(const char *a, __u32 who_a, const char *b, __u32 who_b)
 {
 	struct em_hot_names h[2];
 	__u32 zero = 0;
 
 	memset(h, 0, sizeof(h));
 	h[0].n = 2;
-	memcpy(h[0].name[0], a, strnlen(a, 16));
-	memcpy(h[0].name[1], b, strnlen(b, 16));
+	memcpy(h[0].key[0].name, a, strnlen(a, 16));
+	h[0].key[0].who = who_a;
+	memcpy(h[0].key[1].name, b, strnlen(b, 16));
+	h[0].key[1].who = who_b;
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_hot", &zero, h), 0);
 }
 
-/* The slot em_slot_of gives name, or -1. */
-static long slot_of(const char *name)
+static void hint(const char *a, const char *b)
 {
-	char key[16] = "";
+	hint_who(a, 0, b, 0);
+}
+
+/* The slot em_slot_of gives (name, who), or -1. */
+static long slot_of_who(const char *name, __u32 who)
+{
+	struct em_task_key key;
 	__u32 slot;
 
-	memcpy(key, name, strnlen(name, 16));
-	if (fake_map_get(montest_mod(&t), "em_slot_of", key, 0, &slot))
+	memset(&key, 0, sizeof(key));
+	memcpy(key.name, name, strnlen(name, 16));
+	key.who = who;
+	if (fake_map_get(montest_mod(&t), "em_slot_of", &key, 0, &slot))
 		return -1;
 	return slot;
+}
+
+static long slot_of(const char *name)
+{
+	return slot_of_who(name, 0);
 }
 
 #define NS 2 /* the slots of the fast-path tests; index NS is the idle task */
@@ -383,6 +421,8 @@ static void cell_raw(unsigned prev, unsigned next, __u64 c0, __u64 c1)
 	} cells[2];
 	__u32 zero = 0;
 
+	/* what the map holds (zeros before the first write: not a previous test's cells) */
+	memset(cells, 0, sizeof(cells));
 	for (unsigned c = 0; c < 2; c++)
 		(void)fake_map_get(montest_mod(&t), "cs_fast", &zero, c, &cells[c]);
 	for (unsigned c = 0; c < 2; c++)
@@ -513,6 +553,285 @@ START_TEST(fast_path_cells_wrap)
 }
 END_TEST
 
+/* ---- attribution ---- */
+
+#define ATTRIB_ON "attribution:\n  enabled: true\n"
+#define WHO_TGID 0x80000000u
+
+/* This process's cgroup path (the hierarchy `auto` picks, as the monitor reads it). */
+static void own_cgroup(char *path, size_t len)
+{
+	ck_assert_int_eq(cg_read_pid((int)getpid(), CG_AUTO, path, len), 0);
+}
+
+/* The class the start gave a cgroup path (it read every running process's), or 0. */
+static __u32 class_of_path(const char *path)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++)
+		if (!strcmp(attrib_class_path(c), path))
+			return c;
+	return 0;
+}
+
+/* A class other than cls that the start gave, or ATTRIB_UNKNOWN where every process shares
+ * one cgroup. */
+static __u32 other_class(__u32 cls)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++)
+		if (c != cls)
+			return c;
+	return ATTRIB_UNKNOWN;
+}
+
+/* Row r's four attribution cells: those of class cls; all empty for ATTRIB_NONE. */
+static void assert_class(long r, __u32 cls)
+{
+	const struct cg_attr *a = attrib_class_attr(cls);
+
+	ck_assert_int_ge(r, 0);
+	if (cls == ATTRIB_NONE) {
+		ck_assert_str_eq(montest_cell(&t, r, "cgroup"), "");
+		ck_assert_str_eq(montest_cell(&t, r, "unit"), "");
+		ck_assert_str_eq(montest_cell(&t, r, "container_id"), "");
+		ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), "");
+		return;
+	}
+	ck_assert_msg(a != NULL, "no class %u", cls);
+	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), attrib_class_path(cls));
+	ck_assert_str_eq(montest_cell(&t, r, "unit"), a->unit);
+	ck_assert_str_eq(montest_cell(&t, r, "container_id"), a->container_id);
+	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), a->pod_uid);
+}
+
+/* The row of (cpu, prev, next) in class cls' cgroup ("" for none), or -1. */
+static long find_row(unsigned cpu, const char *prev, const char *next, __u32 cls)
+{
+	const char *path = cls == ATTRIB_NONE ? "" : attrib_class_path(cls);
+	char c[16];
+
+	snprintf(c, sizeof(c), "%u", cpu);
+	for (size_t i = 0; i < t.nrows; i++)
+		if (!strcmp(montest_cell(&t, i, "cpu"), c) &&
+		    !strcmp(montest_cell(&t, i, "prev_comm"), prev) &&
+		    !strcmp(montest_cell(&t, i, "next_comm"), next) &&
+		    !strcmp(montest_cell(&t, i, "cgroup"), path))
+			return (long)i;
+	return -1;
+}
+
+/* Four columns after the documented ones, the attribution points attached, the probe built
+ * with EM_ATTRIB; none of it without attribution. The idle task's switches out are counted,
+ * except under attribution filters (CS_IDLE_SKIPPED: they would be nobody's rows). */
+START_TEST(attrib_columns_and_points)
+{
+	static const char *const extra[] = { "cgroup", "unit", "container_id", "pod_uid" };
+
+	start(ATTRIB_ON);
+	ck_assert_int_eq(t.m.ncolumns, 12);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(t.m.columns[8 + i].name, extra[i]);
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB="), "-DEM_ATTRIB=1");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "who_fork"), "tracepoint");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "who_exit"), "tracepoint");
+	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DCS_IDLE_SKIPPED") == NULL, "idle");
+	stop();
+
+	start("    filters:\n      units: [a.service]\n");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB="), "-DEM_ATTRIB=1");
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DCS_IDLE_SKIPPED="),
+			 "-DCS_IDLE_SKIPPED=1");
+	stop();
+
+	start("");
+	ck_assert_int_eq(t.m.ncolumns, 8);
+	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB") == NULL, "EM_ATTRIB");
+	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DCS_IDLE_SKIPPED") == NULL, "idle");
+	ck_assert_msg(fake_bpf_attached(montest_mod(&t), "who_fork") == NULL, "who_fork");
+	stop();
+}
+END_TEST
+
+/* A pair whose prev tasks are of two classes: two rows, each with its class's columns and its
+ * own counts; a key of this process's tgid (the kernel had no class for it) resolves to its own
+ * cgroup; a key of a process gone unresolved counts under "unknown" (stats.unattributed); the
+ * idle task's switches out have no class: empty columns, not "unknown". */
+START_TEST(attrib_rows_per_class)
+{
+	char path[4096];
+	struct cg_attr own;
+	__u32 a, b;
+	pid_t dead;
+	long r;
+
+	own_cgroup(path, sizeof(path));
+	cg_describe(path, &own);
+	start_with(false, "    min_switches: 1\n" ATTRIB_ON);
+	a = class_of_path(path);
+	ck_assert_msg(a >= 2, "no class for %s", path);
+	b = other_class(a);
+	dead = fork();
+	ck_assert_int_ge(dead, 0);
+	if (dead == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+
+	put_who(0, "w", "x", 30, 12, a);
+	put_who(0, "w", "x", 8, 2, b);
+	put_who(1, "self", "x", 5, 0, WHO_TGID | (__u32)getpid());
+	put_who(1, "gone", "x", 3, 1, WHO_TGID | (__u32)dead);
+	put_raw(1, NULL, "w", 25, 0, 0, 0);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 5);
+	r = find_row(0, "w", "x", a);
+	assert_class(r, a);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "42");
+	ck_assert_str_eq(montest_cell(&t, r, "voluntary"), "30");
+	r = find_row(0, "w", "x", b);
+	assert_class(r, b);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "10");
+	ck_assert_str_eq(montest_cell(&t, r, "voluntary"), "8");
+	r = montest_find(&t, "prev_comm", "self");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), path);
+	ck_assert_str_eq(montest_cell(&t, r, "unit"), own.unit);
+	ck_assert_str_eq(montest_cell(&t, r, "container_id"), own.container_id);
+	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), own.pod_uid);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "5");
+	r = montest_find(&t, "prev_comm", "gone");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), "unknown");
+	ck_assert_str_eq(montest_cell(&t, r, "unit"), "unknown");
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "4");
+	r = find_row(1, "<idle>", "w", ATTRIB_NONE);
+	assert_class(r, ATTRIB_NONE);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "25");
+	/* where every process shares one cgroup, b is "unknown" too */
+	ck_assert_int_eq(t.m.stats.unattributed, 4 + (b == ATTRIB_UNKNOWN ? 10 : 0));
+	stop();
+}
+END_TEST
+
+/* The fast path with attribution: a slot is a (name, who) pair's. A cell's row carries its prev
+ * slot's class (next's slot stands for its name only: whatever class it has, the row shows the
+ * name) and merges with the hash path's rows of that class, a key of a tgid of that class
+ * included; a row of the same pair with prev of another class stays its own; the idle task's
+ * row and cell have no class. */
+START_TEST(attrib_fast_and_hash_merge)
+{
+	char path[4096];
+	__u32 a, b, self = WHO_TGID | (__u32)getpid();
+	long r;
+
+	own_cgroup(path, sizeof(path));
+	declare_maps(NS, true);
+	ck_assert_msg(montest_start(&t, "context_switch",
+				    "    fast_names: 2\n    min_switches: 1\n" ATTRIB_ON) == 0,
+		      "%s", t.err);
+	a = class_of_path(path);
+	ck_assert_msg(a >= 2, "no class for %s", path);
+	b = other_class(a);
+	hint_who("a", a, "b", b);
+	montest_poll(&t);
+	ck_assert_int_eq(slot_of_who("a", a), 0);
+	ck_assert_int_eq(slot_of_who("b", b), 1);
+	put_who(0, "a", "b", 8, 2, self);  /* the hash path, before the slots */
+	put_who(0, "a", "b", 1, 0, b);	   /* prev a of class b */
+	put_raw(0, NULL, "a", 3, 0, 0, 0); /* from the idle task */
+	cell(0, 1, 30, 20, 5, 5);	   /* a (class a) -> b */
+	cell(1, NS, 4, 4, 0, 0);	   /* b (class b) -> idle */
+	cell(NS, 0, 40, 0, 0, 0);	   /* idle -> a */
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 5);
+	r = find_row(0, "a", "b", a);
+	assert_class(r, a);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "40");
+	ck_assert_str_eq(montest_cell(&t, r, "voluntary"), "28");
+	ck_assert_str_eq(montest_cell(&t, r, "involuntary"), "12");
+	r = find_row(1, "a", "b", a);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "5");
+	r = find_row(0, "a", "b", b);
+	assert_class(r, b);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "1");
+	r = find_row(0, "b", "<idle>", b);
+	assert_class(r, b);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "4");
+	r = find_row(0, "<idle>", "a", ATTRIB_NONE);
+	assert_class(r, ATTRIB_NONE);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "43");
+	ck_assert_str_eq(montest_cell(&t, r, "voluntary"), "0");
+	stop();
+}
+END_TEST
+
+/* The hash path's names that task_slots may give slots to, with attribution: prev's (name,
+ * who) only (the key has no who for next), each switch counted twice (its switch in as well);
+ * never a process the kernel had no class for (it cannot take a slot, so it must not outbid
+ * one). */
+START_TEST(attrib_hash_names_for_slots)
+{
+	char path[4096];
+	__u32 a;
+
+	own_cgroup(path, sizeof(path));
+	declare_maps(NS, true);
+	ck_assert_msg(montest_start(&t, "context_switch",
+				    "    fast_names: 2\n    min_switches: 1\n" ATTRIB_ON) == 0,
+		      "%s", t.err);
+	a = class_of_path(path);
+	hint_who("busy", a, "x", WHO_TGID | 1);
+	montest_poll(&t);
+	ck_assert_int_eq(slot_of_who("busy", a), 0);
+	ck_assert_int_eq(slot_of_who("x", WHO_TGID | 1), -1);
+	cell(0, NS, 100, 100, 0, 0);
+	put_who(0, "c", "d", 600, 0, a);			   /* 1200 >= EM_HOT_AT */
+	put_who(0, "e", "f", 5000, 0, WHO_TGID | (__u32)getpid()); /* would outbid busy */
+	montest_interval(&t, 1);
+	ck_assert_int_eq(slot_of_who("c", a), 1);
+	ck_assert_int_eq(slot_of_who("busy", a), 0);
+	ck_assert_int_eq(slot_of_who("d", 0), -1);
+	ck_assert_int_eq(slot_of_who("e", WHO_TGID | (__u32)getpid()), -1);
+	stop();
+}
+END_TEST
+
+/* Whether cgroup path is prefix or below it. */
+static bool below(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return !strcmp(prefix, "/") ||
+	       (!strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/'));
+}
+
+/* Attribution filters: rows of the classes they keep; the others' and the idle task's (no
+ * class) are left out, counted in stats.filtered_rows. */
+START_TEST(attrib_filters)
+{
+	char path[4096], opts[4400];
+	__u32 a, b;
+
+	own_cgroup(path, sizeof(path));
+	snprintf(opts, sizeof(opts),
+		 "    min_switches: 1\n    filters:\n      cgroups: [\"%s\"]\n" ATTRIB_ON, path);
+	start_with(false, opts);
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DCS_IDLE_SKIPPED="),
+			 "-DCS_IDLE_SKIPPED=1");
+	a = class_of_path(path);
+	b = other_class(a);
+	put_who(0, "w", "x", 3, 0, a);
+	put_who(0, "w", "x", 4, 0, b);
+	put_raw(0, NULL, "w", 5, 0, 0, 0);
+	montest_interval(&t, 1);
+	/* b: "unknown" where every process shares one cgroup, or another cgroup, kept when it is
+	 * below this one */
+	ck_assert_int_eq(t.nrows, b != ATTRIB_UNKNOWN && below(attrib_class_path(b), path) ? 2 : 1);
+	assert_class(find_row(0, "w", "x", a), a);
+	ck_assert_int_eq(find_row(0, "<idle>", "w", ATTRIB_NONE), -1);
+	ck_assert_int_ge(t.m.stats.filtered_rows, 1);
+	stop();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mon_context_switch");
@@ -529,6 +848,11 @@ int main(void)
 	tcase_add_test(tc, fast_names_rejects_bad_values);
 	tcase_add_test(tc, fast_path_pairs_merged);
 	tcase_add_test(tc, fast_path_cells_wrap);
+	tcase_add_test(tc, attrib_columns_and_points);
+	tcase_add_test(tc, attrib_rows_per_class);
+	tcase_add_test(tc, attrib_fast_and_hash_merge);
+	tcase_add_test(tc, attrib_hash_names_for_slots);
+	tcase_add_test(tc, attrib_filters);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

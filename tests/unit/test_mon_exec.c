@@ -3,14 +3,21 @@
  * event, its arguments NUL-separated; before 4.18: each argument ahead of the event as its own
  * record, consecutive on one CPU), the arguments joined with spaces and cut with " ...", the
  * parent from the kernel's map or /proc, pieces lost or out of order and perf losses counted,
- * the parent map seeded from /proc at the start, and perf_buffer_pages checked. */
+ * the parent map seeded from /proc at the start, and perf_buffer_pages checked. Attribution
+ * (config `attribution:`): its points after exec's own (off without it), the event's who value
+ * on both kinds of event, resolved at once (a class, or this test's own process read from
+ * /proc), a gone process or one whose pid was reused counted under "unknown". */
 #include <check.h>
 #include <linux/types.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/cgroup.h"
 #include "core/kcheck.h"
+#include "monitors/attrib.h"
+#include "probes/attrib.h"
 #include "probes/exec.h"
 #include "montest.h"
 #include "monitors/syscall_table.h"
@@ -449,6 +456,172 @@ START_TEST(perf_buffer_pages_must_be_a_power_of_two)
 }
 END_TEST
 
+/* ---- attribution ---- */
+
+#define ATTRIB_CFG "attribution:\n  enabled: true\n"
+
+/* The class the start gave this process in em_who_of: what the kernel puts in its events. */
+static __u32 my_class(void)
+{
+	__u32 pid = (__u32)getpid(), v = 0;
+
+	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
+	ck_assert_msg(v > ATTRIB_UNKNOWN && v < EM_WHO_SKIP, "class %#x", v);
+	return v;
+}
+
+/* This process's cgroup, as the monitor reads it (hierarchy auto). */
+static void my_cgroup(char *path, size_t len)
+{
+	ck_assert_int_eq(cg_read_pid(getpid(), CG_AUTO, path, len), 0);
+}
+
+/* Row `row` carries the columns of the cgroup at path. */
+static void assert_cgroup(size_t row, const char *path)
+{
+	struct cg_attr a;
+
+	cg_describe(path, &a);
+	ck_assert_str_eq(cell(row, "cgroup"), path);
+	ck_assert_str_eq(cell(row, "unit"), a.unit);
+	ck_assert_str_eq(cell(row, "container_id"), a.container_id);
+	ck_assert_str_eq(cell(row, "pod_uid"), a.pod_uid);
+}
+
+static void assert_unknown(size_t row)
+{
+	ck_assert_str_eq(cell(row, "cgroup"), "unknown");
+	ck_assert_str_eq(cell(row, "unit"), "unknown");
+	ck_assert_str_eq(cell(row, "container_id"), "");
+	ck_assert_str_eq(cell(row, "pod_uid"), "");
+}
+
+/* A tgid no process has: a child that exited and was reaped. */
+static __u32 dead_tgid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	ck_assert_msg(p > 0, "fork");
+	ck_assert_int_eq(waitpid(p, NULL, 0), p);
+	return (__u32)p;
+}
+
+/* Attribution's points after exec's own: off without it, on with it; its columns after
+ * exec's. */
+START_TEST(attribution_points_and_columns)
+{
+	static const char *const names[] = { "timestamp", "time_str", "uid",  "pid",
+					     "comm",	  "filename", "ppid", "ret",
+					     "argv",	  "cgroup",   "unit", "container_id",
+					     "pod_uid" };
+	static const char *const points[] = { "who_fork", "who_exit", "who_move" };
+
+	start("");
+	ck_assert_int_eq(t.m.npoints, 5);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_str_eq(t.m.points[2 + i].name, points[i]);
+		ck_assert_int_eq(t.m.point_off[2 + i], 1);
+		ck_assert_msg(fake_bpf_attached(montest_mod(&t), points[i]) == NULL, "%s",
+			      points[i]);
+	}
+	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB=") == NULL, "no EM_ATTRIB");
+	stop();
+
+	start(ATTRIB_CFG);
+	ck_assert_int_eq(t.m.npoints, 5);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(t.m.point_off[2 + i], 0);
+		ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), points[i]), "tracepoint");
+	}
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB="), "-DEM_ATTRIB=1");
+	ck_assert_int_eq(t.m.ncolumns, sizeof(names) / sizeof(names[0]));
+	for (size_t i = 0; i < t.m.ncolumns; i++)
+		ck_assert_str_eq(t.m.columns[i].name, names[i]);
+	stop();
+}
+END_TEST
+
+/* The class in the event becomes the row's columns, whichever way the event came: whole
+ * (4.18+) or after its pieces (before 4.18). */
+START_TEST(attribution_class_of_both_kinds_of_event)
+{
+	struct exec_event e = header(4242, 4200, "bash", "/usr/bin/ls", 0);
+	static const char args[] = "ls\0-l";
+	char path[4096];
+	__u32 c;
+
+	start(ATTRIB_CFG);
+	c = my_class();
+	my_cgroup(path, sizeof(path));
+	ck_assert_str_eq(attrib_class_path(c), path);
+	e.who = c;
+	send_whole(0, &e, args, sizeof(args), 2, 0);
+	e = header(4243, 4200, "sh", "/usr/bin/id", 0);
+	e.tid = 4243;
+	e.who = c;
+	send_part(1, 4243, 0, "id", 3);
+	send_parts_event(1, &e, 1);
+	ck_assert_int_eq(t.nrows, 2);
+	ck_assert_str_eq(cell(0, "filename"), "/usr/bin/ls");
+	assert_cgroup(0, path);
+	ck_assert_str_eq(cell(1, "filename"), "/usr/bin/id");
+	ck_assert_str_eq(cell(1, "argv"), "id");
+	assert_cgroup(1, path);
+	ck_assert_int_eq(t.m.stats.unattributed, 0);
+	stop();
+}
+END_TEST
+
+/* A process the kernel had no class for is read from /proc when its event comes (this test's
+ * own process, alive: its cgroup, and the kernel told); one already gone is "unknown" and
+ * counted. */
+START_TEST(attribution_resolved_at_once)
+{
+	struct exec_event e = header((__u32)getpid(), 1, "bash", "/usr/bin/ls", 0);
+	__u32 dead = dead_tgid(), pid = (__u32)getpid(), v = 0;
+	char path[4096];
+
+	start(ATTRIB_CFG);
+	my_cgroup(path, sizeof(path));
+	/* as if the process was not resolved at the start */
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_who_of", &pid, &(__u32){ 0 }), 0);
+	e.who = EM_WHO_TGID | pid;
+	send_whole(0, &e, "ls", 3, 1, 0);
+	e = header(dead, 1, "bash", "/usr/bin/true", 0);
+	e.who = EM_WHO_TGID | dead;
+	send_whole(0, &e, "true", 5, 1, 0);
+	ck_assert_int_eq(t.nrows, 2);
+	assert_cgroup(0, path);
+	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
+	ck_assert_str_eq(attrib_class_path(v), path);
+	ck_assert_str_eq(cell(1, "filename"), "/usr/bin/true");
+	assert_unknown(1);
+	ck_assert_int_eq(t.m.stats.unattributed, 1);
+	stop();
+}
+END_TEST
+
+/* PID reuse: the event's process exited (the kernel marked its tgid gone) and its pid is
+ * another process's now (this test's): the row is "unknown", not the new owner's. */
+START_TEST(attribution_reused_pid_is_unknown)
+{
+	struct exec_event e = header((__u32)getpid(), 1, "bash", "/usr/bin/ls", 0);
+	__u32 pid = (__u32)getpid();
+	__u64 exited = 1;
+
+	start(ATTRIB_CFG);
+	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_who_gone", &pid, &exited), 0);
+	e.who = EM_WHO_TGID | pid;
+	send_whole(0, &e, "ls", 3, 1, 0);
+	ck_assert_int_eq(t.nrows, 1);
+	assert_unknown(0);
+	ck_assert_int_eq(t.m.stats.unattributed, 1);
+	stop();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mon_exec");
@@ -465,6 +638,10 @@ int main(void)
 	tcase_add_test(tc, parent_map_seeded_from_proc);
 	tcase_add_test(tc, options_become_the_plan);
 	tcase_add_test(tc, perf_buffer_pages_must_be_a_power_of_two);
+	tcase_add_test(tc, attribution_points_and_columns);
+	tcase_add_test(tc, attribution_class_of_both_kinds_of_event);
+	tcase_add_test(tc, attribution_resolved_at_once);
+	tcase_add_test(tc, attribution_reused_pid_is_unknown);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

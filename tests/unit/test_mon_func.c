@@ -3,14 +3,21 @@
  * functions are known whatever the kernel and user: one probe point per function, kprobe then
  * kfunc, the -D flags, probe_limit, the pid column only with per_pid, rows from func_counts
  * (per-CPU sums, names by index, sorting), and the patterns refused. One check resolves
- * vfs_read on the running kernel (every Linux has it). */
+ * vfs_read on the running kernel (every Linux has it). Attribution (config `attribution:`):
+ * attribution's three points after the functions' (off without it), rows with the class's
+ * columns, a process the kernel had no class for resolved from /proc (this test's own), a gone
+ * one counted under "unknown", and keys that become one class merged. */
 #include <check.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/cgroup.h"
+#include "monitors/attrib.h"
+#include "probes/attrib.h"
 #include "probes/func.h"
 #include "montest.h"
 #include "testutil.h"
@@ -83,6 +90,24 @@ static bool btf(void)
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
+/* Attribution's three points come last (who_fork, who_exit, who_move), internal, and turned off
+ * unless attribution is on. */
+static void assert_attrib_points(size_t nfuncs, bool on)
+{
+	static const char *const names[] = { "who_fork", "who_exit", "who_move" };
+
+	ck_assert_int_eq(t.m.npoints, nfuncs + 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct attach_point *pt = &t.m.points[nfuncs + i];
+
+		ck_assert_str_eq(pt->name, names[i]);
+		ck_assert_msg(pt->internal, "%s is internal", pt->name);
+		ck_assert_int_eq(t.m.point_off[nfuncs + i], !on);
+	}
+	for (size_t i = 0; i < nfuncs; i++)
+		ck_assert_int_eq(t.m.point_off[i], 0);
+}
+
 static const char *const resolved[] = { "vfs_read",  "vfs_dedupe_file_range_one.part.0",
 					"vfs_fsync", "vfs_mod_helper",
 					"vfs_open",  "vfs_write" };
@@ -94,7 +119,7 @@ START_TEST(one_point_per_function)
 	char name[64], prog[160];
 
 	start("    patterns: [vfs_read, 'vfs_*']\n");
-	ck_assert_uint_eq(t.m.npoints, 6);
+	assert_attrib_points(6, false);
 	for (size_t i = 0; i < 6; i++) {
 		const struct attach_point *pt = &t.m.points[i];
 
@@ -145,7 +170,7 @@ START_TEST(kfunc_when_kprobe_fails)
 		     10240, true);
 	fake_bpf_refuse_alt("kprobe");
 	ck_assert_msg(montest_start(&t, "func", "    patterns: [tcp_*]\n") == 0, "%s", t.err);
-	ck_assert_uint_eq(t.m.npoints, 2);
+	assert_attrib_points(2, false);
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "tcp_sendmsg"), "kfunc");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "tcp_sendpage"), "kfunc");
 	teardown();
@@ -155,7 +180,7 @@ END_TEST
 START_TEST(probe_limit_cuts)
 {
 	start("    patterns: ['vfs_*', 'tcp_*']\n    probe_limit: 3\n    map_size: 512\n");
-	ck_assert_uint_eq(t.m.npoints, 3);
+	assert_attrib_points(3, false);
 	ck_assert_str_eq(t.m.points[0].name, "vfs_dedupe_file_range_one.part.0");
 	ck_assert_str_eq(t.m.points[1].name, "vfs_fsync");
 	ck_assert_str_eq(t.m.points[2].name, "vfs_mod_helper");
@@ -168,18 +193,24 @@ START_TEST(probe_limit_cuts)
 }
 END_TEST
 
-/* cpu0 and cpu1's counts of one key, written with the current epoch. */
-static void put(__u32 idx, __u32 pid, const char *comm, __u64 c0, __u64 c1)
+/* cpu0 and cpu1's counts of one key with a who value, written with the current epoch. */
+static void put_who(__u32 idx, __u32 pid, const char *comm, __u32 who, __u64 c0, __u64 c1)
 {
 	struct func_key k;
 	struct func_value v[2] = { { c0 }, { c1 } };
 
 	memset(&k, 0, sizeof(k));
 	k.epoch = montest_epoch(&t);
+	k.who = who;
 	k.idx = idx;
 	k.pid = pid;
 	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "func_counts", &k, v), 0);
+}
+
+static void put(__u32 idx, __u32 pid, const char *comm, __u64 c0, __u64 c1)
+{
+	put_who(idx, pid, comm, 0, c0, c1);
 }
 
 START_TEST(rows_sum_cpus_name_and_sort)
@@ -261,10 +292,165 @@ START_TEST(host_resolves_vfs_read)
 {
 	tracefs_set_root(NULL);
 	ck_assert_msg(try_start("    patterns: [vfs_read]\n") == 0, "%s", t.err);
-	ck_assert_uint_eq(t.m.npoints, 1);
+	assert_attrib_points(1, false);
 	ck_assert_str_eq(t.m.points[0].name, "vfs_read");
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "vfs_read"), "kprobe");
 	assert_flag("-DFUNC_COUNT=", "-DFUNC_COUNT=1");
+	teardown();
+}
+END_TEST
+
+/* ---- attribution ---- */
+
+#define ATTRIB_CFG "attribution:\n  enabled: true\n"
+
+static const char *cell(size_t row, const char *col)
+{
+	const char *s = montest_cell(&t, row, col);
+
+	ck_assert_msg(s != NULL, "no row %zu or no column %s", row, col);
+	return s;
+}
+
+/* The class the start gave this process in em_who_of: what the kernel keys its counts by. */
+static __u32 my_class(void)
+{
+	__u32 pid = (__u32)getpid(), v = 0;
+
+	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
+	ck_assert_msg(v > ATTRIB_UNKNOWN && v < EM_WHO_SKIP, "class %#x", v);
+	return v;
+}
+
+/* Row `row` carries the columns of the cgroup at path. */
+static void assert_cgroup(size_t row, const char *path)
+{
+	struct cg_attr a;
+
+	cg_describe(path, &a);
+	ck_assert_str_eq(cell(row, "cgroup"), path);
+	ck_assert_str_eq(cell(row, "unit"), a.unit);
+	ck_assert_str_eq(cell(row, "container_id"), a.container_id);
+	ck_assert_str_eq(cell(row, "pod_uid"), a.pod_uid);
+}
+
+/* This process's cgroup, as the monitor reads it (hierarchy auto). */
+static void my_cgroup(char *path, size_t len)
+{
+	ck_assert_int_eq(cg_read_pid(getpid(), CG_AUTO, path, len), 0);
+}
+
+/* A tgid no process has: a child that exited and was reaped. */
+static __u32 dead_tgid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	ck_assert_msg(p > 0, "fork");
+	ck_assert_int_eq(waitpid(p, NULL, 0), p);
+	return (__u32)p;
+}
+
+/* The columns after func's own; the points on; rows of a class carry its columns. */
+START_TEST(attribution_columns_from_the_class)
+{
+	static const char *const names[] = { "timestamp", "time_str",	  "comm",
+					     "func_name", "count",	  "cgroup",
+					     "unit",	  "container_id", "pod_uid" };
+	char path[4096];
+	__u32 c;
+
+	start("    patterns: [vfs_read, vfs_write]\n" ATTRIB_CFG);
+	assert_attrib_points(2, true);
+	ck_assert_int_eq(t.m.ncolumns, sizeof(names) / sizeof(names[0]));
+	for (size_t i = 0; i < t.m.ncolumns; i++)
+		ck_assert_str_eq(t.m.columns[i].name, names[i]);
+	ck_assert_msg(flag("-DEM_ATTRIB=1") != NULL, "EM_ATTRIB");
+	c = my_class();
+	my_cgroup(path, sizeof(path));
+	ck_assert_str_eq(attrib_class_path(c), path);
+	put_who(1, 0, "nginx", c, 4, 3);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 1);
+	ck_assert_str_eq(cell(0, "func_name"), "vfs_write");
+	ck_assert_str_eq(cell(0, "count"), "7");
+	assert_cgroup(0, path);
+	ck_assert_int_eq(t.m.stats.unattributed, 0);
+	teardown();
+}
+END_TEST
+
+/* A process the kernel had no class for (EM_WHO_TGID | tgid) is read from /proc when its key
+ * is: this test's own process, alive, is in its cgroup; a gone one is "unknown", counted. */
+START_TEST(attribution_resolves_tgids)
+{
+	char path[4096];
+	__u32 dead = dead_tgid();
+	long mine, gone;
+
+	start("    patterns: [vfs_read]\n" ATTRIB_CFG);
+	my_cgroup(path, sizeof(path));
+	put_who(0, 0, "alive", EM_WHO_TGID | (__u32)getpid(), 5, 0);
+	put_who(0, 0, "gone", EM_WHO_TGID | dead, 2, 1);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 2);
+	mine = montest_find(&t, "comm", "alive");
+	gone = montest_find(&t, "comm", "gone");
+	ck_assert_msg(mine >= 0 && gone >= 0, "rows %ld %ld", mine, gone);
+	ck_assert_str_eq(cell(mine, "count"), "5");
+	assert_cgroup(mine, path);
+	ck_assert_str_eq(cell(gone, "count"), "3");
+	ck_assert_str_eq(cell(gone, "cgroup"), "unknown");
+	ck_assert_str_eq(cell(gone, "unit"), "unknown");
+	ck_assert_str_eq(cell(gone, "container_id"), "");
+	ck_assert_str_eq(cell(gone, "pod_uid"), "");
+	ck_assert_int_eq(t.m.stats.unattributed, 3);
+	teardown();
+}
+END_TEST
+
+/* Keys that differ only by who values of one class are one row; other classes stay apart,
+ * and with per_pid, other pids too. */
+START_TEST(attribution_merges_equal_classes)
+{
+	__u32 c;
+
+	start("    patterns: [vfs_read, vfs_write]\n    per_pid: true\n" ATTRIB_CFG);
+	c = my_class();
+	put_who(0, 7, "nginx", c, 10, 1);
+	put_who(0, 7, "nginx", EM_WHO_TGID | (__u32)getpid(), 2, 2);
+	put_who(0, 7, "nginx", ATTRIB_UNKNOWN, 1, 0);
+	put_who(0, 8, "nginx", c, 3, 0);
+	put_who(1, 7, "nginx", c, 0, 4);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 4);
+	ck_assert_str_eq(cell(0, "count"), "15"); /* 11 + 4: one class */
+	ck_assert_str_eq(cell(0, "pid"), "7");
+	ck_assert_str_eq(cell(0, "func_name"), "vfs_read");
+	ck_assert_str_eq(cell(0, "cgroup"), attrib_class_path(c));
+	ck_assert_str_eq(cell(1, "count"), "4");
+	ck_assert_str_eq(cell(1, "func_name"), "vfs_write");
+	ck_assert_str_eq(cell(2, "count"), "3");
+	ck_assert_str_eq(cell(2, "pid"), "8");
+	ck_assert_str_eq(cell(3, "count"), "1");
+	ck_assert_str_eq(cell(3, "cgroup"), "unknown");
+	ck_assert_int_eq(t.m.stats.unattributed, 1);
+	teardown();
+}
+END_TEST
+
+/* With attribution on, its points attach whatever the functions do: none of the functions
+ * attached is still no start (the framework counts no internal point). */
+START_TEST(attribution_no_function_attached_is_no_start)
+{
+	fixture();
+	fake_bpf_reset();
+	fake_bpf_map("func", "func_counts", sizeof(struct func_key), sizeof(struct func_value),
+		     10240, true);
+	fake_bpf_refuse_alt("kprobe");
+	fake_bpf_refuse_alt("kfunc");
+	ck_assert_int_eq(montest_start(&t, "func", "    patterns: [tcp_*]\n" ATTRIB_CFG), -ENOENT);
 	teardown();
 }
 END_TEST
@@ -281,6 +467,10 @@ int main(void)
 	tcase_add_test(tc, per_pid_rows);
 	tcase_add_test(tc, patterns_refused);
 	tcase_add_test(tc, host_resolves_vfs_read);
+	tcase_add_test(tc, attribution_columns_from_the_class);
+	tcase_add_test(tc, attribution_resolves_tgids);
+	tcase_add_test(tc, attribution_merges_equal_classes);
+	tcase_add_test(tc, attribution_no_function_attached_is_no_start);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

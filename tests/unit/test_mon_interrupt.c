@@ -2,12 +2,20 @@
  * loader: one row per (cpu, type, irq, interrupted task), hard IRQ names from irq_names and
  * softirq names from the kernel's table, type strings, latency in microseconds (empty without
  * an entry/exit pair), rows of an exit alone skipped, the sort order, the epoch rule, and the
- * cflags configure passes. */
+ * cflags configure passes. Attribution (config `attribution:`): its points (off without it),
+ * rows of an interrupted task's class with its columns, a process the kernel had no class for
+ * resolved from /proc (this test's own), a gone one counted under "unknown", keys of one class
+ * merged with their latencies, and one task name in two classes two rows. */
 #include <check.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "core/cgroup.h"
+#include "monitors/attrib.h"
+#include "probes/attrib.h"
 #include "probes/interrupt.h"
 #include "montest.h"
 #include "testutil.h"
@@ -35,19 +43,26 @@ static void start(const char *options)
 	start_with(true, options);
 }
 
-static void put(unsigned cpu, unsigned type, unsigned irq, const char *comm, __u64 count,
-		__u64 lat_count, __u64 lat_sum, __u64 lat_max)
+static void put_who(unsigned cpu, unsigned type, unsigned irq, const char *comm, __u32 who,
+		    __u64 count, __u64 lat_count, __u64 lat_sum, __u64 lat_max)
 {
 	struct irq_key k;
 	struct irq_value v = { count, lat_count, lat_sum, lat_max };
 
 	memset(&k, 0, sizeof(k));
 	k.epoch = montest_epoch(&t);
+	k.who = who;
 	k.cpu = cpu;
 	k.type = type;
 	k.irq = irq;
 	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "irq_counts", &k, &v), 0);
+}
+
+static void put(unsigned cpu, unsigned type, unsigned irq, const char *comm, __u64 count,
+		__u64 lat_count, __u64 lat_sum, __u64 lat_max)
+{
+	put_who(cpu, type, irq, comm, 0, count, lat_count, lat_sum, lat_max);
 }
 
 /* What the probe writes once per IRQ number: the handler's name. */
@@ -247,6 +262,163 @@ START_TEST(cflags)
 }
 END_TEST
 
+/* ---- attribution ---- */
+
+#define ATTRIB_CFG "attribution:\n  enabled: true\n"
+
+static const char *cell(size_t row, const char *col)
+{
+	const char *s = montest_cell(&t, row, col);
+
+	ck_assert_msg(s != NULL, "no row %zu or no column %s", row, col);
+	return s;
+}
+
+/* The class the start gave this process in em_who_of: what the kernel keys its counts by. */
+static __u32 my_class(void)
+{
+	__u32 pid = (__u32)getpid(), v = 0;
+
+	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
+	ck_assert_msg(v > ATTRIB_UNKNOWN && v < EM_WHO_SKIP, "class %#x", v);
+	return v;
+}
+
+/* This process's cgroup, as the monitor reads it (hierarchy auto). */
+static void my_cgroup(char *path, size_t len)
+{
+	ck_assert_int_eq(cg_read_pid(getpid(), CG_AUTO, path, len), 0);
+}
+
+/* Row `row` carries the columns of the cgroup at path. */
+static void assert_cgroup(size_t row, const char *path)
+{
+	struct cg_attr a;
+
+	cg_describe(path, &a);
+	ck_assert_str_eq(cell(row, "cgroup"), path);
+	ck_assert_str_eq(cell(row, "unit"), a.unit);
+	ck_assert_str_eq(cell(row, "container_id"), a.container_id);
+	ck_assert_str_eq(cell(row, "pod_uid"), a.pod_uid);
+}
+
+/* A tgid no process has: a child that exited and was reaped. */
+static __u32 dead_tgid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	ck_assert_msg(p > 0, "fork");
+	ck_assert_int_eq(waitpid(p, NULL, 0), p);
+	return (__u32)p;
+}
+
+/* Attribution's points after the irq point (off without it); its columns after the
+ * monitor's; rows of a class carry its columns. */
+START_TEST(attribution_columns_from_the_class)
+{
+	static const char *const names[] = {
+		"timestamp", "time_str",     "comm",   "irq_type",	 "irq_type_str",   "cpu",
+		"count",     "irq",	     "name",   "avg_latency_us", "max_latency_us", "cgroup",
+		"unit",	     "container_id", "pod_uid"
+	};
+	static const char *const points[] = { "who_fork", "who_exit", "who_move" };
+	char path[4096];
+	__u32 c;
+
+	start("");
+	ck_assert_int_eq(t.m.npoints, 4);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_str_eq(t.m.points[1 + i].name, points[i]);
+		ck_assert_int_eq(t.m.point_off[1 + i], 1);
+	}
+	montest_stop(&t);
+
+	start(ATTRIB_CFG);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(t.m.point_off[1 + i], 0);
+		ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), points[i]), "tracepoint");
+	}
+	ck_assert_int_eq(t.m.ncolumns, sizeof(names) / sizeof(names[0]));
+	for (size_t i = 0; i < t.m.ncolumns; i++)
+		ck_assert_str_eq(t.m.columns[i].name, names[i]);
+	c = my_class();
+	my_cgroup(path, sizeof(path));
+	ck_assert_str_eq(attrib_class_path(c), path);
+	put_name(24, "nvme0q1");
+	put_who(1, IRQ_HARD, 24, "postgres", c, 6, 6, 60000, 30000);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 1);
+	ck_assert_str_eq(cell(0, "comm"), "postgres");
+	ck_assert_str_eq(cell(0, "name"), "nvme0q1");
+	ck_assert_str_eq(cell(0, "count"), "6");
+	assert_cgroup(0, path);
+	ck_assert_int_eq(t.m.stats.unattributed, 0);
+	montest_stop(&t);
+}
+END_TEST
+
+/* An interrupted process the kernel had no class for is read from /proc when its key is:
+ * this test's own, alive, is in its cgroup; a gone one is "unknown", its count counted. */
+START_TEST(attribution_resolves_tgids)
+{
+	char path[4096];
+	__u32 dead = dead_tgid();
+	long mine, gone;
+
+	start(ATTRIB_CFG);
+	my_cgroup(path, sizeof(path));
+	put_who(0, IRQ_SOFT, 3, "alive", EM_WHO_TGID | (__u32)getpid(), 9, 9, 9000, 2000);
+	put_who(0, IRQ_SOFT, 3, "gone", EM_WHO_TGID | dead, 4, 4, 4000, 1000);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 2);
+	mine = montest_find(&t, "comm", "alive");
+	gone = montest_find(&t, "comm", "gone");
+	ck_assert_msg(mine >= 0 && gone >= 0, "rows %ld %ld", mine, gone);
+	ck_assert_str_eq(cell(mine, "count"), "9");
+	assert_cgroup(mine, path);
+	ck_assert_str_eq(cell(gone, "count"), "4");
+	ck_assert_str_eq(cell(gone, "cgroup"), "unknown");
+	ck_assert_str_eq(cell(gone, "unit"), "unknown");
+	ck_assert_str_eq(cell(gone, "container_id"), "");
+	ck_assert_str_eq(cell(gone, "pod_uid"), "");
+	ck_assert_int_eq(t.m.stats.unattributed, 4);
+	montest_stop(&t);
+}
+END_TEST
+
+/* Keys of one (cpu, type, irq, task name) whose who values are one class are one row, their
+ * counts and latencies summed (the maximum of the maxima); the same task name in another
+ * class is another row. */
+START_TEST(attribution_merges_equal_classes)
+{
+	__u32 c;
+	long other;
+
+	start(ATTRIB_CFG);
+	c = my_class();
+	put_who(0, IRQ_SOFT, 3, "nginx", c, 10, 10, 30000, 5000);
+	put_who(0, IRQ_SOFT, 3, "nginx", EM_WHO_TGID | (__u32)getpid(), 5, 5, 15000, 8000);
+	put_who(0, IRQ_SOFT, 3, "nginx", ATTRIB_UNKNOWN, 2, 2, 2000, 1000);
+	put_who(1, IRQ_SOFT, 3, "nginx", c, 1, 1, 1000, 1000);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 3);
+	ck_assert_str_eq(cell(0, "count"), "15");
+	ck_assert_str_eq(cell(0, "cpu"), "0");
+	ck_assert_str_eq(cell(0, "avg_latency_us"), "3.000");
+	ck_assert_str_eq(cell(0, "max_latency_us"), "8.000");
+	ck_assert_str_eq(cell(0, "cgroup"), attrib_class_path(c));
+	other = montest_find(&t, "cgroup", "unknown");
+	ck_assert_msg(other > 0, "row %ld", other);
+	ck_assert_str_eq(cell(other, "comm"), "nginx");
+	ck_assert_str_eq(cell(other, "count"), "2");
+	ck_assert_str_eq(cell(other, "cpu"), "0");
+	ck_assert_int_eq(t.m.stats.unattributed, 2);
+	montest_stop(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mon_interrupt");
@@ -259,6 +431,9 @@ int main(void)
 	tcase_add_test(tc, no_names_map);
 	tcase_add_test(tc, current_epoch_waits);
 	tcase_add_test(tc, cflags);
+	tcase_add_test(tc, attribution_columns_from_the_class);
+	tcase_add_test(tc, attribution_resolves_tgids);
+	tcase_add_test(tc, attribution_merges_equal_classes);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

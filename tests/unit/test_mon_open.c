@@ -2,16 +2,23 @@
  * columns in the user guide's order, the CPUs merged (count, errors, error rate, latencies), the
  * most frequent errno, the path as shown (cut paths end with "..." after whole characters), the
  * flags as names, the operation, sorting, min_count and show_errors_only, a key of the current
- * epoch left for the next interval, and the probe's flags from the options and the kernel.
+ * epoch left for the next interval, the probe's flags from the options and the kernel, and with
+ * attribution a row per (key, class): classes from the kernel or resolved from a tgid (this
+ * process's own cgroup; "unknown" for a process gone), rows of one class merged.
  * Every row test runs twice: with the 288-byte key (kernels before 4.18) and with the fast
  * path's key and its paths map (open_paths), whatever this kernel is. */
 #include <check.h>
 #include <errno.h>
 #include <linux/types.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "core/cgroup.h"
 #include "core/kcheck.h"
 #include "montest.h"
+#include "monitors/attrib.h"
+#include "probes/attrib.h"
 #include "probes/open.h"
 #include "monitors/syscall_table.h"
 #include "testutil.h"
@@ -78,7 +85,8 @@ static struct open_key key(const char *comm, unsigned op, const char *path, __u6
 	memset(&k, 0, sizeof(k));
 	k.epoch = montest_epoch(&t);
 	k.op = (__u8)op;
-	k.flags = flags;
+	k.flags = (__u32)flags;
+	k.flags_hi = (flags >> 32) != 0; /* as the probe keeps openat2's upper bits */
 	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
 	memcpy(k.filename, path, strnlen(path, sizeof(k.filename) - 1));
 	return k;
@@ -122,6 +130,8 @@ static void put(const struct open_key *k, const struct open_value v[NCPUS])
 	f.epoch = k->epoch;
 	f.op = k->op;
 	f.truncated = k->truncated;
+	f.who = k->who;
+	f.flags_hi = k->flags_hi;
 	f.flags = k->flags;
 	memcpy(f.comm, k->comm, sizeof(f.comm));
 	memcpy(path, k->filename, sizeof(path));
@@ -357,7 +367,7 @@ START_TEST(paths_plain_and_cut)
 }
 END_TEST
 
-/* The flags by name (openat2's upper bits, never valid, as hex) and the syscall's name. */
+/* The flags by name (openat2's upper bits, never valid, marked) and the syscall's name. */
 START_TEST(flags_and_operation)
 {
 	struct open_key k;
@@ -384,7 +394,7 @@ START_TEST(flags_and_operation)
 	ck_assert_str_eq(cell(0, "operation"), "open");
 	ck_assert_str_eq(cell(0, "flags"), "O_WRONLY|O_CREAT|O_TRUNC");
 	ck_assert_str_eq(cell(1, "operation"), "openat2");
-	ck_assert_str_eq(cell(1, "flags"), "O_WRONLY|0x100000000");
+	ck_assert_str_eq(cell(1, "flags"), "O_WRONLY|bits32-63");
 	ck_assert_str_eq(cell(2, "operation"), "openat");
 #ifndef __aarch64__
 	ck_assert_str_eq(cell(2, "flags"), "O_RDONLY|O_DIRECTORY|O_CLOEXEC");
@@ -564,6 +574,240 @@ START_TEST(fast_rows_named_from_open_paths)
 }
 END_TEST
 
+/* ---- attribution (issue 19) ---- */
+
+#define ATTRIB_ON "attribution:\n  enabled: true\n"
+
+/* This process's cgroup path, in the hierarchy the monitor reads. */
+static void own_cgroup(char *buf, size_t len)
+{
+	int r = cg_read_pid(getpid(), (enum cg_hierarchy)t.m.cfg->attrib_hierarchy, buf, len);
+
+	ck_assert_msg(r == 0, "reading /proc/self/cgroup: %d", r);
+}
+
+/* The class attribution gave the cgroup path (the start read every running process's), or 0. */
+static __u32 class_of(const char *path)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++) {
+		if (!strcmp(attrib_class_path(c), path))
+			return c;
+	}
+	return 0;
+}
+
+/* A class of another cgroup than path: one of this machine's (kernel threads are in "/"), or
+ * "unknown" where every process the start saw is in that one cgroup. */
+static __u32 other_class(const char *path)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++) {
+		if (strcmp(attrib_class_path(c), path))
+			return c;
+	}
+	return ATTRIB_UNKNOWN;
+}
+
+/* The pid of a process that has exited (and been reaped). */
+static __u32 dead_pid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	ck_assert_msg(p > 0, "fork failed");
+	ck_assert_int_eq((int)waitpid(p, NULL, 0), (int)p);
+	return (__u32)p;
+}
+
+/* Row i carries class c's cgroup, unit, container and pod. */
+static void assert_class(size_t i, __u32 c)
+{
+	const struct cg_attr *a = attrib_class_attr(c);
+
+	ck_assert_msg(a != NULL, "no class %u", c);
+	ck_assert_str_eq(cell(i, "cgroup"), attrib_class_path(c));
+	ck_assert_str_eq(cell(i, "unit"), a->unit);
+	ck_assert_str_eq(cell(i, "container_id"), a->container_id);
+	ck_assert_str_eq(cell(i, "pod_uid"), a->pod_uid);
+}
+
+/* The same (comm, path, flags) opened by processes of two classes: two rows, each with its own
+ * counts and its class's four columns after the documented ones. */
+START_TEST(attribution_two_classes_two_rows)
+{
+	static const char *const names[] = { "cgroup", "unit", "container_id", "pod_uid" };
+	char own[4096];
+	__u32 mine, other;
+	struct open_key k;
+	struct open_value v[NCPUS];
+
+	start(ATTRIB_ON);
+	ck_assert_int_eq((int)t.m.ncolumns, 13 + 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_str_eq(t.m.columns[13 + i].name, names[i]);
+	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB=1") != NULL, "no -DEM_ATTRIB");
+	own_cgroup(own, sizeof(own));
+	mine = class_of(own);
+	ck_assert_msg(mine != 0, "no class for %s", own);
+	other = other_class(own);
+	k = key("cat", OPEN_OP_OPENAT, "/etc/passwd", K_CLOEXEC);
+	memset(v, 0, sizeof(v));
+	v[0] = (struct open_value){ .count = 5,
+				    .errors = 1,
+				    .lat_sum_ns = 5000,
+				    .lat_min_ns = 500,
+				    .lat_max_ns = 2000 };
+	v[0].err[OPEN_E_NOENT] = 1;
+	k.who = mine;
+	put(&k, v);
+	memset(v, 0, sizeof(v));
+	v[2] = (struct open_value){ .count = 3,
+				    .lat_sum_ns = 900,
+				    .lat_min_ns = 200,
+				    .lat_max_ns = 400 };
+	k.who = other;
+	put(&k, v);
+	montest_interval(&t, 1);
+	ck_assert_int_eq((int)t.nrows, 2);
+	ck_assert_str_eq(cell(0, "comm"), "cat");
+	ck_assert_str_eq(cell(0, "filename"), "/etc/passwd");
+	ck_assert_str_eq(cell(0, "flags"), "O_RDONLY|O_CLOEXEC");
+	ck_assert_str_eq(cell(0, "count"), "5");
+	ck_assert_str_eq(cell(0, "errors"), "1");
+	ck_assert_str_eq(cell(0, "top_errno"), "ENOENT");
+	ck_assert_str_eq(cell(0, "min_lat_us"), "0.500");
+	assert_class(0, mine);
+	ck_assert_str_eq(cell(1, "comm"), "cat");
+	ck_assert_str_eq(cell(1, "filename"), "/etc/passwd");
+	ck_assert_str_eq(cell(1, "count"), "3");
+	ck_assert_str_eq(cell(1, "errors"), "0");
+	ck_assert_str_eq(cell(1, "avg_lat_us"), "0.300");
+	ck_assert_str_eq(cell(1, "max_lat_us"), "0.400");
+	assert_class(1, other);
+	ck_assert_int_eq((int)fake_map_count(montest_mod(&t), "open_counts"), 0);
+	stop();
+}
+END_TEST
+
+/* A process the kernel had no class for is keyed by its tgid: this process resolves to its own
+ * cgroup; one gone before it could be read is counted under "unknown" (and in the monitor's
+ * unattributed count), never dropped. */
+START_TEST(attribution_tgid_resolved_or_unknown)
+{
+	char own[4096];
+	struct open_key k;
+	struct open_value v[NCPUS];
+	__u32 gone = dead_pid();
+	long r;
+
+	start(ATTRIB_ON);
+	own_cgroup(own, sizeof(own));
+	memset(v, 0, sizeof(v));
+	v[1] = (struct open_value){ .count = 4,
+				    .lat_sum_ns = 400,
+				    .lat_min_ns = 100,
+				    .lat_max_ns = 100 };
+	k = key("self", OPEN_OP_OPENAT, "/proc/self/stat", 0);
+	k.who = EM_WHO_TGID | (__u32)getpid();
+	put(&k, v);
+	v[1].count = 2;
+	v[1].errors = 2;
+	v[1].err[OPEN_E_ACCES] = 2;
+	k = key("gone", OPEN_OP_OPEN, "/etc/shadow", 0);
+	k.who = EM_WHO_TGID | gone;
+	put(&k, v);
+	montest_interval(&t, 1);
+	ck_assert_int_eq((int)t.nrows, 2);
+	r = montest_find(&t, "comm", "self");
+	ck_assert_msg(r >= 0, "no row of this process");
+	ck_assert_str_eq(cell((size_t)r, "count"), "4");
+	ck_assert_str_eq(cell((size_t)r, "cgroup"), own);
+	assert_class((size_t)r, class_of(own));
+	r = montest_find(&t, "comm", "gone");
+	ck_assert_msg(r >= 0, "no row of the process gone");
+	ck_assert_str_eq(cell((size_t)r, "count"), "2");
+	ck_assert_str_eq(cell((size_t)r, "errors"), "2");
+	ck_assert_str_eq(cell((size_t)r, "top_errno"), "EACCES");
+	ck_assert_str_eq(cell((size_t)r, "cgroup"), "unknown");
+	ck_assert_str_eq(cell((size_t)r, "unit"), "unknown");
+	ck_assert_str_eq(cell((size_t)r, "container_id"), "");
+	ck_assert_str_eq(cell((size_t)r, "pod_uid"), "");
+	ck_assert_int_eq((int)t.m.stats.unattributed, 2);
+	stop();
+}
+END_TEST
+
+/* Two who values of one class (the class the kernel had, and a tgid resolved to it) are one
+ * row: counts, errors and latency sums added, the minimum and maximum over both, the errno
+ * buckets added (the top errno of the whole); a key of an older epoch (a late writer's) too. */
+START_TEST(attribution_equal_classes_merge)
+{
+	char own[4096];
+	__u32 mine;
+	struct open_key k;
+	struct open_value v[NCPUS];
+
+	start(ATTRIB_ON);
+	own_cgroup(own, sizeof(own));
+	mine = class_of(own);
+	ck_assert_msg(mine != 0, "no class for %s", own);
+	k = key("cat", OPEN_OP_OPENAT, "/etc/hosts", K_CLOEXEC);
+	memset(v, 0, sizeof(v));
+	v[0] = (struct open_value){ .count = 2,
+				    .errors = 1,
+				    .lat_sum_ns = 400,
+				    .lat_min_ns = 100,
+				    .lat_max_ns = 300 };
+	v[0].err[OPEN_E_NOENT] = 1;
+	k.who = mine;
+	put(&k, v);
+	memset(v, 0, sizeof(v));
+	v[1] = (struct open_value){ .count = 3,
+				    .errors = 2,
+				    .lat_sum_ns = 350,
+				    .lat_min_ns = 50,
+				    .lat_max_ns = 200 };
+	v[1].err[OPEN_E_ACCES] = 2;
+	k.who = EM_WHO_TGID | (__u32)getpid();
+	put(&k, v);
+	memset(v, 0, sizeof(v));
+	v[3] = (struct open_value){ .count = 1,
+				    .lat_sum_ns = 1000,
+				    .lat_min_ns = 1000,
+				    .lat_max_ns = 1000 };
+	k.epoch ^= 1; /* the epoch after the flip: drained next time */
+	put(&k, v);
+	montest_interval(&t, 1);
+	ck_assert_int_eq((int)t.nrows, 1);
+	ck_assert_str_eq(cell(0, "count"), "5");
+	ck_assert_str_eq(cell(0, "errors"), "3");
+	ck_assert_str_eq(cell(0, "error_rate"), "0.6000");
+	ck_assert_str_eq(cell(0, "avg_lat_us"), "0.150");
+	ck_assert_str_eq(cell(0, "min_lat_us"), "0.050");
+	ck_assert_str_eq(cell(0, "max_lat_us"), "0.300");
+	ck_assert_str_eq(cell(0, "top_errno"), "EACCES");
+	assert_class(0, mine);
+	/* the next interval: the later key alone */
+	montest_clear_rows(&t);
+	montest_interval(&t, 2);
+	ck_assert_int_eq((int)t.nrows, 1);
+	ck_assert_str_eq(cell(0, "count"), "1");
+	assert_class(0, mine);
+	stop();
+}
+END_TEST
+
+/* Without attribution the rows have no such columns and the probe no EM_ATTRIB. */
+START_TEST(attribution_off_no_columns)
+{
+	start("");
+	ck_assert_int_eq((int)t.m.ncolumns, 13);
+	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB") == NULL, "EM_ATTRIB set");
+	ck_assert_msg(fake_bpf_attached(montest_mod(&t), "who_fork") == NULL, "who_fork attached");
+	stop();
+}
+END_TEST
+
 /* The probe's flags: the map's size, the native syscall numbers (raw_syscalls), and the LRU
  * in-flight map where this kernel makes LRU hash maps. */
 START_TEST(options_and_kernel_become_cflags)
@@ -671,6 +915,10 @@ int main(void)
 		tcase_add_test(rows[i], errors_only);
 		tcase_add_test(rows[i], nothing_counted_no_row);
 		tcase_add_test(rows[i], current_epoch_waits);
+		tcase_add_test(rows[i], attribution_two_classes_two_rows);
+		tcase_add_test(rows[i], attribution_tgid_resolved_or_unknown);
+		tcase_add_test(rows[i], attribution_equal_classes_merge);
+		tcase_add_test(rows[i], attribution_off_no_columns);
 		suite_add_tcase(s, rows[i]);
 	}
 	tcase_add_test(rows[1], fast_rows_named_from_open_paths);

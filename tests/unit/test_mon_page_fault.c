@@ -2,14 +2,19 @@
  * loader: one row per (task, type, cpu, node), MINOR/MAJOR, the NUMA node from the key or,
  * where the probe leaves it to user space (PF_NODE_FROM_CPU: kernels before 4.10, and the fast
  * path), from the CPU's sysfs directory, the sort order, the epoch rule, the cflags configure
- * passes, and the fast path (task slots): per-CPU cells merged with the hash path's rows. */
+ * passes, and the fast path (task slots): per-CPU cells merged with the hash path's rows; with
+ * attribution, rows per class (the faulting process's cgroup), from either path. */
 #include <check.h>
 #include <glob.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "core/cgroup.h"
 #include "core/kcheck.h"
+#include "monitors/attrib.h"
 #include "montest.h"
 #include "probes/page_fault.h"
 #include "probes/task_slots.h"
@@ -44,18 +49,26 @@ static void stop(void)
 	kcheck_force_map(KMAP_PERCPU_ARRAY, -1);
 }
 
-static void put(const char *comm, unsigned type, unsigned cpu, unsigned node, __u64 count)
+/* who: the key's who value (probes/attrib.h): a class, or 0x80000000 | a tgid */
+static void put_who(const char *comm, unsigned type, unsigned cpu, unsigned node, __u64 count,
+		    __u32 who)
 {
 	struct pf_key k;
 	struct pf_value v = { count };
 
 	memset(&k, 0, sizeof(k));
 	k.epoch = montest_epoch(&t);
+	k.who = who;
 	k.type = type;
 	k.cpu = cpu;
 	k.node = node;
 	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm)));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "pf_counts", &k, &v), 0);
+}
+
+static void put(const char *comm, unsigned type, unsigned cpu, unsigned node, __u64 count)
+{
+	put_who(comm, type, cpu, node, count, 0);
 }
 
 /* The node sysfs links a CPU to ("/sys/devices/system/cpu/cpuN/nodeM"), found here by glob;
@@ -283,28 +296,41 @@ START_TEST(fast_names_rejects_bad_values)
 }
 END_TEST
 
-/* The kernel notes a name hot on the hash path (cpu1's em_hot). */
-static void hint(const char *name)
+/* The kernel notes a name (and who value) hot on the hash path (cpu1's em_hot). */
+static void hint_who(const char *name, __u32 who)
 {
 	struct em_hot_names h[2];
 	__u32 zero = 0;
 
 	memset(h, 0, sizeof(h));
 	h[1].n = 1;
-	memcpy(h[1].name[0], name, strnlen(name, 16));
+	memcpy(h[1].key[0].name, name, strnlen(name, 16));
+	h[1].key[0].who = who;
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_hot", &zero, h), 0);
 }
 
-/* The slot em_slot_of gives name, or -1. */
-static long slot_of(const char *name)
+static void hint(const char *name)
 {
-	char key[16] = "";
+	hint_who(name, 0);
+}
+
+/* The slot em_slot_of gives (name, who), or -1. */
+static long slot_of_who(const char *name, __u32 who)
+{
+	struct em_task_key key;
 	__u32 slot;
 
-	memcpy(key, name, strnlen(name, 16));
-	if (fake_map_get(montest_mod(&t), "em_slot_of", key, 0, &slot))
+	memset(&key, 0, sizeof(key));
+	memcpy(key.name, name, strnlen(name, 16));
+	key.who = who;
+	if (fake_map_get(montest_mod(&t), "em_slot_of", &key, 0, &slot))
 		return -1;
 	return slot;
+}
+
+static long slot_of(const char *name)
+{
+	return slot_of_who(name, 0);
 }
 
 /* The cumulative cells of slot on cpu0 and cpu1, as the probe leaves them. */
@@ -379,6 +405,196 @@ START_TEST(fast_path_rows_per_cpu_merged)
 }
 END_TEST
 
+/* ---- attribution ---- */
+
+#define ATTRIB_ON "attribution:\n  enabled: true\n"
+#define WHO_TGID 0x80000000u
+
+/* This process's cgroup path (the hierarchy `auto` picks, as the monitor reads it). */
+static void own_cgroup(char *path, size_t len)
+{
+	ck_assert_int_eq(cg_read_pid((int)getpid(), CG_AUTO, path, len), 0);
+}
+
+/* The class the start gave a cgroup path (it read every running process's), or 0. */
+static __u32 class_of_path(const char *path)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++)
+		if (!strcmp(attrib_class_path(c), path))
+			return c;
+	return 0;
+}
+
+/* A class other than cls that the start gave, or ATTRIB_UNKNOWN where every process shares
+ * one cgroup. */
+static __u32 other_class(__u32 cls)
+{
+	for (__u32 c = 2; attrib_class_path(c); c++)
+		if (c != cls)
+			return c;
+	return ATTRIB_UNKNOWN;
+}
+
+/* Row r's four attribution cells are those of class cls. */
+static void assert_class(long r, __u32 cls)
+{
+	const struct cg_attr *a = attrib_class_attr(cls);
+
+	ck_assert_int_ge(r, 0);
+	ck_assert_msg(a != NULL, "no class %u", cls);
+	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), attrib_class_path(cls));
+	ck_assert_str_eq(montest_cell(&t, r, "unit"), a->unit);
+	ck_assert_str_eq(montest_cell(&t, r, "container_id"), a->container_id);
+	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), a->pod_uid);
+}
+
+/* The first row of comm and class cls' cgroup, or -1. */
+static long find_row(const char *comm, __u32 cls)
+{
+	for (size_t i = 0; i < t.nrows; i++)
+		if (!strcmp(montest_cell(&t, i, "comm"), comm) &&
+		    !strcmp(montest_cell(&t, i, "cgroup"), attrib_class_path(cls)))
+			return (long)i;
+	return -1;
+}
+
+/* The four columns after the documented ones, the attribution points attached, the probe
+ * built with EM_ATTRIB; none of it without attribution. */
+START_TEST(attrib_columns_and_points)
+{
+	static const char *const extra[] = { "cgroup", "unit", "container_id", "pod_uid" };
+
+	start(ATTRIB_ON);
+	ck_assert_int_eq(t.m.ncolumns, 12);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(t.m.columns[8 + i].name, extra[i]);
+	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB="), "-DEM_ATTRIB=1");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "who_fork"), "tracepoint");
+	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "who_exit"), "tracepoint");
+	stop();
+
+	start("");
+	ck_assert_int_eq(t.m.ncolumns, 8);
+	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB") == NULL, "EM_ATTRIB");
+	ck_assert_msg(fake_bpf_attached(montest_mod(&t), "who_fork") == NULL, "who_fork");
+	stop();
+}
+END_TEST
+
+/* One name in two classes: two rows, each with its class's columns and its own count; a key of
+ * this process's tgid (the kernel had no class for it) resolves to its own cgroup; a key of a
+ * process gone unresolved counts under "unknown", in stats.unattributed too. */
+START_TEST(attrib_rows_per_class)
+{
+	char path[4096];
+	struct cg_attr own;
+	__u32 a, b;
+	pid_t dead;
+	long r;
+
+	own_cgroup(path, sizeof(path));
+	cg_describe(path, &own);
+	start_with(false, ATTRIB_ON);
+	a = class_of_path(path);
+	ck_assert_msg(a >= 2, "no class for %s", path);
+	b = other_class(a);
+	dead = fork();
+	ck_assert_int_ge(dead, 0);
+	if (dead == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+
+	put_who("cc1", PF_MINOR, 0, 0, 500, a);
+	put_who("cc1", PF_MINOR, 0, 0, 300, b);
+	put_who("self", PF_MAJOR, 1, 0, 70, WHO_TGID | (__u32)getpid());
+	put_who("gone", PF_MINOR, 1, 0, 9, WHO_TGID | (__u32)dead);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 4);
+	r = find_row("cc1", a);
+	assert_class(r, a);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "500");
+	r = find_row("cc1", b);
+	assert_class(r, b);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "300");
+	r = montest_find(&t, "comm", "self");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), path);
+	ck_assert_str_eq(montest_cell(&t, r, "unit"), own.unit);
+	ck_assert_str_eq(montest_cell(&t, r, "container_id"), own.container_id);
+	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), own.pod_uid);
+	ck_assert_str_eq(montest_cell(&t, r, "fault_type_str"), "MAJOR");
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "70");
+	r = montest_find(&t, "comm", "gone");
+	ck_assert_int_ge(r, 0);
+	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), "unknown");
+	ck_assert_str_eq(montest_cell(&t, r, "unit"), "unknown");
+	ck_assert_str_eq(montest_cell(&t, r, "container_id"), "");
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "9");
+	/* where every process shares one cgroup, b is "unknown" too */
+	ck_assert_int_eq(t.m.stats.unattributed, 9 + (b == ATTRIB_UNKNOWN ? 300 : 0));
+	stop();
+}
+END_TEST
+
+/* Keys of two who values that are one class (a class, and a tgid of a process of that class)
+ * are one row, on the hash path alone and with the fast path: a slot is a (name, who) pair's,
+ * its cells' rows carry the slot's class and merge with the hash path's rows of that class;
+ * a row of the same name in another class stays its own. */
+START_TEST(attrib_fast_and_hash_merge)
+{
+	char path[4096];
+	__u32 a, b, self = WHO_TGID | (__u32)getpid();
+	long r;
+
+	own_cgroup(path, sizeof(path));
+	start_with(false, ATTRIB_ON);
+	a = class_of_path(path);
+	ck_assert_msg(a >= 2, "no class for %s", path);
+	put_who("w", PF_MINOR, 0, 0, 10, a);
+	put_who("w", PF_MINOR, 0, 0, 5, self);
+	montest_interval(&t, 1);
+	ck_assert_int_eq(t.nrows, 1);
+	assert_class(0, a);
+	ck_assert_str_eq(montest_cell(&t, 0, "count"), "15");
+	stop();
+
+	start(ATTRIB_ON);
+	a = class_of_path(path);
+	b = other_class(a);
+	/* a hint of a process the kernel had no class for gets no slot: its who is no class */
+	hint_who("storm", self);
+	montest_poll(&t);
+	ck_assert_int_eq(slot_of_who("storm", self), -1);
+	hint_who("storm", a);
+	montest_poll(&t);
+	ck_assert_int_eq(slot_of_who("storm", a), 0);
+	ck_assert_int_eq(slot_of("storm"), -1);
+	/* before the slot; a process without a class in the kernel: 1024 would outbid the slot's
+	 * 100 if it could take a slot, which it cannot */
+	put_who("storm", PF_MINOR, 0, PF_NODE_UNKNOWN, 1024, self);
+	put_who("storm", PF_MINOR, 0, PF_NODE_UNKNOWN, 6, a);
+	put_who("storm", PF_MINOR, 0, PF_NODE_UNKNOWN, 7, b); /* another class: its own row */
+	cells(0, 100, 0, 0, 0);
+	montest_interval(&t, 2);
+	ck_assert_int_eq(t.nrows, 2);
+	r = find_row("storm", a);
+	assert_class(r, a);
+	ck_assert_str_eq(montest_cell(&t, r, "cpu"), "0");
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "1130");
+	r = find_row("storm", b);
+	assert_class(r, b);
+	ck_assert_str_eq(montest_cell(&t, r, "count"), "7");
+	/* the busiest hash-path key of another class earns a slot of its own at the interval's
+	 * end, with the kernel's who value */
+	montest_clear_rows(&t);
+	put_who("storm", PF_MINOR, 1, PF_NODE_UNKNOWN, 5000, b);
+	montest_interval(&t, 3);
+	ck_assert_int_eq(slot_of_who("storm", b), 1);
+	ck_assert_int_eq(slot_of_who("storm", a), 0);
+	stop();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mon_page_fault");
@@ -393,6 +609,9 @@ int main(void)
 	tcase_add_test(tc, fast_path_built_and_attached);
 	tcase_add_test(tc, fast_names_rejects_bad_values);
 	tcase_add_test(tc, fast_path_rows_per_cpu_merged);
+	tcase_add_test(tc, attrib_columns_and_points);
+	tcase_add_test(tc, attrib_rows_per_class);
+	tcase_add_test(tc, attrib_fast_and_hash_merge);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

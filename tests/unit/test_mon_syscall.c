@@ -190,14 +190,14 @@ static void hint(const char *name)
 
 	memset(h, 0, sizeof(h));
 	h[1].n = 1;
-	memcpy(h[1].name[0], name, strnlen(name, 16));
+	memcpy(h[1].key[0].name, name, strnlen(name, 16));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_hot", &zero, h), 0);
 }
 
 /* The slot em_slot_of gives name, or -1. */
 static long slot_of(const char *name)
 {
-	char key[16] = "";
+	char key[24] = "";
 	__u32 slot;
 
 	memcpy(key, name, strnlen(name, 16));

@@ -1,5 +1,6 @@
 /* test_open_rows.c - how the open monitor turns drained per-CPU values and keys into row text:
- * merged counts and latencies, the most frequent errno, truncated paths, openat2 flags. */
+ * merged counts and latencies, the most frequent errno, truncated paths, openat2 flags, and the
+ * merge of rows whose keys are equal (attribution). */
 #include <check.h>
 #include <errno.h>
 #include <linux/types.h>
@@ -165,20 +166,80 @@ START_TEST(path_fits_a_small_buffer_like_snprintf)
 }
 END_TEST
 
+/* The key keeps the low 32 bits and a mark for any above (openat2 refuses them). */
 START_TEST(flags_text_with_openat2_upper_bits)
 {
 	volatile size_t small = 4;
 	char buf[128];
 
-	ck_assert_int_eq(open_flags_text(02000000, buf, sizeof(buf)),
+	ck_assert_int_eq(open_flags_text(02000000, 0, buf, sizeof(buf)),
 			 (int)strlen("O_RDONLY|O_CLOEXEC"));
 	ck_assert_str_eq(buf, "O_RDONLY|O_CLOEXEC");
-	open_flags_text(0x100000000ull | 01, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "O_WRONLY|0x100000000");
+	open_flags_text(01, 1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "O_WRONLY|bits32-63");
 	/* volatile: gcc would flag the deliberate cut at compile time */
-	ck_assert_int_eq(open_flags_text(0x100000000ull, buf, small),
-			 (int)strlen("O_RDONLY|0x100000000"));
+	ck_assert_int_eq(open_flags_text(0, 1, buf, small), (int)strlen("O_RDONLY|bits32-63"));
 	ck_assert_str_eq(buf, "O_R");
+}
+END_TEST
+
+static struct open_row row(const char *comm, const char *path, __u32 flags, __u32 who, __u64 n,
+			   __u64 min_ns, __u64 max_ns)
+{
+	struct open_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.key = key_with_path(path, 0);
+	memcpy(r.key.comm, comm, strnlen(comm, sizeof(r.key.comm)));
+	r.key.op = OPEN_OP_OPENAT;
+	r.key.flags = flags;
+	r.key.who = who;
+	r.v.count = n;
+	r.v.lat_sum_ns = n * min_ns;
+	r.v.lat_min_ns = min_ns;
+	r.v.lat_max_ns = max_ns;
+	return r;
+}
+
+/* Attribution: rows of one key (the epoch aside) become one, whatever order they come in;
+ * a class, the flags, the upper-bits mark or the cut keep rows apart. */
+START_TEST(coalesce_merges_equal_keys_only)
+{
+	struct open_row r[7];
+	size_t n;
+
+	r[0] = row("cat", "/a", 0, 5, 3, 700, 900);
+	r[1] = row("cat", "/a", 0, 6, 2, 100, 150); /* another class */
+	r[2] = row("cat", "/a", 0, 5, 4, 400, 2000);
+	r[2].key.epoch = 1; /* a late writer's key of an older epoch: the same row */
+	r[2].v.errors = 1;
+	r[2].v.err[OPEN_E_NOENT] = 1;
+	r[3] = row("cat", "/a", 1, 5, 1, 100, 100); /* other flags */
+	r[4] = row("cat", "/a", 0, 5, 1, 100, 100);
+	r[4].key.flags_hi = 1;
+	r[5] = row("cat", "/a", 0, 5, 1, 100, 100);
+	r[5].key.truncated = 1;
+	r[6] = row("cat", "/a", 0, 5, 0, 0, 0); /* counted nothing: the minimum stays */
+	n = open_rows_coalesce(r, 7);
+	ck_assert_int_eq((int)n, 5);
+	/* by key: flags 0 (class 5, class 6, the cut path, the upper-bits mark), then flags 1 */
+	ck_assert_int_eq((int)r[0].key.who, 5);
+	ck_assert_int_eq((int)r[0].v.count, 7);
+	ck_assert_int_eq((int)r[0].v.errors, 1);
+	ck_assert_int_eq((int)r[0].v.err[OPEN_E_NOENT], 1);
+	ck_assert_int_eq((int)r[0].v.lat_sum_ns, 3 * 700 + 4 * 400);
+	ck_assert_int_eq((int)r[0].v.lat_min_ns, 400);
+	ck_assert_int_eq((int)r[0].v.lat_max_ns, 2000);
+	ck_assert_int_eq((int)r[1].key.who, 6);
+	ck_assert_int_eq((int)r[1].v.count, 2);
+	ck_assert_int_eq((int)r[1].v.lat_min_ns, 100);
+	ck_assert_int_eq(r[2].key.truncated, 1);
+	ck_assert_int_eq(r[3].key.flags_hi, 1);
+	ck_assert_int_eq((int)r[4].key.flags, 1);
+	for (size_t i = 0; i + 1 < n; i++)
+		ck_assert_msg(open_row_key_cmp(&r[i], &r[i + 1]) < 0, "row %zu", i);
+	ck_assert_int_eq((int)open_rows_coalesce(r, 1), 1);
+	ck_assert_int_eq((int)open_rows_coalesce(r, 0), 0);
 }
 END_TEST
 
@@ -213,6 +274,7 @@ int main(void)
 	tcase_add_test(tc, truncated_path_ends_on_a_whole_character);
 	tcase_add_test(tc, path_fits_a_small_buffer_like_snprintf);
 	tcase_add_test(tc, flags_text_with_openat2_upper_bits);
+	tcase_add_test(tc, coalesce_merges_equal_keys_only);
 	tcase_add_test(tc, operation_names);
 	tcase_add_test(tc, layout);
 	suite_add_tcase(s, tc);

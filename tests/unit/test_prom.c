@@ -1,7 +1,9 @@
 /* test_prom.c - the Prometheus sink without HTTP: counters add up interval rows per label set,
  * label values are escaped as the exposition format requires, values past max_label_values
  * fold into "other", max_series bounds every metric, histograms come out cumulative, a stream's
- * metrics are those its columns have, and the health metrics follow the monitors' stats. */
+ * metrics are those its columns have, and the health metrics follow the monitors' stats.
+ * Attribution: a stream with unit/container_id columns gets unit and container labels on every
+ * metric, bounded the same way, and ebpf_monitor_unattributed_total; one without is unchanged. */
 #include <check.h>
 #include <string.h>
 
@@ -442,6 +444,352 @@ START_TEST(sample_rate_gauge_under_a_budget)
 }
 END_TEST
 
+/* ---- attribution ---- */
+
+/* The syscall stream's columns, then the attribution ones monitor_emit() appends (the
+ * framework's order: cgroup, unit, container_id, pod_uid), then sample_rate. */
+enum { A_CGROUP = S_NCOLS, A_UNIT, A_CONTAINER, A_POD, A_SAMPLE, A_NCOLS };
+
+static const struct column attr_cols[] = {
+	[S_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+	[S_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+	[S_COMM] = { "comm", COL_STR, 0, 0 },
+	[S_NR] = { "nr", COL_U64, 0, 0 },
+	[S_NAME] = { "name", COL_STR, 0, 0 },
+	[S_CATEGORY] = { "category", COL_STR, 0, 0 },
+	[S_COUNT] = { "count", COL_U64, 0, 0 },
+	[S_ERRORS] = { "errors", COL_U64, 0, 0 },
+	[S_RATE] = { "rate", COL_F64, 4, 0 },
+	[A_CGROUP] = { "cgroup", COL_STR, 0, 0 },
+	[A_UNIT] = { "unit", COL_STR, 0, 0 },
+	[A_CONTAINER] = { "container_id", COL_STR, 0, 0 },
+	[A_POD] = { "pod_uid", COL_STR, 0, 0 },
+	[A_SAMPLE] = { "sample_rate", COL_U64, 0, 0 },
+};
+
+#define CID_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define CID_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+static struct sink *make_attr(unsigned k, unsigned max_series, const struct column *cols,
+			      size_t ncols)
+{
+	struct prom_sink_options o = { k, max_series, "1.2.3", "0.26.0", "6.18" };
+	struct sink *s = NULL;
+
+	ck_assert_int_eq(prom_sink_create(&o, &s), 0);
+	ck_assert_int_eq(
+		s->ops->add_stream(s, 0,
+				   &(struct stream_desc){ "syscall", cols, ncols, sys_metrics, 3 }),
+		0);
+	return s;
+}
+
+static void attr_row(struct sink *s, const char *comm, const char *name, unsigned long long n,
+		     unsigned long long errors, const char *unit, const char *cid)
+{
+	struct cell c[A_NCOLS];
+	struct row r = { .ts_ns = 1, .cells = c };
+
+	memset(c, 0, sizeof(c));
+	c[S_COMM].s = comm;
+	c[S_NAME].s = name;
+	c[S_CATEGORY].s = "process";
+	c[S_COUNT].u = n;
+	c[S_ERRORS].u = errors;
+	c[A_CGROUP].s = "/system.slice/x";
+	c[A_UNIT].s = unit;
+	c[A_CONTAINER].s = cid;
+	c[A_POD].s = "";
+	c[A_SAMPLE].u = 1;
+	ck_assert_int_eq(s->ops->write_row(s, 0, &r), 0);
+}
+
+/* The value of the one sample line that starts with prefix; -1 when there is none. */
+static double sample(const char *t, const char *prefix)
+{
+	char want[512];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\n%s ", prefix);
+	p = strstr(t, want);
+	if (!p)
+		return -1;
+	return strtod(p + strlen(want), NULL);
+}
+
+START_TEST(attribution_labels)
+{
+	struct sink *s = make_attr(100, 1000, attr_cols, A_NCOLS);
+	struct stream_health h = { .attribution = true, .unattributed = 0 };
+	char *t;
+
+	s->ops->health(s, 0, &h);
+	attr_row(s, "nginx", "read", 100, 2, "nginx.service", "");
+	/* the same task name in a container: its own series */
+	attr_row(s, "nginx", "read", 40, 0, "docker-" CID_A ".scope", CID_A);
+	/* two rows of the same unit in one interval (two task names, or two pids): they sum */
+	attr_row(s, "nginx", "read", 5, 1, "nginx.service", "");
+	attr_row(s, "nginx", "read", 7, 0, "unknown", "");
+	t = render(s);
+	/* the metric's labels first, then unit and container (the id's first 12 digits) */
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"nginx\",syscall=\"read\","
+					"category=\"process\",unit=\"nginx.service\","
+					"container=\"\"}"),
+			 105);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"nginx\",syscall=\"read\","
+					"category=\"process\",unit=\"docker-" CID_A ".scope\","
+					"container=\"0123456789ab\"}"),
+			 40);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"nginx\",syscall=\"read\","
+					"category=\"process\",unit=\"unknown\",container=\"\"}"),
+			 7);
+	ck_assert_int_eq((int)sample(t, "test_call_errors_total{comm=\"nginx\",syscall=\"read\","
+					"category=\"process\",unit=\"nginx.service\","
+					"container=\"\"}"),
+			 3);
+	ck_assert_ptr_null(strstr(t, CID_A "\"")); /* never the full id */
+	ck_assert_ptr_null(strstr(t, "cgroup="));  /* cgroup and pod_uid make no label */
+	ck_assert_ptr_null(strstr(t, "pod"));
+	ck_assert_uint_eq(prom_sink_series(s), 4);
+	/* the counter: present from the start (0), then the monitor's deltas, over restarts */
+	ck_assert_ptr_nonnull(strstr(t,
+				     "# TYPE ebpf_monitor_unattributed_total counter\n"
+				     "ebpf_monitor_unattributed_total{monitor=\"syscall\"} 0\n"));
+	free(t);
+	h.unattributed = 7;
+	s->ops->health(s, 0, &h);
+	s->ops->health(s, 0, &h);
+	t = render(s);
+	ck_assert_int_eq((int)sample(t, "ebpf_monitor_unattributed_total{monitor=\"syscall\"}"), 7);
+	/* the health families keep their order: lost, unattributed, rows */
+	ck_assert(strstr(t, "# HELP ebpf_monitor_events_lost_total") <
+		  strstr(t, "# HELP ebpf_monitor_unattributed_total"));
+	ck_assert(strstr(t, "# HELP ebpf_monitor_unattributed_total") <
+		  strstr(t, "# HELP ebpf_monitor_rows_total"));
+	free(t);
+	h.stopped = true;
+	s->ops->health(s, 0, &h);
+	ck_assert_int_eq(s->ops->add_stream(s, 1,
+					    &(struct stream_desc){ "syscall", attr_cols, A_NCOLS,
+								   sys_metrics, 3 }),
+			 0);
+	h = (struct stream_health){ .attribution = true, .unattributed = 3 };
+	s->ops->health(s, 1, &h);
+	t = render(s);
+	ck_assert_int_eq((int)sample(t, "ebpf_monitor_unattributed_total{monitor=\"syscall\"}"),
+			 10);
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
+/* Only the columns a stream has make labels: unit alone, container alone. */
+START_TEST(attribution_label_per_column)
+{
+	static const struct column unit_only[] = {
+		[S_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+		[S_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+		[S_COMM] = { "comm", COL_STR, 0, 0 },
+		[S_NR] = { "nr", COL_U64, 0, 0 },
+		[S_NAME] = { "name", COL_STR, 0, 0 },
+		[S_CATEGORY] = { "category", COL_STR, 0, 0 },
+		[S_COUNT] = { "count", COL_U64, 0, 0 },
+		[S_ERRORS] = { "errors", COL_U64, 0, 0 },
+		[S_RATE] = { "rate", COL_F64, 4, 0 },
+		[S_NCOLS] = { "unit", COL_STR, 0, 0 },
+	};
+	static const struct column container_only[] = {
+		[S_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
+		[S_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
+		[S_COMM] = { "comm", COL_STR, 0, 0 },
+		[S_NR] = { "nr", COL_U64, 0, 0 },
+		[S_NAME] = { "name", COL_STR, 0, 0 },
+		[S_CATEGORY] = { "category", COL_STR, 0, 0 },
+		[S_COUNT] = { "count", COL_U64, 0, 0 },
+		[S_ERRORS] = { "errors", COL_U64, 0, 0 },
+		[S_RATE] = { "rate", COL_F64, 4, 0 },
+		[S_NCOLS] = { "container_id", COL_STR, 0, 0 },
+	};
+	struct cell c[S_NCOLS + 1];
+	struct row r = { .ts_ns = 1, .cells = c };
+	struct sink *s;
+	char *t;
+
+	memset(c, 0, sizeof(c));
+	c[S_COMM].s = "sh";
+	c[S_NAME].s = "read";
+	c[S_CATEGORY].s = "file_io";
+	c[S_COUNT].u = 3;
+	c[S_NCOLS].s = "cron.service";
+	s = make_attr(100, 1000, unit_only, S_NCOLS + 1);
+	ck_assert_int_eq(s->ops->write_row(s, 0, &r), 0);
+	t = render(s);
+	ck_assert_ptr_nonnull(strstr(t, "\ntest_calls_total{comm=\"sh\",syscall=\"read\","
+					"category=\"file_io\",unit=\"cron.service\"} 3\n"));
+	ck_assert_ptr_null(strstr(t, "container="));
+	/* an attribution column in the stream: the counter is there, at 0 */
+	ck_assert_ptr_nonnull(
+		strstr(t, "ebpf_monitor_unattributed_total{monitor=\"syscall\"} 0\n"));
+	free(t);
+	sink_destroy(s);
+
+	c[S_NCOLS].s = CID_B;
+	s = make_attr(100, 1000, container_only, S_NCOLS + 1);
+	ck_assert_int_eq(s->ops->write_row(s, 0, &r), 0);
+	t = render(s);
+	ck_assert_ptr_nonnull(strstr(t, "\ntest_calls_total{comm=\"sh\",syscall=\"read\","
+					"category=\"file_io\",container=\"fedcba987654\"} 3\n"));
+	ck_assert_ptr_null(strstr(t, "unit="));
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
+/* max_label_values holds per attribution label, "" and "unknown" take no place under it, and
+ * folding loses no count. */
+START_TEST(attribution_bounded)
+{
+	struct sink *s = make_attr(2, 1000, attr_cols, A_NCOLS);
+	char *t;
+	double total = 0;
+
+	attr_row(s, "a", "read", 10, 0, "one.service", "");
+	attr_row(s, "a", "read", 20, 0, "two.service", "");
+	attr_row(s, "a", "read", 30, 0, "three.service", ""); /* third unit: other */
+	attr_row(s, "a", "read", 1, 0, "four.service", "");
+	attr_row(s, "a", "read", 2, 0, "one.service", ""); /* admitted values stay admitted */
+	/* past the bound, still their own values */
+	attr_row(s, "a", "read", 4, 0, "unknown", "");
+	attr_row(s, "a", "read", 5, 0, "", "");
+	/* containers: their own bound of 2 (the units' is full, so unit is "other" here) */
+	attr_row(s, "a", "read", 100, 0, "docker-a.scope", CID_A);
+	attr_row(s, "a", "read", 200, 0, "docker-b.scope", CID_B);
+	attr_row(s, "a", "read", 300, 0, "docker-c.scope",
+		 "1111111111111111111111111111111111111111111111111111111111111111");
+	t = render(s);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"one.service\","
+					"container=\"\"}"),
+			 12);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"two.service\","
+					"container=\"\"}"),
+			 20);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"other\",container=\"\"}"),
+			 31);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"unknown\",container=\"\"}"),
+			 4);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"\",container=\"\"}"),
+			 5);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"other\","
+					"container=\"0123456789ab\"}"),
+			 100);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"other\","
+					"container=\"fedcba987654\"}"),
+			 200);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"a\",syscall=\"read\","
+					"category=\"process\",unit=\"other\","
+					"container=\"other\"}"),
+			 300);
+	ck_assert_ptr_null(strstr(t, "three.service"));
+	ck_assert_ptr_null(strstr(t, "four.service"));
+	ck_assert_ptr_null(strstr(t, "docker-"));
+	ck_assert_ptr_null(strstr(t, "111111111111"));
+	for (char *p = strstr(t, "\ntest_calls_total{"); p;
+	     p = strstr(p + 1, "\ntest_calls_total{"))
+		total += strtod(strchr(p, '}') + 2, NULL);
+	ck_assert(total == 672); /* folding loses nothing */
+	/* rows with a folded label: three.service, four.service, and the three container rows */
+	ck_assert_ptr_nonnull(strstr(t, "ebpf_monitor_rows_folded_total{monitor=\"syscall\"} 5\n"));
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
+/* max_series folds the attribution labels too, and the sums stay exact. */
+START_TEST(attribution_max_series)
+{
+	struct sink *s = make_attr(1000, 3, attr_cols, A_NCOLS);
+	char unit[32], *t;
+	double total = 0;
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(unit, sizeof(unit), "u%d.service", i);
+		attr_row(s, "x", "read", 1, 0, unit, "");
+	}
+	ck_assert_uint_le(prom_sink_series(s), 4);
+	t = render(s);
+	/* as for the metric's own labels: then every label but constants is "other" */
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"other\",syscall=\"other\","
+					"category=\"other\",unit=\"other\",container=\"other\"}"),
+			 47);
+	ck_assert_int_eq((int)sample(t, "test_calls_total{comm=\"x\",syscall=\"read\","
+					"category=\"process\",unit=\"u2.service\","
+					"container=\"\"}"),
+			 1);
+	for (char *p = strstr(t, "\ntest_calls_total{"); p;
+	     p = strstr(p + 1, "\ntest_calls_total{"))
+		total += strtod(strchr(p, '}') + 2, NULL);
+	ck_assert(total == 50);
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
+/* A stream without attribution columns renders exactly what it did before: no label, no
+ * ebpf_monitor_unattributed_total (attribution off in health too). */
+START_TEST(no_attribution_unchanged)
+{
+	static const char want[] =
+		"# HELP test_call_errors_total Calls that failed.\n"
+		"# TYPE test_call_errors_total counter\n"
+		"test_call_errors_total{comm=\"bash\",syscall=\"close\",category=\"process\"} 3\n"
+		"# HELP test_calls_total Calls by task name, call and category.\n"
+		"# TYPE test_calls_total counter\n"
+		"test_calls_total{comm=\"bash\",syscall=\"getppid\",category=\"process\"} 123\n"
+		"test_calls_total{comm=\"bash\",syscall=\"close\",category=\"process\"} 7\n"
+		"# HELP ebpf_monitor_build_info ebpf-monitor's version, the libbcc it was built "
+		"with and the running kernel.\n"
+		"# TYPE ebpf_monitor_build_info gauge\n"
+		"ebpf_monitor_build_info{version=\"1.2.3\",bcc_version=\"0.26.0\",kernel=\"6.18\"} 1\n"
+		"# HELP ebpf_monitor_events_lost_total Events the kernel side could not deliver or "
+		"count, by monitor and reason (perf_buffer overruns, map_full, unmatched entry/exit, "
+		"kernel_skipped program runs).\n"
+		"# TYPE ebpf_monitor_events_lost_total counter\n"
+		"ebpf_monitor_events_lost_total{monitor=\"syscall\",reason=\"perf_buffer\"} 0\n"
+		"ebpf_monitor_events_lost_total{monitor=\"syscall\",reason=\"map_full\"} 1\n"
+		"ebpf_monitor_events_lost_total{monitor=\"syscall\",reason=\"unmatched\"} 0\n"
+		"ebpf_monitor_events_lost_total{monitor=\"syscall\",reason=\"kernel_skipped\"} 0\n"
+		"# HELP ebpf_monitor_rows_total Rows the monitors produced.\n"
+		"# TYPE ebpf_monitor_rows_total counter\n"
+		"ebpf_monitor_rows_total{monitor=\"syscall\"} 3\n"
+		"# HELP ebpf_monitor_rows_folded_total Rows counted under label value \"other\" "
+		"(max_label_values or max_series reached).\n"
+		"# TYPE ebpf_monitor_rows_folded_total counter\n"
+		"ebpf_monitor_rows_folded_total{monitor=\"syscall\"} 0\n"
+		"# HELP ebpf_monitor_probe_info 1 for each attach point of a running monitor, with "
+		"the mechanism that attached (see ebpf-monitor --check).\n"
+		"# TYPE ebpf_monitor_probe_info gauge\n";
+	struct sink *s = make(100, 1000);
+	struct stream_health h = { .lost_map_full = 1 };
+	char *t;
+
+	s->ops->health(s, 0, &h);
+	sys_row(s, "bash", "getppid", 100, 0);
+	sys_row(s, "bash", "getppid", 23, 0);
+	sys_row(s, "bash", "close", 7, 3);
+	t = render(s);
+	ck_assert_str_eq(t, want);
+	free(t);
+	sink_destroy(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("prom");
@@ -457,6 +805,11 @@ int main(void)
 	tcase_add_test(tc, histogram_cumulative);
 	tcase_add_test(tc, health_survives_restarts);
 	tcase_add_test(tc, sample_rate_gauge_under_a_budget);
+	tcase_add_test(tc, attribution_labels);
+	tcase_add_test(tc, attribution_label_per_column);
+	tcase_add_test(tc, attribution_bounded);
+	tcase_add_test(tc, attribution_max_series);
+	tcase_add_test(tc, no_attribution_unchanged);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
