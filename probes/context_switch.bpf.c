@@ -238,9 +238,16 @@ int tp_sched_switch(void *ctx)
 			nwho = t->who;
 		}
 		if (ps < CS_ROWS && ns < CS_ROWS) {
-			/* Per-CPU value: this CPU is the only writer. */
-			f->c[ps][ns] += w * (CS_FAST_SWITCH | (prev_pid && voluntary));
-			return 0;
+			/* One index, bounded by one compare on the register that indexes: with
+			 * two, the 6.1 verifier lost a bound the compiler kept on the stack. */
+			__u64 cell = ps * CS_FAST_COLS + ns;
+
+			EM_BARRIER_VAR(cell);
+			if (cell < CS_ROWS * CS_FAST_COLS) {
+				/* Per-CPU value: this CPU is the only writer. */
+				(&f->c[0][0])[cell] += w * (CS_FAST_SWITCH | (prev_pid && voluntary));
+				return 0;
+			}
 		}
 	}
 #else
