@@ -92,6 +92,27 @@ void agg_batch_sort(struct agg_batch *b, int (*cmp)(const void *, const void *))
 		qsort(b->rows, b->n, b->size, cmp);
 }
 
+void agg_batch_coalesce(struct agg_batch *b, int (*cmp)(const void *, const void *),
+			void (*add)(void *into, const void *from))
+{
+	size_t n = 0;
+
+	agg_batch_sort(b, cmp);
+	for (size_t i = 0; i < b->n; i++) {
+		void *r = (char *)b->rows + i * b->size;
+		void *prev = n ? (char *)b->rows + (n - 1) * b->size : NULL;
+
+		if (prev && !cmp(prev, r)) {
+			add(prev, r);
+			continue;
+		}
+		if (n != i)
+			memcpy((char *)b->rows + n * b->size, r, b->size);
+		n++;
+	}
+	b->n = n;
+}
+
 void agg_batch_free(struct agg_batch *b)
 {
 	free(b->rows);

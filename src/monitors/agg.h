@@ -68,6 +68,11 @@ struct agg_batch {
 /* An agg_drain_cb: ctx is a struct agg_batch. */
 void agg_batch_collect(void *ctx, const void *key, const void *values, unsigned nvalues);
 void agg_batch_sort(struct agg_batch *b, int (*cmp)(const void *, const void *));
+/* Rows of equal keys become one (a key counted on two paths in one interval, two who values
+ * that are one class): sorted with cmp, each run folded into its first row by add(into,
+ * from). */
+void agg_batch_coalesce(struct agg_batch *b, int (*cmp)(const void *, const void *),
+			void (*add)(void *into, const void *from));
 static inline const void *agg_batch_at(const struct agg_batch *b, size_t i)
 {
 	return (const char *)b->rows + i * b->size;

@@ -469,6 +469,18 @@ uint32_t monitor_who(struct monitor *m, uint32_t who)
 	return cls;
 }
 
+void monitor_who_rows(struct monitor *m, struct agg_batch *b, size_t who_off)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		char *row = (char *)b->rows + i * b->size;
+		uint32_t who;
+
+		memcpy(&who, row + who_off, sizeof(who));
+		who = monitor_who(m, who);
+		memcpy(row + who_off, &who, sizeof(who));
+	}
+}
+
 /* ---- start: every running process ---- */
 
 static struct {

@@ -66,6 +66,11 @@ bool attrib_passes(struct monitor *m, uint32_t who);
  * now); ATTRIB_NONE when m has no attribution. */
 uint32_t monitor_who(struct monitor *m, uint32_t who);
 
+/* monitor_who() on every row of b: the who value is a __u32 at who_off in each row. Rows may
+ * then have equal keys: agg_batch_coalesce() makes them one. */
+struct agg_batch;
+void monitor_who_rows(struct monitor *m, struct agg_batch *b, size_t who_off);
+
 /* A class's cgroup path and what it says ("unknown" for ATTRIB_UNKNOWN); NULL for no class. */
 const char *attrib_class_path(uint32_t cls);
 const struct cg_attr *attrib_class_attr(uint32_t cls);

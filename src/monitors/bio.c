@@ -385,34 +385,11 @@ static int by_bytes_desc(const void *a, const void *b)
 	return by_key(a, b);
 }
 
-/* Attribution: every row's who value becomes its class (a process the kernel had no class for
- * is resolved now), then the rows of one key become one (two who values of a drain may be one
- * class): counts, bytes and sums added, histograms bucket by bucket, the minimum of those that
- * saw I/O, the maximum. */
-static void bio_attribute(struct monitor *m, struct agg_batch *b)
+/* Two rows of one key become one (agg_batch_coalesce): counts, bytes and sums added,
+ * histograms bucket by bucket, the minimum of those that saw I/O, the maximum. */
+static void bio_add(void *into, const void *from)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < b->n; i++) {
-		struct bio_row *r = (struct bio_row *)agg_batch_at(b, i);
-
-		r->key.who = monitor_who(m, r->key.who);
-	}
-	agg_batch_sort(b, by_key);
-	for (size_t i = 0; i < b->n; i++) {
-		struct bio_row *r = (struct bio_row *)agg_batch_at(b, i);
-		struct bio_row *prev = n ? (struct bio_row *)agg_batch_at(b, n - 1) : NULL;
-
-		if (prev && !by_key(prev, r)) {
-			bio_value_merge(&prev->v, &r->v);
-			continue;
-		}
-		if (n != i)
-			memcpy((void *)agg_batch_at(b, n), r, b->size);
-		n++;
-	}
-	b->n = n;
-	agg_batch_sort(b, by_bytes_desc);
+	bio_value_merge(&((struct bio_row *)into)->v, &((const struct bio_row *)from)->v);
 }
 
 static void bio_collect(struct monitor *m, uint64_t now_ns)
@@ -427,7 +404,12 @@ static void bio_collect(struct monitor *m, uint64_t now_ns)
 			       true, &b, by_bytes_desc) < 0)
 		return;
 	if (m->attrib)
-		bio_attribute(m, &b);
+	{
+		/* a process the kernel had no class for is resolved now: rows may become one */
+		monitor_who_rows(m, &b, offsetof(struct bio_row, key.who));
+		agg_batch_coalesce(&b, by_key, bio_add);
+		agg_batch_sort(&b, by_bytes_desc);
+	}
 	/* The interval's wall-clock length: the last one (at stop) is usually shorter. */
 	seconds = now_ns > p->interval_start_ns ? (double)(now_ns - p->interval_start_ns) / 1e9 :
 						  m->cfg->interval;

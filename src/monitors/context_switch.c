@@ -355,27 +355,15 @@ out:
 	free(events);
 }
 
-/* Rows of the same key (a pair counted on both paths in one interval) become one. */
-static void cs_coalesce(struct agg_batch *b)
+/* Two rows of one key become one (agg_batch_coalesce). */
+static void cs_add(void *into, const void *from)
 {
-	size_t n = 0;
+	struct cs_row *x = into;
+	const struct cs_row *y = from;
 
-	agg_batch_sort(b, cs_by_key);
-	for (size_t i = 0; i < b->n; i++) {
-		struct cs_row *r = (struct cs_row *)agg_batch_at(b, i);
-		struct cs_row *prev = n ? (struct cs_row *)agg_batch_at(b, n - 1) : NULL;
-
-		if (prev && !cs_by_key(prev, r)) {
-			prev->v.count += r->v.count;
-			prev->v.voluntary += r->v.voluntary;
-			prev->v.involuntary += r->v.involuntary;
-			continue;
-		}
-		if (n != i)
-			memcpy((void *)agg_batch_at(b, n), r, b->size);
-		n++;
-	}
-	b->n = n;
+	x->v.count += y->v.count;
+	x->v.voluntary += y->v.voluntary;
+	x->v.involuntary += y->v.involuntary;
 }
 
 static void cs_comm(char *dst, size_t len, const char *comm, bool idle)
@@ -407,7 +395,7 @@ static void cs_collect(struct monitor *m, uint64_t now_ns)
 		}
 	}
 	if ((p && p->ts) || m->attrib) {
-		cs_coalesce(&b);
+		agg_batch_coalesce(&b, cs_by_key, cs_add);
 		agg_batch_sort(&b, cs_by_count_desc);
 	}
 	for (size_t i = 0; i < b.n; i++) {

@@ -185,32 +185,10 @@ static int func_by_count_desc(const void *a, const void *b)
 	return func_by_key(a, b);
 }
 
-/* Attribution: every key's who value becomes its class (a process the kernel had no class
- * for is resolved now), then rows whose keys became equal are one. */
-static void func_attribute(struct monitor *m, struct agg_batch *b)
+/* Two rows of one key become one (agg_batch_coalesce). */
+static void func_add(void *into, const void *from)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < b->n; i++) {
-		struct func_row *r = (struct func_row *)agg_batch_at(b, i);
-
-		r->key.who = monitor_who(m, r->key.who);
-	}
-	agg_batch_sort(b, func_by_key);
-	for (size_t i = 0; i < b->n; i++) {
-		struct func_row *r = (struct func_row *)agg_batch_at(b, i);
-		struct func_row *prev = n ? (struct func_row *)agg_batch_at(b, n - 1) : NULL;
-
-		if (prev && !func_by_key(prev, r)) {
-			prev->count += r->count;
-			continue;
-		}
-		if (n != i)
-			memcpy((void *)agg_batch_at(b, n), r, b->size);
-		n++;
-	}
-	b->n = n;
-	agg_batch_sort(b, func_by_count_desc);
+	((struct func_row *)into)->count += ((const struct func_row *)from)->count;
 }
 
 static void func_collect(struct monitor *m, uint64_t now_ns)
@@ -222,7 +200,12 @@ static void func_collect(struct monitor *m, uint64_t now_ns)
 			       true, &b, func_by_count_desc) < 0)
 		return;
 	if (m->attrib)
-		func_attribute(m, &b);
+	{
+		/* a process the kernel had no class for is resolved now: rows may become one */
+		monitor_who_rows(m, &b, offsetof(struct func_row, key.who));
+		agg_batch_coalesce(&b, func_by_key, func_add);
+		agg_batch_sort(&b, func_by_count_desc);
+	}
 	for (size_t i = 0; i < b.n; i++) {
 		const struct func_row *r = agg_batch_at(&b, i);
 		char comm[17];

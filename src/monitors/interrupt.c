@@ -152,36 +152,17 @@ static int irq_row_order(const void *a, const void *b)
 	return irq_by_key(a, b);
 }
 
-/* Attribution: every key's who value becomes its class (a process the kernel had no class
- * for is resolved now), then rows whose keys became equal are one. */
-static void irq_attribute(struct monitor *m, struct agg_batch *b)
+/* Two rows of one key become one (agg_batch_coalesce). */
+static void irq_add(void *into, const void *from)
 {
-	size_t n = 0;
+	struct irq_row *x = into;
+	const struct irq_row *y = from;
 
-	for (size_t i = 0; i < b->n; i++) {
-		struct irq_row *r = (struct irq_row *)agg_batch_at(b, i);
-
-		r->key.who = monitor_who(m, r->key.who);
-	}
-	agg_batch_sort(b, irq_by_key);
-	for (size_t i = 0; i < b->n; i++) {
-		struct irq_row *r = (struct irq_row *)agg_batch_at(b, i);
-		struct irq_row *prev = n ? (struct irq_row *)agg_batch_at(b, n - 1) : NULL;
-
-		if (prev && !irq_by_key(prev, r)) {
-			prev->v.count += r->v.count;
-			prev->v.lat_count += r->v.lat_count;
-			prev->v.lat_sum_ns += r->v.lat_sum_ns;
-			if (r->v.lat_max_ns > prev->v.lat_max_ns)
-				prev->v.lat_max_ns = r->v.lat_max_ns;
-			continue;
-		}
-		if (n != i)
-			memcpy((void *)agg_batch_at(b, n), r, b->size);
-		n++;
-	}
-	b->n = n;
-	agg_batch_sort(b, irq_row_order);
+	x->v.count += y->v.count;
+	x->v.lat_count += y->v.lat_count;
+	x->v.lat_sum_ns += y->v.lat_sum_ns;
+	if (y->v.lat_max_ns > x->v.lat_max_ns)
+		x->v.lat_max_ns = y->v.lat_max_ns;
 }
 
 static void irq_collect(struct monitor *m, uint64_t now_ns)
@@ -193,7 +174,12 @@ static void irq_collect(struct monitor *m, uint64_t now_ns)
 			       false, &b, irq_row_order) < 0)
 		return;
 	if (m->attrib)
-		irq_attribute(m, &b);
+	{
+		/* a process the kernel had no class for is resolved now: rows may become one */
+		monitor_who_rows(m, &b, offsetof(struct irq_row, key.who));
+		agg_batch_coalesce(&b, irq_by_key, irq_add);
+		agg_batch_sort(&b, irq_row_order);
+	}
 	for (size_t i = 0; i < b.n; i++) {
 		const struct irq_row *r = agg_batch_at(&b, i);
 		struct irq_name hn = { { 0 } };

@@ -345,12 +345,8 @@ static void open_collect(struct monitor *m, uint64_t now_ns)
 	}
 	if (m->attrib) {
 		/* a process the kernel had no class for is resolved now: rows may become one */
-		for (size_t i = 0; i < b.n; i++) {
-			struct open_row *r = (struct open_row *)agg_batch_at(&b, i);
-
-			r->key.who = monitor_who(m, r->key.who);
-		}
-		b.n = open_rows_coalesce(b.rows, b.n);
+		monitor_who_rows(m, &b, offsetof(struct open_row, key.who));
+		agg_batch_coalesce(&b, open_row_key_cmp, open_row_add);
 		agg_batch_sort(&b, by_count_desc);
 	}
 	for (size_t i = 0; i < b.n; i++) {

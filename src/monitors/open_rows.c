@@ -89,9 +89,10 @@ int open_flags_text(__u32 flags, unsigned hi, char *buf, size_t len)
 	return n;
 }
 
-int open_row_key_cmp(const struct open_row *a, const struct open_row *b)
+int open_row_key_cmp(const void *a, const void *b)
 {
-	const struct open_key *x = &a->key, *y = &b->key;
+	const struct open_key *x = &((const struct open_row *)a)->key,
+			      *y = &((const struct open_row *)b)->key;
 	int c = strncmp(x->comm, y->comm, sizeof(x->comm));
 
 	if (c)
@@ -112,28 +113,9 @@ int open_row_key_cmp(const struct open_row *a, const struct open_row *b)
 	return 0;
 }
 
-static int by_key(const void *a, const void *b)
+void open_row_add(void *into, const void *from)
 {
-	return open_row_key_cmp(a, b);
-}
-
-size_t open_rows_coalesce(struct open_row *rows, size_t n)
-{
-	size_t kept = 0;
-
-	if (n < 2)
-		return n;
-	qsort(rows, n, sizeof(*rows), by_key);
-	for (size_t i = 0; i < n; i++) {
-		if (kept && !open_row_key_cmp(&rows[kept - 1], &rows[i])) {
-			open_value_merge(&rows[kept - 1].v, &rows[i].v);
-			continue;
-		}
-		if (kept != i)
-			rows[kept] = rows[i];
-		kept++;
-	}
-	return kept;
+	open_value_merge(&((struct open_row *)into)->v, &((const struct open_row *)from)->v);
 }
 
 size_t open_path_text_len(const struct open_path *p)

@@ -29,12 +29,13 @@ struct open_row {
 	struct open_key key;
 	struct open_value v;
 };
-/* The rows' order by key, the epoch aside: comm, path, operation, flags, cut or not, class. */
-int open_row_key_cmp(const struct open_row *a, const struct open_row *b);
-/* Sorts rows[0..n) by key and merges the rows of one key into one (open_value_merge(): sums,
- * the minimum of those that counted, the maximum, the errno buckets); returns how many rows
- * are left. For attribution: two who values of a drain may turn out to be one class. */
-size_t open_rows_coalesce(struct open_row *rows, size_t n);
+/* Two struct open_row in order by key, the epoch aside: comm, path, operation, flags, cut or
+ * not, class (a qsort and agg_batch_coalesce comparison). */
+int open_row_key_cmp(const void *a, const void *b);
+/* Adds the row from into the row into, of the same key (agg_batch_coalesce: for attribution,
+ * two who values of a drain may turn out to be one class): open_value_merge(), sums, the
+ * minimum of those that counted, the maximum, the errno buckets. */
+void open_row_add(void *into, const void *from);
 
 /* The fast path's paths (struct open_path in open_paths) of one drained epoch, by id. */
 struct open_path_ref {

@@ -302,25 +302,10 @@ out:
 	free(events);
 }
 
-/* Rows of the same key (a name counted on both paths in one interval) become one. */
-static void pf_coalesce(struct agg_batch *b)
+/* Two rows of one key become one (agg_batch_coalesce). */
+static void pf_add(void *into, const void *from)
 {
-	size_t n = 0;
-
-	agg_batch_sort(b, pf_by_key);
-	for (size_t i = 0; i < b->n; i++) {
-		struct pf_row *r = (struct pf_row *)agg_batch_at(b, i);
-		struct pf_row *prev = n ? (struct pf_row *)agg_batch_at(b, n - 1) : NULL;
-
-		if (prev && !pf_by_key(prev, r)) {
-			prev->count += r->count;
-			continue;
-		}
-		if (n != i)
-			memcpy((void *)agg_batch_at(b, n), r, b->size);
-		n++;
-	}
-	b->n = n;
+	((struct pf_row *)into)->count += ((const struct pf_row *)from)->count;
 }
 
 static void pf_collect(struct monitor *m, uint64_t now_ns)
@@ -333,17 +318,12 @@ static void pf_collect(struct monitor *m, uint64_t now_ns)
 		return;
 	if (p && p->ts)
 		pf_collect_fast(m, &b);
-	if (m->attrib) {
-		/* who values into classes: a process the kernel had no class for is resolved now,
-		 * so rows of two who values may be one */
-		for (size_t i = 0; i < b.n; i++) {
-			struct pf_row *r = (struct pf_row *)agg_batch_at(&b, i);
-
-			r->key.who = monitor_who(m, r->key.who);
-		}
-	}
+	/* who values into classes: a process the kernel had no class for is resolved now, so
+	 * rows of two who values may be one */
+	if (m->attrib)
+		monitor_who_rows(m, &b, offsetof(struct pf_row, key.who));
 	if ((p && p->ts) || m->attrib) {
-		pf_coalesce(&b);
+		agg_batch_coalesce(&b, pf_by_key, pf_add);
 		agg_batch_sort(&b, pf_by_count_desc);
 	}
 	for (size_t i = 0; i < b.n; i++) {

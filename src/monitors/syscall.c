@@ -351,30 +351,18 @@ out:
 	free(events);
 }
 
-/* Rows of the same key (a name counted on both paths in one interval) become one. */
-static void coalesce(struct agg_batch *b)
+/* Two rows of one key become one (agg_batch_coalesce). */
+static void syscall_add(void *into, const void *from)
 {
-	size_t n = 0;
+	struct syscall_row *x = into;
+	const struct syscall_row *y = from;
 
-	agg_batch_sort(b, by_key);
-	for (size_t i = 0; i < b->n; i++) {
-		struct syscall_row *r = (struct syscall_row *)agg_batch_at(b, i);
-		struct syscall_row *prev = n ? (struct syscall_row *)agg_batch_at(b, n - 1) : NULL;
-
-		if (prev && !by_key(prev, r)) {
-			prev->v.count += r->v.count;
-			prev->v.errors += r->v.errors;
-			prev->v.lat_count += r->v.lat_count;
-			prev->v.lat_sum_ns += r->v.lat_sum_ns;
-			if (r->v.lat_max_ns > prev->v.lat_max_ns)
-				prev->v.lat_max_ns = r->v.lat_max_ns;
-			continue;
-		}
-		if (n != i)
-			memcpy((void *)agg_batch_at(b, n), r, b->size);
-		n++;
-	}
-	b->n = n;
+	x->v.count += y->v.count;
+	x->v.errors += y->v.errors;
+	x->v.lat_count += y->v.lat_count;
+	x->v.lat_sum_ns += y->v.lat_sum_ns;
+	if (y->v.lat_max_ns > x->v.lat_max_ns)
+		x->v.lat_max_ns = y->v.lat_max_ns;
 }
 
 static void syscall_collect(struct monitor *m, uint64_t now_ns)
@@ -388,16 +376,11 @@ static void syscall_collect(struct monitor *m, uint64_t now_ns)
 		return;
 	if (p && p->ts)
 		syscall_collect_fast(m, &b);
-	if (m->attrib) {
-		/* a process the kernel had no class for is resolved now: rows may become one */
-		for (size_t i = 0; i < b.n; i++) {
-			struct syscall_row *r = (struct syscall_row *)agg_batch_at(&b, i);
-
-			r->key.who = monitor_who(m, r->key.who);
-		}
-	}
+	/* a process the kernel had no class for is resolved now: rows may become one */
+	if (m->attrib)
+		monitor_who_rows(m, &b, offsetof(struct syscall_row, key.who));
 	if ((p && p->ts) || m->attrib) {
-		coalesce(&b);
+		agg_batch_coalesce(&b, by_key, syscall_add);
 		agg_batch_sort(&b, by_count_desc);
 	}
 	for (size_t i = 0; i < b.n; i++) {
