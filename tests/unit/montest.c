@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "core/cgroup.h"
+#include "monitors/attrib.h"
 
 static char *cell_text(const struct column *c, const struct cell *cell)
 {
@@ -163,4 +167,87 @@ void montest_stop(struct montest *t)
 		monitor_teardown(&t->m);
 	t->started = false;
 	config_free(&t->cfg);
+}
+
+int montest_own_cgroup(const struct montest *t, char *buf, size_t len)
+{
+	enum cg_hierarchy h = t->started ? (enum cg_hierarchy)t->m.cfg->attrib_hierarchy : CG_AUTO;
+
+	return cg_read_pid((int)getpid(), h, buf, len);
+}
+
+uint32_t montest_class_of(const char *path)
+{
+	for (uint32_t c = 2; attrib_class_path(c); c++) {
+		if (!strcmp(attrib_class_path(c), path))
+			return c;
+	}
+	return 0;
+}
+
+uint32_t montest_other_class(uint32_t cls)
+{
+	for (uint32_t c = 2; attrib_class_path(c); c++) {
+		if (c != cls)
+			return c;
+	}
+	return ATTRIB_UNKNOWN;
+}
+
+uint32_t montest_own_class(const struct montest *t)
+{
+	uint32_t pid = (uint32_t)getpid(), v = 0;
+
+	return fake_map_get(montest_mod(t), "em_who_of", &pid, 0, &v) ? 0 : v;
+}
+
+uint32_t montest_dead_pid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	if (p < 0 || waitpid(p, NULL, 0) != p)
+		return 0;
+	return (uint32_t)p;
+}
+
+const char *montest_attrib_mismatch(const struct montest *t, size_t row, uint32_t cls)
+{
+	static const char *const cols[] = { "cgroup", "unit", "container_id", "pod_uid" };
+	static char msg[8192];
+	const char *want[4] = { "", "", "", "" };
+
+	if (row >= t->nrows) {
+		snprintf(msg, sizeof(msg), "no row %ld (%zu rows)", (long)row, t->nrows);
+		return msg;
+	}
+	if (cls == ATTRIB_UNKNOWN) {
+		want[0] = want[1] = "unknown";
+	} else if (cls != ATTRIB_NONE) {
+		const struct cg_attr *a = attrib_class_attr(cls);
+
+		if (!a || !attrib_class_path(cls)) {
+			snprintf(msg, sizeof(msg), "no class %u", cls);
+			return msg;
+		}
+		want[0] = attrib_class_path(cls);
+		want[1] = a->unit;
+		want[2] = a->container_id;
+		want[3] = a->pod_uid;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		const char *got = montest_cell(t, row, cols[i]);
+
+		if (!got) {
+			snprintf(msg, sizeof(msg), "no column %s", cols[i]);
+			return msg;
+		}
+		if (strcmp(got, want[i])) {
+			snprintf(msg, sizeof(msg), "row %zu, class %u: %s \"%s\", not \"%s\"", row,
+				 cls, cols[i], got, want[i]);
+			return msg;
+		}
+	}
+	return NULL;
 }

@@ -53,4 +53,28 @@ void montest_clear_rows(struct montest *t);
 /* Tears the monitor down (its destroy() runs) and frees everything; idempotent. */
 void montest_stop(struct montest *t);
 
+/* ---- attribution (monitors/attrib.h) ---- */
+
+/* The config text that turns attribution on (its columns all chosen): the start's options. */
+#define MONTEST_ATTRIB "attribution:\n  enabled: true\n"
+
+/* This process's cgroup path into buf, in the hierarchy t's monitor reads (that of its config
+ * once started; before, the config's default, auto). 0 or -errno (cg_read_pid). */
+int montest_own_cgroup(const struct montest *t, char *buf, size_t len);
+/* The class attribution gave a cgroup path (a start read every running process's), or 0. */
+uint32_t montest_class_of(const char *path);
+/* A class other than cls that attribution gave (kernel threads are in "/"), or ATTRIB_UNKNOWN
+ * where every process a start saw shares one cgroup. */
+uint32_t montest_other_class(uint32_t cls);
+/* The class the start gave this process in the kernel's em_who_of (what the probe keys its
+ * counts by), as it reads there; 0 when em_who_of has none. */
+uint32_t montest_own_class(const struct montest *t);
+/* A pid no process has: a child that exited and was reaped. 0 when fork or wait failed. */
+uint32_t montest_dead_pid(void);
+/* NULL when row's cgroup, unit, container_id and pod_uid cells are class cls's: all "" for
+ * ATTRIB_NONE, "unknown", "unknown", "", "" for ATTRIB_UNKNOWN, else attrib_class_path() and
+ * attrib_class_attr()'s. Else a message naming the first mismatch (no such row, column or
+ * class included), in a static buffer the next call overwrites. */
+const char *montest_attrib_mismatch(const struct montest *t, size_t row, uint32_t cls);
+
 #endif

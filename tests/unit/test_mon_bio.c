@@ -13,11 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "core/cgroup.h"
 #include "monitors/attrib.h"
 #include "probes/attrib.h"
 #include "probes/bio.h"
@@ -522,59 +520,12 @@ END_TEST
 
 /* ---- attribution (issue 19) ---- */
 
-#define ATTRIB_ON "attribution:\n  enabled: true\n"
-
-/* This process's cgroup path, in the hierarchy the monitor reads. */
-static void own_cgroup(char *buf, size_t len)
+/* Row r's cgroup, unit, container_id and pod_uid cells are class c's. */
+static void assert_class(size_t r, __u32 c)
 {
-	int r = cg_read_pid(getpid(), (enum cg_hierarchy)t.m.cfg->attrib_hierarchy, buf, len);
+	const char *why = montest_attrib_mismatch(&t, r, c);
 
-	ck_assert_msg(r == 0, "reading /proc/self/cgroup: %d", r);
-}
-
-/* The class attribution gave the cgroup path (the start read every running process's), or 0. */
-static __u32 class_of(const char *path)
-{
-	for (__u32 c = 2; attrib_class_path(c); c++) {
-		if (!strcmp(attrib_class_path(c), path))
-			return c;
-	}
-	return 0;
-}
-
-/* A class of another cgroup than path: one of this machine's (kernel threads are in "/"), or
- * "unknown" where every process the start saw is in that one cgroup. */
-static __u32 other_class(const char *path)
-{
-	for (__u32 c = 2; attrib_class_path(c); c++) {
-		if (strcmp(attrib_class_path(c), path))
-			return c;
-	}
-	return ATTRIB_UNKNOWN;
-}
-
-/* The pid of a process that has exited (and been reaped). */
-static __u32 dead_pid(void)
-{
-	pid_t p = fork();
-
-	if (p == 0)
-		_exit(0);
-	ck_assert_msg(p > 0, "fork failed");
-	ck_assert_int_eq((int)waitpid(p, NULL, 0), (int)p);
-	return (__u32)p;
-}
-
-/* Row i carries class c's cgroup, unit, container and pod. */
-static void assert_class(long i, __u32 c)
-{
-	const struct cg_attr *a = attrib_class_attr(c);
-
-	ck_assert_msg(a != NULL, "no class %u", c);
-	ck_assert_str_eq(cell(i, "cgroup"), attrib_class_path(c));
-	ck_assert_str_eq(cell(i, "unit"), a->unit);
-	ck_assert_str_eq(cell(i, "container_id"), a->container_id);
-	ck_assert_str_eq(cell(i, "pod_uid"), a->pod_uid);
+	ck_assert_msg(why == NULL, "%s", why);
 }
 
 /* The same task name writing to the same device from two classes: two rows, each with its own
@@ -587,15 +538,15 @@ START_TEST(attribution_two_classes_two_rows)
 	__u32 mine, other;
 
 	kernel_6x();
-	start(ATTRIB_ON);
+	start(MONTEST_ATTRIB);
 	ck_assert_int_eq((int)t.m.ncolumns, 15 + 4);
 	for (int i = 0; i < 4; i++)
 		ck_assert_str_eq(t.m.columns[15 + i].name, names[i]);
 	ck_assert_msg(flag("EM_ATTRIB") != NULL, "no -DEM_ATTRIB");
-	own_cgroup(own, sizeof(own));
-	mine = class_of(own);
+	ck_assert_int_eq(montest_own_cgroup(&t, own, sizeof(own)), 0);
+	mine = montest_class_of(own);
 	ck_assert_msg(mine != 0, "no class for %s", own);
-	other = other_class(own);
+	other = montest_other_class(mine);
 	memset(v, 0, sizeof(v));
 	requests(&v[0], 3, 100, MIB);
 	put_who("dd", DEV_NONE, BIO_WRITE, mine, v);
@@ -627,12 +578,13 @@ START_TEST(attribution_tgid_resolved_or_unknown)
 {
 	struct bio_value v[2];
 	char own[4096];
-	__u32 gone = dead_pid();
+	__u32 gone = montest_dead_pid();
 	long r;
 
+	ck_assert_msg(gone != 0, "fork failed");
 	kernel_6x();
-	start(ATTRIB_ON);
-	own_cgroup(own, sizeof(own));
+	start(MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, own, sizeof(own)), 0);
 	memset(v, 0, sizeof(v));
 	requests(&v[0], 2, 100, MIB);
 	put_who("self", DEV_NONE, BIO_READ, EM_WHO_TGID | (__u32)getpid(), v);
@@ -645,15 +597,12 @@ START_TEST(attribution_tgid_resolved_or_unknown)
 	ck_assert_msg(r >= 0, "no row of this process");
 	ck_assert_str_eq(cell(r, "total_bytes"), "2097152");
 	ck_assert_str_eq(cell(r, "cgroup"), own);
-	assert_class(r, class_of(own));
+	assert_class(r, montest_class_of(own));
 	r = montest_find(&t, "comm", "gone");
 	ck_assert_msg(r >= 0, "no row of the process gone");
 	ck_assert_str_eq(cell(r, "count"), "3");
 	ck_assert_str_eq(cell(r, "total_bytes"), "12288");
-	ck_assert_str_eq(cell(r, "cgroup"), "unknown");
-	ck_assert_str_eq(cell(r, "unit"), "unknown");
-	ck_assert_str_eq(cell(r, "container_id"), "");
-	ck_assert_str_eq(cell(r, "pod_uid"), "");
+	assert_class(r, ATTRIB_UNKNOWN);
 	ck_assert_int_eq((int)t.m.stats.unattributed, 3);
 	teardown();
 }
@@ -670,9 +619,9 @@ START_TEST(attribution_equal_classes_merge)
 	long r;
 
 	kernel_6x();
-	start("    interval: 2\n" ATTRIB_ON);
-	own_cgroup(own, sizeof(own));
-	mine = class_of(own);
+	start("    interval: 2\n" MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, own, sizeof(own)), 0);
+	mine = montest_class_of(own);
 	ck_assert_msg(mine != 0, "no class for %s", own);
 	/* as in rows_merge_cpus_and_estimate_latency, but the two CPUs' values under two keys */
 	memset(v, 0, sizeof(v));

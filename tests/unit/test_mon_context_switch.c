@@ -9,13 +9,11 @@
 #include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "probes/context_switch.h"
 #include "probes/task_slots.h"
 #include "monitors/context_switch_rules.h"
-#include "core/cgroup.h"
 #include "core/kcheck.h"
 #include "core/kversion.h"
 #include "monitors/attrib.h"
@@ -555,52 +553,14 @@ END_TEST
 
 /* ---- attribution ---- */
 
-#define ATTRIB_ON "attribution:\n  enabled: true\n"
 #define WHO_TGID 0x80000000u
 
-/* This process's cgroup path (the hierarchy `auto` picks, as the monitor reads it). */
-static void own_cgroup(char *path, size_t len)
+/* Row r's cgroup, unit, container_id and pod_uid cells are class c's. */
+static void assert_class(size_t r, __u32 c)
 {
-	ck_assert_int_eq(cg_read_pid((int)getpid(), CG_AUTO, path, len), 0);
-}
+	const char *why = montest_attrib_mismatch(&t, r, c);
 
-/* The class the start gave a cgroup path (it read every running process's), or 0. */
-static __u32 class_of_path(const char *path)
-{
-	for (__u32 c = 2; attrib_class_path(c); c++)
-		if (!strcmp(attrib_class_path(c), path))
-			return c;
-	return 0;
-}
-
-/* A class other than cls that the start gave, or ATTRIB_UNKNOWN where every process shares
- * one cgroup. */
-static __u32 other_class(__u32 cls)
-{
-	for (__u32 c = 2; attrib_class_path(c); c++)
-		if (c != cls)
-			return c;
-	return ATTRIB_UNKNOWN;
-}
-
-/* Row r's four attribution cells: those of class cls; all empty for ATTRIB_NONE. */
-static void assert_class(long r, __u32 cls)
-{
-	const struct cg_attr *a = attrib_class_attr(cls);
-
-	ck_assert_int_ge(r, 0);
-	if (cls == ATTRIB_NONE) {
-		ck_assert_str_eq(montest_cell(&t, r, "cgroup"), "");
-		ck_assert_str_eq(montest_cell(&t, r, "unit"), "");
-		ck_assert_str_eq(montest_cell(&t, r, "container_id"), "");
-		ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), "");
-		return;
-	}
-	ck_assert_msg(a != NULL, "no class %u", cls);
-	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), attrib_class_path(cls));
-	ck_assert_str_eq(montest_cell(&t, r, "unit"), a->unit);
-	ck_assert_str_eq(montest_cell(&t, r, "container_id"), a->container_id);
-	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), a->pod_uid);
+	ck_assert_msg(why == NULL, "%s", why);
 }
 
 /* The row of (cpu, prev, next) in class cls' cgroup ("" for none), or -1. */
@@ -626,7 +586,7 @@ START_TEST(attrib_columns_and_points)
 {
 	static const char *const extra[] = { "cgroup", "unit", "container_id", "pod_uid" };
 
-	start(ATTRIB_ON);
+	start(MONTEST_ATTRIB);
 	ck_assert_int_eq(t.m.ncolumns, 12);
 	for (size_t i = 0; i < 4; i++)
 		ck_assert_str_eq(t.m.columns[8 + i].name, extra[i]);
@@ -658,27 +618,21 @@ END_TEST
 START_TEST(attrib_rows_per_class)
 {
 	char path[4096];
-	struct cg_attr own;
-	__u32 a, b;
-	pid_t dead;
+	__u32 a, b, dead;
 	long r;
 
-	own_cgroup(path, sizeof(path));
-	cg_describe(path, &own);
-	start_with(false, "    min_switches: 1\n" ATTRIB_ON);
-	a = class_of_path(path);
+	start_with(false, "    min_switches: 1\n" MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
+	a = montest_class_of(path);
 	ck_assert_msg(a >= 2, "no class for %s", path);
-	b = other_class(a);
-	dead = fork();
-	ck_assert_int_ge(dead, 0);
-	if (dead == 0)
-		_exit(0);
-	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+	b = montest_other_class(a);
+	dead = montest_dead_pid();
+	ck_assert_msg(dead != 0, "fork");
 
 	put_who(0, "w", "x", 30, 12, a);
 	put_who(0, "w", "x", 8, 2, b);
 	put_who(1, "self", "x", 5, 0, WHO_TGID | (__u32)getpid());
-	put_who(1, "gone", "x", 3, 1, WHO_TGID | (__u32)dead);
+	put_who(1, "gone", "x", 3, 1, WHO_TGID | dead);
 	put_raw(1, NULL, "w", 25, 0, 0, 0);
 	montest_interval(&t, 1);
 	ck_assert_int_eq(t.nrows, 5);
@@ -691,11 +645,7 @@ START_TEST(attrib_rows_per_class)
 	ck_assert_str_eq(montest_cell(&t, r, "count"), "10");
 	ck_assert_str_eq(montest_cell(&t, r, "voluntary"), "8");
 	r = montest_find(&t, "prev_comm", "self");
-	ck_assert_int_ge(r, 0);
-	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), path);
-	ck_assert_str_eq(montest_cell(&t, r, "unit"), own.unit);
-	ck_assert_str_eq(montest_cell(&t, r, "container_id"), own.container_id);
-	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), own.pod_uid);
+	assert_class(r, a); /* this process's cgroup */
 	ck_assert_str_eq(montest_cell(&t, r, "count"), "5");
 	r = montest_find(&t, "prev_comm", "gone");
 	ck_assert_int_ge(r, 0);
@@ -722,14 +672,14 @@ START_TEST(attrib_fast_and_hash_merge)
 	__u32 a, b, self = WHO_TGID | (__u32)getpid();
 	long r;
 
-	own_cgroup(path, sizeof(path));
 	declare_maps(NS, true);
 	ck_assert_msg(montest_start(&t, "context_switch",
-				    "    fast_names: 2\n    min_switches: 1\n" ATTRIB_ON) == 0,
+				    "    fast_names: 2\n    min_switches: 1\n" MONTEST_ATTRIB) == 0,
 		      "%s", t.err);
-	a = class_of_path(path);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
+	a = montest_class_of(path);
 	ck_assert_msg(a >= 2, "no class for %s", path);
-	b = other_class(a);
+	b = montest_other_class(a);
 	hint_who("a", a, "b", b);
 	montest_poll(&t);
 	ck_assert_int_eq(slot_of_who("a", a), 0);
@@ -772,12 +722,12 @@ START_TEST(attrib_hash_names_for_slots)
 	char path[4096];
 	__u32 a;
 
-	own_cgroup(path, sizeof(path));
 	declare_maps(NS, true);
 	ck_assert_msg(montest_start(&t, "context_switch",
-				    "    fast_names: 2\n    min_switches: 1\n" ATTRIB_ON) == 0,
+				    "    fast_names: 2\n    min_switches: 1\n" MONTEST_ATTRIB) == 0,
 		      "%s", t.err);
-	a = class_of_path(path);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
+	a = montest_class_of(path);
 	hint_who("busy", a, "x", WHO_TGID | 1);
 	montest_poll(&t);
 	ck_assert_int_eq(slot_of_who("busy", a), 0);
@@ -810,14 +760,16 @@ START_TEST(attrib_filters)
 	char path[4096], opts[4400];
 	__u32 a, b;
 
-	own_cgroup(path, sizeof(path));
+	/* before the start: the hierarchy the config's default (auto) picks */
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
 	snprintf(opts, sizeof(opts),
-		 "    min_switches: 1\n    filters:\n      cgroups: [\"%s\"]\n" ATTRIB_ON, path);
+		 "    min_switches: 1\n    filters:\n      cgroups: [\"%s\"]\n" MONTEST_ATTRIB,
+		 path);
 	start_with(false, opts);
 	ck_assert_str_eq(fake_bpf_cflag(montest_mod(&t), "-DCS_IDLE_SKIPPED="),
 			 "-DCS_IDLE_SKIPPED=1");
-	a = class_of_path(path);
-	b = other_class(a);
+	a = montest_class_of(path);
+	b = montest_other_class(a);
 	put_who(0, "w", "x", 3, 0, a);
 	put_who(0, "w", "x", 4, 0, b);
 	put_raw(0, NULL, "w", 5, 0, 0, 0);

@@ -11,10 +11,8 @@
 #include <linux/types.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/cgroup.h"
 #include "core/kcheck.h"
 #include "monitors/attrib.h"
 #include "probes/attrib.h"
@@ -458,54 +456,12 @@ END_TEST
 
 /* ---- attribution ---- */
 
-#define ATTRIB_CFG "attribution:\n  enabled: true\n"
-
-/* The class the start gave this process in em_who_of: what the kernel puts in its events. */
-static __u32 my_class(void)
+/* Row r's cgroup, unit, container_id and pod_uid cells are class c's. */
+static void assert_class(size_t r, __u32 c)
 {
-	__u32 pid = (__u32)getpid(), v = 0;
+	const char *why = montest_attrib_mismatch(&t, r, c);
 
-	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
-	ck_assert_msg(v > ATTRIB_UNKNOWN && v < EM_WHO_SKIP, "class %#x", v);
-	return v;
-}
-
-/* This process's cgroup, as the monitor reads it (hierarchy auto). */
-static void my_cgroup(char *path, size_t len)
-{
-	ck_assert_int_eq(cg_read_pid(getpid(), CG_AUTO, path, len), 0);
-}
-
-/* Row `row` carries the columns of the cgroup at path. */
-static void assert_cgroup(size_t row, const char *path)
-{
-	struct cg_attr a;
-
-	cg_describe(path, &a);
-	ck_assert_str_eq(cell(row, "cgroup"), path);
-	ck_assert_str_eq(cell(row, "unit"), a.unit);
-	ck_assert_str_eq(cell(row, "container_id"), a.container_id);
-	ck_assert_str_eq(cell(row, "pod_uid"), a.pod_uid);
-}
-
-static void assert_unknown(size_t row)
-{
-	ck_assert_str_eq(cell(row, "cgroup"), "unknown");
-	ck_assert_str_eq(cell(row, "unit"), "unknown");
-	ck_assert_str_eq(cell(row, "container_id"), "");
-	ck_assert_str_eq(cell(row, "pod_uid"), "");
-}
-
-/* A tgid no process has: a child that exited and was reaped. */
-static __u32 dead_tgid(void)
-{
-	pid_t p = fork();
-
-	if (p == 0)
-		_exit(0);
-	ck_assert_msg(p > 0, "fork");
-	ck_assert_int_eq(waitpid(p, NULL, 0), p);
-	return (__u32)p;
+	ck_assert_msg(why == NULL, "%s", why);
 }
 
 /* Attribution's points after exec's own: off without it, on with it; its columns after
@@ -529,7 +485,7 @@ START_TEST(attribution_points_and_columns)
 	ck_assert_msg(fake_bpf_cflag(montest_mod(&t), "-DEM_ATTRIB=") == NULL, "no EM_ATTRIB");
 	stop();
 
-	start(ATTRIB_CFG);
+	start(MONTEST_ATTRIB);
 	ck_assert_int_eq(t.m.npoints, 5);
 	for (size_t i = 0; i < 3; i++) {
 		ck_assert_int_eq(t.m.point_off[2 + i], 0);
@@ -552,9 +508,11 @@ START_TEST(attribution_class_of_both_kinds_of_event)
 	char path[4096];
 	__u32 c;
 
-	start(ATTRIB_CFG);
-	c = my_class();
-	my_cgroup(path, sizeof(path));
+	start(MONTEST_ATTRIB);
+	/* the class the start gave this process in em_who_of: what the kernel puts in its events */
+	c = montest_own_class(&t);
+	ck_assert_msg(c > ATTRIB_UNKNOWN && c < EM_WHO_SKIP, "class %#x", c);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
 	ck_assert_str_eq(attrib_class_path(c), path);
 	e.who = c;
 	send_whole(0, &e, args, sizeof(args), 2, 0);
@@ -565,10 +523,10 @@ START_TEST(attribution_class_of_both_kinds_of_event)
 	send_parts_event(1, &e, 1);
 	ck_assert_int_eq(t.nrows, 2);
 	ck_assert_str_eq(cell(0, "filename"), "/usr/bin/ls");
-	assert_cgroup(0, path);
+	assert_class(0, c);
 	ck_assert_str_eq(cell(1, "filename"), "/usr/bin/id");
 	ck_assert_str_eq(cell(1, "argv"), "id");
-	assert_cgroup(1, path);
+	assert_class(1, c);
 	ck_assert_int_eq(t.m.stats.unattributed, 0);
 	stop();
 }
@@ -580,11 +538,12 @@ END_TEST
 START_TEST(attribution_resolved_at_once)
 {
 	struct exec_event e = header((__u32)getpid(), 1, "bash", "/usr/bin/ls", 0);
-	__u32 dead = dead_tgid(), pid = (__u32)getpid(), v = 0;
+	__u32 dead = montest_dead_pid(), pid = (__u32)getpid(), v = 0;
 	char path[4096];
 
-	start(ATTRIB_CFG);
-	my_cgroup(path, sizeof(path));
+	ck_assert_msg(dead != 0, "fork");
+	start(MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
 	/* as if the process was not resolved at the start */
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_who_of", &pid, &(__u32){ 0 }), 0);
 	e.who = EM_WHO_TGID | pid;
@@ -593,11 +552,11 @@ START_TEST(attribution_resolved_at_once)
 	e.who = EM_WHO_TGID | dead;
 	send_whole(0, &e, "true", 5, 1, 0);
 	ck_assert_int_eq(t.nrows, 2);
-	assert_cgroup(0, path);
+	assert_class(0, montest_class_of(path));
 	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
 	ck_assert_str_eq(attrib_class_path(v), path);
 	ck_assert_str_eq(cell(1, "filename"), "/usr/bin/true");
-	assert_unknown(1);
+	assert_class(1, ATTRIB_UNKNOWN);
 	ck_assert_int_eq(t.m.stats.unattributed, 1);
 	stop();
 }
@@ -611,12 +570,12 @@ START_TEST(attribution_reused_pid_is_unknown)
 	__u32 pid = (__u32)getpid();
 	__u64 exited = 1;
 
-	start(ATTRIB_CFG);
+	start(MONTEST_ATTRIB);
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "em_who_gone", &pid, &exited), 0);
 	e.who = EM_WHO_TGID | pid;
 	send_whole(0, &e, "ls", 3, 1, 0);
 	ck_assert_int_eq(t.nrows, 1);
-	assert_unknown(0);
+	assert_class(0, ATTRIB_UNKNOWN);
 	ck_assert_int_eq(t.m.stats.unattributed, 1);
 	stop();
 }

@@ -12,10 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/cgroup.h"
 #include "monitors/attrib.h"
 #include "probes/attrib.h"
 #include "probes/func.h"
@@ -83,6 +81,14 @@ static void assert_flag(const char *prefix, const char *want)
 	const char *got = flag(prefix);
 
 	ck_assert_msg(got && !strcmp(got, want), "want %s, got %s", want, got ? got : "none");
+}
+
+static const char *cell(size_t row, const char *col)
+{
+	const char *s = montest_cell(&t, row, col);
+
+	ck_assert_msg(s != NULL, "no row %zu or no column %s", row, col);
+	return s;
 }
 
 static bool btf(void)
@@ -302,54 +308,12 @@ END_TEST
 
 /* ---- attribution ---- */
 
-#define ATTRIB_CFG "attribution:\n  enabled: true\n"
-
-static const char *cell(size_t row, const char *col)
+/* Row r's cgroup, unit, container_id and pod_uid cells are class c's. */
+static void assert_class(size_t r, __u32 c)
 {
-	const char *s = montest_cell(&t, row, col);
+	const char *why = montest_attrib_mismatch(&t, r, c);
 
-	ck_assert_msg(s != NULL, "no row %zu or no column %s", row, col);
-	return s;
-}
-
-/* The class the start gave this process in em_who_of: what the kernel keys its counts by. */
-static __u32 my_class(void)
-{
-	__u32 pid = (__u32)getpid(), v = 0;
-
-	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
-	ck_assert_msg(v > ATTRIB_UNKNOWN && v < EM_WHO_SKIP, "class %#x", v);
-	return v;
-}
-
-/* Row `row` carries the columns of the cgroup at path. */
-static void assert_cgroup(size_t row, const char *path)
-{
-	struct cg_attr a;
-
-	cg_describe(path, &a);
-	ck_assert_str_eq(cell(row, "cgroup"), path);
-	ck_assert_str_eq(cell(row, "unit"), a.unit);
-	ck_assert_str_eq(cell(row, "container_id"), a.container_id);
-	ck_assert_str_eq(cell(row, "pod_uid"), a.pod_uid);
-}
-
-/* This process's cgroup, as the monitor reads it (hierarchy auto). */
-static void my_cgroup(char *path, size_t len)
-{
-	ck_assert_int_eq(cg_read_pid(getpid(), CG_AUTO, path, len), 0);
-}
-
-/* A tgid no process has: a child that exited and was reaped. */
-static __u32 dead_tgid(void)
-{
-	pid_t p = fork();
-
-	if (p == 0)
-		_exit(0);
-	ck_assert_msg(p > 0, "fork");
-	ck_assert_int_eq(waitpid(p, NULL, 0), p);
-	return (__u32)p;
+	ck_assert_msg(why == NULL, "%s", why);
 }
 
 /* The columns after func's own; the points on; rows of a class carry its columns. */
@@ -361,21 +325,23 @@ START_TEST(attribution_columns_from_the_class)
 	char path[4096];
 	__u32 c;
 
-	start("    patterns: [vfs_read, vfs_write]\n" ATTRIB_CFG);
+	start("    patterns: [vfs_read, vfs_write]\n" MONTEST_ATTRIB);
 	assert_attrib_points(2, true);
 	ck_assert_int_eq(t.m.ncolumns, sizeof(names) / sizeof(names[0]));
 	for (size_t i = 0; i < t.m.ncolumns; i++)
 		ck_assert_str_eq(t.m.columns[i].name, names[i]);
 	ck_assert_msg(flag("-DEM_ATTRIB=1") != NULL, "EM_ATTRIB");
-	c = my_class();
-	my_cgroup(path, sizeof(path));
+	/* the class the start gave this process in em_who_of: what the kernel keys its counts by */
+	c = montest_own_class(&t);
+	ck_assert_msg(c > ATTRIB_UNKNOWN && c < EM_WHO_SKIP, "class %#x", c);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
 	ck_assert_str_eq(attrib_class_path(c), path);
 	put_who(1, 0, "nginx", c, 4, 3);
 	montest_interval(&t, 1);
 	ck_assert_int_eq(t.nrows, 1);
 	ck_assert_str_eq(cell(0, "func_name"), "vfs_write");
 	ck_assert_str_eq(cell(0, "count"), "7");
-	assert_cgroup(0, path);
+	assert_class(0, c);
 	ck_assert_int_eq(t.m.stats.unattributed, 0);
 	teardown();
 }
@@ -386,11 +352,12 @@ END_TEST
 START_TEST(attribution_resolves_tgids)
 {
 	char path[4096];
-	__u32 dead = dead_tgid();
+	__u32 dead = montest_dead_pid();
 	long mine, gone;
 
-	start("    patterns: [vfs_read]\n" ATTRIB_CFG);
-	my_cgroup(path, sizeof(path));
+	ck_assert_msg(dead != 0, "fork");
+	start("    patterns: [vfs_read]\n" MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
 	put_who(0, 0, "alive", EM_WHO_TGID | (__u32)getpid(), 5, 0);
 	put_who(0, 0, "gone", EM_WHO_TGID | dead, 2, 1);
 	montest_interval(&t, 1);
@@ -399,12 +366,9 @@ START_TEST(attribution_resolves_tgids)
 	gone = montest_find(&t, "comm", "gone");
 	ck_assert_msg(mine >= 0 && gone >= 0, "rows %ld %ld", mine, gone);
 	ck_assert_str_eq(cell(mine, "count"), "5");
-	assert_cgroup(mine, path);
+	assert_class(mine, montest_class_of(path));
 	ck_assert_str_eq(cell(gone, "count"), "3");
-	ck_assert_str_eq(cell(gone, "cgroup"), "unknown");
-	ck_assert_str_eq(cell(gone, "unit"), "unknown");
-	ck_assert_str_eq(cell(gone, "container_id"), "");
-	ck_assert_str_eq(cell(gone, "pod_uid"), "");
+	assert_class(gone, ATTRIB_UNKNOWN);
 	ck_assert_int_eq(t.m.stats.unattributed, 3);
 	teardown();
 }
@@ -416,8 +380,9 @@ START_TEST(attribution_merges_equal_classes)
 {
 	__u32 c;
 
-	start("    patterns: [vfs_read, vfs_write]\n    per_pid: true\n" ATTRIB_CFG);
-	c = my_class();
+	start("    patterns: [vfs_read, vfs_write]\n    per_pid: true\n" MONTEST_ATTRIB);
+	c = montest_own_class(&t);
+	ck_assert_msg(c > ATTRIB_UNKNOWN && c < EM_WHO_SKIP, "class %#x", c);
 	put_who(0, 7, "nginx", c, 10, 1);
 	put_who(0, 7, "nginx", EM_WHO_TGID | (__u32)getpid(), 2, 2);
 	put_who(0, 7, "nginx", ATTRIB_UNKNOWN, 1, 0);
@@ -450,7 +415,8 @@ START_TEST(attribution_no_function_attached_is_no_start)
 		     10240, true);
 	fake_bpf_refuse_alt("kprobe");
 	fake_bpf_refuse_alt("kfunc");
-	ck_assert_int_eq(montest_start(&t, "func", "    patterns: [tcp_*]\n" ATTRIB_CFG), -ENOENT);
+	ck_assert_int_eq(montest_start(&t, "func", "    patterns: [tcp_*]\n" MONTEST_ATTRIB),
+			 -ENOENT);
 	teardown();
 }
 END_TEST

@@ -10,10 +10,8 @@
 #include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/cgroup.h"
 #include "monitors/attrib.h"
 #include "probes/attrib.h"
 #include "probes/interrupt.h"
@@ -73,6 +71,14 @@ static void put_name(__u32 irq, const char *name)
 	memset(&n, 0, sizeof(n));
 	memcpy(n.name, name, strnlen(name, sizeof(n.name)));
 	ck_assert_int_eq(fake_map_put(montest_mod(&t), "irq_names", &irq, &n), 0);
+}
+
+static const char *cell(size_t row, const char *col)
+{
+	const char *s = montest_cell(&t, row, col);
+
+	ck_assert_msg(s != NULL, "no row %zu or no column %s", row, col);
+	return s;
 }
 
 START_TEST(columns)
@@ -264,54 +270,12 @@ END_TEST
 
 /* ---- attribution ---- */
 
-#define ATTRIB_CFG "attribution:\n  enabled: true\n"
-
-static const char *cell(size_t row, const char *col)
+/* Row r's cgroup, unit, container_id and pod_uid cells are class c's. */
+static void assert_class(size_t r, __u32 c)
 {
-	const char *s = montest_cell(&t, row, col);
+	const char *why = montest_attrib_mismatch(&t, r, c);
 
-	ck_assert_msg(s != NULL, "no row %zu or no column %s", row, col);
-	return s;
-}
-
-/* The class the start gave this process in em_who_of: what the kernel keys its counts by. */
-static __u32 my_class(void)
-{
-	__u32 pid = (__u32)getpid(), v = 0;
-
-	ck_assert_int_eq(fake_map_get(montest_mod(&t), "em_who_of", &pid, 0, &v), 0);
-	ck_assert_msg(v > ATTRIB_UNKNOWN && v < EM_WHO_SKIP, "class %#x", v);
-	return v;
-}
-
-/* This process's cgroup, as the monitor reads it (hierarchy auto). */
-static void my_cgroup(char *path, size_t len)
-{
-	ck_assert_int_eq(cg_read_pid(getpid(), CG_AUTO, path, len), 0);
-}
-
-/* Row `row` carries the columns of the cgroup at path. */
-static void assert_cgroup(size_t row, const char *path)
-{
-	struct cg_attr a;
-
-	cg_describe(path, &a);
-	ck_assert_str_eq(cell(row, "cgroup"), path);
-	ck_assert_str_eq(cell(row, "unit"), a.unit);
-	ck_assert_str_eq(cell(row, "container_id"), a.container_id);
-	ck_assert_str_eq(cell(row, "pod_uid"), a.pod_uid);
-}
-
-/* A tgid no process has: a child that exited and was reaped. */
-static __u32 dead_tgid(void)
-{
-	pid_t p = fork();
-
-	if (p == 0)
-		_exit(0);
-	ck_assert_msg(p > 0, "fork");
-	ck_assert_int_eq(waitpid(p, NULL, 0), p);
-	return (__u32)p;
+	ck_assert_msg(why == NULL, "%s", why);
 }
 
 /* Attribution's points after the irq point (off without it); its columns after the
@@ -335,7 +299,7 @@ START_TEST(attribution_columns_from_the_class)
 	}
 	montest_stop(&t);
 
-	start(ATTRIB_CFG);
+	start(MONTEST_ATTRIB);
 	for (size_t i = 0; i < 3; i++) {
 		ck_assert_int_eq(t.m.point_off[1 + i], 0);
 		ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), points[i]), "tracepoint");
@@ -343,8 +307,10 @@ START_TEST(attribution_columns_from_the_class)
 	ck_assert_int_eq(t.m.ncolumns, sizeof(names) / sizeof(names[0]));
 	for (size_t i = 0; i < t.m.ncolumns; i++)
 		ck_assert_str_eq(t.m.columns[i].name, names[i]);
-	c = my_class();
-	my_cgroup(path, sizeof(path));
+	/* the class the start gave this process in em_who_of: what the kernel keys its counts by */
+	c = montest_own_class(&t);
+	ck_assert_msg(c > ATTRIB_UNKNOWN && c < EM_WHO_SKIP, "class %#x", c);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
 	ck_assert_str_eq(attrib_class_path(c), path);
 	put_name(24, "nvme0q1");
 	put_who(1, IRQ_HARD, 24, "postgres", c, 6, 6, 60000, 30000);
@@ -353,7 +319,7 @@ START_TEST(attribution_columns_from_the_class)
 	ck_assert_str_eq(cell(0, "comm"), "postgres");
 	ck_assert_str_eq(cell(0, "name"), "nvme0q1");
 	ck_assert_str_eq(cell(0, "count"), "6");
-	assert_cgroup(0, path);
+	assert_class(0, c);
 	ck_assert_int_eq(t.m.stats.unattributed, 0);
 	montest_stop(&t);
 }
@@ -364,11 +330,12 @@ END_TEST
 START_TEST(attribution_resolves_tgids)
 {
 	char path[4096];
-	__u32 dead = dead_tgid();
+	__u32 dead = montest_dead_pid();
 	long mine, gone;
 
-	start(ATTRIB_CFG);
-	my_cgroup(path, sizeof(path));
+	ck_assert_msg(dead != 0, "fork");
+	start(MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
 	put_who(0, IRQ_SOFT, 3, "alive", EM_WHO_TGID | (__u32)getpid(), 9, 9, 9000, 2000);
 	put_who(0, IRQ_SOFT, 3, "gone", EM_WHO_TGID | dead, 4, 4, 4000, 1000);
 	montest_interval(&t, 1);
@@ -377,12 +344,9 @@ START_TEST(attribution_resolves_tgids)
 	gone = montest_find(&t, "comm", "gone");
 	ck_assert_msg(mine >= 0 && gone >= 0, "rows %ld %ld", mine, gone);
 	ck_assert_str_eq(cell(mine, "count"), "9");
-	assert_cgroup(mine, path);
+	assert_class(mine, montest_class_of(path));
 	ck_assert_str_eq(cell(gone, "count"), "4");
-	ck_assert_str_eq(cell(gone, "cgroup"), "unknown");
-	ck_assert_str_eq(cell(gone, "unit"), "unknown");
-	ck_assert_str_eq(cell(gone, "container_id"), "");
-	ck_assert_str_eq(cell(gone, "pod_uid"), "");
+	assert_class(gone, ATTRIB_UNKNOWN);
 	ck_assert_int_eq(t.m.stats.unattributed, 4);
 	montest_stop(&t);
 }
@@ -396,8 +360,9 @@ START_TEST(attribution_merges_equal_classes)
 	__u32 c;
 	long other;
 
-	start(ATTRIB_CFG);
-	c = my_class();
+	start(MONTEST_ATTRIB);
+	c = montest_own_class(&t);
+	ck_assert_msg(c > ATTRIB_UNKNOWN && c < EM_WHO_SKIP, "class %#x", c);
 	put_who(0, IRQ_SOFT, 3, "nginx", c, 10, 10, 30000, 5000);
 	put_who(0, IRQ_SOFT, 3, "nginx", EM_WHO_TGID | (__u32)getpid(), 5, 5, 15000, 8000);
 	put_who(0, IRQ_SOFT, 3, "nginx", ATTRIB_UNKNOWN, 2, 2, 2000, 1000);

@@ -9,10 +9,8 @@
 #include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/cgroup.h"
 #include "core/kcheck.h"
 #include "monitors/attrib.h"
 #include "montest.h"
@@ -407,45 +405,14 @@ END_TEST
 
 /* ---- attribution ---- */
 
-#define ATTRIB_ON "attribution:\n  enabled: true\n"
 #define WHO_TGID 0x80000000u
 
-/* This process's cgroup path (the hierarchy `auto` picks, as the monitor reads it). */
-static void own_cgroup(char *path, size_t len)
+/* Row r's cgroup, unit, container_id and pod_uid cells are class c's. */
+static void assert_class(size_t r, __u32 c)
 {
-	ck_assert_int_eq(cg_read_pid((int)getpid(), CG_AUTO, path, len), 0);
-}
+	const char *why = montest_attrib_mismatch(&t, r, c);
 
-/* The class the start gave a cgroup path (it read every running process's), or 0. */
-static __u32 class_of_path(const char *path)
-{
-	for (__u32 c = 2; attrib_class_path(c); c++)
-		if (!strcmp(attrib_class_path(c), path))
-			return c;
-	return 0;
-}
-
-/* A class other than cls that the start gave, or ATTRIB_UNKNOWN where every process shares
- * one cgroup. */
-static __u32 other_class(__u32 cls)
-{
-	for (__u32 c = 2; attrib_class_path(c); c++)
-		if (c != cls)
-			return c;
-	return ATTRIB_UNKNOWN;
-}
-
-/* Row r's four attribution cells are those of class cls. */
-static void assert_class(long r, __u32 cls)
-{
-	const struct cg_attr *a = attrib_class_attr(cls);
-
-	ck_assert_int_ge(r, 0);
-	ck_assert_msg(a != NULL, "no class %u", cls);
-	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), attrib_class_path(cls));
-	ck_assert_str_eq(montest_cell(&t, r, "unit"), a->unit);
-	ck_assert_str_eq(montest_cell(&t, r, "container_id"), a->container_id);
-	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), a->pod_uid);
+	ck_assert_msg(why == NULL, "%s", why);
 }
 
 /* The first row of comm and class cls' cgroup, or -1. */
@@ -464,7 +431,7 @@ START_TEST(attrib_columns_and_points)
 {
 	static const char *const extra[] = { "cgroup", "unit", "container_id", "pod_uid" };
 
-	start(ATTRIB_ON);
+	start(MONTEST_ATTRIB);
 	ck_assert_int_eq(t.m.ncolumns, 12);
 	for (size_t i = 0; i < 4; i++)
 		ck_assert_str_eq(t.m.columns[8 + i].name, extra[i]);
@@ -487,27 +454,21 @@ END_TEST
 START_TEST(attrib_rows_per_class)
 {
 	char path[4096];
-	struct cg_attr own;
-	__u32 a, b;
-	pid_t dead;
+	__u32 a, b, dead;
 	long r;
 
-	own_cgroup(path, sizeof(path));
-	cg_describe(path, &own);
-	start_with(false, ATTRIB_ON);
-	a = class_of_path(path);
+	start_with(false, MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
+	a = montest_class_of(path);
 	ck_assert_msg(a >= 2, "no class for %s", path);
-	b = other_class(a);
-	dead = fork();
-	ck_assert_int_ge(dead, 0);
-	if (dead == 0)
-		_exit(0);
-	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+	b = montest_other_class(a);
+	dead = montest_dead_pid();
+	ck_assert_msg(dead != 0, "fork");
 
 	put_who("cc1", PF_MINOR, 0, 0, 500, a);
 	put_who("cc1", PF_MINOR, 0, 0, 300, b);
 	put_who("self", PF_MAJOR, 1, 0, 70, WHO_TGID | (__u32)getpid());
-	put_who("gone", PF_MINOR, 1, 0, 9, WHO_TGID | (__u32)dead);
+	put_who("gone", PF_MINOR, 1, 0, 9, WHO_TGID | dead);
 	montest_interval(&t, 1);
 	ck_assert_int_eq(t.nrows, 4);
 	r = find_row("cc1", a);
@@ -517,11 +478,7 @@ START_TEST(attrib_rows_per_class)
 	assert_class(r, b);
 	ck_assert_str_eq(montest_cell(&t, r, "count"), "300");
 	r = montest_find(&t, "comm", "self");
-	ck_assert_int_ge(r, 0);
-	ck_assert_str_eq(montest_cell(&t, r, "cgroup"), path);
-	ck_assert_str_eq(montest_cell(&t, r, "unit"), own.unit);
-	ck_assert_str_eq(montest_cell(&t, r, "container_id"), own.container_id);
-	ck_assert_str_eq(montest_cell(&t, r, "pod_uid"), own.pod_uid);
+	assert_class(r, a); /* this process's cgroup */
 	ck_assert_str_eq(montest_cell(&t, r, "fault_type_str"), "MAJOR");
 	ck_assert_str_eq(montest_cell(&t, r, "count"), "70");
 	r = montest_find(&t, "comm", "gone");
@@ -546,9 +503,9 @@ START_TEST(attrib_fast_and_hash_merge)
 	__u32 a, b, self = WHO_TGID | (__u32)getpid();
 	long r;
 
-	own_cgroup(path, sizeof(path));
-	start_with(false, ATTRIB_ON);
-	a = class_of_path(path);
+	start_with(false, MONTEST_ATTRIB);
+	ck_assert_int_eq(montest_own_cgroup(&t, path, sizeof(path)), 0);
+	a = montest_class_of(path);
 	ck_assert_msg(a >= 2, "no class for %s", path);
 	put_who("w", PF_MINOR, 0, 0, 10, a);
 	put_who("w", PF_MINOR, 0, 0, 5, self);
@@ -558,9 +515,9 @@ START_TEST(attrib_fast_and_hash_merge)
 	ck_assert_str_eq(montest_cell(&t, 0, "count"), "15");
 	stop();
 
-	start(ATTRIB_ON);
-	a = class_of_path(path);
-	b = other_class(a);
+	start(MONTEST_ATTRIB);
+	a = montest_class_of(path);
+	b = montest_other_class(a);
 	/* a hint of a process the kernel had no class for gets no slot: its who is no class */
 	hint_who("storm", self);
 	montest_poll(&t);
