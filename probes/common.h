@@ -333,14 +333,15 @@ static __always_inline void em_count(int idx)
  * process it resolves from /proc/<pid>/cgroup (all of them at start). The kernel keeps it right
  * as processes come and go, in the order things happen: a child inherits its parent's class on
  * sched:sched_process_fork, before it first runs (a 1 ms process is attributed without user
- * space: its cgroup is its parent's until it moves); an exit removes the entry (its pid can be
- * reused at once, and the next owner gets the entry of its own parent); a move to another cgroup
- * of the hierarchy (cgroup:cgroup_attach_task, where the kernel has it) removes the entry and
- * notes the task in em_moved, which user space resolves at its next 0.1 s poll. A process
- * without an entry is counted under EM_WHO_TGID | tgid and resolved when its key is read; if
- * it exited unresolved, em_who_gone says so and its counts go to "unknown", never to whoever
- * has its pid by then. Thread creations go through the fork tracepoint too: their entries (by
- * thread id, never looked up as a tgid) are removed at the thread's exit. */
+ * space: its cgroup is its parent's until it moves); the entry goes when the task is freed,
+ * after its last switch (sched:sched_process_free; the next owner of the pid gets the entry of
+ * its own parent at its fork); a move to another cgroup of the hierarchy
+ * (cgroup:cgroup_attach_task, where the kernel has it) removes the entry and notes the task in
+ * em_moved, which user space resolves at its next 0.1 s poll. A process without an entry is
+ * counted under EM_WHO_TGID | tgid and resolved when its key is read; if it exited unresolved,
+ * em_who_gone says so and its counts go to "unknown", never to whoever has its pid by then.
+ * Thread creations go through the fork tracepoint too: their entries (by thread id, never
+ * looked up as a tgid) go when the thread is freed. */
 #ifdef EM_ATTRIB
 #ifndef EM_ATTRIB_TASKS
 #define EM_ATTRIB_TASKS 32768
