@@ -71,6 +71,16 @@ mnt "$R/sys" -t sysfs sysfs
 mnt "$R/sys/kernel/tracing" -t tracefs nodev
 # bcc 0.18 reads tracepoints under /sys/kernel/debug/tracing, as Debian 11's systemd mounts it
 mnt "$R/sys/kernel/debug" -t debugfs nodev
+# The attribution tests make cgroups in the host's name=systemd (v1) and unified (v2)
+# hierarchies: the same hierarchies mounted again in the chroot (a mount of its own, so nothing
+# propagates back to the host's mounts when the lane unmounts them).
+if [ -e /sys/fs/cgroup/systemd/cgroup.procs ] || [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
+	mnt "$R/sys/fs/cgroup" -t tmpfs -o mode=755 cgroups
+	[ -e /sys/fs/cgroup/systemd/cgroup.procs ] &&
+		mnt "$R/sys/fs/cgroup/systemd" -t cgroup -o none,name=systemd cgroup
+	[ -e /sys/fs/cgroup/unified/cgroup.procs ] &&
+		mnt "$R/sys/fs/cgroup/unified" -t cgroup2 cgroup2
+fi
 mnt "$R/dev" --bind /dev
 mnt "$R/dev/pts" --bind /dev/pts
 mnt "$R/tmp" -t tmpfs -o mode=1777 tmpfs
