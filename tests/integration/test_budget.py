@@ -167,10 +167,15 @@ def test_budget_syscall_storm_sampled_scaled_and_resumed():
               f"{full:.1f} %, sampled (1 in {rates[-1]} at most) median "
               f"{statistics.median(held) if held else float('nan'):.2f} % over {len(held)} s; "
               f"scaled count {scaled} ({error * 100:+.3f} %)")
-        # the cost at full count was over the budget; sampled, well under that (the part that
-        # cannot be sampled away, running the probe at all, is about half at most)
+        # The cost at full count was over the budget; sampled, under it, or as low as sampling
+        # goes and said so. What cannot be sampled away is running the probe at all: about half
+        # a counted call's cost on the hash path, but three quarters of it once the storm's name
+        # is on the fast path (a counted call 55 ns, a skipped one 40, measured by the kernel in
+        # CI under ASan, where this asked for 0.7 and got 0.75).
         assert float(warn.group(1)) > budget, warn.group(0)
-        assert held and statistics.median(held) < 0.7 * full, (held, full, err)
+        assert held and statistics.median(held) < 0.9 * full, (held, full, err)
+        floor = "at the lowest sampling rate, 1 in 1024" in err
+        assert statistics.median(held) <= 1.2 * budget or floor, (held, budget, err)
     finally:
         cleanup(d)
 
