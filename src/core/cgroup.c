@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,6 +53,7 @@ static bool has_systemd(const char *s, size_t len)
 
 /* One line [line, end) of /proc/<pid>/cgroup: which hierarchy it is, and its path. */
 struct cg_line {
+	int id; /* the hierarchy ID, the first field */
 	bool systemd, unified;
 	const char *path;
 	size_t len;
@@ -70,6 +72,7 @@ static bool parse_line(const char *line, const char *end, struct cg_line *ret)
 	for (const char *p = line; p < c1; p++)
 		if (*p < '0' || *p > '9')
 			return false;
+	ret->id = atoi(line);
 	ret->unified = c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
 	ret->systemd = has_systemd(c1 + 1, (size_t)(c2 - c1 - 1));
 	ret->path = c2 + 1;
@@ -79,12 +82,11 @@ static bool parse_line(const char *line, const char *end, struct cg_line *ret)
 	return ret->len > 0;
 }
 
-int cg_path_from_proc(const char *text, enum cg_hierarchy h, char *out, size_t outlen)
+/* The line of text that hierarchy h picks; -ENOENT when there is none. */
+static int pick_line(const char *text, enum cg_hierarchy h, struct cg_line *ret)
 {
 	struct cg_line systemd = { 0 }, unified = { 0 }, *want;
 
-	if (!text || !out)
-		return -EINVAL;
 	while (*text) {
 		const char *nl = strchr(text, '\n');
 		const char *end = nl ? nl : text + strlen(text);
@@ -111,27 +113,51 @@ int cg_path_from_proc(const char *text, enum cg_hierarchy h, char *out, size_t o
 	}
 	if (!want->path)
 		return -ENOENT;
-	if (want->len >= outlen)
-		return -ENAMETOOLONG;
-	memcpy(out, want->path, want->len);
-	out[want->len] = '\0';
+	*ret = *want;
 	return 0;
 }
 
-int cg_read_file(const char *path, enum cg_hierarchy h, char *out, size_t outlen)
+int cg_path_from_proc(const char *text, enum cg_hierarchy h, char *out, size_t outlen)
 {
-	char buf[CG_PROC_MAX + 1];
+	struct cg_line l;
+	int r;
+
+	if (!text || !out)
+		return -EINVAL;
+	r = pick_line(text, h, &l);
+	if (r)
+		return r;
+	if (l.len >= outlen)
+		return -ENAMETOOLONG;
+	memcpy(out, l.path, l.len);
+	out[l.len] = '\0';
+	return 0;
+}
+
+int cg_hierarchy_id(const char *text, enum cg_hierarchy h)
+{
+	struct cg_line l;
+	int r;
+
+	if (!text)
+		return -EINVAL;
+	r = pick_line(text, h, &l);
+	return r ? r : l.id;
+}
+
+/* The whole file at path into buf (CG_PROC_MAX + 1 bytes), NUL-terminated: 0 or -errno, as
+ * cg_read_file says. */
+static int read_text(const char *path, char *buf)
+{
 	size_t n = 0;
 	int fd, r = 0;
 
-	if (!path || !out)
-		return -EINVAL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ESRCH ? -ESRCH : -errno;
 	/* one read() is the whole file in practice; read to EOF all the same */
 	for (;;) {
-		ssize_t got = read(fd, buf + n, sizeof(buf) - n);
+		ssize_t got = read(fd, buf + n, CG_PROC_MAX + 1 - n);
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -142,16 +168,37 @@ int cg_read_file(const char *path, enum cg_hierarchy h, char *out, size_t outlen
 		if (!got)
 			break;
 		n += (size_t)got;
-		if (n == sizeof(buf)) {
+		if (n == CG_PROC_MAX + 1) {
 			r = -EFBIG;
 			break;
 		}
 	}
 	close(fd);
-	if (r)
-		return r;
-	buf[n] = '\0';
-	return cg_path_from_proc(buf, h, out, outlen);
+	if (!r)
+		buf[n] = '\0';
+	return r;
+}
+
+int cg_read_file(const char *path, enum cg_hierarchy h, char *out, size_t outlen)
+{
+	char buf[CG_PROC_MAX + 1];
+	int r;
+
+	if (!path || !out)
+		return -EINVAL;
+	r = read_text(path, buf);
+	return r ? r : cg_path_from_proc(buf, h, out, outlen);
+}
+
+int cg_read_hierarchy_id(const char *path, enum cg_hierarchy h)
+{
+	char buf[CG_PROC_MAX + 1];
+	int r;
+
+	if (!path)
+		return -EINVAL;
+	r = read_text(path, buf);
+	return r ? r : cg_hierarchy_id(buf, h);
 }
 
 int cg_read_pid(int pid, enum cg_hierarchy h, char *out, size_t outlen)

@@ -37,6 +37,13 @@ int cg_path_from_proc(const char *text, enum cg_hierarchy h, char *out, size_t o
  * cg_path_from_proc returns. */
 int cg_read_file(const char *path, enum cg_hierarchy h, char *out, size_t outlen);
 
+/* The hierarchy ID (the first field) of the line cg_path_from_proc would take from text, as
+ * the kernel's cgroup_attach_task tracepoint names it (dst_root; 0 for the unified one):
+ * >= 0, -ENOENT when there is none, -EINVAL for NULL. cg_read_hierarchy_id: the same of the
+ * file at path (errors as cg_read_file). */
+int cg_hierarchy_id(const char *text, enum cg_hierarchy h);
+int cg_read_hierarchy_id(const char *path, enum cg_hierarchy h);
+
 /* cg_read_file on /proc/<pid>/cgroup. -EINVAL for pid <= 0. */
 int cg_read_pid(int pid, enum cg_hierarchy h, char *out, size_t outlen);
 

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "common/clock.h"
 #include "core/config.h"
@@ -18,6 +17,7 @@
 #include "core/log.h"
 #include "monitors/maps.h"
 #include "monitors/monitor.h"
+#include "monitors/task_slots.h"
 #include "probes/attrib.h"
 
 static const struct probe_spec fork_tp[] = {
@@ -210,41 +210,6 @@ bool attrib_wanted(const struct monitor_cfg *cfg)
 	return cfg->attrib_columns || f->nunits || f->ncontainers || f->ncgroups;
 }
 
-/* The hierarchy ID (first field of /proc/self/cgroup) of the hierarchy h picks: what the
- * kernel's cgroup_attach_task says as dst_root. 0 for the unified one; -ENOENT when absent. */
-static int hierarchy_root(enum cg_hierarchy h)
-{
-	char text[CG_PROC_MAX + 1];
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	size_t n;
-	int sysd = -1, unified = -1;
-
-	if (!f)
-		return -errno;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-
-		if (!c2)
-			continue;
-		if (c2 == c1 + 1 && atoi(line) == 0)
-			unified = 0;
-		for (char *tok = c1 + 1; tok < c2;) {
-			char *end = memchr(tok, ',', (size_t)(c2 - tok));
-			size_t len = end ? (size_t)(end - tok) : (size_t)(c2 - tok);
-
-			if (len == 12 && !memcmp(tok, "name=systemd", 12))
-				sysd = atoi(line);
-			tok += len + 1;
-		}
-	}
-	if (h == CG_SYSTEMD || (h == CG_AUTO && sysd >= 0))
-		return sysd >= 0 ? sysd : -ENOENT;
-	return unified >= 0 ? unified : -ENOENT;
-}
-
 int attrib_plan(struct monitor *m, struct monitor_plan *plan, char *err, size_t errlen)
 {
 	const struct monitor_cfg *cfg = m->cfg;
@@ -269,7 +234,8 @@ int attrib_plan(struct monitor *m, struct monitor_plan *plan, char *err, size_t 
 			 m->ops->name);
 		return -EOPNOTSUPP;
 	}
-	root = hierarchy_root((enum cg_hierarchy)cfg->attrib_hierarchy);
+	/* what cgroup_attach_task calls the hierarchy (dst_root) */
+	root = cg_read_hierarchy_id("/proc/self/cgroup", (enum cg_hierarchy)cfg->attrib_hierarchy);
 	if (root < 0) {
 		snprintf(err, errlen,
 			 "%s: attribution: this host has no %s cgroup hierarchy (set "
@@ -389,16 +355,6 @@ static void remember(struct attrib *a, uint32_t tgid, uint32_t cls, uint64_t now
 	r->at_ns = now;
 }
 
-/* Every CPU's task-slot cache (probes/common.h, EM_TASK_SLOTS) goes stale: the kernel's own
- * generation bump on task:task_rename, by renaming this thread to its own name. */
-static void caches_stale(void)
-{
-	char name[17] = "";
-
-	if (prctl(PR_GET_NAME, name, 0, 0, 0) == 0)
-		(void)prctl(PR_SET_NAME, name, 0, 0, 0);
-}
-
 /* Reads pid's cgroup: its class, written to the kernel; 0 when the process is gone. */
 static uint32_t resolve_proc(struct monitor *m, uint32_t pid, uint64_t now)
 {
@@ -422,7 +378,7 @@ static uint32_t resolve_proc(struct monitor *m, uint32_t pid, uint64_t now)
 		/* an entry that was there and is wrong (a move the kernel could not see): the
 		 * fast paths' caches hold it too */
 		if (monitor_map_lookup(m, a->who_fd, &key, &old) == 0 && old != v)
-			caches_stale();
+			task_slots_caches_stale();
 		(void)monitor_map_update(m, a->who_fd, &key, &v);
 	}
 	remember(a, pid, cls, now);
@@ -623,7 +579,7 @@ static void recheck_all(struct monitor *m, uint64_t now)
 		remember(a, key, scan.cls[i], now);
 	}
 	if (fixed)
-		caches_stale();
+		task_slots_caches_stale();
 	if (fixed)
 		log_debug("%s: attribution: %zu processes in another cgroup than the kernel had",
 			  m->ops->name, fixed);

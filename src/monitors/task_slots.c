@@ -126,12 +126,12 @@ void task_slots_free(struct task_slots *ts)
 	free(ts);
 }
 
-/* Every CPU's cached entry becomes stale: the kernel's own bump (em_tp_task_rename), through a
- * rename of this thread to its own name, so that it is atomic with the kernel's other bumps. */
-static void bump_generation(void)
+void task_slots_caches_stale(void)
 {
 	char name[16 + 1] = "";
 
+	/* the kernel's own bump (em_tp_task_rename), through a rename of this thread to its own
+	 * name, so that it is atomic with the kernel's other bumps */
 	if (prctl(PR_GET_NAME, name, 0, 0, 0) == 0)
 		(void)prctl(PR_SET_NAME, name, 0, 0, 0);
 }
@@ -209,7 +209,7 @@ void task_slots_poll(struct task_slots *ts)
 		}
 	}
 	if (changed || now - ts->last_bump_ns >= 1000000000ull) {
-		bump_generation();
+		task_slots_caches_stale();
 		ts->last_bump_ns = now;
 	}
 }
@@ -335,7 +335,7 @@ void task_slots_interval(struct task_slots *ts, const uint64_t *slot_events,
 	}
 	free(c);
 	if (changed)
-		bump_generation();
+		task_slots_caches_stale();
 }
 
 struct task_slots_stats task_slots_stats(const struct task_slots *ts)

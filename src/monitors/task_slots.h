@@ -51,6 +51,10 @@ int task_slots_parse(const char *text, long long *ret);
 int task_slots_open(struct monitor *m, unsigned nslots, struct task_slots **ret);
 void task_slots_free(struct task_slots *ts); /* NULL-safe */
 
+/* Every CPU's cached entry (the running thread's name, slot and attribution class) becomes
+ * stale, in every monitor: for a change the kernel did not make itself. */
+void task_slots_caches_stale(void);
+
 /* Every 0.1 s: gives slots to the names the kernel noted hot; bumps the generation when that
  * changed anything, and at least once a second. */
 void task_slots_poll(struct task_slots *ts);

@@ -261,6 +261,28 @@ START_TEST(test_hierarchy_choice)
 }
 END_TEST
 
+/* The hierarchy ID of the line each choice takes: what cgroup_attach_task calls dst_root. */
+START_TEST(test_hierarchy_id)
+{
+	static const char hybrid[] = "12:pids:/user.slice\n"
+				     "3:cpu,cpuacct:/\n"
+				     "1:name=systemd:/user.slice/session-3.scope\n"
+				     "0::/user.slice/session-3.scope\n";
+	static const char v1[] = "9:name=systemd:/\n4:memory:/x\n";
+
+	ck_assert_int_eq(cg_hierarchy_id(hybrid, CG_AUTO), 1);
+	ck_assert_int_eq(cg_hierarchy_id(hybrid, CG_SYSTEMD), 1);
+	ck_assert_int_eq(cg_hierarchy_id(hybrid, CG_UNIFIED), 0);
+	ck_assert_int_eq(cg_hierarchy_id(v1, CG_AUTO), 9);
+	ck_assert_int_eq(cg_hierarchy_id(v1, CG_UNIFIED), -ENOENT);
+	ck_assert_int_eq(cg_hierarchy_id("0::/\n", CG_AUTO), 0);
+	ck_assert_int_eq(cg_hierarchy_id("0::/\n", CG_SYSTEMD), -ENOENT);
+	ck_assert_int_eq(cg_hierarchy_id(NULL, CG_AUTO), -EINVAL);
+	ck_assert_int_ge(cg_read_hierarchy_id("/proc/self/cgroup", CG_AUTO), 0);
+	ck_assert_int_eq(cg_read_hierarchy_id("/proc/0/cgroup", CG_AUTO), -ESRCH);
+}
+END_TEST
+
 START_TEST(test_path_text)
 {
 	char out[64], small[8];
@@ -571,6 +593,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_real_hosts, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_hierarchy_choice);
+	tcase_add_test(tc, test_hierarchy_id);
 	tcase_add_test(tc, test_path_text);
 	tcase_add_test(tc, test_hierarchy_parse);
 	tcase_add_test(tc, test_describe_edges);
