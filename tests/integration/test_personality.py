@@ -86,8 +86,14 @@ def test_personality_probecheck_passes_every_profile():
         assert r.returncode == 0 and f"0 failure(s) on {profile}" in out, out
         for mon in ("exec", "syscall", "context_switch", "page_fault", "open", "interrupt", "bio",
                     "func"):
-            # combined, alone, and combined as an overhead budget builds them (sampling)
-            assert len(re.findall(rf"^{mon}: PASS$", out, re.M)) == 3, (profile, mon, out)
+            # combined, alone, combined as an overhead budget builds them (sampling), and
+            # with attribution on, combined and alone
+            assert len(re.findall(rf"^{mon}: PASS$", out, re.M)) == 5, (profile, mon, out)
+        # attribution: where the kernel has no cgroup tracepoints (RHEL 7), moves are seen
+        # through the exec fallback
+        move = "tracepoint_exec" if profile == "rhel7" else "tracepoint"
+        assert len(re.findall(rf"^  who_move: {move} is usable$", out, re.M)) == 16, \
+            (profile, out)
         # exec and open through kprobes on every profile (what a real old kernel with kprobes
         # uses; this host has none to attach them to)
         assert re.search(r"^  execve: kprobe is usable$", out, re.M), out

@@ -196,6 +196,15 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < cfg.nmonitors; i++)
 		cfg.monitors[i].sampling = cfg.monitors[i].schema->samples;
 	failed += check_set(p, &cfg, 0);
+	/* With attribution (issue 19): every key carries the class, the task-slot caches keep it,
+	 * and the fork/exit/free/move programs are built. */
+	cfg.overhead_budget = 0;
+	for (size_t i = 0; i < cfg.nmonitors; i++) {
+		cfg.monitors[i].sampling = false;
+		cfg.monitors[i].attrib_columns = (1u << ATTRIB_NCOLS) - 1;
+	}
+	failed += check_set(p, &cfg, 0);
+	failed += check_set(p, &cfg, 1);
 	config_free(&cfg);
 	printf("%d failure(s) on %s\n", failed, p->name);
 	return failed ? 1 : 0;
