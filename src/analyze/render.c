@@ -99,13 +99,15 @@ void out_tschart(struct out *o, const struct tschart *c)
 
 void out_heatmap(struct out *o, const struct heatmap *h)
 {
+	const struct report_out *be = out_backend(o);
 	struct heat_rows hr;
 	struct series g;
 	size_t *rows;
 
 	if (!h->s->nb)
 		return;
-	if (series_regroup(h->s, h->min_width_ms, out_backend(o)->heat_cols, &g) < 0)
+	if (series_regroup(h->s, h->min_width_ms, be->heat_fit ? be->heat_fit(o, h) : be->heat_cols,
+			   &g) < 0)
 		return;
 	if (heat_rows_compute(&g, &rows, &hr) == 0)
 		out_backend(o)->heatmap(o, h, &hr);

@@ -36,6 +36,8 @@ struct heat_rows {
 struct report_out {
 	size_t ts_points; /* buckets a time-series chart is regrouped to, at most */
 	size_t heat_cols; /* columns of a heat map, at most */
+	/* NULL, or the columns of h's map that fit o: fewer than heat_cols on a narrow terminal */
+	size_t (*heat_fit)(struct out *o, const struct heatmap *h);
 	void (*doc_begin)(struct out *o, const struct analyze_opts *opts); /* NULL: nothing */
 	void (*doc_end)(struct out *o);					   /* NULL: nothing */
 	void (*section_begin)(struct out *o, const struct report_type *t);

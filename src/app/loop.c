@@ -21,6 +21,7 @@
 #include "monitors/monitor.h"
 #include "output/prom_http.h"
 #include "output/sink.h"
+#include "output/top.h"
 
 /* The signals the loop takes through its signalfd: stop (INT, TERM) and reload (HUP). */
 static void loop_signals(sigset_t *mask)
@@ -110,6 +111,22 @@ static void handle_signals(struct app_loop *l)
 	}
 }
 
+/* Under the --top view: q stops like SIGTERM; input gone (EOF), it is no longer watched. */
+static void handle_keys(struct app_loop *l)
+{
+	switch (top_sink_input(l->rt->top)) {
+	case TOP_KEY_QUIT:
+		log_info("q pressed in the --top view: stopping");
+		l->stopping = true;
+		break;
+	case TOP_KEY_EOF:
+		(void)epoll_ctl(l->rt->epfd, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
+		break;
+	case TOP_KEY_NONE:
+		break;
+	}
+}
+
 void app_loop_tick(struct app_loop *l)
 {
 	struct runtime *rt = l->rt;
@@ -195,6 +212,10 @@ int app_loop_run(struct app_loop *l)
 			case TAG_POLL:
 				drain_timer(l->poll_fd);
 				runtime_poll_perf(rt);
+				top_sink_poll(rt->top);
+				break;
+			case TAG_KEY:
+				handle_keys(l);
 				break;
 			case TAG_STOP:
 				drain_timer(l->stop_fd);
@@ -207,8 +228,11 @@ int app_loop_run(struct app_loop *l)
 				break;
 			case TAG_DRAIN:
 				drain_timer(rt->drain_fd[a]);
-				if (m->drain_pending)
+				if (m->drain_pending) {
 					m->ops->collect(m, m->interval_end_ns);
+					top_sink_interval(rt->top, m->stream, m->interval_end_ns,
+							  m->cfg->interval);
+				}
 				break;
 			case TAG_HTTP:
 				http_due = true;
@@ -264,5 +288,8 @@ int app_loop_setup(struct app_loop *l, double duration)
 		r = add_loop_timer(rt->epfd, &l->stop_fd, duration, false, TAG_STOP);
 	if (!r && rt->http)
 		r = add_loop_fd(rt->epfd, prom_http_fd(rt->http), TAG_HTTP);
+	/* keys for the view: only from a terminal (a file or /dev/null would read as EOF) */
+	if (!r && rt->top && isatty(STDIN_FILENO))
+		r = add_loop_fd(rt->epfd, STDIN_FILENO, TAG_KEY);
 	return r ? r : runtime_register_all(rt);
 }

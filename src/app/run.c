@@ -25,6 +25,7 @@
 #include "app/loop.h"
 #include "app/overhead.h"
 #include "monitors/monitor.h"
+#include "output/top.h"
 #include "app/runtime.h"
 #include "app/usage.h"
 
@@ -79,6 +80,46 @@ static int load_config(struct app *a)
 	return 0;
 }
 
+/* --top and --sort asked for something the run can show. 0 or -EINVAL (printed). */
+static int check_top(const struct app *a)
+{
+	const struct monitor_ops *ops;
+	char names[256] = "";
+	size_t off = 0;
+
+	if (!a->opt->top)
+		return 0;
+	if (a->nsel != 1) {
+		fprintf(stderr,
+			"ebpf-monitor: --top shows one monitor and %zu are selected: choose one "
+			"with -m (e.g. -m syscall --top)\n",
+			a->nsel);
+		return -EINVAL;
+	}
+	if (a->rt->cfg->output.formats & OUTPUT_JSONL_STDOUT) {
+		fprintf(stderr,
+			"ebpf-monitor: --top needs stdout for its view and the jsonl-stdout "
+			"format writes there: use jsonl (files) with --top\n");
+		return -EINVAL;
+	}
+	ops = monitor_find(a->sel[0]->name);
+	if (!a->opt->sort || !ops)
+		return 0;
+	for (size_t i = 0; i < ops->ncolumns; i++) {
+		if (!top_sortable(&ops->columns[i]))
+			continue;
+		if (!strcmp(ops->columns[i].name, a->opt->sort))
+			return 0;
+		if (off < sizeof(names))
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						off ? ", " : "", ops->columns[i].name);
+	}
+	fprintf(stderr,
+		"ebpf-monitor: --sort %s: not a column the %s view sorts by; choose one of: %s\n",
+		a->opt->sort, ops->name, names);
+	return -EINVAL;
+}
+
 /* The command line's filters and formats, then the monitors to run. 0 or -errno (printed). */
 static int select_monitors(struct app *a)
 {
@@ -100,7 +141,7 @@ static int select_monitors(struct app *a)
 		return n;
 	}
 	a->nsel = (size_t)n;
-	return 0;
+	return check_top(a);
 }
 
 /* Root, and a kernel that can compile and load probes at all. 0 or -errno (printed). */
@@ -183,13 +224,32 @@ static void setup_logging(struct app *a)
 			 (int)a->other);
 }
 
+/* The console: with one monitor in the foreground, the table, or --top's view of an aggregating
+ * one (a monitor of single events, exec, has no intervals to show: the table, said once). */
+static enum runtime_console console_mode(const struct app *a)
+{
+	const struct monitor_ops *ops;
+
+	if (a->nsel != 1 || a->opt->daemon)
+		return RUNTIME_CONSOLE_NONE;
+	if (!a->opt->top)
+		return RUNTIME_CONSOLE_TABLE;
+	ops = monitor_find(a->sel[0]->name);
+	if (ops && ops->aggregating)
+		return RUNTIME_CONSOLE_TOP;
+	log_warn("--top shows monitors that count per interval; %s writes one row per event: "
+		 "writing the table instead",
+		 a->sel[0]->name);
+	return RUNTIME_CONSOLE_TABLE;
+}
+
 /* The outputs, the monitors, the loop; until stopped. The exit code. */
 static int run_started(struct app *a)
 {
 	struct runtime *rt = a->rt;
 	int r;
 
-	r = runtime_create_sinks(rt, a->nsel == 1 && !a->opt->daemon);
+	r = runtime_create_sinks(rt, console_mode(a), a->opt->sort);
 	if (r)
 		return app_exit_code(APP_STEP_OUTPUT, r);
 	r = runtime_create_endpoint(rt);
@@ -218,6 +278,7 @@ static int run_started(struct app *a)
 	app_loop_tick(&a->loop);
 	r = app_exit_code(APP_STEP_RUN, app_loop_run(&a->loop));
 out_shutdown:
+	runtime_console_end(rt);
 	runtime_shutdown(rt);
 	log_info("stopped");
 	return r;

@@ -21,6 +21,7 @@
 #include "output/prom.h"
 #include "output/prom_http.h"
 #include "output/sink.h"
+#include "output/top.h"
 
 void runtime_init(struct runtime *rt)
 {
@@ -94,7 +95,38 @@ static void output_dir_error(const char *dir, int err)
 			  dir, strerror(err));
 }
 
-int runtime_create_sinks(struct runtime *rt, bool console)
+/* The console's sink: the --top view on a terminal, else the table. */
+static void create_console(struct runtime *rt, enum runtime_console console, const char *sort)
+{
+	struct top_options to = { STDIN_FILENO, STDOUT_FILENO, sort, "ebpf-monitor" };
+	struct sink *con;
+	int r;
+
+	if (console == RUNTIME_CONSOLE_TOP) {
+		r = top_sink_create(&to, &con);
+		if (!r) {
+			rt->top = con;
+			rt->host.sinks[rt->host.nsinks++] = con;
+			/* the screen is the view's: log records wait for its end */
+			log_console_hold(true);
+			return;
+		}
+		log_warn("--top: %s; writing the table instead",
+			 r == -ENOTTY ? "stdout is not a terminal" : strerror(-r));
+	}
+	if (!console_sink_create(STDOUT_FILENO, &con))
+		rt->host.sinks[rt->host.nsinks++] = con;
+}
+
+void runtime_console_end(struct runtime *rt)
+{
+	if (!rt->top)
+		return;
+	top_sink_end(rt->top);
+	log_console_hold(false);
+}
+
+int runtime_create_sinks(struct runtime *rt, enum runtime_console console, const char *sort)
 {
 	unsigned formats = rt->cfg->output.formats;
 	struct csv_sink_options co = {
@@ -133,12 +165,8 @@ int runtime_create_sinks(struct runtime *rt, bool console)
 		rt->host.sinks[rt->host.nsinks++] = k;
 	}
 	/* stdout carries JSON lines then: no table on it */
-	if (console && !(formats & OUTPUT_JSONL_STDOUT)) {
-		struct sink *con;
-
-		if (!console_sink_create(STDOUT_FILENO, &con))
-			rt->host.sinks[rt->host.nsinks++] = con;
-	}
+	if (console != RUNTIME_CONSOLE_NONE && !(formats & OUTPUT_JSONL_STDOUT))
+		create_console(rt, console, sort);
 	return 0;
 }
 
@@ -461,6 +489,56 @@ void runtime_poll_perf(struct runtime *rt)
 	}
 }
 
+/* What was lost, by cause: "nothing lost" or "lost 12 (10 perf buffer overruns, 2 ...)". */
+static void losses_text(const struct monitor_stats *st, char *buf, size_t len)
+{
+	const struct {
+		uint64_t n;
+		const char *what;
+	} by[] = {
+		{ st->lost_perf, "perf buffer overruns" },
+		{ st->lost_map_full, "map full" },
+		{ st->lost_unmatched, "entries without their exit" },
+		{ st->lost_recursion, "probe runs the kernel skipped" },
+	};
+	uint64_t total = 0;
+	size_t off;
+
+	for (size_t i = 0; i < sizeof(by) / sizeof(by[0]); i++)
+		total += by[i].n;
+	if (!total) {
+		snprintf(buf, len, "nothing lost");
+		return;
+	}
+	off = (size_t)snprintf(buf, len, "lost %llu (", (unsigned long long)total);
+	for (size_t i = 0, k = 0; i < sizeof(by) / sizeof(by[0]) && off < len; i++) {
+		if (by[i].n)
+			off += (size_t)snprintf(buf + off, len - off, "%s%llu %s", k++ ? ", " : "",
+						(unsigned long long)by[i].n, by[i].what);
+	}
+	if (off < len)
+		snprintf(buf + off, len - off, ")");
+}
+
+/* The stop's totals, in the words of what the monitor saw: an aggregating one counted (the sum
+ * of its rows' counts, over so many distinct keys), an event monitor received perf events. */
+static void log_totals(const struct monitor *m)
+{
+	const struct monitor_stats *st = &m->stats;
+	char lost[256];
+
+	losses_text(st, lost, sizeof(lost));
+	if (m->ops->aggregating && m->sample.count_col >= 0)
+		log_info("%s: counted %llu %s under %s%zu distinct keys, in %llu rows; %s",
+			 m->ops->name, (unsigned long long)m->sample.counted,
+			 m->ops->counts ? m->ops->counts : "events",
+			 st->keys.full ? "at least " : "", st->keys.n, (unsigned long long)st->rows,
+			 lost);
+	else
+		log_info("%s: %llu perf events received, %llu rows; %s", m->ops->name,
+			 (unsigned long long)st->events, (unsigned long long)st->rows, lost);
+}
+
 /* After detach and the grace period: everything the kernel still holds becomes rows. */
 static void final_rows(struct monitor *m, uint64_t end)
 {
@@ -474,9 +552,7 @@ static void final_rows(struct monitor *m, uint64_t end)
 			m->ops->collect(m, m->interval_end_ns);
 	}
 	monitor_check_losses(m);
-	log_info("%s: %llu events, %llu rows, %llu lost", m->ops->name,
-		 (unsigned long long)m->stats.events, (unsigned long long)m->stats.rows,
-		 (unsigned long long)m->stats.reported_lost);
+	log_totals(m);
 	if (m->attrib)
 		log_info("%s: attribution: %llu counted under cgroup \"unknown\" (gone before "
 			 "their cgroup could be read), %llu rows left out by the unit, container "
@@ -510,7 +586,6 @@ void runtime_stop(struct runtime *rt, size_t slot)
 void runtime_shutdown(struct runtime *rt)
 {
 	uint64_t end = clock_ns(CLOCK_REALTIME);
-
 	struct bpf_mod *mods[RUNTIME_MAX_SLOTS];
 	size_t n = 0;
 
@@ -519,6 +594,7 @@ void runtime_shutdown(struct runtime *rt)
 		if (runtime_slot_used(rt, i))
 			mods[n++] = rt->mons[i].bpf;
 	}
+	runtime_console_end(rt);
 	loader_detach_many(mods, n);
 	overhead_stop(rt);
 	grace();
@@ -544,6 +620,7 @@ void runtime_shutdown(struct runtime *rt)
 		sink_destroy(rt->host.sinks[i]);
 	rt->host.nsinks = 0;
 	rt->prom = NULL;
+	rt->top = NULL;
 	for (size_t i = 0; i < rt->nslots; i++) {
 		close_timers(rt, i);
 		monitor_teardown(&rt->mons[i]);

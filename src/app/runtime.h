@@ -27,6 +27,7 @@ enum runtime_tag {
 	TAG_DRAIN,
 	TAG_HTTP, /* the Prometheus endpoint's libmicrohttpd epoll fd */
 	TAG_POLL, /* every LOADER_PERF_POLL_S: the perf buffers' events short of a wakeup */
+	TAG_KEY,  /* stdin, under the --top view: its keys */
 };
 
 static inline uint64_t runtime_tagged(enum runtime_tag t, unsigned a, unsigned b)
@@ -60,6 +61,7 @@ struct runtime {
 	struct output_watch outw;
 	time_t sink_err_logged[8]; /* last flush error logged, per sink (host.sinks) */
 	struct sink *prom;	   /* also in host.sinks; NULL when disabled */
+	struct sink *top;	   /* the --top view, also in host.sinks; NULL when not shown */
 	struct prom_http *http;	   /* serves prom; lives as long as the sinks */
 	struct overhead_state overhead;
 };
@@ -71,10 +73,19 @@ static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
 
 void runtime_init(struct runtime *rt);
 /* The outputs of output.format (CSV, JSON lines files or stdout) and the console table when
- * `console` (and stdout is not taken by JSON lines). They live until runtime_shutdown(), across
+ * `console` asks for one (and stdout is not taken by JSON lines): --top's view sorted by `sort`
+ * (NULL: count) when stdout is a terminal, else the table. They live until runtime_shutdown(), across
  * reloads. 0, or -errno after logging one error that names the output directory's problem
  * (read-only, not writable, not a directory) and the fix. */
-int runtime_create_sinks(struct runtime *rt, bool console);
+enum runtime_console {
+	RUNTIME_CONSOLE_NONE,
+	RUNTIME_CONSOLE_TABLE, /* the appending table */
+	RUNTIME_CONSOLE_TOP,   /* the full-screen view (the table when stdout is no terminal) */
+};
+int runtime_create_sinks(struct runtime *rt, enum runtime_console console, const char *sort);
+/* Gives the terminal back from the --top view and writes the log records it held back; after
+ * the loop, before the stop's totals. Idempotent. */
+void runtime_console_end(struct runtime *rt);
 /* The Prometheus sink and its endpoint, when output.prometheus.enabled (after
  * runtime_create_sinks(): the last sink). 0, or -errno after logging one error that names the
  * problem (the metrics port is taken, the address is not on this host, ...) and the fix. */

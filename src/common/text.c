@@ -1,6 +1,7 @@
 /* text.c - text helpers every layer shares: time formats, UTF-8 checks, errno names. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/text.h"
@@ -59,6 +60,93 @@ int fmt_utf8_len(const char *str, size_t n)
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return (int)need + 1;
+}
+
+/* Length of the code point (or stray byte) at s, n > 0 bytes available. */
+static size_t text_step(const char *s, size_t n)
+{
+	int l = fmt_utf8_len(s, n);
+
+	return l > 0 ? (size_t)l : 1;
+}
+
+size_t text_columns(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i = 0, cols = 0;
+
+	while (i < n) {
+		i += text_step(s + i, n - i);
+		cols++;
+	}
+	return cols;
+}
+
+/* Byte offset where the last `cols` columns of s (n bytes, `total` columns) start. */
+static size_t text_tail_start(const char *s, size_t n, size_t total, size_t cols)
+{
+	size_t i = 0, c = 0;
+
+	while (i < n && c + cols < total) {
+		i += text_step(s + i, n - i);
+		c++;
+	}
+	return i;
+}
+
+/* Byte length of the first `cols` columns of s (n bytes). */
+static size_t text_head_len(const char *s, size_t n, size_t cols)
+{
+	size_t i = 0, c = 0;
+
+	while (i < n && c < cols) {
+		i += text_step(s + i, n - i);
+		c++;
+	}
+	return i;
+}
+
+size_t text_fit_middle(const char *s, size_t width, char *buf, size_t len)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6"; /* U+2026, one column */
+	size_t n = s ? strlen(s) : 0, total = text_columns(s), head, tail, hb, tb, ts;
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	if (!width)
+		return 0;
+	if (total <= width) {
+		size_t i = 0, c = 0;
+
+		/* whole code points, as many as buf holds */
+		while (i < n && i + text_step(s + i, n - i) < len) {
+			i += text_step(s + i, n - i);
+			c++;
+		}
+		memcpy(buf, s, i);
+		buf[i] = '\0';
+		return c;
+	}
+	head = (width - 1) / 2;
+	tail = width - 1 - head;
+	for (;;) {
+		hb = text_head_len(s, n, head);
+		ts = text_tail_start(s, n, total, tail);
+		tb = n - ts;
+		if (hb + tb + sizeof(ellipsis) <= len || (!head && !tail))
+			break;
+		if (tail > head) /* buf too small: give up columns, the head's first */
+			tail--;
+		else
+			head--;
+	}
+	if (hb + tb + sizeof(ellipsis) > len)
+		return 0; /* not even the ellipsis fits */
+	memcpy(buf, s, hb);
+	memcpy(buf + hb, ellipsis, sizeof(ellipsis) - 1);
+	memcpy(buf + hb + sizeof(ellipsis) - 1, s + ts, tb);
+	buf[hb + tb + sizeof(ellipsis) - 1] = '\0';
+	return head + tail + 1;
 }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -18,7 +18,9 @@ enum {
 	OPT_COMM,
 	OPT_UNIT,
 	OPT_CONTAINER,
-	OPT_FORMAT
+	OPT_FORMAT,
+	OPT_TOP,
+	OPT_SORT,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +37,8 @@ static const struct option long_options[] = {
 	{ "unit", required_argument, NULL, OPT_UNIT },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "top", no_argument, NULL, OPT_TOP },
+	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -248,6 +252,17 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 			if (r)
 				return r;
 			break;
+		case OPT_TOP:
+			o.top = true;
+			break;
+		case OPT_SORT:
+			if (!*optarg) {
+				snprintf(err, errlen,
+					 "--sort needs a column name (e.g. --sort count)");
+				return -EINVAL;
+			}
+			o.sort = optarg;
+			break;
 		case OPT_DURATION:
 			errno = 0;
 			o.duration = strtod(optarg, &end);
@@ -294,6 +309,15 @@ int cli_parse(int argc, char **argv, struct cli_options *ret, char *err, size_t 
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (o.sort && !o.top) {
+		snprintf(err, errlen, "--sort orders the --top view: add --top");
+		return -EINVAL;
+	}
+	if (o.top && o.daemon) {
+		snprintf(err, errlen,
+			 "--top is a view for a terminal and --daemon has none: use one of them");
 		return -EINVAL;
 	}
 	/* --help and --version win over everything else, as users expect. */

@@ -36,6 +36,8 @@ struct cli_options {
 	 * uids and comms are used; an empty list means the flag was not given. */
 	struct filter_cfg filters;
 	unsigned formats; /* --format: OUTPUT_* bits; 0 = not given (the config's) */
+	bool top;	  /* --top: the full-screen view of one aggregating monitor */
+	const char *sort; /* --sort: its column to sort by; NULL: count */
 };
 
 /* Parses argv. Returns 0, or -errno (-EINVAL; -ENOMEM; a user look-up's error) with a one-line

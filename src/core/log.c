@@ -20,6 +20,7 @@
 #define LOG_DETAILED_FORMAT "%(asctime)s [%(levelname)s] %(name)s:%(lineno)d %(message)s"
 #define LOG_MSG_MAX 4096      /* longer messages are cut, ending in "..." */
 #define LOG_LINE_MAX 8192     /* one record, escapes included */
+#define LOG_HELD_MAX 32	      /* console records kept while a full-screen view is up */
 #define LOG_REPORT_EVERY_S 60 /* failed writes are reported at most this often */
 #define LOG_MAX_WIDTH 256     /* the most a %(key)<width>.<precision> asks for */
 /* O_NONBLOCK: a FIFO planted under the log's name must not block the open (it is refused). */
@@ -68,6 +69,11 @@ static struct {
 	int last_error;
 	char last_target[PATH_MAX];
 	time_t last_report;
+	/* log_console_hold(): the console's records kept back, the last LOG_HELD_MAX of them */
+	bool held;
+	unsigned long nheld, nheld_warn;
+	char *held_lines[LOG_HELD_MAX];
+	char held_last[256]; /* the last warning or error, for the view's status line */
 } log_state = {
 	.console = { .fd = STDERR_FILENO, .level = LOG_INFO },
 	.file = { .fd = -1, .level = LOG_DEBUG },
@@ -493,6 +499,29 @@ static int log_write(const char *target, int fd, const char *line, size_t len, t
 	return -err;
 }
 
+/* While a full-screen view owns the terminal: the console record kept for later. */
+static void log_hold(const struct log_record *r)
+{
+	const struct log_handler *h = &log_state.console;
+	char line[LOG_LINE_MAX];
+	int n = log_format_record(h->format ? h->format : LOG_SIMPLE_FORMAT, h->datefmt, r, line,
+				  sizeof(line) - 1);
+	char **slot = &log_state.held_lines[log_state.nheld % LOG_HELD_MAX];
+
+	if (n < 0)
+		return;
+	line[n++] = '\n';
+	line[n] = '\0';
+	free(*slot);
+	*slot = strdup(line);
+	log_state.nheld++;
+	if (r->level < LOG_WARNING)
+		return;
+	log_state.nheld_warn++;
+	snprintf(log_state.held_last, sizeof(log_state.held_last), "%s: %s",
+		 log_level_name(r->level), r->message);
+}
+
 static int log_emit(const struct log_handler *h, const char *target, const char *def_format,
 		    const struct log_record *r)
 {
@@ -739,11 +768,50 @@ void log_msg(enum log_level level, const char *name, const char *file, int line,
 				 .line = line,
 				 .message = n < 0 ? fmt : msg };
 	clock_gettime(CLOCK_REALTIME, &r.ts);
-	if (to_console)
+	if (to_console && log_state.held)
+		log_hold(&r);
+	else if (to_console)
 		log_emit(&log_state.console, "stderr", LOG_SIMPLE_FORMAT, &r);
 	if (to_file)
 		log_to_file(&r);
 	errno = saved;
+}
+
+void log_console_hold(bool hold)
+{
+	unsigned long n = log_state.nheld, kept = n < LOG_HELD_MAX ? n : LOG_HELD_MAX;
+	char note[128];
+
+	if (hold || !log_state.held) {
+		log_state.held = hold;
+		return;
+	}
+	log_state.held = false;
+	if (n > kept) {
+		int l = snprintf(
+			note, sizeof(note),
+			"(%lu earlier message(s) while the view was up: see the log file)\n",
+			n - kept);
+
+		log_write("stderr", log_state.console.fd, note, (size_t)l, time(NULL));
+	}
+	for (unsigned long i = n - kept; i < n; i++) {
+		char **slot = &log_state.held_lines[i % LOG_HELD_MAX];
+
+		if (*slot)
+			log_write("stderr", log_state.console.fd, *slot, strlen(*slot), time(NULL));
+		free(*slot);
+		*slot = NULL;
+	}
+	log_state.nheld = log_state.nheld_warn = 0;
+	log_state.held_last[0] = '\0';
+}
+
+unsigned long log_console_held(char *last, size_t len)
+{
+	if (last && len)
+		snprintf(last, len, "%s", log_state.held_last);
+	return log_state.nheld_warn;
 }
 
 /* ---- setup ---- */

@@ -37,6 +37,12 @@ const char *log_level_name(enum log_level l);
  * -errno (the file could not be opened); console logging keeps working either way. */
 int log_setup(const struct log_options *o);
 void log_set_console_level(enum log_level l);
+/* A full-screen view (--top) owns the terminal: with hold, console records are kept back (the
+ * last 32) instead of written; without, the kept ones are written out, after a line saying how
+ * many earlier ones were not kept. The log file gets every record either way. */
+void log_console_hold(bool hold);
+/* While held: how many warnings and errors were kept back, the last ("WARNING: ...") in last. */
+unsigned long log_console_held(char *last, size_t len);
 int log_reopen(void);   /* SIGHUP: reopen the file (external rotation) */
 void log_shutdown(void);
 

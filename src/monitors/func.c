@@ -44,7 +44,7 @@ static const struct column func_columns[C_NCOLS] = {
 	[C_TS] = { "timestamp", COL_TIMESTAMP, 0, 0 },
 	[C_TIMESTR] = { "time_str", COL_TIMESTR, 0, 0 },
 	[C_COMM] = { "comm", COL_STR, 0, 16 },
-	[C_FUNC] = { "func_name", COL_STR, 0, 24 },
+	[C_FUNC] = { "func_name", COL_STR, 0, COL_FLEX(24) },
 	[C_COUNT] = { "count", COL_U64, 0, 1 },
 	[C_PID] = { "pid", COL_U64, 0, 0 },
 };
@@ -271,6 +271,8 @@ const struct monitor_ops func_monitor_ops = {
 	.metrics = func_metrics,
 	.nmetrics = sizeof(func_metrics) / sizeof(func_metrics[0]),
 	.aggregating = true,
+	.key_columns = MONITOR_COL(C_COMM) | MONITOR_COL(C_FUNC) | MONITOR_COL(C_PID),
+	.counts = "function calls",
 	.event_cost_ns = 80,
 	.samples = true,
 	.configure = func_configure,

@@ -51,7 +51,7 @@ static const struct column irq_columns[C_NCOLS] = {
 	[C_CPU] = { "cpu", COL_U64, 0, 4 },
 	[C_COUNT] = { "count", COL_U64, 0, 10 },
 	[C_IRQ] = { "irq", COL_U64, 0, 5 },
-	[C_NAME] = { "name", COL_STR, 0, 20 },
+	[C_NAME] = { "name", COL_STR, 0, COL_FLEX(20) },
 	[C_AVG_LAT] = { "avg_latency_us", COL_F64, 3, 14 },
 	[C_MAX_LAT] = { "max_latency_us", COL_F64, 3, 1 },
 };
@@ -238,6 +238,9 @@ const struct monitor_ops interrupt_monitor_ops = {
 	.metrics = irq_metrics,
 	.nmetrics = sizeof(irq_metrics) / sizeof(irq_metrics[0]),
 	.aggregating = true,
+	.key_columns = MONITOR_COL(C_COMM) | MONITOR_COL(C_TYPE) | MONITOR_COL(C_CPU) |
+		       MONITOR_COL(C_IRQ) | MONITOR_COL(C_NAME),
+	.counts = "interrupts",
 	.event_cost_ns = 600,
 	.configure = irq_configure,
 	.collect = irq_collect,

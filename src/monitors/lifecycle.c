@@ -66,6 +66,9 @@ void monitor_emit(struct monitor *m, const struct row *r)
 		m->sample.counted += count;
 	if (m->attrib && r->who == ATTRIB_UNKNOWN)
 		m->stats.unattributed += count;
+	if (m->ops->key_columns)
+		keyset_add(&m->stats.keys,
+			   keyset_hash(m->columns, m->nown, r->cells, m->ops->key_columns, r->who));
 	if ((m->attrib || m->sample.on) && m->ncolumns <= sizeof(cells) / sizeof(cells[0])) {
 		/* the monitor's cells, then the attribution cells, then sample_rate */
 		memcpy(cells, r->cells, m->nown * sizeof(*cells));
@@ -410,6 +413,7 @@ void monitor_teardown(struct monitor *m)
 		m->ops->destroy(m);
 	m->priv = NULL;
 	attrib_free(m);
+	keyset_free(&m->stats.keys);
 	m->points = NULL; /* configure()'s own points were in priv (func) */
 	m->npoints = 0;
 	loader_destroy(m->bpf);

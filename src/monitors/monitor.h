@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "monitors/agg.h"
+#include "monitors/keyset.h"
 #include "bpf/attach.h"
 #include "core/config.h"
 #include "monitors/maps.h"
@@ -17,6 +18,7 @@
 struct monitor;
 
 #define MONITOR_MAX_POINTS 72
+#define MONITOR_COL(c) (1ULL << (c)) /* a column in monitor_ops.key_columns */
 
 /* -D flags a monitor passes to its probe text. */
 struct cflags {
@@ -55,6 +57,10 @@ struct monitor_ops {
 	const struct metric_spec *metrics; /* what its rows become in the Prometheus sink */
 	size_t nmetrics;
 	bool aggregating;         /* rows at the end of each interval */
+	/* Aggregating: the columns that make a row's key (MONITOR_COL bits; with the attribution
+	 * class), for the distinct keys the stop reports; and what one count is, plural. */
+	uint64_t key_columns;
+	const char *counts;
 	/* Under an overhead budget its probe samples 1 event in N (em_sample_skip in
 	 * probes/common.h, compiled in with EM_SAMPLING) and its rows get a sample_rate column. */
 	bool samples;
@@ -92,6 +98,7 @@ struct monitor_stats {
 	uint64_t unattributed;	  /* counted under cgroup "unknown": the process was gone
 				     before its cgroup could be read (attribution) */
 	uint64_t filtered_rows;	  /* rows the attribution filters kept out in user space */
+	struct keyset keys;	  /* aggregating: the distinct keys of the rows emitted */
 };
 
 /* The overhead budget's side of a monitor (sampling.c): what it cost, how it samples. */

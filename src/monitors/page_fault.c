@@ -369,6 +369,9 @@ const struct monitor_ops page_fault_monitor_ops = {
 	.metrics = pf_metrics,
 	.nmetrics = sizeof(pf_metrics) / sizeof(pf_metrics[0]),
 	.aggregating = true,
+	.key_columns = MONITOR_COL(C_COMM) | MONITOR_COL(C_TYPE) | MONITOR_COL(C_CPU) |
+		       MONITOR_COL(C_NODE),
+	.counts = "page faults",
 	.event_cost_ns = 70,
 	.samples = true,
 	.configure = pf_configure,

@@ -1,117 +1,79 @@
-/* console.c - the console sink: one monitor's rows as a live, aligned table on a terminal. */
+/* console.c - the console sink: one monitor's rows as a live, aligned table; on a terminal the
+ * rows fit its width and the header comes back every screenful. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/io.h"
 #include "output/sink.h"
-#include "common/text.h"
-
-#define CONSOLE_TIME_WIDTH 22 /* "[2025-11-21 14:30:00]" and a space, as in the guide */
+#include "output/table.h"
+#include "output/term.h"
 
 struct console_sink {
 	struct sink sink;
 	int fd;
 	bool broken; /* the reader went away (EPIPE): stay silent from now on */
 	bool added;
+	bool tty; /* fd is a terminal: rows fit its width, the header comes back each screen */
 	int stream;
 	const struct column *cols; /* borrowed */
 	size_t ncols;
-	char *line; /* the line being built; one write(2) each */
-	size_t len, cap;
+	unsigned width, height; /* the terminal's; 0: not a terminal */
+	unsigned since_header;	/* lines written since the header */
+	struct table_layout layout;
+	struct tline line;
 };
 
-static int console_reserve(struct console_sink *cs, size_t extra)
-{
-	size_t cap = cs->cap ? cs->cap : 256;
-	char *nl;
-
-	if (cs->len + extra <= cs->cap)
-		return 0;
-	while (cap < cs->len + extra)
-		cap *= 2;
-	nl = realloc(cs->line, cap);
-	if (!nl)
-		return -ENOMEM;
-	cs->line = nl;
-	cs->cap = cap;
-	return 0;
-}
-
-/* Appends s made safe for a terminal: control characters (C0, DEL, and C1 such as the 8-bit CSI
- * U+009B) and bytes that are not UTF-8 become '?'. Returns the columns it takes (code points). */
-static size_t console_put_safe(struct console_sink *cs, const char *s)
-{
-	size_t n = s ? strlen(s) : 0, i = 0, cols = 0;
-
-	if (console_reserve(cs, n))
-		return 0;
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		int l = c < 0x80 ? 1 : fmt_utf8_len(s + i, n - i);
-		bool c1 = l == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0;
-
-		if (c < 0x20 || c == 0x7f || l == 0 || c1) {
-			cs->line[cs->len++] = '?';
-			i += l ? (size_t)l : 1;
-		} else {
-			memcpy(cs->line + cs->len, s + i, (size_t)l);
-			cs->len += (size_t)l;
-			i += (size_t)l;
-		}
-		cols++;
-	}
-	return cols;
-}
-
-/* Pads a cell of `used` columns to `width`, then one space: a long value pushes the rest right
- * rather than running into it. */
-static int console_pad(struct console_sink *cs, size_t used, size_t width)
-{
-	size_t n = used < width ? width - used + 1 : 1;
-
-	if (console_reserve(cs, n))
-		return -ENOMEM;
-	memset(cs->line + cs->len, ' ', n);
-	cs->len += n;
-	return 0;
-}
-
-static bool console_shown(const struct column *col)
-{
-	return col->console_width > 0 && col->type != COL_TIMESTAMP && col->type != COL_TIMESTR;
-}
-
-static size_t console_last_shown(const struct console_sink *cs)
-{
-	size_t i, last = cs->ncols;
-
-	for (i = 0; i < cs->ncols; i++)
-		if (console_shown(&cs->cols[i]))
-			last = i;
-	return last;
-}
-
-/* Writes the built line in one write(2) (retrying short writes); a closed pipe silences us. */
+/* Writes the built line and a newline in one write(2) (retrying short writes); a closed pipe
+ * silences us. */
 static int console_emit(struct console_sink *cs)
 {
+	struct tline *l = &cs->line;
 	ssize_t n;
 	int err = 0;
 
-	if (console_reserve(cs, 1)) {
+	if (tline_pad_to(l, 0, false)) { /* room for the newline */
 		err = -ENOMEM;
 	} else if (!cs->broken) {
-		cs->line[cs->len++] = '\n';
-		n = io_write_all(cs->fd, cs->line, cs->len);
-		if (n >= 0 && (size_t)n < cs->len)
+		l->buf[l->len++] = '\n';
+		n = io_write_all(cs->fd, l->buf, l->len);
+		if (n >= 0 && (size_t)n < l->len)
 			n = -errno;
 		if (n == -EPIPE)
 			cs->broken = true;
 		else if (n < 0)
 			err = (int)n;
+		cs->since_header++;
 	}
-	cs->len = 0;
+	l->len = l->cols = 0;
 	return err;
+}
+
+static int console_header(struct console_sink *cs)
+{
+	int r = table_header(&cs->line, &cs->layout);
+
+	if (r)
+		return r;
+	r = console_emit(cs);
+	cs->since_header = 0;
+	return r;
+}
+
+/* On a terminal: its size again after a SIGWINCH; a new width is a new layout and header. */
+static int console_fit(struct console_sink *cs)
+{
+	unsigned w = cs->width, h = cs->height;
+
+	if (!cs->tty || !term_resized() || !term_size(cs->fd, &w, &h))
+		return 0;
+	cs->height = h;
+	if (w == cs->width)
+		return 0;
+	cs->width = w;
+	if (table_layout(&cs->layout, cs->cols, cs->ncols, true, w))
+		return -EINVAL;
+	return console_header(cs);
 }
 
 static int console_add_stream(struct sink *s, int stream, const struct stream_desc *d)
@@ -119,71 +81,40 @@ static int console_add_stream(struct sink *s, int stream, const struct stream_de
 	const struct column *cols = d ? d->cols : NULL;
 	size_t ncols = d ? d->ncols : 0;
 	struct console_sink *cs = s->priv;
-	size_t i, last, used, start;
 
 	if (cs->added)
 		return -EBUSY;
 	if (stream < 0 || !d || (!cols && ncols))
 		return -EINVAL;
+	if (table_layout(&cs->layout, cols, ncols, true, cs->width))
+		return -EINVAL;
 	cs->added = true;
 	cs->stream = stream;
 	cs->cols = cols;
 	cs->ncols = ncols;
-	last = console_last_shown(cs);
-
-	cs->len = 0;
-	used = console_put_safe(cs, "TIME");
-	if (last < ncols && console_pad(cs, used, CONSOLE_TIME_WIDTH))
-		return -ENOMEM;
-	for (i = 0; i < ncols; i++) {
-		if (!console_shown(&cols[i]))
-			continue;
-		start = cs->len;
-		used = console_put_safe(cs, cols[i].name);
-		for (; start < cs->len; start++)
-			if (cs->line[start] >= 'a' && cs->line[start] <= 'z')
-				cs->line[start] -= 'a' - 'A';
-		if (i != last && console_pad(cs, used, (size_t)cols[i].console_width))
-			return -ENOMEM;
-	}
-	return console_emit(cs);
+	return console_header(cs);
 }
 
 static int console_write_row(struct sink *s, int stream, const struct row *r)
 {
 	struct console_sink *cs = s->priv;
-	size_t i, last, used;
-	char tmp[64];
+	int err;
 
 	if (!cs->added || stream != cs->stream || !r)
 		return -EINVAL;
 	if (cs->broken)
 		return 0;
-	last = console_last_shown(cs);
-	cs->len = 0;
-	fmt_time_str(r->ts_ns, 0, tmp, sizeof(tmp));
-	used = console_put_safe(cs, tmp);
-	if (last < cs->ncols && console_pad(cs, used, CONSOLE_TIME_WIDTH))
-		goto err_nomem;
-	for (i = 0; i < cs->ncols; i++) {
-		const struct column *col = &cs->cols[i];
-
-		if (!console_shown(col))
-			continue;
-		if (col->type == COL_STR) {
-			used = console_put_safe(cs, r->cells[i].s);
-		} else {
-			fmt_cell_number(col, &r->cells[i], tmp, sizeof(tmp));
-			used = console_put_safe(cs, tmp);
-		}
-		if (i != last && console_pad(cs, used, (size_t)col->console_width))
-			goto err_nomem;
+	err = console_fit(cs);
+	/* as vmstat does: the header again at the top of each screenful */
+	if (!err && cs->height > 2 && cs->since_header >= cs->height - 1)
+		err = console_header(cs);
+	if (!err)
+		err = table_row(&cs->line, &cs->layout, r->ts_ns, r->cells);
+	if (err) {
+		cs->line.len = cs->line.cols = 0;
+		return err;
 	}
 	return console_emit(cs);
-
-err_nomem:
-	cs->len = 0;
-	return -ENOMEM;
 }
 
 /* Rows are written as they come: nothing is pending. */
@@ -204,7 +135,7 @@ static void console_destroy(struct sink *s)
 	if (!s)
 		return;
 	cs = s->priv;
-	free(cs->line);
+	tline_free(&cs->line);
 	free(cs);
 }
 
@@ -218,7 +149,7 @@ static const struct sink_ops console_ops = {
 	.destroy = console_destroy,
 };
 
-int console_sink_create(int fd, struct sink **ret)
+int console_sink_create_sized(int fd, unsigned width, unsigned height, struct sink **ret)
 {
 	struct console_sink *cs;
 
@@ -228,8 +159,23 @@ int console_sink_create(int fd, struct sink **ret)
 	if (!cs)
 		return -ENOMEM;
 	cs->fd = fd;
+	cs->width = width;
+	cs->height = width ? height : 0;
 	cs->sink.ops = &console_ops;
 	cs->sink.priv = cs;
 	*ret = &cs->sink;
 	return 0;
+}
+
+int console_sink_create(int fd, struct sink **ret)
+{
+	unsigned w = 0, h = 0;
+	bool tty = term_size(fd, &w, &h);
+	int r = console_sink_create_sized(fd, w, h, ret);
+
+	if (!r && tty) {
+		((struct console_sink *)(*ret)->priv)->tty = true;
+		term_watch_resize();
+	}
+	return r;
 }

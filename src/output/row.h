@@ -18,8 +18,12 @@ struct column {
 	const char *name;   /* CSV header, JSON key */
 	enum col_type type;
 	int precision;      /* COL_F64: digits after the point */
-	int console_width;  /* 0: not shown in the console table */
+	int console_width;  /* 0: not shown in the console table; COL_FLEX(n): the free-text
+			       column (path, name): n wide in a pipe, on a terminal what the
+			       other columns leave (output/table.h) */
 };
+
+#define COL_FLEX(n) (-(n))
 
 /* One cell per column, in column order; TIMESTAMP/TIMESTR cells are unused. */
 struct cell {

@@ -110,8 +110,12 @@ void csv_sink_health(struct sink *s, struct csv_health *h);
 /* A CSV or JSON lines file sink (csv_sink_create)? */
 bool csv_sink_is_file(const struct sink *s);
 
-/* Live table on `fd` (normally stdout) for exactly one stream, in *ret. 0, -EBADF or -ENOMEM. */
+/* Live table on `fd` (normally stdout) for exactly one stream, in *ret. 0, -EBADF or -ENOMEM.
+ * When fd is a terminal the rows fit its width (again after each resize) and the header is
+ * repeated every screenful; otherwise rows are written whole. */
 int console_sink_create(int fd, struct sink **ret);
+/* The same at a given terminal size (width 0: not a terminal), for tests. */
+int console_sink_create_sized(int fd, unsigned width, unsigned height, struct sink **ret);
 
 /* Writes `s` as one RFC 4180 field (quoted only when it holds the delimiter, '"', CR, LF, or
  * leading/trailing space; NULL is empty) to buf: at most len-1 bytes and a NUL. Returns the

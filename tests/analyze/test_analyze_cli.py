@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """test_analyze_cli.py - ebpf-monitor-analyze as a user runs it: the HTML report is well-formed
 XML with the charts carrying the fixture's values, report files land where documented, exit
-codes match --help, split works from the command line, hostile input never crashes it.
+codes match --help, split works from the command line, hostile input never crashes it, and
+the text fits a terminal (or COLUMNS) while a pipe or a file gets it whole.
 
 Usage: test_analyze_cli.py BINARY SOURCE_DIR (ctest passes both; TZ=UTC is set by ctest)."""
+import fcntl
 import os
+import pty
+import re
+import select
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -18,10 +25,44 @@ SVG = "{http://www.w3.org/2000/svg}"
 XH = "{http://www.w3.org/1999/xhtml}"
 
 
-def run(*args, cwd=None):
-    env = dict(os.environ, TZ="UTC")
-    return subprocess.run([BIN, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          errors="replace", timeout=60)
+def run_env(**extra):
+    """The environment of a run: UTC, and no COLUMNS but the test's own (it narrows stdout)."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env.update(TZ="UTC", **extra)
+    return env
+
+
+def run(*args, cwd=None, env=None):
+    return subprocess.run([BIN, *args], cwd=cwd, env=env or run_env(), capture_output=True,
+                          text=True, errors="replace", timeout=60)
+
+
+def run_pty(cols, *args):
+    """What BIN prints with its stdout on a pseudo-terminal cols wide (COLUMNS unset)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+    p = subprocess.Popen([BIN, *args], stdin=slave, stdout=slave, stderr=subprocess.DEVNULL,
+                         env=run_env())
+    os.close(slave)
+    out = b""
+    try:
+        while select.select([master], [], [], 60)[0]:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child's side is closed
+                break
+            if not data:
+                break
+            out += data
+    finally:
+        os.close(master)
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise
+    assert p.returncode == 0, p.returncode
+    return out.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 class HtmlReport(unittest.TestCase):
@@ -257,6 +298,109 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("  opens                    11\n", r.stdout)
         ET.parse(html)
+
+
+class TerminalWidth(unittest.TestCase):
+    """On a terminal, or with COLUMNS set, no line of the text is wider than the width: a long
+    path loses its middle to an ellipsis, numbers keep their width, columns that cannot fit are
+    left out and said so. Through a pipe without COLUMNS, and in the report files, the text is
+    what it always was."""
+    PATH = "/srv/" + "/".join("tree-%02d-of-a-deep-layout" % i for i in range(5)) + \
+        "/cache-dir/access.log"
+    TOP_FILES = "    #  opens   share      cum  errors    err%  avg_us  file"
+    FAILING = "    #  errors    share      cum  opens    err%  errno   file"
+    ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+    @classmethod
+    def setUpClass(cls):
+        assert len(cls.PATH) >= 150, len(cls.PATH)
+        cls.tmp = tempfile.mkdtemp(prefix="em-analyze-cli.")
+        with open(os.path.join(cls.tmp, "open_20251121_143000.csv"), "w") as f:
+            f.write("timestamp,time_str,comm,operation,filename,count,errors,error_rate,"
+                    "avg_lat_us,min_lat_us,max_lat_us,flags,top_errno\n")
+            for ts, path, n, err, errno in ((1763735402, cls.PATH, 40, 12, "ENOENT"),
+                                            (1763735402, "/etc/hosts", 25, 0, ""),
+                                            (1763735404, cls.PATH, 8, 3, "ENOENT")):
+                f.write("%d.000,[x],nginx,openat,%s,%d,%d,0.0,3.000,1.000,9.000,O_RDONLY,%s\n"
+                        % (ts, path, n, err, errno))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def lines(self, out, cols):
+        """The lines of out, each checked to fit cols (in code points, escapes aside)."""
+        lines = self.ANSI.sub("", out).split("\n")
+        for line in lines:
+            self.assertLessEqual(len(line), cols, line)
+        return lines
+
+    def check_fits(self, out, cols):
+        lines = self.lines(out, cols)
+        self.assertIn(self.TOP_FILES, lines)
+        self.assertIn(self.FAILING, lines)
+        self.assertNotIn(self.PATH, out)
+        cells = [line.rsplit("  ", 1)[1] for line in lines if "/srv/" in line]
+        self.assertEqual(len(cells), 2, out)  # top files, failing paths
+        for cell in cells:
+            head, _, tail = cell.partition("\u2026")
+            self.assertTrue(tail, cell)
+            self.assertTrue(self.PATH.startswith(head) and head.startswith("/srv/"), cell)
+            self.assertTrue(self.PATH.endswith(tail) and tail.endswith("/access.log"), cell)
+            self.assertLess(len(cell), len(self.PATH))
+
+    def test_columns(self):
+        for cols in (80, 160):
+            r = run("-i", self.tmp, "--no-reports", env=run_env(COLUMNS=str(cols)))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.check_fits(r.stdout, cols)
+
+    def test_pty(self):
+        try:
+            out = run_pty(80, "-i", self.tmp, "--no-reports")
+        except OSError as e:  # no /dev/ptmx in this sandbox
+            self.skipTest("no pseudo-terminal: %s" % e)
+        self.check_fits(out, 80)
+
+    def test_pipe_unchanged(self):
+        r = run("-i", self.tmp, "--no-reports")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("  %s\n" % self.PATH, r.stdout)
+        self.assertIn(self.TOP_FILES, r.stdout)
+        # Every type of the main fixture as committed, and the report files whatever COLUMNS.
+        rep = os.path.join(self.tmp, "rep")
+        for t in ("exec", "func", "syscall", "bio", "open", "interrupt", "page_fault",
+                  "context_switch"):
+            with open(os.path.join(FIX, "expected", "%s_20251121.txt" % t)) as f:
+                expected = f.read()
+            r = run("-i", FIX, "--date", "20251121", "-t", t, "--no-reports")
+            self.assertEqual(r.stdout, expected + "\n", t)
+            r = run("-i", FIX, "--date", "20251121", "-t", t, "-r", rep, "-q",
+                    env=run_env(COLUMNS="40"))
+            with open(os.path.join(rep, "%s_20251121.txt" % t)) as f:
+                self.assertEqual(f.read(), expected, t)
+
+    def test_columns_left_out(self):
+        # bio's widest table: its last numeric columns go, its text columns stay.
+        r = run("-i", FIX, "-t", "bio", "--no-reports", env=run_env(COLUMNS="80"))
+        lines = self.lines(r.stdout, 80)
+        self.assertIn("    #  requests   share      cum    MiB    avg_us  process  device   type",
+                      lines)
+        self.assertIn("  (2 columns not shown: max_us, p99max_us; widen the terminal or use "
+                      "--html)", lines)
+        # An over-time table keeps the lines that fit.
+        r = run("-i", FIX, "-t", "context_switch", "--no-reports", env=run_env(COLUMNS="50"))
+        lines = self.lines(r.stdout, 50)
+        self.assertIn("  bucket start         switches/s  voluntary/s", lines)
+        self.assertIn("  2025-11-21 14:30:02      125.00        50.00", lines)
+        self.assertTrue([x for x in lines if x.startswith("  (1 column not shown")], lines)
+
+    def test_every_report_fits(self):
+        for cols in (20, 40, 60, 80, 120):
+            for d in (FIX, os.path.join(FIX, "attrib")):
+                r = run("-i", d, "--no-reports", "-n", "50", env=run_env(COLUMNS=str(cols)))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.lines(r.stdout, cols)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,17 @@ Two hooks for the kprobe lane's watchdog (tests/vm/guest.sh):
   EM_TEST_PLANT_HANG=TEST  that test sleeps forever once its first monitor has attached (a
                            planted hang with a live ebpf-monitor, to test the watchdog itself)."""
 import csv
+import fcntl
 import glob
 import os
+import re
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 import traceback
@@ -88,18 +92,31 @@ def reap_monitors():
     LIVE.clear()
 
 
+def _tty_child():
+    """In the child: its stdin the controlling terminal; no core file if a test crashes it."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 class Monitor:
     """A running ebpf-monitor with its stderr collected line by line."""
 
-    def __init__(self, args, cwd, stdout=subprocess.DEVNULL, user=None, binary=None, env=None):
+    def __init__(self, args, cwd, stdout=subprocess.DEVNULL, user=None, binary=None, env=None,
+                 tty=None):
+        """tty: a pseudo-terminal's slave fd: it becomes the monitor's stdin, stdout and
+        controlling terminal (a session of its own), as in an interactive shell."""
         if PERSONALITY and binary is None:
             env = {**personality_env(PERSONALITY), **(env or {})}
         cmd = [binary or BINARY] + args
         if user is not None:
             cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+        extra = {}
+        if tty is not None:
+            extra = dict(stdin=tty, start_new_session=True, preexec_fn=_tty_child)
+            stdout = tty
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE,
                                      text=True, errors="replace",
-                                     env=None if env is None else {**os.environ, **env})
+                                     env=None if env is None else {**os.environ, **env}, **extra)
         self.lines = []
         self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -205,6 +222,18 @@ def csv_rows(workdir, monitor, output="output"):
             assert len(r) == len(h), f"{path}: row with {len(r)} fields, header has {len(h)}: {r}"
             rows.append(dict(zip(h, r)))
     return header, rows
+
+
+def stop_totals(stderr, monitor):
+    """The stop's totals line of a monitor, as a dict: events (perf events received, event
+    monitors) or counted and keys (aggregating ones), rows, lost; None when it is missing."""
+    m = re.search(rf"{monitor}: (?:(\d+) perf events received,|counted (\d+) [^\n]*? under "
+                  rf"(?:at least )?(\d+) distinct keys, in) (\d+) rows; "
+                  rf"(?:nothing lost|lost (\d+) \()", stderr)
+    if not m:
+        return None
+    n = [int(x) if x is not None else None for x in m.groups()]
+    return {"events": n[0], "counted": n[1], "keys": n[2], "rows": n[3], "lost": n[4] or 0}
 
 
 def make_workdir():

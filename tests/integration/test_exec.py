@@ -8,7 +8,7 @@ import subprocess
 import time
 import uuid
 
-from harness import Monitor, cleanup, csv_rows, make_workdir, test, write_config
+from harness import Monitor, cleanup, csv_rows, make_workdir, stop_totals, test, write_config
 
 EXEC_COLUMNS = ["timestamp", "time_str", "uid", "pid", "comm", "filename", "ppid", "ret", "argv"]
 
@@ -159,9 +159,9 @@ def test_exec_sigterm_during_burst_keeps_every_event():
         mine = [r for r in rows if r["filename"] == prog]
         assert 0 < len(mine) < 3000, len(mine)
         # every event the monitor received is a row in the CSV, and nothing was lost
-        s = re.search(r"exec: (\d+) events, (\d+) rows, (\d+) lost", m.stderr())
+        s = stop_totals(m.stderr(), "exec")
         assert s, m.stderr()
-        events, nrows, lost = map(int, s.groups())
+        events, nrows, lost = s["events"], s["rows"], s["lost"]
         assert events == nrows == len(rows), (events, nrows, len(rows))
         assert lost == 0, m.stderr()
     finally:

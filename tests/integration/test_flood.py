@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 
-from harness import Monitor, Workload, cleanup, csv_rows, make_workdir, test, write_config
+from harness import Monitor, Workload, cleanup, csv_rows, make_workdir, stop_totals, test, write_config
 from test_context_switch import Proc, sums
 
 FLOOD_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flood.c")
@@ -110,8 +110,8 @@ def test_flood_exec_storm_every_exec_accounted():
         print(f"  exec storm: {n} execs, {got} rows, {lost} lost (status file: {lost_status})")
         assert got <= n and got + lost >= n, (n, got, lost)
         assert lost == lost_status or lost_status <= lost, (lost, lost_status)
-        s = re.search(r"exec: (\d+) events, (\d+) rows, (\d+) lost", m.stderr())
-        assert s and int(s.group(3)) == lost, m.stderr()
+        s = stop_totals(m.stderr(), "exec")
+        assert s and s["lost"] == lost, m.stderr()
         assert sum(1 for r in rows if r["filename"] == known) == 300
     finally:
         cleanup(d)

@@ -8,7 +8,7 @@ import subprocess
 import time
 import uuid
 
-from harness import Monitor, cleanup, csv_rows, make_workdir, run, test, write_config
+from harness import Monitor, cleanup, csv_rows, make_workdir, stop_totals, run, test, write_config
 from test_exec import EXEC_COLUMNS, unique_program
 
 KPROBE_PMU = "/sys/bus/event_source/devices/kprobe/type"
@@ -61,8 +61,8 @@ def stop_and_rows(m, d, prog):
     assert rc == 0, m.stderr()
     header, rows = csv_rows(d, "exec")
     assert header == EXEC_COLUMNS, header
-    s = re.search(r"exec: (\d+) events, (\d+) rows, (\d+) lost", m.stderr())
-    assert s and s.group(3) == "0", m.stderr()
+    s = stop_totals(m.stderr(), "exec")
+    assert s and s["lost"] == 0, m.stderr()
     return [r for r in rows if r["filename"] == prog]
 
 
