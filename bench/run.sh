@@ -120,10 +120,14 @@ MON_READY='monitor\(s\) attached in'
 monitor_start() { bg_start monitor "$MON_READY" "$MON" -c "${2:-$CONFIG}" -m "$1"; }
 attached_in() { grep -oE 'attached in [0-9.]+' "$1" | awk '{ print $3 }' | tail -1; }
 lost_total() {
-	# Events the monitor reported lost, summed over its final per-monitor lines.
-	grep -E '^INFO: [a-z_]+: [0-9]+ events, [0-9]+ rows, [0-9]+ lost' "$1" |
-		awk '{ s += $(NF - 1) } END { print s + 0 }'
+	# Events the monitor reported lost, summed over its final per-monitor lines ("...; nothing
+	# lost" or "...; lost N (by cause)").
+	stop_lines "$1" '[a-z_]+' | sed -nE 's/.*; lost ([0-9]+) .*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }'
 }
+# stop_lines LOG MONITOR_RE: the stop's totals lines ("counted N ... in R rows; ..." or "N perf
+# events received, R rows; ...").
+stop_lines() { grep -E "^INFO: $2: (counted [0-9]+ |[0-9]+ perf events received, )" "$1"; }
 # cpu_ns PID: CPU time of all PID's threads in ns (schedstat: user+system time without the tick
 # rounding of /proc/PID/stat; falls back to utime+stime ticks from /proc/PID/stat)
 cpu_ns() {
@@ -1171,7 +1175,7 @@ part_scaling() {
 				bg_stop
 				b1=$(one "$what" "$keys" "$calls")
 				lost=$(lost_total "$BG_OUT")
-				rows=$(grep -oE "INFO: $mon: [0-9]+ events, [0-9]+ rows" "$BG_OUT" | awk '{ print $5 }')
+				rows=$(stop_lines "$BG_OUT" "$mon" | sed -nE 's/.* ([0-9]+) rows; .*/\1/p')
 				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$what" "$keys" "$calls" "$r" "$b0" "$m" "$b1" \
 					"$(calc "$m - ($b0 + $b1) / 2")" "$lost" "${rows:-0}" >>"$tsv"
 			done

@@ -105,6 +105,21 @@ static size_t text_head_len(const char *s, size_t n, size_t cols)
 	return i;
 }
 
+/* A path keeps whole leading components ("/usr/lib/…"): the head ends after the last '/' within
+ * its `cols` columns, unless that gives away more than half of them (the tail gets them). */
+static size_t text_head_at_slash(const char *s, size_t n, size_t cols)
+{
+	size_t i = 0, c = 0, at = 0;
+
+	while (i < n && c < cols) {
+		if (s[i] == '/')
+			at = c + 1;
+		i += text_step(s + i, n - i);
+		c++;
+	}
+	return at && at * 2 >= cols ? at : cols;
+}
+
 size_t text_fit_middle(const char *s, size_t width, char *buf, size_t len)
 {
 	static const char ellipsis[] = "\xe2\x80\xa6"; /* U+2026, one column */
@@ -127,7 +142,7 @@ size_t text_fit_middle(const char *s, size_t width, char *buf, size_t len)
 		buf[i] = '\0';
 		return c;
 	}
-	head = (width - 1) / 2;
+	head = text_head_at_slash(s, n, (width - 1) / 2);
 	tail = width - 1 - head;
 	for (;;) {
 		hb = text_head_len(s, n, head);

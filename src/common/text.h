@@ -17,8 +17,9 @@ int fmt_utf8_len(const char *s, size_t n);
  * console shows it as '?'). Wide (CJK) characters count one: close enough for paths and names. */
 size_t text_columns(const char *s);
 /* s shortened to at most `width` columns, into buf (len bytes, NUL included): when it is longer,
- * its middle becomes one "\u2026" so both ends stay ("/usr/lib/\u2026/LC_MESSAGES"); the tail,
- * which names the file, gets the larger half. Cuts only between code points. Returns the columns
+ * its middle becomes one "\u2026" so both ends stay ("/usr/lib/\u2026LC_MESSAGES"); the tail,
+ * which names the file, gets the larger half, and a path's head ends at a '/' when that costs
+ * it less than half its columns (they go to the tail). Cuts only between code points. Returns the columns
  * written. A width of 0 writes nothing; buf too small for the result: cut further (never
  * overflowed, always terminated). */
 size_t text_fit_middle(const char *s, size_t width, char *buf, size_t len);

@@ -32,12 +32,11 @@ static int console_emit(struct console_sink *cs)
 	ssize_t n;
 	int err = 0;
 
-	if (tline_pad_to(l, 0, false)) { /* room for the newline */
+	if (strbuf_putc(&l->sb, '\n')) {
 		err = -ENOMEM;
 	} else if (!cs->broken) {
-		l->buf[l->len++] = '\n';
-		n = io_write_all(cs->fd, l->buf, l->len);
-		if (n >= 0 && (size_t)n < l->len)
+		n = io_write_all(cs->fd, l->sb.buf, l->sb.len);
+		if (n >= 0 && (size_t)n < l->sb.len)
 			n = -errno;
 		if (n == -EPIPE)
 			cs->broken = true;
@@ -45,7 +44,7 @@ static int console_emit(struct console_sink *cs)
 			err = (int)n;
 		cs->since_header++;
 	}
-	l->len = l->cols = 0;
+	l->sb.len = l->cols = 0;
 	return err;
 }
 
@@ -111,7 +110,7 @@ static int console_write_row(struct sink *s, int stream, const struct row *r)
 	if (!err)
 		err = table_row(&cs->line, &cs->layout, r->ts_ns, r->cells);
 	if (err) {
-		cs->line.len = cs->line.cols = 0;
+		cs->line.sb.len = cs->line.cols = 0;
 		return err;
 	}
 	return console_emit(cs);

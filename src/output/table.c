@@ -7,28 +7,17 @@
 
 #include "common/text.h"
 
+/* Room for extra bytes and the NUL. */
 static int tline_reserve(struct tline *l, size_t extra)
 {
-	size_t cap = l->cap ? l->cap : 256;
-	char *nb;
-
-	if (l->len + extra + 1 <= l->cap)
-		return 0;
-	while (cap < l->len + extra + 1)
-		cap *= 2;
-	nb = realloc(l->buf, cap);
-	if (!nb)
-		return -ENOMEM;
-	l->buf = nb;
-	l->cap = cap;
-	return 0;
+	return strbuf_reserve(&l->sb, extra + 1);
 }
 
-/* s made safe for a terminal, into l at its end (not counted in l->len yet): its length. */
+/* s made safe for a terminal, into l at its end (not counted in l->sb.len yet): its length. */
 static size_t tline_sanitize(struct tline *l, const char *s, size_t n)
 {
 	size_t i = 0, out = 0;
-	char *d = l->buf + l->len;
+	char *d = l->sb.buf + l->sb.len;
 
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
@@ -57,14 +46,14 @@ int tline_put(struct tline *l, const char *s, size_t max)
 	if (tline_reserve(l, 2 * n + 4))
 		return -ENOMEM;
 	clean = tline_sanitize(l, s ? s : "", n);
-	cols = text_columns(l->buf + l->len);
+	cols = text_columns(l->sb.buf + l->sb.len);
 	if (max && cols > max) {
-		tmp = l->buf + l->len + clean + 1;
-		cols = text_fit_middle(l->buf + l->len, max, tmp, n + 3);
+		tmp = l->sb.buf + l->sb.len + clean + 1;
+		cols = text_fit_middle(l->sb.buf + l->sb.len, max, tmp, n + 3);
 		clean = strlen(tmp);
-		memmove(l->buf + l->len, tmp, clean + 1);
+		memmove(l->sb.buf + l->sb.len, tmp, clean + 1);
 	}
-	l->len += clean;
+	l->sb.len += clean;
 	l->cols += cols;
 	return 0;
 }
@@ -75,10 +64,10 @@ int tline_pad_to(struct tline *l, size_t col, bool sep)
 
 	if (tline_reserve(l, n))
 		return -ENOMEM;
-	memset(l->buf + l->len, ' ', n);
-	l->len += n;
+	memset(l->sb.buf + l->sb.len, ' ', n);
+	l->sb.len += n;
 	l->cols += n;
-	l->buf[l->len] = '\0';
+	l->sb.buf[l->sb.len] = '\0';
 	return 0;
 }
 
@@ -88,21 +77,21 @@ void tline_cut(struct tline *l, size_t width)
 
 	if (!width || l->cols <= width)
 		return;
-	while (i < l->len && c < width) {
-		int k = fmt_utf8_len(l->buf + i, l->len - i);
+	while (i < l->sb.len && c < width) {
+		int k = fmt_utf8_len(l->sb.buf + i, l->sb.len - i);
 
 		i += k > 0 ? (size_t)k : 1;
 		c++;
 	}
-	l->len = i;
+	l->sb.len = i;
 	l->cols = c;
-	l->buf[i] = '\0';
+	l->sb.buf[i] = '\0';
 }
 
 void tline_free(struct tline *l)
 {
-	free(l->buf);
-	memset(l, 0, sizeof(*l));
+	strbuf_free(&l->sb);
+	l->cols = 0;
 }
 
 bool table_column_shown(const struct column *col)
@@ -158,10 +147,10 @@ static int table_cells(struct tline *l, const struct table_layout *t, const char
 	size_t i, start, b;
 	int r = 0;
 
-	l->len = l->cols = 0;
+	l->sb.len = l->cols = 0;
 	if (tline_reserve(l, 0))
 		return -ENOMEM;
-	l->buf[0] = '\0';
+	l->sb.buf[0] = '\0';
 	if (t->time) {
 		r = tline_put(l, time, t->width ? TABLE_TIME_WIDTH : 0);
 		if (!r && t->last < t->ncols)
@@ -178,7 +167,7 @@ static int table_cells(struct tline *l, const struct table_layout *t, const char
 		if (t->width && i == t->last)
 			max = l->cols < t->width ? t->width - l->cols : 1;
 		start = l->cols;
-		b = l->len;
+		b = l->sb.len;
 		if (header)
 			s = col->name;
 		else if (col->type == COL_STR)
@@ -187,9 +176,9 @@ static int table_cells(struct tline *l, const struct table_layout *t, const char
 			fmt_cell_number(col, &cells[i], num, sizeof(num));
 		r = tline_put(l, s, max);
 		if (header && !r)
-			for (size_t k = b; k < l->len; k++)
-				if (l->buf[k] >= 'a' && l->buf[k] <= 'z')
-					l->buf[k] -= 'a' - 'A';
+			for (size_t k = b; k < l->sb.len; k++)
+				if (l->sb.buf[k] >= 'a' && l->sb.buf[k] <= 'z')
+					l->sb.buf[k] -= 'a' - 'A';
 		if (!r && i != t->last)
 			r = tline_pad_to(l, start + t->w[i] + 1, true);
 	}

@@ -9,15 +9,15 @@
 #include <stdint.h>
 
 #include "output/row.h"
+#include "output/strbuf.h"
 
 #define TABLE_TIME_WIDTH 22 /* "[2025-11-21 14:30:00]" and a space, as in the guide */
 #define TABLE_FLEX_MIN 16   /* the free-text column (COL_FLEX) is never made narrower */
 #define TABLE_MAX_COLS 64
 
-/* One line being built; one write(2) each. */
+/* One line being built (NUL-terminated in sb); one write(2) each. */
 struct tline {
-	char *buf;
-	size_t len, cap;
+	struct strbuf sb;
 	size_t cols; /* columns the line takes so far */
 };
 

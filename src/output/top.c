@@ -47,8 +47,7 @@ struct top_sink {
 	unsigned width, height;
 	struct table_layout layout;
 	struct tline line;
-	char *frame;
-	size_t flen, fcap;
+	struct strbuf frame; /* the screen being drawn */
 };
 
 bool top_sortable(const struct column *col)
@@ -169,38 +168,19 @@ static int top_cmp(const void *a, const void *b, void *ctx)
 	return 0;
 }
 
-static int frame_add(struct top_sink *t, const char *s, size_t n)
-{
-	if (t->flen + n > t->fcap) {
-		size_t cap = t->fcap ? t->fcap : 8192;
-		char *f;
-
-		while (cap < t->flen + n)
-			cap *= 2;
-		f = realloc(t->frame, cap);
-		if (!f)
-			return -ENOMEM;
-		t->frame = f;
-		t->fcap = cap;
-	}
-	memcpy(t->frame + t->flen, s, n);
-	t->flen += n;
-	return 0;
-}
-
 /* One screen line: l's text cut at the width, the rest of the line cleared. */
 static int frame_line(struct top_sink *t, struct tline *l, unsigned *nlines)
 {
 	int r;
 
 	tline_cut(l, t->width);
-	r = frame_add(t, *nlines ? "\r\n" : "", *nlines ? 2 : 0);
+	r = strbuf_puts(&t->frame, *nlines ? "\r\n" : "");
 	if (!r)
-		r = frame_add(t, l->buf ? l->buf : "", l->len);
+		r = strbuf_add(&t->frame, l->sb.buf ? l->sb.buf : "", l->sb.len);
 	if (!r)
-		r = frame_add(t, "\033[K", 3);
+		r = strbuf_puts(&t->frame, "\033[K");
 	(*nlines)++;
-	l->len = l->cols = 0;
+	l->sb.len = l->cols = 0;
 	return r;
 }
 
@@ -215,7 +195,7 @@ static int frame_text(struct top_sink *t, unsigned *nlines, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	t->line.len = t->line.cols = 0;
+	t->line.sb.len = t->line.cols = 0;
 	if (tline_put(&t->line, buf, 0))
 		return -ENOMEM;
 	return frame_line(t, &t->line, nlines);
@@ -268,8 +248,8 @@ static void top_render(struct top_sink *t)
 
 	if (t->ended || !t->added)
 		return;
-	t->flen = 0;
-	if (frame_add(t, "\033[H", 3))
+	t->frame.len = 0;
+	if (strbuf_puts(&t->frame, "\033[H"))
 		return;
 	top_head(t, &nl);
 	if (!table_header(&t->line, &t->layout))
@@ -283,8 +263,8 @@ static void top_render(struct top_sink *t)
 		if (!table_row(&t->line, &t->layout, 0, t->shown.v[i]))
 			frame_line(t, &t->line, &nl);
 	}
-	if (!frame_add(t, "\033[J", 3))
-		(void)io_write_all(t->out_fd, t->frame, t->flen);
+	if (!strbuf_puts(&t->frame, "\033[J"))
+		(void)io_write_all(t->out_fd, t->frame.buf, t->frame.len);
 }
 
 void top_sink_interval(struct sink *s, int stream, uint64_t end_ns, double interval_s)
@@ -408,7 +388,7 @@ static void top_destroy(struct sink *s)
 	free(t->pending.v);
 	free(t->shown.v);
 	free(t->sort_name);
-	free(t->frame);
+	strbuf_free(&t->frame);
 	tline_free(&t->line);
 	free(t);
 }

@@ -76,7 +76,8 @@ def test_exec_500_runs_exact_rows():
         assert len(shown) == 500, len(shown)
         assert re.match(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s+65534\s+\d+\s+bash\s+" + re.escape(prog) + "$",
                         shown[0]), shown[0]
-        assert "lost" not in m.stderr() or " 0 lost" in m.stderr(), m.stderr()
+        t = stop_totals(m.stderr(), "exec")
+        assert t and t["lost"] == 0 and "events lost" not in m.stderr(), m.stderr()
     finally:
         cleanup(d)
 

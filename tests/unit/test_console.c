@@ -192,8 +192,14 @@ START_TEST(test_fit_middle_keeps_both_ends)
 	char buf[64];
 
 	ck_assert_uint_eq(text_fit_middle(p, 21, buf, sizeof(buf)), 21);
-	/* the tail, which names the file, gets the larger half */
-	ck_assert_str_eq(buf, "/usr/lib/l" ELL "ES/libc.mo");
+	/* a path keeps whole leading components; the tail, which names the file, the rest */
+	ck_assert_str_eq(buf, "/usr/lib/" ELL "GES/libc.mo");
+	ck_assert_uint_eq(text_fit_middle("abcdefghijklmnopqrstuvwxyz", 9, buf, sizeof(buf)), 9);
+	ck_assert_str_eq(buf, "abcd" ELL "wxyz");
+	/* a '/' too early would cost the head more than half: cut by characters */
+	ck_assert_uint_eq(text_fit_middle("/a/verylongdirectoryname/file", 21, buf, sizeof(buf)),
+			  21);
+	ck_assert_str_eq(buf, "/a/verylon" ELL "yname/file");
 	ck_assert_uint_eq(text_columns(buf), 21);
 	/* shorter than the width: unchanged; width 1: only the ellipsis */
 	ck_assert_uint_eq(text_fit_middle("abc", 5, buf, sizeof(buf)), 3);
