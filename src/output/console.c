@@ -138,6 +138,15 @@ static void console_destroy(struct sink *s)
 	free(cs);
 }
 
+/* The monitor shown stopped (a reload restarts it with a new stream): the next one is shown. */
+static void console_health(struct sink *s, int stream, const struct stream_health *h)
+{
+	struct console_sink *cs = s->priv;
+
+	if (cs->added && stream == cs->stream && h && h->stopped)
+		cs->added = false;
+}
+
 static const struct sink_ops console_ops = {
 	.name = "console",
 	.add_stream = console_add_stream,
@@ -146,6 +155,7 @@ static const struct sink_ops console_ops = {
 	.tick = console_tick,
 	.reopen = NULL,
 	.destroy = console_destroy,
+	.health = console_health,
 };
 
 int console_sink_create_sized(int fd, unsigned width, unsigned height, struct sink **ret)

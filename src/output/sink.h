@@ -110,7 +110,8 @@ void csv_sink_health(struct sink *s, struct csv_health *h);
 /* A CSV or JSON lines file sink (csv_sink_create)? */
 bool csv_sink_is_file(const struct sink *s);
 
-/* Live table on `fd` (normally stdout) for exactly one stream, in *ret. 0, -EBADF or -ENOMEM.
+/* Live table on `fd` (normally stdout) for exactly one stream at a time (after its monitor
+ * stops, e.g. restarted by a reload, the next stream added), in *ret. 0, -EBADF or -ENOMEM.
  * When fd is a terminal the rows fit its width (again after each resize) and the header is
  * repeated every screenful; otherwise rows are written whole. */
 int console_sink_create(int fd, struct sink **ret);

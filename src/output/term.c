@@ -18,6 +18,7 @@ static volatile sig_atomic_t term_winch = 0;
 /* What term_enter() changed, for the handlers: plain data, read from signal handlers. */
 static struct {
 	volatile sig_atomic_t active;
+	pid_t owner; /* a forked child (the probe compiler) must not touch the view's terminal */
 	int in_fd, out_fd;
 	bool raw; /* in_fd's modes were changed: saved holds its own */
 	struct termios saved, view;
@@ -87,7 +88,7 @@ static void term_reenter(void)
 /* A fatal signal: the terminal back, then the default action (a core dump, if so set). */
 static void term_on_fatal(int sig)
 {
-	if (term.active)
+	if (term.active && getpid() == term.owner)
 		term_restore();
 	term.active = 0;
 	signal(sig, SIG_DFL);
@@ -100,7 +101,7 @@ static void term_on_tstp(int sig)
 	sigset_t m;
 
 	(void)sig;
-	if (term.active)
+	if (term.active && getpid() == term.owner)
 		term_restore();
 	signal(SIGTSTP, SIG_DFL);
 	sigemptyset(&m);
@@ -110,14 +111,15 @@ static void term_on_tstp(int sig)
 	/* continued: take the terminal again */
 	sigprocmask(SIG_BLOCK, &m, NULL);
 	signal(SIGTSTP, term_on_tstp);
-	if (term.active)
+	if (term.active && getpid() == term.owner)
 		term_reenter();
 	term_winch = 1; /* redraw */
 }
 
 static void term_atexit(void)
 {
-	term_leave();
+	if (getpid() == term.owner)
+		term_leave();
 }
 
 static void term_handlers(void)
@@ -147,6 +149,7 @@ int term_enter(int in_fd, int out_fd)
 		return -ENOTTY;
 	term.in_fd = in_fd;
 	term.out_fd = out_fd;
+	term.owner = getpid();
 	term.raw = false;
 	if (isatty(in_fd) && tcgetattr(in_fd, &term.saved) == 0) {
 		term.view = term.saved;

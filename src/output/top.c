@@ -107,6 +107,7 @@ static int top_add_stream(struct sink *s, int stream, const struct stream_desc *
 		return -EINVAL;
 	t->added = true;
 	t->stream = stream;
+	t->nsortable = t->sort = 0;
 	t->cols = d->cols;
 	t->ncols = d->ncols;
 	snprintf(t->monitor, sizeof(t->monitor), "%s", d->monitor ? d->monitor : "");
@@ -336,6 +337,14 @@ static void top_health(struct sink *s, int stream, const struct stream_health *h
 
 	if (!t->added || stream != t->stream || !h)
 		return;
+	if (h->stopped) { /* a reload restarts it with a new stream: that one is shown next */
+		top_rows_clear(&t->pending);
+		top_rows_clear(&t->shown);
+		t->added = t->have_shown = false;
+		t->lost = t->lost_mark = t->prev_end_ns = 0;
+		t->attach[0] = '\0';
+		return;
+	}
 	t->lost = h->lost_perf + h->lost_map_full + h->lost_unmatched + h->lost_recursion;
 	t->sample_rate = h->sample_rate;
 	if (!h->probes)

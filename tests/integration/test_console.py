@@ -261,6 +261,31 @@ def test_top_shows_the_workload_on_its_top_row_with_its_exact_count():
 
 
 @test
+def test_top_follows_a_reload_that_restarts_its_monitor():
+    d = make_workdir()
+    pty = Pty(120, 30)
+    try:
+        m = start_top(d, pty)
+        pty.wait_for(lambda t: any("  2.0 s: " in f[0] for f in frames(t)), "a 2 s interval")
+        # a changed interval restarts the monitor under a new stream: the view takes it
+        write_config(d, "  syscall:\n    interval: 1\n")
+        m.proc.send_signal(signal.SIGHUP)
+        pty.wait_for(lambda t: any("  1.0 s: " in f[0] for f in frames(t)), "a 1 s interval")
+        name = comm()
+        Workload(name, "getppid", 777).run()
+        pty.wait_for(lambda t: any(name in l for f in frames(t) for l in f), "the workload")
+        pty.type("q")
+        assert m.wait() == 0, m.stderr()
+        assert "configuration reloaded" in m.stderr(), m.stderr()
+        counts = {f[0].split()[1]: c for f in frames(pty.raw()) for n, sc, c in table(f)
+                  if n == name and sc == "getppid"}
+        assert sum(counts.values()) == 777, counts
+    finally:
+        pty.close()
+        cleanup(d)
+
+
+@test
 def test_top_gives_the_terminal_back_on_sigterm_and_on_a_crash():
     for sig, rc in ((signal.SIGTERM, 0), (signal.SIGINT, 0), (signal.SIGSEGV, -signal.SIGSEGV)):
         d = make_workdir()

@@ -144,6 +144,17 @@ START_TEST(test_one_stream_only)
 			 -EBUSY);
 	ck_assert_int_eq(s->ops->add_stream(s, 0, &(struct stream_desc){ "exec", exec_cols, 6 }),
 			 -EBUSY);
+	/* another stream's stop changes nothing; its own (a reload restarting it) frees the table
+	 * for the next stream, under a header of its own */
+	s->ops->health(s, 1, &(struct stream_health){ .stopped = true });
+	ck_assert_int_eq(s->ops->add_stream(s, 4, &(struct stream_desc){ "exec", exec_cols, 6 }),
+			 -EBUSY);
+	s->ops->health(s, 0, &(struct stream_health){ .stopped = true });
+	drain(pfd[0]);
+	ck_assert_int_eq(s->ops->add_stream(s, 4, &(struct stream_desc){ "exec", exec_cols, 6 }),
+			 0);
+	ck_assert_int_eq(strncmp(drain(pfd[0]), "TIME ", 5), 0);
+	ck_assert_int_eq(write_exec(s, T0 * NS, 0, 1, "bash", "/bin/true"), -EINVAL); /* stream 0 */
 	sink_destroy(s);
 }
 END_TEST
