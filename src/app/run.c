@@ -278,7 +278,6 @@ static int run_started(struct app *a)
 	app_loop_tick(&a->loop);
 	r = app_exit_code(APP_STEP_RUN, app_loop_run(&a->loop));
 out_shutdown:
-	runtime_console_end(rt);
 	runtime_shutdown(rt);
 	log_info("stopped");
 	return r;

@@ -72,9 +72,9 @@ static inline bool runtime_slot_used(const struct runtime *rt, size_t i)
 }
 
 void runtime_init(struct runtime *rt);
-/* The outputs of output.format (CSV, JSON lines files or stdout) and the console table when
- * `console` asks for one (and stdout is not taken by JSON lines): --top's view sorted by `sort`
- * (NULL: count) when stdout is a terminal, else the table. They live until runtime_shutdown(), across
+/* The outputs of output.format (CSV, JSON lines files or stdout) and the console when `console`
+ * asks for one (and stdout is not taken by JSON lines): --top's view sorted by `sort` (NULL:
+ * count) when stdout is a terminal, else the table. They live until runtime_shutdown(), across
  * reloads. 0, or -errno after logging one error that names the output directory's problem
  * (read-only, not writable, not a directory) and the fix. */
 enum runtime_console {
@@ -83,8 +83,8 @@ enum runtime_console {
 	RUNTIME_CONSOLE_TOP,   /* the full-screen view (the table when stdout is no terminal) */
 };
 int runtime_create_sinks(struct runtime *rt, enum runtime_console console, const char *sort);
-/* Gives the terminal back from the --top view and writes the log records it held back; after
- * the loop, before the stop's totals. Idempotent. */
+/* Gives the terminal back from the --top view and writes the log records it held back; at the
+ * start of runtime_shutdown(), before the stop's totals. Idempotent. */
 void runtime_console_end(struct runtime *rt);
 /* The Prometheus sink and its endpoint, when output.prometheus.enabled (after
  * runtime_create_sinks(): the last sink). 0, or -errno after logging one error that names the

@@ -97,6 +97,8 @@ static int top_rows_add(struct top_rows *rs, const struct column *cols, size_t n
 	return 0;
 }
 
+static void top_render(struct top_sink *t);
+
 static int top_add_stream(struct sink *s, int stream, const struct stream_desc *d)
 {
 	struct top_sink *t = s->priv;
@@ -122,7 +124,10 @@ static int top_add_stream(struct sink *s, int stream, const struct stream_desc *
 			t->sort = t->nsortable;
 		t->sortable[t->nsortable++] = i;
 	}
-	return table_layout(&t->layout, t->cols, t->ncols, false, t->width);
+	if (table_layout(&t->layout, t->cols, t->ncols, false, t->width))
+		return -EINVAL;
+	top_render(t); /* "waiting for the first interval" */
+	return 0;
 }
 
 static int top_write_row(struct sink *s, int stream, const struct row *r)
@@ -358,6 +363,7 @@ static void top_health(struct sink *s, int stream, const struct stream_health *h
 			break;
 		off += (size_t)n;
 	}
+	top_render(t); /* the attach methods, at once */
 }
 
 void top_sink_end(struct sink *s)
