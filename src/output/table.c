@@ -104,10 +104,34 @@ static size_t column_width(const struct column *col)
 	return (size_t)(col->console_width < 0 ? -col->console_width : col->console_width);
 }
 
+/* A column's width on a terminal: its console width, at least its name's. */
+static size_t fit_width(const struct column *col)
+{
+	size_t w = column_width(col), name = strlen(col->name);
+
+	return w < name ? name : w;
+}
+
+/* On a terminal: the least the free-text column (at index flex) gets while columns after it
+ * are added: a third of the width, unless that would leave out the column right after it (a
+ * path's count); never below TABLE_FLEX_MIN. pos: where the columns before it end. */
+static size_t flex_min(const struct column *cols, size_t ncols, size_t flex, size_t pos,
+		       size_t width)
+{
+	size_t want = width / 3, next = 0;
+
+	for (size_t i = flex + 1; i < ncols && !next; i++)
+		if (table_column_shown(&cols[i]))
+			next = fit_width(&cols[i]) + 1;
+	if (pos + want + next > width)
+		want = width > pos + next ? width - pos - next : 0;
+	return want < TABLE_FLEX_MIN ? TABLE_FLEX_MIN : want;
+}
+
 int table_layout(struct table_layout *t, const struct column *cols, size_t ncols, bool time,
 		 unsigned width)
 {
-	size_t pos = time ? TABLE_TIME_WIDTH + 1 : 0, end = 0, i;
+	size_t pos = time ? TABLE_TIME_WIDTH + 1 : 0, end = 0, i, w;
 
 	if (ncols > TABLE_MAX_COLS)
 		return -EINVAL;
@@ -118,12 +142,13 @@ int table_layout(struct table_layout *t, const struct column *cols, size_t ncols
 	t->width = width;
 	t->last = t->flex = ncols;
 	for (i = 0; i < ncols; i++) {
-		size_t w = column_width(&cols[i]), name = strlen(cols[i].name);
-
 		if (!table_column_shown(&cols[i]))
 			continue;
+		w = column_width(&cols[i]);
 		if (width) {
-			w = cols[i].console_width < 0 ? TABLE_FLEX_MIN : w < name ? name : w;
+			w = cols[i].console_width >= 0 ? fit_width(&cols[i]) :
+			    t->flex == ncols	       ? flex_min(cols, ncols, i, pos, width) :
+							 TABLE_FLEX_MIN;
 			if (pos + w > width)
 				break; /* this one and those after it do not fit */
 			end = pos + w;

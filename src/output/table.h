@@ -34,8 +34,9 @@ struct table_layout {
 /* Whether the column is one the console shows at all (console_width set, not a time column). */
 bool table_column_shown(const struct column *col);
 /* The columns shown at `width` terminal columns (0: all, at their console_width, as when
- * writing to a pipe): left to right while they fit, the free-text one at TABLE_FLEX_MIN; then
- * the free-text column gets what is left. -EINVAL when there are more than TABLE_MAX_COLS. */
+ * writing to a pipe): left to right while they fit, the free-text one at a third of the width
+ * (less if the column after it would not fit then; never below TABLE_FLEX_MIN); then the
+ * free-text column gets what is left. -EINVAL when there are more than TABLE_MAX_COLS. */
 int table_layout(struct table_layout *t, const struct column *cols, size_t ncols, bool time,
 		 unsigned width);
 /* The header line ("TIME  COMM ...", names upper-cased) into l, replacing what it held. */

@@ -119,8 +119,8 @@ def test_console_rows_fit_160_then_80_columns_after_a_resize():
         lines = pty.lines()
         first_narrow = next(i for i, l in enumerate(lines) if narrow in l)
         # (the workload's python may open more, e.g. python 3.9's _bootlocale: other rows)
-        wide_rows = [l for l in lines if wide in l and "component.txt" in l]
-        narrow_rows = [l for l in lines if narrow in l and "component.txt" in l]
+        wide_rows = [l for l in lines if wide in l and "nent.txt" in l]
+        narrow_rows = [l for l in lines if narrow in l and "nent.txt" in l]
         # the workload creates the file, then opens it N times: two rows (their flags differ)
         assert len(wide_rows) == 2 and len(narrow_rows) == 2, (wide_rows, narrow_rows)
         # at 160 columns: no line longer, and the long path's row uses more than 80
@@ -179,7 +179,7 @@ def test_console_header_every_screenful_and_full_rows_in_a_pipe():
             time.sleep(2.5)
             assert m.stop() == 0, m.stderr()
         with open(out) as f:
-            rows = [l for l in f.read().splitlines() if name in l and "component.txt" in l]
+            rows = [l for l in f.read().splitlines() if name in l and "nent.txt" in l]
         assert len(rows) == 2 and all(path in r and ELLIPSIS not in r for r in rows), rows
         assert sum(1 for l in open(out) if l.startswith("TIME ")) == 1
     finally:
