@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-Usage: sudo scripts/setup.sh [--vm] [--bullseye]
+Usage: sudo scripts/setup.sh [--vm] [--bullseye] [--arm64]
 
   (no option)  build and test dependencies, kernel headers for bcc, tracefs
   --vm         also the kprobe lane (tests/vm/run.sh; x86_64 Debian hosts): QEMU, a static
@@ -17,6 +17,10 @@ Usage: sudo scripts/setup.sh [--vm] [--bullseye]
                bullseye root file system made with debootstrap in $EM_BULLSEYE_CACHE (default
                /var/cache/ebpf-monitor/bullseye): its bcc 0.18, LLVM 11, gcc 10, CMake,
                libraries and its 5.10 kernel with headers; implies --vm (QEMU, busybox)
+  --arm64      also the arm64 cross build (tests/arm64/cross.sh; x86_64 Debian hosts):
+               gcc-aarch64-linux-gnu, qemu-user-static (qemu-aarch64 registered with
+               binfmt_misc), and an arm64 bookworm root file system made with debootstrap in
+               $EM_ARM64_CACHE (default /var/cache/ebpf-monitor/arm64) as the sysroot
   -h, --help   this text
 
 Exit status: 0 ready, 1 failed, 2 usage error, 3 not root or unsupported host.
@@ -25,10 +29,12 @@ USAGE
 
 VM_LANE=0
 BULLSEYE=0
+ARM64=0
 for arg in "$@"; do
 	case $arg in
 	--vm) VM_LANE=1 ;;
 	--bullseye) VM_LANE=1 BULLSEYE=1 ;;
+	--arm64) ARM64=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -384,6 +390,57 @@ setup_bullseye() {
 	say "Debian 11 lane ready: $root"
 }
 
+# ---- arm64 cross build (--arm64 only) ---------------------------------------------------------
+# An arm64 bookworm root file system (debootstrap, its maintainer scripts run under qemu-aarch64
+# through binfmt_misc) kept in ARM64_CACHE/root as the cross build's sysroot; .em-packages names
+# what it was made with, so a changed list makes it again. No kernel in it: a kernel package's
+# initramfs takes many minutes under emulation.
+ARM64_CACHE=${EM_ARM64_CACHE:-/var/cache/ebpf-monitor/arm64}
+ARM64_PACKAGES=libc6-dev,libbpfcc-dev,libyaml-dev,libmicrohttpd-dev,check
+# qemu-aarch64 for arm64 programs run by path (the tests' own children): binfmt_misc, with the
+# F flag (the interpreter opened now), so it also works in a chroot.
+setup_arm64_binfmt() {
+	local conf
+	[ -e /proc/sys/fs/binfmt_misc/register ] ||
+		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null ||
+		die 1 "binfmt_misc cannot be mounted (kernel without CONFIG_BINFMT_MISC?)"
+	[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] && return
+	conf=$(ls /usr/lib/binfmt.d/qemu-aarch64*.conf 2>/dev/null | head -n1)
+	[ -n "$conf" ] || die 1 "qemu-user-static installed no binfmt entry for aarch64"
+	cat "$conf" >/proc/sys/fs/binfmt_misc/register ||
+		die 1 "registering $conf with binfmt_misc failed"
+}
+setup_arm64() {
+	local root=$ARM64_CACHE/root
+	[ "$(uname -m)" = x86_64 ] || die 3 "the arm64 cross build is for x86_64 hosts"
+	local pkg missing=()
+	for pkg in gcc-aarch64-linux-gnu qemu-user-static debootstrap; do
+		deb_installed "$pkg" || missing+=("$pkg")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		apt_update_once
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+	fi
+	setup_arm64_binfmt
+	if [ "$(cat "$root/.em-packages" 2>/dev/null)" = "$ARM64_PACKAGES" ]; then
+		say "arm64 cross build ready: $root"
+		return
+	fi
+	mkdir -p "$ARM64_CACHE"
+	rm -rf "$root.new"
+	say "arm64: debootstrap bookworm (arm64) into $root (a few minutes, once)"
+	debootstrap --arch=arm64 --variant=minbase --include="$ARM64_PACKAGES" bookworm \
+		"$root.new" http://deb.debian.org/debian >"$ARM64_CACHE/debootstrap.log" 2>&1 ||
+		die 1 "debootstrap arm64 failed; see $ARM64_CACHE/debootstrap.log"
+	# qemu-aarch64 -L looks up absolute paths in the root first: the root's /dev/ptmx node
+	# (unusable where the cache is on a nodev file system) would hide the host's
+	rm -f "$root.new/dev/ptmx"
+	printf '%s\n' "$ARM64_PACKAGES" >"$root.new/.em-packages"
+	rm -rf "$root"
+	mv "$root.new" "$root"
+	say "arm64 cross build ready: $root"
+}
+
 # ---- main -------------------------------------------------------------------------------------
 
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
@@ -402,4 +459,5 @@ warn_if_mismatched_headers
 setup_tracefs
 [ "$VM_LANE" -eq 0 ] || setup_vm_lane
 [ "$BULLSEYE" -eq 0 ] || setup_bullseye
+[ "$ARM64" -eq 0 ] || setup_arm64
 say "ready (kernel $KREL)"

@@ -93,16 +93,18 @@ static const struct column syscall_columns[C_NCOLS] = {
 
 enum { P_EXIT, P_ENTER, P_TASK_FORK, P_TASK_RENAME };
 
+#if defined(__x86_64__)
 static const struct probe_spec exit_raw[] = {
 	{ ATTACH_RAW_TRACEPOINT, "sys_exit", "raw_sys_exit" },
 	{ 0 },
 };
-static const struct probe_spec exit_tp[] = {
-	{ ATTACH_TRACEPOINT, "raw_syscalls:sys_exit", "tp_sys_exit" },
-	{ 0 },
-};
 static const struct probe_spec enter_raw[] = {
 	{ ATTACH_RAW_TRACEPOINT, "sys_enter", "raw_sys_enter" },
+	{ 0 },
+};
+#endif
+static const struct probe_spec exit_tp[] = {
+	{ ATTACH_TRACEPOINT, "raw_syscalls:sys_exit", "tp_sys_exit" },
 	{ 0 },
 };
 static const struct probe_spec enter_tp[] = {
