@@ -228,11 +228,12 @@ def bio_layouts_exact_once(kind, d, dd_dir):
             # O_DIRECT: exactly the data, plus what dd's own context adds: the fsync of the new
             # file writes its metadata (inode table block, bitmaps, directory block: 16 KiB
             # seen on this journal-less ext4; with a journal jbd2 writes them instead), and a
-            # read may bring in an evicted inode or extent block (test_bio.py). The sizes
-            # differ by 1 MiB from cgroup to cgroup, so no data can hide in these blocks.
-            assert w >= mib * MIB and w - mib * MIB <= 8 * BLOCK and w % BLOCK == 0, \
+            # read may bring in evicted inode, extent or directory blocks (test_bio.py; 13 of
+            # them once in the ASan lane, whose monitor takes much more memory). The sizes
+            # differ by 1 MiB from cgroup to cgroup, so no data can hide in the 128 KiB allowed.
+            assert w >= mib * MIB and w - mib * MIB <= 32 * BLOCK and w % BLOCK == 0, \
                 (kind, p, mib, w)
-            assert r >= mib * MIB and r - mib * MIB <= 2 * BLOCK and r % BLOCK == 0, \
+            assert r >= mib * MIB and r - mib * MIB <= 32 * BLOCK and r % BLOCK == 0, \
                 (kind, p, mib, r)
             extra[p] = ((w - mib * MIB) // BLOCK, (r - mib * MIB) // BLOCK)
         check_columns(mine, cgs)
