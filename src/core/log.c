@@ -499,19 +499,29 @@ static int log_write(const char *target, int fd, const char *line, size_t len, t
 	return -err;
 }
 
+/* One record as the handler writes it, into line (LOG_LINE_MAX bytes): newline-terminated and
+ * NUL-terminated; its length with the newline, or -1. */
+static int log_line(const struct log_handler *h, const char *def_format, const struct log_record *r,
+		    char *line)
+{
+	int n = log_format_record(h->format ? h->format : def_format, h->datefmt, r, line,
+				  LOG_LINE_MAX - 1);
+
+	if (n < 0)
+		return -1;
+	line[n++] = '\n';
+	line[n] = '\0';
+	return n;
+}
+
 /* While a full-screen view owns the terminal: the console record kept for later. */
 static void log_hold(const struct log_record *r)
 {
-	const struct log_handler *h = &log_state.console;
 	char line[LOG_LINE_MAX];
-	int n = log_format_record(h->format ? h->format : LOG_SIMPLE_FORMAT, h->datefmt, r, line,
-				  sizeof(line) - 1);
 	char **slot = &log_state.held_lines[log_state.nheld % LOG_HELD_MAX];
 
-	if (n < 0)
+	if (log_line(&log_state.console, LOG_SIMPLE_FORMAT, r, line) < 0)
 		return;
-	line[n++] = '\n';
-	line[n] = '\0';
 	free(*slot);
 	*slot = strdup(line);
 	log_state.nheld++;
@@ -526,12 +536,10 @@ static int log_emit(const struct log_handler *h, const char *target, const char 
 		    const struct log_record *r)
 {
 	char line[LOG_LINE_MAX];
-	int n = log_format_record(h->format ? h->format : def_format, h->datefmt, r, line,
-				  sizeof(line) - 1);
+	int n = log_line(h, def_format, r, line);
 
 	if (n < 0)
 		return 0;
-	line[n++] = '\n';
 	return log_write(target, h->fd, line, (size_t)n, r->ts.tv_sec);
 }
 

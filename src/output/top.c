@@ -422,18 +422,20 @@ static const struct sink_ops top_ops = {
 int top_sink_create(const struct top_options *o, struct sink **ret)
 {
 	struct top_sink *t;
+	unsigned w, h;
 	int r;
 
-	if (!term_size(o->out_fd, &(unsigned){ 0 }, &(unsigned){ 0 }))
+	if (!term_size(o->out_fd, &w, &h))
 		return -ENOTTY;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->in_fd = o->in_fd;
 	t->out_fd = o->out_fd;
+	t->width = w;
+	t->height = h;
 	t->program = o->program ? o->program : "ebpf-monitor";
 	t->sort_name = o->sort ? strdup(o->sort) : NULL;
-	(void)term_size(o->out_fd, &t->width, &t->height);
 	r = term_enter(o->in_fd, o->out_fd);
 	if (r) {
 		free(t->sort_name);
