@@ -97,10 +97,17 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libbpfcc (>= 0.18), libyaml-0-2, libmicrohttpd12, libc6")
 # bcc compiles the probes against /lib/modules/$(uname -r)/build: the headers of the running
 # kernel. Only a meta package can be named here; scripts/setup.sh handles custom kernels.
+# A cross build (cmake/aarch64-linux-gnu.cmake) packs for its target, not for this host.
 find_program(EM_DPKG dpkg)
-if(EM_DPKG)
+if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+  set(_em_deb_arch arm64)
+elseif(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL "x86_64")
+  set(_em_deb_arch amd64)
+elseif(EM_DPKG)
   execute_process(COMMAND ${EM_DPKG} --print-architecture OUTPUT_VARIABLE _em_deb_arch
                   OUTPUT_STRIP_TRAILING_WHITESPACE)
+endif()
+if(_em_deb_arch)
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${_em_deb_arch})
   set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "linux-headers-${_em_deb_arch} | linux-headers-generic")
 endif()

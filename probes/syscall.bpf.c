@@ -140,8 +140,11 @@ int tp_sys_exit(void *ctx)
 	return syscall_account(EM_RAW_SC_ID(ctx), EM_RAW_SC_RET(ctx), w);
 }
 
-#ifdef EM_ARCH_X86_64
-/* Raw tracepoints skip the trace buffer copy; the syscall number is in pt_regs->orig_ax. */
+#if defined(EM_ARCH_X86_64) || defined(EM_ARCH_ARM64)
+/* Raw tracepoints skip the trace buffer copy; sys_exit's arguments are (regs, ret), and the
+ * syscall number is in the registers the kernel saved: pt_regs->orig_ax on x86_64,
+ * pt_regs->syscallno on arm64 (an s32 since 4.15, a u64 before: read at the width the running
+ * kernel's headers give it). */
 int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
@@ -150,7 +153,16 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	if (em_sample_skip(&w))
 		return 0;
+#ifdef EM_ARCH_X86_64
 	bpf_probe_read(&nr, sizeof(nr), &regs->orig_ax);
+#else
+	{
+		__typeof__(regs->syscallno) no = -1;
+
+		bpf_probe_read(&no, sizeof(no), &regs->syscallno);
+		nr = (long)no;
+	}
+#endif
 	return syscall_account(nr, (long)ctx->args[1], w);
 }
 

@@ -390,13 +390,16 @@ setup_bullseye() {
 	say "Debian 11 lane ready: $root"
 }
 
-# ---- arm64 cross build (--arm64 only) ---------------------------------------------------------
+# ---- arm64 cross build and lane (--arm64 only) -------------------------------------------------
 # An arm64 bookworm root file system (debootstrap, its maintainer scripts run under qemu-aarch64
-# through binfmt_misc) kept in ARM64_CACHE/root as the cross build's sysroot; .em-packages names
-# what it was made with, so a changed list makes it again. No kernel in it: a kernel package's
-# initramfs takes many minutes under emulation.
+# through binfmt_misc) kept in ARM64_CACHE/root: the cross build's sysroot, and the root the arm64
+# lane (tests/arm64/run.sh) boots with Debian's arm64 kernel under qemu-system-aarch64. The
+# kernel image and its headers are downloaded and extracted into it, never installed (a kernel
+# package's initramfs takes many minutes under emulation); depmod runs in it.
+# .em-packages names what it was made with, so a changed list makes it again.
 ARM64_CACHE=${EM_ARM64_CACHE:-/var/cache/ebpf-monitor/arm64}
-ARM64_PACKAGES=libc6-dev,libbpfcc-dev,libyaml-dev,libmicrohttpd-dev,check
+ARM64_PACKAGES=libc6-dev,libbpfcc-dev,libyaml-dev,libmicrohttpd-dev,check,python3,util-linux
+ARM64_PACKAGES=$ARM64_PACKAGES,procps,kmod,busybox-static
 # qemu-aarch64 for arm64 programs run by path (the tests' own children): binfmt_misc, with the
 # F flag (the interpreter opened now), so it also works in a chroot.
 setup_arm64_binfmt() {
@@ -410,20 +413,70 @@ setup_arm64_binfmt() {
 	cat "$conf" >/proc/sys/fs/binfmt_misc/register ||
 		die 1 "registering $conf with binfmt_misc failed"
 }
+# arm64_kernel ROOT: Debian's current arm64 kernel (the ABI package linux-image-arm64 points at)
+# with its headers, extracted into ROOT; ROOT/.em-kernel names the package and version.
+arm64_kernel() {
+	local r=$1 kpkg kver ver dl f
+	chroot "$r" apt-get update -qq >"$ARM64_CACHE/apt.log" 2>&1 ||
+		die 1 "arm64: apt-get update in the arm64 root failed; see $ARM64_CACHE/apt.log"
+	kpkg=$(chroot "$r" apt-cache depends linux-image-arm64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-arm64\)$/\1/p' | head -n1)
+	[ -n "$kpkg" ] || die 1 "arm64: apt knows no linux-image-arm64 (Debian's arm64 kernel)"
+	kver=${kpkg#linux-image-}
+	ver=$(chroot "$r" apt-cache policy "$kpkg" | sed -n 's/^ *Candidate: //p')
+	dl=$r/var/cache/em-kernel
+	rm -rf "$dl"
+	mkdir -p "$dl"
+	say "arm64: downloading $kpkg, linux-headers-$kver and linux-headers-${kver%-arm64}-common $ver"
+	chroot "$r" sh -c "cd /var/cache/em-kernel && apt-get download -q -o APT::Sandbox::User=root \
+		$kpkg=$ver linux-headers-$kver=$ver linux-headers-${kver%-arm64}-common=$ver" \
+		>>"$ARM64_CACHE/apt.log" 2>&1 ||
+		die 1 "arm64: cannot download the kernel packages; see $ARM64_CACHE/apt.log"
+	# tar keeps the root's /lib -> usr/lib link (merged /usr), which dpkg-deb -x would replace
+	for f in "$dl"/*.deb; do
+		dpkg-deb --fsys-tarfile "$f" | tar -x --keep-directory-symlink -C "$r" ||
+			die 1 "arm64: cannot extract $f"
+	done
+	rm -rf "$dl" "$r"/var/lib/apt/lists/*_Packages* "$r"/var/cache/apt/*.bin
+	[ -r "$r/boot/vmlinuz-$kver" ] || die 1 "arm64: $kpkg has no /boot/vmlinuz-$kver"
+	[ -f "$r/lib/modules/$kver/build/Makefile" ] ||
+		[ -f "$r/usr/src/linux-headers-$kver/Makefile" ] ||
+		die 1 "arm64: linux-headers-$kver left no Makefile in the root"
+	# the root's own depmod (package kmod), under qemu-aarch64
+	chroot "$r" /sbin/depmod "$kver" || die 1 "arm64: depmod for $kver failed"
+	printf '%s %s\n' "$kpkg" "$ver" >"$r/.em-kernel"
+}
+# arm64_relative_links ROOT: the root's library links that point at absolute paths
+# (libm.so -> /lib/aarch64-linux-gnu/libm.so.6) made relative, so that they resolve inside the
+# root when it is a sysroot. Left absolute they dangle on this host, and the cross linker quietly
+# takes the static libm.a instead (the analyzer then needed glibc's private errno).
+arm64_relative_links() {
+	local r=$1 l t
+	while IFS= read -r -d '' l; do
+		t=$(readlink "$l")
+		case $t in
+		/*) ln -sfn "$(realpath -m --relative-to="$(dirname "$l")" "$r$t")" "$l" ;;
+		esac
+	done < <(find "$r/usr/lib/aarch64-linux-gnu" -type l -print0)
+}
 setup_arm64() {
 	local root=$ARM64_CACHE/root
 	[ "$(uname -m)" = x86_64 ] || die 3 "the arm64 cross build is for x86_64 hosts"
 	local pkg missing=()
-	for pkg in gcc-aarch64-linux-gnu qemu-user-static debootstrap; do
+	# (rpm and cpio build and unpack the aarch64 RPM; file tells the binaries' architecture)
+	for pkg in gcc-aarch64-linux-gnu qemu-user-static qemu-system-arm debootstrap rpm cpio file; do
 		deb_installed "$pkg" || missing+=("$pkg")
 	done
 	if [ "${#missing[@]}" -gt 0 ]; then
 		apt_update_once
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}"
 	fi
 	setup_arm64_binfmt
-	if [ "$(cat "$root/.em-packages" 2>/dev/null)" = "$ARM64_PACKAGES" ]; then
-		say "arm64 cross build ready: $root"
+	if [ "$(cat "$root/.em-packages" 2>/dev/null)" = "$ARM64_PACKAGES" ] &&
+		[ -s "$root/.em-kernel" ]; then
+		arm64_relative_links "$root"
+		say "arm64 ready: $root ($(cat "$root/.em-kernel"))"
 		return
 	fi
 	mkdir -p "$ARM64_CACHE"
@@ -432,13 +485,15 @@ setup_arm64() {
 	debootstrap --arch=arm64 --variant=minbase --include="$ARM64_PACKAGES" bookworm \
 		"$root.new" http://deb.debian.org/debian >"$ARM64_CACHE/debootstrap.log" 2>&1 ||
 		die 1 "debootstrap arm64 failed; see $ARM64_CACHE/debootstrap.log"
+	arm64_kernel "$root.new"
+	arm64_relative_links "$root.new"
 	# qemu-aarch64 -L looks up absolute paths in the root first: the root's /dev/ptmx node
 	# (unusable where the cache is on a nodev file system) would hide the host's
 	rm -f "$root.new/dev/ptmx"
 	printf '%s\n' "$ARM64_PACKAGES" >"$root.new/.em-packages"
 	rm -rf "$root"
 	mv "$root.new" "$root"
-	say "arm64 cross build ready: $root"
+	say "arm64 ready: $root ($(cat "$root/.em-kernel"))"
 }
 
 # ---- main -------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # test.sh - runs every test: setup, the release build (-Werror) with its unit and integration
 # tests, the kprobe lane (tests/vm/run.sh: the release binary in a VM whose kernel has kprobes;
-# x86_64 hosts), then the same suites on an ASan+UBSan build. Ends with "N passed, N failed".
+# x86_64 hosts), the Debian 11 and arm64 lanes, then the same suites on an ASan+UBSan build.
+# Ends with "N passed, N failed".
 set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-bullseye] [--no-packages]
-                           [--no-fuzz]
+Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-bullseye] [--no-arm64]
+                           [--no-packages] [--no-fuzz]
 
   (no option)  release build (-Werror): unit + integration tests, then the kprobe lane
                (x86_64: scripts/setup.sh --vm, tests/vm/run.sh; a few minutes), then
@@ -15,9 +16,12 @@ Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-bullseye] [--no-p
   --quick      skip the sanitizer build
   --unit       unit tests only (no integration tests, no kprobe lane); with --quick: release
                unit tests only
-  --no-vm      skip the kprobe lane and the Debian 11 lane
+  --no-vm      skip the kprobe lane, the Debian 11 lane and the arm64 lane
   --no-bullseye  skip the Debian 11 lane (tests/bullseye/run.sh: a debootstrapped bullseye:
                build and tests in a chroot, then its 5.10 kernel under QEMU; ~8 minutes)
+  --no-arm64   skip the arm64 lane (tests/arm64/cross.sh: the aarch64 cross build and its unit
+               tests under qemu-aarch64; tests/arm64/run.sh: the arm64 .deb installed in an arm64
+               Debian 12 root and tested under Debian's arm64 kernel in qemu-system-aarch64)
   --no-packages  skip building, installing and purging the RPM and .deb
   --no-fuzz    skip the libFuzzer runs (tests/fuzz/run.sh: clang build-fuzz/, every seed
                corpus replayed, then each harness for EM_FUZZ_SECONDS, default 60 s) and the
@@ -36,6 +40,7 @@ NO_VM=0
 NO_PKG=0
 NO_FUZZ=0
 NO_BULLSEYE=0
+NO_ARM64=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -44,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--no-packages) NO_PKG=1 ;;
 	--no-fuzz) NO_FUZZ=1 ;;
 	--no-bullseye) NO_BULLSEYE=1 ;;
+	--no-arm64) NO_ARM64=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -304,6 +310,62 @@ bullseye_lane() {
 	record_runner "Debian 11 lane" "$log" "$rc"
 }
 
+# arm64_prepare: scripts/setup.sh --arm64 (cross compiler, qemu, the arm64 root with Debian's
+# arm64 kernel), then tests/arm64/cross.sh: the aarch64 build (-Werror) and its unit tests under
+# qemu-aarch64. 0 when the arm64 lane can run.
+arm64_prepare() {
+	local log=$LOGDIR/arm64-cross.log rc=0
+	step "arm64: scripts/setup.sh --arm64; tests/arm64/cross.sh"
+	bash "$ROOT/scripts/setup.sh" --arm64 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		lane_unavailable "arm64 cross build" "scripts/setup.sh --arm64 failed (exit $rc)"
+		return 1
+	fi
+	bash "$ROOT/tests/arm64/cross.sh" "$ROOT/build-arm64" 2>&1 | tee "$log" || rc=$?
+	if [ "$rc" -eq 3 ]; then
+		lane_unavailable "arm64 cross build" "tests/arm64/cross.sh cannot run on this host (exit 3)"
+		return 1
+	fi
+	record_runner "arm64 cross build+unit" "$log" "$rc"
+	[ "$rc" -eq 0 ]
+}
+
+# The arm64 lane (tests/arm64/run.sh: the .deb packed from the cross build, installed in the
+# arm64 root, and the tests under the arm64 kernel in qemu-system-aarch64, about 9 minutes) runs
+# beside the kprobe lane: each is one emulated CPU, one host thread, and this host has two. Its
+# output is shown when it ends.
+ARM64_PID=""
+ARM64_T0=0
+arm64_lane_start() {
+	ARM64_T0=$SECONDS
+	printf '
+test: ==== arm64 lane: tests/arm64/run.sh build-arm64 (beside the kprobe lane)
+'
+	(
+		rc=0
+		bash "$ROOT/tests/arm64/run.sh" "$ROOT/build-arm64" >"$LOGDIR/arm64-lane.log" 2>&1 || rc=$?
+		echo "$rc" >"$LOGDIR/arm64-lane.rc"
+	) &
+	ARM64_PID=$!
+}
+arm64_lane_finish() {
+	local rc
+	[ -n "$ARM64_PID" ] || return 0
+	wait "$ARM64_PID" || true
+	ARM64_PID=""
+	rc=$(cat "$LOGDIR/arm64-lane.rc" 2>/dev/null || echo 1)
+	printf '
+test: ==== arm64 lane (ran beside the kprobe lane): its output
+'
+	cat "$LOGDIR/arm64-lane.log"
+	STEP_T0=$ARM64_T0
+	if [ "$rc" -eq 3 ]; then
+		lane_unavailable "arm64 lane" "tests/arm64/run.sh cannot run on this host (exit 3)"
+		return
+	fi
+	record_runner "arm64 lane" "$LOGDIR/arm64-lane.log" "$rc"
+}
+
 step "setup"
 rc=0
 bash "$ROOT/scripts/setup.sh" || rc=$?
@@ -324,7 +386,11 @@ if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SAN
 		integration_tests release "$ROOT/build/ebpf-monitor"
 		profile_tests "$ROOT/build/ebpf-monitor"
 		if [ "$NO_VM" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then
+			if [ "$NO_ARM64" -eq 0 ] && arm64_prepare; then
+				arm64_lane_start
+			fi
 			kprobe_lane "$ROOT/build/ebpf-monitor"
+			arm64_lane_finish
 			[ "$NO_BULLSEYE" -eq 1 ] || bullseye_lane
 		fi
 		[ "$NO_PKG" -eq 1 ] || packaging_tests

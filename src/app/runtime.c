@@ -498,7 +498,7 @@ static void losses_text(const struct monitor_stats *st, char *buf, size_t len)
 	} by[] = {
 		{ st->lost_perf, "perf buffer overruns" },
 		{ st->lost_map_full, "map full" },
-		{ st->lost_unmatched, "entries without their exit" },
+		{ st->lost_unmatched, "unmatched entries or exits" },
 		{ st->lost_recursion, "probe runs the kernel skipped" },
 	};
 	uint64_t total = 0;

@@ -93,7 +93,7 @@ static const struct column syscall_columns[C_NCOLS] = {
 
 enum { P_EXIT, P_ENTER, P_TASK_FORK, P_TASK_RENAME };
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 static const struct probe_spec exit_raw[] = {
 	{ ATTACH_RAW_TRACEPOINT, "sys_exit", "raw_sys_exit" },
 	{ 0 },
@@ -112,16 +112,17 @@ static const struct probe_spec enter_tp[] = {
 	{ 0 },
 };
 
-/* Raw tracepoints (4.17+) are cheaper; the probe reads the number from x86_64's pt_regs. */
+/* Raw tracepoints (4.17+) are cheaper; the probe reads the number from the saved registers, whose
+ * layout it knows on x86_64 and arm64. */
 static const struct attach_alt exit_alts[] = {
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 	{ "raw_tracepoint", exit_raw },
 #endif
 	{ "tracepoint", exit_tp },
 	{ NULL, NULL },
 };
 static const struct attach_alt enter_alts[] = {
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 	{ "raw_tracepoint", enter_raw },
 #endif
 	{ "tracepoint", enter_tp },

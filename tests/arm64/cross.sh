@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cross.sh - the arm64 cross build: the project built for aarch64 with Debian's
 # gcc-aarch64-linux-gnu against an arm64 root file system (scripts/setup.sh --arm64), with
-# -Werror, and its unit tests run under qemu-aarch64 user emulation. The first part of the
-# arm64 work (issue 21): the system emulation lane with an arm64 kernel is still to come.
+# -Werror, and its unit tests run under qemu-aarch64 user emulation. tests/arm64/run.sh then
+# packs this build as the arm64 .deb (hence the prefix /usr) and runs it under an arm64 kernel.
 # Usage: sudo tests/arm64/cross.sh [BUILD_DIR]    (default build-arm64)
 # Exit: 0 built and every unit test passed, 1 a failure, 3 this host cannot (not x86_64, no
 # arm64 root: run scripts/setup.sh --arm64 first).
@@ -28,14 +28,9 @@ done
 # qemu-aarch64 -L looks up absolute paths in the root first: its empty /proc and /sys would hide
 # the host's (the tests read /proc/<pid>/cgroup, /proc/<pid>/stat, /sys/fs/cgroup): bound over
 # them while the tests run
-MOUNTS=()
-cleanup() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount -l "${MOUNTS[$i]}" 2>/dev/null || true
-	done
-}
-trap cleanup EXIT
+# shellcheck source=tests/vm/lib.sh
+. "$ROOT/tests/vm/lib.sh"
+trap lane_unmount EXIT
 for d in proc sys; do
 	mountpoint -q "$SYSROOT/$d" && continue
 	mount --rbind "/$d" "$SYSROOT/$d" && mount --make-rslave "$SYSROOT/$d" ||
@@ -49,7 +44,8 @@ export EM_ARM64_ROOT=$SYSROOT QEMU_LD_PREFIX=$SYSROOT
 mkdir -p "$BUILD"
 t=$SECONDS
 if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/aarch64-linux-gnu.cmake" \
-	-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SANITIZE=OFF &&
+	-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SANITIZE=OFF \
+	-DCMAKE_INSTALL_PREFIX=/usr &&
 	cmake --build "$BUILD" -j"$(nproc)"; } >"$BUILD/build.log" 2>&1; then
 	tail -n 40 "$BUILD/build.log"
 	die 1 "the arm64 build failed (log: $BUILD/build.log)"

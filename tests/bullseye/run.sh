@@ -51,14 +51,9 @@ done
 
 # ---- the chroot: mounts undone on every exit ---------------------------------------------------
 
-MOUNTS=()
-cleanup() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount -l "${MOUNTS[$i]}" 2>/dev/null || true
-	done
-}
-trap cleanup EXIT
+# shellcheck source=tests/vm/lib.sh
+. "$ROOT/tests/vm/lib.sh"
+trap lane_unmount EXIT
 mnt() { # mnt TARGET MOUNT-ARGS...
 	local t=$1
 	shift
@@ -157,8 +152,7 @@ if [ -f "$ART/integration.log" ]; then
 		failed=$((failed + 1))
 	fi
 fi
-cleanup
-MOUNTS=()
+lane_unmount
 
 # ---- QEMU: bullseye's own kernel --------------------------------------------------------------
 
@@ -173,14 +167,7 @@ if [ "$NO_VM" -eq 0 ] && ! grep -q 'STEP build FAILED' "$ART/steps.txt"; then
 		--binary "$GUEST/build/ebpf-monitor" --artifacts "$ART/vm" --timeout 900 "${args[@]}" \
 		2>&1 | tee "$ART/vm.log"
 	rc=${PIPESTATUS[0]}
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$ART/vm.log" | tail -n1)
-	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-		passed=$((passed + BASH_REMATCH[1]))
-		failed=$((failed + BASH_REMATCH[2]))
-	fi
-	if [ "$rc" -ne 0 ] && { [ -z "$line" ] || [ "${BASH_REMATCH[2]:-0}" -eq 0 ]; }; then
-		failed=$((failed + 1)) # the VM did not finish, or hung
-	fi
+	vm_lane_add_counts "$ART/vm.log" "$rc"
 fi
 
 sed 's/^/  /' "$ART/steps.txt"

@@ -42,16 +42,24 @@ def status_counters():
     return out
 
 
+def touch_anon(size):
+    """size bytes of fresh anonymous memory, each 4 KiB page written once (one minor fault each,
+    also where transparent huge pages are on for every mapping: Debian's arm64 kernel has THP
+    "always", and 64 MiB would otherwise be 32 faults)."""
+    buf = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):
+        buf.madvise(mmap.MADV_NOHUGEPAGE)
+    for off in range(0, size, 4096):
+        buf[off] = 1
+    return buf
+
+
 def work(kind, n):
     if kind == "sleep":
         for _ in range(n):
             time.sleep(0.0005)
     else:
-        size = n << 20
-        buf = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        for off in range(0, size, 4096):
-            buf[off] = 1
-        buf.close()
+        touch_anon(n << 20).close()
 
 
 def halves(kind, n, pause):
@@ -121,10 +129,7 @@ def main():
         while time.monotonic() < end:
             pass
     elif what == "faults":
-        size = int(sys.argv[3]) << 20
-        buf = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        for off in range(0, size, 4096):
-            buf[off] = 1
+        buf = touch_anon(int(sys.argv[3]) << 20)
         with open(sys.argv[4], "rb") as f:
             m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
             m.madvise(mmap.MADV_RANDOM)  # no readahead: every page is its own major fault

@@ -13,7 +13,7 @@
 #include "monitors/syscall_table.h"
 #include "testutil.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 #define SYSCALL_FIRST_ALT "raw_tracepoint"
 #else
 #define SYSCALL_FIRST_ALT "tracepoint"
@@ -130,7 +130,7 @@ START_TEST(latency_adds_sys_enter_and_columns)
 
 	start("    latency: true\n");
 	ck_assert_ptr_nonnull(fake_bpf_cflag(montest_mod(&t), "-DSYSCALL_LATENCY=1"));
-	/* the raw tracepoint's probe reads the number from x86_64's pt_regs: elsewhere (arm64)
+	/* the raw tracepoint's probe reads the number from x86_64's or arm64's pt_regs: elsewhere
 	 * the tracepoint */
 	ck_assert_str_eq(fake_bpf_attached(montest_mod(&t), "sys_enter"), SYSCALL_FIRST_ALT);
 	memset(&k, 0, sizeof(k));

@@ -224,9 +224,9 @@ START_TEST(attach_choices_from_points)
 		const char *monitor, *choices;
 	} want[] = {
 		{ "exec", "auto, kprobe, tracepoint, raw_syscalls" },
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 		{ "syscall", "auto, raw_tracepoint, tracepoint" },
-#else /* the hand-written list also named raw_tracepoint, which no point has here */
+#else /* the raw tracepoint's probe knows x86_64's and arm64's pt_regs only */
 		{ "syscall", "auto, tracepoint" },
 #endif
 		{ "context_switch", "auto, tracepoint" },

@@ -9,9 +9,11 @@ usage() {
 Usage: sudo tests/vm/run.sh [--binary PATH] [--filter NAME]... [--timeout SECS]
                             [--test-timeout SECS] [--boot-timeout SECS] [--memory SIZE]
                             [--smp N] [--accel ACCEL] [--kernel-arg ARG]... [--no-check]
-                            [--plant-hang TEST] [--script PATH]
+                            [--no-attrib-check] [--disk SIZE]
+                            [--plant-hang TEST] [--script PATH] [--arch ARCH]
 
 Boots the lane's kernel (prepared by `scripts/setup.sh --vm`) under qemu-system-x86_64 -accel tcg
+(qemu-system-aarch64 with --arch aarch64)
 and, inside it: `BINARY --check`, one timed start, then `tests/integration/run.py BINARY NAME`
 once per filter, every step and every test under a time limit.
 
@@ -29,12 +31,19 @@ once per filter, every step and every test under a time limit.
   --accel ACCEL        QEMU accelerator (default: tcg)
   --kernel-arg ARG     one more guest kernel command-line argument; repeatable
   --no-check           skip --check and the timed start (only the tests run)
+  --no-attrib-check    skip the second --check, the one with attribution on
+  --disk SIZE          a virtio-blk disk of SIZE (e.g. 512M), ext4, as the VM's /var/tmp: a
+                       block device for bio's and page_fault's tests (major faults) (needs a
+                       kernel tree with modules.dep: --root)
   --plant-hang TEST    make TEST sleep forever once its monitor attached: the watchdog's own test
   --root DIR           the root file system the VM mounts (default /, the host's): another
                        distribution's tree (the Debian 11 lane, tests/bullseye/run.sh), with its
                        own newest kernel in DIR/boot and DIR/lib/modules; --binary and
                        --checkout are paths inside it
   --checkout PATH      the checkout as the VM sees it (default: this one)
+  --arch ARCH          the guest's architecture: x86_64 (default) or aarch64 (with --root: an
+                       arm64 tree, tests/arm64/run.sh; qemu-system-aarch64 -M virt, the tree's
+                       own static busybox in the initramfs)
   --artifacts DIR      where the artifacts go (default: tests/vm/artifacts)
   --script PATH        run PATH (relative to the checkout) in the VM instead of guest.sh, with
                        --out DIR; it writes DIR/summary (e.g. tests/vm/ipi_storm.sh)
@@ -77,6 +86,8 @@ SMP=1
 ACCEL=tcg
 KERNEL_ARGS=()
 NO_CHECK=0
+NO_ATTRIB_CHECK=0
+DISK=""
 PLANT_HANG=""
 SCRIPT=""
 # How long the host waits past TEST_TIMEOUT for the guest's own watchdog to report a hung step
@@ -86,6 +97,7 @@ HOST_GRACE=${EM_VM_HOST_GRACE:-90}
 [[ $HOST_GRACE =~ ^[0-9]+$ ]] || die 2 "EM_VM_HOST_GRACE takes seconds, got '$HOST_GRACE'"
 CACHE=${EM_VM_CACHE:-/var/cache/ebpf-monitor/vm}
 ROOTFS=/
+GUEST_ARCH=x86_64
 GUEST_ROOT=
 ARTIFACTS=
 # Loaded in this order from the lane kernel's modules: virtio-pci transport, then 9p over it.
@@ -135,10 +147,19 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--no-check) NO_CHECK=1 ;;
+	--no-attrib-check) NO_ATTRIB_CHECK=1 ;;
 	--script)
 		need_arg "$@"
 		[ -f "$ROOT/$2" ] || die 2 "--script takes a script path relative to $ROOT, got '$2'"
 		SCRIPT=$2
+		shift
+		;;
+	--arch)
+		need_arg "$@"
+		case $2 in
+		x86_64 | aarch64) GUEST_ARCH=$2 ;;
+		*) die 2 "--arch takes x86_64 or aarch64, got '$2'" ;;
+		esac
 		shift
 		;;
 	--root | --checkout | --artifacts)
@@ -148,6 +169,12 @@ while [ $# -gt 0 ]; do
 		--checkout) GUEST_ROOT=$2 ;;
 		--artifacts) ARTIFACTS=$2 ;;
 		esac
+		shift
+		;;
+	--disk)
+		need_arg "$@"
+		[[ $2 =~ ^[1-9][0-9]*[MG]$ ]] || die 2 "--disk takes a size like 512M or 1G, got '$2'"
+		DISK=$2
 		shift
 		;;
 	--memory)
@@ -174,13 +201,27 @@ done
 
 [ "$(id -u)" -eq 0 ] ||
 	die 3 "must run as root: QEMU exports the whole host root to the VM, which loads BPF (sudo $0)"
-[ "$(uname -m)" = x86_64 ] || die 3 "the lane boots an x86_64 kernel; this host is $(uname -m)"
-command -v qemu-system-x86_64 >/dev/null 2>&1 ||
-	die 3 "qemu-system-x86_64 is missing: run scripts/setup.sh --vm"
-BUSYBOX=/bin/busybox
-# It runs in the initramfs, where there are no shared libraries.
-if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
-	die 3 "$BUSYBOX is not a static busybox (package busybox-static): run scripts/setup.sh --vm"
+[ "$(uname -m)" = x86_64 ] || die 3 "the lane runs on x86_64 hosts; this host is $(uname -m)"
+if [ "$GUEST_ARCH" = aarch64 ]; then
+	[ "$ROOTFS" != / ] || die 2 "--arch aarch64 needs --root (an arm64 tree: scripts/setup.sh --arm64)"
+	QEMU=qemu-system-aarch64
+	# -M virt: its PL011 is the console; PCI for virtio-9p through the generic host bridge
+	QEMU_MACHINE=(-M virt -cpu max)
+	CONSOLE=ttyAMA0
+	BUSYBOX=$ROOTFS/bin/busybox
+	SETUP_HINT="scripts/setup.sh --arm64"
+else
+	QEMU=qemu-system-x86_64
+	QEMU_MACHINE=(-cpu max)
+	CONSOLE=ttyS0
+	BUSYBOX=/bin/busybox
+	SETUP_HINT="scripts/setup.sh --vm"
+fi
+command -v "$QEMU" >/dev/null 2>&1 || die 3 "$QEMU is missing: run $SETUP_HINT"
+# It runs in the initramfs, where there are no shared libraries: no program interpreter.
+if [ ! -x "$BUSYBOX" ] || ! readelf -lW "$BUSYBOX" >/dev/null 2>&1 ||
+	readelf -lW "$BUSYBOX" | grep -q 'program interpreter'; then
+	die 3 "$BUSYBOX is not a static busybox (package busybox-static): run $SETUP_HINT"
 fi
 GUEST_ROOT=${GUEST_ROOT:-$ROOT}
 if [ "$ROOTFS" = / ]; then
@@ -291,10 +332,13 @@ add_with_deps() {
 }
 if [ -r "$VM_MODDIR/modules.dep" ]; then
 	ORDERED=()
-	for m in virtio_pci 9pnet_virtio 9p; do
+	# (ext4 asks for crc32c at mount whatever its features; no modprobe in the initramfs)
+	for m in virtio_pci 9pnet_virtio 9p ${DISK:+virtio_blk crc32c_generic ext4}; do
 		add_with_deps "$m"
 	done
 	MODULES=("${ORDERED[@]}")
+elif [ -n "$DISK" ]; then
+	die 2 "--disk needs a kernel tree with modules.dep (--root); $VM_MODDIR has none"
 fi
 for m in "${MODULES[@]}"; do
 	ko=$(find "$VM_MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \
@@ -309,6 +353,16 @@ for m in "${MODULES[@]}"; do
 	esac
 	printf '%s\n' "$m" >>"$INITRD/modules/order"
 done
+DISK_ARGS=()
+if [ -n "$DISK" ]; then
+	command -v mkfs.ext4 >/dev/null 2>&1 || die 3 "--disk needs mkfs.ext4 (package e2fsprogs)"
+	truncate -s "$DISK" "$WORK/disk.img"
+	mkfs.ext4 -q -F -L emlane "$WORK/disk.img" || die 1 "mkfs.ext4 failed"
+	# shellcheck disable=SC2054 # QEMU's option values are comma lists
+	DISK_ARGS=(-drive "file=$WORK/disk.img,if=none,id=disk,format=raw,cache=unsafe"
+		-device virtio-blk-pci,drive=disk)
+	: >"$INITRD/disk" # init mounts /dev/vda on /var/tmp
+fi
 cp "$ROOT/tests/vm/init" "$INITRD/init"
 chmod 755 "$INITRD/init"
 # Directories the VM's tmpfs mounts would hide (a CI checkout under /tmp): init binds them back.
@@ -331,6 +385,7 @@ done
 		printf 'exec /bin/bash tests/vm/guest.sh --binary %q --out /tmp/em-lane' "$BINARY"
 		printf ' --test-timeout %q' "$TEST_TIMEOUT"
 		[ "$NO_CHECK" -eq 0 ] || printf ' --no-check'
+		[ "$NO_ATTRIB_CHECK" -eq 0 ] || printf ' --no-attrib-check'
 		[ -z "$PLANT_HANG" ] || printf ' --plant-hang %q' "$PLANT_HANG"
 		printf ' --filter %q' "${FILTERS[@]}"
 		printf '\n'
@@ -346,18 +401,19 @@ OUT=$WORK/out
 mkdir -p "$OUT"
 SERIAL=$WORK/serial.log
 : >"$SERIAL"
-say "booting Debian kernel $VM_KVER ($VM_KPKG $VM_KPKG_VERSION) under qemu -accel $ACCEL -cpu max" \
+say "booting Debian kernel $VM_KVER ($VM_KPKG $VM_KPKG_VERSION) under $QEMU -accel $ACCEL ${QEMU_MACHINE[*]}" \
 	"-smp $SMP -m $MEMORY; filters: ${FILTERS[*]}; limits: ${TEST_TIMEOUT}s a step, ${LANE_TIMEOUT}s in all"
 T_BOOT=$(date +%s.%N)
-qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp "$SMP" -m "$MEMORY" \
+"$QEMU" -accel "$ACCEL" "${QEMU_MACHINE[@]}" -smp "$SMP" -m "$MEMORY" \
 	-nodefaults -no-user-config -display none -monitor none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 mitigations=off rdinit=/init${KERNEL_ARGS[*]:+ ${KERNEL_ARGS[*]}}" \
+	-append "console=$CONSOLE panic=-1 mitigations=off rdinit=/init${KERNEL_ARGS[*]:+ ${KERNEL_ARGS[*]}}" \
 	-chardev "file,id=con,path=$SERIAL" -serial chardev:con \
 	-fsdev "local,id=r,path=$ROOTFS,security_model=none,readonly=on,multidevs=remap" \
 	-device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
 	-fsdev "local,id=o,path=$OUT,security_model=none" \
 	-device virtio-9p-pci,fsdev=o,mount_tag=laneout \
+	"${DISK_ARGS[@]}" \
 	</dev/null >"$WORK/qemu.log" 2>&1 &
 QEMU_PID=$!
 # The console, live from init's first line (the kernel's boot log is in artifacts/serial.log, and
@@ -370,7 +426,7 @@ serial_tail() {
 	if [ -s "$SERIAL" ]; then
 		tail -n 40 "$SERIAL" | tr -d '\r' | sed 's/^/  | /' >&2
 	else
-		printf '  (nothing: the kernel printed nothing; is %s a bootable bzImage?)\n' "$VMLINUZ" >&2
+		printf '  (nothing: the kernel printed nothing; is %s a kernel image %s boots?)\n' "$VMLINUZ" "$QEMU" >&2
 	fi
 	[ -s "$WORK/qemu.log" ] && sed 's/^/  qemu: /' "$WORK/qemu.log" >&2
 	tr -d '\r' <"$SERIAL" >"$ARTIFACTS/serial.log" 2>/dev/null || true
