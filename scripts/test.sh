@@ -338,9 +338,7 @@ ARM64_PID=""
 ARM64_T0=0
 arm64_lane_start() {
 	ARM64_T0=$SECONDS
-	printf '
-test: ==== arm64 lane: tests/arm64/run.sh build-arm64 (beside the kprobe lane)
-'
+	printf '\ntest: ==== arm64 lane: tests/arm64/run.sh build-arm64 (beside the kprobe lane)\n'
 	(
 		rc=0
 		bash "$ROOT/tests/arm64/run.sh" "$ROOT/build-arm64" >"$LOGDIR/arm64-lane.log" 2>&1 || rc=$?
@@ -354,9 +352,7 @@ arm64_lane_finish() {
 	wait "$ARM64_PID" || true
 	ARM64_PID=""
 	rc=$(cat "$LOGDIR/arm64-lane.rc" 2>/dev/null || echo 1)
-	printf '
-test: ==== arm64 lane (ran beside the kprobe lane): its output
-'
+	printf '\ntest: ==== arm64 lane (ran beside the kprobe lane): its output\n'
 	cat "$LOGDIR/arm64-lane.log"
 	STEP_T0=$ARM64_T0
 	if [ "$rc" -eq 3 ]; then
