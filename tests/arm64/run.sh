@@ -5,7 +5,8 @@
 # TCG), that root over virtio-9p (tests/vm/run.sh --arch aarch64): the installed program's
 # --check, then exact-count tests of every monitor (bio and page_fault on a virtio-blk disk),
 # exec and open through the arm64 syscall wrappers' kprobes, func by kprobe. The aarch64 RPM is
-# built from the same spec (rpmbuild --target aarch64) and its program run under qemu-aarch64.
+# built from the same spec (rpmbuild --target aarch64), installed with rpm into a root of its own
+# and its program run there under qemu-aarch64.
 #
 # Usage: sudo tests/arm64/run.sh [BUILD_DIR]     (default build-arm64, from tests/arm64/cross.sh)
 # Artifacts (overwritten each run): tests/arm64/artifacts/ (the .deb's dpkg log and contents,
@@ -39,7 +40,7 @@ die() {
 
 case ${1:-} in
 -h | --help)
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 -*) die 2 "unknown option: $1 (see --help)" ;;
@@ -111,7 +112,7 @@ fi
 # ---- the RPM: the same spec, built for aarch64 with the same toolchain file -----------------------
 
 # rpmbuild --target aarch64 runs the spec's CMake build with em_cmake_args naming the toolchain
-# file (the source tarball holds it). The payload's program is run under qemu-aarch64.
+# file (the source tarball holds it).
 t=$SECONDS
 RPM_TOP=$BUILD-rpm
 rm -rf "$RPM_TOP"
@@ -127,19 +128,28 @@ elif (cd "$BUILD" && cmake --build . --target package_source) >"$ART/rpm-source.
 		"$ROOT/packaging/rpm/ebpf-monitor.spec" >"$ART/rpmbuild.log" 2>&1; then
 	rpm_file=$(find "$RPM_TOP/RPMS" -name 'ebpf-monitor-*.aarch64.rpm' | head -n1)
 fi
+# Installed with rpm into a root of its own (this host is not an RPM system: --nodeps, and no
+# scriptlets, which call systemctl), then its program is run from there.
+RPM_ROOT=$RPM_TOP/root
+mkdir -p "$RPM_ROOT"
 if [ -n "$rpm_file" ] && [ "$(rpm -qp --qf '%{ARCH}' "$rpm_file")" = aarch64 ] &&
-	mkdir -p "$RPM_TOP/payload" && (cd "$RPM_TOP/payload" && rpm2cpio "$rpm_file" | cpio -idm --quiet) &&
-	file -b "$RPM_TOP/payload/usr/bin/ebpf-monitor" | grep -q 'ARM aarch64' &&
-	version=$(qemu-aarch64-static -L "$R" "$RPM_TOP/payload/usr/bin/ebpf-monitor" --version) &&
 	rpm -qp --requires "$rpm_file" >"$ART/rpm-requires.txt" &&
-	! grep -q GLIBC_PRIVATE "$ART/rpm-requires.txt"; then
-	ok "rpm: $(basename "$rpm_file") built in $((SECONDS - t)) s (ARCH aarch64, aarch64 binaries; runs: $version)"
+	! grep -q GLIBC_PRIVATE "$ART/rpm-requires.txt" &&
+	rpm -i --root "$RPM_ROOT" --nodeps --noscripts --ignorearch "$rpm_file" \
+		>"$ART/rpm-install.log" 2>&1 &&
+	[ "$(rpm -q --root "$RPM_ROOT" ebpf-monitor)" = "$(basename "$rpm_file" .rpm)" ] &&
+	[ -f "$RPM_ROOT/etc/ebpf-monitor/monitor_config.yaml" ] &&
+	[ "$(stat -c %a "$RPM_ROOT/var/lib/ebpf-monitor")" = 750 ] &&
+	file -b "$RPM_ROOT/usr/bin/ebpf-monitor" | grep -q 'ARM aarch64' &&
+	version=$(qemu-aarch64-static -L "$R" "$RPM_ROOT/usr/bin/ebpf-monitor" --version); then
+	ok "rpm: $(basename "$rpm_file") built in $((SECONDS - t)) s (ARCH aarch64), installed with rpm --root, runs: $version"
 else
+	sed 's/^/  /' "$ART/rpm-install.log" 2>/dev/null
 	tail -n 20 "$ART/rpmbuild.log" 2>/dev/null | sed 's/^/  /'
 	grep GLIBC_PRIVATE "$ART/rpm-requires.txt" 2>/dev/null | sed 's/^/  requires: /'
 	bad "rpm: no working aarch64 RPM (log: tests/arm64/artifacts/rpmbuild.log)"
 fi
-rm -rf "$RPM_TOP/payload"
+rm -rf "$RPM_ROOT"
 
 # ---- the checkout in the root, for the tests -------------------------------------------------
 
