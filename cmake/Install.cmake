@@ -5,7 +5,8 @@
 # `cmake --install --prefix`, since the unit and config name the paths) the layout is:
 #   /usr/bin/ebpf-monitor
 #   /etc/ebpf-monitor/monitor_config.yaml            config/monitor_config.packaged.yaml
-#   <unitdir>/ebpf-monitor.service                   packaging/systemd/ebpf-monitor.service
+#   <unitdir>/ebpf-monitor.service                   packaging/systemd/ebpf-monitor.service.in
+#     (written for the systemd version it runs under: EM_SYSTEMD_VERSION, below)
 #     (pkg-config systemd: /lib/systemd/system on Debian 12, /usr/lib/systemd/system on RHEL)
 #   /usr/share/man/man8/ebpf-monitor.8               docs/ebpf-monitor.8
 #   /usr/share/bash-completion/completions/ebpf-monitor
@@ -31,17 +32,56 @@ set(EM_LOG_DIR /var/log/ebpf-monitor)
 
 install(TARGETS ebpf-monitor RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-# The unit and the config name /usr/bin and /etc literally (so the unit in the source tree can be
-# checked by systemd-analyze as it is); another prefix gets its own paths written in.
+# The unit for the systemd it will run under: packaging/systemd/unit.awk keeps the lines of
+# packaging/systemd/ebpf-monitor.service.in that systemd EM_SYSTEMD_VERSION knows. The RPM spec
+# gives the version per release (219 RHEL 7, 239 RHEL 8, 252 RHEL 9); otherwise the build
+# host's systemd (pkg-config), and where it has none the unit for current systemd.
+set(EM_SYSTEMD_VERSION "" CACHE STRING
+    "systemd version the unit is written for (219 RHEL 7, 239 RHEL 8, 252 RHEL 9); empty: the host's")
+set(_em_systemd_version "${EM_SYSTEMD_VERSION}")
+set(_em_systemd_from "EM_SYSTEMD_VERSION")
+if(_em_systemd_version STREQUAL "" AND PKG_CONFIG_FOUND)
+  execute_process(COMMAND ${PKG_CONFIG_EXECUTABLE} --modversion systemd
+                  OUTPUT_VARIABLE _em_pc_systemd OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(_em_pc_systemd MATCHES "^([0-9]+)")
+    set(_em_systemd_version ${CMAKE_MATCH_1})
+    set(_em_systemd_from "pkg-config systemd")
+  endif()
+endif()
+if(_em_systemd_version STREQUAL "")
+  # No systemd here: every guard "@>=N" holds, the unit for current systemd.
+  set(_em_systemd_version 9999)
+  set(_em_systemd_from "no systemd.pc: current systemd")
+endif()
+if(NOT _em_systemd_version MATCHES "^[0-9]+$" OR _em_systemd_version LESS 219)
+  message(FATAL_ERROR "EM_SYSTEMD_VERSION=${_em_systemd_version}: give the systemd version the "
+                      "unit is for, as a number of 219 (RHEL/CentOS 7) or newer")
+endif()
+find_program(EM_AWK NAMES gawk mawk awk)
+if(NOT EM_AWK)
+  message(FATAL_ERROR "awk not found: it writes the systemd unit (install gawk or mawk)")
+endif()
+execute_process(COMMAND ${EM_AWK} -v version=${_em_systemd_version}
+                        -f ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/unit.awk
+                        ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/ebpf-monitor.service.in
+                OUTPUT_VARIABLE _em_unit RESULT_VARIABLE _em_unit_rc)
+if(NOT _em_unit_rc EQUAL 0)
+  message(FATAL_ERROR "packaging/systemd/unit.awk failed (${_em_unit_rc})")
+endif()
+message(STATUS "systemd unit: for systemd ${_em_systemd_version} (${_em_systemd_from})")
+
+# The unit and the config name /usr/bin and /etc literally (so the unit written for this host's
+# systemd can be checked by systemd-analyze as it is); another prefix gets its own paths written
+# in.
 set(_em_bin ${CMAKE_INSTALL_FULL_BINDIR}/ebpf-monitor)
 set(_em_conf ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ebpf-monitor/monitor_config.yaml)
-file(READ ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/ebpf-monitor.service _em_unit)
 string(REPLACE "/usr/bin/ebpf-monitor" "${_em_bin}" _em_unit "${_em_unit}")
 string(REPLACE "/etc/ebpf-monitor/monitor_config.yaml" "${_em_conf}" _em_unit "${_em_unit}")
 file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/packaging/ebpf-monitor.service
      CONTENT "${_em_unit}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/ebpf-monitor.service)
+             ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/ebpf-monitor.service.in
+             ${CMAKE_CURRENT_SOURCE_DIR}/packaging/systemd/unit.awk)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/packaging/ebpf-monitor.service
         DESTINATION ${EM_SYSTEMD_UNITDIR})
 

@@ -234,8 +234,11 @@ setup_rpm() {
 		esac
 		say "$pm install ${missing[*]}"
 		if ! "$pm" install -y -q "${missing[@]}"; then
-			die 1 "$pm install failed. check-devel and cmake3 come from EPEL; libyaml-devel" \
-				"from CRB/PowerTools on RHEL 8/9; kernel-devel-$KREL must match uname -r"
+			die 1 "$pm install failed. The -devel packages are in the optional channel on RHEL 7" \
+				"(CentOS 7: base) and cmake3 in EPEL; in PowerTools (CentOS/Rocky/Alma 8:" \
+				"dnf config-manager --set-enabled powertools) or CRB (9: --set-enabled crb;" \
+				"RHEL: subscription-manager repos --enable codeready-builder-for-rhel-N-\$(arch)-rpms)" \
+				"on 8 and 9; kernel-devel-$KREL must match uname -r"
 		fi
 	else
 		say "packages already installed"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run.sh - packaging tests (root): builds the RPM (rpmbuild --nodeps) and lints it, builds the
-# .deb with CPack, installs it, runs the installed monitor from its packaged config, checks the
+# run.sh - packaging tests (root): checks the systemd unit each target gets, builds the RPM of
+# each release (rpmbuild --nodeps: EL7, EL8, EL9, Fedora) and lints them, builds the .deb with
+# CPack, installs it, runs the installed monitor from its packaged config, checks the
 # systemd unit, then purges the package. Last line "N passed, N failed".
 set -euo pipefail
 
@@ -8,9 +9,10 @@ usage() {
 	cat <<'EOF'
 Usage: sudo tests/packaging/run.sh [BUILD_DIR]
 
-BUILD_DIR is the release build (default: build); the systemd unit in the source tree is
-verified against its ebpf-monitor. The packages are built in build-pkg (CMake, prefix /usr)
-and build-rpm (rpmbuild's top directory). Run scripts/setup.sh first (bcc, kernel headers).
+BUILD_DIR is the release build (default: build); the packages are built with its build type,
+in build-pkg (CMake, prefix /usr) and build-rpm/<release> (rpmbuild's top directory for el7,
+el8, el9 and fedora: rpmbuild --define 'rhel N'). The systemd unit of every target is checked
+by tests/packaging/units.sh. Run scripts/setup.sh first (bcc, kernel headers).
 
 The .deb is installed with dpkg -i and purged at the end, also on failure or interruption.
 The test refuses to run where ebpf-monitor is already installed (package or files), so that
@@ -46,7 +48,6 @@ cd "$ROOT"
 PKG_DIR=$ROOT/build-pkg
 RPM_TOP=$ROOT/build-rpm
 SPEC=packaging/rpm/ebpf-monitor.spec
-UNIT=packaging/systemd/ebpf-monitor.service
 CONF=/etc/ebpf-monitor/monitor_config.yaml
 INSTALLED_UNIT_DIRS=(/lib/systemd/system /usr/lib/systemd/system)
 # Everything the package installs or the installed monitor writes, outside /usr.
@@ -192,22 +193,14 @@ else
 	fail "packaged config drifted from config/monitor_config.yaml (above)"
 fi
 
-# ---- systemd unit, as shipped, against the release build's binary ----
-step "systemd-analyze verify $UNIT (ExecStart -> $BUILD_DIR/ebpf-monitor)"
-# verify needs ExecStart's binary to exist: a copy of the unit names the built one instead of
-# /usr/bin/ebpf-monitor; the man page is not installed yet (--man=no).
-if [ -x "$BUILD_DIR/ebpf-monitor" ]; then
-	mkdir -p "$TMP/unit"
-	sed "s#/usr/bin/ebpf-monitor#$BUILD_DIR/ebpf-monitor#" "$UNIT" >"$TMP/unit/ebpf-monitor.service"
-	if out=$(systemd-analyze verify --man=no "$TMP/unit/ebpf-monitor.service" 2>&1) &&
-		[ -z "$out" ]; then
-		pass "systemd-analyze verify: source unit"
-	else
-		printf '%s\n' "$out"
-		fail "systemd-analyze verify: source unit"
-	fi
+# ---- the systemd unit of every target, from packaging/systemd/ebpf-monitor.service.in ----
+step "tests/packaging/units.sh"
+if bash "$ROOT/tests/packaging/units.sh" >"$TMP/units.out" 2>&1; then
+	grep -E 'units: (PASS|FAIL)' "$TMP/units.out" | sed 's/^units: PASS /  /'
+	pass "units: $(tail -n1 "$TMP/units.out")"
 else
-	fail "systemd-analyze verify: $BUILD_DIR/ebpf-monitor is missing (build it: scripts/test.sh)"
+	cat "$TMP/units.out"
+	fail "units: the unit of some target (above)"
 fi
 
 # ---- build-pkg: the packaging build, prefix /usr ----
@@ -245,56 +238,97 @@ if [ -f src/analyze/CMakeLists.txt ]; then
 	expected+=(/usr/bin/ebpf-monitor-analyze /usr/share/man/man1/ebpf-monitor-analyze.1)
 fi
 
-# ---- RPM ----
-step "rpmbuild --nodeps -ba $SPEC"
+# ---- RPM, per release: EL7, EL8, EL9 (rpmbuild --define 'rhel N') and Fedora (no rhel macro) ----
+# Each: name, rhel macro ("-": none), the systemd its unit must be written for, the License tag,
+# the CMake and systemd-macro build requirements that differ between releases.
+RELEASES=(
+	"el7 7 219 GPLv2 cmake3>=3.13 systemd"
+	"el8 8 239 GPLv2 cmake>=3.13 systemd"
+	"el9 9 250 GPLv2 cmake>=3.13 systemd-rpm-macros"
+	"fedora - $(systemctl --version 2>/dev/null | awk 'NR == 1 { print $2 + 0 }') GPL-2.0-only cmake>=3.13 systemd-rpm-macros"
+)
+# What every release requires to build and to run (rpmspec -q, one per line, spaces removed).
+BUILDREQ_COMMON=(bcc-devel\>=0.10 check-devel gcc kernel-headers libmicrohttpd-devel libyaml-devel
+	make pkgconfig)
+REQ_ALL=(/bin/sh bcc\>=0.10 kernel-devel libyaml systemd)
+
+step "rpmbuild --nodeps $SPEC, for ${#RELEASES[@]} releases"
 tarball=$PKG_DIR/ebpf-monitor-$spec_version.tar.gz
 rm -rf "$RPM_TOP" "$tarball"
 mkdir -p "$RPM_TOP"
-rpm_ok=0
+rpm_files=()
 if ! "$CMAKE" --build "$PKG_DIR" --target package_source >"$TMP/source.log" 2>&1; then
 	tail -n 20 "$TMP/source.log"
 	fail "rpm: source tarball (package_source)"
-# --nocheck: the unit tests are scripts/test.sh's; the spec's check section runs them in
-# distribution builds.
-elif ! rpmbuild --nodeps --nocheck -ba --define "_topdir $RPM_TOP" --define "_sourcedir $PKG_DIR" \
-	"$SPEC" >"$RPM_TOP/rpmbuild.log" 2>&1; then
-	tail -n 30 "$RPM_TOP/rpmbuild.log"
-	fail "rpm: rpmbuild (log: $RPM_TOP/rpmbuild.log)"
-else
-	pass "rpm: rpmbuild from the source tarball"
-	rpm_ok=1
 fi
+for r in "${RELEASES[@]}"; do
+	read -r rel rhel sd license req_cmake req_macros <<<"$r"
+	defs=()
+	[ "$rhel" = - ] || defs=(--define "rhel $rhel" --define "dist .$rel")
+	top=$RPM_TOP/$rel
 
-if [ "$rpm_ok" -eq 1 ]; then
-	rpm_file=$(find "$RPM_TOP/RPMS" -name "ebpf-monitor-$spec_version-*.rpm" | head -n1)
-	srpm_file=$(find "$RPM_TOP/SRPMS" -name '*.src.rpm' | head -n1)
-
-	step "rpmlint"
-	# Unfiltered, for the record; then with the rpmlintrc that explains each accepted finding.
-	{ rpmlint "$SPEC" "$rpm_file" "$srpm_file" 2>&1 || true; } | tail -n1 |
-		sed 's/^ */packaging: rpmlint without the rpmlintrc: /'
-	lint=$(rpmlint -r packaging/rpm/ebpf-monitor.rpmlintrc "$SPEC" "$rpm_file" "$srpm_file" 2>&1 ||
-		true)
-	printf '%s\n' "$lint" | grep -E ': [EW]: |checked;' || true
-	if printf '%s\n' "$lint" | grep -qE 'checked; 0 errors'; then
-		pass "rpmlint: no errors"
+	# The spec's branch for this release: its build and run requirements, exactly.
+	want=$(printf '%s\n' "${BUILDREQ_COMMON[@]}" "$req_cmake" "$req_macros" | sort)
+	got=$(rpmspec -q --buildrequires "${defs[@]}" "$SPEC" 2>&1 | tr -d ' ' | sort)
+	want_req=$(printf '%s\n' "${REQ_ALL[@]}" | sort)
+	got_req=$(rpmspec -q --requires "${defs[@]}" "$SPEC" 2>&1 | tr -d ' ' | sort -u)
+	if [ "$got" = "$want" ] && [ "$got_req" = "$want_req" ]; then
+		pass "rpm $rel: rpmspec BuildRequires $req_cmake $req_macros + ${#BUILDREQ_COMMON[@]} common; Requires $(tr '\n' ' ' <<<"$want_req")"
 	else
-		fail "rpmlint: errors (above)"
+		diff -u <(printf '%s\n' "$want" "--" "$want_req") <(printf '%s\n' "$got" "--" "$got_req") || true
+		fail "rpm $rel: rpmspec's BuildRequires/Requires differ from the expected ones (above)"
 	fi
 
-	step "rpm -qlp"
+	# --nocheck: the unit tests are scripts/test.sh's; the spec's check section runs them in
+	# distribution builds. The source package once (the spec is the same for every release).
+	mode=-bb
+	[ "$rel" = fedora ] && mode=-ba
+	mkdir -p "$top"
+	# EL7's spec calls cmake3/ctest3, EPEL's names for CMake 3: here they are this host's CMake.
+	path=$PATH
+	if [ "$rhel" = 7 ]; then
+		mkdir -p "$TMP/cmake3"
+		ln -sf "$(command -v "$CMAKE")" "$TMP/cmake3/cmake3"
+		ln -sf "$(command -v ctest)" "$TMP/cmake3/ctest3"
+		path=$TMP/cmake3:$PATH
+	fi
+	if ! PATH=$path rpmbuild --nodeps --nocheck "$mode" --define "_topdir $top" \
+		--define "_sourcedir $PKG_DIR" "${defs[@]}" "$SPEC" >"$top/rpmbuild.log" 2>&1; then
+		tail -n 30 "$top/rpmbuild.log"
+		fail "rpm $rel: rpmbuild (log: $top/rpmbuild.log)"
+		continue
+	fi
+	rpm_file=$(find "$top/RPMS" -name "ebpf-monitor-$spec_version-*.rpm" | head -n1)
+	rpm_files+=("$rpm_file")
+	[ "$rel" = fedora ] && srpm_file=$(find "$top/SRPMS" -name '*.src.rpm' | head -n1)
+	got_license=$(rpm -qp --qf '%{LICENSE}' "$rpm_file")
+	if [ "$got_license" = "$license" ]; then
+		pass "rpm $rel: rpmbuild $(basename "$rpm_file"), License: $license"
+	else
+		fail "rpm $rel: License '$got_license', want '$license'"
+	fi
+
+	# The unit in the package: written for this release's systemd (tests/packaging/units.sh).
+	mkdir -p "$TMP/$rel"
+	(cd "$TMP/$rel" && rpm2cpio "$rpm_file" | cpio -idm --quiet '*/systemd/system/ebpf-monitor.service')
+	unit=$(find "$TMP/$rel" -name ebpf-monitor.service | head -n1)
+	if [ -z "$unit" ]; then
+		fail "rpm $rel: no systemd unit in the package"
+	elif out=$(bash "$ROOT/tests/packaging/units.sh" --unit "$unit" --systemd "$sd" \
+		--name "rpm $rel unit" 2>&1); then
+		pass "rpm $rel: its unit uses only what systemd $sd knows ($(grep -m1 -oE '[0-9]+ directives' <<<"$out"))"
+	else
+		printf '%s\n' "$out"
+		fail "rpm $rel: its unit, checked for systemd $sd (above)"
+	fi
+
+	# Files, config noreplace, directory modes, and the systemd scriptlets.
 	rpm -qlp "$rpm_file" | grep -vE '^/usr/lib/\.build-id|^/usr/share/doc/' |
-		sed -E 's/\.(gz|bz2|xz|zst)$//' | sort >"$TMP/rpm.list"
+		sed -E 's/\.(gz|bz2|xz|zst)$//' | sort >"$TMP/$rel/rpm.list"
 	# The unit directory is the distribution's (_unitdir): any systemd unit directory will do.
-	unit_line=$(grep -E '/systemd/system/ebpf-monitor\.service$' "$TMP/rpm.list" || true)
-	grep -vE '/systemd/system/ebpf-monitor\.service$' "$TMP/rpm.list" >"$TMP/rpm.rest" || true
-	if [ -n "$unit_line" ] && diff -u <(printf '%s\n' "${expected[@]}" | sort) "$TMP/rpm.rest"; then
-		pass "rpm: file list ($(wc -l <"$TMP/rpm.list") paths, unit $unit_line)"
-	else
-		fail "rpm: file list differs from the expected one (above; unit: '${unit_line:-none}')"
-	fi
-
-	# Config noreplace, directory modes, and the systemd scriptlets.
+	unit_line=$(grep -E '/systemd/system/ebpf-monitor\.service$' "$TMP/$rel/rpm.list" || true)
+	grep -vE '/systemd/system/ebpf-monitor\.service$' "$TMP/$rel/rpm.list" >"$TMP/$rel/rpm.rest" ||
+		true
 	flags=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm_file")
 	scripts=$(rpm -qp --scripts "$rpm_file")
 	meta_ok=1
@@ -307,11 +341,27 @@ if [ "$rpm_ok" -eq 1 ]; then
 		awk -v s="$sl" '/scriptlet/ { on = ($1 == s) } on' <<<"$scripts" |
 			grep -q 'ebpf-monitor\.service' || meta_ok=0
 	done
-	if [ "$meta_ok" -eq 1 ]; then
-		pass "rpm: config(noreplace), 0750 state/log dirs, systemd scriptlets"
+	if [ -n "$unit_line" ] && [ "$meta_ok" -eq 1 ] &&
+		diff -u <(printf '%s\n' "${expected[@]}" | sort) "$TMP/$rel/rpm.rest"; then
+		pass "rpm $rel: $(wc -l <"$TMP/$rel/rpm.list") paths (unit $unit_line), config(noreplace), 0750 state/log dirs, systemd scriptlets"
 	else
 		printf '%s\n%s\n' "$flags" "$scripts"
-		fail "rpm: config flags, directory modes or scriptlets (above)"
+		fail "rpm $rel: file list, config flags, directory modes or scriptlets (above; unit: '${unit_line:-none}')"
+	fi
+done
+
+if [ ${#rpm_files[@]} -gt 0 ]; then
+	step "rpmlint"
+	# Unfiltered, for the record; then with the rpmlintrc that explains each accepted finding.
+	{ rpmlint "$SPEC" "${rpm_files[@]}" ${srpm_file:+"$srpm_file"} 2>&1 || true; } | tail -n1 |
+		sed 's/^ */packaging: rpmlint without the rpmlintrc: /'
+	lint=$(rpmlint -r packaging/rpm/ebpf-monitor.rpmlintrc "$SPEC" "${rpm_files[@]}" \
+		${srpm_file:+"$srpm_file"} 2>&1 || true)
+	printf '%s\n' "$lint" | grep -E ': [EW]: |checked;' || true
+	if printf '%s\n' "$lint" | grep -qE 'checked; 0 errors'; then
+		pass "rpmlint: the spec, the source package and ${#rpm_files[@]} packages, no errors"
+	else
+		fail "rpmlint: errors (above)"
 	fi
 fi
 
