@@ -51,7 +51,6 @@ endif()
 if(_em_systemd_version STREQUAL "")
   # No systemd here: every guard "@>=N" holds, the unit for current systemd.
   set(_em_systemd_version 9999)
-  set(_em_systemd_from "no systemd.pc: current systemd")
 endif()
 if(NOT _em_systemd_version MATCHES "^[0-9]+$" OR _em_systemd_version LESS 219)
   message(FATAL_ERROR "EM_SYSTEMD_VERSION=${_em_systemd_version}: give the systemd version the "
@@ -68,7 +67,12 @@ execute_process(COMMAND ${EM_AWK} -v version=${_em_systemd_version}
 if(NOT _em_unit_rc EQUAL 0)
   message(FATAL_ERROR "packaging/systemd/unit.awk failed (${_em_unit_rc})")
 endif()
-message(STATUS "systemd unit: for systemd ${_em_systemd_version} (${_em_systemd_from})")
+if(_em_systemd_version EQUAL 9999)
+  message(STATUS "systemd unit: for current systemd (no systemd.pc; -DEM_SYSTEMD_VERSION=N for "
+                 "an older one)")
+else()
+  message(STATUS "systemd unit: for systemd ${_em_systemd_version} (${_em_systemd_from})")
+endif()
 
 # The unit and the config name /usr/bin and /etc literally (so the unit written for this host's
 # systemd can be checked by systemd-analyze as it is); another prefix gets its own paths written
