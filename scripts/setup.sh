@@ -151,12 +151,14 @@ deb_link_fallback_headers() {
 
 setup_apt() {
 	# clang + libclang-rt-dev: the libFuzzer harnesses (tests/fuzz/run.sh); valgrind: the unit
-	# tests under memcheck (scripts/test.sh)
+	# tests under memcheck (scripts/test.sh); libgnutls28-dev, libcrypt-dev: the metrics
+	# endpoint's TLS and bcrypt (basic authentication)
 	local pkgs=(build-essential cmake pkg-config libbpfcc-dev bpfcc-tools libyaml-dev libmicrohttpd-dev
-		check python3 strace clang valgrind)
-	# Test tools only (tests/integration/test_prom.py scrapes with a real server; promtool):
-	# installed without recommends, so no node exporter comes along.
-	local test_pkgs=(prometheus)
+		libgnutls28-dev libcrypt-dev check python3 strace clang valgrind)
+	# Test tools only (tests/integration/test_prom.py scrapes with a real server; promtool;
+	# test_prom_tls.py makes its CA and certificates with python3-cryptography and asks with
+	# curl): installed without recommends, so no node exporter comes along.
+	local test_pkgs=(prometheus python3-cryptography curl)
 	local missing=() missing_test=() p fallback=0
 
 	for p in "${pkgs[@]}"; do
@@ -208,7 +210,7 @@ setup_apt() {
 setup_rpm() {
 	local pm=$1 os_id="" major="" p
 	local pkgs=(bcc-devel bcc-tools libyaml-devel libmicrohttpd-devel check-devel gcc make pkgconfig
-		python3 strace clang compiler-rt valgrind)
+		gnutls-devel python3 strace clang compiler-rt valgrind)
 	local missing=()
 	if [ -r /etc/os-release ]; then
 		# shellcheck disable=SC1091
@@ -218,10 +220,11 @@ setup_rpm() {
 		major=${major%%.*}
 	fi
 	if [ "$major" = 7 ] && [ "$os_id" != fedora ]; then
-		# CMake >= 3.13 is needed; RHEL/CentOS 7 ship 2.8, EPEL has cmake3.
+		# CMake >= 3.13 is needed; RHEL/CentOS 7 ship 2.8, EPEL has cmake3. crypt.h is
+		# glibc's there (no bcrypt: basic authentication is refused at start).
 		pkgs+=(cmake3)
 	else
-		pkgs+=(cmake)
+		pkgs+=(cmake libxcrypt-devel)
 	fi
 	headers_ok || pkgs+=("kernel-devel-$KREL")
 

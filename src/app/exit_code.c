@@ -21,6 +21,10 @@ int app_exit_code(enum app_step step, int err)
 		if (err == -EEXIST)
 			return EXIT_RUNNING;
 		return err == -ELOOP || err == -EPERM ? EXIT_OUTPUT : EXIT_RUNTIME;
+	case APP_STEP_WEBCFG:
+		if (err == -EPERM)
+			return EXIT_OUTPUT;
+		return err == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 	case APP_STEP_RUN:
 		break;
 	}

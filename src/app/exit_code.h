@@ -11,6 +11,8 @@ enum app_step {
 	APP_STEP_DIRS,	  /* the output, log and PID file directories: 5 */
 	APP_STEP_PIDFILE, /* the PID file: -EEXIST 4 (held), -ELOOP/-EPERM 5 (planted), else 1 */
 	APP_STEP_OUTPUT,  /* the row outputs (output directory unusable): 5 */
+	APP_STEP_WEBCFG,  /* the metrics endpoint's web configuration file: 2; a file holding a
+			     secret that is unsafe (-EPERM) 5; -ENOMEM 1 */
 	APP_STEP_RUN,	  /* anything else: daemonizing, the metrics endpoint, the event loop: 1 */
 };
 

@@ -68,7 +68,7 @@ static void reload(struct app_loop *l)
 	struct monitor_cfg *sel[CONFIG_MAX_MONITORS];
 	struct config *nc = calloc(1, sizeof(*nc));
 	char err[1024];
-	int nsel, failed;
+	int nsel, failed, w;
 
 	(void)log_reopen();
 	for (size_t i = 0; i < rt->host.nsinks; i++) {
@@ -91,6 +91,15 @@ static void reload(struct app_loop *l)
 	}
 	failed = runtime_reload(rt, nc, sel, (size_t)nsel);
 	overhead_configure(rt);
+	(void)runtime_reload_endpoint(rt);
+	/* A restarted endpoint has a new epoll fd (the old one closed and left our set; the new
+	 * one may even have its number): watch whatever it has now. */
+	if (prom_http_fd(rt->http) >= 0) {
+		w = runtime_watch(rt->epfd, prom_http_fd(rt->http), runtime_tagged(TAG_HTTP, 0, 0));
+		if (w && w != -EEXIST)
+			log_error("SIGHUP: the metrics endpoint's descriptor could not be watched: %s",
+				  strerror(-w));
+	}
 	log_info("SIGHUP: configuration reloaded; %zu monitor(s) running%s", runtime_running(rt),
 		 failed ? ", some failed to start (see above)" : "");
 }

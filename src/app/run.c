@@ -247,14 +247,15 @@ static enum runtime_console console_mode(const struct app *a)
 static int run_started(struct app *a)
 {
 	struct runtime *rt = a->rt;
+	enum app_step step;
 	int r;
 
 	r = runtime_create_sinks(rt, console_mode(a), a->opt->sort);
 	if (r)
 		return app_exit_code(APP_STEP_OUTPUT, r);
-	r = runtime_create_endpoint(rt);
+	r = runtime_create_endpoint(rt, &step);
 	if (r)
-		return app_exit_code(APP_STEP_RUN, r);
+		return app_exit_code(step, r);
 	runtime_start_many(rt, a->sel, a->nsel, start_failed, NULL);
 	overhead_configure(rt);
 	if (!runtime_running(rt)) {

@@ -22,6 +22,7 @@
 #include "output/prom_http.h"
 #include "output/sink.h"
 #include "output/top.h"
+#include "output/webcfg.h"
 
 void runtime_init(struct runtime *rt)
 {
@@ -41,7 +42,18 @@ static void http_yield(void *ctx)
 		prom_http_run(rt->http);
 }
 
-int runtime_create_endpoint(struct runtime *rt)
+/* output.prometheus.web_config_file loaded into wc (left zeroed when there is none). */
+static int load_webcfg(const struct config *cfg, struct webcfg *wc, char *err, size_t errlen)
+{
+	const typeof(cfg->output.prometheus) *pc = &cfg->output.prometheus;
+
+	memset(wc, 0, sizeof(*wc));
+	if (!pc->web_config_file)
+		return 0;
+	return webcfg_load(pc->web_config_file, pc->basic_auth_over_http, wc, err, errlen);
+}
+
+int runtime_create_endpoint(struct runtime *rt, enum app_step *step)
 {
 	const typeof(rt->cfg->output.prometheus) *pc = &rt->cfg->output.prometheus;
 	struct utsname u;
@@ -51,20 +63,30 @@ int runtime_create_endpoint(struct runtime *rt)
 		.version = EM_VERSION,
 		.bcc_version = EM_BCC_VERSION,
 	};
-	char err[512];
+	struct webcfg wc;
+	char err[1024];
 	int r;
 
+	*step = APP_STEP_RUN;
 	if (!pc->enabled)
 		return 0;
+	r = load_webcfg(rt->cfg, &wc, err, sizeof(err));
+	if (r) {
+		*step = APP_STEP_WEBCFG;
+		log_error("output.prometheus.web_config_file %s", err);
+		return r;
+	}
 	if (uname(&u) == 0)
 		po.kernel = u.release;
 	r = prom_sink_create(&po, &rt->prom);
 	if (r) {
+		webcfg_free(&wc);
 		log_error("output.prometheus: %s", strerror(-r));
 		return r;
 	}
 	rt->host.sinks[rt->host.nsinks++] = rt->prom;
-	r = prom_http_start(pc->listen, pc->path, rt->prom, &rt->http, err, sizeof(err));
+	r = prom_http_start(pc->listen, pc->path, rt->prom, &wc, &rt->http, err, sizeof(err));
+	webcfg_free(&wc);
 	if (r) {
 		log_error("%s", err);
 		return r;
@@ -72,6 +94,32 @@ int runtime_create_endpoint(struct runtime *rt)
 	rt->host.yield = http_yield;
 	rt->host.yield_ctx = rt;
 	return 0;
+}
+
+int runtime_reload_endpoint(struct runtime *rt)
+{
+	struct webcfg wc;
+	char err[1024];
+	int r;
+
+	if (!rt->http)
+		return 0;
+	r = load_webcfg(rt->cfg, &wc, err, sizeof(err));
+	if (r) {
+		log_error("SIGHUP: output.prometheus.web_config_file %s; the metrics endpoint keeps "
+			  "its TLS and authentication settings",
+			  err);
+		return r;
+	}
+	r = prom_http_reload(rt->http, &wc, err, sizeof(err));
+	webcfg_free(&wc);
+	if (r < 0)
+		log_error("SIGHUP: metrics endpoint: %s; it keeps its TLS and authentication "
+			  "settings",
+			  err);
+	else if (r > 0)
+		log_debug("SIGHUP: the metrics endpoint's web configuration is unchanged");
+	return r < 0 ? r : 0;
 }
 
 /* One error for an output directory the sinks cannot use, naming the fix. */

@@ -3,6 +3,7 @@
 #ifndef EM_RUNTIME_H
 #define EM_RUNTIME_H
 
+#include "app/exit_code.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,9 +88,16 @@ int runtime_create_sinks(struct runtime *rt, enum runtime_console console, const
  * start of runtime_shutdown(), before the stop's totals. Idempotent. */
 void runtime_console_end(struct runtime *rt);
 /* The Prometheus sink and its endpoint, when output.prometheus.enabled (after
- * runtime_create_sinks(): the last sink). 0, or -errno after logging one error that names the
- * problem (the metrics port is taken, the address is not on this host, ...) and the fix. */
-int runtime_create_endpoint(struct runtime *rt);
+ * runtime_create_sinks(): the last sink), with TLS and basic authentication from
+ * output.prometheus.web_config_file. 0, or -errno after logging one error that names the
+ * problem (the metrics port is taken, the address is not on this host, a certificate file is
+ * missing, ...) and the fix; *step says which: APP_STEP_WEBCFG for the web configuration file,
+ * APP_STEP_RUN for the rest. */
+int runtime_create_endpoint(struct runtime *rt, enum app_step *step);
+/* SIGHUP, after runtime_reload(): the web configuration file read again (rotated certificates,
+ * changed users) and applied to the running endpoint on its open port, if anything changed.
+ * A bad file is refused with one error and the endpoint keeps its settings. 0 or -errno. */
+int runtime_reload_endpoint(struct runtime *rt);
 /* About once a second: logs a CSV write failure (disk full, I/O error) when it starts, a reminder
  * once a minute while it lasts and its end with the rows dropped meanwhile. */
 void runtime_check_output(struct runtime *rt, time_t now);

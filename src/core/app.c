@@ -332,6 +332,8 @@ int app_absolute_paths(struct config *cfg, const char *base)
 		r = absolutize(&cfg->logging.directory, base);
 	if (!r)
 		r = absolutize(&cfg->app.pid_file, base);
+	if (!r)
+		r = absolutize(&cfg->output.prometheus.web_config_file, base);
 	/* A bare log file name goes under logging.directory; one with a path is its own. */
 	if (!r && cfg->logging.file.filename && strchr(cfg->logging.file.filename, '/'))
 		r = absolutize(&cfg->logging.file.filename, base);

@@ -155,6 +155,11 @@ static const struct opt_spec core_keys[] = {
 	  1, 100000, .def = "100", .flags = OPT_RESTART },
 	{ "output.prometheus.max_series", OPT_INT, CFG(output.prometheus.max_series), 1, 10000000,
 	  .def = "10000", .flags = OPT_RESTART },
+	/* Re-read at every SIGHUP (certificate rotation): not OPT_RESTART. */
+	{ "output.prometheus.web_config_file", OPT_STRING, CFG(output.prometheus.web_config_file),
+	  .min = 1, .flags = OPT_NULLABLE },
+	{ "output.prometheus.basic_auth_over_http", OPT_BOOL,
+	  CFG(output.prometheus.basic_auth_over_http), .def = "false" },
 	{ "output.directory", OPT_STRING, CFG(output.directory), .min = 1, .def = "output" },
 	{ "output.buffer_size", OPT_INT, CFG(output.buffer_size), 1, 1000000, .def = "2000" },
 	{ "output.flush_interval", OPT_DOUBLE, CFG(output.flush_interval), 0.1, 3600,

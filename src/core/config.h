@@ -133,6 +133,9 @@ struct config {
 			char *path;		    /* default "/metrics" */
 			long long max_label_values; /* per label per monitor, default 100 */
 			long long max_series;	    /* per metric, default 10000 */
+			char *web_config_file;	    /* TLS and basic auth (exporter-toolkit
+						     * format, src/output/webcfg.h); NULL: none */
+			bool basic_auth_over_http;  /* basic_auth_users without TLS, default false */
 		} prometheus;
 	} output;
 
