@@ -73,7 +73,7 @@ int runtime_create_endpoint(struct runtime *rt, enum app_step *step)
 	r = load_webcfg(rt->cfg, &wc, err, sizeof(err));
 	if (r) {
 		*step = APP_STEP_WEBCFG;
-		log_error("output.prometheus.web_config_file %s", err);
+		log_error("%s", err);
 		return r;
 	}
 	if (uname(&u) == 0)
@@ -106,8 +106,8 @@ int runtime_reload_endpoint(struct runtime *rt)
 		return 0;
 	r = load_webcfg(rt->cfg, &wc, err, sizeof(err));
 	if (r) {
-		log_error("SIGHUP: output.prometheus.web_config_file %s; the metrics endpoint keeps "
-			  "its TLS and authentication settings",
+		log_error("SIGHUP: %s; the metrics endpoint keeps its TLS and authentication "
+			  "settings",
 			  err);
 		return r;
 	}

@@ -55,6 +55,7 @@ typedef int em_mhd_result; /* MHD_YES/MHD_NO were ints before 0.9.71 */
 #endif
 #ifndef MHD_INVALID_SOCKET
 typedef int MHD_socket; /* 0.9.33 passes sockets as int */
+#define MHD_INVALID_SOCKET (-1)
 #endif
 
 #define PROM_HTTP_MAX_CONNECTIONS 32

@@ -599,6 +599,12 @@ static int load_tls(struct wload *l, size_t map, struct webcfg *wc)
 		r = check_cert_key(wc, l->err, l->errlen);
 	if (!r)
 		r = make_priorities(wc, l->err, l->errlen);
+	if (r && r != -ENOMEM) {
+		char msg[768];
+
+		snprintf(msg, sizeof(msg), "%s", l->err);
+		r = failf(l, NULL, r, "%s", msg);
+	}
 	return r;
 #endif
 }

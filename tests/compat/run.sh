@@ -105,6 +105,9 @@ else
 		-I"$EL7/libmicrohttpd-0.9.33/include" -I"$EL7/libyaml-0.1.4/include"
 		-I"$EL7/check-0.9.9/include" -I"$ROOT/src" -I"$ROOT" -I"$OUT/installed"
 		-I"$ROOT/tests/personality" -I"$ROOT/tests/unit")
+	# The endpoint's GnuTLS code too, where this host has GnuTLS's headers (not EL7's 3.3: not
+	# among the reference sets).
+	pkg-config --exists gnutls 2>/dev/null && flags+=(-DEM_HAVE_GNUTLS=1)
 	# The sources that include them, and every unit test source (their helpers too).
 	for f in $(cd "$ROOT" && { grep -lE '#include <(microhttpd|yaml|check)\.h>' -r src tests/unit &&
 		ls tests/unit/*.c; } | sort -u); do

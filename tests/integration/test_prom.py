@@ -91,9 +91,10 @@ def promtool_check(text):
 
 
 class Prometheus:
-    """A real Prometheus server on loopback scraping the endpoint every second."""
+    """A real Prometheus server on loopback scraping the endpoint every second. job_extra: more
+    of the job's YAML (scheme, tls_config, basic_auth: test_prom_tls.py), at its indentation."""
 
-    def __init__(self, target_port):
+    def __init__(self, target_port, job_extra=""):
         if not os.path.exists(PROMETHEUS):
             skip("prometheus is not installed (scripts/setup.sh installs Debian's prometheus)")
         self.dir = tempfile.mkdtemp(prefix="em-prom-")
@@ -105,6 +106,7 @@ class Prometheus:
                     "  scrape_timeout: 1s\n"
                     "scrape_configs:\n"
                     "  - job_name: ebpf-monitor\n"
+                    + job_extra +
                     "    static_configs:\n"
                     f"      - targets: ['127.0.0.1:{target_port}']\n")
         self.log = open(os.path.join(self.dir, "prometheus.log"), "w")
