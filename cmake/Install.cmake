@@ -138,7 +138,9 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libbpfcc (>= 0.18), libyaml-0-2, libmicrohttpd12, libc6")
+# libgnutls30: the metrics endpoint's TLS (libmicrohttpd12 uses it too); libcrypt1: bcrypt.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS
+    "libbpfcc (>= 0.18), libyaml-0-2, libmicrohttpd12, libgnutls30, libcrypt1, libc6")
 # bcc compiles the probes against /lib/modules/$(uname -r)/build: the headers of the running
 # kernel. Only a meta package can be named here; scripts/setup.sh handles custom kernels.
 # A cross build (cmake/aarch64-linux-gnu.cmake) packs for its target, not for this host.

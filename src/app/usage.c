@@ -66,8 +66,9 @@ void app_print_help(void)
 	       "  3  missing privilege or kernel support (not root, no BPF, no headers)\n"
 	       "  4  already running (the PID file is held by another instance)\n"
 	       "  5  output directory unusable (read-only, not writable), or an output, log or\n"
-	       "     PID directory unsafe (writable by all users, another user's), see SECURITY\n"
-	       "     in ebpf-monitor(8)\n"
+	       "     PID directory unsafe (writable by all users, another user's), or the\n"
+	       "     metrics endpoint's key or web config file readable by all users or another\n"
+	       "     user's, see SECURITY in ebpf-monitor(8)\n"
 	       "SIGTERM/SIGINT stop cleanly (everything flushed); SIGHUP reopens the log and\n"
 	       "CSV files and reloads the configuration.\n");
 }

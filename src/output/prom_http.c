@@ -67,8 +67,8 @@ struct prom_http {
 	char *path, *listen;
 	int epfd;
 	unsigned long long scrapes, refused;
-	struct webcfg wc;      /* zeroed: plain HTTP, nobody asked for anything */
-	struct webauth *auth;  /* NULL: no basic_auth_users */
+	struct webcfg wc;     /* zeroed: plain HTTP, nobody asked for anything */
+	struct webauth *auth; /* NULL: no basic_auth_users */
 	double last_refusal_log;
 };
 
@@ -344,8 +344,8 @@ static struct MHD_Daemon *start_daemon(struct prom_http *h, const struct webcfg 
 		flags |= EM_MHD_TLS;
 		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, wc->key_pem };
 		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, wc->cert_pem };
-		tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-						    wc->priorities };
+		tls[n++] =
+			(struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, wc->priorities };
 		if (wc->ca_pem)
 			tls[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
 							    wc->ca_pem };
@@ -409,8 +409,8 @@ static void log_serving(const struct prom_http *h, const char *what)
 			 h->auth ? " (basic authentication over plain HTTP)" : "");
 }
 
-int prom_http_start(const char *listen_addr, const char *path, struct sink *prom,
-		    struct webcfg *wc, struct prom_http **ret, char *err, size_t errlen)
+int prom_http_start(const char *listen_addr, const char *path, struct sink *prom, struct webcfg *wc,
+		    struct prom_http **ret, char *err, size_t errlen)
 {
 	struct prom_http *h = calloc(1, sizeof(*h));
 	int fd, r;

@@ -18,7 +18,7 @@
 
 #include "output/webcfg.h"
 
-#define WEBAUTH_RATE 5.0  /* bcrypt computations per second for passwords not remembered */
+#define WEBAUTH_RATE 5.0 /* bcrypt computations per second for passwords not remembered */
 #define WEBAUTH_BURST 10.0
 #define WEBAUTH_LOG_S 10.0
 

@@ -252,8 +252,7 @@ static int scalar(struct wload *l, size_t vi, const char *key, const char **out)
 	return 0;
 }
 
-static int parse_version(struct wload *l, size_t vi, const char *key,
-			 enum webcfg_tls_version *out)
+static int parse_version(struct wload *l, size_t vi, const char *key, enum webcfg_tls_version *out)
 {
 	static const char *const names[] = { "TLS10", "TLS11", "TLS12", "TLS13" };
 	const char *s;
@@ -400,7 +399,7 @@ out:
 static int make_priorities(struct webcfg *wc, char *err, size_t errlen)
 {
 	static const char *const kw[] = { "+VERS-TLS1.0", "+VERS-TLS1.1", "+VERS-TLS1.2",
-					   "+VERS-TLS1.3" };
+					  "+VERS-TLS1.3" };
 	char buf[160] = "NORMAL:-VERS-TLS-ALL";
 	gnutls_priority_t p;
 	const char *pos = NULL;
@@ -428,7 +427,8 @@ static int make_priorities(struct webcfg *wc, char *err, size_t errlen)
 /* A bcrypt hash as the toolkit stores them: $2a$/$2b$/$2y$, two cost digits, 53 characters. */
 static bool bcrypt_shaped(const char *h)
 {
-	static const char b64[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char b64[] =
+		"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' || !strchr("aby", h[2]) || h[3] != '$' ||
 	    h[4] < '0' || h[4] > '3' || h[5] < '0' || h[5] > '9' || h[6] != '$')
@@ -609,8 +609,7 @@ static int load_tls(struct wload *l, size_t map, struct webcfg *wc)
 #endif
 }
 
-int webcfg_load(const char *path, bool plain_http_auth, struct webcfg *wc, char *err,
-		size_t errlen)
+int webcfg_load(const char *path, bool plain_http_auth, struct webcfg *wc, char *err, size_t errlen)
 {
 	struct wload l = { .path = path, .err = err, .errlen = errlen };
 	char *text = NULL, sub[768];

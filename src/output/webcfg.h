@@ -24,8 +24,8 @@
 #include <time.h>
 
 enum webcfg_client_auth {
-	WEBCFG_NO_CLIENT_CERT,		 /* NoClientCert (the default) */
-	WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN,	 /* VerifyClientCertIfGiven */
+	WEBCFG_NO_CLIENT_CERT,		       /* NoClientCert (the default) */
+	WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN,    /* VerifyClientCertIfGiven */
 	WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT, /* RequireAndVerifyClientCert */
 };
 
@@ -40,7 +40,7 @@ struct webcfg_user {
 struct webcfg {
 	char *path; /* the file, as given */
 	bool tls;
-	char *cert_pem, *key_pem, *ca_pem; /* NUL-terminated file contents; ca_pem NULL: none */
+	char *cert_pem, *key_pem, *ca_pem;    /* NUL-terminated file contents; ca_pem NULL: none */
 	char *cert_file, *key_file, *ca_file; /* resolved paths, for messages */
 	enum webcfg_client_auth client_auth;
 	enum webcfg_tls_version min_version, max_version;

@@ -243,13 +243,13 @@ fi
 # the CMake and systemd-macro build requirements that differ between releases.
 RELEASES=(
 	"el7 7 219 GPLv2 cmake3>=3.13 systemd"
-	"el8 8 239 GPLv2 cmake>=3.13 systemd"
-	"el9 9 250 GPLv2 cmake>=3.13 systemd-rpm-macros"
-	"fedora - $(systemctl --version 2>/dev/null | awk 'NR == 1 { print $2 + 0 }') GPL-2.0-only cmake>=3.13 systemd-rpm-macros"
+	"el8 8 239 GPLv2 cmake>=3.13 systemd libxcrypt-devel"
+	"el9 9 250 GPLv2 cmake>=3.13 systemd-rpm-macros libxcrypt-devel"
+	"fedora - $(systemctl --version 2>/dev/null | awk 'NR == 1 { print $2 + 0 }') GPL-2.0-only cmake>=3.13 systemd-rpm-macros libxcrypt-devel"
 )
 # What every release requires to build and to run (rpmspec -q, one per line, spaces removed).
-BUILDREQ_COMMON=(bcc-devel\>=0.10 check-devel gcc kernel-headers libmicrohttpd-devel libyaml-devel
-	make pkgconfig)
+BUILDREQ_COMMON=(bcc-devel\>=0.10 check-devel gcc gnutls-devel kernel-headers libmicrohttpd-devel
+	libyaml-devel make pkgconfig)
 REQ_ALL=(/bin/sh bcc\>=0.10 kernel-devel libyaml systemd)
 
 step "rpmbuild --nodeps $SPEC, for ${#RELEASES[@]} releases"
@@ -262,18 +262,19 @@ if ! "$CMAKE" --build "$PKG_DIR" --target package_source >"$TMP/source.log" 2>&1
 	fail "rpm: source tarball (package_source)"
 fi
 for r in "${RELEASES[@]}"; do
-	read -r rel rhel sd license req_cmake req_macros <<<"$r"
+	read -r rel rhel sd license req_cmake req_macros req_crypt <<<"$r"
 	defs=()
 	[ "$rhel" = - ] || defs=(--define "rhel $rhel" --define "dist .$rel")
 	top=$RPM_TOP/$rel
 
 	# The spec's branch for this release: its build and run requirements, exactly.
-	want=$(printf '%s\n' "${BUILDREQ_COMMON[@]}" "$req_cmake" "$req_macros" | sort)
+	want=$(printf '%s\n' "${BUILDREQ_COMMON[@]}" "$req_cmake" "$req_macros" ${req_crypt:+"$req_crypt"} |
+		sort)
 	got=$(rpmspec -q --buildrequires "${defs[@]}" "$SPEC" 2>&1 | tr -d ' ' | sort)
 	want_req=$(printf '%s\n' "${REQ_ALL[@]}" | sort)
 	got_req=$(rpmspec -q --requires "${defs[@]}" "$SPEC" 2>&1 | tr -d ' ' | sort -u)
 	if [ "$got" = "$want" ] && [ "$got_req" = "$want_req" ]; then
-		pass "rpm $rel: rpmspec BuildRequires $req_cmake $req_macros + ${#BUILDREQ_COMMON[@]} common; Requires $(tr '\n' ' ' <<<"$want_req")"
+		pass "rpm $rel: rpmspec BuildRequires $req_cmake $req_macros ${req_crypt:-(crypt.h from glibc)} + ${#BUILDREQ_COMMON[@]} common; Requires $(tr '\n' ' ' <<<"$want_req")"
 	else
 		diff -u <(printf '%s\n' "$want" "--" "$want_req") <(printf '%s\n' "$got" "--" "$got_req") || true
 		fail "rpm $rel: rpmspec's BuildRequires/Requires differ from the expected ones (above)"

@@ -83,7 +83,7 @@ START_TEST(check_against_bcrypt)
 	ck_assert_uint_eq(webauth_bcrypts(a), 2); /* an unknown user costs one too */
 	ck_assert_int_eq(webauth_check(a, GOOD, "10.0.0.1", 100), WEBAUTH_OK);
 	ck_assert_int_eq(webauth_check(a, "basic   cHJvbTpzM2NyZXQ=", "10.0.0.1", 100),
-			 WEBAUTH_OK); /* the scheme is case-insensitive */
+			 WEBAUTH_OK);		  /* the scheme is case-insensitive */
 	ck_assert_uint_eq(webauth_bcrypts(a), 3); /* the second was remembered */
 	ck_assert_uint_eq(webauth_failures(a), 4);
 	webauth_destroy(a);
@@ -169,8 +169,9 @@ START_TEST(file_users_and_refusals)
 	ck_assert_int_eq(webcfg_load(p, true, &wc, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "web.yml:2: basic_auth_users.prom: not a bcrypt hash"));
 
-	p = write_web("tls_server_config:\n  cert_file: a\n  key_file: b\nrate_limit:\n  burst: 1\n",
-		      0600);
+	p = write_web(
+		"tls_server_config:\n  cert_file: a\n  key_file: b\nrate_limit:\n  burst: 1\n",
+		0600);
 	ck_assert_int_eq(webcfg_load(p, false, &wc, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "web.yml:4: rate_limit is not supported"));
 
