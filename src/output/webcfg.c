@@ -14,6 +14,7 @@
 
 #include <crypt.h>
 
+#include "core/io.h"
 #include "core/ydoc.h"
 
 #if EM_HAVE_GNUTLS
@@ -143,36 +144,46 @@ static char *resolve(const char *cfg_path, const char *file)
 	return p;
 }
 
-/* A file that holds a secret: a regular file of root's (or of the user running this), not
- * readable, writable or searchable by other users and not writable by its group. 0 or -EPERM
- * with the fix in err. */
-static int secret_check(int fd, const char *what, const char *file, char *err, size_t errlen)
+/* A file that holds a secret (sb: its fstat): a regular file of root's (or of the user running
+ * this), not readable, writable or searchable by other users and not writable by its group, in
+ * directories no other user can write to (io_dir_check(), as for the PID and output files).
+ * 0 or -EPERM with the fix in err. */
+static int secret_check(const struct stat *sb, const char *what, const char *file, char *err,
+			size_t errlen)
 {
-	struct stat sb;
+	char dir[4096], why[1024];
+	const char *slash = strrchr(file, '/');
+	int r;
 
-	if (fstat(fd, &sb) < 0)
-		return -errno;
-	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
 		snprintf(err, errlen,
 			 "%s %s is owned by uid %u, not root: it holds a secret that user could "
 			 "read or replace; chown root %s",
-			 what, file, (unsigned)sb.st_uid, file);
+			 what, file, (unsigned)sb->st_uid, file);
 		return -EPERM;
 	}
-	if (sb.st_mode & (S_IRWXO | S_IWGRP)) {
+	if (sb->st_mode & (S_IRWXO | S_IWGRP)) {
 		snprintf(err, errlen,
 			 "%s %s has mode %04o: it holds a secret and must not be readable by every "
 			 "user (nor writable by its group); chmod 600 %s",
-			 what, file, (unsigned)(sb.st_mode & 07777), file);
+			 what, file, (unsigned)(sb->st_mode & 07777), file);
 		return -EPERM;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) : 1,
+		 slash ? (slash == file ? "/" : file) : ".");
+	r = io_dir_check(dir, why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "%s %s: %s", what, file, why);
+		return r == -EPERM ? -EPERM : -EINVAL;
 	}
 	return 0;
 }
 
 /* Reads a whole file (at most WEBCFG_MAX_FILE) as a NUL-terminated string. secret: check it as
- * secret_check() does. 0, or -EINVAL/-EPERM/-ENOMEM with err set. */
+ * secret_check() does. *st (when not NULL): the file's fstat. 0, or -EINVAL/-EPERM/-ENOMEM with
+ * err set. */
 static int read_file(const char *what, const char *file, bool secret, char **out, size_t *outlen,
-		     char *err, size_t errlen)
+		     struct stat *st, char *err, size_t errlen)
 {
 	struct stat sb;
 	char *buf = NULL;
@@ -194,7 +205,9 @@ static int read_file(const char *what, const char *file, bool secret, char **out
 		close(fd);
 		return -EINVAL;
 	}
-	if (secret && (r = secret_check(fd, what, file, err, errlen))) {
+	if (st)
+		*st = sb;
+	if (secret && (r = secret_check(&sb, what, file, err, errlen))) {
 		close(fd);
 		return r;
 	}
@@ -579,16 +592,16 @@ static int load_tls(struct wload *l, size_t map, struct webcfg *wc)
 	    (ca && !(wc->ca_file = resolve(l->path, ca))))
 		return -ENOMEM;
 	r = read_file("tls_server_config.cert_file", wc->cert_file, false, &wc->cert_pem, NULL,
-		      l->err, l->errlen);
+		      NULL, l->err, l->errlen);
 	if (!r)
 		r = read_file("tls_server_config.key_file", wc->key_file, true, &wc->key_pem, NULL,
-			      l->err, l->errlen);
+			      NULL, l->err, l->errlen);
 	if (!r && ca) {
 		gnutls_x509_crt_t *crts = NULL;
 		unsigned n = 0;
 
 		r = read_file("tls_server_config.client_ca_file", wc->ca_file, false, &wc->ca_pem,
-			      NULL, l->err, l->errlen);
+			      NULL, NULL, l->err, l->errlen);
 		if (!r)
 			r = import_crts("tls_server_config.client_ca_file", wc->ca_file, wc->ca_pem,
 					&crts, &n, l->err, l->errlen);
@@ -614,6 +627,7 @@ int webcfg_load(const char *path, bool plain_http_auth, struct webcfg *wc, char 
 	struct wload l = { .path = path, .err = err, .errlen = errlen };
 	char *text = NULL, sub[768];
 	size_t len = 0, tls = NO_NODE, users = NO_NODE;
+	struct stat st;
 	const struct ynode *root;
 	int r;
 
@@ -621,8 +635,8 @@ int webcfg_load(const char *path, bool plain_http_auth, struct webcfg *wc, char 
 	err[0] = '\0';
 	if (!(wc->path = strdup(path)))
 		return -ENOMEM;
-	/* The file holds the password hashes: as safe as the key file. */
-	r = read_file("output.prometheus.web_config_file", path, true, &text, &len, err, errlen);
+	r = read_file("output.prometheus.web_config_file", path, false, &text, &len, &st, err,
+		      errlen);
 	if (r)
 		goto fail;
 	r = ydoc_build(&l.d, text, len, sub, sizeof(sub));
@@ -666,6 +680,10 @@ int webcfg_load(const char *path, bool plain_http_auth, struct webcfg *wc, char 
 	if (tls != NO_NODE && !ydoc_node(&l.d, tls)->null && (r = load_tls(&l, tls, wc)))
 		goto fail;
 	if (users != NO_NODE && !ydoc_node(&l.d, users)->null && (r = load_users(&l, users, wc)))
+		goto fail;
+	/* With users, the file holds the password hashes: as safe as the key file. */
+	if (wc->nusers &&
+	    (r = secret_check(&st, "output.prometheus.web_config_file", path, err, errlen)))
 		goto fail;
 	if (wc->nusers && !wc->tls && !plain_http_auth) {
 		r = failf(&l, NULL, -EINVAL,

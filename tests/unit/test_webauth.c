@@ -197,6 +197,19 @@ START_TEST(file_users_and_refusals)
 	ck_assert_ptr_nonnull(strstr(err, "has mode 0644"));
 	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
 
+	/* without users there is no secret in it: any mode */
+	p = write_web("", 0644);
+	ck_assert_int_eq(webcfg_load(p, false, &wc, err, sizeof(err)), 0);
+	webcfg_free(&wc);
+	/* in a directory every user can write to, another user could swap it */
+	p = write_web("basic_auth_users:\n  prom: " HASH "\n", 0600);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(webcfg_load(p, true, &wc, err, sizeof(err)), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "is writable by every user"));
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	ck_assert_int_eq(webcfg_load(p, true, &wc, err, sizeof(err)), 0);
+	webcfg_free(&wc);
+
 	ck_assert_int_eq(webcfg_load("/nonexistent/web.yml", false, &wc, err, sizeof(err)),
 			 -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/web.yml: No such file or directory"));
