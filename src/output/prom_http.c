@@ -467,6 +467,13 @@ int prom_http_reload(struct prom_http *h, struct webcfg *wc, char *err, size_t e
 	MHD_socket fd;
 	int r, epfd;
 
+	if (!h->d) {
+		webcfg_free(wc);
+		snprintf(err, errlen,
+			 "it lost its listening socket at an earlier reload; restart "
+			 "ebpf-monitor");
+		return -EIO;
+	}
 	if (webcfg_same(&h->wc, wc)) {
 		webcfg_free(wc);
 		return 1;
