@@ -408,32 +408,40 @@ out:
 	return r;
 }
 
-/* The priority string for the versions; checked by GnuTLS itself (TLS 1.3 needs 3.6.5). */
+/* The priority string for the versions, checked by GnuTLS itself (TLS 1.3 needs 3.6.5). Its
+ * base is the system's crypto policy where GnuTLS has one (@SYSTEM: RHEL's
+ * update-crypto-policies, which RHEL's own libmicrohttpd follows), else GnuTLS' NORMAL; only the
+ * protocol versions are set here. */
 static int make_priorities(struct webcfg *wc, char *err, size_t errlen)
 {
 	static const char *const kw[] = { "+VERS-TLS1.0", "+VERS-TLS1.1", "+VERS-TLS1.2",
 					  "+VERS-TLS1.3" };
-	char buf[160] = "NORMAL:-VERS-TLS-ALL";
+	static const char *const base[] = { "@SYSTEM", "NORMAL" };
+	char buf[160] = "";
 	gnutls_priority_t p;
 	const char *pos = NULL;
 
-	for (int v = wc->min_version; v <= (int)wc->max_version; v++) {
-		strcat(buf, ":");
-		strcat(buf, kw[v - WEBCFG_TLS10]);
+	for (size_t b = 0; b < 2; b++) {
+		snprintf(buf, sizeof(buf), "%s:-VERS-TLS-ALL", base[b]);
+		for (int v = wc->min_version; v <= (int)wc->max_version; v++) {
+			strcat(buf, ":");
+			strcat(buf, kw[v - WEBCFG_TLS10]);
+		}
+		pos = NULL;
+		if (gnutls_priority_init(&p, buf, &pos) >= 0) {
+			gnutls_priority_deinit(p);
+			wc->priorities = strdup(buf);
+			return wc->priorities ? 0 : -ENOMEM;
+		}
 	}
-	if (gnutls_priority_init(&p, buf, &pos) < 0) {
-		snprintf(err, errlen,
-			 "tls_server_config: this system's GnuTLS %s cannot do %s..%s (%s); %s",
-			 gnutls_check_version(NULL), webcfg_tls_version_name(wc->min_version),
-			 webcfg_tls_version_name(wc->max_version), pos ? pos : buf,
-			 wc->max_version == WEBCFG_TLS13 ? "TLS 1.3 needs GnuTLS 3.6.5: set "
-							   "max_version: TLS12" :
-							   "choose other versions");
-		return -ENOTSUP;
-	}
-	gnutls_priority_deinit(p);
-	wc->priorities = strdup(buf);
-	return wc->priorities ? 0 : -ENOMEM;
+	snprintf(err, errlen,
+		 "tls_server_config: this system's GnuTLS %s cannot do %s..%s (%s); %s",
+		 gnutls_check_version(NULL), webcfg_tls_version_name(wc->min_version),
+		 webcfg_tls_version_name(wc->max_version), pos ? pos : buf,
+		 wc->max_version == WEBCFG_TLS13 ? "TLS 1.3 needs GnuTLS 3.6.5: set max_version: "
+						   "TLS12" :
+						   "choose other versions");
+	return -ENOTSUP;
 }
 #endif
 
