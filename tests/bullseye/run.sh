@@ -112,6 +112,10 @@ echo "STEP build $((SECONDS - t))s"
 t=$SECONDS
 (cd build && ctest --output-on-failure --timeout 300) >$A/unit.log 2>&1
 echo "STEP unit $((SECONDS - t))s"
+# The unit written for this systemd (247) against the directive table, and systemd 247's own
+# systemd-analyze on it and on the newest unit.
+bash tests/packaging/units.sh >$A/units.log 2>&1
+cp build/packaging/ebpf-monitor.service $A/ebpf-monitor.service 2>/dev/null
 build/ebpf-monitor --check >$A/check-$(uname -r).txt 2>&1
 t=$SECONDS
 bash tests/integration/run.sh build/ebpf-monitor >$A/integration.log 2>&1
@@ -135,6 +139,18 @@ if [ -f "$ART/unit.log" ]; then
 		say "unit tests: $line"
 	else
 		say "unit tests: no ctest result line"
+		failed=$((failed + 1))
+	fi
+fi
+if [ -f "$ART/units.log" ]; then
+	grep -E '^units: FAIL|^  ' "$ART/units.log" | sed 's/^/  /'
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$ART/units.log" | tail -n1)
+	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+		say "systemd units (tests/packaging/units.sh with bullseye's systemd): $line"
+	else
+		say "systemd units: no result line"
 		failed=$((failed + 1))
 	fi
 fi

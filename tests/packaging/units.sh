@@ -278,18 +278,39 @@ else
 fi
 
 # ---- the unit for this host's systemd, verified by systemd itself ----
+# And the table against that systemd's own parser: the newest unit (every "@>=" line) given to
+# it, the directives it calls unknown must be exactly those the table says it lacks. Debian 12
+# (252) knows them all; the Debian 11 lane runs this with 247, which must name PrivateIPC= alone.
 if command -v systemd-analyze >/dev/null 2>&1 && command -v systemctl >/dev/null 2>&1; then
 	host=$(systemctl --version | awk 'NR == 1 { print $2 + 0 }')
-	mkdir -p "$TMP/host"
+	mkdir -p "$TMP/host" "$TMP/newest"
 	awk -v version="$host" -f "$GEN" "$SRC" >"$TMP/host/ebpf-monitor.service"
+	awk -v version=9999 -f "$GEN" "$SRC" >"$TMP/newest/ebpf-monitor.service"
 	# verify needs ExecStart's binary: /bin/true stands in for /usr/bin/ebpf-monitor.
-	sed -i 's#^ExecStart=/usr/bin/ebpf-monitor#ExecStart=/bin/true#' "$TMP/host/ebpf-monitor.service"
+	sed -i 's#^ExecStart=/usr/bin/ebpf-monitor#ExecStart=/bin/true#' \
+		"$TMP/host/ebpf-monitor.service" "$TMP/newest/ebpf-monitor.service"
 	if out=$(systemd-analyze verify --man=no "$TMP/host/ebpf-monitor.service" 2>&1) &&
 		[ -z "$out" ]; then
 		pass "systemd-analyze verify: the unit for this host's systemd $host, no message"
 	else
 		printf '%s\n' "$out" | sed 's/^/  /'
 		fail "systemd-analyze verify: the unit for this host's systemd $host (above)"
+	fi
+	kernel=''
+	for t in "${TARGETS[@]}"; do
+		read -r _ tsd tk <<<"$t"
+		[ "$tsd" -le "$host" ] && kernel=$tk
+	done
+	predicted=$(check_unit "$TMP/newest/ebpf-monitor.service" "$host" "${kernel:-6.1:450}" |
+		sed -nE 's/.*\] ([A-Za-z]+)=: systemd [0-9]+ does not know it.*/\1/p' | sort -u)
+	actual=$(systemd-analyze verify --man=no "$TMP/newest/ebpf-monitor.service" 2>&1 |
+		sed -nE "s/.*Unknown (key name|key|lvalue) '([A-Za-z]+)'.*/\2/p" | sort -u)
+	if [ "$predicted" = "$actual" ]; then
+		pass "systemd $host's own parser on the newest unit: unknown directives: $(tr '\n' ' ' <<<"${actual:-none}" | sed 's/ $//'), as the table says"
+	else
+		printf '  the table says systemd %s lacks: %s\n  its parser says: %s\n' "$host" \
+			"$(tr '\n' ' ' <<<"$predicted")" "$(tr '\n' ' ' <<<"$actual")"
+		fail "packaging/systemd/directives.txt disagrees with systemd $host's parser (above)"
 	fi
 else
 	printf 'units: no systemd-analyze here: the host unit is checked against the table only\n'
