@@ -374,8 +374,9 @@ BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,libmicrohttpd-dev,check,python3,strace,kmod
 BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,util-linux,ca-certificates,linux-image-amd64
 BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,linux-headers-amd64,prometheus,libgnutls28-dev,libcrypt-dev
 # python3-cryptography, curl: the endpoint's TLS tests; systemd: its systemd-analyze checks the
-# unit written for systemd 247 (tests/packaging/units.sh)
-BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,python3-cryptography,curl,systemd
+# unit written for systemd 247 (tests/packaging/units.sh); debootstrap does not resolve the
+# virtual python3-cffi-backend-api-* python3-cryptography depends on: python3-cffi-backend
+BULLSEYE_PACKAGES=$BULLSEYE_PACKAGES,python3-cryptography,python3-cffi-backend,curl,systemd
 setup_bullseye() {
 	local root=$BULLSEYE_CACHE/root
 	[ "$(uname -m)" = x86_64 ] || die 3 "the Debian 11 lane is for x86_64 hosts"
