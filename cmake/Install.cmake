@@ -34,10 +34,10 @@ install(TARGETS ebpf-monitor RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # The unit for the systemd it will run under: packaging/systemd/unit.awk keeps the lines of
 # packaging/systemd/ebpf-monitor.service.in that systemd EM_SYSTEMD_VERSION knows. The RPM spec
-# gives the version per release (219 RHEL 7, 239 RHEL 8, 252 RHEL 9); otherwise the build
+# gives the version per release (219 RHEL 7, 239 RHEL 8, 250 RHEL 9); otherwise the build
 # host's systemd (pkg-config), and where it has none the unit for current systemd.
 set(EM_SYSTEMD_VERSION "" CACHE STRING
-    "systemd version the unit is written for (219 RHEL 7, 239 RHEL 8, 252 RHEL 9); empty: the host's")
+    "systemd version the unit is written for (219 RHEL 7, 239 RHEL 8, 250 RHEL 9); empty: the host's")
 set(_em_systemd_version "${EM_SYSTEMD_VERSION}")
 set(_em_systemd_from "EM_SYSTEMD_VERSION")
 if(_em_systemd_version STREQUAL "" AND PKG_CONFIG_FOUND)
