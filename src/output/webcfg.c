@@ -411,8 +411,9 @@ out:
 /* The priority string for the versions, checked by GnuTLS itself (TLS 1.3 needs 3.6.5). Its
  * base is the system's crypto policy where GnuTLS has one (@SYSTEM: RHEL's
  * update-crypto-policies, which RHEL's own libmicrohttpd follows), else GnuTLS' NORMAL; only the
- * protocol versions are set here. */
-static int make_priorities(struct webcfg *wc, char *err, size_t errlen)
+ * protocol versions are set here. max_given: max_version was in the file; the default (TLS13)
+ * comes down to TLS12 where GnuTLS has no TLS 1.3 (EL7's 3.3), a version asked for does not. */
+static int make_priorities(struct webcfg *wc, bool max_given, char *err, size_t errlen)
 {
 	static const char *const kw[] = { "+VERS-TLS1.0", "+VERS-TLS1.1", "+VERS-TLS1.2",
 					  "+VERS-TLS1.3" };
@@ -433,6 +434,10 @@ static int make_priorities(struct webcfg *wc, char *err, size_t errlen)
 			wc->priorities = strdup(buf);
 			return wc->priorities ? 0 : -ENOMEM;
 		}
+	}
+	if (!max_given && wc->max_version == WEBCFG_TLS13 && wc->min_version < WEBCFG_TLS13) {
+		wc->max_version = WEBCFG_TLS12;
+		return make_priorities(wc, true, err, errlen);
 	}
 	snprintf(err, errlen,
 		 "tls_server_config: this system's GnuTLS %s cannot do %s..%s (%s); %s",
@@ -530,6 +535,7 @@ static int load_tls(struct wload *l, size_t map, struct webcfg *wc)
 {
 	const struct ynode *m = ydoc_node(&l->d, map);
 	const char *cert = NULL, *key = NULL, *ca = NULL;
+	bool max_given = false;
 	int r;
 
 	if (m->kind != Y_MAP)
@@ -553,9 +559,10 @@ static int load_tls(struct wload *l, size_t map, struct webcfg *wc)
 			r = parse_client_auth(l, v, &wc->client_auth);
 		else if (!strcmp(k->text, "min_version"))
 			r = parse_version(l, v, "tls_server_config.min_version", &wc->min_version);
-		else if (!strcmp(k->text, "max_version"))
+		else if (!strcmp(k->text, "max_version")) {
 			r = parse_version(l, v, "tls_server_config.max_version", &wc->max_version);
-		else if (in_list(k->text, unsupported_tls))
+			max_given = true;
+		} else if (in_list(k->text, unsupported_tls))
 			r = failf(l, k, -EINVAL,
 				  "tls_server_config.%s is not supported by this endpoint (GnuTLS "
 				  "through libmicrohttpd): remove it; the versions are set with "
@@ -590,6 +597,7 @@ static int load_tls(struct wload *l, size_t map, struct webcfg *wc)
 			     "client_auth_type: RequireAndVerifyClientCert, or remove "
 			     "client_ca_file");
 #if !EM_HAVE_GNUTLS
+	(void)max_given;
 	return failf(l, m, -ENOTSUP,
 		     "tls_server_config: this ebpf-monitor was built without GnuTLS (TLS for "
 		     "the endpoint); rebuild with its development files (libgnutls28-dev, "
@@ -619,7 +627,7 @@ static int load_tls(struct wload *l, size_t map, struct webcfg *wc)
 	if (!r)
 		r = check_cert_key(wc, l->err, l->errlen);
 	if (!r)
-		r = make_priorities(wc, l->err, l->errlen);
+		r = make_priorities(wc, max_given, l->err, l->errlen);
 	if (r && r != -ENOMEM) {
 		char msg[768];
 
