@@ -193,8 +193,9 @@ def test_attrib_filters_units_and_containers():
             assert m.stop() == 0, m.stderr()
             _, rows = csv_rows(d, "syscall")
             want = svc if which == "units" else dock
-            assert by_cgroup(getppid_rows(rows, comm)) == {want.path: 4001 if want is svc
-                                                            else 5003}
+            got = by_cgroup(getppid_rows(rows, comm))
+            assert got == {want.path: 4001 if want is svc else 5003}, \
+                (which, got, m.stderr()[-3000:])
             # nothing of anything else: every row is the chosen one's
             assert rows and all(r["cgroup"] == want.path for r in rows), \
                 {r["cgroup"] for r in rows}
