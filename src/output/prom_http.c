@@ -29,6 +29,7 @@
 #include <gnutls/x509.h>
 #endif
 
+#include "common/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "output/prom.h"
@@ -74,10 +75,7 @@ struct prom_http {
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_ns(CLOCK_MONOTONIC) / 1e9;
 }
 
 /* The client's address, for the log. */
@@ -372,14 +370,17 @@ static int daemon_epoll_fd(struct MHD_Daemon *d, char *err, size_t errlen)
 	return EM_MHD_EPOLL_FD(info);
 }
 
-/* The settings of wc, moved into h (wc is left zeroed); the basic-auth state for its users. */
-static int take_webcfg(struct prom_http *h, struct webcfg *wc)
+/* The basic-auth state for wc's users in *auth (NULL: none). 0 or -ENOMEM. */
+static int new_auth(const struct webcfg *wc, struct webauth **auth)
 {
-	struct webauth *auth = NULL;
-	int r = wc && wc->nusers ? webauth_create(wc, &auth) : 0;
+	*auth = NULL;
+	return wc && wc->nusers ? webauth_create(wc, auth) : 0;
+}
 
-	if (r)
-		return r;
+/* h takes wc's settings (wc is left zeroed; their memory stays where the daemon points) and
+ * auth, dropping its own. */
+static void adopt(struct prom_http *h, struct webcfg *wc, struct webauth *auth)
+{
 	webauth_destroy(h->auth);
 	h->auth = auth;
 	webcfg_free(&h->wc);
@@ -387,7 +388,6 @@ static int take_webcfg(struct prom_http *h, struct webcfg *wc)
 		h->wc = *wc;
 		memset(wc, 0, sizeof(*wc));
 	}
-	return 0;
 }
 
 static void log_serving(const struct prom_http *h, const char *what)
@@ -413,14 +413,16 @@ int prom_http_start(const char *listen_addr, const char *path, struct sink *prom
 		    struct prom_http **ret, char *err, size_t errlen)
 {
 	struct prom_http *h = calloc(1, sizeof(*h));
+	struct webauth *auth = NULL;
 	int fd, r;
 
 	if (!h || !(h->path = strdup(path)) || !(h->listen = strdup(listen_addr)) ||
-	    take_webcfg(h, wc)) {
+	    new_auth(wc, &auth)) {
 		snprintf(err, errlen, "output.prometheus: out of memory");
 		r = -ENOMEM;
 		goto err_free;
 	}
+	adopt(h, wc, auth);
 	h->prom = prom;
 	h->last_refusal_log = -1e9;
 	fd = listen_socket(listen_addr, err, errlen);
@@ -462,7 +464,7 @@ err_free:
 
 int prom_http_reload(struct prom_http *h, struct webcfg *wc, char *err, size_t errlen)
 {
-	struct prom_http next = *h;
+	struct webauth *auth;
 	struct MHD_Daemon *d;
 	MHD_socket fd;
 	int r, epfd;
@@ -478,33 +480,28 @@ int prom_http_reload(struct prom_http *h, struct webcfg *wc, char *err, size_t e
 		webcfg_free(wc);
 		return 1;
 	}
-	/* The new settings in a copy of h first: the running ones stay if anything fails. */
-	memset(&next.wc, 0, sizeof(next.wc));
-	next.auth = NULL;
-	r = take_webcfg(&next, wc);
+	/* The new settings stay in wc until they run: the running ones stay if anything fails. */
+	r = new_auth(wc, &auth);
 	if (r) {
 		snprintf(err, errlen, "out of memory");
-		return r;
+		goto drop_new;
 	}
 	fd = MHD_quiesce_daemon(h->d);
 	if (fd == MHD_INVALID_SOCKET) {
 		snprintf(err, errlen, "libmicrohttpd could not hand over its listening socket");
 		r = -EIO;
-		goto drop_next;
+		goto drop_new;
 	}
 	/* The connections of the old daemon end with it: a scrape in flight is retried by
 	 * Prometheus on its next interval (keep-alive connections reconnect at once). */
 	MHD_stop_daemon(h->d);
 	h->d = NULL;
-	d = start_daemon(h, &next.wc, (int)fd);
+	d = start_daemon(h, wc, (int)fd);
 	if (d && (epfd = daemon_epoll_fd(d, err, errlen)) >= 0) {
-		webauth_destroy(h->auth);
-		webcfg_free(&h->wc);
-		h->wc = next.wc;
-		h->auth = next.auth;
+		/* MHD passed h itself to the handler: the new settings are h's now */
+		adopt(h, wc, auth);
 		h->d = d;
 		h->epfd = epfd;
-		/* MHD passed h itself to the handler: the new settings are h's now */
 		log_serving(h, "SIGHUP: Prometheus metrics now at");
 		return 0;
 	}
@@ -521,9 +518,9 @@ int prom_http_reload(struct prom_http *h, struct webcfg *wc, char *err, size_t e
 		log_error("metrics endpoint: could not restart on %s after a failed reload; "
 			  "restart ebpf-monitor",
 			  h->listen);
-drop_next:
-	webauth_destroy(next.auth);
-	webcfg_free(&next.wc);
+drop_new:
+	webauth_destroy(auth);
+	webcfg_free(wc);
 	return r;
 }
 

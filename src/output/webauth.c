@@ -12,6 +12,7 @@
 #include <crypt.h>
 
 #include "core/log.h"
+#include "core/ydoc.h"
 
 #define WEBAUTH_MAX_CRED 512 /* decoded user:password */
 
@@ -31,7 +32,7 @@ struct webauth {
 	/* failures not logged yet, the first one's time, the last one's user and peer */
 	unsigned long long unlogged;
 	double last_log;
-	char last_user[40], last_peer[64], last_why[40];
+	char last_user[SHOWN_SIZE], last_peer[SHOWN_SIZE], last_why[40];
 };
 
 static void wipe(char *p, size_t n)
@@ -163,29 +164,14 @@ long webauth_base64_decode(const char *in, size_t n, char *out, size_t size)
 	return (long)len;
 }
 
-/* A user name or address as it may be logged: printable ASCII, cut. */
-static void loggable(char *dst, size_t size, const char *s, size_t n)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < n && j + 5 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
-			dst[j++] = (char)c;
-		else
-			j += (size_t)snprintf(dst + j, size - j, "\\x%02x", c);
-	}
-	dst[j] = '\0';
-}
-
 static void failed(struct webauth *a, const char *user, size_t ulen, const char *peer,
 		   const char *why, double now)
 {
 	a->failures++;
 	a->unlogged++;
-	loggable(a->last_user, sizeof(a->last_user), user, ulen);
-	loggable(a->last_peer, sizeof(a->last_peer), peer ? peer : "?", peer ? strlen(peer) : 1);
+	/* as a config value in a message: control characters escaped, cut */
+	ydoc_shown(user, ulen, a->last_user, sizeof(a->last_user));
+	ydoc_shown_str(peer ? peer : "?", a->last_peer, sizeof(a->last_peer));
 	snprintf(a->last_why, sizeof(a->last_why), "%s", why);
 	if (now - a->last_log < WEBAUTH_LOG_S)
 		return;

@@ -255,12 +255,11 @@ static bool in_list(const char *s, const char *const *list)
 static int scalar(struct wload *l, size_t vi, const char *key, const char **out)
 {
 	const struct ynode *v = ydoc_node(&l->d, vi);
+	char shown[SHOWN_SIZE];
 
 	if (!ydoc_is_value(v))
 		return failf(l, v, -EINVAL, "%s: expected a value, got %s", key,
-			     v->kind == Y_MAP ? "a mapping" :
-			     v->kind == Y_SEQ ? "a list" :
-						"an empty value");
+			     ydoc_describe(v, shown, sizeof(shown)));
 	*out = v->text;
 	return 0;
 }
