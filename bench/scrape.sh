@@ -35,7 +35,9 @@ MONITORS=exec,syscall,context_switch,page_fault,open,interrupt,bio
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# free_port: a TCP port nobody listens on now, on loopback.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
 cat >"$WORK/config.yaml" <<EOF
 logging:
   level: INFO
@@ -97,7 +99,7 @@ sleep 5 # a few intervals: the series fill up
 mkdir -p ref
 python3 -c "import urllib.request,sys; open('ref/metrics','wb').write(urllib.request.urlopen(sys.argv[1]).read())" \
 	"http://127.0.0.1:$PORT/metrics"
-REFPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+REFPORT=$(free_port)
 python3 -m http.server "$REFPORT" --bind 127.0.0.1 --directory ref >/dev/null 2>&1 &
 LOADPIDS+=($!)
 for _ in $(seq 100); do
@@ -193,7 +195,7 @@ if [ "${SCRAPE_TLS:-1}" = 1 ]; then
 		exit 1
 	fi
 	# The reference behind the same certificate.
-	TLSREF=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	TLSREF=$(free_port)
 	python3 - "$TLSREF" "$WORK" >/dev/null 2>&1 <<'EOF' &
 import functools, http.server, ssl, sys
 port, work = int(sys.argv[1]), sys.argv[2]

@@ -139,6 +139,17 @@ check_unit() {
 	}' "$TABLE" "$UNISTD" "$file"
 }
 
+# kernel_for SYSTEMD: the kernel (VERSION:MAX_NR) of the newest target whose systemd is not
+# newer, the oldest target's when all are.
+kernel_for() {
+	local t tsd tk kernel=''
+	for t in "${TARGETS[@]}"; do
+		read -r _ tsd tk <<<"$t"
+		[ "$tsd" -le "$1" ] && kernel=$tk
+	done
+	printf '%s\n' "${kernel:-${TARGETS[0]##* }}"
+}
+
 # directives FILE: the directive names the unit sets, one per line.
 directives() { sed -nE 's/^([A-Za-z]+)=.*/\1/p' "$1" | sort -u; }
 
@@ -197,11 +208,7 @@ if [ $# -gt 0 ]; then
 		exit 2
 	fi
 	if [ -z "$kernel" ]; then
-		for t in "${TARGETS[@]}"; do
-			read -r _ tsd tk <<<"$t"
-			[ "$tsd" -le "$sd" ] && kernel=$tk
-		done
-		kernel=${kernel:-3.10:313}
+		kernel=$(kernel_for "$sd")
 	fi
 	check_target "${name:-$file}" "$sd" "$kernel" "$file"
 	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
@@ -296,13 +303,9 @@ if command -v systemd-analyze >/dev/null 2>&1 && command -v systemctl >/dev/null
 		printf '%s\n' "$out" | sed 's/^/  /'
 		fail "systemd-analyze verify: the unit for this host's systemd $host (above)"
 	fi
-	kernel=''
-	for t in "${TARGETS[@]}"; do
-		read -r _ tsd tk <<<"$t"
-		[ "$tsd" -le "$host" ] && kernel=$tk
-	done
+	kernel=$(kernel_for "$host")
 	# (Both commands fail when they find something: their output is what counts here.)
-	predicted=$({ check_unit "$TMP/newest/ebpf-monitor.service" "$host" "${kernel:-6.1:450}" ||
+	predicted=$({ check_unit "$TMP/newest/ebpf-monitor.service" "$host" "$kernel" ||
 		true; } | sed -nE 's/.*\] ([A-Za-z]+)=: systemd [0-9]+ does not know it.*/\1/p' |
 		sort -u)
 	actual=$({ systemd-analyze verify --man=no "$TMP/newest/ebpf-monitor.service" 2>&1 ||
