@@ -15,6 +15,7 @@
 
 #include "core/cgroup.h"
 #include "core/filter.h"
+#include "core/io.h"
 #include "core/ydoc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a config is a few KiB; more is the wrong file */
@@ -1051,67 +1052,34 @@ int config_defaults(struct config *cfg, const struct monitor_schema *schemas, si
  * err filled. */
 static int read_config(const char *path, char **ret_buf, size_t *ret_len, struct config_error *err)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = NULL, *nbuf;
 	struct stat st;
-	int fd, e;
+	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto err_errno;
+	if (fd < 0) {
+		r = -(errno ? errno : EIO);
+		goto err;
+	}
 	if (fstat(fd, &st) < 0)
-		goto err_close;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto err_close;
-	}
-	if (S_ISREG(st.st_mode) && st.st_size > CONFIG_MAX_BYTES)
-		goto err_too_large;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap || !buf) {
-			cap = buf ? cap * 2 : cap;
-			nbuf = realloc(buf, cap + 1);
-			if (!nbuf) {
-				errno = ENOMEM;
-				goto err_close;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto err_close;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONFIG_MAX_BYTES)
-			goto err_too_large;
-	}
+		r = -(errno ? errno : EIO);
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (S_ISREG(st.st_mode) && st.st_size > CONFIG_MAX_BYTES)
+		r = -EFBIG;
+	else
+		r = io_read_all(fd, CONFIG_MAX_BYTES, ret_buf, ret_len);
 	close(fd);
-	buf[len] = '\0';
-	*ret_buf = buf;
-	*ret_len = len;
-	return 0;
-
-err_too_large:
-	close(fd);
-	free(buf);
-	snprintf(err->msg, sizeof(err->msg),
-		 "%s: config file is larger than %d bytes; is it the right file?", path,
-		 CONFIG_MAX_BYTES);
-	return -EFBIG;
-err_close:
-	e = errno;
-	close(fd);
-	free(buf);
-	errno = e;
-err_errno:
-	e = errno ? errno : EIO;
-	snprintf(err->msg, sizeof(err->msg), "%s: cannot read config: %s", path, strerror(e));
-	return -e;
+	if (!r)
+		return 0;
+err:
+	if (r == -EFBIG)
+		snprintf(err->msg, sizeof(err->msg),
+			 "%s: config file is larger than %d bytes; is it the right file?", path,
+			 CONFIG_MAX_BYTES);
+	else
+		snprintf(err->msg, sizeof(err->msg), "%s: cannot read config: %s", path,
+			 strerror(-r));
+	return r;
 }
 
 /* cfg must hold this schema's defaults; a zeroed or foreign cfg gets them first. */

@@ -31,6 +31,46 @@ ssize_t io_write_all(int fd, const void *buf, size_t len)
 	return (ssize_t)done;
 }
 
+int io_read_all(int fd, size_t max, char **ret_buf, size_t *ret_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *nbuf;
+
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap || !buf) {
+			cap = buf ? cap * 2 : cap;
+			nbuf = realloc(buf, cap + 1);
+			if (!nbuf) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno ? errno : EIO;
+
+			free(buf);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[len] = '\0';
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
 /* Creates one component; one that exists must be a directory (or a link to one). */
 static int io_mkdir_one(const char *path, mode_t mode)
 {

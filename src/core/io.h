@@ -14,6 +14,11 @@
  * complete the partial write. */
 ssize_t io_write_all(int fd, const void *buf, size_t len);
 
+/* Reads fd to its end into a new NUL-terminated buffer (*buf, free() it; *len bytes before the
+ * NUL), retrying after EINTR. 0, -EFBIG when there is more than max bytes, -ENOMEM, or the
+ * read's -errno; *buf is untouched on failure. */
+int io_read_all(int fd, size_t max, char **buf, size_t *len);
+
 /* mkdir -p: creates path and every missing parent with `mode` (before the umask). Directories
  * that exist already are fine. Returns 0 or -errno (-ENOTDIR when something else is in the
  * way). */

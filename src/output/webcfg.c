@@ -188,7 +188,6 @@ static int read_file(const char *what, const char *file, bool secret, char **out
 	struct stat sb;
 	char *buf = NULL;
 	size_t len = 0;
-	ssize_t n;
 	int fd, r;
 
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -211,32 +210,20 @@ static int read_file(const char *what, const char *file, bool secret, char **out
 		close(fd);
 		return r;
 	}
-	if (sb.st_size > WEBCFG_MAX_FILE) {
+	r = sb.st_size > WEBCFG_MAX_FILE ? -EFBIG : io_read_all(fd, WEBCFG_MAX_FILE, &buf, &len);
+	close(fd);
+	if (r == -ENOMEM) {
+		snprintf(err, errlen, "%s %s: out of memory", what, file);
+		return r;
+	}
+	if (r == -EFBIG) {
 		snprintf(err, errlen, "%s %s is larger than %d bytes", what, file, WEBCFG_MAX_FILE);
-		close(fd);
 		return -EINVAL;
 	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		close(fd);
-		snprintf(err, errlen, "%s %s: out of memory", what, file);
-		return -ENOMEM;
+	if (r) {
+		snprintf(err, errlen, "%s %s: %s", what, file, strerror(-r));
+		return -EINVAL;
 	}
-	while (len < (size_t)sb.st_size &&
-	       (n = read(fd, buf + len, (size_t)sb.st_size - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = errno;
-			snprintf(err, errlen, "%s %s: %s", what, file, strerror(r));
-			free(buf);
-			close(fd);
-			return -EINVAL;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
 	*out = buf;
 	if (outlen)
 		*outlen = len;
