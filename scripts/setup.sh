@@ -300,7 +300,10 @@ setup_vm_lane() {
 		die 3 "the kprobe lane's setup needs apt (it uses Debian's kernel packages)"
 	fi
 
-	for p in qemu-system-x86 busybox-static; do
+	# e2fsprogs: mkfs.ext4 for the lanes' disk (tests/vm/run.sh --disk); systemd, python3-yaml:
+	# the systemd lane boots this root's systemd as PID 1 (tests/systemd/run.sh), and its tests
+	# read the packaged config
+	for p in qemu-system-x86 busybox-static e2fsprogs systemd python3-yaml; do
 		deb_installed "$p" || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then

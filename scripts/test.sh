@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # test.sh - runs every test: setup, the release build (-Werror) with its unit and integration
 # tests, the kprobe lane (tests/vm/run.sh: the release binary in a VM whose kernel has kprobes;
-# x86_64 hosts), the Debian 11 and arm64 lanes, then the same suites on an ASan+UBSan build.
+# x86_64 hosts), the Debian 11 and arm64 lanes, the package tests, the systemd lane (beside) and
+# the same suites on an ASan+UBSan build.
 # Ends with "N passed, N failed".
 set -euo pipefail
 
 usage() {
 	cat <<'EOF'
 Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-bullseye] [--no-arm64]
-                           [--no-packages] [--no-fuzz]
+                           [--no-systemd] [--no-packages] [--no-fuzz]
 
   (no option)  release build (-Werror): unit + integration tests, then the kprobe lane
                (x86_64: scripts/setup.sh --vm, tests/vm/run.sh; a few minutes), then
@@ -16,12 +17,15 @@ Usage: sudo scripts/test.sh [--quick] [--unit] [--no-vm] [--no-bullseye] [--no-a
   --quick      skip the sanitizer build
   --unit       unit tests only (no integration tests, no kprobe lane); with --quick: release
                unit tests only
-  --no-vm      skip the kprobe lane, the Debian 11 lane and the arm64 lane
+  --no-vm      skip the kprobe lane, the Debian 11 lane, the arm64 lane and the systemd lane
   --no-bullseye  skip the Debian 11 lane (tests/bullseye/run.sh: a debootstrapped bullseye:
                build and tests in a chroot, then its 5.10 kernel under QEMU; ~8 minutes)
   --no-arm64   skip the arm64 lane (tests/arm64/cross.sh: the aarch64 cross build and its unit
                tests under qemu-aarch64; tests/arm64/run.sh: the arm64 .deb installed in an arm64
                Debian 12 root and tested under Debian's arm64 kernel in qemu-system-aarch64)
+  --no-systemd skip the systemd lane (tests/systemd/run.sh: the .deb in a VM whose PID 1 is
+               systemd, the service started, reloaded, killed, stopped with systemctl; ~5
+               minutes, beside the sanitizer build and tests)
   --no-packages  skip building, installing and purging the RPM and .deb
   --no-fuzz    skip the libFuzzer runs (tests/fuzz/run.sh: clang build-fuzz/, every seed
                corpus replayed, then each harness for EM_FUZZ_SECONDS, default 60 s) and the
@@ -41,6 +45,7 @@ NO_PKG=0
 NO_FUZZ=0
 NO_BULLSEYE=0
 NO_ARM64=0
+NO_SYSTEMD=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--no-fuzz) NO_FUZZ=1 ;;
 	--no-bullseye) NO_BULLSEYE=1 ;;
 	--no-arm64) NO_ARM64=1 ;;
+	--no-systemd) NO_SYSTEMD=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -330,36 +336,37 @@ arm64_prepare() {
 	[ "$rc" -eq 0 ]
 }
 
-# The arm64 lane (tests/arm64/run.sh: the .deb packed from the cross build, installed in the
-# arm64 root, and the tests under the arm64 kernel in qemu-system-aarch64, about 9 minutes) runs
-# beside the kprobe lane: each is one emulated CPU, one host thread, and this host has two. Its
-# output is shown when it ends.
-ARM64_PID=""
-ARM64_T0=0
-arm64_lane_start() {
-	ARM64_T0=$SECONDS
-	printf '\ntest: ==== arm64 lane: tests/arm64/run.sh build-arm64 (beside the kprobe lane)\n'
+# Lanes that run beside other work: each is one emulated CPU, one host thread, and this host has
+# two. bg_lane_start KEY LABEL BESIDE SCRIPT ARGS... runs bash SCRIPT ARGS with its output to
+# $LOGDIR/KEY.log; bg_lane_finish KEY waits for it, shows that output and records it (exit 3: the
+# lane cannot run here).
+declare -A BG_PID=() BG_T0=() BG_LABEL=() BG_BESIDE=() BG_SCRIPT=()
+bg_lane_start() {
+	local key=$1
+	BG_LABEL[$key]=$2 BG_BESIDE[$key]=$3 BG_SCRIPT[$key]=$4 BG_T0[$key]=$SECONDS
+	shift 3
+	printf '\ntest: ==== %s: %s (beside %s)\n' "${BG_LABEL[$key]}" "$*" "${BG_BESIDE[$key]}"
 	(
 		rc=0
-		bash "$ROOT/tests/arm64/run.sh" "$ROOT/build-arm64" >"$LOGDIR/arm64-lane.log" 2>&1 || rc=$?
-		echo "$rc" >"$LOGDIR/arm64-lane.rc"
+		bash "$ROOT/$1" "${@:2}" >"$LOGDIR/$key.log" 2>&1 || rc=$?
+		echo "$rc" >"$LOGDIR/$key.rc"
 	) &
-	ARM64_PID=$!
+	BG_PID[$key]=$!
 }
-arm64_lane_finish() {
-	local rc
-	[ -n "$ARM64_PID" ] || return 0
-	wait "$ARM64_PID" || true
-	ARM64_PID=""
-	rc=$(cat "$LOGDIR/arm64-lane.rc" 2>/dev/null || echo 1)
-	printf '\ntest: ==== arm64 lane (ran beside the kprobe lane): its output\n'
-	cat "$LOGDIR/arm64-lane.log"
-	STEP_T0=$ARM64_T0
+bg_lane_finish() {
+	local key=$1 rc
+	[ -n "${BG_PID[$key]:-}" ] || return 0
+	wait "${BG_PID[$key]}" || true
+	BG_PID[$key]=""
+	rc=$(cat "$LOGDIR/$key.rc" 2>/dev/null || echo 1)
+	printf '\ntest: ==== %s (ran beside %s): its output\n' "${BG_LABEL[$key]}" "${BG_BESIDE[$key]}"
+	cat "$LOGDIR/$key.log"
+	STEP_T0=${BG_T0[$key]}
 	if [ "$rc" -eq 3 ]; then
-		lane_unavailable "arm64 lane" "tests/arm64/run.sh cannot run on this host (exit 3)"
+		lane_unavailable "${BG_LABEL[$key]}" "${BG_SCRIPT[$key]} cannot run on this host (exit 3)"
 		return
 	fi
-	record_runner "arm64 lane" "$LOGDIR/arm64-lane.log" "$rc"
+	record_runner "${BG_LABEL[$key]}" "$LOGDIR/$key.log" "$rc"
 }
 
 step "setup"
@@ -382,14 +389,24 @@ if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SAN
 		integration_tests release "$ROOT/build/ebpf-monitor"
 		profile_tests "$ROOT/build/ebpf-monitor"
 		if [ "$NO_VM" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then
+			# the arm64 lane (tests/arm64/run.sh: the .deb packed from the cross build, installed
+			# in the arm64 root, the tests under the arm64 kernel, about 9 minutes)
 			if [ "$NO_ARM64" -eq 0 ] && arm64_prepare; then
-				arm64_lane_start
+				bg_lane_start arm64-lane "arm64 lane" "the kprobe lane" tests/arm64/run.sh \
+					"$ROOT/build-arm64"
 			fi
 			kprobe_lane "$ROOT/build/ebpf-monitor"
-			arm64_lane_finish
+			bg_lane_finish arm64-lane
 			[ "$NO_BULLSEYE" -eq 1 ] || bullseye_lane
 		fi
 		[ "$NO_PKG" -eq 1 ] || packaging_tests
+		# the systemd lane (tests/systemd/run.sh: the .deb in a VM whose PID 1 is systemd, the
+		# service driven with systemctl, about 5 minutes), after the kprobe lane's setup (its
+		# kernel) and the package tests (build-pkg)
+		if [ "$NO_VM" -eq 0 ] && [ "$NO_SYSTEMD" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then
+			bg_lane_start systemd-lane "systemd lane" "the sanitizer build and tests" \
+				tests/systemd/run.sh
+		fi
 	fi
 fi
 
@@ -401,6 +418,7 @@ if [ "$QUICK" -eq 0 ]; then
 		[ "$UNIT_ONLY" -eq 1 ] || integration_tests asan "$ROOT/build-asan/ebpf-monitor"
 	fi
 fi
+bg_lane_finish systemd-lane
 
 printf '\ntest: summary (stage, seconds, result; %ss in all)\n' "$SECONDS"
 printf '%s\n' "${SUMMARY[@]}"

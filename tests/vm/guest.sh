@@ -9,11 +9,14 @@ set -uo pipefail
 usage() {
 	echo "usage: guest.sh --binary PATH --out DIR [--test-timeout SECS] [--no-check]" \
 		"[--no-attrib-check]" \
-		"[--plant-hang TEST] --filter NAME..." >&2
+		"[--plant-hang TEST] [--runner PATH] --filter NAME..." >&2
 	exit 2
 }
 
 BINARY="" OUT="" FILTERS=() TEST_TIMEOUT=240 NO_CHECK=0 NO_ATTRIB_CHECK=0 PLANT_HANG=""
+# The test runner (harness.main() behind it): the integration tests, or the systemd lane's
+# (tests/systemd/run.py), with the same BINARY FILTER arguments and progress lines.
+RUNNER=tests/integration/run.py
 while [ $# -gt 0 ]; do
 	case $1 in
 	--binary) BINARY=${2:-} ;;
@@ -21,6 +24,7 @@ while [ $# -gt 0 ]; do
 	--filter) FILTERS+=("${2:-}") ;;
 	--test-timeout) TEST_TIMEOUT=${2:-} ;;
 	--plant-hang) PLANT_HANG=${2:-} ;;
+	--runner) RUNNER=${2:-} ;;
 	--no-check)
 		NO_CHECK=1
 		shift
@@ -97,7 +101,8 @@ diagnose() {
 	{
 		printf 'guest: HANG: %s ran past its limit of %s s\n' "$step" "$limit"
 		printf 'guest: stacks of the ebpf-monitor threads:\n'
-		for pid in $(descendants "$root"); do
+		# every one, not only the step's: the systemd lane's runs as a service, systemd's child
+		for pid in $(cd /proc && echo [0-9]*); do
 			[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$BINARY" ] || continue
 			task_stacks "$pid"
 			mon=$((mon + 1))
@@ -267,11 +272,11 @@ for spec in "${FILTERS[@]}"; do
 		f=${spec#*:}
 	fi
 	key=${spec//[:.]/_}
-	say "${profile:+EM_TEST_PERSONALITY=$profile }python3 tests/integration/run.py $BINARY $f"
+	say "${profile:+EM_TEST_PERSONALITY=$profile }python3 $RUNNER $BINARY $f"
 	t=$(now)
 	rc=0
 	guarded "filter_$key" "$OUT/tests-$key.log" \
-		env EM_TEST_PERSONALITY="$profile" python3 tests/integration/run.py "$BINARY" "$f" ||
+		env EM_TEST_PERSONALITY="$profile" python3 "$RUNNER" "$BINARY" "$f" ||
 		rc=$?
 	note "tests_${key}_s" "$(since "$t")"
 	if [ "$rc" -eq 124 ]; then

@@ -10,7 +10,8 @@ Usage: sudo tests/vm/run.sh [--binary PATH] [--filter NAME]... [--timeout SECS]
                             [--test-timeout SECS] [--boot-timeout SECS] [--memory SIZE]
                             [--smp N] [--accel ACCEL] [--kernel-arg ARG]... [--no-check]
                             [--no-attrib-check] [--disk SIZE]
-                            [--plant-hang TEST] [--script PATH] [--arch ARCH]
+                            [--plant-hang TEST] [--script PATH] [--arch ARCH] [--systemd]
+                            [--runner PATH]
 
 Boots the lane's kernel (prepared by `scripts/setup.sh --vm`) under qemu-system-x86_64 -accel tcg
 (qemu-system-aarch64 with --arch aarch64)
@@ -33,8 +34,7 @@ once per filter, every step and every test under a time limit.
   --no-check           skip --check and the timed start (only the tests run)
   --no-attrib-check    skip the second --check, the one with attribution on
   --disk SIZE          a virtio-blk disk of SIZE (e.g. 512M), ext4, as the VM's /var/tmp: a
-                       block device for bio's and page_fault's tests (major faults) (needs a
-                       kernel tree with modules.dep: --root)
+                       block device for bio's and page_fault's tests (major faults)
   --plant-hang TEST    make TEST sleep forever once its monitor attached: the watchdog's own test
   --root DIR           the root file system the VM mounts (default /, the host's): another
                        distribution's tree (the Debian 11 lane, tests/bullseye/run.sh), with its
@@ -47,6 +47,12 @@ once per filter, every step and every test under a time limit.
   --artifacts DIR      where the artifacts go (default: tests/vm/artifacts)
   --script PATH        run PATH (relative to the checkout) in the VM instead of guest.sh, with
                        --out DIR; it writes DIR/summary (e.g. tests/vm/ipi_storm.sh)
+  --runner PATH        guest.sh runs PATH (relative to the checkout) instead of
+                       tests/integration/run.py for each filter (tests/systemd/run.py)
+  --systemd            boot systemd as PID 1 on a writable root (an overlay of a tmpfs over the
+                       read-only root) into em-lane.target (tests/vm/systemd/): the basic system,
+                       timers masked, then the command as em-lane.service (the systemd lane,
+                       tests/systemd/run.sh); the boot's journal is saved as journal-boot.txt
   -h, --help           this text
 
 Environment: EM_VM_CACHE (default /var/cache/ebpf-monitor/vm) holds the lane's kernel;
@@ -90,6 +96,8 @@ NO_ATTRIB_CHECK=0
 DISK=""
 PLANT_HANG=""
 SCRIPT=""
+SYSTEMD=0
+RUNNER=""
 # How long the host waits past TEST_TIMEOUT for the guest's own watchdog to report a hung step
 # before it calls the guest wedged (a guest that cannot run its watchdog cannot report).
 # EM_VM_HOST_GRACE shortens it for the lane's own test (tests/vm/test_lane.sh).
@@ -147,7 +155,14 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--no-check) NO_CHECK=1 ;;
+	--systemd) SYSTEMD=1 ;;
 	--no-attrib-check) NO_ATTRIB_CHECK=1 ;;
+	--runner)
+		need_arg "$@"
+		[ -f "$ROOT/$2" ] || die 2 "--runner takes a script path relative to $ROOT, got '$2'"
+		RUNNER=$2
+		shift
+		;;
 	--script)
 		need_arg "$@"
 		[ -f "$ROOT/$2" ] || die 2 "--script takes a script path relative to $ROOT, got '$2'"
@@ -251,11 +266,17 @@ case $(readlink "$HDRS") in
 esac
 [ -f "$HDRS/Makefile" ] ||
 	die 3 "no headers at $ROOTFS/lib/modules/$VM_KVER/build (package linux-headers-$VM_KVER): run scripts/setup.sh --vm"
-if [ "$ROOTFS" = / ]; then
+if [ "$SYSTEMD" -eq 1 ]; then
+	# the program the lane's command installs in the VM (a package): nothing to find here
+	case $BINARY in
+	/*) ;;
+	*) die 2 "--systemd takes --binary as the path the program has once installed in the VM" ;;
+	esac
+elif [ "$ROOTFS" = / ]; then
 	BINARY=$(realpath -e "$BINARY" 2>/dev/null) ||
 		die 3 "no ebpf-monitor binary (build it first, or pass --binary)"
 fi
-[ -x "${ROOTFS%/}$BINARY" ] || die 3 "${ROOTFS%/}$BINARY is not executable"
+[ "$SYSTEMD" -eq 1 ] || [ -x "${ROOTFS%/}$BINARY" ] || die 3 "${ROOTFS%/}$BINARY is not executable"
 # /tmp, /run, /var/tmp and /dev/shm are fresh tmpfs in the VM: a checkout or binary under them
 # is bound back into place by the VM's init (see keep-paths below). /dev, /proc, /sys cannot be.
 case $BINARY in
@@ -304,7 +325,7 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 # ---- the host kernel's view, for comparison ---------------------------------------------------
 
 HOST_KVER=$(uname -r)
-if [ "$ROOTFS" = / ]; then
+if [ "$ROOTFS" = / ] && [ "$SYSTEMD" -eq 0 ]; then
 	say "host kernel $HOST_KVER: $BINARY --check"
 	(cd "$WORK" && "$BINARY" --check) >"$ARTIFACTS/check-$HOST_KVER.txt" 2>&1 || true
 	sed 's/^/  /' "$ARTIFACTS/check-$HOST_KVER.txt"
@@ -333,12 +354,19 @@ add_with_deps() {
 if [ -r "$VM_MODDIR/modules.dep" ]; then
 	ORDERED=()
 	# (ext4 asks for crc32c at mount whatever its features; no modprobe in the initramfs)
-	for m in virtio_pci 9pnet_virtio 9p ${DISK:+virtio_blk crc32c_generic ext4}; do
+	want=(virtio_pci 9pnet_virtio 9p)
+	[ -z "$DISK" ] || want+=(virtio_blk crc32c_generic ext4)
+	[ "$SYSTEMD" -eq 0 ] || want+=(overlay)
+	for m in "${want[@]}"; do
 		add_with_deps "$m"
 	done
 	MODULES=("${ORDERED[@]}")
-elif [ -n "$DISK" ]; then
-	die 2 "--disk needs a kernel tree with modules.dep (--root); $VM_MODDIR has none"
+else
+	# the lane kernel's ext4 and virtio_blk, with what they depend on first (their .ko's
+	# "depends=": virtio_blk on virtio and virtio_ring, loaded above; ext4 on jbd2, mbcache and
+	# crc16; crc32c asked for at mount)
+	[ -z "$DISK" ] || MODULES+=(virtio_blk crc16 mbcache jbd2 crc32c_generic ext4)
+	[ "$SYSTEMD" -eq 0 ] || MODULES+=(overlay)
 fi
 for m in "${MODULES[@]}"; do
 	ko=$(find "$VM_MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \
@@ -365,9 +393,24 @@ if [ -n "$DISK" ]; then
 fi
 cp "$ROOT/tests/vm/init" "$INITRD/init"
 chmod 755 "$INITRD/init"
+# --systemd: what init copies into the overlay root before it hands over to systemd.
+if [ "$SYSTEMD" -eq 1 ]; then
+	[ -x "${ROOTFS%/}/lib/systemd/systemd" ] || die 3 "--systemd: ${ROOTFS%/}/lib/systemd/systemd is missing"
+	S=$INITRD/systemd
+	mkdir -p "$S/etc/systemd/system" "$S/etc/tmpfiles.d" "$S/usr/local/lib/em-lane"
+	cp "$ROOT"/tests/vm/systemd/em-lane.{target,service} "$S/etc/systemd/system/"
+	cp "$ROOT/tests/vm/systemd/tmp.conf" "$S/etc/tmpfiles.d/tmp.conf"
+	cp "$ROOT/tests/vm/systemd/lane.sh" "$S/usr/local/lib/em-lane/lane.sh"
+	# No fstab (the root is the overlay), no timers (apt, man-db: load the lane does not want),
+	# systemd's status lines only when something is slow or fails.
+	# audit=1: a process killed by its seccomp filter is logged (type=1326) into the journal.
+	KERNEL_ARGS+=(systemd.unit=em-lane.target systemd.mask=timers.target fstab=no
+		systemd.show_status=auto audit=1)
+fi
 # Directories the VM's tmpfs mounts would hide (a CI checkout under /tmp): init binds them back.
 : >"$INITRD/keep-paths"
 for p in "$GUEST_ROOT" "$(dirname "$BINARY")"; do
+	[ "$SYSTEMD" -eq 0 ] || break # the overlay root has no tmpfs over them
 	case $p in
 	/tmp/* | /run/* | /var/tmp/* | /dev/shm/*) printf '%s\n' "$p" >>"$INITRD/keep-paths" ;;
 	esac
@@ -387,6 +430,7 @@ done
 		[ "$NO_CHECK" -eq 0 ] || printf ' --no-check'
 		[ "$NO_ATTRIB_CHECK" -eq 0 ] || printf ' --no-attrib-check'
 		[ -z "$PLANT_HANG" ] || printf ' --plant-hang %q' "$PLANT_HANG"
+		[ -z "$RUNNER" ] || printf ' --runner %q' "$RUNNER"
 		printf ' --filter %q' "${FILTERS[@]}"
 		printf '\n'
 	fi
@@ -517,6 +561,8 @@ TAIL_PID=""
 
 tr -d '\r' <"$SERIAL" >"$ARTIFACTS/serial.log"
 cp "$OUT"/check-*.txt "$OUT"/tests-*.log "$OUT"/hang*.txt "$ARTIFACTS"/ 2>/dev/null || true
+# --systemd: the boot's journal, the failed units, what the tests saved (journal-*.txt, ...)
+[ "$SYSTEMD" -eq 0 ] || cp -r "$OUT"/. "$ARTIFACTS"/ 2>/dev/null || true
 STALLS=$(stall_count "$ARTIFACTS/serial.log")
 TOTAL_S=$(elapsed "$T0")
 {
