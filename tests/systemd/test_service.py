@@ -4,7 +4,7 @@ every monitor of the packaged config attached and counting a known workload exac
 during an exec burst; killed with SIGKILL and restarted by systemd after RestartSec; stopped
 with the rows made just before in the files; started with a broken config (exit 2, no restart
 loop); run with the system-call filter made fatal (a denied call kills instead of failing with
-EPERM); the journal. The tests share the service's state: each says what it expects to find.
+EPERM), with the metrics endpoint on and a reload that turns func off; the journal. The tests share the service's state: each says what it expects to find.
 
 The expected numbers are the integration tests' (tests/integration): exact rows and counts for
 exec, syscall, open and bio's O_DIRECT bytes; func's vfs_read calls within 1% over the reads
@@ -15,11 +15,13 @@ import csv
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 
 import yaml
@@ -122,9 +124,15 @@ def eventually(check, timeout=60):
 
 
 def until(pred, what, timeout=60):
-    """pred() until it is true; AssertionError naming what did not happen."""
+    """pred() until it is true (an AssertionError in it, a CSV file caught mid-row, is false);
+    AssertionError naming what did not happen."""
     deadline = time.time() + timeout
-    while not pred():
+    while True:
+        try:
+            if pred():
+                return
+        except AssertionError:
+            pass
         assert time.time() < deadline, f"{what}: not in {timeout} s"
         time.sleep(1)
 
@@ -345,6 +353,26 @@ def test_service_reload_during_an_exec_burst_reopens_files_and_loses_no_row():
         assert any("SIGHUP: configuration reloaded; 8 monitor(s) running" in m for m in ms), ms
         assert not [m for m in ms if " attached via " in m], "a monitor restarted on reload"
         print(f"  {n} execs: {len(old)} rows in the moved file, {len(new)} in the new one; pid {pid} kept")
+
+        # a config broken before a reload (the operator's edit): refused, the running one stays
+        with open(CONF) as f:
+            good = f.read()
+        c = cursor()
+        try:
+            with open(CONF, "w") as f:
+                f.write(good.replace("  exec:\n    enabled: true\n", "  exec:\n    enabled: maybe\n"))
+            systemctl("reload", UNIT)
+            until(lambda: any("SIGHUP: new configuration rejected, the running one stays" in m
+                              for m in messages(c)), "the broken reload refused")
+        finally:
+            with open(CONF, "w") as f:
+                f.write(good)
+        execs(prog, 20)
+        until(lambda: len(exec_rows(prog, [cur])) == len(new) + 20, "20 more exec rows")
+        assert prop("MainPID") == pid and prop("ActiveState") == "active"
+        rejected = [m for m in from_monitor(entries(c)) if m.startswith("ERROR")]
+        print(f"  {rejected}; 20 more execs counted")
+        assert len(rejected) == 1 and "monitors.exec.enabled" in rejected[0], rejected
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -460,19 +488,41 @@ def test_service_broken_config_exits_2_without_a_restart_loop():
         sh("systemctl", "reset-failed", UNIT)
 
 
+def metric(port, name, **labels):
+    """The value of one series on the endpoint, None when it is not there."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        body = r.read().decode()
+    for line in body.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
 @test
 def test_service_runs_with_a_denied_system_call_made_fatal():
     """The unit's filter answers a denied call with EPERM (SystemCallErrorNumber=EPERM), which a
     program may take in its stride. Here a drop-in makes it fatal (SIGSYS, logged by audit): the
-    daemon and bcc's compiler child processes then start, count, reload and stop."""
+    daemon and bcc's compiler child processes start with the metrics endpoint on (a TCP socket
+    under RestrictAddressFamilies=), count exactly in the files and on the endpoint, reload a
+    config that turns func off, and stop."""
     os.makedirs(DROPIN_DIR, exist_ok=True)
     dropin = os.path.join(DROPIN_DIR, "lane-denial-kills.conf")
     with open(dropin, "w") as f:
         f.write("[Service]\nSystemCallErrorNumber=\nRestart=no\n")
+    with open(CONF) as f:
+        good = f.read()
+    port = 9435
+    # output.prometheus takes effect at a start (a reload keeps the outputs as they are)
+    with_prom = re.sub(r"(\n  retention_days: .*\n)", r"\1  prometheus:\n    enabled: true\n"
+                       rf"    listen: 127.0.0.1:{port}\n", good, count=1)
+    no_func = with_prom.replace("  func:\n    enabled: true\n", "  func:\n    enabled: false\n", 1)
+    assert with_prom != good and no_func != with_prom, "the config edits missed"
     d = workdir()
     try:
         systemctl("daemon-reload")
         assert dropin in prop("DropInPaths"), prop("DropInPaths")
+        with open(CONF, "w") as f:
+            f.write(with_prom)
         c = cursor()
         systemctl("start", UNIT)
         wait_attached(c)
@@ -480,17 +530,27 @@ def test_service_runs_with_a_denied_system_call_made_fatal():
         execs(prog, 50)
         sc = "es" + uuid.uuid4().hex[:10]
         Workload(sc, "getppid", 2000).run()
+        until(lambda: metric(port, "ebpf_monitor_syscalls_total", comm=sc, syscall="getppid")
+              == 2000, "2000 getppid on the endpoint")
+        with open(CONF, "w") as f:
+            f.write(no_func)
         systemctl("reload", UNIT)
-        until(lambda: any("configuration reloaded" in m for m in messages(c)), "reload logged")
+        until(lambda: any("SIGHUP: configuration reloaded; 7 monitor(s) running" in m
+                          for m in messages(c)), "reload with func off logged")
+        st = sh("/usr/bin/ebpf-monitor", "-c", CONF, "--daemon-status").stdout
+        assert "func" not in st and "exec,syscall" in st, st
         systemctl("stop", UNIT)
         ents = entries(c)
         assert prop("Result") == "success" and prop("ExecMainStatus") == "0", \
             (prop("Result"), prop("ExecMainStatus"), journal_tail(c))
         assert not [text(e) for e in ents if "status=31" in text(e) or "SIGSYS" in text(e)]
         assert len(exec_rows(prog)) == 50 and getppid_count(sc) == 2000
-        print(f"  SystemCallErrorNumber={prop('SystemCallErrorNumber')} (kill): started, 50 exec rows, "
-              "2000 getppid, reloaded, stopped: Result=success")
+        print(f"  SystemCallErrorNumber={prop('SystemCallErrorNumber')} (kill): started with the "
+              "endpoint, 50 exec rows, 2000 getppid in the file and scraped; reloaded with func "
+              "off: 7 monitors; stopped: Result=success")
     finally:
+        with open(CONF, "w") as f:
+            f.write(good)
         os.unlink(dropin)
         sh("systemctl", "daemon-reload")
         shutil.rmtree(d, ignore_errors=True)
@@ -511,7 +571,9 @@ def test_service_journal_has_each_start_and_no_hardening_denial():
     assert not [a for a in audit if "1326" in a or "SECCOMP" in a.upper()], audit[-5:]
     errors = [m for m in mon if m.startswith("ERROR")]
     warnings = [m for m in mon if m.startswith("WARNING")]
-    assert not errors, errors
+    assert len(errors) == 1 and "configuration rejected" in errors[0], errors  # test 3's
+    # the start, the reload and the stop of a healthy service lose nothing and say so
+    assert not [m for m in warnings if "events lost" in m], warnings
     config_errors = [m for m in mon if m.startswith("ebpf-monitor: /etc/")]
     assert len(config_errors) == 1, config_errors  # the broken config's
     print(f"  {len(ents)} journal entries; {len(starts)} start lines; {len(audit)} audit records; "
