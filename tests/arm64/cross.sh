@@ -11,13 +11,10 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build-arm64}
 SYSROOT=${EM_ARM64_ROOT:-${EM_ARM64_CACHE:-/var/cache/ebpf-monitor/arm64}/root}
-say() { printf 'arm64-cross: %s\n' "$*"; }
-die() {
-	local rc=$1
-	shift
-	say "error: $*" >&2
-	exit "$rc"
-}
+LANE_NAME=arm64-cross
+# shellcheck source=tests/vm/lib.sh
+. "$ROOT/tests/vm/lib.sh"
+trap lane_unmount EXIT
 
 [ "$(uname -m)" = x86_64 ] || die 3 "the cross build runs on x86_64 hosts"
 [ -f "$SYSROOT/.em-packages" ] || [ -n "${EM_ARM64_ROOT:-}" ] ||
@@ -28,9 +25,6 @@ done
 # qemu-aarch64 -L looks up absolute paths in the root first: its empty /proc and /sys would hide
 # the host's (the tests read /proc/<pid>/cgroup, /proc/<pid>/stat, /sys/fs/cgroup): bound over
 # them while the tests run
-# shellcheck source=tests/vm/lib.sh
-. "$ROOT/tests/vm/lib.sh"
-trap lane_unmount EXIT
 for d in proc sys; do
 	mountpoint -q "$SYSROOT/$d" && continue
 	mount --rbind "/$d" "$SYSROOT/$d" && mount --make-rslave "$SYSROOT/$d" ||

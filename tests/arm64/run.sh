@@ -30,13 +30,10 @@ VM_FILTERS=(kprobe_lane test_exec_failed test_func_counts test_syscall_getppid t
 	test_open_counts test_open_each test_interrupt_counts test_context_switch_matches
 	test_page_fault_matches test_bio_dd)
 
-say() { printf 'arm64-lane: %s\n' "$*"; }
-die() {
-	local rc=$1
-	shift
-	printf 'arm64-lane: error: %s\n' "$*" >&2
-	exit "$rc"
-}
+LANE_NAME=arm64-lane
+# shellcheck source=tests/vm/lib.sh
+. "$ROOT/tests/vm/lib.sh"
+trap lane_unmount EXIT
 
 case ${1:-} in
 -h | --help)
@@ -64,10 +61,6 @@ bad() {
 }
 
 # ---- the .deb: packed from the cross build, installed into the arm64 root ----------------------
-
-# shellcheck source=tests/vm/lib.sh
-. "$ROOT/tests/vm/lib.sh"
-trap lane_unmount EXIT
 
 deb=
 t=$SECONDS

@@ -27,13 +27,10 @@ NO_VM=0
 VM_FILTERS=(kprobe_lane func test_syscall_getppid test_open_counts test_context_switch_matches
 	test_interrupt_counts)
 
-say() { printf 'bullseye-lane: %s\n' "$*"; }
-die() {
-	local rc=$1
-	shift
-	printf 'bullseye-lane: error: %s\n' "$*" >&2
-	exit "$rc"
-}
+LANE_NAME=bullseye-lane
+# shellcheck source=tests/vm/lib.sh
+. "$ROOT/tests/vm/lib.sh"
+trap lane_unmount EXIT
 
 for arg in "$@"; do
 	case $arg in
@@ -51,9 +48,6 @@ done
 
 # ---- the chroot: mounts undone on every exit ---------------------------------------------------
 
-# shellcheck source=tests/vm/lib.sh
-. "$ROOT/tests/vm/lib.sh"
-trap lane_unmount EXIT
 mnt() { # mnt TARGET MOUNT-ARGS...
 	local t=$1
 	shift

@@ -23,30 +23,41 @@ def vmstat():
         return {k: int(v) for k, v in (l.split() for l in f)}
 
 
+def evicted_file(path, size=16 << 20):
+    """A file on a disk, written, synced and evicted from the page cache, so that touching its
+    pages through mmap takes major faults."""
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+        f.flush()
+        os.fsync(f.fileno())
+    fd = os.open(path, os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
+    return path
+
+
+def faults_of_work(w):
+    """The minor and major faults a faults workload (sched_workload.py) takes for its work,
+    from its /proc/<pid>/stat while it is blocked before and after."""
+    w.wait_blocked()
+    min0, maj0 = proc_faults(w.pid)
+    w.go()
+    w.work_done()
+    w.wait_blocked()
+    min1, maj1 = proc_faults(w.pid)
+    return min1 - min0, maj1 - maj0
+
+
 def matches_proc_counters(extra):
     d = make_workdir()
     try:
-        # a file on the root disk, written, synced and evicted from the page cache, so that
-        # touching its pages through mmap takes major faults
-        data = os.path.join("/var/tmp", f"em-pf-{uuid.uuid4().hex[:8]}")
-        with open(data, "wb") as f:
-            f.write(os.urandom(16 << 20))
-            f.flush()
-            os.fsync(f.fileno())
-        fd = os.open(data, os.O_RDONLY)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        os.close(fd)
+        data = evicted_file(os.path.join("/var/tmp", f"em-pf-{uuid.uuid4().hex[:8]}"))
         cfg = write_config(d, "  page_fault:\n    interval: 1\n" + extra)
         w = Proc("em" + uuid.uuid4().hex[:10], "faults", 64, data)
         m = Monitor(["-c", cfg, "-m", "page_fault"], cwd=d)
         m.wait_attached()
         v0 = vmstat()
-        w.wait_blocked()
-        min0, maj0 = proc_faults(w.pid)
-        w.go()
-        w.work_done()
-        w.wait_blocked()
-        min1, maj1 = proc_faults(w.pid)
+        want_min, want_maj = faults_of_work(w)
         v1 = vmstat()
         time.sleep(1.5)
         assert m.stop() == 0, m.stderr()
@@ -56,7 +67,6 @@ def matches_proc_counters(extra):
         mine = [r for r in rows if r["comm"] == w.comm]
         got_min = sum(int(r["count"]) for r in mine if r["fault_type_str"] == "MINOR")
         got_maj = sum(int(r["count"]) for r in mine if r["fault_type_str"] == "MAJOR")
-        want_min, want_maj = min1 - min0, maj1 - maj0
         print(f"  process: monitor minor={got_min} major={got_maj}; /proc minflt={want_min} majflt={want_maj}")
         assert want_min >= 1000 and want_maj >= 1000, (want_min, want_maj)
         assert abs(got_min - want_min) <= 0.01 * want_min, (got_min, want_min)

@@ -18,13 +18,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ART=$ROOT/tests/systemd/artifacts
 PKG_DIR=$ROOT/build-pkg
 
-say() { printf 'systemd-lane: %s\n' "$*"; }
-die() {
-	local rc=$1
-	shift
-	printf 'systemd-lane: error: %s\n' "$*" >&2
-	exit "$rc"
-}
+LANE_NAME=systemd-lane
+# shellcheck source=tests/vm/lib.sh
+. "$ROOT/tests/vm/lib.sh"
 
 case ${1:-} in
 -h | --help)
@@ -75,8 +71,6 @@ bash "$ROOT/tests/vm/run.sh" --systemd --binary /usr/bin/ebpf-monitor --no-check
 	--memory 2G --disk 512M --timeout 1200 --test-timeout 480 2>&1 | tee "$ART/vm.log"
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 3 ] && exit 3
-# shellcheck source=tests/vm/lib.sh
-. "$ROOT/tests/vm/lib.sh"
 vm_lane_add_counts "$ART/vm.log" "$rc"
 
 # The service's journal comes back with the artifacts, whatever the tests said.

@@ -1,6 +1,16 @@
 # shellcheck shell=bash
 # lib.sh - what the lanes around tests/vm/run.sh share (sourced by tests/bullseye/run.sh,
-# tests/arm64/cross.sh and tests/arm64/run.sh).
+# tests/arm64/cross.sh, tests/arm64/run.sh and tests/systemd/run.sh).
+
+# say MSG..., die RC MSG...: the lane's messages, prefixed with LANE_NAME (set it first); die
+# exits with RC.
+say() { printf '%s: %s\n' "$LANE_NAME" "$*"; }
+die() {
+	local rc=$1
+	shift
+	printf '%s: error: %s\n' "$LANE_NAME" "$*" >&2
+	exit "$rc"
+}
 
 # MOUNTS: the mounts a lane made, in order; lane_unmount undoes them, last first (set it as the
 # EXIT trap, and call it when the mounts are no longer needed).
