@@ -172,7 +172,11 @@ def test_budget_syscall_storm_sampled_scaled_and_resumed():
         # a counted call's cost on the hash path, but three quarters of it once the storm's name
         # is on the fast path (a counted call 55 ns, a skipped one 40, measured by the kernel in
         # CI under ASan, where this asked for 0.7 and got 0.75).
-        assert float(warn.group(1)) > budget, warn.group(0)
+        # (the whole monitor's budget is over when all monitors and the process together are:
+        # the syscall monitor's own share may be under it when the process's is large, as
+        # under ASan on a busy host: 1.93 of 2.5 % once)
+        total = re.search(r"all monitors and the process now cost ([\d.]+) %", warn.group(0))
+        assert total and float(total.group(1)) > budget, warn.group(0)
         assert held and statistics.median(held) < 0.9 * full, (held, full, err)
         floor = "at the lowest sampling rate, 1 in 1024" in err
         assert statistics.median(held) <= 1.2 * budget or floor, (held, budget, err)
