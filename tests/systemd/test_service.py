@@ -4,7 +4,8 @@ every monitor of the packaged config attached and counting a known workload exac
 during an exec burst; killed with SIGKILL and restarted by systemd after RestartSec; stopped
 with the rows made just before in the files; started with a broken config (exit 2, no restart
 loop); run with the system-call filter made fatal (a denied call kills instead of failing with
-EPERM), with the metrics endpoint on and a reload that turns func off; the journal. The tests share the service's state: each says what it expects to find.
+EPERM), with the metrics endpoint on and a reload that turns func off; the journal. The tests
+share the service's state: each says what it expects to find.
 
 The expected numbers are the integration tests' (tests/integration): exact rows and counts for
 exec, syscall, open and bio's O_DIRECT bytes; func's vfs_read calls within 1% over the reads
