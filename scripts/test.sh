@@ -349,37 +349,36 @@ arm64_prepare() {
 	[ "$rc" -eq 0 ]
 }
 
-# Lanes that run beside other work: each is one emulated CPU, one host thread, and this host has
-# two. bg_lane_start KEY LABEL BESIDE SCRIPT ARGS... runs bash SCRIPT ARGS with its output to
-# $LOGDIR/KEY.log; bg_lane_finish KEY waits for it, shows that output and records it (exit 3: the
-# lane cannot run here).
-declare -A BG_PID=() BG_T0=() BG_LABEL=() BG_BESIDE=() BG_SCRIPT=()
-bg_lane_start() {
-	local key=$1
-	BG_LABEL[$key]=$2 BG_BESIDE[$key]=$3 BG_SCRIPT[$key]=$4 BG_T0[$key]=$SECONDS
-	shift 3
-	printf '\ntest: ==== %s: %s (beside %s)\n' "${BG_LABEL[$key]}" "$*" "${BG_BESIDE[$key]}"
+# The arm64 lane (tests/arm64/run.sh: the .deb packed from the cross build, installed in the
+# arm64 root, and the tests under the arm64 kernel in qemu-system-aarch64, about 9 minutes) runs
+# beside the kprobe lane: each is one emulated CPU, one host thread, and this host has two. Its
+# output is shown when it ends.
+ARM64_PID=""
+ARM64_T0=0
+arm64_lane_start() {
+	ARM64_T0=$SECONDS
+	printf '\ntest: ==== arm64 lane: tests/arm64/run.sh build-arm64 (beside the kprobe lane)\n'
 	(
 		rc=0
-		bash "$ROOT/$1" "${@:2}" >"$LOGDIR/$key.log" 2>&1 || rc=$?
-		echo "$rc" >"$LOGDIR/$key.rc"
+		bash "$ROOT/tests/arm64/run.sh" "$ROOT/build-arm64" >"$LOGDIR/arm64-lane.log" 2>&1 || rc=$?
+		echo "$rc" >"$LOGDIR/arm64-lane.rc"
 	) &
-	BG_PID[$key]=$!
+	ARM64_PID=$!
 }
-bg_lane_finish() {
-	local key=$1 rc
-	[ -n "${BG_PID[$key]:-}" ] || return 0
-	wait "${BG_PID[$key]}" || true
-	BG_PID[$key]=""
-	rc=$(cat "$LOGDIR/$key.rc" 2>/dev/null || echo 1)
-	printf '\ntest: ==== %s (ran beside %s): its output\n' "${BG_LABEL[$key]}" "${BG_BESIDE[$key]}"
-	cat "$LOGDIR/$key.log"
-	STEP_T0=${BG_T0[$key]}
+arm64_lane_finish() {
+	local rc
+	[ -n "$ARM64_PID" ] || return 0
+	wait "$ARM64_PID" || true
+	ARM64_PID=""
+	rc=$(cat "$LOGDIR/arm64-lane.rc" 2>/dev/null || echo 1)
+	printf '\ntest: ==== arm64 lane (ran beside the kprobe lane): its output\n'
+	cat "$LOGDIR/arm64-lane.log"
+	STEP_T0=$ARM64_T0
 	if [ "$rc" -eq 3 ]; then
-		lane_unavailable "${BG_LABEL[$key]}" "${BG_SCRIPT[$key]} cannot run on this host (exit 3)"
+		lane_unavailable "arm64 lane" "tests/arm64/run.sh cannot run on this host (exit 3)"
 		return
 	fi
-	record_runner "${BG_LABEL[$key]}" "$LOGDIR/$key.log" "$rc"
+	record_runner "arm64 lane" "$LOGDIR/arm64-lane.log" "$rc"
 }
 
 step "setup"
@@ -402,14 +401,11 @@ if build release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEM_WERROR=ON -DEM_SAN
 		integration_tests release "$ROOT/build/ebpf-monitor"
 		profile_tests "$ROOT/build/ebpf-monitor"
 		if [ "$NO_VM" -eq 0 ] && [ "$(uname -m)" = x86_64 ]; then
-			# the arm64 lane (tests/arm64/run.sh: the .deb packed from the cross build, installed
-			# in the arm64 root, the tests under the arm64 kernel, about 9 minutes)
 			if [ "$NO_ARM64" -eq 0 ] && arm64_prepare; then
-				bg_lane_start arm64-lane "arm64 lane" "the kprobe lane" tests/arm64/run.sh \
-					"$ROOT/build-arm64"
+				arm64_lane_start
 			fi
 			kprobe_lane "$ROOT/build/ebpf-monitor"
-			bg_lane_finish arm64-lane
+			arm64_lane_finish
 			[ "$NO_BULLSEYE" -eq 1 ] || bullseye_lane
 		fi
 		[ "$NO_PKG" -eq 1 ] || packaging_tests
